@@ -1,0 +1,138 @@
+// Package filter applies a compiled Sigma rule set to Fluent Bit chunks:
+// msgpack bytes in, and either "unchanged" or a new chunk out. It knows the
+// chunk format (both event shapes, timestamps, group markers) and record
+// shapes, and knows nothing of cgo or the Fluent Bit ABI.
+package filter
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// Filter evaluates a rule set over chunks. It is immutable after New and
+// safe for concurrent use: Fluent Bit may run one instance as a processor
+// on several threads at once.
+type Filter struct {
+	set       *rules.Set
+	report    rules.Report
+	index     fieldIndex
+	addKey    string
+	matchOnly bool
+	entries   [][]byte // per rule: its msgpack entry in the matches array
+	scratch   sync.Pool
+}
+
+// scratch is the per-call working state of Process.
+type scratch struct {
+	rec     *record
+	matched []int
+}
+
+// New loads the rules cfg names (or the embedded default) and prepares the
+// filter. All parsing and compiling happens here, never in Process.
+func New(cfg Config) (*Filter, error) {
+	var (
+		set    *rules.Set
+		report rules.Report
+		err    error
+	)
+	if len(cfg.RulePaths) == 0 {
+		set, report, err = rules.Default()
+	} else {
+		set, report, err = rules.Load(cfg.RulePaths)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	return NewWithRules(cfg, set, report), nil
+}
+
+// NewWithRules builds a filter over an already compiled set; report is kept
+// for Report.
+func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
+	if cfg.AddKey == "" {
+		cfg.AddKey = DefaultAddKey
+	}
+	f := &Filter{
+		set:       set,
+		report:    report,
+		index:     newFieldIndex(set.Fields()),
+		addKey:    cfg.AddKey,
+		matchOnly: cfg.MatchOnly,
+	}
+	for _, r := range set.Rules() {
+		f.entries = append(f.entries, encodeMatch(r))
+	}
+	slots := len(set.Fields())
+	f.scratch.New = func() any { return &scratch{rec: newRecord(slots), matched: make([]int, 0, 8)} }
+	return f
+}
+
+// Rules returns the compiled rule set.
+func (f *Filter) Rules() *rules.Set { return f.set }
+
+// Report returns what loading the rules reported (skipped rules and why).
+func (f *Filter) Report() rules.Report { return f.report }
+
+// Process filters one chunk. When no record matches (and match_only drops
+// nothing) it returns changed=false and out is dst unchanged: the caller
+// passes the chunk on as it is. Otherwise it appends the new chunk to dst
+// and returns it with changed=true.
+//
+// Records are never lost or reordered: events that are not records, or
+// whose body is not a map, pass through byte for byte, as do records that
+// do not match. If the chunk is malformed at some offset, everything from
+// there on passes through unchanged and err is a *MalformedError; out and
+// changed are valid all the same. With match_only, records that match no
+// rule are dropped; group markers and unparsable bytes are still kept.
+//
+// chunk is only read, and not retained after Process returns.
+func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error) {
+	s := f.scratch.Get().(*scratch)
+	defer f.scratch.Put(s)
+
+	copied := 0 // chunk[:copied] is accounted for in out
+	out = dst
+	emit := func(upTo int) {
+		if !changed {
+			changed = true
+		}
+		out = append(out, chunk[copied:upTo]...)
+	}
+	for off := 0; off < len(chunk); {
+		ev, perr := nextEvent(chunk, off)
+		if perr != nil {
+			err = &MalformedError{Offset: off, Err: perr}
+			break
+		}
+		off = ev.end
+		if ev.kind == groupMarker {
+			continue
+		}
+		s.matched = s.matched[:0]
+		if ev.kind == recordEvent {
+			if lerr := s.rec.load(&f.index, chunk, ev.body); lerr != nil {
+				// nextEvent has already checked the body is complete msgpack,
+				// so this cannot happen; pass the event through if it does.
+				continue
+			}
+			s.matched = f.set.Match(s.rec, s.matched)
+		}
+		switch {
+		case len(s.matched) > 0:
+			emit(ev.start)
+			out = f.appendEnriched(out, chunk, ev, s.matched)
+			copied = ev.end
+		case f.matchOnly:
+			emit(ev.start)
+			copied = ev.end
+		}
+	}
+	if changed {
+		out = append(out, chunk[copied:]...)
+	}
+	s.rec.chunk = nil
+	return out, changed, err
+}

@@ -1,0 +1,299 @@
+package filter
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// A minimal msgpack reader over a byte slice, in the manner of tinylib/msgp's
+// read_bytes.go: every function takes the buffer and an offset and returns
+// the next offset, strings are subslices of the input (no copies), and
+// nothing recurses, so hostile nesting costs a loop, not a stack.
+
+// ErrShortBytes means the buffer ends inside an object.
+var ErrShortBytes = errors.New("filter: msgpack data truncated")
+
+// TypeError means a different msgpack type was found than the one expected.
+type TypeError struct {
+	Want string
+	Code byte
+}
+
+func (e *TypeError) Error() string {
+	return fmt.Sprintf("filter: msgpack: want %s, found type byte 0x%02x", e.Want, e.Code)
+}
+
+var errReserved = errors.New("filter: msgpack: reserved type byte 0xc1")
+
+func need(b []byte, off, n int) error {
+	if n < 0 || off > len(b)-n {
+		return ErrShortBytes
+	}
+	return nil
+}
+
+// readArrayHeader returns the element count of the array at b[off:].
+func readArrayHeader(b []byte, off int) (n, next int, err error) {
+	if err := need(b, off, 1); err != nil {
+		return 0, 0, err
+	}
+	switch c := b[off]; {
+	case c&0xf0 == 0x90:
+		return int(c & 0x0f), off + 1, nil
+	case c == 0xdc:
+		if err := need(b, off, 3); err != nil {
+			return 0, 0, err
+		}
+		return int(binary.BigEndian.Uint16(b[off+1:])), off + 3, nil
+	case c == 0xdd:
+		if err := need(b, off, 5); err != nil {
+			return 0, 0, err
+		}
+		return int(binary.BigEndian.Uint32(b[off+1:])), off + 5, nil
+	default:
+		return 0, 0, &TypeError{Want: "array", Code: c}
+	}
+}
+
+// readMapHeader returns the pair count of the map at b[off:].
+func readMapHeader(b []byte, off int) (n, next int, err error) {
+	if err := need(b, off, 1); err != nil {
+		return 0, 0, err
+	}
+	switch c := b[off]; {
+	case c&0xf0 == 0x80:
+		return int(c & 0x0f), off + 1, nil
+	case c == 0xde:
+		if err := need(b, off, 3); err != nil {
+			return 0, 0, err
+		}
+		return int(binary.BigEndian.Uint16(b[off+1:])), off + 3, nil
+	case c == 0xdf:
+		if err := need(b, off, 5); err != nil {
+			return 0, 0, err
+		}
+		return int(binary.BigEndian.Uint32(b[off+1:])), off + 5, nil
+	default:
+		return 0, 0, &TypeError{Want: "map", Code: c}
+	}
+}
+
+// readStr returns the string at b[off:] as a subslice of b, and ok=false
+// (with no error) when the object there is not a string.
+func readStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
+	if err := need(b, off, 1); err != nil {
+		return nil, 0, false, err
+	}
+	var n, hdr int
+	switch c := b[off]; {
+	case c&0xe0 == 0xa0:
+		n, hdr = int(c&0x1f), 1
+	case c == 0xd9:
+		if err := need(b, off, 2); err != nil {
+			return nil, 0, false, err
+		}
+		n, hdr = int(b[off+1]), 2
+	case c == 0xda:
+		if err := need(b, off, 3); err != nil {
+			return nil, 0, false, err
+		}
+		n, hdr = int(binary.BigEndian.Uint16(b[off+1:])), 3
+	case c == 0xdb:
+		if err := need(b, off, 5); err != nil {
+			return nil, 0, false, err
+		}
+		n, hdr = int(binary.BigEndian.Uint32(b[off+1:])), 5
+	default:
+		return nil, off, false, nil
+	}
+	start := off + hdr
+	if err := need(b, start, n); err != nil {
+		return nil, 0, false, err
+	}
+	return b[start : start+n], start + n, true, nil
+}
+
+// skip returns the offset just past the object at b[off:], containers
+// included. It counts pending objects instead of recursing.
+func skip(b []byte, off int) (int, error) {
+	pending := 1
+	for pending > 0 {
+		pending--
+		if err := need(b, off, 1); err != nil {
+			return 0, err
+		}
+		c := b[off]
+		var size, children int // bytes after the type byte; objects inside
+		switch {
+		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+			// fixint, negative fixint, nil, false, true
+		case c&0xf0 == 0x80:
+			children = 2 * int(c&0x0f)
+		case c&0xf0 == 0x90:
+			children = int(c & 0x0f)
+		case c&0xe0 == 0xa0:
+			size = int(c & 0x1f)
+		case c == 0xc1:
+			return 0, errReserved
+		case c == 0xc4 || c == 0xd9: // bin8, str8
+			if err := need(b, off, 2); err != nil {
+				return 0, err
+			}
+			size = 1 + int(b[off+1])
+		case c == 0xc5 || c == 0xda: // bin16, str16
+			if err := need(b, off, 3); err != nil {
+				return 0, err
+			}
+			size = 2 + int(binary.BigEndian.Uint16(b[off+1:]))
+		case c == 0xc6 || c == 0xdb: // bin32, str32
+			if err := need(b, off, 5); err != nil {
+				return 0, err
+			}
+			size = 4 + int(binary.BigEndian.Uint32(b[off+1:]))
+		case c == 0xc7: // ext8: length, type, data
+			if err := need(b, off, 2); err != nil {
+				return 0, err
+			}
+			size = 2 + int(b[off+1])
+		case c == 0xc8:
+			if err := need(b, off, 3); err != nil {
+				return 0, err
+			}
+			size = 3 + int(binary.BigEndian.Uint16(b[off+1:]))
+		case c == 0xc9:
+			if err := need(b, off, 5); err != nil {
+				return 0, err
+			}
+			size = 5 + int(binary.BigEndian.Uint32(b[off+1:]))
+		case c == 0xca:
+			size = 4
+		case c == 0xcb:
+			size = 8
+		case c >= 0xcc && c <= 0xd3: // uint8..64, int8..64
+			size = 1 << ((c - 0xcc) & 3)
+		case c >= 0xd4 && c <= 0xd8: // fixext 1..16: type byte + data
+			size = 1 + 1<<(c-0xd4)
+		case c == 0xdc || c == 0xde:
+			if err := need(b, off, 3); err != nil {
+				return 0, err
+			}
+			size = 2
+			children = int(binary.BigEndian.Uint16(b[off+1:]))
+		case c == 0xdd || c == 0xdf:
+			if err := need(b, off, 5); err != nil {
+				return 0, err
+			}
+			size = 4
+			children = int(binary.BigEndian.Uint32(b[off+1:]))
+		}
+		if c == 0xde || c == 0xdf {
+			children *= 2
+		}
+		off++
+		if err := need(b, off, size); err != nil {
+			return 0, err
+		}
+		off += size
+		// Every object takes at least one byte: more pending objects than
+		// bytes left means truncated data, found now rather than after a
+		// loop of billions of iterations.
+		pending += children
+		if pending > len(b)-off {
+			return 0, ErrShortBytes
+		}
+	}
+	return off, nil
+}
+
+// scalarText renders the scalar at b[off:] as the text Sigma compares,
+// using scratch for numbers. ok is false for nil, containers, binary and
+// extension types: those never equal a Sigma string value.
+func scalarText(b []byte, off int, scratch []byte) (text []byte, ok bool) {
+	if off >= len(b) {
+		return nil, false
+	}
+	c := b[off]
+	switch {
+	case c <= 0x7f:
+		return strconv.AppendUint(scratch[:0], uint64(c), 10), true
+	case c >= 0xe0:
+		return strconv.AppendInt(scratch[:0], int64(int8(c)), 10), true
+	case c == 0xc2:
+		return append(scratch[:0], "false"...), true
+	case c == 0xc3:
+		return append(scratch[:0], "true"...), true
+	case c >= 0xcc && c <= 0xd3:
+		size := 1 << ((c - 0xcc) & 3)
+		if need(b, off+1, size) != nil {
+			return nil, false
+		}
+		p := b[off+1 : off+1+size]
+		var u uint64
+		for _, x := range p {
+			u = u<<8 | uint64(x)
+		}
+		if c <= 0xcf {
+			return strconv.AppendUint(scratch[:0], u, 10), true
+		}
+		shift := 64 - 8*uint(size) // sign-extend
+		return strconv.AppendInt(scratch[:0], int64(u<<shift)>>shift, 10), true
+	case c == 0xca:
+		if need(b, off+1, 4) != nil {
+			return nil, false
+		}
+		f := math.Float32frombits(binary.BigEndian.Uint32(b[off+1:]))
+		return strconv.AppendFloat(scratch[:0], float64(f), 'f', -1, 32), true
+	case c == 0xcb:
+		if need(b, off+1, 8) != nil {
+			return nil, false
+		}
+		f := math.Float64frombits(binary.BigEndian.Uint64(b[off+1:]))
+		return strconv.AppendFloat(scratch[:0], f, 'f', -1, 64), true
+	}
+	s, _, isStr, err := readStr(b, off)
+	if err != nil || !isStr {
+		return nil, false
+	}
+	return s, true
+}
+
+// Writers.
+
+func appendMapHeader(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x80|byte(n))
+	case n <= math.MaxUint16:
+		return append(dst, 0xde, byte(n>>8), byte(n))
+	default:
+		return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+}
+
+func appendArrayHeader(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x90|byte(n))
+	case n <= math.MaxUint16:
+		return append(dst, 0xdc, byte(n>>8), byte(n))
+	default:
+		return append(dst, 0xdd, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+}
+
+func appendStr(dst []byte, s string) []byte {
+	switch n := len(s); {
+	case n < 32:
+		dst = append(dst, 0xa0|byte(n))
+	case n <= math.MaxUint8:
+		dst = append(dst, 0xd9, byte(n))
+	case n <= math.MaxUint16:
+		dst = append(dst, 0xda, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, s...)
+}

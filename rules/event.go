@@ -1,0 +1,22 @@
+package rules
+
+// Event is the matcher's view of one record. Slots are indexes into
+// Set.Fields(); the implementation resolves each field name to wherever the
+// record's shape keeps it.
+type Event interface {
+	// Field returns the value in slot as text: strings as they are, integers
+	// in decimal, booleans as "true" or "false". ok is false when the record
+	// lacks the field or holds null in it. The matcher reads the bytes before
+	// its next call to Field and never retains them.
+	Field(slot int) (text []byte, ok bool)
+}
+
+// Canonical names of the fields that logsource guards read. An Event
+// implementation maps them to the shape of the record (for flat records
+// EventID may be "EventID" or "EventCode", the provider "ProviderName" or
+// "SourceName").
+const (
+	FieldEventID  = "EventID"
+	FieldChannel  = "Channel"
+	FieldProvider = "Provider_Name"
+)

@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sigma compares values case-insensitively. Both sides are brought to one
+// case-folded form before comparison: patterns once, at compile time, and
+// event values once per comparison. The form is simple Unicode case folding
+// (every rune mapped to lower(upper(r)), so 'K' KELVIN SIGN and 'k' meet),
+// with an ASCII fast path because nearly all Windows event data is ASCII.
+
+// asciiLower maps every byte to its ASCII lower-case form; bytes >= 0x80 map
+// to themselves and are never looked up on the fast path.
+var asciiLower = func() (t [256]byte) {
+	for i := range t {
+		c := byte(i)
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		t[i] = c
+	}
+	return t
+}()
+
+// foldRune returns the case-folded form of r.
+func foldRune(r rune) rune {
+	return unicode.ToLower(unicode.ToUpper(r))
+}
+
+// foldString returns the case-folded form of s. It is used at compile time.
+func foldString(s string) string {
+	return string(foldAppend(nil, []byte(s)))
+}
+
+// foldAppend appends the case-folded form of v to dst. The fast path covers
+// pure-ASCII input; foldAppendSlow handles the rest.
+func foldAppend(dst, v []byte) []byte {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return foldAppendSlow(dst, v[i:])
+		}
+		dst = append(dst, asciiLower[v[i]])
+	}
+	return dst
+}
+
+func foldAppendSlow(dst, v []byte) []byte {
+	for len(v) > 0 {
+		c := v[0]
+		if c < utf8.RuneSelf {
+			dst = append(dst, asciiLower[c])
+			v = v[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(v)
+		if r == utf8.RuneError && n <= 1 {
+			// Invalid UTF-8 is compared byte for byte, never rewritten.
+			dst = append(dst, c)
+			v = v[1:]
+			continue
+		}
+		dst = utf8.AppendRune(dst, foldRune(r))
+		v = v[n:]
+	}
+	return dst
+}

@@ -1,0 +1,274 @@
+package rules
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	sigma "github.com/bradleyjkemp/sigma-go"
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed default/*.yml
+var defaultRules embed.FS
+
+// MaxRuleFileSize bounds one rule file. SigmaHQ's largest is under 100 KiB;
+// anything near this limit is not a rule file, and refusing it keeps a
+// misconfigured path from stalling start-up.
+const MaxRuleFileSize = 4 << 20
+
+// ErrNoRules is returned when loading ends with an empty set.
+var ErrNoRules = errors.New("rules: no rule loaded")
+
+// Source is one rule file's content and the name used in messages.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// Skipped records a rule, or a whole file, that was not loaded and why.
+type Skipped struct {
+	File  string
+	ID    string // empty when the file could not be parsed far enough
+	Title string
+	Err   error
+}
+
+func (s Skipped) Error() string {
+	if ce := (*CompileError)(nil); errors.As(s.Err, &ce) {
+		return ce.Error()
+	}
+	return (&CompileError{File: s.File, RuleID: s.ID, Err: s.Err}).Error()
+}
+
+// Report summarises a load.
+type Report struct {
+	Files   int       // rule files read
+	Loaded  int       // rules compiled into the set
+	Skipped []Skipped // rules and files left out
+	// Unmapped counts loaded rules whose logsource has no guard.
+	Unmapped int
+}
+
+// Default returns the embedded default rule set.
+func Default() (*Set, Report, error) {
+	names, err := fs.Glob(defaultRules, "default/*.yml")
+	if err != nil {
+		return nil, Report{}, fmt.Errorf("rules: embedded default: %w", err)
+	}
+	var srcs []Source
+	for _, name := range names {
+		data, err := defaultRules.ReadFile(name)
+		if err != nil {
+			return nil, Report{}, fmt.Errorf("rules: embedded default: %w", err)
+		}
+		srcs = append(srcs, Source{Name: "embedded:" + name, Data: data})
+	}
+	return Compile(srcs)
+}
+
+// Load compiles the rule files named by paths. A directory is walked
+// recursively for *.yml and *.yaml files; a file is read whatever its name.
+// A path that does not exist is an error (a typo must not silently run with
+// fewer rules); a file or rule that cannot be loaded is reported in Skipped.
+// Load fails with ErrNoRules when nothing loads.
+func Load(paths []string) (*Set, Report, error) {
+	var srcs []Source
+	var report Report
+	for _, p := range paths {
+		files, err := ruleFiles(p)
+		if err != nil {
+			return nil, Report{}, err
+		}
+		for _, f := range files {
+			data, err := readRuleFile(f)
+			if err != nil {
+				report.Skipped = append(report.Skipped, Skipped{File: f, Err: err})
+				continue
+			}
+			srcs = append(srcs, Source{Name: f, Data: data})
+		}
+	}
+	set, r, err := Compile(srcs)
+	r.Files += len(report.Skipped)
+	r.Skipped = append(report.Skipped, r.Skipped...)
+	return set, r, err
+}
+
+func ruleFiles(p string) ([]string, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		ext := strings.ToLower(filepath.Ext(path))
+		if !d.IsDir() && (ext == ".yml" || ext == ".yaml") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+func readRuleFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxRuleFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxRuleFileSize {
+		return nil, fmt.Errorf("file larger than %d bytes", MaxRuleFileSize)
+	}
+	return data, nil
+}
+
+// Compile compiles every rule document in srcs into one Set. Rules that
+// fail are reported in Skipped; a rule whose id was already loaded is
+// skipped as a duplicate. Compile fails with ErrNoRules when nothing loads.
+func Compile(srcs []Source) (*Set, Report, error) {
+	c := newCompiler()
+	set := &Set{}
+	report := Report{Files: len(srcs)}
+	seen := map[string]string{}
+	for _, src := range srcs {
+		docs, err := splitDocuments(src.Data)
+		if err != nil {
+			report.Skipped = append(report.Skipped, Skipped{File: src.Name, Err: err})
+		}
+		for _, doc := range docs {
+			rule, compiled, err := compileDocument(c, doc)
+			if err == nil && rule.ID != "" {
+				if first, dup := seen[rule.ID]; dup {
+					err = fmt.Errorf("duplicate rule id, already loaded from %s", first)
+				}
+			}
+			if err != nil {
+				report.Skipped = append(report.Skipped, Skipped{File: src.Name, ID: rule.ID, Title: rule.Title, Err: withFile(err, src.Name, rule.ID)})
+				continue
+			}
+			rule.File = src.Name
+			if rule.ID != "" {
+				seen[rule.ID] = src.Name
+			}
+			if !rule.LogsourceMapped {
+				report.Unmapped++
+			}
+			set.rules = append(set.rules, rule)
+			set.compiled = append(set.compiled, compiled)
+		}
+	}
+	set.fields = c.fields
+	report.Loaded = len(set.rules)
+	if len(set.rules) == 0 {
+		return nil, report, ErrNoRules
+	}
+	return set, report, nil
+}
+
+func withFile(err error, file, id string) error {
+	ce := &CompileError{File: file, RuleID: id, Err: err}
+	var pe *posError
+	if errors.As(err, &pe) {
+		ce.Line, ce.Column = pe.line, pe.col
+	}
+	return ce
+}
+
+// splitDocuments parses data as a stream of YAML documents. Documents
+// parsed before a syntax error are kept.
+func splitDocuments(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, fmt.Errorf("yaml: %w", err)
+		}
+		docs = append(docs, &doc)
+	}
+}
+
+// compileDocument compiles one YAML document. It never panics: sigma-go
+// and yaml.v3 are given arbitrary user input, and a panic inside them is
+// reported as this rule's error.
+func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledRule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error while compiling: %v", r)
+		}
+	}()
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return Rule{}, compiledRule{}, errors.New("not a Sigma rule: document is not a map")
+	}
+	keys := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		keys[root.Content[i].Value] = true
+	}
+	switch {
+	case keys["correlation"]:
+		var meta struct{ ID, Title string }
+		_ = root.Decode(&meta)
+		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, fmt.Errorf("%w: correlation rule", ErrUnsupported)
+	case !keys["detection"]:
+		return Rule{}, compiledRule{}, errors.New("not a Sigma rule: no detection")
+	}
+
+	var sr sigma.Rule
+	if err := root.Decode(&sr); err != nil {
+		var meta struct{ ID, Title string }
+		_ = root.Decode(&meta)
+		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, fmt.Errorf("parse: %w", err)
+	}
+	rule = Rule{
+		ID:          sr.ID,
+		Title:       sr.Title,
+		Status:      sr.Status,
+		Description: sr.Description,
+		Author:      sr.Author,
+		Tags:        sr.Tags,
+		References:  sr.References,
+	}
+	if sr.Level != "" {
+		level, ok := ParseLevel(sr.Level)
+		if !ok {
+			return rule, compiledRule{}, fmt.Errorf("unknown level %q", sr.Level)
+		}
+		rule.Level = level
+	}
+	compiled, mapped, err := c.compileRule(&sr)
+	if err != nil {
+		return rule, compiledRule{}, err
+	}
+	rule.LogsourceMapped = mapped
+	return rule, compiled, nil
+}

@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+// A pattern is one compiled Sigma value, matched against case-folded event
+// text. Most Sigma values reduce to one literal with a wildcard at either
+// end; those get a dedicated kind so matching is a single bytes call. Values
+// with wildcards inside fall back to a glob over tokens.
+type pattern struct {
+	kind patternKind
+	lit  []byte  // folded literal for exact, prefix, suffix and contains
+	glob []token // for globPattern
+}
+
+type patternKind uint8
+
+const (
+	exactPattern    patternKind = iota // 'abc'
+	prefixPattern                      // 'abc*'
+	suffixPattern                      // '*abc'
+	containsPattern                    // '*abc*'
+	anyPattern                         // '*'
+	globPattern                        // anything else with * or ?
+)
+
+type tokenKind uint8
+
+const (
+	literalToken tokenKind = iota
+	starToken              // '*': any run of characters, possibly empty
+	oneToken               // '?': exactly one character
+)
+
+type token struct {
+	kind tokenKind
+	lit  []byte // folded, for literalToken
+}
+
+// parseValue splits a Sigma string value into tokens following the Sigma
+// specification's escaping: '*' and '?' are wildcards; '\*', '\?' and '\\'
+// stand for the literal character; a backslash before anything else (or at
+// the end) is itself literal, so Windows paths need no escaping.
+func parseValue(s string) []token {
+	var toks []token
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			toks = append(toks, token{kind: literalToken, lit: []byte(foldString(lit.String()))})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && (s[i+1] == '*' || s[i+1] == '?' || s[i+1] == '\\'):
+			lit.WriteByte(s[i+1])
+			i++
+		case c == '*':
+			flush()
+			// Consecutive stars mean the same as one.
+			if n := len(toks); n == 0 || toks[n-1].kind != starToken {
+				toks = append(toks, token{kind: starToken})
+			}
+		case c == '?':
+			flush()
+			toks = append(toks, token{kind: oneToken})
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	flush()
+	return toks
+}
+
+// compilePattern builds the matcher for tokens, choosing the cheapest kind
+// that has the same meaning.
+func compilePattern(toks []token) pattern {
+	isStar := func(i int) bool { return toks[i].kind == starToken }
+	isLit := func(i int) bool { return toks[i].kind == literalToken }
+	switch n := len(toks); {
+	case n == 0:
+		return pattern{kind: exactPattern, lit: []byte{}}
+	case n == 1 && isLit(0):
+		return pattern{kind: exactPattern, lit: toks[0].lit}
+	case n == 1 && isStar(0):
+		return pattern{kind: anyPattern}
+	case n == 2 && isLit(0) && isStar(1):
+		return pattern{kind: prefixPattern, lit: toks[0].lit}
+	case n == 2 && isStar(0) && isLit(1):
+		return pattern{kind: suffixPattern, lit: toks[1].lit}
+	case n == 3 && isStar(0) && isLit(1) && isStar(2):
+		return pattern{kind: containsPattern, lit: toks[1].lit}
+	}
+	return pattern{kind: globPattern, glob: toks}
+}
+
+// match reports whether folded (an event value already case-folded) matches.
+func (p *pattern) match(folded []byte) bool {
+	switch p.kind {
+	case exactPattern:
+		return bytes.Equal(folded, p.lit)
+	case prefixPattern:
+		return bytes.HasPrefix(folded, p.lit)
+	case suffixPattern:
+		return bytes.HasSuffix(folded, p.lit)
+	case containsPattern:
+		return bytes.Contains(folded, p.lit)
+	case anyPattern:
+		return true
+	default:
+		return globMatch(p.glob, folded)
+	}
+}
+
+// globMatch matches tokens against s with the classic single-backtrack
+// algorithm: on a mismatch it retries from the most recent star, one
+// character further on. Time is O(len(toks) * len(s)); no recursion.
+func globMatch(toks []token, s []byte) bool {
+	ti, si := 0, 0
+	starTok, starPos := -1, 0
+	for {
+		if ti < len(toks) {
+			t := toks[ti]
+			switch t.kind {
+			case starToken:
+				starTok, starPos = ti, si
+				ti++
+				continue
+			case oneToken:
+				if si < len(s) {
+					_, n := utf8.DecodeRune(s[si:])
+					si += n
+					ti++
+					continue
+				}
+			case literalToken:
+				if bytes.HasPrefix(s[si:], t.lit) {
+					si += len(t.lit)
+					ti++
+					continue
+				}
+			}
+		} else if si == len(s) {
+			return true
+		}
+		// Mismatch: let the last star swallow one more character.
+		if starTok < 0 || starPos >= len(s) {
+			return false
+		}
+		_, n := utf8.DecodeRune(s[starPos:])
+		starPos += n
+		ti, si = starTok+1, starPos
+	}
+}
