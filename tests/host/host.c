@@ -1,0 +1,269 @@
+/*
+ * A stand-in for Fluent Bit's core that loads flb-filter_sigma.so the way
+ * Fluent Bit loads a DSO filter: dlopen by file name, copy the symbol
+ * filter_<name>_plugin, walk its config map by the entry size of the
+ * Fluent Bit it pretends to be (104 bytes with -DHOST_V503, else 96), check
+ * property names against it, provide the functions the plugin resolves
+ * from the executable (built with -rdynamic), call init, filter and exit,
+ * and free out_buf with free(). Written for the end-to-end tests in
+ * tests/; it is not Fluent Bit and copies none of its code.
+ *
+ * usage: host PLUGIN.so [-p key=value]... [-t threads] [-n rounds]
+ *             [-r] [-l level] IN_CHUNK OUT_CHUNK
+ *   -t/-n  run the filter on IN_CHUNK from several threads, rounds each,
+ *          and require every result to equal the first
+ *   -r     simulate a hot reload: exit, re-install plain SIGSEGV/SIGFPE
+ *          handlers as Fluent Bit does on SIGHUP, init a new instance,
+ *          filter again and check Go's handlers are back
+ * Prints "key: value" lines the tests read; exits 0 on success.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct list { struct list *prev, *next; };
+
+struct plugin {
+    int event_type, flags;
+    char *name, *description;
+    char *config_map;
+    int (*cb_pre_run)(void *, void *, void *);
+    int (*cb_init)(void *, void *, void *);
+    int (*cb_filter)(const void *, size_t, const char *, int, void **, size_t *,
+                     void *, void *, void *, void *);
+    int (*cb_exit)(void *, void *);
+    int (*cb_notification)(void *, void *, void *);
+    struct list head;
+};
+
+struct map_entry {
+    int type;
+    char *name, *def_value;
+    int flags, set_property;
+    uintptr_t offset;
+    char *desc;
+};
+
+#ifdef HOST_V503
+#define MAP_ENTRY_SIZE 104
+/* Exists in Fluent Bit exactly from v5.0.3: the plugin probes for it. */
+void *flb_config_map_translate_dynamic(void *config, void *map) { (void) config; (void) map; return NULL; }
+#else
+#define MAP_ENTRY_SIZE 96
+#endif
+
+/* The instance: log_level at offset 8, as in struct flb_filter_instance. */
+struct instance {
+    int event_type, id, log_level, log_suppress_interval;
+    char name[32];
+    void *context;
+    int nprops;
+    char *keys[16], *values[16];
+};
+
+static int log_lines[5];
+
+const char *flb_filter_get_property(const char *key, struct instance *ins)
+{
+    for (int i = 0; i < ins->nprops; i++) {
+        if (strcasecmp(ins->keys[i], key) == 0) {
+            return ins->values[i];
+        }
+    }
+    return NULL;
+}
+
+void flb_filter_set_context(struct instance *ins, void *context) { ins->context = context; }
+
+const char *flb_filter_name(struct instance *ins) { return ins->name; }
+
+void flb_log_print(int type, const char *file, int line, const char *fmt, ...)
+{
+    static const char *names[] = {"", "error", "warn", "info", "debug"};
+    va_list ap;
+    (void) file;
+    (void) line;
+    if (type >= 1 && type <= 4) {
+        __atomic_add_fetch(&log_lines[type], 1, __ATOMIC_RELAXED);
+    }
+    printf("log: [%s] ", type >= 1 && type <= 4 ? names[type] : "?");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+static struct plugin plugin;
+static char *in_buf;
+static size_t in_len;
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { perror(path); exit(2); }
+    fseek(f, 0, SEEK_END);
+    *len = (size_t) ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc(*len + 1);
+    if (fread(b, 1, *len, f) != *len) { perror(path); exit(2); }
+    fclose(f);
+    return b;
+}
+
+/* Runs the filter once; returns a malloc'ed copy of what goes downstream. */
+static char *run_filter(struct instance *ins, size_t *out_len, int *ret)
+{
+    void *out = NULL;
+    size_t out_bytes = 0;
+    *ret = plugin.cb_filter(in_buf, in_len, "sysmon", 6, &out, &out_bytes,
+                            ins, NULL, ins->context, NULL);
+    char *copy;
+    if (*ret == 1) {            /* FLB_FILTER_MODIFIED */
+        copy = malloc(out_bytes + 1);
+        if (out_bytes) memcpy(copy, out, out_bytes);
+        *out_len = out_bytes;
+        free(out);              /* as the core does */
+    } else if (*ret == 2) {     /* FLB_FILTER_NOTOUCH */
+        copy = malloc(in_len + 1);
+        memcpy(copy, in_buf, in_len);
+        *out_len = in_len;
+    } else {
+        fprintf(stderr, "host: cb_filter returned %d\n", *ret);
+        exit(1);
+    }
+    return copy;
+}
+
+struct worker { struct instance *ins; int rounds; char *want; size_t want_len; int bad; };
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < w->rounds; i++) {
+        size_t n;
+        int ret;
+        char *got = run_filter(w->ins, &n, &ret);
+        if (n != w->want_len || memcmp(got, w->want, n) != 0) w->bad++;
+        free(got);
+    }
+    return NULL;
+}
+
+static void plain_handler(int sig) { (void) sig; abort(); }
+
+static int init_instance(struct instance *ins)
+{
+    ins->context = NULL;
+    int ret = plugin.cb_init(ins, NULL, NULL);
+    printf("init: %d\n", ret);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    struct instance ins = {.event_type = 1, .log_level = 3, .name = "sigma.0"};
+    int threads = 0, rounds = 1, reload = 0;
+    const char *so = argv[1];
+    int i;
+
+    if (argc < 4) { fprintf(stderr, "usage: host PLUGIN.so [options] IN OUT\n"); return 2; }
+    for (i = 2; i < argc - 2; i++) {
+        if (!strcmp(argv[i], "-p") && ins.nprops < 16) {
+            char *kv = argv[++i], *eq = strchr(kv, '=');
+            if (!eq) return 2;
+            *eq = 0;
+            ins.keys[ins.nprops] = kv;
+            ins.values[ins.nprops++] = eq + 1;
+        } else if (!strcmp(argv[i], "-t")) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-n")) rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-r")) reload = 1;
+        else if (!strcmp(argv[i], "-l")) ins.log_level = atoi(argv[++i]);
+        else { fprintf(stderr, "host: unknown option %s\n", argv[i]); return 2; }
+    }
+    in_buf = read_file(argv[argc - 2], &in_len);
+
+    /* Fluent Bit: flb_plugin_load() -> dlopen, dlsym("filter_<name>_plugin"), copy. */
+    void *dso = dlopen(so, RTLD_LAZY);
+    if (!dso) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
+    const char *base = strrchr(so, '/') ? strrchr(so, '/') + 1 : so;
+    if (strcmp(base, "flb-filter_sigma.so") != 0) { fprintf(stderr, "host: unexpected name %s\n", base); return 1; }
+    struct plugin *sym = dlsym(dso, "filter_sigma_plugin");
+    if (!sym) { fprintf(stderr, "host: %s\n", dlerror()); return 1; }
+    memcpy(&plugin, sym, sizeof(plugin));
+    printf("plugin: %s (%s) event_type=%d\n", plugin.name, plugin.description, plugin.event_type);
+
+    /* Walk the config map by this version's entry size. */
+    int known = 0;
+    for (char *p = plugin.config_map; ((struct map_entry *) p)->name; p += MAP_ENTRY_SIZE) {
+        struct map_entry *e = (struct map_entry *) p;
+        printf("map: %d %s [%s] %s\n", e->type, e->name, e->def_value ? e->def_value : "", e->desc);
+        known++;
+    }
+    printf("map_entries: %d\n", known);
+    for (int k = 0; k < ins.nprops; k++) {
+        int found = 0;
+        for (char *p = plugin.config_map; ((struct map_entry *) p)->name; p += MAP_ENTRY_SIZE) {
+            if (!strcasecmp(((struct map_entry *) p)->name, ins.keys[k])) found = 1;
+        }
+        if (!found) {
+            /* What Fluent Bit's flb_config_map_properties_check refuses. */
+            printf("config_error: unknown configuration property '%s'\n", ins.keys[k]);
+            return 3;
+        }
+    }
+
+    if (init_instance(&ins) != 0) return 4;
+
+    size_t out_len;
+    int ret;
+    char *out = run_filter(&ins, &out_len, &ret);
+    printf("filter: %s %zu\n", ret == 1 ? "modified" : "notouch", out_len);
+
+    if (threads > 0) {
+        pthread_t th[64];
+        struct worker w[64];
+        int bad = 0;
+        if (threads > 64) threads = 64;
+        for (int t = 0; t < threads; t++) {
+            w[t] = (struct worker){&ins, rounds, out, out_len, 0};
+            pthread_create(&th[t], NULL, work, &w[t]);
+        }
+        for (int t = 0; t < threads; t++) {
+            pthread_join(th[t], NULL);
+            bad += w[t].bad;
+        }
+        printf("concurrent: %d threads x %d rounds, %d mismatches\n", threads, rounds, bad);
+        if (bad) return 5;
+    }
+
+    if (reload) {
+        struct sigaction go_segv, cur;
+        sigaction(SIGSEGV, NULL, &go_segv);
+        printf("exit: %d\n", plugin.cb_exit(ins.context, NULL));
+        /* Fluent Bit's flb_signal_init(), run from its SIGHUP handler. */
+        signal(SIGSEGV, plain_handler);
+        signal(SIGFPE, plain_handler);
+        if (init_instance(&ins) != 0) return 4;
+        sigaction(SIGSEGV, NULL, &cur);
+        printf("handlers_restored: %s\n",
+               cur.sa_handler == go_segv.sa_handler && cur.sa_handler != plain_handler ? "yes" : "no");
+        size_t n2;
+        char *again = run_filter(&ins, &n2, &ret);
+        printf("reload_same_output: %s\n", n2 == out_len && !memcmp(again, out, n2) ? "yes" : "no");
+        free(again);
+    }
+
+    FILE *f = fopen(argv[argc - 1], "wb");
+    if (!f || fwrite(out, 1, out_len, f) != out_len) { perror(argv[argc - 1]); return 2; }
+    fclose(f);
+    printf("exit: %d\n", plugin.cb_exit(ins.context, NULL));
+    printf("log_lines: error=%d warn=%d info=%d\n", log_lines[1], log_lines[2], log_lines[3]);
+    free(out);
+    return 0;
+}
