@@ -1,0 +1,52 @@
+# fluent-bit-sigma: `make plugin`, `make test`, `make bench`, `make run`.
+GO         ?= go
+BUILD      := build
+PLUGIN     := $(BUILD)/flb-filter_sigma.so
+# Export only filter_sigma_plugin from the library.
+LDFLAGS    := -s -w -extldflags=-Wl,--version-script=$(CURDIR)/plugin/exports.map
+SOURCES    := $(shell find plugin filter rules internal -type f \( -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.yml' -o -name '*.map' \) -not -name '*_test.go') go.mod go.sum
+SAMPLES    := $(CURDIR)/conf/samples/sysmon-image-load.jsonl
+FLUENT_BIT ?= $(shell command -v fluent-bit 2>/dev/null || ls /opt/fluent-bit/bin/fluent-bit 2>/dev/null)
+BENCHTIME  ?= 1s
+FUZZTIME   ?= 10s
+
+.PHONY: all plugin test bench fuzz run clean
+
+all: plugin
+
+plugin: $(PLUGIN)
+
+$(PLUGIN): $(SOURCES)
+	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath -ldflags '$(LDFLAGS)' -o $@ ./plugin
+
+# Every test; the end-to-end tests in tests/ load $(PLUGIN) through a host
+# program that stands in for Fluent Bit.
+test: $(PLUGIN)
+	$(GO) vet ./...
+	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 ./...
+	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -race ./filter ./rules ./tests
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./filter ./rules ./plugin
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME) ./filter
+	$(GO) test -run '^$$' -fuzz FuzzPattern -fuzztime $(FUZZTIME) ./rules
+
+# Runs Fluent Bit with conf/ over the bundled samples. Without a Fluent Bit,
+# says what to install and runs the same samples through the filter engine
+# with cmd/sigma-check instead.
+run: $(PLUGIN)
+	@if [ -n "$(FLUENT_BIT)" ]; then \
+		echo "running $(FLUENT_BIT) -c conf/fluent-bit.conf"; \
+		SIGMA_SAMPLES=$(SAMPLES) $(FLUENT_BIT) -c conf/fluent-bit.conf; \
+	else \
+		echo "make run: no Fluent Bit found on PATH or in FLUENT_BIT." >&2; \
+		echo "  Install Fluent Bit 3.2 to 5.1 (https://docs.fluentbit.io/manual/installation), or" >&2; \
+		echo "  point FLUENT_BIT at a binary: make run FLUENT_BIT=/path/to/fluent-bit" >&2; \
+		echo "  Meanwhile, the same samples through the same engine (cmd/sigma-check):" >&2; \
+		$(GO) run ./cmd/sigma-check -all $(SAMPLES); \
+	fi
+
+clean:
+	rm -rf $(BUILD)
