@@ -7,4 +7,9 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require github.com/alecthomas/participle v0.7.1 // indirect
+require (
+	github.com/alecthomas/participle v0.7.1 // indirect
+	github.com/json-iterator/go v1.1.12 // indirect
+	github.com/modern-go/concurrent v0.0.0-20180228061459-e0a39a4cb421 // indirect
+	github.com/modern-go/reflect2 v1.0.2 // indirect
+)

@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+
 	"encoding/binary"
 	"fmt"
 )
@@ -43,17 +45,17 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 // are not a complete msgpack object; an event that is complete msgpack but
 // not shaped like a record comes back as otherEvent.
 func nextEvent(b []byte, off int) (event, error) {
-	end, err := skip(b, off)
+	end, err := msgpack.Skip(b, off)
 	if err != nil {
 		return event{}, err
 	}
 	ev := event{start: off, end: end, kind: otherEvent}
-	n, p, err := readArrayHeader(b, off)
+	n, p, err := msgpack.ReadArrayHeader(b, off)
 	if err != nil || n != 2 {
 		return ev, nil
 	}
 	group := false
-	if hn, hp, err := readArrayHeader(b, p); err == nil {
+	if hn, hp, err := msgpack.ReadArrayHeader(b, p); err == nil {
 		// Current shape: the header is [timestamp, metadata].
 		if hn < 1 {
 			return ev, nil
@@ -65,7 +67,7 @@ func nextEvent(b []byte, off int) (event, error) {
 	} else if ok, _ := timestamp(b, p); !ok {
 		return ev, nil
 	}
-	body, err := skip(b, p)
+	body, err := msgpack.Skip(b, p)
 	if err != nil {
 		return ev, nil
 	}
@@ -73,7 +75,7 @@ func nextEvent(b []byte, off int) (event, error) {
 		ev.kind = groupMarker
 		return ev, nil
 	}
-	if _, _, err := readMapHeader(b, body); err != nil {
+	if _, _, err := msgpack.ReadMapHeader(b, body); err != nil {
 		return ev, nil
 	}
 	ev.body, ev.kind = body, recordEvent
@@ -89,14 +91,14 @@ func timestamp(b []byte, off int) (ok, group bool) {
 	}
 	switch c := b[off]; {
 	case c == 0xd7: // fixext 8
-		if need(b, off, 10) != nil || b[off+1] != 0 {
+		if msgpack.Need(b, off, 10) != nil || b[off+1] != 0 {
 			return false, false
 		}
 		sec := binary.BigEndian.Uint32(b[off+2:])
 		nsec := binary.BigEndian.Uint32(b[off+6:])
 		return true, nsec == 0 && (sec == 0xffffffff || sec == 0xfffffffe)
 	case c == 0xc7: // ext 8 with length 8
-		if need(b, off, 11) != nil || b[off+1] != 8 || b[off+2] != 0 {
+		if msgpack.Need(b, off, 11) != nil || b[off+1] != 8 || b[off+2] != 0 {
 			return false, false
 		}
 		sec := binary.BigEndian.Uint32(b[off+3:])
@@ -107,7 +109,7 @@ func timestamp(b []byte, off int) (ok, group bool) {
 	case c <= 0x7f, c >= 0xcc && c <= 0xcf, c == 0xca, c == 0xcb:
 		return true, false
 	case c >= 0xd0 && c <= 0xd3: // signed ints: -1/-2 mark groups
-		text, ok := scalarText(b, off, make([]byte, 0, 24))
+		text, ok := msgpack.ScalarText(b, off, make([]byte, 0, 24))
 		if !ok {
 			return false, false
 		}

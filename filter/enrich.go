@@ -1,6 +1,9 @@
 package filter
 
-import "github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+import (
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
 
 // The value written under add_key:
 //
@@ -11,19 +14,19 @@ import "github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 // few appends.
 
 func encodeMatch(r rules.Rule) []byte {
-	b := appendMapHeader(nil, 5)
-	b = appendStr(b, "id")
-	b = appendStr(b, r.ID)
-	b = appendStr(b, "title")
-	b = appendStr(b, r.Title)
-	b = appendStr(b, "level")
-	b = appendStr(b, r.Level.String())
-	b = appendStr(b, "status")
-	b = appendStr(b, r.Status)
-	b = appendStr(b, "tags")
-	b = appendArrayHeader(b, len(r.Tags))
+	b := msgpack.AppendMapHeader(nil, 5)
+	b = msgpack.AppendStr(b, "id")
+	b = msgpack.AppendStr(b, r.ID)
+	b = msgpack.AppendStr(b, "title")
+	b = msgpack.AppendStr(b, r.Title)
+	b = msgpack.AppendStr(b, "level")
+	b = msgpack.AppendStr(b, r.Level.String())
+	b = msgpack.AppendStr(b, "status")
+	b = msgpack.AppendStr(b, r.Status)
+	b = msgpack.AppendStr(b, "tags")
+	b = msgpack.AppendArrayHeader(b, len(r.Tags))
 	for _, t := range r.Tags {
-		b = appendStr(b, t)
+		b = msgpack.AppendStr(b, t)
 	}
 	return b
 }
@@ -34,14 +37,14 @@ func (f *Filter) appendValue(dst []byte, matched []int) []byte {
 	for _, i := range matched {
 		top = max(top, rs[i].Level)
 	}
-	dst = appendMapHeader(dst, 2)
-	dst = appendStr(dst, "matches")
-	dst = appendArrayHeader(dst, len(matched))
+	dst = msgpack.AppendMapHeader(dst, 2)
+	dst = msgpack.AppendStr(dst, "matches")
+	dst = msgpack.AppendArrayHeader(dst, len(matched))
 	for _, i := range matched {
 		dst = append(dst, f.entries[i]...)
 	}
-	dst = appendStr(dst, "level")
-	return appendStr(dst, top.String())
+	dst = msgpack.AppendStr(dst, "level")
+	return msgpack.AppendStr(dst, top.String())
 }
 
 // appendEnriched appends ev with add_key set to the matches. The timestamp,
@@ -50,16 +53,16 @@ func (f *Filter) appendValue(dst []byte, matched []int) []byte {
 // record hold it more than once, the later copies are dropped so the output
 // never has a duplicate key.
 func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int) []byte {
-	n, p, _ := readMapHeader(b, ev.body) // checked by nextEvent
+	n, p, _ := msgpack.ReadMapHeader(b, ev.body) // checked by nextEvent
 	// First pass: find add_key. Offsets were validated by nextEvent's skip.
 	existing := 0
 	q := p
 	for i := 0; i < n; i++ {
-		key, vp, isStr, _ := readStr(b, q)
+		key, vp, isStr, _ := msgpack.ReadStr(b, q)
 		if !isStr {
-			vp, _ = skip(b, q)
+			vp, _ = msgpack.Skip(b, q)
 		}
-		end, _ := skip(b, vp)
+		end, _ := msgpack.Skip(b, vp)
 		if isStr && string(key) == f.addKey {
 			existing++
 		}
@@ -70,14 +73,14 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int) []byte {
 		count = n - existing + 1
 	}
 	dst = append(dst, b[ev.start:ev.body]...)
-	dst = appendMapHeader(dst, count)
+	dst = msgpack.AppendMapHeader(dst, count)
 	written := false
 	for i := 0; i < n; i++ {
-		key, vp, isStr, _ := readStr(b, p)
+		key, vp, isStr, _ := msgpack.ReadStr(b, p)
 		if !isStr {
-			vp, _ = skip(b, p)
+			vp, _ = msgpack.Skip(b, p)
 		}
-		end, _ := skip(b, vp)
+		end, _ := msgpack.Skip(b, vp)
 		if isStr && string(key) == f.addKey {
 			if !written {
 				dst = append(dst, b[p:vp]...)
@@ -90,7 +93,7 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int) []byte {
 		p = end
 	}
 	if !written {
-		dst = appendStr(dst, f.addKey)
+		dst = msgpack.AppendStr(dst, f.addKey)
 		dst = f.appendValue(dst, matched)
 	}
 	return dst

@@ -1,6 +1,9 @@
 package filter
 
-import "github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+import (
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
 
 // fieldIndex resolves record keys to the rule set's field slots. It is
 // built once per filter: keys are bucketed by length so that most keys of
@@ -63,7 +66,7 @@ func (r *record) Field(slot int) ([]byte, bool) {
 	if off < 0 {
 		return nil, false
 	}
-	return scalarText(r.chunk, off, r.num[:0])
+	return msgpack.ScalarText(r.chunk, off, r.num[:0])
 }
 
 // load indexes the body map at b[off:]. When a key appears twice, the first
@@ -73,17 +76,17 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) error {
 	for i := range r.at {
 		r.at[i] = -1
 	}
-	n, p, err := readMapHeader(b, off)
+	n, p, err := msgpack.ReadMapHeader(b, off)
 	if err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
-		key, vp, isStr, err := readStr(b, p)
+		key, vp, isStr, err := msgpack.ReadStr(b, p)
 		if err != nil {
 			return err
 		}
 		if !isStr {
-			if vp, err = skip(b, p); err != nil {
+			if vp, err = msgpack.Skip(b, p); err != nil {
 				return err
 			}
 		} else if len(key) < len(idx.byLen) {
@@ -93,7 +96,7 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) error {
 				}
 			}
 		}
-		if p, err = skip(b, vp); err != nil {
+		if p, err = msgpack.Skip(b, vp); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,205 @@
+// Command sigma-check runs Sigma rules over JSON events with exactly the
+// engine and record handling of the sigma Fluent Bit filter, so rules can be
+// tried before they are deployed.
+//
+//	sigma-check [-rules PATHS] [-all] [-add-key KEY] [-fail-on-match] [FILE|-]
+//
+// Input holds JSON objects: one per line, a JSON array of them, or objects
+// simply concatenated. Output is JSON lines: each event that matched, with
+// the filter's key added (every event with -all). A summary goes to stderr.
+// Exit status: 0 done, 1 matches found and -fail-on-match given, 2 error.
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sigma-check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rulePaths := fs.String("rules", "", "comma-separated rule files and directories (default: the embedded rule)")
+	all := fs.Bool("all", false, "print every event, not only those that matched")
+	addKey := fs.String("add-key", filter.DefaultAddKey, "key that receives the matches")
+	failOnMatch := fs.Bool("fail-on-match", false, "exit with status 1 when any event matched")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: sigma-check [flags] [FILE|-]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return 2
+	}
+	props := map[string]string{"add_key": *addKey}
+	if *rulePaths != "" {
+		props["rules"] = *rulePaths
+	}
+	cfg, err := filter.ParseConfig(func(name string) (string, bool) { v, ok := props[name]; return v, ok })
+	if err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	f, err := filter.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	for _, s := range f.Report().Skipped {
+		fmt.Fprintln(stderr, "sigma-check: rule skipped:", s.Error())
+	}
+
+	in := stdin
+	if name := fs.Arg(0); name != "" && name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintln(stderr, "sigma-check:", err)
+			return 2
+		}
+		defer file.Close()
+		in = file
+	}
+	chunk, events, err := readEvents(in)
+	if err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	out, changed, err := f.Process(nil, chunk)
+	if err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	if !changed {
+		out = chunk
+	}
+	w := bufio.NewWriter(stdout)
+	matched, err := printEvents(w, out, *addKey, *all)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched, %d rule(s)\n", events, matched, f.Rules().Len())
+	if matched > 0 && *failOnMatch {
+		return 1
+	}
+	return 0
+}
+
+// readEvents turns the JSON objects of r into one chunk of current-shape
+// events, stamped with the current time.
+func readEvents(r io.Reader) (chunk []byte, n int, err error) {
+	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 64<<10)
+	now := time.Now()
+	ts := binary.BigEndian.AppendUint32(nil, uint32(now.Unix()))
+	ts = binary.BigEndian.AppendUint32(ts, uint32(now.Nanosecond()))
+	appendEvent := func(it *jsoniter.Iterator) bool {
+		if it.WhatIsNext() != jsoniter.ObjectValue {
+			it.ReportError("read event", "expected a JSON object")
+			return false
+		}
+		chunk = msgpack.AppendArrayHeader(chunk, 2)
+		chunk = msgpack.AppendArrayHeader(chunk, 2)
+		chunk = msgpack.AppendExt(chunk, 0, ts)
+		chunk = msgpack.AppendMapHeader(chunk, 0)
+		chunk, err = jsonconv.AppendJSONValue(chunk, it)
+		n++
+		return err == nil
+	}
+	for {
+		switch it.WhatIsNext() {
+		case jsoniter.InvalidValue:
+			if it.Error != nil && !errors.Is(it.Error, io.EOF) {
+				return nil, n, fmt.Errorf("event %d: %w", n+1, it.Error)
+			}
+			return chunk, n, nil
+		case jsoniter.ArrayValue:
+			it.ReadArrayCB(func(it *jsoniter.Iterator) bool { return appendEvent(it) })
+		default:
+			appendEvent(it)
+		}
+		if it.Error != nil && !errors.Is(it.Error, io.EOF) {
+			return nil, n, fmt.Errorf("event %d: %w", n, it.Error)
+		}
+	}
+}
+
+// printEvents writes the body of each event of chunk as a JSON line (only
+// those carrying addKey unless all) and returns how many carried it.
+func printEvents(w io.Writer, chunk []byte, addKey string, all bool) (matched int, err error) {
+	s := jsoniter.NewStream(jsoniter.ConfigDefault, w, 64<<10)
+	for off := 0; off < len(chunk); {
+		_, p, err := msgpack.ReadArrayHeader(chunk, off)
+		if err != nil {
+			return matched, err
+		}
+		body, err := msgpack.Skip(chunk, p)
+		if err != nil {
+			return matched, err
+		}
+		end, err := msgpack.Skip(chunk, body)
+		if err != nil {
+			return matched, err
+		}
+		hit := hasKey(chunk, body, addKey)
+		if hit {
+			matched++
+		}
+		if hit || all {
+			if _, err := jsonconv.WriteMsgpack(s, chunk, body); err != nil {
+				return matched, err
+			}
+			s.WriteRaw("\n")
+			if err := s.Flush(); err != nil {
+				return matched, err
+			}
+		}
+		off = end
+	}
+	return matched, nil
+}
+
+func hasKey(b []byte, off int, key string) bool {
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	if err != nil {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		k, vp, isStr, err := msgpack.ReadStr(b, p)
+		if err != nil {
+			return false
+		}
+		if isStr && string(k) == key {
+			return true
+		}
+		if !isStr {
+			if vp, err = msgpack.Skip(b, p); err != nil {
+				return false
+			}
+		}
+		if p, err = msgpack.Skip(b, vp); err != nil {
+			return false
+		}
+	}
+	return false
+}

@@ -1,0 +1,200 @@
+// Package jsonconv converts between JSON and msgpack with json-iterator,
+// keeping object keys in their order and building no maps. cmd/sigma-check
+// uses it to feed JSON events through the filter and print the result.
+package jsonconv
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+)
+
+// MaxDepth bounds the nesting of the values converted: deeper input is an
+// error, not a stack overflow.
+const MaxDepth = 512
+
+// ErrTooDeep is returned for values nested deeper than MaxDepth.
+var ErrTooDeep = errors.New("jsonconv: nesting deeper than 512 levels")
+
+// AppendJSONValue reads one JSON value from it and appends it to dst as
+// msgpack. Integers that fit int64 or uint64 become integers, other numbers
+// floats.
+func AppendJSONValue(dst []byte, it *jsoniter.Iterator) ([]byte, error) {
+	dst = appendJSON(dst, it, 0)
+	if it.Error != nil {
+		return dst, it.Error
+	}
+	return dst, nil
+}
+
+func appendJSON(dst []byte, it *jsoniter.Iterator, depth int) []byte {
+	if depth > MaxDepth {
+		it.ReportError("read", ErrTooDeep.Error())
+		return dst
+	}
+	switch it.WhatIsNext() {
+	case jsoniter.ObjectValue:
+		n := 0
+		body := len(dst)
+		it.ReadMapCB(func(it *jsoniter.Iterator, key string) bool {
+			dst = msgpack.AppendStr(dst, key)
+			dst = appendJSON(dst, it, depth+1)
+			n++
+			return it.Error == nil
+		})
+		return insertHeader(dst, body, msgpack.AppendMapHeader(nil, n))
+	case jsoniter.ArrayValue:
+		n := 0
+		body := len(dst)
+		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+			dst = appendJSON(dst, it, depth+1)
+			n++
+			return it.Error == nil
+		})
+		return insertHeader(dst, body, msgpack.AppendArrayHeader(nil, n))
+	case jsoniter.StringValue:
+		return msgpack.AppendStr(dst, it.ReadString())
+	case jsoniter.NumberValue:
+		num := string(it.ReadNumber())
+		if i, err := strconv.ParseInt(num, 10, 64); err == nil {
+			return msgpack.AppendInt(dst, i)
+		}
+		if u, err := strconv.ParseUint(num, 10, 64); err == nil {
+			return msgpack.AppendUint(dst, u)
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			it.ReportError("read number", err.Error())
+		}
+		return msgpack.AppendFloat(dst, f)
+	case jsoniter.BoolValue:
+		return msgpack.AppendBool(dst, it.ReadBool())
+	case jsoniter.NilValue:
+		it.ReadNil()
+		return msgpack.AppendNil(dst)
+	default:
+		it.ReportError("read", "invalid JSON value")
+		return dst
+	}
+}
+
+// insertHeader puts hdr in front of dst[body:], where a container's
+// elements were written before their count was known.
+func insertHeader(dst []byte, body int, hdr []byte) []byte {
+	dst = append(dst, hdr...)
+	copy(dst[body+len(hdr):], dst[body:len(dst)-len(hdr)])
+	copy(dst[body:], hdr)
+	return dst
+}
+
+// WriteMsgpack writes the msgpack value at b[off:] to s as JSON and returns
+// the offset after it. Binary data becomes a base64 string; Fluent Bit's
+// EventTime extension becomes seconds as a float; other extensions and
+// non-string map keys are written as strings.
+func WriteMsgpack(s *jsoniter.Stream, b []byte, off int) (int, error) {
+	return writeValue(s, b, off, 0)
+}
+
+func writeValue(s *jsoniter.Stream, b []byte, off, depth int) (int, error) {
+	if depth > MaxDepth {
+		return 0, ErrTooDeep
+	}
+	if err := msgpack.Need(b, off, 1); err != nil {
+		return 0, err
+	}
+	if n, p, err := msgpack.ReadMapHeader(b, off); err == nil {
+		s.WriteObjectStart()
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				s.WriteMore()
+			}
+			key, vp, isStr, err := msgpack.ReadStr(b, p)
+			if err != nil {
+				return 0, err
+			}
+			if isStr {
+				s.WriteObjectField(string(key))
+			} else {
+				end, err := msgpack.Skip(b, p)
+				if err != nil {
+					return 0, err
+				}
+				text, _ := msgpack.ScalarText(b, p, nil)
+				s.WriteObjectField(string(text))
+				vp = end
+			}
+			if p, err = writeValue(s, b, vp, depth+1); err != nil {
+				return 0, err
+			}
+		}
+		s.WriteObjectEnd()
+		return p, nil
+	}
+	if n, p, err := msgpack.ReadArrayHeader(b, off); err == nil {
+		s.WriteArrayStart()
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				s.WriteMore()
+			}
+			if p, err = writeValue(s, b, p, depth+1); err != nil {
+				return 0, err
+			}
+		}
+		s.WriteArrayEnd()
+		return p, nil
+	}
+	end, err := msgpack.Skip(b, off)
+	if err != nil {
+		return 0, err
+	}
+	switch c := b[off]; {
+	case c == 0xc0:
+		s.WriteNil()
+	case c == 0xc2 || c == 0xc3:
+		s.WriteBool(c == 0xc3)
+	case c == 0xca || c == 0xcb:
+		text, _ := msgpack.ScalarText(b, off, nil)
+		f, _ := strconv.ParseFloat(string(text), 64)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			s.WriteString(string(text))
+		} else {
+			s.WriteRaw(string(text))
+		}
+	case c >= 0xc4 && c <= 0xc6: // bin
+		data := b[end-binLen(b, off) : end]
+		s.WriteString(base64.StdEncoding.EncodeToString(data))
+	case c == 0xd7 && b[off+1] == 0: // EventTime
+		sec := binary.BigEndian.Uint32(b[off+2:])
+		nsec := binary.BigEndian.Uint32(b[off+6:])
+		s.WriteRaw(strconv.FormatFloat(float64(sec)+float64(nsec)/1e9, 'f', 6, 64))
+	default:
+		if text, ok := msgpack.ScalarText(b, off, nil); ok {
+			if c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb {
+				s.WriteString(string(text))
+			} else {
+				s.WriteRaw(string(text))
+			}
+		} else {
+			s.WriteString(fmt.Sprintf("<msgpack 0x%02x>", c))
+		}
+	}
+	return end, nil
+}
+
+func binLen(b []byte, off int) int {
+	switch b[off] {
+	case 0xc4:
+		return int(b[off+1])
+	case 0xc5:
+		return int(binary.BigEndian.Uint16(b[off+1:]))
+	default:
+		return int(binary.BigEndian.Uint32(b[off+1:]))
+	}
+}
