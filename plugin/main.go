@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"runtime/cgo"
 	"unsafe"
-
 )
 
 // Mirrors of the C return codes.
@@ -118,5 +117,3 @@ func (l *logger) logf(level C.int, format string, args ...any) {
 func (l *logger) errorf(format string, args ...any) { l.logf(C.SIGMA_FLB_LOG_ERROR, format, args...) }
 func (l *logger) warnf(format string, args ...any)  { l.logf(C.SIGMA_FLB_LOG_WARN, format, args...) }
 func (l *logger) infof(format string, args ...any)  { l.logf(C.SIGMA_FLB_LOG_INFO, format, args...) }
-
-

@@ -1,0 +1,65 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// referenceMatch is the obvious, slow meaning of a Sigma value: tokens
+// turned into an anchored regular expression over the folded input.
+func referenceMatch(value, input string) bool {
+	var re strings.Builder
+	re.WriteString(`(?s)^`)
+	for _, tok := range parseValue(value) {
+		switch tok.kind {
+		case literalToken:
+			re.WriteString(regexp.QuoteMeta(string(tok.lit)))
+		case starToken:
+			re.WriteString(`.*`)
+		case oneToken:
+			re.WriteString(`.`)
+		}
+	}
+	re.WriteString(`$`)
+	return regexp.MustCompile(re.String()).MatchString(string(foldAppend(nil, []byte(input))))
+}
+
+func FuzzPattern(f *testing.F) {
+	seeds := [][2]string{
+		{`abc`, `ABC`}, {`*a*b*`, `xaxbx`}, {`a?c`, `aéc`}, {`x\*y`, `x*y`}, {`a\\*`, `a\bc`},
+		{`a\\\*`, `a\*`}, {`end\`, `end\`}, {"\u212a", "k"}, {`*.node`, `C:\x\A.NODE`}, {`**?*`, ``},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, value, input string) {
+		if !utf8.ValidString(value) || !utf8.ValidString(input) {
+			t.Skip("the reference regexp reads UTF-8")
+		}
+		p := compilePattern(parseValue(value))
+		got := p.match(foldAppend(nil, []byte(input)))
+		if want := referenceMatch(value, input); got != want {
+			t.Errorf("value %q input %q: got %v, reference says %v", value, input, got, want)
+		}
+	})
+}
+
+// FuzzCompile feeds arbitrary documents to the loader: it must return a
+// rule or an error, never panic or hang.
+func FuzzCompile(f *testing.F) {
+	f.Add("title: t\nlogsource: {product: windows, category: image_load}\ndetection:\n  a: {A|endswith: x}\n  condition: a and not 1 of f*\n")
+	f.Add("title: t\ndetection:\n  sel_1: {A: [1, 2.5, true, null]}\n  condition: all of sel_* or (1 of them)\n")
+	f.Add("title: t\ndetection:\n  s: [a, b]\n  condition: s | count() > 2\n")
+	f.Add("a: &a [x]\nb: *a\n---\ncorrelation: {}\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		set, report, err := Compile([]Source{{Name: "fuzz.yml", Data: []byte(src)}})
+		if err == nil && set.Len() != report.Loaded {
+			t.Errorf("set has %d rules, report says %d", set.Len(), report.Loaded)
+		}
+		if set != nil {
+			set.Match(mapEvent{set, map[string]string{"A": "x"}}, nil)
+		}
+	})
+}
