@@ -1,0 +1,66 @@
+package filter
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+)
+
+// FuzzProcess feeds arbitrary chunks to the filter: it must not panic, and
+// whatever it returns must hold every event it was given, in order, each
+// byte for byte unless it matched (then only the added key differs), with
+// any unparsable tail passed through as it came.
+func FuzzProcess(f *testing.F) {
+	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1)))
+	f.Add(fixture.Event(fixture.Event(nil, ts, nil, fixture.BenignImageLoad(1)), -1, nil, fixture.Map{}))
+	f.Add(fixture.LegacyEvent(nil, 1.5, fixture.UnsignedNodeLoad(2).With("sigma", 1)))
+	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1})
+	filt := newFilter(f, Config{})
+	f.Fuzz(func(t *testing.T, chunk []byte) {
+		out, changed, err := filt.Process(nil, chunk)
+		if !changed {
+			return
+		}
+		in, tail := splitEvents(chunk)
+		got, gotTail := splitEvents(out)
+		if err == nil && len(tail) > 0 {
+			t.Fatalf("input had an unparsable tail but no error")
+		}
+		if !bytes.Equal(tail, gotTail) {
+			t.Fatalf("tail changed: %x -> %x", tail, gotTail)
+		}
+		if len(got) != len(in) {
+			t.Fatalf("got %d events, want %d", len(got), len(in))
+		}
+		for i := range in {
+			if bytes.Equal(in[i].raw, got[i].raw) {
+				continue
+			}
+			if in[i].kind != recordEvent || !bytes.Equal(in[i].header, got[i].header) {
+				t.Fatalf("event %d changed but was not a record, or its header changed", i)
+			}
+		}
+	})
+}
+
+type rawEvent struct {
+	raw, header []byte
+	kind        eventKind
+}
+
+func splitEvents(chunk []byte) (events []rawEvent, tail []byte) {
+	for off := 0; off < len(chunk); {
+		ev, err := nextEvent(chunk, off)
+		if err != nil {
+			return events, chunk[off:]
+		}
+		e := rawEvent{raw: chunk[ev.start:ev.end], kind: ev.kind}
+		if ev.kind == recordEvent {
+			e.header = chunk[ev.start:ev.body]
+		}
+		events = append(events, e)
+		off = ev.end
+	}
+	return events, nil
+}
