@@ -41,45 +41,58 @@ func (e *MalformedError) Error() string {
 
 func (e *MalformedError) Unwrap() error { return e.Err }
 
-// nextEvent parses the event at b[off:]. An error means the bytes at off
-// are not a complete msgpack object; an event that is complete msgpack but
-// not shaped like a record comes back as otherEvent.
-func nextEvent(b []byte, off int) (event, error) {
-	end, err := msgpack.Skip(b, off)
-	if err != nil {
+// parseEvent parses the header of the event at b[off:]. For a record it
+// stops at the body: ev.end is left 0 for record.load, which walks the body
+// once and finds the end. Any other event is skipped whole here. An error
+// means the bytes at off are not a complete msgpack object.
+func parseEvent(b []byte, off int) (event, error) {
+	ev := event{start: off, kind: otherEvent}
+	n, p, err := msgpack.ReadArrayHeader(b, off)
+	if err == nil && n == 2 {
+		if body, group, ok := eventHeader(b, p); ok {
+			if group {
+				ev.kind = groupMarker
+			} else if _, _, err := msgpack.ReadMapHeader(b, body); err == nil {
+				ev.body, ev.kind = body, recordEvent
+				return ev, nil
+			}
+		}
+	}
+	if ev.end, err = msgpack.Skip(b, off); err != nil {
 		return event{}, err
 	}
-	ev := event{start: off, end: end, kind: otherEvent}
-	n, p, err := msgpack.ReadArrayHeader(b, off)
-	if err != nil || n != 2 {
-		return ev, nil
+	return ev, nil
+}
+
+// nextEvent is parseEvent with ev.end always set.
+func nextEvent(b []byte, off int) (event, error) {
+	ev, err := parseEvent(b, off)
+	if err == nil && ev.kind == recordEvent {
+		ev.end, err = msgpack.Skip(b, ev.body)
 	}
-	group := false
+	return ev, err
+}
+
+// eventHeader reads the first element of an event at b[p:]: [timestamp,
+// metadata] or a bare timestamp. It returns the body's offset, whether the
+// event is a group marker, and whether the header is well-formed.
+func eventHeader(b []byte, p int) (body int, group, ok bool) {
 	if hn, hp, err := msgpack.ReadArrayHeader(b, p); err == nil {
 		// Current shape: the header is [timestamp, metadata].
 		if hn < 1 {
-			return ev, nil
+			return 0, false, false
 		}
-		var ok bool
 		if ok, group = timestamp(b, hp); !ok {
-			return ev, nil
+			return 0, false, false
 		}
-	} else if ok, _ := timestamp(b, p); !ok {
-		return ev, nil
+	} else if ok, _ = timestamp(b, p); !ok {
+		return 0, false, false
 	}
 	body, err := msgpack.Skip(b, p)
 	if err != nil {
-		return ev, nil
+		return 0, false, false
 	}
-	if group {
-		ev.kind = groupMarker
-		return ev, nil
-	}
-	if _, _, err := msgpack.ReadMapHeader(b, body); err != nil {
-		return ev, nil
-	}
-	ev.body, ev.kind = body, recordEvent
-	return ev, nil
+	return body, group, true
 }
 
 // timestamp reports whether b[off:] holds a timestamp Fluent Bit accepts,

@@ -102,7 +102,10 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		out = append(out, chunk[copied:upTo]...)
 	}
 	for off := 0; off < len(chunk); {
-		ev, perr := nextEvent(chunk, off)
+		ev, perr := parseEvent(chunk, off)
+		if perr == nil && ev.kind == recordEvent {
+			ev.end, perr = s.rec.load(&f.index, chunk, ev.body)
+		}
 		if perr != nil {
 			err = &MalformedError{Offset: off, Err: perr}
 			break
@@ -113,11 +116,6 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		}
 		s.matched = s.matched[:0]
 		if ev.kind == recordEvent {
-			if lerr := s.rec.load(&f.index, chunk, ev.body); lerr != nil {
-				// nextEvent has already checked the body is complete msgpack,
-				// so this cannot happen; pass the event through if it does.
-				continue
-			}
 			s.matched = f.set.Match(s.rec, s.matched)
 		}
 		switch {

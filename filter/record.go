@@ -69,27 +69,39 @@ func (r *record) Field(slot int) ([]byte, bool) {
 	return msgpack.ScalarText(r.chunk, off, r.num[:0])
 }
 
-// load indexes the body map at b[off:]. When a key appears twice, the first
-// occurrence wins, as in Fluent Bit's own record accessors.
-func (r *record) load(idx *fieldIndex, b []byte, off int) error {
+// load indexes the body map at b[off:] and returns the offset after it.
+// When a key appears twice, the first occurrence wins, as in Fluent Bit's
+// own record accessors.
+func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	r.chunk = b
 	for i := range r.at {
 		r.at[i] = -1
 	}
 	n, p, err := msgpack.ReadMapHeader(b, off)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for i := 0; i < n; i++ {
-		key, vp, isStr, err := msgpack.ReadStr(b, p)
-		if err != nil {
-			return err
-		}
-		if !isStr {
-			if vp, err = msgpack.Skip(b, p); err != nil {
-				return err
+		var key []byte
+		var vp int
+		if p < len(b) && b[p]&0xe0 == 0xa0 { // fixstr: nearly every key
+			vp = p + 1 + int(b[p]&0x1f)
+			if vp > len(b) {
+				return 0, msgpack.ErrShortBytes
 			}
-		} else if len(key) < len(idx.byLen) {
+			key = b[p+1 : vp]
+		} else {
+			var isStr bool
+			if key, vp, isStr, err = msgpack.ReadStr(b, p); err != nil {
+				return 0, err
+			}
+			if !isStr {
+				if vp, err = msgpack.Skip(b, p); err != nil {
+					return 0, err
+				}
+			}
+		}
+		if len(key) < len(idx.byLen) {
 			for _, k := range idx.byLen[len(key)] {
 				if k.name == string(key) && r.at[k.slot] < 0 {
 					r.at[k.slot] = vp
@@ -97,8 +109,8 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) error {
 			}
 		}
 		if p, err = msgpack.Skip(b, vp); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return p, nil
 }

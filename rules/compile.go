@@ -129,9 +129,9 @@ func (f *fieldMatcher) eval(m *matcher) bool {
 	if len(f.patterns) == 0 {
 		return false // only null was listed, and the field is present
 	}
-	m.folded = foldAppend(m.folded[:0], v)
+	done := false
 	for i := range f.patterns {
-		hit := f.patterns[i].match(m.folded)
+		hit := f.patterns[i].matchValue(v, &m.folded, &done)
 		if hit != f.all {
 			return hit
 		}

@@ -13,7 +13,7 @@ import (
 // says it is something else never reaches the rule's detection.
 type guard struct {
 	slot   int
-	values [][]byte // case-folded
+	values []pattern // exact, case-insensitive
 }
 
 func (g *guard) pass(m *matcher) bool {
@@ -21,9 +21,9 @@ func (g *guard) pass(m *matcher) bool {
 	if !ok {
 		return true
 	}
-	m.folded = foldAppend(m.folded[:0], v)
-	for _, want := range g.values {
-		if string(m.folded) == string(want) {
+	done := false
+	for i := range g.values {
+		if g.values[i].matchValue(v, &m.folded, &done) {
 			return true
 		}
 	}
@@ -92,10 +92,10 @@ func compileLogsource(ls sigma.Logsource, slot func(string) int) ([]guard, bool)
 	if !strings.EqualFold(ls.Product, "windows") {
 		return nil, false
 	}
-	fold := func(vals ...string) [][]byte {
-		out := make([][]byte, len(vals))
+	fold := func(vals ...string) []pattern {
+		out := make([]pattern, len(vals))
 		for i, v := range vals {
-			out[i] = []byte(foldString(v))
+			out[i] = newPattern(exactPattern, []byte(foldString(v)))
 		}
 		return out
 	}

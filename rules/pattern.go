@@ -11,9 +11,10 @@ import (
 // end; those get a dedicated kind so matching is a single bytes call. Values
 // with wildcards inside fall back to a glob over tokens.
 type pattern struct {
-	kind patternKind
-	lit  []byte  // folded literal for exact, prefix, suffix and contains
-	glob []token // for globPattern
+	kind     patternKind
+	lit      []byte  // folded literal for exact, prefix, suffix and contains
+	asciiLit bool    // lit is pure ASCII: the fast paths of matchValue apply
+	glob     []token // for globPattern
 }
 
 type patternKind uint8
@@ -83,19 +84,81 @@ func compilePattern(toks []token) pattern {
 	isLit := func(i int) bool { return toks[i].kind == literalToken }
 	switch n := len(toks); {
 	case n == 0:
-		return pattern{kind: exactPattern, lit: []byte{}}
+		return newPattern(exactPattern, []byte{})
 	case n == 1 && isLit(0):
-		return pattern{kind: exactPattern, lit: toks[0].lit}
+		return newPattern(exactPattern, toks[0].lit)
 	case n == 1 && isStar(0):
-		return pattern{kind: anyPattern}
+		return newPattern(anyPattern, nil)
 	case n == 2 && isLit(0) && isStar(1):
-		return pattern{kind: prefixPattern, lit: toks[0].lit}
+		return newPattern(prefixPattern, toks[0].lit)
 	case n == 2 && isStar(0) && isLit(1):
-		return pattern{kind: suffixPattern, lit: toks[1].lit}
+		return newPattern(suffixPattern, toks[1].lit)
 	case n == 3 && isStar(0) && isLit(1) && isStar(2):
-		return pattern{kind: containsPattern, lit: toks[1].lit}
+		return newPattern(containsPattern, toks[1].lit)
 	}
 	return pattern{kind: globPattern, glob: toks}
+}
+
+func newPattern(kind patternKind, lit []byte) pattern {
+	return pattern{kind: kind, lit: lit, asciiLit: isASCII(lit)}
+}
+
+// matchValue reports whether the raw event value v matches. Most values
+// are decided without folding all of v: the bytes compared are ASCII, which
+// fold one to one, and only then is the fast path taken. *folded caches
+// the folded value for the other patterns of the same field.
+func (p *pattern) matchValue(v []byte, folded *[]byte, done *bool) bool {
+	if p.asciiLit {
+		switch p.kind {
+		case exactPattern:
+			if len(v) == len(p.lit) && isASCII(v) {
+				return equalASCIIFold(v, p.lit)
+			}
+			if len(v) != len(p.lit) && isASCII(v) {
+				return false
+			}
+		case prefixPattern:
+			if len(v) >= len(p.lit) && isASCII(v[:len(p.lit)]) {
+				return equalASCIIFold(v[:len(p.lit)], p.lit)
+			}
+			if isASCII(v) {
+				return false
+			}
+		case suffixPattern:
+			if tail := len(v) - len(p.lit); tail >= 0 && isASCII(v[tail:]) {
+				return equalASCIIFold(v[tail:], p.lit)
+			}
+			if isASCII(v) {
+				return false
+			}
+		case anyPattern:
+			return true
+		}
+	}
+	if !*done {
+		*folded = foldAppend((*folded)[:0], v)
+		*done = true
+	}
+	return p.match(*folded)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// equalASCIIFold compares ASCII v with the folded literal lit.
+func equalASCIIFold(v, lit []byte) bool {
+	for i, c := range v {
+		if asciiLower[c] != lit[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // match reports whether folded (an event value already case-folded) matches.

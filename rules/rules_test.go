@@ -214,11 +214,17 @@ func TestPatterns(t *testing.T) {
 		{`\u212a`, `k`, false},            // escape sequences are not YAML's business here
 		{"\u212aelvin", "kelvin", true},   // KELVIN SIGN folds to k
 		{"straße", "STRASSE", false},      // simple folding only: ß is one rune
+		{`*kit`, "\u212ait", true},          // suffix whose value tail is not ASCII
+		{`kit*`, "\u212aitten", true},       // likewise for a prefix
+		{`*.node`, `C:\A\B.NODE`, true},
+		{`kit`, "\u212ait", true},           // equal after folding, lengths differ
+		{`abc`, "ab", false},
 	}
 	for _, tc := range tests {
 		p := compilePattern(parseValue(tc.value))
-		folded := foldAppend(nil, []byte(tc.input))
-		if got := p.match(folded); got != tc.want {
+		var folded []byte
+		done := false
+		if got := p.matchValue([]byte(tc.input), &folded, &done); got != tc.want {
 			t.Errorf("pattern %q on %q: got %v, want %v", tc.value, tc.input, got, tc.want)
 		}
 	}

@@ -122,6 +122,29 @@ func ReadStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
 // Skip returns the offset just past the object at b[off:], containers
 // included. It counts pending objects instead of recursing.
 func Skip(b []byte, off int) (int, error) {
+	// Fast path: short strings and small scalars, most values of a record.
+	if off < len(b) {
+		switch c := b[off]; {
+		case c&0xe0 == 0xa0:
+			if end := off + 1 + int(c&0x1f); end <= len(b) {
+				return end, nil
+			}
+			return 0, ErrShortBytes
+		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+			return off + 1, nil
+		case c == 0xd9:
+			if off+2 <= len(b) {
+				if end := off + 2 + int(b[off+1]); end <= len(b) {
+					return end, nil
+				}
+			}
+			return 0, ErrShortBytes
+		}
+	}
+	return skipSlow(b, off)
+}
+
+func skipSlow(b []byte, off int) (int, error) {
 	pending := 1
 	for pending > 0 {
 		pending--

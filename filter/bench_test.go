@@ -1,0 +1,123 @@
+package filter
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"unsafe"
+
+	sigma "github.com/bradleyjkemp/sigma-go"
+	"github.com/bradleyjkemp/sigma-go/evaluator"
+	"github.com/fluent/fluent-bit-go/output"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+)
+
+const benchRecords = 1000
+
+// benchChunk returns 1,000 flat Sysmon Event ID 7 records of which every
+// matchEvery-th matches the default rule (none when matchEvery is 0).
+func benchChunk(matchEvery int) []byte {
+	var chunk []byte
+	for i := 0; i < benchRecords; i++ {
+		body := fixture.BenignImageLoad(i)
+		if matchEvery > 0 && i%matchEvery == 0 {
+			body = fixture.UnsignedNodeLoad(i)
+		}
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	return chunk
+}
+
+func reportPerRecord(b *testing.B) {
+	records := float64(b.N) * benchRecords
+	b.ReportMetric(records/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/records, "ns/record")
+}
+
+// BenchmarkProcess measures the filter on one 1,000-record chunk per op.
+func BenchmarkProcess(b *testing.B) {
+	for _, bc := range []struct {
+		name       string
+		matchEvery int
+	}{{"nomatch", 0}, {"match1pct", 100}} {
+		chunk := benchChunk(bc.matchEvery)
+		f := newFilter(b, Config{})
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(chunk)))
+			b.ReportAllocs()
+			out := make([]byte, 0, 2*len(chunk))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				out, _, _ = f.Process(out[:0], chunk)
+			}
+			reportPerRecord(b)
+		})
+		b.Run(bc.name+"/parallel", func(b *testing.B) {
+			b.SetBytes(int64(len(chunk)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				out := make([]byte, 0, 2*len(chunk))
+				for pb.Next() {
+					out, _, _ = f.Process(out[:0], chunk)
+				}
+			})
+			reportPerRecord(b)
+		})
+	}
+}
+
+// BenchmarkReference runs the approach the filter replaces on the same
+// chunks: fluent-bit-go's decoder into maps, then sigma-go's evaluator.
+func BenchmarkReference(b *testing.B) {
+	rule := defaultSigmaGoRule(b)
+	for _, bc := range []struct {
+		name       string
+		matchEvery int
+	}{{"nomatch", 0}, {"match1pct", 100}} {
+		chunk := benchChunk(bc.matchEvery)
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(chunk)))
+			b.ReportAllocs()
+			ctx := context.Background()
+			matched := 0
+			for i := 0; i < b.N; i++ {
+				dec := output.NewDecoder(unsafe.Pointer(&chunk[0]), len(chunk))
+				for {
+					ret, _, rec := output.GetRecord(dec)
+					if ret != 0 {
+						break
+					}
+					event := make(map[string]any, len(rec))
+					for k, v := range rec {
+						if s, ok := v.([]byte); ok {
+							v = string(s)
+						}
+						event[fmt.Sprint(k)] = v
+					}
+					if res, _ := rule.Matches(ctx, event); res.Match {
+						matched++
+					}
+				}
+			}
+			if bc.matchEvery > 0 && matched == 0 {
+				b.Fatal("the reference matched nothing")
+			}
+			reportPerRecord(b)
+		})
+	}
+}
+
+func defaultSigmaGoRule(b *testing.B) *evaluator.RuleEvaluator {
+	b.Helper()
+	data, err := defaultRuleYAML()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := sigma.ParseRule(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return evaluator.ForRule(r)
+}
