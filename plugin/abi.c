@@ -253,6 +253,14 @@ static int cb_sigma_exit(void *context, void *config)
     return sigma_go_exit((uintptr_t) context);
 }
 
+/* The C->Go call as Fluent Bit makes it, for the benchmark in plugin/. */
+int sigma_call_filter(uintptr_t handle, const void *data, size_t bytes,
+                      void **out_buf, size_t *out_bytes)
+{
+    return cb_sigma_filter(data, bytes, "bench", 5, out_buf, out_bytes,
+                           NULL, NULL, (void *) handle, NULL);
+}
+
 struct sigma_abi_layout sigma_abi_layout(void)
 {
     struct sigma_abi_layout l = {

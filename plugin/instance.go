@@ -24,7 +24,7 @@ type logSink interface {
 type instance struct {
 	log       logSink
 	filter    *filter.Filter
-	bufs      sync.Pool // *[]byte output buffers
+	bufs      sync.Pool // *output
 	malformed limiter   // warnings about malformed chunks
 	panics    limiter   // recovered panics and allocation failures
 }
@@ -63,28 +63,33 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 	}, nil
 }
 
-// process runs the filter on chunk. out is valid until release(out).
-func (i *instance) process(chunk []byte) (out []byte, changed bool) {
-	bp, _ := i.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
+// output is a pooled buffer holding a filtered chunk.
+type output struct {
+	buf []byte
+}
+
+// process runs the filter on chunk. When changed, out.buf holds the new
+// chunk until release(out).
+func (i *instance) process(chunk []byte) (out *output, changed bool) {
+	out, _ = i.bufs.Get().(*output)
+	if out == nil {
+		out = new(output)
 	}
-	out, changed, err := i.filter.Process((*bp)[:0], chunk)
+	buf, changed, err := i.filter.Process(out.buf[:0], chunk)
+	out.buf = buf
 	if err != nil {
-		i.malformed.report(i.log, "%v; the rest of the chunk (%d bytes) passed through unchanged", err, len(chunk)-offsetOf(err))
+		i.malformed.report(i.log.warnf, "%v; the rest of the chunk (%d bytes) passed through unchanged", err, len(chunk)-offsetOf(err))
 	}
 	if !changed {
-		*bp = out[:0]
-		i.bufs.Put(bp)
+		i.bufs.Put(out)
 		return nil, false
 	}
 	return out, true
 }
 
-// release returns out's buffer to the pool.
-func (i *instance) release(out []byte) {
-	out = out[:0]
-	i.bufs.Put(&out)
+// release returns out to the pool.
+func (i *instance) release(out *output) {
+	i.bufs.Put(out)
 }
 
 func offsetOf(err error) int {
@@ -105,7 +110,7 @@ type limiter struct {
 	suppressed int
 }
 
-func (l *limiter) report(log logSink, format string, args ...any) {
+func (l *limiter) report(logf func(format string, args ...any), format string, args ...any) {
 	l.mu.Lock()
 	now := time.Now()
 	if !l.last.IsZero() && now.Sub(l.last) < l.every {
@@ -120,5 +125,5 @@ func (l *limiter) report(log logSink, format string, args ...any) {
 	if suppressed > 0 {
 		msg += fmt.Sprintf(" (%d similar message(s) suppressed)", suppressed)
 	}
-	log.warnf("%s", msg)
+	logf("%s", msg)
 }

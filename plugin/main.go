@@ -46,7 +46,7 @@ func sigma_go_filter(h C.uintptr_t, data unsafe.Pointer, size C.size_t, outBuf *
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			inst.panics.report(inst.log, "filter: internal error, chunk passed through unchanged: %v", r)
+			inst.panics.report(inst.log.errorf, "filter: internal error, chunk passed through unchanged: %v", r)
 			ret = flbFilterNotouch
 		}
 	}()
@@ -57,19 +57,20 @@ func sigma_go_filter(h C.uintptr_t, data unsafe.Pointer, size C.size_t, outBuf *
 		return flbFilterNotouch
 	}
 	defer inst.release(out)
-	if len(out) == 0 {
+	if len(out.buf) == 0 {
 		// Every record was dropped (match_only).
 		*outBuf, *outSize = nil, 0
 		return flbFilterModified
 	}
-	p := C.sigma_malloc(C.size_t(len(out)))
+	n := len(out.buf)
+	p := C.sigma_malloc(C.size_t(n))
 	if p == nil {
-		inst.panics.report(inst.log, "filter: out of memory for a %d byte chunk, passed through unchanged", len(out))
+		inst.panics.report(inst.log.errorf, "filter: out of memory for a %d byte chunk, passed through unchanged", n)
 		return flbFilterNotouch
 	}
-	copy(unsafe.Slice((*byte)(p), len(out)), out)
+	copy(unsafe.Slice((*byte)(p), n), out.buf)
 	// The core owns the buffer now and frees it with free().
-	*outBuf, *outSize = p, C.size_t(len(out))
+	*outBuf, *outSize = p, C.size_t(n)
 	return flbFilterModified
 }
 

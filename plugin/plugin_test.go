@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+)
+
+func TestABILayout(t *testing.T) {
+	l := layout()
+	want := abiLayout{
+		PluginSize: 88, PluginCbInit: 40, PluginCbFilter: 48, PluginCbExit: 56, PluginConfigMap: 24, PluginHead: 72,
+		MapSizeV1: 96, MapSizeV2: 104, MapDesc: 40, MapValue: 48,
+		// This test binary does not export flb_config_map_translate_dynamic,
+		// so it looks like Fluent Bit before v5.0.3.
+		SelectedMapSize: 96,
+	}
+	if l != want {
+		t.Errorf("got %+v\nwant %+v", l, want)
+	}
+}
+
+// TestConfigMapMatchesProperties keeps the C config map (what Fluent Bit
+// validates and prints with -h) in step with what filter.ParseConfig reads.
+func TestConfigMapMatchesProperties(t *testing.T) {
+	types := map[string]int{"string": 0, "bool": 3}
+	got := configMap()
+	if len(got) != len(filter.Properties) {
+		t.Fatalf("config map has %d entries, filter.Properties %d", len(got), len(filter.Properties))
+	}
+	for i, p := range filter.Properties {
+		want := configMapEntry{Type: types[p.Type], Name: p.Name, Default: p.Default, Description: p.Description}
+		if got[i] != want {
+			t.Errorf("entry %d: got %+v\nwant %+v", i, got[i], want)
+		}
+	}
+}
+
+// recorder is a logSink that keeps what was logged.
+type recorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *recorder) add(level, format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, level+": "+fmt.Sprintf(format, args...))
+}
+func (r *recorder) errorf(f string, a ...any) { r.add("error", f, a...) }
+func (r *recorder) warnf(f string, a ...any)  { r.add("warn", f, a...) }
+func (r *recorder) infof(f string, a ...any)  { r.add("info", f, a...) }
+
+func (r *recorder) text() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
+}
+
+func props(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestNewInstance(t *testing.T) {
+	log := &recorder{}
+	if _, err := newInstance(log, props(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.text(), "info: 1 rule(s) loaded from embedded default") {
+		t.Errorf("missing the effective-config line:\n%s", log.text())
+	}
+
+	for name, p := range map[string]map[string]string{
+		"bad bool":     {"match_only": "perhaps"},
+		"missing path": {"rules": "/nonexistent/rules"},
+		"no rules":     {"rules": t.TempDir()},
+	} {
+		if _, err := newInstance(&recorder{}, props(p)); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}
+
+func TestMalformedChunksAreRateLimited(t *testing.T) {
+	log := &recorder{}
+	inst, err := newInstance(log, props(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append(fixture.Event(nil, 1, nil, fixture.UnsignedNodeLoad(1)), 0xc1)
+	for i := 0; i < 50; i++ {
+		out, changed := inst.process(bad)
+		if !changed {
+			t.Fatal("the good event should have matched")
+		}
+		inst.release(out)
+	}
+	if n := strings.Count(log.text(), "malformed chunk at byte"); n != 1 {
+		t.Errorf("got %d malformed-chunk warnings for 50 chunks, want 1:\n%s", n, log.text())
+	}
+	inst.malformed.last = time.Now().Add(-time.Minute)
+	inst.process([]byte{0xc1})
+	if !strings.Contains(log.text(), "(49 similar message(s) suppressed)") {
+		t.Errorf("the next warning should count the suppressed ones:\n%s", log.text())
+	}
+}
