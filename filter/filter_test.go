@@ -412,6 +412,9 @@ func TestMatchOnly(t *testing.T) {
 }
 
 func TestNoAllocationsWithoutMatches(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	f := newFilter(t, Config{})
 	var chunk []byte
 	for i := 0; i < 100; i++ {
@@ -425,6 +428,41 @@ func TestNoAllocationsWithoutMatches(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("got %.1f allocations per 100-record chunk, want 0", allocs)
+	}
+}
+
+// TestConcurrentProcess runs one filter from many goroutines, as Fluent
+// Bit does when the filter is a processor on several threads; make test
+// runs it under the race detector.
+func TestConcurrentProcess(t *testing.T) {
+	f := newFilter(t, Config{})
+	var chunk []byte
+	for i := 0; i < 200; i++ {
+		body := fixture.BenignImageLoad(i)
+		if i%9 == 0 {
+			body = fixture.UnsignedNodeLoad(i)
+		}
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	want, _, _ := f.Process(nil, chunk)
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var out []byte
+			for i := 0; i < 50; i++ {
+				out, _, _ = f.Process(out[:0], chunk)
+				if !bytes.Equal(out, want) {
+					errs <- fmt.Errorf("round %d: output differs", i)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
 

@@ -1,0 +1,366 @@
+// Package tests holds the end-to-end tests: build/flb-filter_sigma.so
+// loaded by tests/host/host.c, a small program that loads the library the
+// way Fluent Bit does (see its header comment). Set SIGMA_PLUGIN to test a
+// given build; otherwise the tests build the plugin themselves.
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/fluent/fluent-bit-go/output"
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+)
+
+var (
+	pluginPath string
+	// hosts pretending to be Fluent Bit before v5.0.3 (96-byte config map
+	// entries) and from v5.0.3 on (104 bytes).
+	hosts = map[string]string{}
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sigma-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		if err := setup(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e setup:", err)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+func setup(dir string) error {
+	pluginPath = os.Getenv("SIGMA_PLUGIN")
+	if pluginPath == "" {
+		pluginPath = filepath.Join(dir, "flb-filter_sigma.so")
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", pluginPath, "../plugin")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building the plugin: %v\n%s", err, out)
+		}
+	}
+	if filepath.Base(pluginPath) != "flb-filter_sigma.so" {
+		return fmt.Errorf("SIGMA_PLUGIN must name a file called flb-filter_sigma.so, got %s", pluginPath)
+	}
+	for name, flags := range map[string][]string{"v5.0.2": nil, "v5.0.3": {"-DHOST_V503"}} {
+		hosts[name] = filepath.Join(dir, "host-"+name)
+		args := append([]string{"-O1", "-Wall", "-Werror", "-rdynamic", "-o", hosts[name], "host/host.c"}, flags...)
+		args = append(args, "-ldl", "-lpthread")
+		if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("building the host: %v\n%s", err, out)
+		}
+	}
+	return nil
+}
+
+// result is what one host run printed.
+type result struct {
+	exit   int
+	fields map[string][]string // "key: value" lines, by key
+	stdout string
+	out    []byte // the chunk passed downstream
+}
+
+func (r result) field(key string) string {
+	if v := r.fields[key]; len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
+}
+
+func runHost(t *testing.T, version string, chunk []byte, args ...string) result {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.bin")
+	if err := os.WriteFile(in, chunk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	argv := append(append([]string{pluginPath}, args...), in, out)
+	cmd := exec.Command(hosts[version], argv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{fields: map[string][]string{}, stdout: stdout.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.exit = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("host: %v", err)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("host stderr: %s", stderr.String())
+	}
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
+			r.fields[k] = append(r.fields[k], v)
+		}
+	}
+	r.out, _ = os.ReadFile(out)
+	return r
+}
+
+// mixedChunk returns n flat Event ID 7 records; every 10th matches.
+func mixedChunk(n int) ([]byte, []bool) {
+	var chunk []byte
+	var want []bool
+	for i := 0; i < n; i++ {
+		body := fixture.BenignImageLoad(i)
+		if i%10 == 0 {
+			body = fixture.UnsignedNodeLoad(i)
+		}
+		chunk = fixture.Event(chunk, fixture.Time(fixture.Epoch), nil, body)
+		want = append(want, i%10 == 0)
+	}
+	return chunk, want
+}
+
+// decode reads a chunk with fluent-bit-go's decoder and returns, per
+// event, the rule IDs under key (nil when the key is absent).
+func decode(t *testing.T, chunk []byte, key string) [][]string {
+	t.Helper()
+	if len(chunk) == 0 {
+		return nil
+	}
+	dec := output.NewDecoder(unsafe.Pointer(&chunk[0]), len(chunk))
+	var events [][]string
+	for {
+		ret, _, rec := output.GetRecord(dec)
+		if ret == -1 {
+			return events
+		}
+		if ret != 0 {
+			t.Fatalf("fluent-bit-go decoder: %d after %d events", ret, len(events))
+		}
+		var ids []string
+		for k, v := range rec {
+			if fmt.Sprint(k) != key {
+				continue
+			}
+			ids = []string{}
+			for _, m := range v.(map[any]any)["matches"].([]any) {
+				id := m.(map[any]any)["id"]
+				if b, ok := id.([]byte); ok {
+					id = string(b)
+				}
+				ids = append(ids, fmt.Sprint(id))
+			}
+		}
+		events = append(events, ids)
+	}
+}
+
+func TestLoadsLikeFluentBit(t *testing.T) {
+	chunk, want := mixedChunk(1000)
+	for _, version := range []string{"v5.0.2", "v5.0.3"} {
+		t.Run(version, func(t *testing.T) {
+			r := runHost(t, version, chunk)
+			if r.exit != 0 {
+				t.Fatalf("host exited %d:\n%s", r.exit, r.stdout)
+			}
+			if !strings.HasPrefix(r.field("plugin"), "sigma ") || r.field("map_entries") != "3" {
+				t.Errorf("registration: plugin %q, %s config map entries; want sigma and 3", r.field("plugin"), r.field("map_entries"))
+			}
+			maps := strings.Join(r.fields["map"], "\n")
+			for _, name := range []string{"0 rules []", "0 add_key [sigma]", "3 match_only [off]"} {
+				if !strings.Contains(maps, name) {
+					t.Errorf("config map read at %s's entry size lacks %q:\n%s", version, name, maps)
+				}
+			}
+			if r.field("init") != "0" || r.field("filter") != fmt.Sprintf("modified %d", len(r.out)) {
+				t.Errorf("init %q, filter %q", r.field("init"), r.field("filter"))
+			}
+			got := decode(t, r.out, "sigma")
+			if len(got) != len(want) {
+				t.Fatalf("got %d events downstream, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if want[i] != (len(got[i]) == 1 && got[i][0] == "e5f5c693-52d7-4de5-88ae-afbfbce85595") {
+					t.Errorf("event %d: matches %v, want match=%v", i, got[i], want[i])
+				}
+			}
+			if !strings.Contains(r.stdout, "log: [info] [filter:sigma:sigma.0] 1 rule(s) loaded from embedded default") {
+				t.Errorf("missing the init log line:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestNoMatchPassesChunkUntouched(t *testing.T) {
+	chunk := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.BenignImageLoad(1))
+	r := runHost(t, "v5.0.3", chunk)
+	if r.field("filter") != fmt.Sprintf("notouch %d", len(chunk)) || !bytes.Equal(r.out, chunk) {
+		t.Errorf("filter %q; want notouch and the chunk unchanged", r.field("filter"))
+	}
+}
+
+func TestUnknownPropertyIsRejected(t *testing.T) {
+	r := runHost(t, "v5.0.3", []byte{0x90}, "-p", "rule=/etc/sigma")
+	if r.exit != 3 || !strings.Contains(r.field("config_error"), "'rule'") {
+		t.Errorf("exit %d, %q; want the typo rejected against the config map", r.exit, r.field("config_error"))
+	}
+}
+
+func TestInitFailures(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.yml")
+	if err := os.WriteFile(broken, []byte("title: [oops"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		props []string
+		log   string
+	}{
+		"missing path": {[]string{"-p", "rules=/nonexistent/sigma"}, "/nonexistent/sigma"},
+		"no rule loads": {[]string{"-p", "rules=" + broken}, "no Sigma rule could be loaded"},
+		"bad boolean":  {[]string{"-p", "match_only=perhaps"}, "match_only"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := runHost(t, "v5.0.3", []byte{0x90}, tc.props...)
+			if r.exit != 4 || r.field("init") != "-1" {
+				t.Errorf("exit %d init %q; want init to fail", r.exit, r.field("init"))
+			}
+			if !strings.Contains(r.stdout, "log: [error] [filter:sigma:sigma.0]") || !strings.Contains(r.stdout, tc.log) {
+				t.Errorf("want an error log mentioning %q:\n%s", tc.log, r.stdout)
+			}
+		})
+	}
+}
+
+func TestRulesPropertyAndSkippedRules(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "broken.yml"), "title: [oops")
+	writeFile(t, filepath.Join(dir, "win", "node.yml"), `title: Any .node load
+id: 11111111-2222-3333-4444-555555555555
+status: test
+level: high
+tags: [attack.t1129]
+logsource: {product: windows, category: image_load}
+detection:
+  sel: {ImageLoaded|endswith: .node}
+  condition: sel
+`)
+	chunk, _ := mixedChunk(20)
+	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+dir, "-p", "add_key=detections")
+	if r.exit != 0 {
+		t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "log: [warn]") || !strings.Contains(r.stdout, "broken.yml") {
+		t.Errorf("the broken rule should be logged with its file:\n%s", r.stdout)
+	}
+	got := decode(t, r.out, "detections")
+	for i, ids := range got {
+		if (i%10 == 0) != (len(ids) == 1 && ids[0] == "11111111-2222-3333-4444-555555555555") {
+			t.Errorf("event %d: %v", i, ids)
+		}
+	}
+}
+
+func TestMatchOnly(t *testing.T) {
+	chunk, _ := mixedChunk(100)
+	r := runHost(t, "v5.0.3", chunk, "-p", "match_only=on")
+	if got := decode(t, r.out, "sigma"); len(got) != 10 {
+		t.Errorf("got %d events, want the 10 matches", len(got))
+	}
+	benign := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.BenignImageLoad(1))
+	if r := runHost(t, "v5.0.3", benign, "-p", "match_only=on"); r.field("filter") != "modified 0" {
+		t.Errorf("filter %q; want the whole chunk dropped", r.field("filter"))
+	}
+}
+
+func TestMalformedChunkPassesThrough(t *testing.T) {
+	good := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.UnsignedNodeLoad(1))
+	chunk := append(append([]byte{}, good...), good[:len(good)/2]...)
+	r := runHost(t, "v5.0.3", chunk)
+	if r.exit != 0 || !bytes.HasSuffix(r.out, good[:len(good)/2]) || len(r.out) <= len(chunk) {
+		t.Errorf("exit %d: want the match enriched and the truncated tail passed on", r.exit)
+	}
+	if !strings.Contains(r.stdout, "log: [warn] [filter:sigma:sigma.0] filter: malformed chunk at byte") {
+		t.Errorf("want a warning:\n%s", r.stdout)
+	}
+}
+
+func TestLogLevelIsRespected(t *testing.T) {
+	r := runHost(t, "v5.0.3", []byte{0x90}, "-l", "2") // warn
+	if strings.Contains(r.stdout, "[info]") || r.field("log_lines") != "error=0 warn=0 info=0" {
+		t.Errorf("info logged at level warn:\n%s", r.stdout)
+	}
+}
+
+func TestConcurrentFilterCalls(t *testing.T) {
+	chunk, _ := mixedChunk(500)
+	r := runHost(t, "v5.0.3", chunk, "-t", "8", "-n", "50")
+	if r.exit != 0 || r.field("concurrent") != "8 threads x 50 rounds, 0 mismatches" {
+		t.Errorf("exit %d, concurrent %q", r.exit, r.field("concurrent"))
+	}
+}
+
+func TestReload(t *testing.T) {
+	chunk, _ := mixedChunk(100)
+	for _, version := range []string{"v5.0.2", "v5.0.3"} {
+		r := runHost(t, version, chunk, "-r")
+		if r.exit != 0 || r.field("handlers_restored") != "yes" || r.field("reload_same_output") != "yes" {
+			t.Errorf("%s: exit %d, handlers restored %q, same output %q:\n%s", version, r.exit,
+				r.field("handlers_restored"), r.field("reload_same_output"), r.stdout)
+		}
+		if n := len(r.fields["init"]); n != 2 {
+			t.Errorf("%s: %d inits, want 2", version, n)
+		}
+	}
+}
+
+// TestBundledSamples runs conf/samples, what `make run` shows, through the
+// plugin: the two unsigned .node loads match; the signed DLL, the filtered
+// VS Code add-on and the Event ID 1 record do not.
+func TestBundledSamples(t *testing.T) {
+	data, err := os.ReadFile("../conf/samples/sysmon-image-load.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunk []byte
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		chunk = msgpack.AppendArrayHeader(chunk, 2)
+		chunk = fixture.Encode(chunk, fixture.Time(fixture.Epoch))
+		it := jsoniter.ParseString(jsoniter.ConfigDefault, line)
+		if chunk, err = jsonconv.AppendJSONValue(chunk, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runHost(t, "v5.0.3", chunk)
+	got := decode(t, r.out, "sigma")
+	want := []bool{true, false, false, true, false}
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if (got[i] != nil) != want[i] {
+			t.Errorf("sample %d: matches %v, want match=%v", i+1, got[i], want[i])
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
