@@ -11,8 +11,9 @@
 
 ARG FLUENT_BIT_VERSION=5.1.1
 
-# Debian bookworm, as the official image's distroless base: the library
-# links against the same glibc it will run with.
+# Debian bookworm: the library links against glibc 2.36, which the official
+# images' distroless bases carry or exceed (Debian 12 for 3.x and 4.x,
+# Debian 13 for 5.x).
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
