@@ -307,6 +307,11 @@ func TestEventIDTypes(t *testing.T) {
 			t.Errorf("EventID %#v: matched, want no match", id)
 		}
 	}
+	// Booleans compare as their string form.
+	boolean := fixture.UnsignedNodeLoad(1).With("Signed", false).With("SignatureStatus", "Valid")
+	if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, boolean)); !changed {
+		t.Error("Signed as boolean false did not match 'false'")
+	}
 	// Splunk-style EventCode and NXLog SourceName are read as event ID and provider.
 	splunk := fixture.UnsignedNodeLoad(1).Without("EventID").With("EventCode", "1")
 	if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, splunk)); changed {
