@@ -20,9 +20,9 @@ $(PLUGIN): $(SOURCES)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath -ldflags '$(LDFLAGS)' -o $@ ./plugin
 
 # Every test; the end-to-end tests in tests/ load $(PLUGIN) through a host
-# program that stands in for Fluent Bit.
+# program that stands in for Fluent Bit. vet runs with -composites=false:
+# fixture.Map{{"key", value}} literals are ordered maps, meant unkeyed.
 test: $(PLUGIN)
-	# -composites=false: fixture.Map{{"key", value}} literals are ordered maps, meant unkeyed.
 	$(GO) vet -composites=false ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -race ./filter ./rules ./tests
