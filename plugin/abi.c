@@ -253,7 +253,35 @@ static int cb_sigma_exit(void *context, void *config)
     return sigma_go_exit((uintptr_t) context);
 }
 
-/* The C->Go call as Fluent Bit makes it, for the benchmark in plugin/. */
+/*
+ * For the tests in plugin/: save the Go handlers as cb_init does, and
+ * install plain handlers over them as Fluent Bit's flb_signal_init does.
+ */
+static void sigma_plain_handler(int sig)
+{
+    (void) sig;
+    abort();
+}
+
+void sigma_test_save_signals(void)
+{
+    pthread_once(&sigma_save_once, sigma_signals_save);
+}
+
+void sigma_test_install_plain_handlers(void)
+{
+    signal(SIGSEGV, sigma_plain_handler);
+    signal(SIGFPE, sigma_plain_handler);
+}
+
+int sigma_test_plain_handler_installed(void)
+{
+    struct sigaction cur;
+    sigaction(SIGSEGV, NULL, &cur);
+    return cur.sa_handler == sigma_plain_handler;
+}
+
+/* The C->Go call as Fluent Bit makes it, for tests and benchmarks. */
 int sigma_call_filter(uintptr_t handle, const void *data, size_t bytes,
                       void **out_buf, size_t *out_bytes)
 {

@@ -37,6 +37,9 @@ struct sigma_abi_layout sigma_abi_layout(void);
 int sigma_config_map_entry(int i, int *type, const char **name,
                            const char **def_value, const char **desc);
 int sigma_signals_saved(void);
+void sigma_test_save_signals(void);
+void sigma_test_install_plain_handlers(void);
+int sigma_test_plain_handler_installed(void);
 int sigma_call_filter(uintptr_t handle, const void *data, size_t bytes,
                       void **out_buf, size_t *out_bytes);
 void sigma_signals_restore(void);

@@ -50,6 +50,13 @@ func configMap() []configMapEntry {
 	}
 }
 
+// Signal-handler hooks for the tests: save Go's handlers as cb_init does,
+// replace them as Fluent Bit does on SIGHUP, and tell whether the
+// replacement is in place.
+func saveSignals()                { C.sigma_test_save_signals() }
+func installPlainHandlers()       { C.sigma_test_install_plain_handlers() }
+func plainHandlerInstalled() bool { return C.sigma_test_plain_handler_installed() != 0 }
+
 // callFilter runs chunk through the C callback Fluent Bit calls, for the
 // C->Go call benchmark. It returns the callback's result and frees any
 // output as the core would.

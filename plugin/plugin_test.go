@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/cgo"
 	"strings"
 	"sync"
 	"testing"
@@ -107,5 +108,33 @@ func TestMalformedChunksAreRateLimited(t *testing.T) {
 	inst.process([]byte{0xc1})
 	if !strings.Contains(log.text(), "(49 similar message(s) suppressed)") {
 		t.Errorf("the next warning should count the suppressed ones:\n%s", log.text())
+	}
+}
+
+// TestPanicFenceAfterHandlersReplaced replaces Go's signal handlers the way
+// Fluent Bit does on SIGHUP, then makes the filter callback fault on a nil
+// dereference. The callback must put Go's handlers back, Go must turn the
+// fault into a panic, the fence must recover it, and the chunk must pass
+// through unchanged. Without the restore this test binary aborts.
+func TestPanicFenceAfterHandlersReplaced(t *testing.T) {
+	saveSignals()
+	log := &recorder{}
+	broken := &instance{log: log, panics: limiter{every: time.Minute}} // no filter: Process dereferences nil
+	h := cgo.NewHandle(broken)
+	defer h.Delete()
+
+	installPlainHandlers()
+	if !plainHandlerInstalled() {
+		t.Fatal("could not install the plain handler")
+	}
+	chunk := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.UnsignedNodeLoad(1))
+	if ret := callFilter(uintptr(h), chunk); ret != flbFilterNotouch {
+		t.Errorf("callback returned %d, want NOTOUCH (%d)", ret, flbFilterNotouch)
+	}
+	if plainHandlerInstalled() {
+		t.Error("Go's SIGSEGV handler was not restored")
+	}
+	if !strings.Contains(log.text(), "error: filter: internal error, chunk passed through unchanged") {
+		t.Errorf("the recovered panic was not logged at error level:\n%s", log.text())
 	}
 }
