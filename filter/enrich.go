@@ -53,42 +53,28 @@ func (f *Filter) appendValue(dst []byte, matched []int) []byte {
 // record hold it more than once, the later copies are dropped so the output
 // never has a duplicate key.
 func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int) []byte {
-	n, p, _ := msgpack.ReadMapHeader(b, ev.body) // checked by nextEvent
-	// First pass: find add_key. Offsets were validated by nextEvent's skip.
+	// record.load has walked this body, so it is complete msgpack.
+	n, first, _ := msgpack.ReadMapHeader(b, ev.body)
 	existing := 0
-	q := p
-	for i := 0; i < n; i++ {
-		key, vp, isStr, _ := msgpack.ReadStr(b, q)
-		if !isStr {
-			vp, _ = msgpack.Skip(b, q)
-		}
-		end, _ := msgpack.Skip(b, vp)
+	for i, p := 0, first; i < n; i++ {
+		key, isStr, _, end := pairAt(b, p)
 		if isStr && string(key) == f.addKey {
 			existing++
 		}
-		q = end
-	}
-	count := n + 1
-	if existing > 0 {
-		count = n - existing + 1
+		p = end
 	}
 	dst = append(dst, b[ev.start:ev.body]...)
-	dst = msgpack.AppendMapHeader(dst, count)
+	dst = msgpack.AppendMapHeader(dst, n-existing+1)
 	written := false
-	for i := 0; i < n; i++ {
-		key, vp, isStr, _ := msgpack.ReadStr(b, p)
-		if !isStr {
-			vp, _ = msgpack.Skip(b, p)
-		}
-		end, _ := msgpack.Skip(b, vp)
-		if isStr && string(key) == f.addKey {
-			if !written {
-				dst = append(dst, b[p:vp]...)
-				dst = f.appendValue(dst, matched)
-				written = true
-			}
-		} else {
+	for i, p := 0, first; i < n; i++ {
+		key, isStr, value, end := pairAt(b, p)
+		switch {
+		case !isStr || string(key) != f.addKey:
 			dst = append(dst, b[p:end]...)
+		case !written:
+			dst = append(dst, b[p:value]...)
+			dst = f.appendValue(dst, matched)
+			written = true
 		}
 		p = end
 	}
@@ -97,4 +83,15 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int) []byte {
 		dst = f.appendValue(dst, matched)
 	}
 	return dst
+}
+
+// pairAt reads the map pair at b[p:], which must be complete msgpack: the
+// key (when it is a string), the value's offset and the pair's end.
+func pairAt(b []byte, p int) (key []byte, isStr bool, value, end int) {
+	key, value, isStr, _ = msgpack.ReadStr(b, p)
+	if !isStr {
+		value, _ = msgpack.Skip(b, p)
+	}
+	end, _ = msgpack.Skip(b, value)
+	return key, isStr, value, end
 }

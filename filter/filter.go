@@ -95,10 +95,10 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 
 	copied := 0 // chunk[:copied] is accounted for in out
 	out = dst
+	// emit starts or continues the new chunk: the events since the last
+	// rewritten one are copied as they are.
 	emit := func(upTo int) {
-		if !changed {
-			changed = true
-		}
+		changed = true
 		out = append(out, chunk[copied:upTo]...)
 	}
 	for off := 0; off < len(chunk); {
