@@ -40,16 +40,20 @@ func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 
 //export sigma_go_filter
 func sigma_go_filter(h C.uintptr_t, data unsafe.Pointer, size C.size_t, outBuf *unsafe.Pointer, outSize *C.size_t) (ret C.int) {
-	inst, ok := cgo.Handle(h).Value().(*instance)
-	if !ok {
-		return flbFilterNotouch
-	}
+	var inst *instance
 	defer func() {
 		if r := recover(); r != nil {
-			inst.panics.report(inst.log.errorf, "filter: internal error, chunk passed through unchanged: %v", r)
+			if inst != nil {
+				inst.panics.report(inst.log.errorf, "filter: internal error, chunk passed through unchanged: %v", r)
+			}
 			ret = flbFilterNotouch
 		}
 	}()
+	// Value panics on a handle that is not live; the fence above catches it.
+	inst, _ = cgo.Handle(h).Value().(*instance)
+	if inst == nil {
+		return flbFilterNotouch
+	}
 	// The chunk is aliased, not copied: it is valid only during this call.
 	chunk := unsafe.Slice((*byte)(data), int(size))
 	out, changed := inst.process(chunk)
