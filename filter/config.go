@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
 // Property describes one configuration property of the sigma filter. The
@@ -45,6 +47,8 @@ type Config struct {
 	// RulePaths are rule files and directories; empty means the embedded
 	// default rule.
 	RulePaths []string
+	// Rules selects rules and carries placeholders.
+	Rules     rules.Options
 	AddKey    string
 	MatchOnly bool
 }

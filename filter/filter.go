@@ -39,9 +39,9 @@ func New(cfg Config) (*Filter, error) {
 		err    error
 	)
 	if len(cfg.RulePaths) == 0 {
-		set, report, err = rules.Default()
+		set, report, err = rules.Default(cfg.Rules)
 	} else {
-		set, report, err = rules.Load(cfg.RulePaths)
+		set, report, err = rules.Load(cfg.RulePaths, cfg.Rules)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w", err)

@@ -5,53 +5,99 @@ import (
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
-// fieldIndex resolves record keys to the rule set's field slots. It is
-// built once per filter: keys are bucketed by length so that most keys of
-// a record are dismissed by one length lookup, and the rest by one or two
-// string compares, with no hashing.
+// fieldIndex resolves record keys to the rule set's field slots. It is a
+// tree of keys, built once per filter from the record shapes the filter
+// knows: a flat record keeps Sysmon fields at the top level; an evtx JSON
+// record (evtx_dump, SigmaHQ's regression data) under Event.System and
+// Event.EventData. At each level keys are bucketed by length, so most keys
+// of a record are dismissed by one length lookup and the rest by a string
+// compare or two, with no hashing. The tree is at most a few levels deep,
+// which bounds the descent whatever the record's nesting.
 type fieldIndex struct {
-	byLen [][]fieldKey // index: key length
-	slots int          // number of slots of the rule set
+	root  *keyNode
+	slots int // number of slots of the rule set
 }
 
-type fieldKey struct {
-	name string
-	slot int
+type keyNode struct {
+	byLen [][]keyEdge // index: key length
 }
 
-// flatAliases lists, for the canonical logsource fields, the other top-level
-// keys flat shippers use for them (NXLog, Splunk-style, evtx JSON exports).
-var flatAliases = map[string][]string{
-	rules.FieldEventID:  {"EventID", "EventCode"},
-	rules.FieldChannel:  {"Channel"},
-	rules.FieldProvider: {"Provider_Name", "ProviderName", "SourceName"},
+type keyEdge struct {
+	name  string
+	slots []int    // a scalar value under this key fills these slots
+	child *keyNode // a map value under this key is searched with child
+}
+
+// fieldPaths returns where the shapes keep the field name. Paths earlier in
+// the list win when a record has several.
+func fieldPaths(name string) [][]string {
+	switch name {
+	case rules.FieldEventID:
+		return [][]string{{"EventID"}, {"EventCode"}, {"Event", "System", "EventID"}, {"Event", "System", "EventID", "#text"}}
+	case rules.FieldChannel:
+		return [][]string{{"Channel"}, {"Event", "System", "Channel"}}
+	case rules.FieldProvider:
+		return [][]string{{"Provider_Name"}, {"ProviderName"}, {"SourceName"},
+			{"Event", "System", "Provider", "#attributes", "Name"}}
+	}
+	return [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}}
 }
 
 func newFieldIndex(fields []string) fieldIndex {
-	idx := fieldIndex{slots: len(fields)}
-	add := func(name string, slot int) {
-		for len(idx.byLen) <= len(name) {
-			idx.byLen = append(idx.byLen, nil)
-		}
-		idx.byLen[len(name)] = append(idx.byLen[len(name)], fieldKey{name: name, slot: slot})
-	}
+	idx := fieldIndex{root: &keyNode{}, slots: len(fields)}
 	for slot, name := range fields {
-		names := flatAliases[name]
-		if names == nil {
-			names = []string{name}
-		}
-		for _, n := range names {
-			add(n, slot)
+		for _, path := range fieldPaths(name) {
+			node := idx.root
+			for i, key := range path {
+				e := node.edge(key)
+				if i == len(path)-1 {
+					e.slots = append(e.slots, slot)
+				} else {
+					if e.child == nil {
+						e.child = &keyNode{}
+					}
+					node = e.child
+				}
+			}
 		}
 	}
 	return idx
 }
 
-// record is a rules.Event over one flat record body in a chunk: for each
+// edge returns the edge for key, adding it if needed.
+func (n *keyNode) edge(key string) *keyEdge {
+	for len(n.byLen) <= len(key) {
+		n.byLen = append(n.byLen, nil)
+	}
+	bucket := n.byLen[len(key)]
+	for i := range bucket {
+		if bucket[i].name == key {
+			return &bucket[i]
+		}
+	}
+	n.byLen[len(key)] = append(bucket, keyEdge{name: key})
+	return &n.byLen[len(key)][len(bucket)]
+}
+
+func (n *keyNode) lookup(key []byte) *keyEdge {
+	if len(key) >= len(n.byLen) {
+		return nil
+	}
+	bucket := n.byLen[len(key)]
+	for i := range bucket {
+		if bucket[i].name == string(key) {
+			return &bucket[i]
+		}
+	}
+	return nil
+}
+
+// record is a rules.Event over one record body in a chunk: for each
 // slot, the offset of its value in the chunk. Values are decoded only when
 // a rule asks for them. A record is reused across the events of a chunk.
 type record struct {
 	chunk []byte
+	body  int   // offset of the body map
 	at    []int // per slot: offset of the value, or -1
 	num   [40]byte
 }
@@ -70,13 +116,17 @@ func (r *record) Field(slot int) ([]byte, bool) {
 }
 
 // load indexes the body map at b[off:] and returns the offset after it.
-// When a key appears twice, the first occurrence wins, as in Fluent Bit's
-// own record accessors.
+// When a field appears twice, the first occurrence wins, as in Fluent
+// Bit's own record accessors.
 func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
-	r.chunk = b
+	r.chunk, r.body = b, off
 	for i := range r.at {
 		r.at[i] = -1
 	}
+	return r.loadMap(idx.root, b, off)
+}
+
+func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) {
 	n, p, err := msgpack.ReadMapHeader(b, off)
 	if err != nil {
 		return 0, err
@@ -101,10 +151,17 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 				}
 			}
 		}
-		if len(key) < len(idx.byLen) {
-			for _, k := range idx.byLen[len(key)] {
-				if k.name == string(key) && r.at[k.slot] < 0 {
-					r.at[k.slot] = vp
+		e := node.lookup(key)
+		if e != nil && e.child != nil && vp < len(b) && isMap(b[vp]) {
+			if p, err = r.loadMap(e.child, b, vp); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if e != nil {
+			for _, slot := range e.slots {
+				if r.at[slot] < 0 {
+					r.at[slot] = vp
 				}
 			}
 		}
@@ -113,4 +170,70 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 		}
 	}
 	return p, nil
+}
+
+func isMap(c byte) bool { return c&0xf0 == 0x80 || c == 0xde || c == 0xdf }
+
+// maxKeywordDepth bounds how deep EachString descends; strings nested
+// deeper are not searched (the walk skips them, it does not fail).
+const maxKeywordDepth = 32
+
+// EachString implements rules.Event: every string value of the body, in
+// record order, nested maps and arrays included. Keys are not visited.
+func (r *record) EachString(v rules.Visitor) bool {
+	b := r.chunk
+	type frame struct {
+		left       int
+		isMap, key bool
+	}
+	var stack [maxKeywordDepth]frame
+	n, p, err := msgpack.ReadMapHeader(b, r.body)
+	if err != nil {
+		return false
+	}
+	stack[0] = frame{left: n, isMap: true, key: true}
+	depth := 1
+	for depth > 0 {
+		top := &stack[depth-1]
+		if top.left == 0 {
+			depth--
+			continue
+		}
+		if top.isMap && top.key {
+			if p, err = msgpack.Skip(b, p); err != nil {
+				return false
+			}
+			top.key = false
+			continue
+		}
+		top.left--
+		top.key = true
+		if s, next, isStr, err := msgpack.ReadStr(b, p); err != nil {
+			return false
+		} else if isStr {
+			if v.Visit(s) {
+				return true
+			}
+			p = next
+			continue
+		}
+		if depth < maxKeywordDepth {
+			if n, next, err := msgpack.ReadMapHeader(b, p); err == nil {
+				stack[depth] = frame{left: n, isMap: true, key: true}
+				depth++
+				p = next
+				continue
+			}
+			if n, next, err := msgpack.ReadArrayHeader(b, p); err == nil {
+				stack[depth] = frame{left: n}
+				depth++
+				p = next
+				continue
+			}
+		}
+		if p, err = msgpack.Skip(b, p); err != nil {
+			return false
+		}
+	}
+	return false
 }

@@ -3,7 +3,8 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"path"
+	"net/netip"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,29 +116,37 @@ func (n *searchNode) eval(m *matcher) bool {
 
 // fieldMatcher is one "Field|modifiers: values" line.
 type fieldMatcher struct {
-	slot        int
-	patterns    []pattern
-	all         bool // the |all modifier: every pattern must match
-	matchAbsent bool // the value list holds null: an absent field matches
+	slot        int  // -1: a keyword, matched against every string of the event
+	matchAbsent bool // null among the values, or exists: false
+	test        valueTest
 }
 
 func (f *fieldMatcher) eval(m *matcher) bool {
+	if f.slot < 0 {
+		return m.ev.EachString(&keywordVisit{test: f.test, m: m})
+	}
 	v, ok := m.ev.Field(f.slot)
 	if !ok {
 		return f.matchAbsent
 	}
-	if len(f.patterns) == 0 {
-		return false // only null was listed, and the field is present
+	if f.test == nil {
+		return false // only null (or exists: false) was listed, and the field is present
 	}
-	done := false
-	for i := range f.patterns {
-		hit := f.patterns[i].matchValue(v, &m.folded, &done)
-		if hit != f.all {
-			return hit
-		}
-	}
-	return f.all
+	return f.test.test(v, m)
 }
+
+// keywordVisit adapts a valueTest to Event.EachString.
+type keywordVisit struct {
+	test valueTest
+	m    *matcher
+}
+
+func (k *keywordVisit) Visit(v []byte) bool { return k.test.test(v, k.m) }
+
+// existsTest is the exists modifier with true: any present value matches.
+type existsTest struct{}
+
+func (existsTest) test([]byte, *matcher) bool { return true }
 
 // compiledRule is one rule ready to evaluate.
 type compiledRule struct {
@@ -148,12 +157,13 @@ type compiledRule struct {
 // compiler turns sigma-go rules into compiledRules, assigning a slot to
 // every field name the rules read.
 type compiler struct {
-	fields []string
-	slots  map[string]int
+	fields       []string
+	slots        map[string]int
+	placeholders map[string][]string
 }
 
-func newCompiler() *compiler {
-	return &compiler{slots: map[string]int{}}
+func newCompiler(placeholders map[string][]string) *compiler {
+	return &compiler{slots: map[string]int{}, placeholders: placeholders}
 }
 
 func (c *compiler) slot(name string) int {
@@ -169,13 +179,10 @@ func (c *compiler) slot(name string) int {
 // compileRule compiles r. It returns whether the logsource was mapped to
 // guards; an error wraps ErrUnsupported when r uses a feature the engine
 // lacks.
-func (c *compiler) compileRule(r *sigma.Rule) (compiledRule, bool, error) {
-	if len(r.Detection.Conditions) == 0 {
-		return compiledRule{}, false, errors.New("detection has no condition")
-	}
+func (c *compiler) compileRule(r *sigma.Rule, conditions []string) (compiledRule, bool, error) {
 	// A rule that fails to compile must leave no field slots behind.
 	mark := len(c.fields)
-	rule, mapped, err := c.compileDetection(r)
+	rule, mapped, err := c.compileDetection(r, conditions)
 	if err != nil {
 		for _, name := range c.fields[mark:] {
 			delete(c.slots, name)
@@ -185,7 +192,7 @@ func (c *compiler) compileRule(r *sigma.Rule) (compiledRule, bool, error) {
 	return rule, mapped, err
 }
 
-func (c *compiler) compileDetection(r *sigma.Rule) (compiledRule, bool, error) {
+func (c *compiler) compileDetection(r *sigma.Rule, conditions []string) (compiledRule, bool, error) {
 	names := make([]string, 0, len(r.Detection.Searches))
 	for name := range r.Detection.Searches {
 		names = append(names, name)
@@ -201,14 +208,14 @@ func (c *compiler) compileDetection(r *sigma.Rule) (compiledRule, bool, error) {
 		searches[name] = n
 	}
 
+	if len(conditions) == 0 {
+		return compiledRule{}, false, errors.New("detection has no condition")
+	}
 	var conds orNode
-	for _, cond := range r.Detection.Conditions {
-		if cond.Aggregation != nil {
-			return compiledRule{}, false, errorAt(cond, fmt.Errorf("%w: aggregation in condition", ErrUnsupported))
-		}
-		n, err := compileExpr(cond.Search, names, searches)
+	for _, cond := range conditions {
+		n, err := compileCondition(cond, names, searches)
 		if err != nil {
-			return compiledRule{}, false, errorAt(cond, err)
+			return compiledRule{}, false, err
 		}
 		conds = append(conds, n)
 	}
@@ -222,7 +229,15 @@ func (c *compiler) compileDetection(r *sigma.Rule) (compiledRule, bool, error) {
 
 func (c *compiler) compileSearch(s sigma.Search) (node, error) {
 	if len(s.Keywords) > 0 {
-		return nil, errorAt(s, fmt.Errorf("%w: keyword search", ErrUnsupported))
+		values := make([]any, len(s.Keywords))
+		for i, k := range s.Keywords {
+			values[i] = k
+		}
+		f, err := c.compileField(sigma.FieldMatcher{Values: values})
+		if err != nil {
+			return nil, errorAt(s, fmt.Errorf("keywords: %w", err))
+		}
+		return &searchNode{alternatives: [][]fieldMatcher{{f}}}, nil
 	}
 	if len(s.EventMatchers) == 0 {
 		return nil, errorAt(s, errors.New("empty search"))
@@ -243,13 +258,13 @@ func (c *compiler) compileSearch(s sigma.Search) (node, error) {
 }
 
 func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
-	if fm.Field == "" {
-		return fieldMatcher{}, fmt.Errorf("%w: keyword map (field without a name)", ErrUnsupported)
-	}
 	var (
-		prefix, suffix string
-		all            bool
-		position       string
+		position   string // contains, startswith, endswith
+		transforms []string
+		all, cased bool
+		neq        bool
+		kind       string // "", re, cidr, lt/lte/gt/gte, exists, fieldref
+		reFlags    string
 	)
 	for _, mod := range fm.Modifiers {
 		switch mod {
@@ -260,20 +275,29 @@ func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
 			position = mod
 		case "all":
 			all = true
+		case "cased":
+			cased = true
+		case "neq":
+			neq = true
+		case "i", "m", "s":
+			if kind != "re" {
+				return fieldMatcher{}, fmt.Errorf("modifier %q needs re before it", mod)
+			}
+			reFlags += mod
+		case "re", "cidr", "lt", "lte", "gt", "gte", "exists", "fieldref":
+			if kind != "" {
+				return fieldMatcher{}, fmt.Errorf("modifiers %q and %q cannot be combined", kind, mod)
+			}
+			kind = mod
+		case "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide", "windash", "expand":
+			transforms = append(transforms, mod)
 		default:
 			return fieldMatcher{}, fmt.Errorf("%w: modifier %q", ErrUnsupported, mod)
 		}
 	}
-	switch position {
-	case "contains":
-		prefix, suffix = "*", "*"
-	case "startswith":
-		suffix = "*"
-	case "endswith":
-		prefix = "*"
-	}
 
-	f := fieldMatcher{all: all}
+	f := fieldMatcher{slot: -1}
+	var values []string
 	for _, v := range fm.Values {
 		text, isNull, err := valueText(v)
 		if err != nil {
@@ -283,15 +307,141 @@ func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
 			f.matchAbsent = true
 			continue
 		}
-		// The modifier adds wildcards to the value as written, so an escaped
-		// '\*' at either end stays literal.
-		f.patterns = append(f.patterns, compilePattern(parseValue(prefix+text+suffix)))
+		values = append(values, text)
 	}
-	if f.all && f.matchAbsent {
-		return fieldMatcher{}, errors.New("null cannot be combined with the all modifier")
+	if f.matchAbsent && (all || kind != "") {
+		return fieldMatcher{}, errors.New("null cannot be combined with this modifier")
 	}
-	f.slot = c.slot(fm.Field)
+
+	var err error
+	switch kind {
+	case "re":
+		t := &regexTest{all: all}
+		for _, v := range values {
+			re, rerr := regexp.Compile(regexFlags(reFlags) + v)
+			if rerr != nil {
+				return fieldMatcher{}, fmt.Errorf("%w: regular expression %q: %v", ErrUnsupported, v, rerr)
+			}
+			t.res = append(t.res, re)
+		}
+		f.test = t
+	case "cidr":
+		t := &cidrTest{}
+		for _, v := range values {
+			p, perr := netip.ParsePrefix(strings.TrimSpace(v))
+			if perr != nil {
+				return fieldMatcher{}, fmt.Errorf("cidr %q: %v", v, perr)
+			}
+			t.prefixes = append(t.prefixes, p.Masked())
+		}
+		f.test = t
+	case "lt", "lte", "gt", "gte":
+		t := &numberTest{op: kind}
+		for _, v := range values {
+			n, nerr := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if nerr != nil {
+				return fieldMatcher{}, fmt.Errorf("%s: %q is not a number", kind, v)
+			}
+			t.limits = append(t.limits, n)
+		}
+		f.test = t
+	case "exists":
+		if len(values) != 1 || (values[0] != "true" && values[0] != "false") {
+			return fieldMatcher{}, errors.New("exists takes true or false")
+		}
+		if values[0] == "true" {
+			f.test = existsTest{}
+		} else {
+			f.matchAbsent = true
+		}
+	case "fieldref":
+		t := &fieldrefTest{position: position, all: all}
+		for _, v := range values {
+			t.slots = append(t.slots, c.slot(v))
+		}
+		f.test = t
+	default:
+		if fm.Field == "" && position == "" {
+			position = "contains"
+		}
+		f.test, err = c.compilePatterns(values, transforms, position, all, cased)
+		if err != nil {
+			return fieldMatcher{}, err
+		}
+	}
+	if neq && f.test != nil {
+		f.test = &notTest{inner: f.test}
+	}
+	if len(values) == 0 && kind != "exists" {
+		f.test = nil
+	}
+	if fm.Field == "" {
+		if f.matchAbsent {
+			return fieldMatcher{}, errors.New("a keyword cannot be null")
+		}
+	} else {
+		f.slot = c.slot(fm.Field)
+	}
 	return f, nil
+}
+
+// compilePatterns applies the value transformations in the order the rule
+// gives them, then the position modifier, and compiles the patterns.
+// Keywords (no field) match anywhere in a value: contains is implied.
+func (c *compiler) compilePatterns(values, transforms []string, position string, all, cased bool) (valueTest, error) {
+	t := &patternTest{all: all}
+	for _, v := range values {
+		variants := [][]token{parseValue(v)}
+		for _, tr := range transforms {
+			var next [][]token
+			for _, toks := range variants {
+				var out [][]token
+				var err error
+				switch tr {
+				case "base64":
+					out, err = base64Encode(toks)
+				case "base64offset":
+					out, err = base64Offsets(toks)
+				case "utf16le", "utf16be", "utf16", "wide":
+					out, err = utf16Encode(tr, toks)
+				case "windash":
+					out, err = windashVariants(toks)
+				case "expand":
+					out, err = expandPlaceholders(toks, c.placeholders)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", tr, err)
+				}
+				next = append(next, out...)
+			}
+			variants = next
+		}
+		// With |all, one value must match in at least one of its variants.
+		var group []pattern
+		for _, toks := range variants {
+			switch position {
+			case "contains":
+				toks = append(append([]token{{kind: starToken}}, toks...), token{kind: starToken})
+			case "startswith":
+				toks = append(append([]token(nil), toks...), token{kind: starToken})
+			case "endswith":
+				toks = append([]token{{kind: starToken}}, toks...)
+			}
+			group = append(group, compilePatternCased(toks, cased))
+		}
+		if all && len(group) > 1 {
+			return nil, fmt.Errorf("%w: all combined with a modifier that expands values", ErrUnsupported)
+		}
+		t.patterns = append(t.patterns, group...)
+	}
+	return t, nil
+}
+
+func regexFlags(flags string) string {
+	if flags == "" {
+		return ""
+	}
+	return "(?" + flags + ")"
 }
 
 // valueText turns a YAML scalar into the text Sigma compares: numbers and
@@ -317,79 +467,3 @@ func valueText(v any) (text string, isNull bool, err error) {
 	}
 }
 
-// compileExpr compiles a condition expression. names is the sorted list of
-// search identifiers so pattern expansion is deterministic.
-func compileExpr(e sigma.SearchExpr, names []string, searches map[string]node) (node, error) {
-	switch e := e.(type) {
-	case sigma.And:
-		return compileList(e, names, searches, func(ns []node) node { return andNode(ns) })
-	case sigma.Or:
-		return compileList(e, names, searches, func(ns []node) node { return orNode(ns) })
-	case sigma.Not:
-		n, err := compileExpr(e.Expr, names, searches)
-		if err != nil {
-			return nil, err
-		}
-		return notNode{n}, nil
-	case sigma.SearchIdentifier:
-		n, ok := searches[e.Name]
-		if !ok {
-			return nil, fmt.Errorf("condition names unknown search %q", e.Name)
-		}
-		return n, nil
-	case sigma.OneOfIdentifier:
-		return compileExpr(e.Ident, names, searches)
-	case sigma.AllOfIdentifier:
-		return compileExpr(e.Ident, names, searches)
-	case sigma.OneOfPattern:
-		ns, err := expand(e.Pattern, false, names, searches)
-		return orNode(ns), err
-	case sigma.AllOfPattern:
-		ns, err := expand(e.Pattern, false, names, searches)
-		return andNode(ns), err
-	case sigma.OneOfThem:
-		ns, err := expand("*", true, names, searches)
-		return orNode(ns), err
-	case sigma.AllOfThem:
-		ns, err := expand("*", true, names, searches)
-		return andNode(ns), err
-	default:
-		return nil, fmt.Errorf("%w: condition element %T", ErrUnsupported, e)
-	}
-}
-
-func compileList(es []sigma.SearchExpr, names []string, searches map[string]node, build func([]node) node) (node, error) {
-	ns := make([]node, 0, len(es))
-	for _, sub := range es {
-		n, err := compileExpr(sub, names, searches)
-		if err != nil {
-			return nil, err
-		}
-		ns = append(ns, n)
-	}
-	if len(ns) == 1 {
-		return ns[0], nil
-	}
-	return build(ns), nil
-}
-
-// expand returns the searches whose names match pattern. For "them"
-// (skipHidden) names starting with '_' are left out, as the Sigma
-// specification says.
-func expand(pattern string, skipHidden bool, names []string, searches map[string]node) ([]node, error) {
-	var ns []node
-	for _, name := range names {
-		if skipHidden && strings.HasPrefix(name, "_") {
-			continue
-		}
-		if ok, err := path.Match(pattern, name); err != nil {
-			return nil, fmt.Errorf("bad search pattern %q: %w", pattern, err)
-		} else if ok {
-			ns = append(ns, searches[name])
-		}
-	}
-	if len(ns) == 0 {
-		return nil, fmt.Errorf("pattern %q matches no search", pattern)
-	}
-	return ns, nil
-}

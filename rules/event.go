@@ -9,6 +9,17 @@ type Event interface {
 	// lacks the field or holds null in it. The matcher reads the bytes before
 	// its next call to Field and never retains them.
 	Field(slot int) (text []byte, ok bool)
+
+	// EachString calls v.Visit with every string value of the record,
+	// nested ones included, until Visit returns true, and reports whether
+	// one did. Keyword searches use it.
+	EachString(v Visitor) bool
+}
+
+// Visitor receives values from Event.EachString; the bytes are valid only
+// during the call.
+type Visitor interface {
+	Visit(text []byte) bool
 }
 
 // Canonical names of the fields that logsource guards read. An Event

@@ -15,7 +15,7 @@ func referenceMatch(value, input string) bool {
 	for _, tok := range parseValue(value) {
 		switch tok.kind {
 		case literalToken:
-			re.WriteString(regexp.QuoteMeta(string(tok.lit)))
+			re.WriteString(regexp.QuoteMeta(string(foldAppend(nil, tok.lit))))
 		case starToken:
 			re.WriteString(`.*`)
 		case oneToken:
@@ -59,7 +59,7 @@ func FuzzCompile(f *testing.F) {
 	f.Add("title: t\ndetection:\n  s: [a, b]\n  condition: s | count() > 2\n")
 	f.Add("a: &a [x]\nb: *a\n---\ncorrelation: {}\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		set, report, err := Compile([]Source{{Name: "fuzz.yml", Data: []byte(src)}})
+		set, report, err := Compile([]Source{{Name: "fuzz.yml", Data: []byte(src)}}, Options{})
 		if err == nil && set.Len() != report.Loaded {
 			t.Errorf("set has %d rules, report says %d", set.Len(), report.Loaded)
 		}

@@ -48,17 +48,76 @@ func (s Skipped) Error() string {
 	return (&CompileError{File: s.File, RuleID: s.ID, Err: s.Err}).Error()
 }
 
+// Options select rules and supply what some rules need.
+type Options struct {
+	// Placeholders are the values of %name% placeholders for the expand
+	// modifier.
+	Placeholders map[string][]string
+	// MinLevel drops rules below this level (LevelUnknown keeps all).
+	MinLevel Level
+	// Statuses keeps only rules with one of these statuses; nil keeps all
+	// but deprecated and unsupported.
+	Statuses []string
+	// IncludeTags keeps only rules with at least one of these tags;
+	// ExcludeTags drops rules with any of them. Case-insensitive.
+	IncludeTags, ExcludeTags []string
+	// RuleIDs keeps only these rules.
+	RuleIDs []string
+}
+
+// DefaultStatuses are the statuses loaded when Options.Statuses is nil.
+var DefaultStatuses = []string{"stable", "test", "experimental", ""}
+
+func (o *Options) selects(r *Rule) bool {
+	if o.MinLevel != LevelUnknown && r.Level < o.MinLevel {
+		return false
+	}
+	statuses := o.Statuses
+	if statuses == nil {
+		statuses = DefaultStatuses
+	}
+	if !containsFold(statuses, r.Status) {
+		return false
+	}
+	if len(o.RuleIDs) > 0 && !containsFold(o.RuleIDs, r.ID) {
+		return false
+	}
+	if len(o.IncludeTags) > 0 && !anyFold(o.IncludeTags, r.Tags) {
+		return false
+	}
+	return !anyFold(o.ExcludeTags, r.Tags)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyFold(list, values []string) bool {
+	for _, v := range values {
+		if containsFold(list, v) {
+			return true
+		}
+	}
+	return false
+}
+
 // Report summarises a load.
 type Report struct {
-	Files   int       // rule files read
-	Loaded  int       // rules compiled into the set
-	Skipped []Skipped // rules and files left out
+	Files    int       // rule files read
+	Loaded   int       // rules compiled into the set
+	Filtered int       // rules left out by the selection options
+	Skipped  []Skipped // rules and files that could not be loaded
 	// Unmapped counts loaded rules whose logsource has no guard.
 	Unmapped int
 }
 
 // Default returns the embedded default rule set.
-func Default() (*Set, Report, error) {
+func Default(opts Options) (*Set, Report, error) {
 	names, err := fs.Glob(defaultRules, "default/*.yml")
 	if err != nil {
 		return nil, Report{}, fmt.Errorf("rules: embedded default: %w", err)
@@ -71,7 +130,7 @@ func Default() (*Set, Report, error) {
 		}
 		srcs = append(srcs, Source{Name: "embedded:" + name, Data: data})
 	}
-	return Compile(srcs)
+	return Compile(srcs, opts)
 }
 
 // Load compiles the rule files named by paths. A directory is walked
@@ -79,7 +138,7 @@ func Default() (*Set, Report, error) {
 // A path that does not exist is an error (a typo must not silently run with
 // fewer rules); a file or rule that cannot be loaded is reported in Skipped.
 // Load fails with ErrNoRules when nothing loads.
-func Load(paths []string) (*Set, Report, error) {
+func Load(paths []string, opts Options) (*Set, Report, error) {
 	var srcs []Source
 	var report Report
 	for _, p := range paths {
@@ -96,7 +155,7 @@ func Load(paths []string) (*Set, Report, error) {
 			srcs = append(srcs, Source{Name: f, Data: data})
 		}
 	}
-	set, r, err := Compile(srcs)
+	set, r, err := Compile(srcs, opts)
 	r.Files += len(report.Skipped)
 	r.Skipped = append(report.Skipped, r.Skipped...)
 	return set, r, err
@@ -147,8 +206,8 @@ func readRuleFile(name string) ([]byte, error) {
 // Compile compiles every rule document in srcs into one Set. Rules that
 // fail are reported in Skipped; a rule whose id was already loaded is
 // skipped as a duplicate. Compile fails with ErrNoRules when nothing loads.
-func Compile(srcs []Source) (*Set, Report, error) {
-	c := newCompiler()
+func Compile(srcs []Source, opts Options) (*Set, Report, error) {
+	c := newCompiler(opts.Placeholders)
 	set := &Set{}
 	report := Report{Files: len(srcs)}
 	seen := map[string]string{}
@@ -171,6 +230,10 @@ func Compile(srcs []Source) (*Set, Report, error) {
 			rule.File = src.Name
 			if rule.ID != "" {
 				seen[rule.ID] = src.Name
+			}
+			if !opts.selects(&rule) {
+				report.Filtered++
+				continue
 			}
 			if !rule.LogsourceMapped {
 				report.Unmapped++
@@ -243,6 +306,12 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 		return Rule{}, compiledRule{}, errors.New("not a Sigma rule: no detection")
 	}
 
+	// Conditions are parsed by this package (see condition.go): take them
+	// out before sigma-go sees the document.
+	conditions, err := takeConditions(root)
+	if err != nil {
+		return Rule{}, compiledRule{}, err
+	}
 	var sr sigma.Rule
 	if err := root.Decode(&sr); err != nil {
 		var meta struct{ ID, Title string }
@@ -265,10 +334,76 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 		}
 		rule.Level = level
 	}
-	compiled, mapped, err := c.compileRule(&sr)
+	compiled, mapped, err := c.compileRule(&sr, conditions)
 	if err != nil {
 		return rule, compiledRule{}, err
 	}
 	rule.LogsourceMapped = mapped
 	return rule, compiled, nil
+}
+
+// takeConditions removes detection.condition from the rule document and
+// returns its condition strings.
+func takeConditions(root *yaml.Node) ([]string, error) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "detection" {
+			continue
+		}
+		det := root.Content[i+1]
+		if det.Kind != yaml.MappingNode {
+			return nil, errors.New("detection is not a map")
+		}
+		for j := 0; j+1 < len(det.Content); j += 2 {
+			if det.Content[j].Value != "condition" {
+				continue
+			}
+			cond := det.Content[j+1]
+			det.Content = append(det.Content[:j:j], det.Content[j+2:]...)
+			switch cond.Kind {
+			case yaml.ScalarNode:
+				return []string{cond.Value}, nil
+			case yaml.SequenceNode:
+				var out []string
+				for _, c := range cond.Content {
+					if c.Kind != yaml.ScalarNode {
+						return nil, errors.New("condition list holds a non-string")
+					}
+					out = append(out, c.Value)
+				}
+				return out, nil
+			default:
+				return nil, errors.New("condition must be a string or a list of strings")
+			}
+		}
+	}
+	return nil, nil
+}
+
+// LoadPlaceholders reads a placeholders file: a YAML map from placeholder
+// name to a value or a list of values, as pySigma and sigma-cli use.
+func LoadPlaceholders(path string) (map[string][]string, error) {
+	data, err := readRuleFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rules: placeholders: %w", err)
+	}
+	var raw map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("rules: placeholders %s: %w", path, err)
+	}
+	out := make(map[string][]string, len(raw))
+	for name, node := range raw {
+		var values []string
+		switch node.Kind {
+		case yaml.ScalarNode:
+			values = []string{node.Value}
+		case yaml.SequenceNode:
+			if err := node.Decode(&values); err != nil {
+				return nil, fmt.Errorf("rules: placeholders %s: %s: %w", path, name, err)
+			}
+		default:
+			return nil, fmt.Errorf("rules: placeholders %s: %s must be a value or a list", path, name)
+		}
+		out[name] = values
+	}
+	return out, nil
 }

@@ -14,6 +14,7 @@ type pattern struct {
 	kind     patternKind
 	lit      []byte  // folded literal for exact, prefix, suffix and contains
 	asciiLit bool    // lit is pure ASCII: the fast paths of matchValue apply
+	cased    bool    // the cased modifier: compare without folding
 	glob     []token // for globPattern
 }
 
@@ -38,7 +39,7 @@ const (
 
 type token struct {
 	kind tokenKind
-	lit  []byte // folded, for literalToken
+	lit  []byte // for literalToken: raw from parseValue, folded once compiled
 }
 
 // parseValue splits a Sigma string value into tokens following the Sigma
@@ -50,7 +51,7 @@ func parseValue(s string) []token {
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
-			toks = append(toks, token{kind: literalToken, lit: []byte(foldString(lit.String()))})
+			toks = append(toks, token{kind: literalToken, lit: []byte(lit.String())})
 			lit.Reset()
 		}
 	}
@@ -77,9 +78,44 @@ func parseValue(s string) []token {
 	return toks
 }
 
-// compilePattern builds the matcher for tokens, choosing the cheapest kind
-// that has the same meaning.
+// compilePattern builds the case-insensitive matcher for tokens.
 func compilePattern(toks []token) pattern {
+	return compilePatternCased(toks, false)
+}
+
+// compilePatternCased builds the matcher for tokens, choosing the cheapest
+// kind that has the same meaning. Literals are folded unless cased.
+func compilePatternCased(toks []token, cased bool) pattern {
+	toks = normalizeTokens(toks)
+	for i := range toks {
+		if toks[i].kind == literalToken && !cased {
+			toks[i].lit = foldAppend(nil, toks[i].lit)
+		}
+	}
+	p := choosePattern(toks)
+	p.cased = cased
+	return p
+}
+
+// normalizeTokens returns a copy of toks with adjacent literals merged and
+// runs of stars collapsed, the form choosePattern recognises.
+func normalizeTokens(toks []token) []token {
+	var out []token
+	for _, t := range toks {
+		n := len(out)
+		switch {
+		case t.kind == literalToken && len(t.lit) == 0:
+		case t.kind == literalToken && n > 0 && out[n-1].kind == literalToken:
+			out[n-1].lit = append(append([]byte(nil), out[n-1].lit...), t.lit...)
+		case t.kind == starToken && n > 0 && out[n-1].kind == starToken:
+		default:
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func choosePattern(toks []token) pattern {
 	isStar := func(i int) bool { return toks[i].kind == starToken }
 	isLit := func(i int) bool { return toks[i].kind == literalToken }
 	switch n := len(toks); {
@@ -108,6 +144,9 @@ func newPattern(kind patternKind, lit []byte) pattern {
 // fold one to one, and only then is the fast path taken. *folded caches
 // the folded value for the other patterns of the same field.
 func (p *pattern) matchValue(v []byte, folded *[]byte, done *bool) bool {
+	if p.cased {
+		return p.match(v)
+	}
 	if p.asciiLit {
 		switch p.kind {
 		case exactPattern:

@@ -20,9 +20,18 @@ func (e mapEvent) Field(slot int) ([]byte, bool) {
 	return []byte(v), ok
 }
 
+func (e mapEvent) EachString(v Visitor) bool {
+	for _, s := range e.fields {
+		if v.Visit([]byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
 func compileOne(t *testing.T, src string) *Set {
 	t.Helper()
-	set, report, err := Compile([]Source{{Name: "test.yml", Data: []byte(src)}})
+	set, report, err := Compile([]Source{{Name: "test.yml", Data: []byte(src)}}, Options{})
 	if err != nil {
 		t.Fatalf("Compile: %v (skipped: %v)", err, report.Skipped)
 	}
@@ -35,7 +44,7 @@ func matches(set *Set, fields map[string]string) bool {
 
 func defaultSet(t *testing.T) *Set {
 	t.Helper()
-	set, report, err := Default()
+	set, report, err := Default(Options{})
 	if err != nil {
 		t.Fatalf("Default: %v", err)
 	}
@@ -204,20 +213,20 @@ func TestPatterns(t *testing.T) {
 		{`x\*y`, `xzy`, false},
 		{`x\?y`, `x?y`, true},
 		{`x\?y`, `xzy`, false},
-		{`a\\b`, `a\b`, true},    // \\ is one backslash
-		{`a\\*`, `a\bcd`, true},  // \\ then a wildcard
-		{`a\\\*`, `a\*`, true},   // \\ then an escaped star
+		{`a\\b`, `a\b`, true},   // \\ is one backslash
+		{`a\\*`, `a\bcd`, true}, // \\ then a wildcard
+		{`a\\\*`, `a\*`, true},  // \\ then an escaped star
 		{`a\\\*`, `a\bcd`, false},
 		{`C:\Windows`, `c:\windows`, true}, // backslash before a letter is literal
-		{`end\`, `end\`, true},            // trailing backslash is literal
-		{`ÉCOLE`, `école`, true},          // Unicode case folding
-		{`\u212a`, `k`, false},            // escape sequences are not YAML's business here
-		{"\u212aelvin", "kelvin", true},   // KELVIN SIGN folds to k
-		{"straße", "STRASSE", false},      // simple folding only: ß is one rune
-		{`*kit`, "\u212ait", true},          // suffix whose value tail is not ASCII
-		{`kit*`, "\u212aitten", true},       // likewise for a prefix
+		{`end\`, `end\`, true},             // trailing backslash is literal
+		{`ÉCOLE`, `école`, true},           // Unicode case folding
+		{`\u212a`, `k`, false},             // escape sequences are not YAML's business here
+		{"\u212aelvin", "kelvin", true},    // KELVIN SIGN folds to k
+		{"straße", "STRASSE", false},       // simple folding only: ß is one rune
+		{`*kit`, "\u212ait", true},         // suffix whose value tail is not ASCII
+		{`kit*`, "\u212aitten", true},      // likewise for a prefix
 		{`*.node`, `C:\A\B.NODE`, true},
-		{`kit`, "\u212ait", true},           // equal after folding, lengths differ
+		{`kit`, "\u212ait", true}, // equal after folding, lengths differ
 		{`abc`, "ab", false},
 	}
 	for _, tc := range tests {
@@ -250,8 +259,8 @@ func TestCompileErrors(t *testing.T) {
 		unsupported bool
 		mention     string
 	}{
-		{"unsupported modifier", head + "  a: {A|re: 'x.*'}\n  condition: a\n", true, `modifier "re"`},
-		{"keyword search", head + "  k: [evil, bad]\n  condition: k\n", true, "keyword"},
+		{"unknown modifier", head + "  a: {A|sounds_like: 'x'}\n  condition: a\n", true, `modifier "sounds_like"`},
+		{"regex RE2 cannot compile", head + "  a: {A|re: '(?<=x)y'}\n  condition: a\n", true, "regular expression"},
 		{"aggregation", head + "  a: {A: x}\n  condition: a | count() > 5\n", true, "aggregation"},
 		{"unknown search", head + "  a: {A: x}\n  condition: a and b\n", false, `unknown search "b"`},
 		{"pattern matches nothing", head + "  a: {A: x}\n  condition: 1 of sel_*\n", false, `"sel_*" matches no search`},
@@ -260,11 +269,16 @@ func TestCompileErrors(t *testing.T) {
 		{"correlation", "title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [r1]\n", true, "correlation"},
 		{"not a rule", "title: x\nfoo: bar\n", false, "no detection"},
 		{"yaml syntax", "title: [unclosed\n", false, "yaml"},
-		{"bad condition syntax", head + "  a: {A: x}\n  condition: a and (\n", false, "parse"},
+		{"bad condition syntax", head + "  a: {A: x}\n  condition: a and (\n", false, "condition: ends too early"},
+		{"unbalanced parenthesis", head + "  a: {A: x}\n  condition: a)\n", false, `condition: unexpected ")"`},
+		{"dangling operator", head + "  a: {A: x}\n  condition: a and or a\n", false, `unexpected "or"`},
+		{"bad cidr", head + "  a: {A|cidr: 10.0.0.0/33}\n  condition: a\n", false, "cidr"},
+		{"windash on a wildcard is fine, base64 on one is not", head + "  a: {A|base64: 'x*'}\n  condition: a\n", false, "wildcards"},
+		{"undefined placeholder", head + "  a: {A|expand: '%admins%'}\n  condition: a\n", false, "%admins% is not defined"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, report, err := Compile([]Source{{Name: "bad.yml", Data: []byte(tc.src)}})
+			_, report, err := Compile([]Source{{Name: "bad.yml", Data: []byte(tc.src)}}, Options{})
 			if !errors.Is(err, ErrNoRules) {
 				t.Fatalf("got err %v, want ErrNoRules", err)
 			}
@@ -284,8 +298,8 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestCompileErrorPosition(t *testing.T) {
-	src := "title: t\nid: r1\nlogsource: {product: windows}\ndetection:\n  a:\n    A|base64offset: x\n  condition: a\n"
-	_, report, _ := Compile([]Source{{Name: "pos.yml", Data: []byte(src)}})
+	src := "title: t\nid: r1\nlogsource: {product: windows}\ndetection:\n  a:\n    A|sounds_like: x\n  condition: a\n"
+	_, report, _ := Compile([]Source{{Name: "pos.yml", Data: []byte(src)}}, Options{})
 	var ce *CompileError
 	if len(report.Skipped) != 1 || !errors.As(report.Skipped[0].Err, &ce) {
 		t.Fatalf("want one CompileError, got %v", report.Skipped)
@@ -297,8 +311,8 @@ func TestCompileErrorPosition(t *testing.T) {
 
 func TestFailedRuleLeavesNoFields(t *testing.T) {
 	good := "title: g\nid: g\nlogsource: {product: linux}\ndetection:\n  a: {Good: x}\n  condition: a\n"
-	bad := "title: b\nid: b\nlogsource: {product: linux}\ndetection:\n  a: {Bad: x, Worse|re: y}\n  condition: a\n"
-	set, _, err := Compile([]Source{{Name: "bad", Data: []byte(bad)}, {Name: "good", Data: []byte(good)}})
+	bad := "title: b\nid: b\nlogsource: {product: linux}\ndetection:\n  a: {Bad: x, Worse|sounds_like: y}\n  condition: a\n"
+	set, _, err := Compile([]Source{{Name: "bad", Data: []byte(bad)}, {Name: "good", Data: []byte(good)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +344,7 @@ func TestLoad(t *testing.T) {
 	write("dup.yml", rule("one"))
 	write("multi.yml", rule("four")+"---\n"+"title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [four]\n")
 
-	set, report, err := Load([]string{dir})
+	set, report, err := Load([]string{dir}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,13 +370,13 @@ func TestLoad(t *testing.T) {
 
 	// A single file may be named directly, whatever its extension.
 	txt := filepath.Join(dir, "notes.txt")
-	if set, _, err := Load([]string{txt}); err != nil || set.Len() != 1 {
+	if set, _, err := Load([]string{txt}, Options{}); err != nil || set.Len() != 1 {
 		t.Errorf("Load(%s): %v", txt, err)
 	}
-	if _, _, err := Load([]string{filepath.Join(dir, "missing")}); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, _, err := Load([]string{filepath.Join(dir, "missing")}, Options{}); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing path: got %v, want an error naming it", err)
 	}
-	if _, _, err := Load([]string{filepath.Join(dir, "broken.yml")}); !errors.Is(err, ErrNoRules) {
+	if _, _, err := Load([]string{filepath.Join(dir, "broken.yml")}, Options{}); !errors.Is(err, ErrNoRules) {
 		t.Errorf("only broken rules: got %v, want ErrNoRules", err)
 	}
 }
@@ -372,7 +386,7 @@ func TestLoadRefusesHugeFile(t *testing.T) {
 	if err := os.WriteFile(p, make([]byte, MaxRuleFileSize+1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, report, err := Load([]string{p})
+	_, report, err := Load([]string{p}, Options{})
 	if !errors.Is(err, ErrNoRules) || len(report.Skipped) != 1 || !strings.Contains(report.Skipped[0].Error(), "larger than") {
 		t.Errorf("got %v, %v; want the file skipped as too large", err, report.Skipped)
 	}
@@ -382,7 +396,7 @@ func TestYAMLAliasBombFailsFast(t *testing.T) {
 	bomb := "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
 		"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n" +
 		"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\ntitle: t\nlogsource: {product: x}\ndetection:\n  s: {A: *g}\n  condition: s\n"
-	_, report, err := Compile([]Source{{Name: "bomb.yml", Data: []byte(bomb)}})
+	_, report, err := Compile([]Source{{Name: "bomb.yml", Data: []byte(bomb)}}, Options{})
 	if !errors.Is(err, ErrNoRules) || len(report.Skipped) != 1 {
 		t.Fatalf("got %v, %v; want the bomb skipped", err, report.Skipped)
 	}

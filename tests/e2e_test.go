@@ -227,9 +227,9 @@ func TestInitFailures(t *testing.T) {
 		props []string
 		log   string
 	}{
-		"missing path": {[]string{"-p", "rules=/nonexistent/sigma"}, "/nonexistent/sigma"},
+		"missing path":  {[]string{"-p", "rules=/nonexistent/sigma"}, "/nonexistent/sigma"},
 		"no rule loads": {[]string{"-p", "rules=" + broken}, "no Sigma rule could be loaded"},
-		"bad boolean":  {[]string{"-p", "match_only=perhaps"}, "match_only"},
+		"bad boolean":   {[]string{"-p", "match_only=perhaps"}, "match_only"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := runHost(t, "v5.0.3", []byte{0x90}, tc.props...)

@@ -12,8 +12,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -77,7 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer file.Close()
 		in = file
 	}
-	chunk, events, err := readEvents(in)
+	chunk, events, err := jsonconv.ReadEvents(in, time.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
@@ -104,44 +102,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// readEvents turns the JSON objects of r into one chunk of current-shape
-// events, stamped with the current time.
-func readEvents(r io.Reader) (chunk []byte, n int, err error) {
-	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 64<<10)
-	now := time.Now()
-	ts := binary.BigEndian.AppendUint32(nil, uint32(now.Unix()))
-	ts = binary.BigEndian.AppendUint32(ts, uint32(now.Nanosecond()))
-	appendEvent := func(it *jsoniter.Iterator) bool {
-		if it.WhatIsNext() != jsoniter.ObjectValue {
-			it.ReportError("read event", "expected a JSON object")
-			return false
-		}
-		chunk = msgpack.AppendArrayHeader(chunk, 2)
-		chunk = msgpack.AppendArrayHeader(chunk, 2)
-		chunk = msgpack.AppendExt(chunk, 0, ts)
-		chunk = msgpack.AppendMapHeader(chunk, 0)
-		chunk, err = jsonconv.AppendJSONValue(chunk, it)
-		n++
-		return err == nil
-	}
-	for {
-		switch it.WhatIsNext() {
-		case jsoniter.InvalidValue:
-			if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-				return nil, n, fmt.Errorf("event %d: %w", n+1, it.Error)
-			}
-			return chunk, n, nil
-		case jsoniter.ArrayValue:
-			it.ReadArrayCB(func(it *jsoniter.Iterator) bool { return appendEvent(it) })
-		default:
-			appendEvent(it)
-		}
-		if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-			return nil, n, fmt.Errorf("event %d: %w", n, it.Error)
-		}
-	}
 }
 
 // printEvents writes the body of each event of chunk as a JSON line (only

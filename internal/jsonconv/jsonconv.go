@@ -8,8 +8,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
+	"time"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -196,5 +198,43 @@ func binLen(b []byte, off int) int {
 		return int(binary.BigEndian.Uint16(b[off+1:]))
 	default:
 		return int(binary.BigEndian.Uint32(b[off+1:]))
+	}
+}
+
+// ReadEvents turns the JSON objects of r into one chunk of current-shape
+// Fluent Bit events, [[ts, {}], body], stamped ts. r may hold one object
+// per line, JSON arrays of objects, or objects simply concatenated.
+func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
+	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 64<<10)
+	stamp := binary.BigEndian.AppendUint32(nil, uint32(ts.Unix()))
+	stamp = binary.BigEndian.AppendUint32(stamp, uint32(ts.Nanosecond()))
+	appendEvent := func(it *jsoniter.Iterator) bool {
+		if it.WhatIsNext() != jsoniter.ObjectValue {
+			it.ReportError("read event", "expected a JSON object")
+			return false
+		}
+		chunk = msgpack.AppendArrayHeader(chunk, 2)
+		chunk = msgpack.AppendArrayHeader(chunk, 2)
+		chunk = msgpack.AppendExt(chunk, 0, stamp)
+		chunk = msgpack.AppendMapHeader(chunk, 0)
+		chunk = appendJSON(chunk, it, 0)
+		n++
+		return it.Error == nil
+	}
+	for {
+		switch it.WhatIsNext() {
+		case jsoniter.InvalidValue:
+			if it.Error != nil && !errors.Is(it.Error, io.EOF) {
+				return nil, n, fmt.Errorf("jsonconv: event %d: %w", n+1, it.Error)
+			}
+			return chunk, n, nil
+		case jsoniter.ArrayValue:
+			it.ReadArrayCB(func(it *jsoniter.Iterator) bool { return appendEvent(it) })
+		default:
+			appendEvent(it)
+		}
+		if it.Error != nil && !errors.Is(it.Error, io.EOF) {
+			return nil, n, fmt.Errorf("jsonconv: event %d: %w", n, it.Error)
+		}
 	}
 }
