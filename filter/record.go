@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"bytes"
+
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
@@ -20,6 +22,10 @@ type fieldIndex struct {
 
 type keyNode struct {
 	byLen [][]keyEdge // index: key length
+	any   *keyEdge    // the "*" key: matches any key (evtx UserData's element)
+	// squeeze: a key with spaces also matches its name without them. Set
+	// below the top level, where evtx EventData keys live.
+	squeeze bool
 }
 
 type keyEdge struct {
@@ -40,7 +46,7 @@ func fieldPaths(name string) [][]string {
 		return [][]string{{"Provider_Name"}, {"ProviderName"}, {"SourceName"},
 			{"Event", "System", "Provider", "#attributes", "Name"}}
 	}
-	return [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}}
+	return [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name}}
 }
 
 func newFieldIndex(fields []string) fieldIndex {
@@ -54,7 +60,7 @@ func newFieldIndex(fields []string) fieldIndex {
 					e.slots = append(e.slots, slot)
 				} else {
 					if e.child == nil {
-						e.child = &keyNode{}
+						e.child = &keyNode{squeeze: true}
 					}
 					node = e.child
 				}
@@ -66,6 +72,12 @@ func newFieldIndex(fields []string) fieldIndex {
 
 // edge returns the edge for key, adding it if needed.
 func (n *keyNode) edge(key string) *keyEdge {
+	if key == "*" {
+		if n.any == nil {
+			n.any = &keyEdge{name: key}
+		}
+		return n.any
+	}
 	for len(n.byLen) <= len(key) {
 		n.byLen = append(n.byLen, nil)
 	}
@@ -79,7 +91,29 @@ func (n *keyNode) edge(key string) *keyEdge {
 	return &n.byLen[len(key)][len(bucket)]
 }
 
+// lookup finds the edge for key. A key with spaces ("Threat Name", as
+// Windows Defender writes EventData) also matches the field name without
+// them ("ThreatName"), as Sigma rules spell it.
 func (n *keyNode) lookup(key []byte) *keyEdge {
+	if e := n.lookupExact(key); e != nil {
+		return e
+	}
+	if n.squeeze && len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
+		var buf [64]byte
+		squeezed := buf[:0]
+		for _, c := range key {
+			if c != ' ' {
+				squeezed = append(squeezed, c)
+			}
+		}
+		if e := n.lookupExact(squeezed); e != nil {
+			return e
+		}
+	}
+	return n.any
+}
+
+func (n *keyNode) lookupExact(key []byte) *keyEdge {
 	if len(key) >= len(n.byLen) {
 		return nil
 	}
