@@ -208,6 +208,8 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 
 func isMap(c byte) bool { return c&0xf0 == 0x80 || c == 0xde || c == 0xdf }
 
+func isContainer(c byte) bool { return c&0xe0 == 0x80 || c >= 0xdc && c <= 0xdf }
+
 // maxKeywordDepth bounds how deep EachString descends; strings nested
 // deeper are not searched (the walk skips them, it does not fail).
 const maxKeywordDepth = 32
@@ -242,7 +244,9 @@ func (r *record) EachString(v rules.Visitor) bool {
 		}
 		top.left--
 		top.key = true
-		if s, next, isStr, err := msgpack.ReadStr(b, p); err != nil {
+		if p < len(b) && isContainer(b[p]) {
+			// handled below
+		} else if s, next, isStr, err := msgpack.ReadStr(b, p); err != nil {
 			return false
 		} else if isStr {
 			if v.Visit(s) {
@@ -251,7 +255,7 @@ func (r *record) EachString(v rules.Visitor) bool {
 			p = next
 			continue
 		}
-		if depth < maxKeywordDepth {
+		if depth < maxKeywordDepth && p < len(b) && isContainer(b[p]) {
 			if n, next, err := msgpack.ReadMapHeader(b, p); err == nil {
 				stack[depth] = frame{left: n, isMap: true, key: true}
 				depth++

@@ -123,7 +123,8 @@ type fieldMatcher struct {
 
 func (f *fieldMatcher) eval(m *matcher) bool {
 	if f.slot < 0 {
-		return m.ev.EachString(&keywordVisit{test: f.test, m: m})
+		m.visit = keywordVisit{test: f.test, m: m}
+		return m.ev.EachString(&m.visit)
 	}
 	v, ok := m.ev.Field(f.slot)
 	if !ok {
@@ -466,4 +467,3 @@ func valueText(v any) (text string, isNull bool, err error) {
 		return "", false, fmt.Errorf("%w: value of type %T", ErrUnsupported, v)
 	}
 }
-

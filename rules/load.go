@@ -243,6 +243,7 @@ func Compile(srcs []Source, opts Options) (*Set, Report, error) {
 		}
 	}
 	set.fields = c.fields
+	set.index()
 	report.Loaded = len(set.rules)
 	if len(set.rules) == 0 {
 		return nil, report, ErrNoRules

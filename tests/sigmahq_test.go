@@ -47,7 +47,10 @@ var corpus struct {
 
 // corpusFilter loads every SigmaHQ rule once, with the filter's own loader.
 func corpusFilter(t *testing.T) *filter.Filter {
-	dir := sigmaHQ(t)
+	return corpusFilterB(t, sigmaHQ(t))
+}
+
+func corpusFilterB(t testing.TB, dir string) *filter.Filter {
 	corpus.once.Do(func() {
 		start := time.Now()
 		corpus.filter, corpus.err = filter.New(filter.Config{RulePaths: []string{
@@ -87,6 +90,9 @@ func TestCorpusLoads(t *testing.T) {
 	sort.Sort(sort.Reverse(sort.StringSlice(lines)))
 	t.Logf("%d files, %d rules loaded, %d skipped, %d without a mapped logsource, in %s",
 		report.Files, report.Loaded, len(report.Skipped), report.Unmapped, corpus.took.Round(time.Millisecond))
+	st := f.Rules().Stats()
+	t.Logf("index: %d logsource groups, %d rules prefiltered on %d literals, automata %.1f MiB",
+		st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20))
 	for _, l := range lines {
 		t.Log(strings.TrimSpace(l))
 	}
