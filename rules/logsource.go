@@ -13,7 +13,9 @@ import (
 // says it is something else never reaches the rule's detection.
 type guard struct {
 	slot   int
-	values []pattern // exact, case-insensitive
+	values []pattern // case-insensitive
+	// negate: the field, when present, must match none of the values.
+	negate bool
 }
 
 func (g *guard) pass(m *matcher) bool {
@@ -24,10 +26,10 @@ func (g *guard) pass(m *matcher) bool {
 	done := false
 	for i := range g.values {
 		if g.values[i].matchValue(v, &m.folded, &done) {
-			return true
+			return !g.negate
 		}
 	}
-	return false
+	return g.negate
 }
 
 const (
@@ -85,10 +87,32 @@ var windowsServiceChannels = map[string]string{
 	"codeintegrity-operational": "Microsoft-Windows-CodeIntegrity/Operational",
 }
 
+// windowsChannels are the patterns of Windows event-log channels. A rule
+// for another product never meets an event that carries one.
+var windowsChannels = []string{"microsoft-windows-*", "security", "system", "application", "windows powershell",
+	"dns server", "directory service", "setup", "forwardedevents"}
+
 // compileLogsource returns the guards for ls and whether ls could be mapped.
-// An unmapped logsource yields no guards: the rule is then evaluated on the
-// fields alone.
+// A logsource of another product than Windows yields one guard: the event
+// must not come from a Windows event log. Otherwise the rule is evaluated
+// on its fields alone.
 func compileLogsource(ls sigma.Logsource, slot func(string) int) ([]guard, bool) {
+	if ls.Product != "" && !strings.EqualFold(ls.Product, "windows") {
+		g := guard{slot: slot(FieldChannel), negate: true}
+		for _, c := range windowsChannels {
+			g.values = append(g.values, compilePattern(parseValue(c)))
+		}
+		return []guard{g}, false
+	}
+	if ls.Product == "" {
+		if _, sysmon := sysmonCategories[strings.ToLower(ls.Category)]; !sysmon && ls.Category != "" {
+			// A category of its own (webserver, proxy, antivirus, ...): no
+			// Sysmon event is one, whatever else may be.
+			return []guard{{slot: slot(FieldChannel), negate: true,
+				values: []pattern{compilePattern(parseValue(sysmonChannel))}}}, false
+		}
+		return nil, false
+	}
 	if !strings.EqualFold(ls.Product, "windows") {
 		return nil, false
 	}

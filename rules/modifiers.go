@@ -110,8 +110,9 @@ func (t *fieldrefTest) test(v []byte, m *matcher) bool {
 		other, ok := m.ev.Field(slot)
 		hit := false
 		if ok {
-			a := foldAppend(nil, v)
-			b := foldAppend(nil, other)
+			m.refA = foldAppend(m.refA[:0], v)
+			m.refB = foldAppend(m.refB[:0], other)
+			a, b := m.refA, m.refB
 			switch t.position {
 			case "contains":
 				hit = strings.Contains(string(a), string(b))

@@ -1,14 +1,19 @@
 package rules
 
-// The prefilter. Most rules cannot match an event unless some field of it
-// contains some literal of the rule: "CommandLine|contains: ' -enc '" needs
+import (
+	"regexp/syntax"
+)
+
+// The prefilter. Most rules cannot match an event unless some fields of it
+// contain some literals of the rule: "CommandLine|contains: ' -enc '" needs
 // " -enc " in CommandLine. For each rule, compile derives such a necessary
-// condition (a requirement: a list of (field, literal), one of which must
-// occur), and the Set builds one Aho-Corasick automaton per field over all
-// the literals of all rules. Matching an event then scans each field value
-// once, marks the rules whose literals occur, and evaluates fully only those
-// (and the rules without a requirement). Requirements are necessary, never
-// sufficient: the full evaluation decides.
+// condition in conjunctive form (clauses, each a list of (field, literal)
+// of which one must occur), and the Set builds one Aho-Corasick automaton
+// per field over all the literals of all rules. Matching an event scans
+// each field value once, marks the clauses whose literals occur, and fully
+// evaluates only the rules whose clauses are all marked (and the rules
+// without clauses). Clauses are necessary, never sufficient: the full
+// evaluation decides.
 
 // need is one literal that must occur (case-folded) in a field's value;
 // slot keywordSlot means in any string value of the event.
@@ -19,13 +24,19 @@ type need struct {
 
 const keywordSlot = -1
 
-// requirement is a disjunction of needs; nil means "none known".
-type requirement []need
+// clause is a disjunction of needs.
+type clause []need
 
-// minLen is the length of the shortest literal: how selective it is.
-func (r requirement) minLen() int {
+// cnf is a conjunction of clauses; empty means nothing is known.
+type cnf []clause
+
+// maxClauses bounds the clauses kept per rule (the most selective ones).
+const maxClauses = 4
+
+// strength is how selective a clause is: its shortest literal.
+func (c clause) strength() int {
 	m := -1
-	for _, n := range r {
+	for _, n := range c {
 		if m < 0 || len(n.lit) < m {
 			m = len(n.lit)
 		}
@@ -33,87 +44,172 @@ func (r requirement) minLen() int {
 	return m
 }
 
-// better picks the more selective of two requirements for an AND: longer
-// shortest literal, then fewer alternatives.
-func better(a, b requirement) requirement {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	case a.minLen() != b.minLen():
-		if a.minLen() > b.minLen() {
-			return a
+// best returns the most selective clause of c (nil when c is empty).
+func (c cnf) best() clause {
+	var b clause
+	for _, cl := range c {
+		if b == nil || cl.strength() > b.strength() || cl.strength() == b.strength() && len(cl) < len(b) {
+			b = cl
 		}
-		return b
-	case len(a) <= len(b):
-		return a
-	default:
-		return b
 	}
+	return b
 }
 
-// requirementOf derives a node's necessary literals.
-func requirementOf(n node) requirement {
+// or combines alternatives: one of them holds, so the disjunction of one
+// clause from each is necessary. Empty if any alternative knows nothing.
+func or(alts []cnf) cnf {
+	var c clause
+	for _, a := range alts {
+		b := a.best()
+		if b == nil {
+			return nil
+		}
+		c = append(c, b...)
+	}
+	if c == nil {
+		return nil
+	}
+	return cnf{c}
+}
+
+// cnfOf derives a node's necessary literals.
+func cnfOf(n node) cnf {
 	switch n := n.(type) {
 	case andNode:
-		var best requirement
+		var all cnf
 		for _, c := range n {
-			best = better(best, requirementOf(c))
+			all = append(all, cnfOf(c)...)
 		}
-		return best
+		return all
 	case orNode:
-		var all requirement
-		for _, c := range n {
-			r := requirementOf(c)
-			if r == nil {
-				return nil
-			}
-			all = append(all, r...)
+		alts := make([]cnf, len(n))
+		for i, c := range n {
+			alts[i] = cnfOf(c)
 		}
-		return all
+		return or(alts)
 	case *searchNode:
-		var all requirement
-		for _, alt := range n.alternatives {
-			var best requirement
-			for i := range alt {
-				best = better(best, alt[i].requirement())
+		alts := make([]cnf, len(n.alternatives))
+		for i, alt := range n.alternatives {
+			for j := range alt {
+				alts[i] = append(alts[i], alt[j].clauses()...)
 			}
-			if best == nil {
-				return nil
-			}
-			all = append(all, best...)
 		}
-		return all
+		return or(alts)
 	default: // notNode and anything else: nothing is required
 		return nil
 	}
 }
 
-// requirement of one field matcher: every pattern (any of which may match)
-// must contribute its longest literal; with |all, the best single pattern.
-func (f *fieldMatcher) requirement() requirement {
-	t, ok := f.test.(*patternTest)
-	if !ok || f.matchAbsent {
+// ruleCNF is the rule's requirement, limited to its strongest clauses.
+func ruleCNF(n node) cnf {
+	c := cnfOf(n)
+	for len(c) > maxClauses {
+		weakest := 0
+		for i := range c {
+			if c[i].strength() < c[weakest].strength() {
+				weakest = i
+			}
+		}
+		c = append(c[:weakest], c[weakest+1:]...)
+	}
+	return c
+}
+
+// clauses of one field matcher: with patterns, one of the patterns' longest
+// literals must occur (with |all, each pattern's own); with a regular
+// expression, a literal every match contains.
+func (f *fieldMatcher) clauses() cnf {
+	if f.matchAbsent {
 		return nil
 	}
-	var req requirement
-	for i := range t.patterns {
-		lit := t.patterns[i].longestLiteral()
-		if lit == "" {
-			if t.all {
-				continue
+	switch t := f.test.(type) {
+	case *patternTest:
+		var c clause
+		var all cnf
+		for i := range t.patterns {
+			lit := t.patterns[i].longestLiteral()
+			if lit == "" {
+				if t.all {
+					continue
+				}
+				return nil
 			}
+			if t.all {
+				all = append(all, clause{{slot: f.slot, lit: lit}})
+			} else {
+				c = append(c, need{slot: f.slot, lit: lit})
+			}
+		}
+		if t.all {
+			return all
+		}
+		if c == nil {
 			return nil
 		}
-		n := requirement{{slot: f.slot, lit: lit}}
-		if t.all {
-			req = better(req, n)
-		} else {
-			req = append(req, n...)
+		return cnf{c}
+	case *regexTest:
+		if f.slot < 0 {
+			return nil
 		}
+		var c clause
+		var all cnf
+		for _, re := range t.res {
+			lit := regexLiteral(re.String())
+			if lit == "" {
+				if t.all {
+					continue
+				}
+				return nil
+			}
+			if t.all {
+				all = append(all, clause{{slot: f.slot, lit: lit}})
+			} else {
+				c = append(c, need{slot: f.slot, lit: lit})
+			}
+		}
+		if t.all {
+			return all
+		}
+		if c == nil {
+			return nil
+		}
+		return cnf{c}
 	}
-	return req
+	return nil
+}
+
+// regexLiteral returns, case-folded, the longest literal that every match
+// of the expression contains, or "" when there is none it can tell.
+func regexLiteral(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	return string(foldAppend(nil, []byte(mustLiteral(re.Simplify()))))
+}
+
+func mustLiteral(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return string(re.Rune)
+	case syntax.OpCapture:
+		return mustLiteral(re.Sub[0])
+	case syntax.OpPlus:
+		return mustLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return mustLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := mustLiteral(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
 }
 
 // longestLiteral returns the pattern's longest literal, case-folded.
@@ -158,7 +254,7 @@ type acAutomaton struct {
 }
 
 // denseDepth: states at this depth or less get dense rows.
-const denseDepth = 2
+const denseDepth = 3
 
 func buildAutomaton(lits []string) *acAutomaton {
 	a := &acAutomaton{}

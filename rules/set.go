@@ -1,6 +1,9 @@
 package rules
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Rule is what a match reports about the rule that matched.
 type Rule struct {
@@ -26,21 +29,26 @@ type Set struct {
 
 	// The index (see prefilter.go): rules grouped by logsource guards, and
 	// per field an automaton over the literals rules require.
-	groups      []ruleGroup
-	scans       []slotScan
-	litRules    [][]int32 // literal id -> rules requiring it
-	prefiltered []bool    // per rule: it has a requirement
+	groups     []ruleGroup
+	scans      []slotScan
+	litClauses [][]int32 // literal id -> clauses it satisfies
+	clauses    [][]int32 // per rule: clauses that must all be satisfied
+	owner      []int32   // per clause: its rule
+	groupOf    []int32   // per rule: its group
+	nclauses   int
 }
 
 type ruleGroup struct {
-	guards []guard
-	rules  []int32
+	guards    []guard
+	rules     []int32
+	unclaused []int32  // its rules without clauses: evaluated whenever the group applies
+	scans     []uint64 // bitset over Set.scans: the fields its rules' literals are in
 }
 
 type slotScan struct {
 	slot    int
 	ac      *acAutomaton
-	litBase int32 // the automaton's literal i is litRules[litBase+i]
+	litBase int32 // the automaton's literal i is litClauses[litBase+i]
 }
 
 // Rules returns the rules of the set; Match reports indexes into it. The
@@ -64,9 +72,9 @@ type Stats struct {
 
 // Stats returns figures about the index.
 func (s *Set) Stats() Stats {
-	st := Stats{Groups: len(s.groups), Literals: len(s.litRules)}
-	for _, p := range s.prefiltered {
-		if p {
+	st := Stats{Groups: len(s.groups), Literals: len(s.litClauses)}
+	for _, c := range s.clauses {
+		if len(c) > 0 {
 			st.Prefiltered++
 		}
 	}
@@ -79,14 +87,18 @@ func (s *Set) Stats() Stats {
 // index builds the groups and automata once all rules are compiled.
 func (s *Set) index() {
 	groupOf := map[string]int{}
-	s.prefiltered = make([]bool, len(s.compiled))
+	s.clauses = make([][]int32, len(s.compiled))
 	type slotLits struct {
 		ids  map[string]int32
 		lits []string
 	}
 	perSlot := map[int]*slotLits{}
 	var slotOrder []int
-	var litRules [][]int32
+	type litRef struct {
+		slot int
+		id   int32
+	}
+	var clauseLits [][]litRef // clause id -> its literals
 	for i := range s.compiled {
 		r := &s.compiled[i]
 		key := guardKey(r.guards)
@@ -97,59 +109,78 @@ func (s *Set) index() {
 			s.groups = append(s.groups, ruleGroup{guards: r.guards})
 		}
 		s.groups[g].rules = append(s.groups[g].rules, int32(i))
+		s.groupOf = append(s.groupOf, int32(g))
 
-		req := requirementOf(r.cond)
-		if req == nil {
-			continue
+		rc := ruleCNF(r.cond)
+		if len(rc) == 0 {
+			s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
 		}
-		s.prefiltered[i] = true
-		for _, n := range req {
-			sl := perSlot[n.slot]
-			if sl == nil {
-				sl = &slotLits{ids: map[string]int32{}}
-				perSlot[n.slot] = sl
-				slotOrder = append(slotOrder, n.slot)
+		for _, cl := range rc {
+			clauseID := int32(len(clauseLits))
+			s.clauses[i] = append(s.clauses[i], clauseID)
+			s.owner = append(s.owner, int32(i))
+			var refs []litRef
+			for _, n := range cl {
+				sl := perSlot[n.slot]
+				if sl == nil {
+					sl = &slotLits{ids: map[string]int32{}}
+					perSlot[n.slot] = sl
+					slotOrder = append(slotOrder, n.slot)
+				}
+				id, ok := sl.ids[n.lit]
+				if !ok {
+					id = int32(len(sl.lits))
+					sl.ids[n.lit] = id
+					sl.lits = append(sl.lits, n.lit)
+				}
+				refs = append(refs, litRef{n.slot, id})
 			}
-			id, ok := sl.ids[n.lit]
-			if !ok {
-				id = int32(len(sl.lits))
-				sl.ids[n.lit] = id
-				sl.lits = append(sl.lits, n.lit)
-				litRules = append(litRules, nil)
-			}
-			_ = id
+			clauseLits = append(clauseLits, refs)
 		}
 	}
-	// Assign global literal ids slot by slot, then the rules of each.
+	s.nclauses = len(clauseLits)
+	// Global literal ids, slot by slot; each literal lists its clauses.
 	base := map[int]int32{}
-	s.litRules = nil
 	for _, slot := range slotOrder {
 		sl := perSlot[slot]
-		base[slot] = int32(len(s.litRules))
-		s.litRules = append(s.litRules, make([][]int32, len(sl.lits))...)
+		base[slot] = int32(len(s.litClauses))
+		s.litClauses = append(s.litClauses, make([][]int32, len(sl.lits))...)
 		s.scans = append(s.scans, slotScan{slot: slot, ac: buildAutomaton(sl.lits), litBase: base[slot]})
 	}
-	for i := range s.compiled {
-		if !s.prefiltered[i] {
-			continue
-		}
-		for _, n := range requirementOf(s.compiled[i].cond) {
-			id := base[n.slot] + perSlot[n.slot].ids[n.lit]
-			if l := s.litRules[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				s.litRules[id] = append(l, int32(i))
+	for c, refs := range clauseLits {
+		for _, ref := range refs {
+			id := base[ref.slot] + ref.id
+			if l := s.litClauses[id]; len(l) == 0 || l[len(l)-1] != int32(c) {
+				s.litClauses[id] = append(l, int32(c))
 			}
 		}
 	}
-	_ = litRules
+	// Each group scans only the fields its rules need.
+	scanOf := map[int]int{}
+	for i, sc := range s.scans {
+		scanOf[sc.slot] = i
+	}
+	words := (len(s.scans) + 63) / 64
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		g.scans = make([]uint64, words)
+		for _, r := range g.rules {
+			for _, c := range s.clauses[r] {
+				for _, ref := range clauseLits[c] {
+					i := scanOf[ref.slot]
+					g.scans[i/64] |= 1 << (i % 64)
+				}
+			}
+		}
+	}
 }
 
 func guardKey(gs []guard) string {
 	var b []byte
 	for _, g := range gs {
-		b = append(b, byte(g.slot), byte(g.slot>>8), byte(g.slot>>16), ':')
+		b = fmt.Appendf(b, "%d:%t:", g.slot, g.negate)
 		for _, v := range g.values {
-			b = append(b, v.lit...)
-			b = append(b, 0)
+			b = fmt.Appendf(b, "%d:%q,", v.kind, v.lit)
 		}
 		b = append(b, ';')
 	}
@@ -160,13 +191,19 @@ func guardKey(gs []guard) string {
 // case-folded values, and the prefilter's marks. Pooled so Match allocates
 // nothing once warm.
 type matcher struct {
-	ev     Event
-	folded []byte
-	hits   []int32
-	mark   []uint32 // per rule: == epoch when a required literal occurred
-	epoch  uint32
-	visit  keywordVisit
-	scan   keywordScan
+	ev       Event
+	folded   []byte
+	hits     []int32
+	mark     []uint32 // per clause: == epoch when one of its literals occurred
+	epoch    uint32
+	visit    keywordVisit
+	scan     keywordScan
+	groups   []bool   // per group: its guards pass
+	scanSet  []uint64 // bitset over Set.scans to run
+	marked   []int32  // clauses marked this event
+	ruleSeen []uint32 // per rule: == epoch once considered
+	refA     []byte   // fieldref scratch
+	refB     []byte
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -176,16 +213,42 @@ var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byt
 func (s *Set) Match(ev Event, dst []int) []int {
 	m := matcherPool.Get().(*matcher)
 	m.ev = ev
-	if len(m.mark) < len(s.compiled) {
-		m.mark = make([]uint32, len(s.compiled))
+	if len(m.mark) < s.nclauses || len(m.ruleSeen) < len(s.compiled) {
+		m.mark = make([]uint32, s.nclauses)
+		m.ruleSeen = make([]uint32, len(s.compiled))
 		m.epoch = 0
 	}
 	m.epoch++
 	if m.epoch == 0 { // wrapped: old marks could collide
 		clear(m.mark)
+		clear(m.ruleSeen)
 		m.epoch = 1
 	}
+	m.marked = m.marked[:0]
+	// Which groups apply to this event, and which fields they need scanned.
+	if cap(m.groups) < len(s.groups) {
+		m.groups = make([]bool, len(s.groups))
+	}
+	m.groups = m.groups[:len(s.groups)]
+	words := (len(s.scans) + 63) / 64
+	if cap(m.scanSet) < words {
+		m.scanSet = make([]uint64, words)
+	}
+	m.scanSet = m.scanSet[:words]
+	clear(m.scanSet)
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		m.groups[gi] = guardsPass(g.guards, m)
+		if m.groups[gi] {
+			for w := range g.scans {
+				m.scanSet[w] |= g.scans[w]
+			}
+		}
+	}
 	for i := range s.scans {
+		if m.scanSet[i/64]&(1<<(i%64)) == 0 {
+			continue
+		}
 		sc := &s.scans[i]
 		if sc.slot == keywordSlot {
 			m.scan = keywordScan{set: s, sc: sc, m: m}
@@ -198,19 +261,34 @@ func (s *Set) Match(ev Event, dst []int) []int {
 		}
 		s.scanValue(sc, v, m)
 	}
+	// Candidates: rules of applying groups that have no clauses, and rules
+	// one of whose clauses was marked; each is evaluated once, when all
+	// its clauses are marked.
 	start := len(dst)
 	for gi := range s.groups {
-		g := &s.groups[gi]
-		if !guardsPass(g.guards, m) {
+		if !m.groups[gi] {
 			continue
 		}
-		for _, r := range g.rules {
-			if s.prefiltered[r] && m.mark[r] != m.epoch {
-				continue
-			}
+		for _, r := range s.groups[gi].unclaused {
 			if s.compiled[r].cond.eval(m) {
 				dst = append(dst, int(r))
 			}
+		}
+	}
+candidates:
+	for _, c := range m.marked {
+		r := s.owner[c]
+		if m.ruleSeen[r] == m.epoch || !m.groups[s.groupOf[r]] {
+			continue
+		}
+		m.ruleSeen[r] = m.epoch
+		for _, rc := range s.clauses[r] {
+			if m.mark[rc] != m.epoch {
+				continue candidates
+			}
+		}
+		if s.compiled[r].cond.eval(m) {
+			dst = append(dst, int(r))
 		}
 	}
 	// Groups interleave rules; report them in rule order.
@@ -230,8 +308,11 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	m.folded = foldAppend(m.folded[:0], v)
 	m.hits = sc.ac.scan(m.folded, m.hits[:0])
 	for _, id := range m.hits {
-		for _, r := range s.litRules[sc.litBase+id] {
-			m.mark[r] = m.epoch
+		for _, c := range s.litClauses[sc.litBase+id] {
+			if m.mark[c] != m.epoch {
+				m.mark[c] = m.epoch
+				m.marked = append(m.marked, c)
+			}
 		}
 	}
 }
