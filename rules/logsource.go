@@ -71,20 +71,61 @@ var sysmonCategories = map[string][]int{
 	"sysmon_error":             {255},
 }
 
-// windowsServiceChannels maps Sigma's Windows services to event log channels.
-var windowsServiceChannels = map[string]string{
-	"application":               "Application",
-	"security":                  "Security",
-	"system":                    "System",
-	"sysmon":                    sysmonChannel,
-	"powershell":                "Microsoft-Windows-PowerShell/Operational",
-	"powershell-classic":        "Windows PowerShell",
-	"taskscheduler":             "Microsoft-Windows-TaskScheduler/Operational",
-	"wmi":                       "Microsoft-Windows-WMI-Activity/Operational",
-	"dns-server":                "DNS Server",
-	"windefend":                 "Microsoft-Windows-Windows Defender/Operational",
-	"bits-client":               "Microsoft-Windows-Bits-Client/Operational",
-	"codeintegrity-operational": "Microsoft-Windows-CodeIntegrity/Operational",
+// windowsServiceChannels maps Sigma's Windows services to event log
+// channels (Sigma taxonomy appendix; pySigma's Windows pipeline).
+var windowsServiceChannels = map[string][]string{
+	"application":               {"Application"},
+	"security":                  {"Security"},
+	"system":                    {"System"},
+	"sysmon":                    {sysmonChannel},
+	"powershell":                {"Microsoft-Windows-PowerShell/Operational"},
+	"powershell-classic":        {"Windows PowerShell"},
+	"taskscheduler":             {"Microsoft-Windows-TaskScheduler/Operational"},
+	"wmi":                       {"Microsoft-Windows-WMI-Activity/Operational"},
+	"dns-server":                {"DNS Server"},
+	"dns-server-analytic":       {"Microsoft-Windows-DNS-Server/Analytical"},
+	"dns-client":                {"Microsoft-Windows-DNS Client Events/Operational"},
+	"bits-client":               {"Microsoft-Windows-Bits-Client/Operational"},
+	"windefend":                 {"Microsoft-Windows-Windows Defender/Operational"},
+	"firewall-as":               {"Microsoft-Windows-Windows Firewall With Advanced Security/Firewall"},
+	"codeintegrity-operational": {"Microsoft-Windows-CodeIntegrity/Operational"},
+	"appxdeployment-server":     {"Microsoft-Windows-AppXDeploymentServer/Operational"},
+	"appxpackaging-om":          {"Microsoft-Windows-AppxPackaging/Operational"},
+	"appmodel-runtime":          {"Microsoft-Windows-AppModel-Runtime/Admin"},
+	"applocker": {"Microsoft-Windows-AppLocker/MSI and Script", "Microsoft-Windows-AppLocker/EXE and DLL",
+		"Microsoft-Windows-AppLocker/Packaged app-Deployment", "Microsoft-Windows-AppLocker/Packaged app-Execution"},
+	"msexchange-management":                      {"MSExchange Management"},
+	"microsoft-servicebus-client":                {"Microsoft-ServiceBus-Client"},
+	"ntlm":                                       {"Microsoft-Windows-NTLM/Operational"},
+	"security-mitigations":                       {"Microsoft-Windows-Security-Mitigations/Kernel Mode", "Microsoft-Windows-Security-Mitigations/User Mode"},
+	"printservice-admin":                         {"Microsoft-Windows-PrintService/Admin"},
+	"printservice-operational":                   {"Microsoft-Windows-PrintService/Operational"},
+	"terminalservices-localsessionmanager":       {"Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"},
+	"smbclient-security":                         {"Microsoft-Windows-SmbClient/Security"},
+	"smbclient-connectivity":                     {"Microsoft-Windows-SmbClient/Connectivity"},
+	"smbserver-connectivity":                     {"Microsoft-Windows-SMBServer/Connectivity"},
+	"shell-core":                                 {"Microsoft-Windows-Shell-Core/Operational"},
+	"certificateservicesclient-lifecycle-system": {"Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational"},
+	"driver-framework":                           {"Microsoft-Windows-DriverFrameworks-UserMode/Operational"},
+	"ldap":                                       {"Microsoft-Windows-LDAP-Client/Debug"},
+	"diagnosis-scripted":                         {"Microsoft-Windows-Diagnosis-Scripted/Operational"},
+	"lsa-server":                                 {"Microsoft-Windows-LSA/Operational"},
+	"openssh":                                    {"OpenSSH/Operational"},
+	"capi2":                                      {"Microsoft-Windows-CAPI2/Operational"},
+	"iis-configuration":                          {"Microsoft-IIS-Configuration/Operational"},
+}
+
+// windowsCategories maps the Windows categories Sysmon does not produce:
+// PowerShell's script block, module and classic events.
+var windowsCategories = map[string]struct {
+	channel string
+	ids     []int
+}{
+	"ps_script":                 {"Microsoft-Windows-PowerShell/Operational", []int{4104}},
+	"ps_module":                 {"Microsoft-Windows-PowerShell/Operational", []int{4103}},
+	"ps_classic_start":          {"Windows PowerShell", []int{400}},
+	"ps_classic_provider_start": {"Windows PowerShell", []int{600}},
+	"ps_classic_script":         {"Windows PowerShell", []int{800}},
 }
 
 // windowsChannels are the patterns of Windows event-log channels. A rule
@@ -92,60 +133,67 @@ var windowsServiceChannels = map[string]string{
 var windowsChannels = []string{"microsoft-windows-*", "security", "system", "application", "windows powershell",
 	"dns server", "directory service", "setup", "forwardedevents"}
 
-// compileLogsource returns the guards for ls and whether ls could be mapped.
-// A logsource of another product than Windows yields one guard: the event
-// must not come from a Windows event log. Otherwise the rule is evaluated
-// on its fields alone.
+// compileLogsource returns the guards for ls and whether ls could be
+// mapped to the events it means. When it cannot, the rule is evaluated on
+// its fields alone, but kept off events that are certainly of another kind:
+// a rule for another product never meets an event from a Windows event log,
+// and a Windows or product-less rule that is not about Sysmon never meets a
+// Sysmon event.
 func compileLogsource(ls sigma.Logsource, slot func(string) int) ([]guard, bool) {
-	if ls.Product != "" && !strings.EqualFold(ls.Product, "windows") {
-		g := guard{slot: slot(FieldChannel), negate: true}
-		for _, c := range windowsChannels {
-			g.values = append(g.values, compilePattern(parseValue(c)))
-		}
-		return []guard{g}, false
-	}
-	if ls.Product == "" {
-		if _, sysmon := sysmonCategories[strings.ToLower(ls.Category)]; !sysmon && ls.Category != "" {
-			// A category of its own (webserver, proxy, antivirus, ...): no
-			// Sysmon event is one, whatever else may be.
-			return []guard{{slot: slot(FieldChannel), negate: true,
-				values: []pattern{compilePattern(parseValue(sysmonChannel))}}}, false
-		}
-		return nil, false
-	}
-	if !strings.EqualFold(ls.Product, "windows") {
-		return nil, false
-	}
-	fold := func(vals ...string) []pattern {
+	product := strings.ToLower(ls.Product)
+	category := strings.ToLower(ls.Category)
+	service := strings.ToLower(ls.Service)
+	exact := func(vals ...string) []pattern {
 		out := make([]pattern, len(vals))
 		for i, v := range vals {
 			out[i] = newPattern(exactPattern, []byte(foldString(v)))
 		}
 		return out
 	}
-	var guards []guard
-	mapped := false
-	if ids, ok := sysmonCategories[strings.ToLower(ls.Category)]; ok {
-		idText := make([]string, len(ids))
-		for i, id := range ids {
-			idText[i] = strconv.Itoa(id)
+	ids := func(ids []int) []pattern {
+		var text []string
+		for _, id := range ids {
+			text = append(text, strconv.Itoa(id))
 		}
-		guards = append(guards,
-			guard{slot: slot(FieldEventID), values: fold(idText...)},
-			guard{slot: slot(FieldChannel), values: fold(sysmonChannel)},
-			guard{slot: slot(FieldProvider), values: fold(sysmonProvider)},
-		)
-		mapped = true
+		return exact(text...)
 	}
-	if ls.Service != "" {
-		channel, ok := windowsServiceChannels[strings.ToLower(ls.Service)]
+	notSysmon := []guard{{slot: slot(FieldChannel), negate: true, values: exact(sysmonChannel)}}
+
+	if product != "" && product != "windows" {
+		g := guard{slot: slot(FieldChannel), negate: true}
+		for _, c := range windowsChannels {
+			g.values = append(g.values, compilePattern(parseValue(c)))
+		}
+		return []guard{g}, false
+	}
+	if eventIDs, ok := sysmonCategories[category]; ok {
+		return []guard{
+			{slot: slot(FieldEventID), values: ids(eventIDs)},
+			{slot: slot(FieldChannel), values: exact(sysmonChannel)},
+			{slot: slot(FieldProvider), values: exact(sysmonProvider)},
+		}, true
+	}
+	if product == "" {
+		if category != "" || service != "" {
+			return notSysmon, false
+		}
+		return nil, false
+	}
+	if wc, ok := windowsCategories[category]; ok {
+		return []guard{
+			{slot: slot(FieldEventID), values: ids(wc.ids)},
+			{slot: slot(FieldChannel), values: exact(wc.channel)},
+		}, true
+	}
+	if category != "" {
+		return notSysmon, false
+	}
+	if service != "" {
+		channels, ok := windowsServiceChannels[service]
 		if !ok {
-			return guards, false
+			return notSysmon, false
 		}
-		if !mapped { // a Sysmon category already pins the channel
-			guards = append(guards, guard{slot: slot(FieldChannel), values: fold(channel)})
-		}
-		mapped = true
+		return []guard{{slot: slot(FieldChannel), values: exact(channels...)}}, true
 	}
-	return guards, mapped
+	return nil, false
 }

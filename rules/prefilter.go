@@ -270,6 +270,11 @@ func buildAutomaton(lits []string) *acAutomaton {
 		}
 	}
 	a.nclass++
+	// Literals are folded: upper-case ASCII reads as lower case, so ASCII
+	// text is scanned as it is, without folding it first.
+	for c := 'A'; c <= 'Z'; c++ {
+		a.class[c] = a.class[c+'a'-'A']
+	}
 
 	// The trie, with children in maps while building.
 	children := []map[uint8]int32{{}}
@@ -371,9 +376,33 @@ func (a *acAutomaton) step(s int32, c uint8) int32 {
 	}
 }
 
-// scan appends to hits the id of every literal that occurs in text (an id
-// once per occurrence).
-func (a *acAutomaton) scan(text []byte, hits []int32) []int32 {
+// scan appends to hits the id of every literal that occurs in the
+// case-folded text (an id once per occurrence). ASCII text is scanned as
+// it is; text with other bytes is folded into *folded first.
+func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
+	start := len(hits)
+	s := int32(0)
+	for _, b := range text {
+		if b >= 0x80 {
+			// Folding may change bytes (and lengths): start over on the
+			// folded text.
+			*folded = foldAppend((*folded)[:0], text)
+			return a.scanFolded(*folded, hits[:start])
+		}
+		s = a.step(s, a.class[b])
+		for t := s; t > 0; t = a.dictLink[t] {
+			if a.term[t] >= 0 {
+				hits = append(hits, a.term[t])
+			}
+			if a.dictLink[t] < 0 {
+				break
+			}
+		}
+	}
+	return hits
+}
+
+func (a *acAutomaton) scanFolded(text []byte, hits []int32) []int32 {
 	s := int32(0)
 	for _, b := range text {
 		s = a.step(s, a.class[b])

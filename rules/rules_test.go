@@ -310,7 +310,7 @@ func TestCompileErrorPosition(t *testing.T) {
 }
 
 func TestFailedRuleLeavesNoFields(t *testing.T) {
-	good := "title: g\nid: g\nlogsource: {product: windows}\ndetection:\n  a: {Good: x}\n  condition: a\n"
+	good := "title: g\nid: g\nlogsource: {product: windows, service: security}\ndetection:\n  a: {Good: x}\n  condition: a\n"
 	bad := "title: b\nid: b\nlogsource: {product: linux}\ndetection:\n  a: {Bad: x, Worse|sounds_like: y}\n  condition: a\n"
 	set, _, err := Compile([]Source{{Name: "bad", Data: []byte(bad)}, {Name: "good", Data: []byte(good)}}, Options{})
 	if err != nil {

@@ -305,8 +305,7 @@ candidates:
 
 // scanValue marks the rules whose required literals occur in v.
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
-	m.folded = foldAppend(m.folded[:0], v)
-	m.hits = sc.ac.scan(m.folded, m.hits[:0])
+	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
 	for _, id := range m.hits {
 		for _, c := range s.litClauses[sc.litBase+id] {
 			if m.mark[c] != m.epoch {
