@@ -241,8 +241,12 @@ func (p *pattern) longestLiteral() string {
 // back along failure links. That keeps the full SigmaHQ set's automata at a
 // few MiB where dense rows for every state would take tens.
 type acAutomaton struct {
-	class    [256]uint8
-	nclass   int
+	class  [256]uint8
+	nclass int
+	// st packs what a scan reads of each state into one record, so a step
+	// touches one cache line rather than one per array.
+	st []acState
+	// Build-time arrays; row, dense, edges are kept for the scan through st.
 	row      []int32 // state -> dense row index, or -1
 	dense    []int32 // row*nclass + class -> state
 	edgeAt   []int32 // state -> first edge; edges of s are edgeAt[s]:edgeAt[s+1]
@@ -251,6 +255,14 @@ type acAutomaton struct {
 	fail     []int32
 	term     []int32 // state -> literal id ending here, or -1
 	dictLink []int32 // state -> nearest state on the failure chain with term >= 0, or -1
+}
+
+type acState struct {
+	row            int32 // dense row index, or -1
+	edgeLo, edgeHi int32 // sparse children: edgeCls/edgeTo[edgeLo:edgeHi]
+	fail           int32
+	term           int32 // literal id ending here, or -1
+	dict           int32 // nearest state on the failure chain with term >= 0, or -1
 }
 
 // denseDepth: states at this depth or less get dense rows.
@@ -357,10 +369,44 @@ func buildAutomaton(lits []string) *acAutomaton {
 			}
 		}
 	}
+	a.st = make([]acState, states)
+	for i := range a.st {
+		a.st[i] = acState{row: a.row[i], edgeLo: a.edgeAt[i], edgeHi: a.edgeAt[i+1],
+			fail: a.fail[i], term: a.term[i], dict: a.dictLink[i]}
+	}
+	a.row, a.edgeAt, a.fail, a.term, a.dictLink = nil, nil, nil, nil, nil
 	return a
 }
 
-// step returns the state after reading class c in state s. The root has a
+// next returns the state after reading class c in state s.
+func (a *acAutomaton) next(s int32, c uint8) int32 {
+	for {
+		st := &a.st[s]
+		if st.row >= 0 {
+			return a.dense[int(st.row)*a.nclass+int(c)]
+		}
+		for i := st.edgeLo; i < st.edgeHi; i++ {
+			if a.edgeCls[i] == c {
+				return a.edgeTo[i]
+			}
+		}
+		s = st.fail
+	}
+}
+
+// emit appends the literals that end in state s.
+func (a *acAutomaton) emit(s int32, hits []int32) []int32 {
+	for s > 0 {
+		st := &a.st[s]
+		if st.term >= 0 {
+			hits = append(hits, st.term)
+		}
+		s = st.dict
+	}
+	return hits
+}
+
+// step returns the state after reading class c in state s, while building. The root has a
 // dense row, so following failure links always ends.
 func (a *acAutomaton) step(s int32, c uint8) int32 {
 	for {
@@ -389,14 +435,9 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 			*folded = foldAppend((*folded)[:0], text)
 			return a.scanFolded(*folded, hits[:start])
 		}
-		s = a.step(s, a.class[b])
-		for t := s; t > 0; t = a.dictLink[t] {
-			if a.term[t] >= 0 {
-				hits = append(hits, a.term[t])
-			}
-			if a.dictLink[t] < 0 {
-				break
-			}
+		s = a.next(s, a.class[b])
+		if st := &a.st[s]; st.term >= 0 || st.dict >= 0 {
+			hits = a.emit(s, hits)
 		}
 	}
 	return hits
@@ -405,19 +446,14 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 func (a *acAutomaton) scanFolded(text []byte, hits []int32) []int32 {
 	s := int32(0)
 	for _, b := range text {
-		s = a.step(s, a.class[b])
-		for t := s; t > 0; t = a.dictLink[t] {
-			if a.term[t] >= 0 {
-				hits = append(hits, a.term[t])
-			}
-			if a.dictLink[t] < 0 {
-				break
-			}
+		s = a.next(s, a.class[b])
+		if st := &a.st[s]; st.term >= 0 || st.dict >= 0 {
+			hits = a.emit(s, hits)
 		}
 	}
 	return hits
 }
 
 func (a *acAutomaton) bytes() int {
-	return 4*(len(a.row)+len(a.dense)+len(a.edgeAt)+len(a.edgeTo)+len(a.fail)+len(a.term)+len(a.dictLink)) + len(a.edgeCls)
+	return 24*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls)
 }

@@ -316,8 +316,8 @@ func TestFailedRuleLeavesNoFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(set.Fields(), ","); got != "Good" {
-		t.Errorf("fields: got %q, want %q", got, "Good")
+	if got := strings.Join(set.Fields(), ","); got != "Good,Channel" {
+		t.Errorf("fields: got %q, want %q (the failed rule's Bad and Worse left out)", got, "Good,Channel")
 	}
 }
 
