@@ -37,6 +37,43 @@ var Properties = []Property{
 		Default:     "off",
 		Description: "Drop records that match no rule.",
 	},
+	{
+		Name:        "min_level",
+		Type:        "string",
+		Description: "Load only rules of this level or higher: informational, low, medium, high or critical.",
+	},
+	{
+		Name:        "status",
+		Type:        "string",
+		Default:     "stable,test,experimental",
+		Description: "Comma-separated rule statuses to load (rules without a status always load); add deprecated or unsupported to load those too.",
+	},
+	{
+		Name:        "include_tags",
+		Type:        "string",
+		Description: "Comma-separated tags: load only rules with at least one of them (case-insensitive, e.g. attack.t1129).",
+	},
+	{
+		Name:        "exclude_tags",
+		Type:        "string",
+		Description: "Comma-separated tags: do not load rules with any of them.",
+	},
+	{
+		Name:        "rule_ids",
+		Type:        "string",
+		Description: "Comma-separated rule ids: load only these rules.",
+	},
+	{
+		Name:        "placeholders",
+		Type:        "string",
+		Description: "YAML file of placeholder values for the expand modifier (name: value or list of values).",
+	},
+	{
+		Name:        "strict",
+		Type:        "bool",
+		Default:     "off",
+		Description: "Fail the start when any rule cannot be loaded, instead of skipping it.",
+	},
 }
 
 // DefaultAddKey is the default of the add_key property.
@@ -51,6 +88,10 @@ type Config struct {
 	Rules     rules.Options
 	AddKey    string
 	MatchOnly bool
+	// PlaceholdersFile is read by New into Rules.Placeholders.
+	PlaceholdersFile string
+	// Strict turns any skipped rule into an error from New.
+	Strict bool
 }
 
 // ErrBadProperty marks an invalid property value.
@@ -62,11 +103,7 @@ var ErrBadProperty = errors.New("invalid property")
 func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 	cfg := Config{AddKey: DefaultAddKey}
 	if v, ok := get("rules"); ok {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				cfg.RulePaths = append(cfg.RulePaths, p)
-			}
-		}
+		cfg.RulePaths = splitList(v)
 		if len(cfg.RulePaths) == 0 {
 			return Config{}, fmt.Errorf("filter: %w: rules: no path given", ErrBadProperty)
 		}
@@ -78,14 +115,64 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 		}
 		cfg.AddKey = v
 	}
-	if v, ok := get("match_only"); ok {
-		b, err := parseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("filter: %w: match_only: %v", ErrBadProperty, err)
+	for name, dst := range map[string]*bool{"match_only": &cfg.MatchOnly, "strict": &cfg.Strict} {
+		if v, ok := get(name); ok {
+			b, err := parseBool(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("filter: %w: %s: %v", ErrBadProperty, name, err)
+			}
+			*dst = b
 		}
-		cfg.MatchOnly = b
+	}
+	if v, ok := get("min_level"); ok {
+		level, known := rules.ParseLevel(v)
+		if !known {
+			return Config{}, fmt.Errorf("filter: %w: min_level: %q is not a level (informational, low, medium, high, critical)", ErrBadProperty, v)
+		}
+		cfg.Rules.MinLevel = level
+	}
+	if v, ok := get("status"); ok {
+		known := map[string]bool{"stable": true, "test": true, "experimental": true, "deprecated": true, "unsupported": true}
+		list := splitList(v)
+		for _, st := range list {
+			if !known[strings.ToLower(st)] {
+				return Config{}, fmt.Errorf("filter: %w: status: %q is not a rule status (stable, test, experimental, deprecated, unsupported)", ErrBadProperty, st)
+			}
+		}
+		if len(list) == 0 {
+			return Config{}, fmt.Errorf("filter: %w: status: no status given", ErrBadProperty)
+		}
+		cfg.Rules.Statuses = append(list, "") // rules without a status always load
+	}
+	if v, ok := get("include_tags"); ok {
+		cfg.Rules.IncludeTags = splitList(v)
+	}
+	if v, ok := get("exclude_tags"); ok {
+		cfg.Rules.ExcludeTags = splitList(v)
+	}
+	if v, ok := get("rule_ids"); ok {
+		cfg.Rules.RuleIDs = splitList(v)
+		if len(cfg.Rules.RuleIDs) == 0 {
+			return Config{}, fmt.Errorf("filter: %w: rule_ids: no id given", ErrBadProperty)
+		}
+	}
+	if v, ok := get("placeholders"); ok {
+		if cfg.PlaceholdersFile = strings.TrimSpace(v); cfg.PlaceholdersFile == "" {
+			return Config{}, fmt.Errorf("filter: %w: placeholders: no file given", ErrBadProperty)
+		}
 	}
 	return cfg, nil
+}
+
+// splitList splits a comma-separated property value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // parseBool accepts the spellings Fluent Bit accepts for booleans.

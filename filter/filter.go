@@ -5,11 +5,15 @@
 package filter
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
+
+// ErrStrict is returned by New when strict is set and a rule was skipped.
+var ErrStrict = errors.New("strict")
 
 // Filter evaluates a rule set over chunks. It is immutable after New and
 // safe for concurrent use: Fluent Bit may run one instance as a processor
@@ -38,6 +42,11 @@ func New(cfg Config) (*Filter, error) {
 		report rules.Report
 		err    error
 	)
+	if cfg.PlaceholdersFile != "" {
+		if cfg.Rules.Placeholders, err = rules.LoadPlaceholders(cfg.PlaceholdersFile); err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
+	}
 	if len(cfg.RulePaths) == 0 {
 		set, report, err = rules.Default(cfg.Rules)
 	} else {
@@ -45,6 +54,9 @@ func New(cfg Config) (*Filter, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w", err)
+	}
+	if cfg.Strict && len(report.Skipped) > 0 {
+		return nil, fmt.Errorf("filter: %w: %d rule(s) could not be loaded, the first: %v", ErrStrict, len(report.Skipped), report.Skipped[0])
 	}
 	return NewWithRules(cfg, set, report), nil
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -11,6 +14,7 @@ import (
 	"github.com/fluent/fluent-bit-go/output"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
 var ts = fixture.Time(time.Unix(1764067327, 118000000))
@@ -484,6 +488,15 @@ func TestParseConfig(t *testing.T) {
 		{name: "bool spellings", props: map[string]string{"match_only": "yes"}, want: Config{AddKey: "sigma", MatchOnly: true}},
 		{name: "bool false", props: map[string]string{"match_only": "false"}, want: Config{AddKey: "sigma"}},
 		{name: "bad bool", props: map[string]string{"match_only": "maybe"}, err: true},
+		{name: "selection", props: map[string]string{"min_level": "High", "status": "stable, test", "include_tags": "attack.t1129,attack.execution",
+			"exclude_tags": "attack.stealth", "rule_ids": "a,b", "placeholders": "/etc/p.yml", "strict": "on"},
+			want: Config{AddKey: "sigma", Strict: true, PlaceholdersFile: "/etc/p.yml", Rules: rules.Options{MinLevel: rules.LevelHigh,
+				Statuses: []string{"stable", "test", ""}, IncludeTags: []string{"attack.t1129", "attack.execution"},
+				ExcludeTags: []string{"attack.stealth"}, RuleIDs: []string{"a", "b"}}}},
+		{name: "bad level", props: map[string]string{"min_level": "severe"}, err: true},
+		{name: "bad status", props: map[string]string{"status": "stable,beta"}, err: true},
+		{name: "bad strict", props: map[string]string{"strict": "2"}, err: true},
+		{name: "empty rule_ids", props: map[string]string{"rule_ids": ","}, err: true},
 		{name: "empty rules", props: map[string]string{"rules": " , "}, err: true},
 		{name: "empty add_key", props: map[string]string{"add_key": " "}, err: true},
 	}
@@ -501,6 +514,79 @@ func TestParseConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSelectionStrictAndPlaceholders(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rule := func(id, level, status, tags string) string {
+		return fmt.Sprintf("title: %s\nid: %s\nlevel: %s\nstatus: %s\ntags: [%s]\nlogsource: {product: windows, category: process_creation}\n"+
+			"detection:\n  sel: {User|expand: '%%admins%%'}\n  condition: sel\n", id, id, level, status, tags)
+	}
+	write("low.yml", rule("low", "low", "stable", "attack.t1"))
+	write("high.yml", rule("high", "high", "test", "attack.t2"))
+	write("old.yml", rule("old", "critical", "deprecated", "attack.t2"))
+	ph := write("placeholders.yaml", "admins: ['*\\\\admin', 'root']\n")
+	rulesDir := []string{dir}
+	load := func(cfg Config) (*Filter, error) {
+		cfg.RulePaths = rulesDir
+		return New(cfg)
+	}
+	// Without placeholders the expand rules are skipped: strict refuses that.
+	if _, err := load(Config{}); !errors.Is(err, rules.ErrNoRules) {
+		t.Errorf("no placeholders: got %v, want ErrNoRules", err)
+	}
+	f, err := load(Config{PlaceholdersFile: ph})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := ruleIDs(f); ids != "high,low" {
+		t.Errorf("default statuses: got %s, want high,low (deprecated left out)", ids)
+	}
+	for _, tc := range []struct {
+		opts rules.Options
+		want string
+	}{
+		{rules.Options{MinLevel: rules.LevelHigh}, "high"},
+		{rules.Options{Statuses: []string{"deprecated"}}, "old"},
+		{rules.Options{IncludeTags: []string{"ATTACK.T2"}}, "high"},
+		{rules.Options{ExcludeTags: []string{"attack.t2"}}, "low"},
+		{rules.Options{RuleIDs: []string{"low"}}, "low"},
+	} {
+		f, err := load(Config{PlaceholdersFile: ph, Rules: tc.opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := ruleIDs(f); ids != tc.want {
+			t.Errorf("%+v: got %s, want %s", tc.opts, ids, tc.want)
+		}
+	}
+	// The placeholder values are Sigma values: wildcards and escapes count.
+	event := fixture.Event(nil, ts, nil, fixture.Map{{"EventID", 1}, {"User", `CORP\Admin`}})
+	if _, changed, _ := f.Process(nil, event); !changed {
+		t.Error(`User CORP\Admin should match '*\\admin'`)
+	}
+	write("broken.yml", "title: [")
+	if _, err := load(Config{PlaceholdersFile: ph, Strict: true}); !errors.Is(err, ErrStrict) {
+		t.Errorf("strict with a broken file: got %v, want ErrStrict", err)
+	}
+	if _, err := load(Config{PlaceholdersFile: filepath.Join(dir, "missing.yml")}); err == nil {
+		t.Error("a missing placeholders file must fail")
+	}
+}
+
+func ruleIDs(f *Filter) string {
+	var ids []string
+	for _, r := range f.Rules().Rules() {
+		ids = append(ids, r.ID)
+	}
+	return strings.Join(ids, ",")
 }
 
 func TestNewFailsWithoutRules(t *testing.T) {

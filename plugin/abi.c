@@ -68,14 +68,33 @@ _Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104
 #define MAP_BOOL 3
 
 /* Keep in step with filter.Properties (a test compares them). */
-#define SIGMA_PROPERTIES(X)                                                     \
-    X(MAP_STR, "rules", NULL,                                                   \
+#define SIGMA_PROPERTIES(X) \
+    X(MAP_STR, "rules", NULL, \
       "Comma-separated Sigma rule files and directories (searched recursively " \
-      "for *.yml and *.yaml). Replaces the embedded default rule.")             \
-    X(MAP_STR, "add_key", "sigma",                                              \
-      "Record key that receives the matches of a record; an existing key of "  \
-      "that name is replaced.")                                                 \
-    X(MAP_BOOL, "match_only", "off", "Drop records that match no rule.")
+      "for *.yml and *.yaml). Replaces the embedded default rule.") \
+    X(MAP_STR, "add_key", "sigma", \
+      "Record key that receives the matches of a record; an existing key of " \
+      "that name is replaced.") \
+    X(MAP_BOOL, "match_only", "off", \
+      "Drop records that match no rule.") \
+    X(MAP_STR, "min_level", NULL, \
+      "Load only rules of this level or higher: informational, low, medium, " \
+      "high or critical.") \
+    X(MAP_STR, "status", "stable,test,experimental", \
+      "Comma-separated rule statuses to load (rules without a status always " \
+      "load); add deprecated or unsupported to load those too.") \
+    X(MAP_STR, "include_tags", NULL, \
+      "Comma-separated tags: load only rules with at least one of them " \
+      "(case-insensitive, e.g. attack.t1129).") \
+    X(MAP_STR, "exclude_tags", NULL, \
+      "Comma-separated tags: do not load rules with any of them.") \
+    X(MAP_STR, "rule_ids", NULL, \
+      "Comma-separated rule ids: load only these rules.") \
+    X(MAP_STR, "placeholders", NULL, \
+      "YAML file of placeholder values for the expand modifier (name: value " \
+      "or list of values).") \
+    X(MAP_BOOL, "strict", "off", \
+      "Fail the start when any rule cannot be loaded, instead of skipping it.")
 
 /* set_property stays 0: Fluent Bit validates the names, Go reads the values. */
 #define SIGMA_ENTRY(t, n, d, s) {{.type = t, .name = n, .def_value = d, .desc = s}},

@@ -52,9 +52,22 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 	if len(cfg.RulePaths) > 0 {
 		source = strings.Join(cfg.RulePaths, ",")
 	}
-	log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped) in %s; add_key=%s match_only=%t",
-		report.Loaded, source, report.Files, len(report.Skipped), time.Since(start).Round(time.Millisecond),
+	st := f.Rules().Stats()
+	log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
+		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; add_key=%s match_only=%t",
+		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
+		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
 		cfg.AddKey, cfg.MatchOnly)
+	if reasons := report.Reasons(); len(reasons) > 0 {
+		var b strings.Builder
+		for i, r := range reasons {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%d: %s", r.Count, r.Reason)
+		}
+		log.infof("skipped rules by reason: %s", b.String())
+	}
 	return &instance{
 		log:       log,
 		filter:    f,

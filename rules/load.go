@@ -65,7 +65,8 @@ type Options struct {
 	RuleIDs []string
 }
 
-// DefaultStatuses are the statuses loaded when Options.Statuses is nil.
+// DefaultStatuses are the statuses loaded when Options.Statuses is nil:
+// all but deprecated and unsupported.
 var DefaultStatuses = []string{"stable", "test", "experimental", ""}
 
 func (o *Options) selects(r *Rule) bool {
@@ -407,4 +408,53 @@ func LoadPlaceholders(path string) (map[string][]string, error) {
 		out[name] = values
 	}
 	return out, nil
+}
+
+// Reason is one kind of skip and how many rules it concerns.
+type Reason struct {
+	Reason string
+	Count  int
+}
+
+// Reasons groups the skipped rules by reason, most frequent first.
+func (r Report) Reasons() []Reason {
+	counts := map[string]int{}
+	for _, s := range r.Skipped {
+		counts[skipReason(s.Err)]++
+	}
+	out := make([]Reason, 0, len(counts))
+	for reason, n := range counts {
+		out = append(out, Reason{reason, n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
+
+// skipReason is err without where it happened: no file, rule, search or
+// field names, so equal causes group together.
+func skipReason(err error) string {
+	var ce *CompileError
+	if errors.As(err, &ce) {
+		err = ce.Err
+	}
+	msg := err.Error()
+	for {
+		trimmed := msg
+		for _, prefix := range []string{"search ", "field ", "keywords: "} {
+			if strings.HasPrefix(trimmed, prefix) {
+				if i := strings.Index(trimmed, ": "); i >= 0 {
+					trimmed = trimmed[i+2:]
+				}
+			}
+		}
+		if trimmed == msg {
+			return msg
+		}
+		msg = trimmed
+	}
 }
