@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -18,6 +19,7 @@ import (
 	"github.com/fluent/fluent-bit-go/output"
 	jsoniter "github.com/json-iterator/go"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
@@ -174,11 +176,11 @@ func TestLoadsLikeFluentBit(t *testing.T) {
 			if r.exit != 0 {
 				t.Fatalf("host exited %d:\n%s", r.exit, r.stdout)
 			}
-			if !strings.HasPrefix(r.field("plugin"), "sigma ") || r.field("map_entries") != "3" {
-				t.Errorf("registration: plugin %q, %s config map entries; want sigma and 3", r.field("plugin"), r.field("map_entries"))
+			if !strings.HasPrefix(r.field("plugin"), "sigma ") || r.field("map_entries") != strconv.Itoa(len(filter.Properties)) {
+				t.Errorf("registration: plugin %q, %s config map entries; want sigma and %d", r.field("plugin"), r.field("map_entries"), len(filter.Properties))
 			}
 			maps := strings.Join(r.fields["map"], "\n")
-			for _, name := range []string{"0 rules []", "0 add_key [sigma]", "3 match_only [off]"} {
+			for _, name := range []string{"0 rules []", "0 add_key [sigma]", "3 match_only [off]", "0 status [stable,test,experimental]", "3 strict [off]"} {
 				if !strings.Contains(maps, name) {
 					t.Errorf("config map read at %s's entry size lacks %q:\n%s", version, name, maps)
 				}
