@@ -251,6 +251,14 @@ func (c *compiler) compileSearch(s sigma.Search) (node, error) {
 			if err != nil {
 				return nil, errorAt(fm, fmt.Errorf("field %q: %w", fm.Field, err))
 			}
+			// "'|all': [a, b]": every keyword must occur somewhere in the
+			// event, not all in one value: one matcher per keyword.
+			if pt, ok := f.test.(*patternTest); ok && f.slot < 0 && pt.all {
+				for _, p := range pt.patterns {
+					all = append(all, fieldMatcher{slot: f.slot, test: &patternTest{patterns: []pattern{p}}})
+				}
+				continue
+			}
 			all = append(all, f)
 		}
 		n.alternatives = append(n.alternatives, all)

@@ -68,3 +68,23 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCondition feeds arbitrary conditions to the parser: an error or a
+// node, never a panic, and nothing deeper than the nesting bound.
+func FuzzCondition(f *testing.F) {
+	for _, seed := range []string{"a and not 1 of sel_*", "(a or b) and all of them", "not not (((a)))", "1 of *_x* or c",
+		"a | count() > 5", "all of", ") (", "any of them and NOT b"} {
+		f.Add(seed)
+	}
+	names := []string{"a", "b", "c", "sel_1", "x_x"}
+	searches := map[string]node{}
+	for _, n := range names {
+		searches[n] = &searchNode{}
+	}
+	f.Fuzz(func(t *testing.T, cond string) {
+		n, err := compileCondition(cond, names, searches)
+		if err == nil && n == nil {
+			t.Fatal("no error and no node")
+		}
+	})
+}
