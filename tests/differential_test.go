@@ -1,0 +1,237 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	sigma "github.com/bradleyjkemp/sigma-go"
+	"github.com/bradleyjkemp/sigma-go/evaluator"
+	"gopkg.in/yaml.v3"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// flatEvent is a rules.Event over a map of field name to text.
+type flatEvent struct {
+	fields []string
+	values map[string]string
+}
+
+func (e flatEvent) Field(slot int) ([]byte, bool) {
+	v, ok := e.values[e.fields[slot]]
+	return []byte(v), ok
+}
+
+func (e flatEvent) EachString(v rules.Visitor) bool {
+	for _, s := range e.values {
+		if v.Visit([]byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sigmaGoCorrect reports whether sigma-go's evaluator is known to be right
+// about r: plain field values without wildcards or escapes, only the
+// contains/startswith/endswith/all modifiers, no keywords, no null, no
+// search names starting with '_' (sigma-go counts them in "them").
+func sigmaGoCorrect(r sigma.Rule) bool {
+	if len(r.Detection.Conditions) == 0 {
+		return false
+	}
+	for _, c := range r.Detection.Conditions {
+		if c.Aggregation != nil {
+			return false
+		}
+	}
+	for name, s := range r.Detection.Searches {
+		if strings.HasPrefix(name, "_") || len(s.Keywords) > 0 || len(s.EventMatchers) == 0 {
+			return false
+		}
+		for _, em := range s.EventMatchers {
+			for _, fm := range em {
+				if fm.Field == "" {
+					return false
+				}
+				for _, m := range fm.Modifiers {
+					if m != "contains" && m != "startswith" && m != "endswith" && m != "all" {
+						return false
+					}
+				}
+				for _, v := range fm.Values {
+					s, ok := v.(string)
+					if !ok || strings.ContainsAny(s, `*?\`) {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
+}
+
+// withoutLogsource returns the rule's YAML without its logsource: sigma-go
+// does not apply logsources, so both engines judge the detection alone.
+func withoutLogsource(data []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
+		return nil, fmt.Errorf("yaml: %v", err)
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "logsource" {
+			root.Content = append(root.Content[:i:i], root.Content[i+2:]...)
+			break
+		}
+	}
+	root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "logsource"},
+		&yaml.Node{Kind: yaml.MappingNode})
+	return yaml.Marshal(&doc)
+}
+
+// flattenEvtx turns an evtx JSON event into field -> text, as a flat shipper
+// would: EventData fields plus System's EventID, Channel, Computer and the
+// provider name.
+func flattenEvtx(data []byte) (map[string]string, error) {
+	var ev struct {
+		Event struct {
+			System    map[string]any `json:"System"`
+			EventData map[string]any `json:"EventData"`
+		} `json:"Event"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, v := range ev.Event.EventData {
+		if v != nil {
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	for _, k := range []string{"EventID", "Channel", "Computer"} {
+		if v, ok := ev.Event.System[k]; ok && v != nil {
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	if p, ok := ev.Event.System["Provider"].(map[string]any); ok {
+		if a, ok := p["#attributes"].(map[string]any); ok {
+			out["Provider_Name"] = fmt.Sprint(a["Name"])
+		}
+	}
+	return out, nil
+}
+
+// synthetic builds, from a rule's own values, an event that tends to match
+// it and a near miss (each value's last character changed).
+func synthetic(r sigma.Rule) (hit, miss map[string]string) {
+	hit, miss = map[string]string{}, map[string]string{}
+	for _, s := range r.Detection.Searches {
+		fm := s.EventMatchers[0]
+		for _, m := range fm {
+			v := fmt.Sprint(m.Values[0])
+			pre, post := "", ""
+			for _, mod := range m.Modifiers {
+				switch mod {
+				case "contains":
+					pre, post = "pre ", " post"
+				case "startswith":
+					post = " post"
+				case "endswith":
+					pre = "pre "
+				}
+			}
+			hit[m.Field] = pre + v + post
+			near := v
+			if n := len(near); n > 0 {
+				c := near[n-1] + 1
+				if c == '*' || c == '?' || c == '\\' || c >= 0x80 {
+					c = 'q'
+				}
+				near = near[:n-1] + string(c)
+			}
+			miss[m.Field] = pre + near + post
+		}
+	}
+	return hit, miss
+}
+
+// TestDifferentialSigmaGo compares verdicts with sigma-go's evaluator on
+// the SigmaHQ rules where that evaluator is correct, over every regression
+// event and a generated hit and near miss per rule.
+func TestDifferentialSigmaGo(t *testing.T) {
+	dir := sigmaHQ(t)
+	var events []map[string]string
+	filepath.WalkDir(filepath.Join(dir, "regression_data"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if ev, err := flattenEvtx(data); err == nil {
+			events = append(events, ev)
+		}
+		return nil
+	})
+	if len(events) < 150 {
+		t.Fatalf("only %d regression events", len(events))
+	}
+	ctx := context.Background()
+	compared, rulesCompared, agreeMatches := 0, 0, 0
+	for _, sub := range []string{"rules", "rules-threat-hunting", "rules-emerging-threats"} {
+		filepath.WalkDir(filepath.Join(dir, sub), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !strings.HasSuffix(path, ".yml") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sr, err := sigma.ParseRule(data)
+			if err != nil || !sigmaGoCorrect(sr) {
+				return nil
+			}
+			stripped, err := withoutLogsource(data)
+			if err != nil {
+				return nil
+			}
+			set, _, err := rules.Compile([]rules.Source{{Name: path, Data: stripped}}, rules.Options{Statuses: []string{"stable", "test", "experimental", "deprecated", "unsupported", ""}})
+			if err != nil {
+				t.Errorf("%s: sigma-go parses it, this engine does not: %v", path, err)
+				return nil
+			}
+			reference := evaluator.ForRule(sr)
+			hit, miss := synthetic(sr)
+			rulesCompared++
+			for _, values := range append([]map[string]string{hit, miss}, events...) {
+				event := map[string]interface{}{}
+				for k, v := range values {
+					event[k] = v
+				}
+				want, err := reference.Matches(ctx, event)
+				if err != nil {
+					continue
+				}
+				got := len(set.Match(flatEvent{set.Fields(), values}, nil)) > 0
+				compared++
+				if got != want.Match {
+					t.Errorf("%s: got %v, sigma-go %v on %v", filepath.Base(path), got, want.Match, values)
+				} else if got {
+					agreeMatches++
+				}
+			}
+			return nil
+		})
+	}
+	t.Logf("%d rules, %d verdicts compared, %d of them matches, all equal", rulesCompared, compared, agreeMatches)
+	if rulesCompared < 500 {
+		t.Errorf("only %d rules compared", rulesCompared)
+	}
+}
