@@ -243,6 +243,7 @@ func (p *pattern) longestLiteral() string {
 type acAutomaton struct {
 	class  [256]uint8
 	nclass int
+	ndense int32 // states 0..ndense-1 have dense rows (after pack)
 	// st packs what a scan reads of each state into one record, so a step
 	// touches one cache line rather than one per array.
 	st []acState
@@ -258,7 +259,6 @@ type acAutomaton struct {
 }
 
 type acState struct {
-	row            int32 // dense row index, or -1
 	edgeLo, edgeHi int32 // sparse children: edgeCls/edgeTo[edgeLo:edgeHi]
 	fail           int32
 	term           int32 // literal id ending here, or -1
@@ -331,9 +331,11 @@ func buildAutomaton(lits []string) *acAutomaton {
 		a.row[i], a.dictLink[i] = -1, -1
 	}
 	queue := []int32{0}
+	var order []int32 // states in breadth-first order
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
+		order = append(order, s)
 		if s != 0 {
 			f := a.fail[s]
 			if a.term[f] >= 0 {
@@ -369,22 +371,63 @@ func buildAutomaton(lits []string) *acAutomaton {
 			}
 		}
 	}
-	a.st = make([]acState, states)
-	for i := range a.st {
-		a.st[i] = acState{row: a.row[i], edgeLo: a.edgeAt[i], edgeHi: a.edgeAt[i+1],
-			fail: a.fail[i], term: a.term[i], dict: a.dictLink[i]}
-	}
-	a.row, a.edgeAt, a.fail, a.term, a.dictLink = nil, nil, nil, nil, nil
+	a.pack(order)
 	return a
 }
 
-// next returns the state after reading class c in state s.
+// pack renumbers the states in breadth-first order, so the dense states
+// (the shallow ones, which come first) are 0..ndense-1 with row == id, and
+// flags every transition target that has output. A step through a dense
+// state then reads one table entry, and an output check reads nothing.
+func (a *acAutomaton) pack(order []int32) {
+	newID := make([]int32, len(order))
+	for i, old := range order {
+		newID[old] = int32(i)
+	}
+	target := func(old int32) int32 {
+		id := newID[old]
+		if a.term[old] >= 0 || a.dictLink[old] >= 0 {
+			id |= outFlag
+		}
+		return id
+	}
+	dense := make([]int32, 0, len(a.dense))
+	st := make([]acState, len(order))
+	var edgeCls []uint8
+	var edgeTo []int32
+	for i, old := range order {
+		if r := a.row[old]; r >= 0 {
+			a.ndense = int32(i + 1)
+			for _, t := range a.dense[int(r)*a.nclass : int(r+1)*a.nclass] {
+				dense = append(dense, target(t))
+			}
+		}
+		lo := int32(len(edgeTo))
+		for e := a.edgeAt[old]; e < a.edgeAt[old+1]; e++ {
+			edgeCls = append(edgeCls, a.edgeCls[e])
+			edgeTo = append(edgeTo, target(a.edgeTo[e]))
+		}
+		dict := int32(-1)
+		if d := a.dictLink[old]; d >= 0 {
+			dict = newID[d]
+		}
+		st[i] = acState{edgeLo: lo, edgeHi: int32(len(edgeTo)), fail: newID[a.fail[old]], term: a.term[old], dict: dict}
+	}
+	a.dense, a.edgeCls, a.edgeTo, a.st = dense, edgeCls, edgeTo, st
+	a.row, a.edgeAt, a.fail, a.term, a.dictLink = nil, nil, nil, nil, nil
+}
+
+// outFlag marks, in a transition target, a state where literals end.
+const outFlag = 1 << 30
+
+// next returns the state after reading class c in state s, flagged with
+// outFlag when literals end there.
 func (a *acAutomaton) next(s int32, c uint8) int32 {
 	for {
-		st := &a.st[s]
-		if st.row >= 0 {
-			return a.dense[int(st.row)*a.nclass+int(c)]
+		if s < a.ndense {
+			return a.dense[int(s)*a.nclass+int(c)]
 		}
+		st := &a.st[s]
 		for i := st.edgeLo; i < st.edgeHi; i++ {
 			if a.edgeCls[i] == c {
 				return a.edgeTo[i]
@@ -436,7 +479,8 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 			return a.scanFolded(*folded, hits[:start])
 		}
 		s = a.next(s, a.class[b])
-		if st := &a.st[s]; st.term >= 0 || st.dict >= 0 {
+		if s&outFlag != 0 {
+			s &^= outFlag
 			hits = a.emit(s, hits)
 		}
 	}
@@ -447,7 +491,8 @@ func (a *acAutomaton) scanFolded(text []byte, hits []int32) []int32 {
 	s := int32(0)
 	for _, b := range text {
 		s = a.next(s, a.class[b])
-		if st := &a.st[s]; st.term >= 0 || st.dict >= 0 {
+		if s&outFlag != 0 {
+			s &^= outFlag
 			hits = a.emit(s, hits)
 		}
 	}
@@ -455,5 +500,5 @@ func (a *acAutomaton) scanFolded(text []byte, hits []int32) []int32 {
 }
 
 func (a *acAutomaton) bytes() int {
-	return 24*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls)
+	return 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls)
 }

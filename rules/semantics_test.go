@@ -124,7 +124,7 @@ func TestSemanticsModifiers(t *testing.T) {
 		{name: "re without s", detection: "  s: {A|re: 'a.b'}\n  condition: s\n",
 			noMatch: []map[string]string{ev("A", "a\nb")}},
 		{name: "cidr", detection: "  s: {A|cidr: ['10.0.0.0/8', 'fd00::/8']}\n  condition: s\n",
-			match: []map[string]string{ev("A", "10.1.2.3"), ev("A", "fd12::1"), ev("A", "::ffff:10.0.0.1")},
+			match:   []map[string]string{ev("A", "10.1.2.3"), ev("A", "fd12::1"), ev("A", "::ffff:10.0.0.1")},
 			noMatch: []map[string]string{ev("A", "11.0.0.1"), ev("A", "fe80::1"), ev("A", "not an ip")}},
 		{name: "lt lte gt gte", detection: "  a: {A|lt: 10}\n  b: {B|lte: 10}\n  c: {C|gt: 10}\n  d: {D|gte: 10}\n  condition: a and b and c and d\n",
 			match:   []map[string]string{ev("A", "9", "B", "10", "C", "11", "D", "10")},
