@@ -185,7 +185,7 @@ func regexLiteral(expr string) string {
 	if err != nil {
 		return ""
 	}
-	return string(foldAppend(nil, []byte(mustLiteral(re.Simplify()))))
+	return window(string(foldAppend(nil, []byte(mustLiteral(re.Simplify())))))
 }
 
 func mustLiteral(re *syntax.Regexp) string {
@@ -212,7 +212,21 @@ func mustLiteral(re *syntax.Regexp) string {
 	return ""
 }
 
-// longestLiteral returns the pattern's longest literal, case-folded.
+// maxNeedLen bounds the literals of needs: any piece of a literal that must
+// occur must occur too, and the last bytes of a literal are its most
+// selective ("\\rundll32.exe" rather than "c:\\windows\\"). Shorter
+// literals keep the automata small and the scan in shallow states.
+const maxNeedLen = 16
+
+func window(lit string) string {
+	if len(lit) > maxNeedLen {
+		return lit[len(lit)-maxNeedLen:]
+	}
+	return lit
+}
+
+// longestLiteral returns the pattern's longest literal, case-folded and
+// cut to its last maxNeedLen bytes.
 func (p *pattern) longestLiteral() string {
 	var lit []byte
 	switch p.kind {
@@ -228,9 +242,9 @@ func (p *pattern) longestLiteral() string {
 		lit = p.lit
 	}
 	if p.cased {
-		return string(foldAppend(nil, lit))
+		return window(string(foldAppend(nil, lit)))
 	}
-	return string(lit)
+	return window(string(lit))
 }
 
 // acAutomaton is an Aho-Corasick automaton over case-folded bytes. Bytes
