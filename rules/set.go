@@ -30,6 +30,7 @@ type Set struct {
 	// The index (see prefilter.go): rules grouped by logsource guards, and
 	// per field an automaton over the literals rules require.
 	groups     []ruleGroup
+	guards     []guard // distinct guards; groups share them
 	scans      []slotScan
 	litClauses [][]int32 // literal id -> clauses it satisfies
 	clauses    [][]int32 // per rule: clauses that must all be satisfied
@@ -39,7 +40,7 @@ type Set struct {
 }
 
 type ruleGroup struct {
-	guards    []guard
+	guards    []int32 // indexes into Set.guards
 	rules     []int32
 	unclaused []int32  // its rules without clauses: evaluated whenever the group applies
 	scans     []uint64 // bitset over Set.scans: the fields its rules' literals are in
@@ -87,6 +88,7 @@ func (s *Set) Stats() Stats {
 // index builds the groups and automata once all rules are compiled.
 func (s *Set) index() {
 	groupOf := map[string]int{}
+	guardOf := map[string]int32{}
 	s.clauses = make([][]int32, len(s.compiled))
 	type slotLits struct {
 		ids  map[string]int32
@@ -106,7 +108,7 @@ func (s *Set) index() {
 		if !ok {
 			g = len(s.groups)
 			groupOf[key] = g
-			s.groups = append(s.groups, ruleGroup{guards: r.guards})
+			s.groups = append(s.groups, ruleGroup{guards: s.guardIDs(r.guards, guardOf)})
 		}
 		s.groups[g].rules = append(s.groups[g].rules, int32(i))
 		s.groupOf = append(s.groupOf, int32(g))
@@ -175,6 +177,22 @@ func (s *Set) index() {
 	}
 }
 
+// guardIDs returns the indexes of gs in s.guards, adding new ones.
+func (s *Set) guardIDs(gs []guard, guardOf map[string]int32) []int32 {
+	var ids []int32
+	for _, g := range gs {
+		key := guardKey([]guard{g})
+		id, ok := guardOf[key]
+		if !ok {
+			id = int32(len(s.guards))
+			guardOf[key] = id
+			s.guards = append(s.guards, g)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 func guardKey(gs []guard) string {
 	var b []byte
 	for _, g := range gs {
@@ -191,19 +209,20 @@ func guardKey(gs []guard) string {
 // case-folded values, and the prefilter's marks. Pooled so Match allocates
 // nothing once warm.
 type matcher struct {
-	ev       Event
-	folded   []byte
-	hits     []int32
-	mark     []uint32 // per clause: == epoch when one of its literals occurred
-	epoch    uint32
-	visit    keywordVisit
-	scan     keywordScan
-	groups   []bool   // per group: its guards pass
-	scanSet  []uint64 // bitset over Set.scans to run
-	marked   []int32  // clauses marked this event
-	ruleSeen []uint32 // per rule: == epoch once considered
-	refA     []byte   // fieldref scratch
-	refB     []byte
+	ev         Event
+	folded     []byte
+	hits       []int32
+	mark       []uint32 // per clause: == epoch when one of its literals occurred
+	epoch      uint32
+	visit      keywordVisit
+	scan       keywordScan
+	groups     []bool   // per group: its guards pass
+	guardState []uint8  // per distinct guard: 0 not evaluated, 1 pass, 2 fail
+	scanSet    []uint64 // bitset over Set.scans to run
+	marked     []int32  // clauses marked this event
+	ruleSeen   []uint32 // per rule: == epoch once considered
+	refA       []byte   // fieldref scratch
+	refB       []byte
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -226,6 +245,11 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	}
 	m.marked = m.marked[:0]
 	// Which groups apply to this event, and which fields they need scanned.
+	if cap(m.guardState) < len(s.guards) {
+		m.guardState = make([]uint8, len(s.guards))
+	}
+	m.guardState = m.guardState[:len(s.guards)]
+	clear(m.guardState)
 	if cap(m.groups) < len(s.groups) {
 		m.groups = make([]bool, len(s.groups))
 	}
@@ -238,7 +262,7 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	clear(m.scanSet)
 	for gi := range s.groups {
 		g := &s.groups[gi]
-		m.groups[gi] = guardsPass(g.guards, m)
+		m.groups[gi] = s.guardsPass(g.guards, m)
 		if m.groups[gi] {
 			for w := range g.scans {
 				m.scanSet[w] |= g.scans[w]
@@ -328,9 +352,19 @@ func (k *keywordScan) Visit(v []byte) bool {
 	return false
 }
 
-func guardsPass(gs []guard, m *matcher) bool {
-	for i := range gs {
-		if !gs[i].pass(m) {
+// guardsPass reports whether all the guards pass, evaluating each distinct
+// guard at most once per event (m.guardState: 0 unknown, 1 pass, 2 fail).
+func (s *Set) guardsPass(ids []int32, m *matcher) bool {
+	for _, id := range ids {
+		switch m.guardState[id] {
+		case 0:
+			if s.guards[id].pass(m) {
+				m.guardState[id] = 1
+			} else {
+				m.guardState[id] = 2
+				return false
+			}
+		case 2:
 			return false
 		}
 	}
