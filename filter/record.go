@@ -22,7 +22,11 @@ type fieldIndex struct {
 
 type keyNode struct {
 	byLen [][]keyEdge // index: key length
-	any   *keyEdge    // the "*" key: matches any key (evtx UserData's element)
+	// big: the edges by name, for nodes with many keys of one length (a
+	// large rule set reads hundreds of fields), where comparing against
+	// each would cost more than hashing once.
+	big map[string]*keyEdge
+	any *keyEdge // the "*" key: matches any key (evtx UserData's element)
 	// squeeze: a key with spaces also matches its name without them. Set
 	// below the top level, where evtx EventData keys live.
 	squeeze bool
@@ -49,8 +53,12 @@ func fieldPaths(name string) [][]string {
 	return [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name}}
 }
 
+// maxBucket is the most keys of one length a node compares one by one.
+const maxBucket = 4
+
 func newFieldIndex(fields []string) fieldIndex {
 	idx := fieldIndex{root: &keyNode{}, slots: len(fields)}
+	defer idx.root.finish()
 	for slot, name := range fields {
 		for _, path := range fieldPaths(name) {
 			node := idx.root
@@ -68,6 +76,31 @@ func newFieldIndex(fields []string) fieldIndex {
 		}
 	}
 	return idx
+}
+
+// finish switches nodes with crowded buckets to a map, recursively.
+func (n *keyNode) finish() {
+	crowded := false
+	for _, bucket := range n.byLen {
+		crowded = crowded || len(bucket) > maxBucket
+	}
+	for i := range n.byLen {
+		for j := range n.byLen[i] {
+			e := &n.byLen[i][j]
+			if crowded {
+				if n.big == nil {
+					n.big = map[string]*keyEdge{}
+				}
+				n.big[e.name] = e
+			}
+			if e.child != nil {
+				e.child.finish()
+			}
+		}
+	}
+	if n.any != nil && n.any.child != nil {
+		n.any.child.finish()
+	}
 }
 
 // edge returns the edge for key, adding it if needed.
@@ -114,6 +147,9 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 }
 
 func (n *keyNode) lookupExact(key []byte) *keyEdge {
+	if n.big != nil {
+		return n.big[string(key)]
+	}
 	if len(key) >= len(n.byLen) {
 		return nil
 	}

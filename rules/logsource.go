@@ -19,13 +19,12 @@ type guard struct {
 }
 
 func (g *guard) pass(m *matcher) bool {
-	v, ok := m.ev.Field(g.slot)
+	v, ok := m.guardValue(g.slot)
 	if !ok {
 		return true
 	}
-	done := false
 	for i := range g.values {
-		if g.values[i].matchValue(v, &m.folded, &done) {
+		if g.values[i].match(v) {
 			return !g.negate
 		}
 	}

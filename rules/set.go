@@ -223,6 +223,11 @@ type matcher struct {
 	ruleSeen   []uint32 // per rule: == epoch once considered
 	refA       []byte   // fieldref scratch
 	refB       []byte
+	// The folded values of the few fields guards read, fetched once per
+	// event: guardSlot[i] holds guardText[i] (guardHas[i] false: absent).
+	guardSlot []int
+	guardText [][]byte
+	guardHas  []bool
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -250,6 +255,7 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	}
 	m.guardState = m.guardState[:len(s.guards)]
 	clear(m.guardState)
+	m.guardSlot = m.guardSlot[:0]
 	if cap(m.groups) < len(s.groups) {
 		m.groups = make([]bool, len(s.groups))
 	}
@@ -350,6 +356,26 @@ type keywordScan struct {
 func (k *keywordScan) Visit(v []byte) bool {
 	k.set.scanValue(k.sc, v, k.m)
 	return false
+}
+
+// guardValue returns the folded value of slot for this event, fetching it
+// on first use.
+func (m *matcher) guardValue(slot int) ([]byte, bool) {
+	for i, s := range m.guardSlot {
+		if s == slot {
+			return m.guardText[i], m.guardHas[i]
+		}
+	}
+	i := len(m.guardSlot)
+	m.guardSlot = append(m.guardSlot, slot)
+	if len(m.guardText) <= i {
+		m.guardText = append(m.guardText, nil)
+		m.guardHas = append(m.guardHas, false)
+	}
+	v, ok := m.ev.Field(slot)
+	m.guardText[i] = foldAppend(m.guardText[i][:0], v)
+	m.guardHas[i] = ok
+	return m.guardText[i], ok
 }
 
 // guardsPass reports whether all the guards pass, evaluating each distinct
