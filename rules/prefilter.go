@@ -16,7 +16,8 @@ import (
 // evaluation decides.
 
 // need is one literal that must occur (case-folded) in a field's value;
-// slot keywordSlot means in any string value of the event.
+// slot keywordSlot means in any string value of the event (the index gives
+// each group's keywords a slot of their own below it).
 type need struct {
 	slot int
 	lit  string // folded

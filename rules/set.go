@@ -123,6 +123,11 @@ func (s *Set) index() {
 			s.owner = append(s.owner, int32(i))
 			var refs []litRef
 			for _, n := range cl {
+				if n.slot == keywordSlot {
+					// Keyword literals get one automaton per group, so an
+					// event scans only those of the rules that apply to it.
+					n.slot = keywordSlot - g
+				}
 				sl := perSlot[n.slot]
 				if sl == nil {
 					sl = &slotLits{ids: map[string]int32{}}
@@ -280,7 +285,7 @@ func (s *Set) Match(ev Event, dst []int) []int {
 			continue
 		}
 		sc := &s.scans[i]
-		if sc.slot == keywordSlot {
+		if sc.slot <= keywordSlot {
 			m.scan = keywordScan{set: s, sc: sc, m: m}
 			ev.EachString(&m.scan)
 			continue
