@@ -27,8 +27,9 @@ test: $(PLUGIN)
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -race ./filter ./rules ./tests
 
+# The corpus benchmarks (./tests) need ../shared/sigmahq or SIGMAHQ.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./filter ./rules ./plugin
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./filter ./rules ./plugin ./tests
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME) ./filter
