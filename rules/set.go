@@ -85,6 +85,10 @@ func (s *Set) Stats() Stats {
 	return st
 }
 
+// smallSet is the size up to which a set has no prefilter: evaluating a
+// few rules directly costs less than scanning every field they read.
+const smallSet = 16
+
 // index builds the groups and automata once all rules are compiled.
 func (s *Set) index() {
 	groupOf := map[string]int{}
@@ -113,7 +117,10 @@ func (s *Set) index() {
 		s.groups[g].rules = append(s.groups[g].rules, int32(i))
 		s.groupOf = append(s.groupOf, int32(g))
 
-		rc := ruleCNF(r.cond)
+		var rc cnf
+		if len(s.compiled) > smallSet {
+			rc = ruleCNF(r.cond)
+		}
 		if len(rc) == 0 {
 			s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
 		}
