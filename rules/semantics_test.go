@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -54,8 +55,10 @@ func utf16le(s string) []byte {
 	return out
 }
 
-func TestSemanticsValues(t *testing.T) {
-	runSemantics(t, []semanticCase{
+func TestSemanticsValues(t *testing.T) { runSemantics(t, valueCases()) }
+
+func valueCases() []semanticCase {
+	return []semanticCase{
 		{name: "escaped backslash then wildcard", detection: "  s: {A: 'a\\\\*'}\n  condition: s\n",
 			match: []map[string]string{ev("A", `a\`), ev("A", `a\bc`)}, noMatch: []map[string]string{ev("A", `abc`)}},
 		{name: "escaped backslash then escaped star", detection: "  s: {A: 'a\\\\\\*'}\n  condition: s\n",
@@ -82,10 +85,12 @@ func TestSemanticsValues(t *testing.T) {
 			match: []map[string]string{ev("A", "")}, noMatch: []map[string]string{ev("B", "x")}},
 		{name: "exists false", detection: "  s: {A|exists: false}\n  condition: s\n",
 			match: []map[string]string{ev("B", "x")}, noMatch: []map[string]string{ev("A", "")}},
-	})
+	}
 }
 
-func TestSemanticsModifiers(t *testing.T) {
+func TestSemanticsModifiers(t *testing.T) { runSemantics(t, modifierCases()) }
+
+func modifierCases() []semanticCase {
 	whoami := []byte("whoami")
 	var offsets []map[string]string
 	for i := 0; i < 3; i++ {
@@ -95,7 +100,7 @@ func TestSemanticsModifiers(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		wide = append(wide, ev("A", b64(utf16le(strings.Repeat("x", i)+"whoami /all"))))
 	}
-	runSemantics(t, []semanticCase{
+	return []semanticCase{
 		{name: "windash", detection: "  s: {A|windash|contains: ' -exec bypass'}\n  condition: s\n",
 			match: []map[string]string{ev("A", "ps -exec bypass"), ev("A", "ps /exec bypass"), ev("A", "ps \u2013exec bypass"),
 				ev("A", "ps \u2014exec bypass"), ev("A", "ps \u2015exec bypass")},
@@ -135,11 +140,13 @@ func TestSemanticsModifiers(t *testing.T) {
 			match: []map[string]string{ev("A", `C:\x\cmd.exe`, "B", "CMD.EXE")}},
 		{name: "all", detection: "  s: {A|contains|all: [a, b]}\n  condition: s\n",
 			match: []map[string]string{ev("A", "b a")}, noMatch: []map[string]string{ev("A", "a")}},
-	})
+	}
 }
 
-func TestSemanticsSearches(t *testing.T) {
-	runSemantics(t, []semanticCase{
+func TestSemanticsSearches(t *testing.T) { runSemantics(t, searchCases()) }
+
+func searchCases() []semanticCase {
+	return []semanticCase{
 		{name: "keywords", detection: "  k: [mimikatz, 'sekurlsa::*']\n  condition: k\n",
 			match:   []map[string]string{ev("X", "ran MIMIKATZ.exe"), ev("Y", "sekurlsa::logonpasswords")},
 			noMatch: []map[string]string{ev("X", "mimi katz")}},
@@ -155,7 +162,7 @@ func TestSemanticsSearches(t *testing.T) {
 			match: []map[string]string{ev("A", "x")}},
 		{name: "operators are case-insensitive", detection: "  a: {A: x}\n  b: {B: y}\n  condition: a AND NOT b\n",
 			match: []map[string]string{ev("A", "x")}, noMatch: []map[string]string{ev("A", "x", "B", "y")}},
-	})
+	}
 }
 
 func TestConditionParser(t *testing.T) {
@@ -175,6 +182,52 @@ func TestConditionParser(t *testing.T) {
 	for _, c := range bad {
 		if _, err := compileCondition(c, names, searches); err == nil {
 			t.Errorf("%q: want an error", c)
+		}
+	}
+}
+
+// TestPrefilterIsNecessaryOnly compiles every semantics case into one set,
+// large enough to be prefiltered, and checks on all their events that the
+// indexed Match reports exactly what evaluating every rule would.
+func TestPrefilterIsNecessaryOnly(t *testing.T) {
+	var cases []semanticCase
+	for _, f := range []func() []semanticCase{valueCases, modifierCases, searchCases} {
+		cases = append(cases, f()...)
+	}
+	var srcs []Source
+	var events []map[string]string
+	for i, tc := range cases {
+		src := fmt.Sprintf("title: t%d\nid: t%d\nlogsource: {category: test_semantics}\ndetection:\n%s", i, i, tc.detection)
+		srcs = append(srcs, Source{Name: tc.name, Data: []byte(src)})
+		events = append(events, tc.match...)
+		events = append(events, tc.noMatch...)
+	}
+	set, report, err := Compile(srcs, Options{})
+	if err != nil || len(report.Skipped) > 0 {
+		t.Fatalf("compile: %v %v", err, report.Skipped)
+	}
+	if set.Len() <= smallSet || set.Stats().Prefiltered == 0 {
+		t.Fatalf("%d rules, %d prefiltered: the prefilter is not exercised", set.Len(), set.Stats().Prefiltered)
+	}
+	m := &matcher{}
+	for _, fields := range events {
+		event := mapEvent{set, fields}
+		got := fmt.Sprint(set.Match(event, nil))
+		var want []int
+		for i := range set.compiled {
+			m.ev = event
+			m.guardState = make([]uint8, len(set.guards))
+			m.guardSlot = m.guardSlot[:0]
+			ok := true
+			for _, g := range set.compiled[i].guards {
+				ok = ok && g.pass(m)
+			}
+			if ok && set.compiled[i].cond.eval(m) {
+				want = append(want, i)
+			}
+		}
+		if got != fmt.Sprint(want) {
+			t.Errorf("event %v: Match %s, every rule evaluated %v", fields, got, want)
 		}
 	}
 }

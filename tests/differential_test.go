@@ -183,8 +183,15 @@ func TestDifferentialSigmaGo(t *testing.T) {
 	if len(events) < 150 {
 		t.Fatalf("only %d regression events", len(events))
 	}
-	ctx := context.Background()
-	compared, rulesCompared, agreeMatches := 0, 0, 0
+	// Every comparable rule goes into one set, so the index and prefilter
+	// are exercised as in production.
+	type candidate struct {
+		path      string
+		reference *evaluator.RuleEvaluator
+		hit, miss map[string]string
+	}
+	var cands []candidate
+	var srcs []rules.Source
 	for _, sub := range []string{"rules", "rules-threat-hunting", "rules-emerging-threats"} {
 		filepath.WalkDir(filepath.Join(dir, sub), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !strings.HasSuffix(path, ".yml") {
@@ -202,34 +209,53 @@ func TestDifferentialSigmaGo(t *testing.T) {
 			if err != nil {
 				return nil
 			}
-			set, _, err := rules.Compile([]rules.Source{{Name: path, Data: stripped}}, rules.Options{Statuses: []string{"stable", "test", "experimental", "deprecated", "unsupported", ""}})
-			if err != nil {
-				t.Errorf("%s: sigma-go parses it, this engine does not: %v", path, err)
-				return nil
-			}
-			reference := evaluator.ForRule(sr)
 			hit, miss := synthetic(sr)
-			rulesCompared++
-			for _, values := range append([]map[string]string{hit, miss}, events...) {
-				event := map[string]interface{}{}
-				for k, v := range values {
-					event[k] = v
-				}
-				want, err := reference.Matches(ctx, event)
-				if err != nil {
-					continue
-				}
-				got := len(set.Match(flatEvent{set.Fields(), values}, nil)) > 0
-				compared++
-				if got != want.Match {
-					t.Errorf("%s: got %v, sigma-go %v on %v", filepath.Base(path), got, want.Match, values)
-				} else if got {
-					agreeMatches++
-				}
-			}
+			cands = append(cands, candidate{path, evaluator.ForRule(sr), hit, miss})
+			srcs = append(srcs, rules.Source{Name: path, Data: stripped})
 			return nil
 		})
 	}
+	all := []string{"stable", "test", "experimental", "deprecated", "unsupported", ""}
+	set, report, err := rules.Compile(srcs, rules.Options{Statuses: all})
+	if err != nil || len(report.Skipped) > 0 || set.Len() != len(cands) {
+		t.Fatalf("compile: %v; %d skipped (%v), %d of %d loaded", err, len(report.Skipped), report.Reasons(), set.Len(), len(cands))
+	}
+	ctx := context.Background()
+	compared, agreeMatches := 0, 0
+	check := func(i int, values map[string]string, matched map[int]bool) {
+		event := map[string]interface{}{}
+		for k, v := range values {
+			event[k] = v
+		}
+		want, err := cands[i].reference.Matches(ctx, event)
+		if err != nil {
+			return
+		}
+		compared++
+		if matched[i] != want.Match {
+			t.Errorf("%s: got %v, sigma-go %v on %v", filepath.Base(cands[i].path), matched[i], want.Match, values)
+		} else if want.Match {
+			agreeMatches++
+		}
+	}
+	matchSet := func(values map[string]string) map[int]bool {
+		out := map[int]bool{}
+		for _, i := range set.Match(flatEvent{set.Fields(), values}, nil) {
+			out[i] = true
+		}
+		return out
+	}
+	for _, values := range events {
+		matched := matchSet(values)
+		for i := range cands {
+			check(i, values, matched)
+		}
+	}
+	for i, c := range cands {
+		check(i, c.hit, matchSet(c.hit))
+		check(i, c.miss, matchSet(c.miss))
+	}
+	rulesCompared := len(cands)
 	t.Logf("%d rules, %d verdicts compared, %d of them matches, all equal", rulesCompared, compared, agreeMatches)
 	if rulesCompared < 500 {
 		t.Errorf("only %d rules compared", rulesCompared)
