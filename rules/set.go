@@ -228,12 +228,13 @@ type matcher struct {
 	epoch      uint32
 	visit      keywordVisit
 	scan       keywordScan
-	groups     []bool   // per group: its guards pass
-	guardState []uint8  // per distinct guard: 0 not evaluated, 1 pass, 2 fail
-	scanSet    []uint64 // bitset over Set.scans to run
-	marked     []int32  // clauses marked this event
-	ruleSeen   []uint32 // per rule: == epoch once considered
-	refA       []byte   // fieldref scratch
+	groups     []bool      // per group: its guards pass
+	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
+	scanSet    []uint64    // bitset over Set.scans to run
+	marked     []int32     // clauses marked this event
+	ruleSeen   []uint32    // per rule: == epoch once considered
+	kwScans    []*slotScan // keyword automata to run on this event
+	refA       []byte      // fieldref scratch
 	refB       []byte
 	// The folded values of the few fields guards read, fetched once per
 	// event: guardSlot[i] holds guardText[i] (guardHas[i] false: absent).
@@ -287,21 +288,25 @@ func (s *Set) Match(ev Event, dst []int) []int {
 			}
 		}
 	}
+	// Field scans run at once; keyword scans share one walk over the
+	// event's strings.
+	m.kwScans = m.kwScans[:0]
 	for i := range s.scans {
 		if m.scanSet[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
 		sc := &s.scans[i]
 		if sc.slot <= keywordSlot {
-			m.scan = keywordScan{set: s, sc: sc, m: m}
-			ev.EachString(&m.scan)
+			m.kwScans = append(m.kwScans, sc)
 			continue
 		}
-		v, ok := ev.Field(sc.slot)
-		if !ok {
-			continue
+		if v, ok := ev.Field(sc.slot); ok {
+			s.scanValue(sc, v, m)
 		}
-		s.scanValue(sc, v, m)
+	}
+	if len(m.kwScans) > 0 {
+		m.scan = keywordScan{set: s, m: m}
+		ev.EachString(&m.scan)
 	}
 	// Candidates: rules of applying groups that have no clauses, and rules
 	// one of whose clauses was marked; each is evaluated once, when all
@@ -358,15 +363,17 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	}
 }
 
-// keywordScan runs the keyword automaton over every string of the event.
+// keywordScan runs the keyword automata that apply over every string of
+// the event.
 type keywordScan struct {
 	set *Set
-	sc  *slotScan
 	m   *matcher
 }
 
 func (k *keywordScan) Visit(v []byte) bool {
-	k.set.scanValue(k.sc, v, k.m)
+	for _, sc := range k.m.kwScans {
+		k.set.scanValue(sc, v, k.m)
+	}
 	return false
 }
 
