@@ -484,6 +484,10 @@ func (a *acAutomaton) step(s int32, c uint8) int32 {
 // case-folded text (an id once per occurrence). ASCII text is scanned as
 // it is; text with other bytes is folded into *folded first.
 func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
+	// The automaton's fields are read into locals once: the loop runs per
+	// byte, and appends to hits would otherwise make the compiler reload
+	// them.
+	dense, ndense, nclass, class := a.dense, a.ndense, int32(a.nclass), &a.class
 	start := len(hits)
 	s := int32(0)
 	for _, b := range text {
@@ -493,7 +497,12 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 			*folded = foldAppend((*folded)[:0], text)
 			return a.scanFolded(*folded, hits[:start])
 		}
-		s = a.next(s, a.class[b])
+		c := int32(class[b])
+		if s < ndense {
+			s = dense[s*nclass+c]
+		} else {
+			s = a.next(s, uint8(c))
+		}
 		if s&outFlag != 0 {
 			s &^= outFlag
 			hits = a.emit(s, hits)
