@@ -123,60 +123,53 @@ func (f *fieldMatcher) clauses() cnf {
 	if f.matchAbsent {
 		return nil
 	}
+	var lits []string
+	var all bool
 	switch t := f.test.(type) {
 	case *patternTest:
-		var c clause
-		var all cnf
 		for i := range t.patterns {
-			lit := t.patterns[i].longestLiteral()
-			if lit == "" {
-				if t.all {
-					continue
-				}
-				return nil
-			}
-			if t.all {
-				all = append(all, clause{{slot: f.slot, lit: lit}})
-			} else {
-				c = append(c, need{slot: f.slot, lit: lit})
-			}
+			lits = append(lits, t.patterns[i].longestLiteral())
 		}
-		if t.all {
-			return all
-		}
-		if c == nil {
-			return nil
-		}
-		return cnf{c}
+		all = t.all
 	case *regexTest:
 		if f.slot < 0 {
 			return nil
 		}
-		var c clause
-		var all cnf
 		for _, re := range t.res {
-			lit := regexLiteral(re.String())
-			if lit == "" {
-				if t.all {
-					continue
-				}
-				return nil
-			}
-			if t.all {
-				all = append(all, clause{{slot: f.slot, lit: lit}})
-			} else {
-				c = append(c, need{slot: f.slot, lit: lit})
-			}
+			lits = append(lits, regexLiteral(re.String()))
 		}
-		if t.all {
-			return all
-		}
-		if c == nil {
-			return nil
-		}
-		return cnf{c}
+		all = t.all
+	default:
+		return nil
 	}
-	return nil
+	return valueClauses(f.slot, lits, all)
+}
+
+// valueClauses turns the literals of a field's values ("" where a value has
+// none) into clauses: one clause of all of them when any value may match;
+// with |all, one clause per literal, since every value must match.
+func valueClauses(slot int, lits []string, all bool) cnf {
+	var c clause
+	var each cnf
+	for _, lit := range lits {
+		switch {
+		case lit == "" && all:
+			continue
+		case lit == "":
+			return nil
+		case all:
+			each = append(each, clause{{slot: slot, lit: lit}})
+		default:
+			c = append(c, need{slot: slot, lit: lit})
+		}
+	}
+	if all {
+		return each
+	}
+	if c == nil {
+		return nil
+	}
+	return cnf{c}
 }
 
 // regexLiteral returns, case-folded, the longest literal that every match

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -112,21 +111,11 @@ func BenchmarkCorpus(b *testing.B) {
 func BenchmarkCorpusReference(b *testing.B) {
 	dir := benchSigmaHQ(b)
 	var evals []*evaluator.RuleEvaluator
-	for _, sub := range []string{"rules", "rules-threat-hunting", "rules-emerging-threats"} {
-		filepath.WalkDir(filepath.Join(dir, sub), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !strings.HasSuffix(path, ".yml") {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			if r, err := sigma.ParseRule(data); err == nil && len(r.Detection.Conditions) > 0 {
-				evals = append(evals, evaluator.ForRule(r))
-			}
-			return nil
-		})
-	}
+	eachRuleFile(dir, func(path string, data []byte) {
+		if r, err := sigma.ParseRule(data); err == nil && len(r.Detection.Conditions) > 0 {
+			evals = append(evals, evaluator.ForRule(r))
+		}
+	})
 	_, raw := regressionEvents(b, dir, "proc_creation_")
 	var events []map[string]interface{}
 	for _, data := range raw {
@@ -173,5 +162,4 @@ func BenchmarkCorpusLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(keep.Rules().Len()), "rules")
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/load")
-	_ = fmt.Sprint()
 }

@@ -37,6 +37,22 @@ func (e flatEvent) EachString(v rules.Visitor) bool {
 	return false
 }
 
+// eachRuleFile calls fn with every *.yml file of the SigmaHQ rule folders.
+func eachRuleFile(dir string, fn func(path string, data []byte)) {
+	for _, sub := range []string{"rules", "rules-threat-hunting", "rules-emerging-threats"} {
+		filepath.WalkDir(filepath.Join(dir, sub), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !strings.HasSuffix(path, ".yml") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err == nil {
+				fn(path, data)
+			}
+			return err
+		})
+	}
+}
+
 // sigmaGoCorrect reports whether sigma-go's evaluator is known to be right
 // about r: plain field values without wildcards or escapes, only the
 // contains/startswith/endswith/all modifiers, no keywords, no null, no
@@ -192,29 +208,19 @@ func TestDifferentialSigmaGo(t *testing.T) {
 	}
 	var cands []candidate
 	var srcs []rules.Source
-	for _, sub := range []string{"rules", "rules-threat-hunting", "rules-emerging-threats"} {
-		filepath.WalkDir(filepath.Join(dir, sub), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !strings.HasSuffix(path, ".yml") {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			sr, err := sigma.ParseRule(data)
-			if err != nil || !sigmaGoCorrect(sr) {
-				return nil
-			}
-			stripped, err := withoutLogsource(data)
-			if err != nil {
-				return nil
-			}
-			hit, miss := synthetic(sr)
-			cands = append(cands, candidate{path, evaluator.ForRule(sr), hit, miss})
-			srcs = append(srcs, rules.Source{Name: path, Data: stripped})
-			return nil
-		})
-	}
+	eachRuleFile(dir, func(path string, data []byte) {
+		sr, err := sigma.ParseRule(data)
+		if err != nil || !sigmaGoCorrect(sr) {
+			return
+		}
+		stripped, err := withoutLogsource(data)
+		if err != nil {
+			return
+		}
+		hit, miss := synthetic(sr)
+		cands = append(cands, candidate{path, evaluator.ForRule(sr), hit, miss})
+		srcs = append(srcs, rules.Source{Name: path, Data: stripped})
+	})
 	all := []string{"stable", "test", "experimental", "deprecated", "unsupported", ""}
 	set, report, err := rules.Compile(srcs, rules.Options{Statuses: all})
 	if err != nil || len(report.Skipped) > 0 || set.Len() != len(cands) {
