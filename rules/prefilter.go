@@ -252,6 +252,9 @@ type acAutomaton struct {
 	class  [256]uint8
 	nclass int
 	ndense int32 // states 0..ndense-1 have dense rows (after pack)
+	// canon maps each literal to the id the scan reports for it: its own,
+	// or that of an earlier literal with the same class string.
+	canon []int32
 	// st packs what a scan reads of each state into one record, so a step
 	// touches one cache line rather than one per array.
 	st []acState
@@ -278,15 +281,30 @@ const denseDepth = 3
 
 func buildAutomaton(lits []string) *acAutomaton {
 	a := &acAutomaton{}
-	// Past 255 classes, further bytes share class 0 with the bytes no
-	// literal has: the automaton then finds a superset of the literals,
-	// which a prefilter may (it must never find fewer).
+	// All bytes of multi-byte UTF-8 share one class: literals then match
+	// a superset of their texts, which a prefilter may (it must never find
+	// fewer), and the table stays narrow, so the scan stays in cache.
+	high := uint8(0)
 	for _, l := range lits {
 		for i := 0; i < len(l); i++ {
-			if a.class[l[i]] == 0 && a.nclass < 255 {
-				a.nclass++
-				a.class[l[i]] = uint8(a.nclass)
+			c := l[i]
+			if a.class[c] != 0 {
+				continue
 			}
+			if c >= 0x80 {
+				if high == 0 {
+					a.nclass++
+					high = uint8(a.nclass)
+				}
+				continue
+			}
+			a.nclass++
+			a.class[c] = uint8(a.nclass)
+		}
+	}
+	if high != 0 {
+		for c := 0x80; c <= 0xff; c++ {
+			a.class[c] = high
 		}
 	}
 	a.nclass++
@@ -314,7 +332,12 @@ func buildAutomaton(lits []string) *acAutomaton {
 			}
 			s = next
 		}
-		a.term[s] = int32(id)
+		if a.term[s] < 0 {
+			a.term[s] = int32(id)
+		}
+		// Literals that read alike in classes end in one state: the
+		// first one's id stands for all (see canon).
+		a.canon = append(a.canon, a.term[s])
 	}
 	states := len(a.term)
 

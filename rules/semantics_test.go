@@ -69,6 +69,12 @@ func valueCases() []semanticCase {
 			match: []map[string]string{ev("A", "cmd.exe"), ev("A", "CMD.EXE")}, noMatch: []map[string]string{ev("A", "cmd.xe")}},
 		{name: "unicode case folding", detection: "  s: {A|contains: 'ÉCOLE'}\n  condition: s\n",
 			match: []map[string]string{ev("A", "une école")}, noMatch: []map[string]string{ev("A", "ecole")}},
+		// Two rules whose literals differ only in non-ASCII bytes, which the
+		// prefilter's automaton reads alike: each must still find its own.
+		{name: "cyrillic a", detection: "  s: {A|contains: 'а'}\n  condition: s\n",
+			match: []map[string]string{ev("A", "x а y")}, noMatch: []map[string]string{ev("A", "x a y")}},
+		{name: "cyrillic e", detection: "  s: {A|contains: 'е'}\n  condition: s\n",
+			match: []map[string]string{ev("A", "x е y")}, noMatch: []map[string]string{ev("A", "x e y")}},
 		{name: "cased", detection: "  s: {A|cased: 'Admin'}\n  condition: s\n",
 			match: []map[string]string{ev("A", "Admin")}, noMatch: []map[string]string{ev("A", "admin")}},
 		{name: "cased contains", detection: "  s: {A|contains|cased: 'Mimi'}\n  condition: s\n",

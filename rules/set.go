@@ -161,9 +161,13 @@ func (s *Set) index() {
 		s.litClauses = append(s.litClauses, make([][]int32, len(sl.lits))...)
 		s.scans = append(s.scans, slotScan{slot: slot, ac: buildAutomaton(sl.lits), litBase: base[slot]})
 	}
+	canon := map[int]*acAutomaton{}
+	for _, sc := range s.scans {
+		canon[sc.slot] = sc.ac
+	}
 	for c, refs := range clauseLits {
 		for _, ref := range refs {
-			id := base[ref.slot] + ref.id
+			id := base[ref.slot] + canon[ref.slot].canon[ref.id]
 			if l := s.litClauses[id]; len(l) == 0 || l[len(l)-1] != int32(c) {
 				s.litClauses[id] = append(l, int32(c))
 			}
