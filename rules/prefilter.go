@@ -252,6 +252,8 @@ type acAutomaton struct {
 	class  [256]uint8
 	nclass int
 	ndense int32 // states 0..ndense-1 have dense rows (after pack)
+	// rootStay: ASCII bytes on which the root goes back to the root.
+	rootStay [256]bool
 	// canon maps each literal to the id the scan reports for it: its own,
 	// or that of an earlier literal with the same class string.
 	canon []int32
@@ -403,6 +405,9 @@ func buildAutomaton(lits []string) *acAutomaton {
 		}
 	}
 	a.pack(order)
+	for b := 0; b < 0x80; b++ {
+		a.rootStay[b] = a.dense[a.class[b]] == 0
+	}
 	return a
 }
 
@@ -503,10 +508,20 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 	// The automaton's fields are read into locals once: the loop runs per
 	// byte, and appends to hits would otherwise make the compiler reload
 	// them.
-	dense, ndense, nclass, class := a.dense, a.ndense, int32(a.nclass), &a.class
+	dense, ndense, nclass, class, stay := a.dense, a.ndense, int32(a.nclass), &a.class, &a.rootStay
 	start := len(hits)
 	s := int32(0)
-	for _, b := range text {
+	for i := 0; i < len(text); i++ {
+		if s == 0 {
+			// At the root, skip the bytes no literal starts with.
+			for i < len(text) && stay[text[i]] {
+				i++
+			}
+			if i == len(text) {
+				break
+			}
+		}
+		b := text[i]
 		if b >= 0x80 {
 			// Folding may change bytes (and lengths): start over on the
 			// folded text.
