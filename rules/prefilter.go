@@ -254,6 +254,10 @@ type acAutomaton struct {
 	ndense int32 // states 0..ndense-1 have dense rows (after pack)
 	// rootStay: ASCII bytes on which the root goes back to the root.
 	rootStay [256]bool
+	// pairs: a bit per byte pair (b0<<8 | b1) with which some literal may
+	// begin; pairs with a byte >= 0x80 are always set, so the scan stops
+	// there and folds.
+	pairs [1024]uint64
 	// canon maps each literal to the id the scan reports for it: its own,
 	// or that of an earlier literal with the same class string.
 	canon []int32
@@ -408,7 +412,47 @@ func buildAutomaton(lits []string) *acAutomaton {
 	for b := 0; b < 0x80; b++ {
 		a.rootStay[b] = a.dense[a.class[b]] == 0
 	}
+	a.buildPairs(lits)
 	return a
+}
+
+func (a *acAutomaton) setPair(b0, b1 int) { a.pairs[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64) }
+
+func (a *acAutomaton) startPair(b0, b1 byte) bool {
+	p := int(b0)<<8 | int(b1)
+	return a.pairs[p/64]&(1<<(p%64)) != 0
+}
+
+// buildPairs marks every byte pair that reads, in classes, like the first
+// two bytes of a literal (any second byte for one-byte literals), and every
+// pair with a byte of multi-byte UTF-8.
+func (a *acAutomaton) buildPairs(lits []string) {
+	var bytesOf [256][]int // class -> bytes
+	for b := 0; b < 256; b++ {
+		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
+	}
+	for b := 0; b < 256; b++ {
+		for high := 0x80; high < 256; high++ {
+			a.setPair(b, high)
+			a.setPair(high, b)
+		}
+	}
+	for _, l := range lits {
+		switch {
+		case len(l) == 1:
+			for _, b0 := range bytesOf[a.class[l[0]]] {
+				for b1 := 0; b1 < 256; b1++ {
+					a.setPair(b0, b1)
+				}
+			}
+		case len(l) > 1:
+			for _, b0 := range bytesOf[a.class[l[0]]] {
+				for _, b1 := range bytesOf[a.class[l[1]]] {
+					a.setPair(b0, b1)
+				}
+			}
+		}
+	}
 }
 
 // pack renumbers the states in breadth-first order, so the dense states
@@ -513,7 +557,11 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 	s := int32(0)
 	for i := 0; i < len(text); i++ {
 		if s == 0 {
-			// At the root, skip the bytes no literal starts with.
+			// At the root, skip the positions where no literal can start:
+			// by the next two bytes while there are two, then by one.
+			for i+1 < len(text) && !a.startPair(text[i], text[i+1]) {
+				i++
+			}
 			for i < len(text) && stay[text[i]] {
 				i++
 			}
@@ -555,5 +603,5 @@ func (a *acAutomaton) scanFolded(text []byte, hits []int32) []int32 {
 }
 
 func (a *acAutomaton) bytes() int {
-	return 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls)
+	return 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
 }
