@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -31,6 +33,7 @@ type Set struct {
 	// per field an automaton over the literals rules require.
 	groups     []ruleGroup
 	guards     []guard // distinct guards; groups share them
+	guardSlots []int   // the fields guards read
 	scans      []slotScan
 	litClauses [][]int32 // literal id -> clauses it satisfies
 	clauses    [][]int32 // per rule: clauses that must all be satisfied
@@ -113,6 +116,11 @@ func (s *Set) index() {
 			g = len(s.groups)
 			groupOf[key] = g
 			s.groups = append(s.groups, ruleGroup{guards: s.guardIDs(r.guards, guardOf)})
+			for _, gd := range r.guards {
+				if !slices.Contains(s.guardSlots, gd.slot) {
+					s.guardSlots = append(s.guardSlots, gd.slot)
+				}
+			}
 		}
 		s.groups[g].rules = append(s.groups[g].rules, int32(i))
 		s.groupOf = append(s.groupOf, int32(g))
@@ -245,6 +253,10 @@ type matcher struct {
 	guardSlot []int
 	guardText [][]byte
 	guardHas  []bool
+	// The guard values of this event (key) and of the event whose group
+	// decision m.groups and m.scanSet hold (prevKey, for keySet).
+	key, prevKey []byte
+	keySet       *Set
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -266,32 +278,7 @@ func (s *Set) Match(ev Event, dst []int) []int {
 		m.epoch = 1
 	}
 	m.marked = m.marked[:0]
-	// Which groups apply to this event, and which fields they need scanned.
-	if cap(m.guardState) < len(s.guards) {
-		m.guardState = make([]uint8, len(s.guards))
-	}
-	m.guardState = m.guardState[:len(s.guards)]
-	clear(m.guardState)
-	m.guardSlot = m.guardSlot[:0]
-	if cap(m.groups) < len(s.groups) {
-		m.groups = make([]bool, len(s.groups))
-	}
-	m.groups = m.groups[:len(s.groups)]
-	words := (len(s.scans) + 63) / 64
-	if cap(m.scanSet) < words {
-		m.scanSet = make([]uint64, words)
-	}
-	m.scanSet = m.scanSet[:words]
-	clear(m.scanSet)
-	for gi := range s.groups {
-		g := &s.groups[gi]
-		m.groups[gi] = s.guardsPass(g.guards, m)
-		if m.groups[gi] {
-			for w := range g.scans {
-				m.scanSet[w] |= g.scans[w]
-			}
-		}
-	}
+	s.applyGroups(m)
 	// Field scans run at once; keyword scans share one walk over the
 	// event's strings.
 	m.kwScans = m.kwScans[:0]
@@ -379,6 +366,55 @@ func (k *keywordScan) Visit(v []byte) bool {
 		k.set.scanValue(sc, v, k.m)
 	}
 	return false
+}
+
+// applyGroups decides which groups apply to the event (m.groups) and which
+// fields they need scanned (m.scanSet). Events of a stream mostly repeat a
+// few kinds, so the decision is cached against the values the guards read:
+// an event with the same ones reuses it.
+func (s *Set) applyGroups(m *matcher) {
+	m.key = m.key[:0]
+	for _, slot := range s.guardSlots {
+		v, ok := m.ev.Field(slot)
+		if !ok {
+			m.key = append(m.key, 0)
+			continue
+		}
+		m.key = append(m.key, 1)
+		m.key = binary.AppendUvarint(m.key, uint64(len(v)))
+		m.key = foldAppend(m.key, v)
+	}
+	if m.keySet == s && string(m.key) == string(m.prevKey) {
+		return
+	}
+	m.keySet = s
+	m.prevKey = append(m.prevKey[:0], m.key...)
+
+	if cap(m.guardState) < len(s.guards) {
+		m.guardState = make([]uint8, len(s.guards))
+	}
+	m.guardState = m.guardState[:len(s.guards)]
+	clear(m.guardState)
+	m.guardSlot = m.guardSlot[:0]
+	if cap(m.groups) < len(s.groups) {
+		m.groups = make([]bool, len(s.groups))
+	}
+	m.groups = m.groups[:len(s.groups)]
+	words := (len(s.scans) + 63) / 64
+	if cap(m.scanSet) < words {
+		m.scanSet = make([]uint64, words)
+	}
+	m.scanSet = m.scanSet[:words]
+	clear(m.scanSet)
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		m.groups[gi] = s.guardsPass(g.guards, m)
+		if m.groups[gi] {
+			for w := range g.scans {
+				m.scanSet[w] |= g.scans[w]
+			}
+		}
+	}
 }
 
 // guardValue returns the folded value of slot for this event, fetching it
