@@ -210,7 +210,7 @@ func mustLiteral(re *syntax.Regexp) string {
 // occur must occur too, and the last bytes of a literal are its most
 // selective ("\\rundll32.exe" rather than "c:\\windows\\"). Shorter
 // literals keep the automata small and the scan in shallow states.
-const maxNeedLen = 16
+const maxNeedLen = 24
 
 func window(lit string) string {
 	if len(lit) > maxNeedLen {
