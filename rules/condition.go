@@ -101,41 +101,41 @@ func (p *condParser) expr() (node, error) {
 	if p.depth > maxConditionDepth {
 		return nil, fmt.Errorf("condition: nested deeper than %d", maxConditionDepth)
 	}
-	first, err := p.and()
-	if err != nil {
-		return nil, err
+	ns, err := p.list("or", p.and)
+	if err != nil || len(ns) == 1 {
+		return first(ns), err
 	}
-	ns := orNode{first}
-	for p.keyword("or") {
-		n, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		ns = append(ns, n)
-	}
-	if len(ns) == 1 {
-		return first, nil
-	}
-	return ns, nil
+	return orNode(ns), nil
 }
 
 func (p *condParser) and() (node, error) {
-	first, err := p.unary()
-	if err != nil {
-		return nil, err
+	ns, err := p.list("and", p.unary)
+	if err != nil || len(ns) == 1 {
+		return first(ns), err
 	}
-	ns := andNode{first}
-	for p.keyword("and") {
-		n, err := p.unary()
+	return andNode(ns), nil
+}
+
+// list parses operand { op operand }.
+func (p *condParser) list(op string, operand func() (node, error)) ([]node, error) {
+	var ns []node
+	for {
+		n, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		ns = append(ns, n)
+		if !p.keyword(op) {
+			return ns, nil
+		}
 	}
-	if len(ns) == 1 {
-		return first, nil
+}
+
+func first(ns []node) node {
+	if len(ns) == 0 {
+		return nil
 	}
-	return ns, nil
+	return ns[0]
 }
 
 func (p *condParser) unary() (node, error) {
