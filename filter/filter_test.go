@@ -327,6 +327,44 @@ func TestEventIDTypes(t *testing.T) {
 	}
 }
 
+// TestShapes: the default rule matches the same event in every shipped
+// shape, and a benign one in none.
+func TestShapes(t *testing.T) {
+	f := newFilter(t, Config{})
+	for _, sh := range fixture.Shapes {
+		t.Run(sh.Name, func(t *testing.T) {
+			hit := sh.Render(7, "Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", fixture.SysmonData(fixture.UnsignedNodeLoad(1)))
+			if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, hit)); !changed {
+				t.Error("unsigned .node load not matched")
+			}
+			benign := sh.Render(7, "Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", fixture.SysmonData(fixture.BenignImageLoad(1)))
+			if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, benign)); changed {
+				t.Error("benign load matched")
+			}
+			other := sh.Render(1, "Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", fixture.SysmonData(fixture.UnsignedNodeLoad(1)))
+			if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, other)); changed {
+				t.Error("event ID 1 matched an image_load rule")
+			}
+		})
+	}
+}
+
+func TestSpacedKeys(t *testing.T) {
+	src := []byte("title: t\nid: t\nlogsource: {product: windows, service: windefend}\ndetection:\n  s: {ThreatName|endswith: EICAR_Test_File}\n  condition: s\n")
+	set, report, err := rules.Compile([]rules.Source{{Name: "t", Data: src}}, rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := NewWithRules(Config{}, set, report)
+	channel := "Microsoft-Windows-Windows Defender/Operational"
+	for _, sh := range fixture.Shapes {
+		ev := sh.Render(1116, channel, "Microsoft-Windows-Windows Defender", fixture.Map{{"Threat Name", "Virus:DOS/EICAR_Test_File"}})
+		if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, ev)); !changed {
+			t.Errorf("%s: 'Threat Name' did not answer to ThreatName", sh.Name)
+		}
+	}
+}
+
 func TestPassThrough(t *testing.T) {
 	f := newFilter(t, Config{})
 	match := fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1))

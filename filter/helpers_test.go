@@ -40,4 +40,3 @@ func nextEvent(b []byte, off int) (event, error) {
 	}
 	return ev, err
 }
-

@@ -11,7 +11,10 @@ import (
 // tree of keys, built once per filter from the record shapes the filter
 // knows: a flat record keeps Sysmon fields at the top level; an evtx JSON
 // record (evtx_dump, SigmaHQ's regression data) under Event.System and
-// Event.EventData. At each level keys are bucketed by length, so most keys
+// Event.EventData; Winlogbeat under winlog (event_data for the fields);
+// Fluent Bit's in_winevtlog with event_data_as_map under EventData; the
+// OpenTelemetry windowseventlog receiver under event_data, with
+// event_id.id and provider.name. At each level keys are bucketed by length, so most keys
 // of a record are dismissed by one length lookup and the rest by a string
 // compare or two, with no hashing. The tree is at most a few levels deep,
 // which bounds the descent whatever the record's nesting.
@@ -43,14 +46,36 @@ type keyEdge struct {
 func fieldPaths(name string) [][]string {
 	switch name {
 	case rules.FieldEventID:
-		return [][]string{{"EventID"}, {"EventCode"}, {"Event", "System", "EventID"}, {"Event", "System", "EventID", "#text"}}
+		return [][]string{{"EventID"}, {"EventCode"}, {"Event", "System", "EventID"}, {"Event", "System", "EventID", "#text"},
+			{"winlog", "event_id"}, {"event_id", "id"}}
 	case rules.FieldChannel:
-		return [][]string{{"Channel"}, {"Event", "System", "Channel"}}
+		return [][]string{{"Channel"}, {"Event", "System", "Channel"}, {"winlog", "channel"}, {"channel"}}
 	case rules.FieldProvider:
 		return [][]string{{"Provider_Name"}, {"ProviderName"}, {"SourceName"},
-			{"Event", "System", "Provider", "#attributes", "Name"}}
+			{"Event", "System", "Provider", "#attributes", "Name"}, {"winlog", "provider_name"}, {"provider", "name"}}
 	}
-	return [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name}}
+	paths := [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name},
+		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}}
+	// Top-level keys are not squeezed (that would cost every flat record a
+	// search for spaces); the usual spelling with spaces is indexed instead.
+	if spaced := camelSpaced(name); spaced != name {
+		paths = append(paths, []string{spaced})
+	}
+	return paths
+}
+
+// camelSpaced splits a CamelCase name where Windows event data puts spaces:
+// "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID".
+func camelSpaced(name string) string {
+	var b []byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if i > 0 && 'A' <= c && c <= 'Z' && 'a' <= name[i-1] && name[i-1] <= 'z' {
+			b = append(b, ' ')
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // maxBucket is the most keys of one length a node compares one by one.
@@ -154,8 +179,15 @@ func (n *keyNode) lookupExact(key []byte) *keyEdge {
 		return nil
 	}
 	bucket := n.byLen[len(key)]
+	if len(bucket) == 0 {
+		return nil
+	}
+	// Keys of one length mostly differ in their first or last byte:
+	// compare those before the whole key.
+	first, last := key[0], key[len(key)-1]
 	for i := range bucket {
-		if bucket[i].name == string(key) {
+		name := bucket[i].name
+		if name[0] == first && name[len(name)-1] == last && name == string(key) {
 			return &bucket[i]
 		}
 	}
