@@ -111,6 +111,24 @@ func withoutLogsource(data []byte) ([]byte, error) {
 	return yaml.Marshal(&doc)
 }
 
+// eachFlatRegressionEvent calls fn with every SigmaHQ regression event
+// that is one evtx JSON object, flattened, and the name of its test.
+func eachFlatRegressionEvent(dir string, fn func(test string, ev map[string]string)) {
+	filepath.WalkDir(filepath.Join(dir, "regression_data"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if ev, err := flattenEvtx(data); err == nil {
+			fn(filepath.Base(filepath.Dir(path)), ev)
+		}
+		return nil
+	})
+}
+
 // flattenEvtx turns an evtx JSON event into field -> text, as a flat shipper
 // would: EventData fields plus System's EventID, Channel, Computer and the
 // provider name.
@@ -183,19 +201,7 @@ func synthetic(r sigma.Rule) (hit, miss map[string]string) {
 func TestDifferentialSigmaGo(t *testing.T) {
 	dir := sigmaHQ(t)
 	var events []map[string]string
-	filepath.WalkDir(filepath.Join(dir, "regression_data"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if ev, err := flattenEvtx(data); err == nil {
-			events = append(events, ev)
-		}
-		return nil
-	})
+	eachFlatRegressionEvent(dir, func(_ string, ev map[string]string) { events = append(events, ev) })
 	if len(events) < 150 {
 		t.Fatalf("only %d regression events", len(events))
 	}

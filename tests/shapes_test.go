@@ -2,9 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,18 +18,7 @@ func TestShapesAgree(t *testing.T) {
 	f := corpusFilter(t)
 	var chunk []byte
 	var names []string
-	filepath.WalkDir(filepath.Join(dir, "regression_data"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		flat, err := flattenEvtx(data)
-		if err != nil {
-			return nil
-		}
+	eachFlatRegressionEvent(dir, func(test string, flat map[string]string) {
 		id, _ := strconv.Atoi(flat["EventID"])
 		channel, provider := flat["Channel"], flat["Provider_Name"]
 		var fields fixture.Map
@@ -49,8 +35,7 @@ func TestShapesAgree(t *testing.T) {
 		for _, sh := range fixture.Shapes {
 			chunk = fixture.Event(chunk, fixture.Time(fixture.Epoch), nil, sh.Render(id, channel, provider, fields))
 		}
-		names = append(names, filepath.Base(filepath.Dir(path)))
-		return nil
+		names = append(names, test)
 	})
 	out, changed, err := f.Process(nil, chunk)
 	if err != nil || !changed {
