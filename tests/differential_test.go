@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -165,8 +166,13 @@ func flattenEvtx(data []byte) (map[string]string, error) {
 // it and a near miss (each value's last character changed).
 func synthetic(r sigma.Rule) (hit, miss map[string]string) {
 	hit, miss = map[string]string{}, map[string]string{}
-	for _, s := range r.Detection.Searches {
-		fm := s.EventMatchers[0]
+	names := make([]string, 0, len(r.Detection.Searches))
+	for name := range r.Detection.Searches {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same events every run
+	for _, name := range names {
+		fm := r.Detection.Searches[name].EventMatchers[0]
 		for _, m := range fm {
 			v := fmt.Sprint(m.Values[0])
 			pre, post := "", ""
