@@ -19,8 +19,7 @@ import (
 // compare or two, with no hashing. The tree is at most a few levels deep,
 // which bounds the descent whatever the record's nesting.
 type fieldIndex struct {
-	root  *keyNode
-	slots int // number of slots of the rule set
+	root *keyNode
 }
 
 type keyNode struct {
@@ -82,7 +81,7 @@ func camelSpaced(name string) string {
 const maxBucket = 4
 
 func newFieldIndex(fields []string) fieldIndex {
-	idx := fieldIndex{root: &keyNode{}, slots: len(fields)}
+	idx := fieldIndex{root: &keyNode{}}
 	defer idx.root.finish()
 	for slot, name := range fields {
 		for _, path := range fieldPaths(name) {

@@ -223,7 +223,7 @@ func TestPrefilterIsNecessaryOnly(t *testing.T) {
 		for i := range set.compiled {
 			m.ev = event
 			m.guardState = make([]uint8, len(set.guards))
-			m.guardSlot = m.guardSlot[:0]
+			set.loadGuardValues(m)
 			ok := true
 			for _, g := range set.compiled[i].guards {
 				ok = ok && g.pass(m)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"sync"
@@ -39,7 +38,6 @@ type Set struct {
 	clauses    [][]int32 // per rule: clauses that must all be satisfied
 	owner      []int32   // per clause: its rule
 	groupOf    []int32   // per rule: its group
-	nclauses   int
 }
 
 type ruleGroup struct {
@@ -160,7 +158,6 @@ func (s *Set) index() {
 			clauseLits = append(clauseLits, refs)
 		}
 	}
-	s.nclauses = len(clauseLits)
 	// Global literal ids, slot by slot; each literal lists its clauses.
 	base := map[int]int32{}
 	for _, slot := range slotOrder {
@@ -249,14 +246,16 @@ type matcher struct {
 	refA       []byte      // fieldref scratch
 	refB       []byte
 	// The folded values of the few fields guards read, fetched once per
-	// event: guardSlot[i] holds guardText[i] (guardHas[i] false: absent).
+	// event: guardSlot (the set's guardSlots) [i] holds guardText[i]
+	// (guardHas[i] false: absent).
 	guardSlot []int
 	guardText [][]byte
 	guardHas  []bool
-	// The guard values of this event (key) and of the event whose group
-	// decision m.groups and m.scanSet hold (prevKey, for keySet).
-	key, prevKey []byte
-	keySet       *Set
+	// The guard values of the event whose group decision m.groups and
+	// m.scanSet hold, for the set keySet.
+	prevText [][]byte
+	prevHas  []bool
+	keySet   *Set
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -266,8 +265,8 @@ var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byt
 func (s *Set) Match(ev Event, dst []int) []int {
 	m := matcherPool.Get().(*matcher)
 	m.ev = ev
-	if len(m.mark) < s.nclauses || len(m.ruleSeen) < len(s.compiled) {
-		m.mark = make([]uint32, s.nclauses)
+	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) {
+		m.mark = make([]uint32, len(s.owner))
 		m.ruleSeen = make([]uint32, len(s.compiled))
 		m.epoch = 0
 	}
@@ -373,29 +372,24 @@ func (k *keywordScan) Visit(v []byte) bool {
 // few kinds, so the decision is cached against the values the guards read:
 // an event with the same ones reuses it.
 func (s *Set) applyGroups(m *matcher) {
-	m.key = m.key[:0]
-	for _, slot := range s.guardSlots {
-		v, ok := m.ev.Field(slot)
-		if !ok {
-			m.key = append(m.key, 0)
-			continue
-		}
-		m.key = append(m.key, 1)
-		m.key = binary.AppendUvarint(m.key, uint64(len(v)))
-		m.key = foldAppend(m.key, v)
-	}
-	if m.keySet == s && string(m.key) == string(m.prevKey) {
+	s.loadGuardValues(m)
+	if m.keySet == s && m.sameGuardValues() {
 		return
 	}
 	m.keySet = s
-	m.prevKey = append(m.prevKey[:0], m.key...)
+	m.prevHas = append(m.prevHas[:0], m.guardHas[:len(s.guardSlots)]...)
+	for len(m.prevText) < len(s.guardSlots) {
+		m.prevText = append(m.prevText, nil)
+	}
+	for i := range s.guardSlots {
+		m.prevText[i] = append(m.prevText[i][:0], m.guardText[i]...)
+	}
 
 	if cap(m.guardState) < len(s.guards) {
 		m.guardState = make([]uint8, len(s.guards))
 	}
 	m.guardState = m.guardState[:len(s.guards)]
 	clear(m.guardState)
-	m.guardSlot = m.guardSlot[:0]
 	if cap(m.groups) < len(s.groups) {
 		m.groups = make([]bool, len(s.groups))
 	}
@@ -417,24 +411,40 @@ func (s *Set) applyGroups(m *matcher) {
 	}
 }
 
-// guardValue returns the folded value of slot for this event, fetching it
-// on first use.
+// sameGuardValues reports whether the event's guard values equal those
+// the cached group decision was made for.
+func (m *matcher) sameGuardValues() bool {
+	for i := range m.guardSlot {
+		if m.guardHas[i] != m.prevHas[i] || string(m.guardText[i]) != string(m.prevText[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// loadGuardValues fetches and folds, once per event, the fields guards
+// read: m.guardText[i] and m.guardHas[i] for s.guardSlots[i].
+func (s *Set) loadGuardValues(m *matcher) {
+	m.guardSlot = s.guardSlots
+	for len(m.guardText) < len(s.guardSlots) {
+		m.guardText = append(m.guardText, nil)
+		m.guardHas = append(m.guardHas, false)
+	}
+	for i, slot := range s.guardSlots {
+		v, ok := m.ev.Field(slot)
+		m.guardText[i] = foldAppend(m.guardText[i][:0], v)
+		m.guardHas[i] = ok
+	}
+}
+
+// guardValue returns the folded value of slot, loaded by loadGuardValues.
 func (m *matcher) guardValue(slot int) ([]byte, bool) {
 	for i, s := range m.guardSlot {
 		if s == slot {
 			return m.guardText[i], m.guardHas[i]
 		}
 	}
-	i := len(m.guardSlot)
-	m.guardSlot = append(m.guardSlot, slot)
-	if len(m.guardText) <= i {
-		m.guardText = append(m.guardText, nil)
-		m.guardHas = append(m.guardHas, false)
-	}
-	v, ok := m.ev.Field(slot)
-	m.guardText[i] = foldAppend(m.guardText[i][:0], v)
-	m.guardHas[i] = ok
-	return m.guardText[i], ok
+	return nil, false
 }
 
 // guardsPass reports whether all the guards pass, evaluating each distinct
