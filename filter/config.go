@@ -69,6 +69,17 @@ var Properties = []Property{
 		Description: "YAML file of placeholder values for the expand modifier (name: value or list of values).",
 	},
 	{
+		Name:        "json_key",
+		Type:        "string",
+		Default:     strings.Join(DefaultTextKeys, ","),
+		Description: "Comma-separated keys whose string value may carry the event as JSON or Windows event XML; read when the record itself has no event ID. Set to none to disable.",
+	},
+	{
+		Name:        "field_map",
+		Type:        "string",
+		Description: "YAML file mapping Sigma field names to record paths (dotted, \\. for a dot inside a key), for shapes the filter does not know.",
+	},
+	{
 		Name:        "strict",
 		Type:        "bool",
 		Default:     "off",
@@ -92,6 +103,13 @@ type Config struct {
 	PlaceholdersFile string
 	// Strict turns any skipped rule into an error from New.
 	Strict bool
+	// TextKeys are the keys that may carry the event as JSON or XML text;
+	// nil means DefaultTextKeys, empty none.
+	TextKeys []string
+	// FieldMapFile is read by New into FieldMap.
+	FieldMapFile string
+	// FieldMap holds extra record paths per field, searched first.
+	FieldMap map[string][][]string
 }
 
 // ErrBadProperty marks an invalid property value.
@@ -159,6 +177,21 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 	if v, ok := get("placeholders"); ok {
 		if cfg.PlaceholdersFile = strings.TrimSpace(v); cfg.PlaceholdersFile == "" {
 			return Config{}, fmt.Errorf("filter: %w: placeholders: no file given", ErrBadProperty)
+		}
+	}
+	if v, ok := get("json_key"); ok {
+		keys := splitList(v)
+		if len(keys) == 0 {
+			return Config{}, fmt.Errorf("filter: %w: json_key: no key given (use none to disable)", ErrBadProperty)
+		}
+		cfg.TextKeys = keys
+		if len(keys) == 1 && strings.EqualFold(keys[0], "none") {
+			cfg.TextKeys = []string{}
+		}
+	}
+	if v, ok := get("field_map"); ok {
+		if cfg.FieldMapFile = strings.TrimSpace(v); cfg.FieldMapFile == "" {
+			return Config{}, fmt.Errorf("filter: %w: field_map: no file given", ErrBadProperty)
 		}
 	}
 	return cfg, nil

@@ -47,6 +47,11 @@ func New(cfg Config) (*Filter, error) {
 			return nil, fmt.Errorf("filter: %w", err)
 		}
 	}
+	if cfg.FieldMapFile != "" {
+		if cfg.FieldMap, err = LoadFieldMap(cfg.FieldMapFile); err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
+	}
 	if len(cfg.RulePaths) == 0 {
 		set, report, err = rules.Default(cfg.Rules)
 	} else {
@@ -70,14 +75,14 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	f := &Filter{
 		set:       set,
 		report:    report,
-		index:     newFieldIndex(set.Fields()),
+		index:     newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap}),
 		addKey:    cfg.AddKey,
 		matchOnly: cfg.MatchOnly,
 	}
 	for _, r := range set.Rules() {
 		f.entries = append(f.entries, encodeMatch(r))
 	}
-	slots := len(set.Fields())
+	slots := f.index.slots
 	f.scratch.New = func() any { return &scratch{rec: newRecord(slots), matched: make([]int, 0, 8)} }
 	return f
 }

@@ -93,6 +93,13 @@ _Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104
     X(MAP_STR, "placeholders", NULL, \
       "YAML file of placeholder values for the expand modifier (name: value " \
       "or list of values).") \
+    X(MAP_STR, "json_key", "log,message,System", \
+      "Comma-separated keys whose string value may carry the event as JSON or " \
+      "Windows event XML; read when the record itself has no event ID. Set to " \
+      "none to disable.") \
+    X(MAP_STR, "field_map", NULL, \
+      "YAML file mapping Sigma field names to record paths (dotted, \\. for a " \
+      "dot inside a key), for shapes the filter does not know.") \
     X(MAP_BOOL, "strict", "off", \
       "Fail the start when any rule cannot be loaded, instead of skipping it.")
 

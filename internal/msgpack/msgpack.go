@@ -366,15 +366,22 @@ func AppendArrayHeader(dst []byte, n int) []byte {
 
 // AppendStr appends a string.
 func AppendStr(dst []byte, s string) []byte {
-	switch n := len(s); {
+	return append(appendStrHeader(dst, len(s)), s...)
+}
+
+// AppendStrBytes appends s as a msgpack string.
+func AppendStrBytes(dst []byte, s []byte) []byte {
+	return append(appendStrHeader(dst, len(s)), s...)
+}
+
+func appendStrHeader(dst []byte, n int) []byte {
+	switch {
 	case n < 32:
-		dst = append(dst, 0xa0|byte(n))
+		return append(dst, 0xa0|byte(n))
 	case n <= math.MaxUint8:
-		dst = append(dst, 0xd9, byte(n))
+		return append(dst, 0xd9, byte(n))
 	case n <= math.MaxUint16:
-		dst = append(dst, 0xda, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		return append(dst, 0xda, byte(n>>8), byte(n))
 	}
-	return append(dst, s...)
+	return append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }

@@ -1,0 +1,396 @@
+package filter
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// fieldIndex resolves record keys to slots. It is a tree of keys, built
+// once per filter from the record shapes the filter knows: a flat record
+// keeps Sysmon fields at the top level; an evtx JSON record (evtx_dump,
+// SigmaHQ's regression data) under Event.System and Event.EventData;
+// Winlogbeat under winlog (event_data for the fields); Fluent Bit's
+// in_winevtlog with event_data_as_map under EventData; the OpenTelemetry
+// windowseventlog receiver under event_data, with event_id.id and
+// provider.name. At each level keys are bucketed by length, so most keys
+// of a record are dismissed by one length lookup and the rest by a string
+// compare or two, with no hashing. The tree is a few levels deep, which
+// bounds the descent whatever the record's nesting.
+//
+// Slots [0, fields) are the rule set's fields. The slots after them are
+// auxiliary: the places that need a second step once the whole record has
+// been seen (shapes.go): positional StringInserts, the Message text, text
+// keys that may carry a JSON or XML record, and the ECS fields Elastic's
+// Sysmon pipeline moved event data to.
+type fieldIndex struct {
+	root   *keyNode
+	data   *keyNode // EventData's node: every field by its Sysmon name
+	fields int      // rule set fields
+	slots  int      // fields and auxiliary slots
+
+	eventID, channel, provider int // where the logsource fields are
+	inserts, message           int // auxiliary: StringInserts, Message
+	text                       []int
+
+	// Per Sysmon event id: which slots its StringInserts fill, per schema
+	// (-1 for a position no rule reads); the ECS moves and derivations.
+	insertSlots [][][]int
+	ecsMoves    [][]slotMove
+	ecsDerive   [][]slotDerivation
+	ecsHashes   [2][4]int // process, file: the aux slots of hashPaths
+	ecsInputs   [4]int    // aux slots of derivationInput, -1 when unused
+}
+
+// slotMove fills slot to from slot from when to is empty.
+type slotMove struct{ to, from int }
+
+type slotDerivation struct {
+	to   int
+	kind ecsDerivation
+}
+
+// Roles of an edge: what a record holding the key may need after the walk.
+const (
+	roleData    uint8 = 1 << iota // an event data field under its own name
+	roleInserts                   // StringInserts
+	roleMessage                   // Message text
+	roleText                      // a key that may carry a JSON or XML record
+	roleECS                       // a field Elastic's pipeline moved
+)
+
+type keyNode struct {
+	byLen [][]keyEdge // index: key length
+	// big: the edges by name, for nodes with many keys of one length (a
+	// large rule set reads hundreds of fields), where comparing against
+	// each would cost more than hashing once.
+	big map[string]*keyEdge
+	any *keyEdge // the "*" key: matches any key (evtx UserData's element)
+	// squeeze: a key with spaces also matches its name without them. Set
+	// below the top level, where evtx EventData keys live.
+	squeeze bool
+}
+
+type keyEdge struct {
+	name  string
+	slots []int    // a value under this key fills these slots
+	roles uint8    // the roles of the slots
+	child *keyNode // a map value under this key is searched with child
+}
+
+// DefaultTextKeys are the keys searched for a record carried as text when
+// json_key is not set: tail without a parser (log), syslog (message), and
+// in_winevtlog's render_event_as_xml (System).
+var DefaultTextKeys = []string{"log", "message", "System"}
+
+// indexOptions are the configurable parts of the index.
+type indexOptions struct {
+	textKeys []string              // nil: DefaultTextKeys
+	fieldMap map[string][][]string // field_map: extra paths per field, searched first
+}
+
+// fieldPaths returns where the shapes keep the field name. Paths earlier in
+// the list win when a record has several.
+func fieldPaths(name string) [][]string {
+	switch name {
+	case rules.FieldEventID:
+		return [][]string{{"EventID"}, {"EventCode"}, {"Event", "System", "EventID"}, {"Event", "System", "EventID", "#text"},
+			{"winlog", "event_id"}, {"event_id", "id"}, {"event", "code"}}
+	case rules.FieldChannel:
+		return [][]string{{"Channel"}, {"Event", "System", "Channel"}, {"winlog", "channel"}, {"channel"}}
+	case rules.FieldProvider:
+		return [][]string{{"Provider_Name"}, {"ProviderName"}, {"SourceName"},
+			{"Event", "System", "Provider", "#attributes", "Name"}, {"winlog", "provider_name"}, {"provider", "name"},
+			{"event", "provider"}}
+	}
+	paths := [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name},
+		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}}
+	// Top-level keys are not squeezed (that would cost every flat record a
+	// search for spaces); the usual spelling with spaces is indexed instead.
+	if spaced := camelSpaced(name); spaced != name {
+		paths = append(paths, []string{spaced})
+	}
+	return paths
+}
+
+// camelSpaced splits a CamelCase name where Windows event data puts spaces:
+// "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID".
+func camelSpaced(name string) string {
+	var b []byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if i > 0 && 'A' <= c && c <= 'Z' && 'a' <= name[i-1] && name[i-1] <= 'z' {
+			b = append(b, ' ')
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// maxBucket is the most keys of one length a node compares one by one.
+const maxBucket = 4
+
+func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
+	idx := fieldIndex{root: &keyNode{}, fields: len(fields), slots: len(fields)}
+	defer idx.root.finish()
+	slotOf := map[string]int{}
+	for i, name := range fields {
+		slotOf[name] = i
+	}
+	aux := func() int {
+		idx.slots++
+		return idx.slots - 1
+	}
+	add := func(path []string, slot int, role uint8) {
+		node := idx.root
+		for i, key := range path {
+			e := node.edge(key)
+			if i == len(path)-1 {
+				e.slots = append(e.slots, slot)
+				e.roles |= role
+				return
+			}
+			if e.child == nil {
+				e.child = &keyNode{squeeze: true}
+			}
+			node = e.child
+		}
+	}
+	// The logsource fields always have a slot: the second step needs the
+	// event id and provider even when no rule reads them.
+	logsource := map[string]*int{rules.FieldEventID: &idx.eventID, rules.FieldChannel: &idx.channel,
+		rules.FieldProvider: &idx.provider}
+	for name, dst := range logsource {
+		if s, ok := slotOf[name]; ok {
+			*dst = s
+		} else {
+			*dst = aux()
+			slotOf[name] = *dst
+		}
+	}
+	names := append([]string(nil), fields...)
+	for name := range logsource {
+		if slotOf[name] >= len(fields) {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		role := roleData
+		if logsource[name] != nil {
+			role = 0
+		}
+		for _, path := range opt.fieldMap[name] {
+			add(path, slotOf[name], role)
+		}
+		for _, path := range fieldPaths(name) {
+			add(path, slotOf[name], role)
+		}
+	}
+	if e := idx.root.lookupExact([]byte("EventData")); e != nil && e.child != nil {
+		idx.data = e.child
+	} else {
+		idx.data = &keyNode{}
+	}
+
+	idx.inserts, idx.message = aux(), aux()
+	add([]string{"StringInserts"}, idx.inserts, roleInserts)
+	add([]string{"Message"}, idx.message, roleMessage)
+	textKeys := opt.textKeys
+	if textKeys == nil {
+		textKeys = DefaultTextKeys
+	}
+	for _, k := range textKeys {
+		s := aux()
+		idx.text = append(idx.text, s)
+		add([]string{k}, s, roleText)
+	}
+
+	// Positional StringInserts: per event id and schema, position -> slot.
+	for id := 0; id <= 255; id++ {
+		schemas := sysmon.Schemas(id)
+		if schemas == nil {
+			continue
+		}
+		for len(idx.insertSlots) <= id {
+			idx.insertSlots = append(idx.insertSlots, nil)
+		}
+		for _, schema := range schemas {
+			slots := make([]int, len(schema))
+			for i, name := range schema {
+				slots[i] = -1
+				if s, ok := slotOf[name]; ok && s < len(fields) {
+					slots[i] = s
+				}
+			}
+			idx.insertSlots[id] = append(idx.insertSlots[id], slots)
+		}
+	}
+
+	// ECS: an aux slot per path some rule field may have been moved to.
+	ecsSlot := map[string]int{}
+	ecsAux := func(path string) int {
+		if s, ok := ecsSlot[path]; ok {
+			return s
+		}
+		s := aux()
+		ecsSlot[path] = s
+		add(splitPath(path), s, roleECS)
+		return s
+	}
+	idx.ecsMoves = make([][]slotMove, len(ecsMoves))
+	for id, moves := range ecsMoves {
+		for _, m := range moves {
+			if to, ok := slotOf[m.field]; ok && to < len(fields) {
+				idx.ecsMoves[id] = append(idx.ecsMoves[id], slotMove{to: to, from: ecsAux(m.path)})
+			}
+		}
+	}
+	for i := range idx.ecsInputs {
+		idx.ecsInputs[i] = -1
+	}
+	for i := range idx.ecsHashes {
+		for j := range idx.ecsHashes[i] {
+			idx.ecsHashes[i][j] = -1
+		}
+	}
+	idx.ecsDerive = make([][]slotDerivation, len(ecsDerived))
+	for id, kinds := range ecsDerived {
+		for _, kind := range kinds {
+			to, ok := slotOf[derivedField[kind]]
+			if !ok || to >= len(fields) {
+				continue
+			}
+			idx.ecsDerive[id] = append(idx.ecsDerive[id], slotDerivation{to: to, kind: kind})
+			switch kind {
+			case deriveUser:
+				idx.ecsInputs[0], idx.ecsInputs[1] = ecsAux(derivationInput[0]), ecsAux(derivationInput[1])
+			case deriveInitiated:
+				idx.ecsInputs[2] = ecsAux(derivationInput[2])
+			case deriveSourceIsIpv6, deriveDestinationIsIpv6:
+				idx.ecsInputs[3] = ecsAux(derivationInput[3])
+			case deriveProcessHashes:
+				for j, p := range processHashPath {
+					idx.ecsHashes[0][j] = ecsAux(p)
+				}
+			case deriveFileHashes, deriveFileHash:
+				for j, p := range fileHashPath {
+					idx.ecsHashes[1][j] = ecsAux(p)
+				}
+			}
+		}
+	}
+	return idx
+}
+
+// splitPath splits a dotted path; a backslash escapes a dot (or a
+// backslash) that belongs to a key.
+func splitPath(path string) []string {
+	var out []string
+	var key strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '\\' && i+1 < len(path) && (path[i+1] == '.' || path[i+1] == '\\'):
+			key.WriteByte(path[i+1])
+			i++
+		case c == '.':
+			out = append(out, key.String())
+			key.Reset()
+		default:
+			key.WriteByte(c)
+		}
+	}
+	return append(out, key.String())
+}
+
+// finish switches nodes with crowded buckets to a map, recursively.
+func (n *keyNode) finish() {
+	crowded := false
+	for _, bucket := range n.byLen {
+		crowded = crowded || len(bucket) > maxBucket
+	}
+	for i := range n.byLen {
+		for j := range n.byLen[i] {
+			e := &n.byLen[i][j]
+			if crowded {
+				if n.big == nil {
+					n.big = map[string]*keyEdge{}
+				}
+				n.big[e.name] = e
+			}
+			if e.child != nil {
+				e.child.finish()
+			}
+		}
+	}
+	if n.any != nil && n.any.child != nil {
+		n.any.child.finish()
+	}
+}
+
+// edge returns the edge for key, adding it if needed.
+func (n *keyNode) edge(key string) *keyEdge {
+	if key == "*" {
+		if n.any == nil {
+			n.any = &keyEdge{name: key}
+		}
+		return n.any
+	}
+	for len(n.byLen) <= len(key) {
+		n.byLen = append(n.byLen, nil)
+	}
+	bucket := n.byLen[len(key)]
+	for i := range bucket {
+		if bucket[i].name == key {
+			return &bucket[i]
+		}
+	}
+	n.byLen[len(key)] = append(bucket, keyEdge{name: key})
+	return &n.byLen[len(key)][len(bucket)]
+}
+
+// lookup finds the edge for key. A key with spaces ("Threat Name", as
+// Windows Defender writes EventData) also matches the field name without
+// them ("ThreatName"), as Sigma rules spell it.
+func (n *keyNode) lookup(key []byte) *keyEdge {
+	if e := n.lookupExact(key); e != nil {
+		return e
+	}
+	if n.squeeze && len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
+		var buf [64]byte
+		squeezed := buf[:0]
+		for _, c := range key {
+			if c != ' ' {
+				squeezed = append(squeezed, c)
+			}
+		}
+		if e := n.lookupExact(squeezed); e != nil {
+			return e
+		}
+	}
+	return n.any
+}
+
+func (n *keyNode) lookupExact(key []byte) *keyEdge {
+	if n.big != nil {
+		return n.big[string(key)]
+	}
+	if len(key) >= len(n.byLen) || len(key) == 0 {
+		return nil
+	}
+	bucket := n.byLen[len(key)]
+	if len(bucket) == 0 {
+		return nil
+	}
+	// Keys of one length mostly differ in their first or last byte:
+	// compare those before the whole key.
+	first, last := key[0], key[len(key)-1]
+	for i := range bucket {
+		name := bucket[i].name
+		if name[0] == first && name[len(name)-1] == last && name == string(key) {
+			return &bucket[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,272 @@
+package filter
+
+import (
+	"bytes"
+	"strconv"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+)
+
+// The second step of reading a record, for the shapes one walk over the
+// keys cannot resolve alone. It runs only when the walk met a key with an
+// auxiliary role, so flat, evtx, Winlogbeat and OpenTelemetry records never
+// pay for it:
+//
+//   - a record with no event ID whose text key (json_key) holds a JSON
+//     object or an XML <Event>: the text is decoded into scratch and read
+//     as the record, in any of the shapes;
+//   - a Sysmon record (by provider or channel) with positional
+//     StringInserts: the values are assigned by the manifest's field
+//     order for its event id, the schema told apart by the number of
+//     values;
+//   - a Sysmon record with neither named fields nor StringInserts of a
+//     known length, but a Message: its "Name: value" lines;
+//   - a Sysmon record after Elastic's pipeline: the ECS fields it moved
+//     event data to, and the fields it split, put back together.
+
+// maxText is the largest text payload decoded as a record; larger ones
+// are left as text.
+const maxText = 1 << 20
+
+func (r *record) resolve(idx *fieldIndex) {
+	if r.seen&roleText != 0 && r.at[idx.eventID] < 0 && r.inner < 0 && r.loadText(idx) {
+		return
+	}
+	if r.seen&(roleInserts|roleMessage|roleECS) == 0 || !r.isSysmon(idx) {
+		return
+	}
+	id, ok := r.eventID(idx)
+	if !ok {
+		return
+	}
+	if r.seen&roleECS != 0 {
+		r.fromECS(idx, id)
+	}
+	mapped := r.seen&roleInserts != 0 && r.fromInserts(idx, id)
+	if !mapped && r.seen&roleMessage != 0 && (r.seen&roleInserts != 0 || r.seen&roleData == 0) {
+		r.fromMessage(idx)
+	}
+}
+
+func (r *record) text(slot int) ([]byte, bool) {
+	b, off, ok := r.value(slot)
+	if !ok {
+		return nil, false
+	}
+	return msgpack.ScalarText(b, off, r.num[:0])
+}
+
+func (r *record) isSysmon(idx *fieldIndex) bool {
+	if p, ok := r.text(idx.provider); ok {
+		return sysmon.IsSysmon(p)
+	}
+	c, ok := r.text(idx.channel)
+	return ok && sysmon.IsSysmon(c)
+}
+
+func (r *record) eventID(idx *fieldIndex) (int, bool) {
+	t, ok := r.text(idx.eventID)
+	if !ok || len(t) > 5 {
+		return 0, false
+	}
+	id, err := strconv.Atoi(string(t))
+	return id, err == nil
+}
+
+// loadText decodes the first text key holding a JSON object or an XML
+// event into scratch and reads it as the record. The keys the outer
+// record has keep their values (the first occurrence wins).
+func (r *record) loadText(idx *fieldIndex) bool {
+	for _, slot := range idx.text {
+		b, off, ok := r.value(slot)
+		if !ok {
+			continue
+		}
+		s, _, isStr, err := msgpack.ReadStr(b, off)
+		if err != nil || !isStr || len(s) > maxText {
+			continue
+		}
+		s = bytes.TrimLeft(s, " \t\r\n")
+		if len(s) == 0 {
+			continue
+		}
+		start := len(r.scratch)
+		switch s[0] {
+		case '{':
+			r.scratch, err = appendJSONRecord(r.scratch, s)
+		case '<':
+			r.scratch, err = appendXMLRecord(r.scratch, s)
+		default:
+			continue
+		}
+		if err != nil {
+			r.scratch = r.scratch[:start]
+			continue
+		}
+		r.base, r.seen = r.split, 0
+		_, err = r.loadMap(idx.root, r.scratch, start)
+		r.base = 0
+		if err != nil { // cannot happen: the encoder wrote it
+			continue
+		}
+		r.inner = start
+		if r.seen&^roleData != 0 {
+			r.resolve(idx)
+		}
+		return true
+	}
+	return false
+}
+
+// appendJSONRecord appends the JSON object text holds as msgpack.
+func appendJSONRecord(dst, text []byte) ([]byte, error) {
+	it := jsoniter.ConfigFastest.BorrowIterator(text)
+	defer jsoniter.ConfigFastest.ReturnIterator(it)
+	if it.WhatIsNext() != jsoniter.ObjectValue {
+		return dst, errNotRecord
+	}
+	return jsonconv.AppendJSONValue(dst, it)
+}
+
+// fromInserts assigns StringInserts by the manifest, if their number fits
+// a schema of the event id.
+func (r *record) fromInserts(idx *fieldIndex, id int) bool {
+	if id >= len(idx.insertSlots) || idx.insertSlots[id] == nil {
+		return false
+	}
+	b, off, _ := r.value(idx.inserts)
+	base := r.at[idx.inserts] - off
+	n, p, err := msgpack.ReadArrayHeader(b, off)
+	if err != nil {
+		return false
+	}
+	for _, slots := range idx.insertSlots[id] {
+		if len(slots) != n {
+			continue
+		}
+		for _, slot := range slots {
+			if slot >= 0 && r.at[slot] < 0 {
+				r.at[slot] = base + p
+			}
+			if p, err = msgpack.Skip(b, p); err != nil {
+				return false
+			}
+		}
+		r.seen |= roleData
+		return true
+	}
+	return false
+}
+
+// fromMessage reads the "Name: value" lines of Sysmon's message text.
+// Lines whose name is not a field name (the title line) are skipped; a
+// value is the rest of its line.
+func (r *record) fromMessage(idx *fieldIndex) {
+	b, off, _ := r.value(idx.message)
+	msg, _, isStr, err := msgpack.ReadStr(b, off)
+	if err != nil || !isStr || len(msg) > maxText {
+		return
+	}
+	for len(msg) > 0 {
+		line := msg
+		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+			line, msg = msg[:i], msg[i+1:]
+		} else {
+			msg = nil
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || bytes.IndexByte(line[:colon], ' ') >= 0 {
+			continue
+		}
+		e := idx.data.lookupExact(line[:colon])
+		if e == nil {
+			continue
+		}
+		value := bytes.TrimPrefix(line[colon+1:], []byte{' '})
+		at := -1
+		for _, slot := range e.slots {
+			if r.at[slot] >= 0 {
+				continue
+			}
+			if at < 0 {
+				at = r.split + len(r.scratch)
+				r.scratch = msgpack.AppendStrBytes(r.scratch, value)
+			}
+			r.at[slot] = at
+		}
+	}
+}
+
+// fromECS fills the fields Elastic's pipeline moved or split for event id.
+func (r *record) fromECS(idx *fieldIndex, id int) {
+	if id < len(idx.ecsMoves) {
+		for _, m := range idx.ecsMoves[id] {
+			if r.at[m.to] < 0 {
+				r.at[m.to] = r.at[m.from]
+			}
+		}
+	}
+	if id >= len(idx.ecsDerive) {
+		return
+	}
+	var buf [256]byte
+	for _, d := range idx.ecsDerive[id] {
+		if r.at[d.to] >= 0 {
+			continue
+		}
+		v := buf[:0]
+		switch d.kind {
+		case deriveUser:
+			domain, ok1 := r.text(idx.ecsInputs[0])
+			v = append(v, domain...)
+			name, ok2 := r.text(idx.ecsInputs[1])
+			if !ok1 || !ok2 {
+				continue
+			}
+			v = append(append(v, '\\'), name...)
+		case deriveProcessHashes, deriveFileHashes, deriveFileHash:
+			paths := idx.ecsHashes[1]
+			if d.kind == deriveProcessHashes {
+				paths = idx.ecsHashes[0]
+			}
+			for i, slot := range paths {
+				h, ok := r.text(slot)
+				if !ok {
+					continue
+				}
+				if len(v) > 0 {
+					v = append(v, ',')
+				}
+				v = append(append(append(v, hashNames[i]...), '='), h...)
+			}
+		case deriveInitiated:
+			dir, _ := r.text(idx.ecsInputs[2])
+			v = appendFlag(v, dir, "egress", "ingress")
+		case deriveSourceIsIpv6, deriveDestinationIsIpv6:
+			typ, _ := r.text(idx.ecsInputs[3])
+			v = appendFlag(v, typ, "ipv6", "ipv4")
+		}
+		if len(v) == 0 {
+			continue
+		}
+		r.at[d.to] = r.split + len(r.scratch)
+		r.scratch = msgpack.AppendStrBytes(r.scratch, v)
+	}
+}
+
+// appendFlag appends "true" or "false" for a value translated from a
+// Sysmon boolean, nothing for any other value.
+func appendFlag(dst, v []byte, yes, no string) []byte {
+	switch string(v) {
+	case yes:
+		return append(dst, "true"...)
+	case no:
+		return append(dst, "false"...)
+	}
+	return dst
+}
