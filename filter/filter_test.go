@@ -543,6 +543,11 @@ func TestParseConfig(t *testing.T) {
 		{name: "empty rule_ids", props: map[string]string{"rule_ids": ","}, err: true},
 		{name: "empty rules", props: map[string]string{"rules": " , "}, err: true},
 		{name: "empty add_key", props: map[string]string{"add_key": " "}, err: true},
+		{name: "json_key", props: map[string]string{"json_key": "payload, raw"}, want: Config{AddKey: "sigma", TextKeys: []string{"payload", "raw"}}},
+		{name: "json_key none", props: map[string]string{"json_key": "None"}, want: Config{AddKey: "sigma", TextKeys: []string{}}},
+		{name: "empty json_key", props: map[string]string{"json_key": ","}, err: true},
+		{name: "field_map", props: map[string]string{"field_map": " /etc/map.yaml "}, want: Config{AddKey: "sigma", FieldMapFile: "/etc/map.yaml"}},
+		{name: "empty field_map", props: map[string]string{"field_map": ""}, err: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

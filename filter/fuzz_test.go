@@ -2,9 +2,12 @@ package filter
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
 )
 
 // FuzzProcess feeds arbitrary chunks to the filter: it must not panic, and
@@ -63,4 +66,51 @@ func splitEvents(chunk []byte) (events []rawEvent, tail []byte) {
 		off = ev.end
 	}
 	return events, nil
+}
+
+// FuzzTextRecord feeds arbitrary text to the JSON and XML record decoders
+// and to the filter as a tail line, an in_winevtlog XML record and
+// positional StringInserts: no panic, and whatever a decoder accepts is
+// one well-formed msgpack map.
+func FuzzTextRecord(f *testing.F) {
+	data := fixture.EventData(7, fixture.UnsignedNodeLoad(1))
+	f.Add(fixture.JSON(fixture.UnsignedNodeLoad(1)))
+	f.Add(fixture.JSON(fixture.Evtx(7, sysmon.Channel, sysmon.Provider, data)))
+	f.Add(fixture.XML(7, sysmon.Channel, sysmon.Provider, data))
+	f.Add(`<?xml version="1.0"?><Event><System a='&#x41;'><![CDATA[x]]></System><EventData><Data Name="A">&lt;</Data></EventData></Event>`)
+	f.Add("Image loaded:\r\nImageLoaded: C:\\x.node\r\nSigned: false")
+	filt := newFilter(f, Config{})
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, decode := range []func([]byte, []byte) ([]byte, error){appendJSONRecord, appendXMLRecord} {
+			out, err := decode(nil, []byte(text))
+			if err != nil {
+				continue
+			}
+			if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) || !isMap(out[0]) {
+				t.Fatalf("decoded %q to malformed msgpack %x", text, out)
+			}
+		}
+		parts := strings.Split(text, "\n")
+		var inserts []any
+		for _, p := range parts {
+			inserts = append(inserts, p)
+		}
+		var chunk []byte
+		for _, body := range []fixture.Map{
+			{{"log", text}},
+			{{"System", text}, {"Message", text}},
+			{{"ProviderName", sysmon.Provider}, {"EventID", len(parts)}, {"Message", text}, {"StringInserts", inserts}},
+		} {
+			chunk = fixture.Event(chunk, ts, nil, body)
+		}
+		out, changed, err := filt.Process(nil, chunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed {
+			if got, _ := splitEvents(out); len(got) != 3 {
+				t.Fatalf("%d events out of 3", len(got))
+			}
+		}
+	})
 }

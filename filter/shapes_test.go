@@ -1,0 +1,379 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// matches reports whether the filter enriched the one-record chunk of body.
+func matches(t *testing.T, f *Filter, body any) bool {
+	t.Helper()
+	in := fixture.Event(nil, ts, nil, body)
+	out, changed, err := f.Process(nil, in)
+	if err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+	if changed && len(out) <= len(in) {
+		t.Fatalf("changed but not enriched")
+	}
+	return changed
+}
+
+func ruleFilter(t *testing.T, cfg Config, src string) *Filter {
+	t.Helper()
+	set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(src)}}, rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewWithRules(cfg, set, report)
+}
+
+// inserts renders the in_winevtlog default record of the flat Sysmon
+// record m with the fields of schema.
+func inserts(id int, provider string, schema []string, m fixture.Map, message string) fixture.Map {
+	var values []any
+	for _, name := range schema {
+		v, _ := m.Get(name)
+		values = append(values, fmt.Sprint(v))
+	}
+	return fixture.Map{{"ProviderName", provider}, {"EventID", id}, {"Channel", sysmon.Channel},
+		{"Message", message}, {"StringInserts", values}}
+}
+
+func TestStringInsertsSchemas(t *testing.T) {
+	f := newFilter(t, Config{})
+	hit, benign := fixture.UnsignedNodeLoad(1), fixture.BenignImageLoad(1)
+	for _, schema := range sysmon.Schemas(7) {
+		if !matches(t, f, inserts(7, sysmon.Provider, schema, hit, "")) {
+			t.Errorf("%d inserts: unsigned .node load not matched", len(schema))
+		}
+		if matches(t, f, inserts(7, sysmon.Provider, schema, benign, "")) {
+			t.Errorf("%d inserts: benign load matched", len(schema))
+		}
+	}
+	// A count no schema has: the values cannot be placed, the Message can.
+	odd := append(append([]string(nil), sysmon.Schemas(7)[0]...), "Extra")
+	if matches(t, f, inserts(7, sysmon.Provider, odd, hit, "")) {
+		t.Error("inserts of an unknown schema were placed by position")
+	}
+	msg := "Image loaded:\r\nRuleName: -\r\nImage: C:\\slack.exe\r\nImageLoaded: C:\\x\\keymapping.node\r\nSigned: false\r\nSignatureStatus: Unavailable"
+	if !matches(t, f, inserts(7, sysmon.Provider, odd, hit, msg)) {
+		t.Error("Message lines not read when the inserts fit no schema")
+	}
+	signed := strings.NewReplacer("Signed: false", "Signed: true", "Unavailable", "Valid").Replace(msg)
+	if matches(t, f, inserts(7, sysmon.Provider, odd, hit, signed)) {
+		t.Error("a signed load read from the Message matched")
+	}
+	// Message alone, no inserts at all.
+	onlyMessage := fixture.Map{{"ProviderName", sysmon.Provider}, {"EventID", 7}, {"Channel", sysmon.Channel}, {"Message", msg}}
+	if !matches(t, f, onlyMessage) {
+		t.Error("Message alone not read")
+	}
+}
+
+// TestLookAlikes: records that resemble Sysmon but are not behave as the
+// README says.
+func TestLookAlikes(t *testing.T) {
+	f := newFilter(t, Config{})
+	hit := fixture.UnsignedNodeLoad(1)
+	// Another provider's event 7 with the same number of inserts: its
+	// manifest is not Sysmon's, so nothing is placed by position.
+	other := inserts(7, "Microsoft-Windows-Other", sysmon.Schemas(7)[0], hit, "").With("Channel", "Application")
+	if matches(t, f, other) {
+		t.Error("another provider's StringInserts were read as Sysmon's")
+	}
+	// The same with named fields: the logsource guard keeps it out.
+	if matches(t, f, hit.With("SourceName", "Microsoft-Windows-Other").With("Channel", "Application")) {
+		t.Error("another provider's event 7 matched an image_load rule")
+	}
+	// A flat record with no event ID, channel or provider: the guards
+	// cannot tell, so the fields decide (documented: absent logsource
+	// fields do not exclude a record).
+	bare := hit.Without("EventID").Without("Channel").Without("SourceName")
+	if !matches(t, f, bare) {
+		t.Error("a record without logsource fields did not match on its fields")
+	}
+	// ECS fields on a non-Sysmon record are not read as Sysmon's.
+	ecs := fixture.ECS(7, "Application", "Microsoft-Windows-Other", fixture.EventData(7, hit))
+	if matches(t, f, ecs) {
+		t.Error("ECS record of another provider matched")
+	}
+}
+
+func TestECSDerivedFields(t *testing.T) {
+	src := `title: t
+id: t
+logsource: {product: windows, category: network_connection}
+detection:
+  sel:
+    Initiated: 'true'
+    User: 'CORP\jdoe'
+    SourceIsIpv6: 'false'
+    DestinationPort: 443
+    Image|endswith: '\curl.exe'
+  condition: sel
+`
+	f := ruleFilter(t, Config{}, src)
+	data := fixture.Map{{"RuleName", "-"}, {"UtcTime", "2026-11-25 10:42:07.118"}, {"ProcessGuid", "{1}"}, {"ProcessId", "42"},
+		{"Image", `C:\Windows\System32\curl.exe`}, {"User", `CORP\jdoe`}, {"Protocol", "tcp"}, {"Initiated", "true"},
+		{"SourceIsIpv6", "false"}, {"SourceIp", "10.0.0.5"}, {"DestinationIp", "203.0.113.7"}, {"DestinationPort", "443"}}
+	ecs := fixture.ECS(3, sysmon.Channel, sysmon.Provider, data)
+	for _, moved := range []string{"Initiated", "User", "Image", "DestinationPort", "SourceIsIpv6"} {
+		if strings.Contains(fixture.JSON(ecs), `"`+moved+`"`) {
+			t.Fatalf("the pipeline emulation left %s in place", moved)
+		}
+	}
+	if !matches(t, f, ecs) {
+		t.Error("ECS network connection not matched")
+	}
+	if matches(t, f, fixture.ECS(3, sysmon.Channel, sysmon.Provider, data.With("Initiated", "false"))) {
+		t.Error("network.direction ingress read as Initiated: true")
+	}
+
+	hashes := ruleFilter(t, Config{}, `title: h
+id: h
+logsource: {product: windows, category: process_creation}
+detection:
+  sel:
+    Hashes|contains|all: ['IMPHASH=F34D5F2D4577ED6D9CEEC516C1F5A744', 'SHA256=ABC']
+  condition: sel
+`)
+	proc := fixture.Map{{"RuleName", "-"}, {"Image", `C:\x.exe`}, {"CommandLine", "x"}, {"User", `CORP\jdoe`},
+		{"Hashes", "SHA1=0123,MD5=4567,SHA256=ABC,IMPHASH=F34D5F2D4577ED6D9CEEC516C1F5A744"}}
+	if !matches(t, hashes, fixture.ECS(1, sysmon.Channel, sysmon.Provider, proc)) {
+		t.Error("Hashes not rebuilt from process.hash.* and process.pe.imphash")
+	}
+}
+
+func TestTextCarriedRecords(t *testing.T) {
+	f := newFilter(t, Config{})
+	hit := fixture.UnsignedNodeLoad(1)
+	data := fixture.EventData(7, hit)
+	evtx := fixture.JSON(fixture.Evtx(7, sysmon.Channel, sysmon.Provider, data))
+	xml := fixture.XML(7, sysmon.Channel, sysmon.Provider, data)
+	for _, tc := range []struct {
+		name string
+		body fixture.Map
+		want bool
+	}{
+		{"flat JSON in log", fixture.Map{{"log", fixture.JSON(hit)}}, true},
+		{"evtx JSON in message, leading space", fixture.Map{{"message", "  \n" + evtx}}, true},
+		{"XML in System", fixture.Map{{"System", xml}, {"Message", ""}}, true},
+		{"XML with declaration in message", fixture.Map{{"message", `<?xml version="1.0"?>` + "\n" + xml}}, true},
+		{"benign JSON", fixture.Map{{"log", fixture.JSON(fixture.BenignImageLoad(1))}}, false},
+		{"malformed JSON", fixture.Map{{"log", strings.TrimSuffix(fixture.JSON(hit), "}") + `,"x":`}}, false},
+		{"JSON array", fixture.Map{{"log", "[" + fixture.JSON(hit) + "]"}}, false},
+		{"truncated XML", fixture.Map{{"message", xml[:len(xml)-10]}}, false},
+		{"not a recognised key", fixture.Map{{"payload", fixture.JSON(hit)}}, false},
+		// The record's own event ID wins: the text is not read.
+		{"record with an event ID", fixture.Map{{"EventID", 1}, {"log", fixture.JSON(hit)}}, false},
+	} {
+		in := fixture.Event(nil, ts, nil, tc.body)
+		out, changed, err := f.Process(nil, in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if changed != tc.want {
+			t.Errorf("%s: matched=%v, want %v", tc.name, changed, tc.want)
+		}
+		if changed {
+			// The text stays as it was; only the matches are added.
+			ev, _ := nextEvent(out, 0)
+			if got := decodeOrdered(t, out, ev.body); len(got) != len(tc.body)+1 {
+				t.Errorf("%s: %d keys out, want %d", tc.name, len(got), len(tc.body)+1)
+			}
+		}
+	}
+
+	custom := newFilter(t, Config{TextKeys: []string{"payload"}})
+	if !matches(t, custom, fixture.Map{{"payload", fixture.JSON(hit)}}) {
+		t.Error("json_key payload not read")
+	}
+	if matches(t, custom, fixture.Map{{"log", fixture.JSON(hit)}}) {
+		t.Error("json_key payload still read log")
+	}
+	none := newFilter(t, Config{TextKeys: []string{}})
+	if matches(t, none, fixture.Map{{"log", fixture.JSON(hit)}}) {
+		t.Error("json_key none still read log")
+	}
+
+	// Keyword rules search the values of the carried record, unescaped.
+	kw := ruleFilter(t, Config{}, "title: k\nid: k\nlogsource: {product: windows}\ndetection:\n  keywords: ['\\slack.exe']\n  condition: keywords\n")
+	if !matches(t, kw, fixture.Map{{"log", fixture.JSON(hit)}}) {
+		t.Error("keywords not searched in the JSON text's values")
+	}
+}
+
+// TestSysmonForLinux: Sysmon for Linux logs XML events through syslog;
+// Linux rules read them, Windows Sysmon rules do not.
+func TestSysmonForLinux(t *testing.T) {
+	src := `title: l
+id: l
+logsource: {product: linux, category: process_creation}
+detection:
+  sel:
+    Image|endswith: '/base64'
+    CommandLine|contains: ' -d'
+  condition: sel
+`
+	f := ruleFilter(t, Config{}, src)
+	xml := `<Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593-a8d3-4f13-b0d6-01fc615a0f97}"/><EventID>1</EventID>` +
+		`<Version>5</Version><Level>4</Level><Task>1</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords>` +
+		`<TimeCreated SystemTime="2026-11-25T10:42:07.118000000Z"/><EventRecordID>1234</EventRecordID><Correlation/>` +
+		`<Execution ProcessID="812" ThreadID="812"/><Channel>Linux-Sysmon/Operational</Channel><Computer>web-01</Computer>` +
+		`<Security UserId="0"/></System><EventData><Data Name="RuleName">-</Data><Data Name="UtcTime">2026-11-25 10:42:07.118</Data>` +
+		`<Data Name="ProcessGuid">{6f1b3c5a-0000-0000-0000-000000000000}</Data><Data Name="ProcessId">4242</Data>` +
+		`<Data Name="Image">/usr/bin/base64</Data><Data Name="CommandLine">base64 -d /tmp/x &gt; /tmp/y</Data>` +
+		`<Data Name="CurrentDirectory">/tmp</Data><Data Name="User">www-data</Data></EventData></Event>`
+	body := fixture.Map{{"pri", "14"}, {"host", "web-01"}, {"ident", "sysmon"}, {"message", xml}}
+	if !matches(t, f, body) {
+		t.Error("Sysmon for Linux event in syslog not matched")
+	}
+	if matches(t, newFilter(t, Config{}), body) {
+		t.Error("Windows image_load rule matched a Linux event")
+	}
+}
+
+func TestXMLRecord(t *testing.T) {
+	decode := func(text string) (fixture.Map, error) {
+		out, err := appendXMLRecord(nil, []byte(text))
+		if err != nil {
+			return nil, err
+		}
+		if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) {
+			t.Fatalf("%q: encoded %d of %d bytes, %v", text, end, len(out), err)
+		}
+		return decodeOrdered(t, out, 0), nil
+	}
+	m, err := decode(`<Event xmlns="urn:x"><!-- c --><System><EventID Qualifiers="0">7</EventID><Correlation/>` +
+		`<Execution ProcessID='4' /></System><EventData><Data Name="A">x &lt;&amp;&gt; &#65;&#x42; &bogus; <![CDATA[<raw>]]></Data>` +
+		`<Data Name="Empty"></Data><Data>unnamed</Data></EventData></Event>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixture.Encode(nil, fixture.Map{
+		{"#attributes", fixture.Map{{"xmlns", "urn:x"}}},
+		{"System", fixture.Map{
+			{"EventID", fixture.Map{{"#attributes", fixture.Map{{"Qualifiers", "0"}}}, {"#text", "7"}}},
+			{"Correlation", nil},
+			{"Execution", fixture.Map{{"#attributes", fixture.Map{{"ProcessID", "4"}}}}},
+		}},
+		{"EventData", fixture.Map{{"A", "x <&> AB &bogus; <raw>"}, {"Empty", nil}, {"Data", "unnamed"}}},
+	})
+	if got := normalizeMsgpack(t, m[0].V.([]byte)); string(got) != string(want) {
+		t.Errorf("decoded\n%q\nwant\n%q", got, want)
+	}
+	for _, bad := range []string{
+		`<Events><Event/></Events>`,
+		`<!DOCTYPE Event [<!ENTITY a "aaaa">]><Event/>`,
+		`<Event><System></Event>`,
+		`<Event><System>`,
+		`<Event a=b/>`,
+		`<Event>` + strings.Repeat("<a>", 40) + strings.Repeat("</a>", 40) + `</Event>`,
+		`<Event><x><!DOCTYPE y></x></Event>`,
+	} {
+		if _, err := decode(bad); err == nil {
+			t.Errorf("%.40q: decoded", bad)
+		}
+	}
+}
+
+// normalizeMsgpack re-encodes msgpack with the smallest headers, as the
+// fixture encoder writes it: the XML decoder writes 32-bit ones.
+func normalizeMsgpack(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out []byte
+	var walk func(off int) int
+	walk = func(off int) int {
+		if n, p, err := msgpack.ReadMapHeader(b, off); err == nil {
+			out = msgpack.AppendMapHeader(out, n)
+			for i := 0; i < 2*n; i++ {
+				p = walk(p)
+			}
+			return p
+		}
+		if s, p, ok, err := msgpack.ReadStr(b, off); err == nil && ok {
+			out = msgpack.AppendStrBytes(out, s)
+			return p
+		}
+		end, err := msgpack.Skip(b, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b[off:end]...)
+		return end
+	}
+	walk(0)
+	return out
+}
+
+func TestFieldMap(t *testing.T) {
+	dir := t.TempDir()
+	write := func(content string) string {
+		p := filepath.Join(dir, "map.yaml")
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	path := write(`# our collector's own shape
+EventID: evt.id
+Channel: evt.log
+Provider_Name: evt.source
+ImageLoaded: [module\.path, module.file]
+Signed: sig.signed
+SignatureStatus: sig.status
+Image: proc
+`)
+	f, err := New(Config{FieldMapFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(signed string, module fixture.KV) fixture.Map {
+		return fixture.Map{
+			{"evt", fixture.Map{{"id", "7"}, {"log", sysmon.Channel}, {"source", sysmon.Provider}}},
+			{"proc", `C:\slack.exe`}, module,
+			{"sig", fixture.Map{{"signed", signed}, {"status", "Unavailable"}}},
+		}
+	}
+	if !matches(t, f, rec("false", fixture.KV{K: "module.path", V: `C:\x\keymapping.node`})) {
+		t.Error("escaped dotted key not read")
+	}
+	if !matches(t, f, rec("false", fixture.KV{K: "module", V: fixture.Map{{"file", `C:\x\keymapping.node`}}})) {
+		t.Error("second path not read")
+	}
+	if matches(t, newFilter(t, Config{}), rec("false", fixture.KV{K: "module.path", V: `C:\x\keymapping.node`})) {
+		t.Error("matched without the field map")
+	}
+	wrongID := rec("false", fixture.KV{K: "module.path", V: `C:\x\keymapping.node`})
+	wrongID[0].V = fixture.Map{{"id", "1"}, {"log", sysmon.Channel}, {"source", sysmon.Provider}}
+	if matches(t, f, wrongID) {
+		t.Error("mapped EventID not used by the logsource guard")
+	}
+
+	for content, want := range map[string]string{
+		"a: [b, [c]]":  "a path must be a non-empty string",
+		"- a":          "want a map",
+		"a: b..c":      "empty key",
+		"a: {b: c}":    "want a path or a list",
+		"a: 'unclosed": "field_map",
+		"":             "empty file",
+	} {
+		_, err := New(Config{FieldMapFile: write(content)})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want an error with %q", content, err, want)
+		}
+	}
+	if _, err := New(Config{FieldMapFile: filepath.Join(dir, "missing.yaml")}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: got %v", err)
+	}
+}
