@@ -11,6 +11,7 @@ import (
 	"github.com/fluent/fluent-bit-go/output"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
 )
 
 const benchRecords = 1000
@@ -120,4 +121,31 @@ func defaultSigmaGoRule(b *testing.B) *evaluator.RuleEvaluator {
 		b.Fatal(err)
 	}
 	return evaluator.ForRule(r)
+}
+
+// BenchmarkShapes measures the filter per record shape: the same 1,000
+// Sysmon Event ID 7 records (1% matching) rendered as each transport ships
+// them.
+func BenchmarkShapes(b *testing.B) {
+	f := newFilter(b, Config{})
+	for _, sh := range fixture.Shapes {
+		var chunk []byte
+		for i := 0; i < benchRecords; i++ {
+			rec := fixture.BenignImageLoad(i)
+			if i%100 == 0 {
+				rec = fixture.UnsignedNodeLoad(i)
+			}
+			chunk = fixture.Event(chunk, ts, nil, sh.Render(7, sysmon.Channel, sysmon.Provider, fixture.EventData(7, rec)))
+		}
+		b.Run(sh.Name, func(b *testing.B) {
+			b.SetBytes(int64(len(chunk)))
+			b.ReportAllocs()
+			out := make([]byte, 0, 2*len(chunk))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				out, _, _ = f.Process(out[:0], chunk)
+			}
+			reportPerRecord(b)
+		})
+	}
 }

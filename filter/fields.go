@@ -63,10 +63,16 @@ const (
 
 type keyNode struct {
 	byLen [][]keyEdge // index: key length
-	// big: the edges by name, for nodes with many keys of one length (a
-	// large rule set reads hundreds of fields), where comparing against
-	// each would cost more than hashing once.
-	big map[string]*keyEdge
+	// big: the edges of the crowded lengths by name. With many keys of one
+	// length (a large rule set reads hundreds of fields) comparing against
+	// each would cost more than hashing once; the other lengths stay
+	// compared, so one crowded length does not cost every key a hash.
+	big    map[string]*keyEdge
+	bigLen []bool // per length: look up in big
+	// first: per first byte, a bit per key length (mod 64) of the keys
+	// here. Most keys of a record are none of the filter's, and most of
+	// those are dismissed by this one load, before any bucket is searched.
+	first [256]uint64
 	any *keyEdge // the "*" key: matches any key (evtx UserData's element)
 	// squeeze: a key with spaces also matches its name without them. Set
 	// below the top level, where evtx EventData keys live.
@@ -130,7 +136,7 @@ func camelSpaced(name string) string {
 }
 
 // maxBucket is the most keys of one length a node compares one by one.
-const maxBucket = 4
+const maxBucket = 6
 
 func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	idx := fieldIndex{root: &keyNode{}, fields: len(fields), slots: len(fields)}
@@ -188,10 +194,9 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 			add(path, slotOf[name], role)
 		}
 	}
-	if e := idx.root.lookupExact([]byte("EventData")); e != nil && e.child != nil {
+	idx.data = &keyNode{}
+	if e := idx.root.edge("EventData"); e.child != nil {
 		idx.data = e.child
-	} else {
-		idx.data = &keyNode{}
 	}
 
 	idx.inserts, idx.message = aux(), aux()
@@ -304,13 +309,17 @@ func splitPath(path string) []string {
 	return append(out, key.String())
 }
 
-// finish switches nodes with crowded buckets to a map, recursively.
+// finish switches crowded buckets to a map, recursively.
 func (n *keyNode) finish() {
-	crowded := false
+	n.bigLen = make([]bool, len(n.byLen))
 	for _, bucket := range n.byLen {
-		crowded = crowded || len(bucket) > maxBucket
+		for _, e := range bucket {
+			n.first[e.name[0]] |= 1 << (len(e.name) & 63)
+		}
 	}
 	for i := range n.byLen {
+		crowded := len(n.byLen[i]) > maxBucket
+		n.bigLen[i] = crowded
 		for j := range n.byLen[i] {
 			e := &n.byLen[i][j]
 			if crowded {
@@ -373,11 +382,11 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 }
 
 func (n *keyNode) lookupExact(key []byte) *keyEdge {
-	if n.big != nil {
-		return n.big[string(key)]
-	}
-	if len(key) >= len(n.byLen) || len(key) == 0 {
+	if len(key) >= len(n.byLen) || len(key) == 0 || n.first[key[0]]&(1<<(len(key)&63)) == 0 {
 		return nil
+	}
+	if n.bigLen[len(key)] {
+		return n.big[string(key)]
 	}
 	bucket := n.byLen[len(key)]
 	if len(bucket) == 0 {

@@ -260,6 +260,9 @@ func (x *xmlReader) skipContent() {
 		}
 		x.p += i
 		rest := x.s[x.p:]
+		if len(rest) > 1 && rest[1] != '!' && rest[1] != '?' {
+			return // a start or end tag: the usual case
+		}
 		switch {
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			x.skipPast("]]>")
@@ -314,8 +317,11 @@ func (x *xmlReader) appendText(raw []byte) {
 	hdr := len(x.out)
 	x.out = append(x.out, 0xdb, 0, 0, 0, 0) // str32; the length is patched
 	for len(raw) > 0 {
-		i := bytes.IndexAny(raw, "&<")
-		if i < 0 {
+		i := 0
+		for i < len(raw) && raw[i] != '&' && raw[i] != '<' {
+			i++
+		}
+		if i == len(raw) {
 			x.out = append(x.out, raw...)
 			break
 		}
