@@ -377,3 +377,17 @@ Image: proc
 		t.Errorf("missing file: got %v", err)
 	}
 }
+
+// The example shipped in conf/ loads and means what its comments say.
+func TestFieldMapExample(t *testing.T) {
+	m, err := LoadFieldMap("../conf/field-map.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m["ImageLoaded"]; len(got) != 1 || len(got[0]) != 1 || got[0][0] != "module.path" {
+		t.Errorf("ImageLoaded: %q", got)
+	}
+	if got := m["CommandLine"]; len(got) != 2 || strings.Join(got[0], "/") != "proc/cmdline" {
+		t.Errorf("CommandLine: %q", got)
+	}
+}
