@@ -36,6 +36,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	all := fs.Bool("all", false, "print every event, not only those that matched")
 	addKey := fs.String("add-key", filter.DefaultAddKey, "key that receives the matches")
 	failOnMatch := fs.Bool("fail-on-match", false, "exit with status 1 when any event matched")
+	jsonKey := fs.String("json-key", "", "as the filter's json_key: keys that may carry the event as JSON or XML text (default log,message,System)")
+	fieldMap := fs.String("field-map", "", "as the filter's field_map: YAML file of extra record paths per field")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sigma-check [flags] [FILE|-]")
 		fs.PrintDefaults()
@@ -48,8 +50,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	props := map[string]string{"add_key": *addKey}
-	if *rulePaths != "" {
-		props["rules"] = *rulePaths
+	for name, v := range map[string]string{"rules": *rulePaths, "json_key": *jsonKey, "field_map": *fieldMap} {
+		if v != "" {
+			props[name] = v
+		}
 	}
 	cfg, err := filter.ParseConfig(func(name string) (string, bool) { v, ok := props[name]; return v, ok })
 	if err != nil {

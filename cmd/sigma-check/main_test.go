@@ -71,3 +71,20 @@ func TestErrors(t *testing.T) {
 		t.Errorf("missing input: exit %d, want 2", code)
 	}
 }
+
+func TestShapeFlags(t *testing.T) {
+	line := `{"payload":"{\"EventID\":7,\"ImageLoaded\":\"C:\\\\x\\\\a.node\",\"Signed\":\"false\"}"}`
+	if code, out, _ := runCheck(t, line, "-json-key", "payload"); code != 0 || !strings.Contains(out, "e5f5c693") {
+		t.Errorf("-json-key payload: exit %d, %q", code, out)
+	}
+	if code, out, _ := runCheck(t, line); code != 0 || out != "" {
+		t.Errorf("without -json-key: exit %d, %q", code, out)
+	}
+	mapped := `{"evt":{"id":7},"module.path":"C:\\x\\a.node","Signed":"false"}`
+	if code, out, _ := runCheck(t, mapped, "-field-map", "../../conf/field-map.yaml"); code != 0 || !strings.Contains(out, "e5f5c693") {
+		t.Errorf("-field-map: exit %d, %q", code, out)
+	}
+	if code, _, errOut := runCheck(t, mapped, "-field-map", "/nonexistent.yaml"); code != 2 || !strings.Contains(errOut, "field_map") {
+		t.Errorf("missing field map: exit %d, %q", code, errOut)
+	}
+}
