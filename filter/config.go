@@ -32,6 +32,17 @@ var Properties = []Property{
 		Description: "Record key that receives the matches of a record; an existing key of that name is replaced.",
 	},
 	{
+		Name:        "format",
+		Type:        "string",
+		Default:     "sigma",
+		Description: "How matches are written: sigma (one add_key map), ecs (Elastic Common Schema alert fields) or flat (sigma_rule_ids, sigma_titles, sigma_level, sigma_tags).",
+	},
+	{
+		Name:        "tag_key",
+		Type:        "string",
+		Description: "Also set this key to true in matching records, a marker for grep and rewrite_tag (e.g. sigma_match).",
+	},
+	{
 		Name:        "match_only",
 		Type:        "bool",
 		Default:     "off",
@@ -99,6 +110,10 @@ type Config struct {
 	Rules     rules.Options
 	AddKey    string
 	MatchOnly bool
+	// Format is how matches are written; TagKey, when set, is also set to
+	// true in matching records.
+	Format Format
+	TagKey string
 	// PlaceholdersFile is read by New into Rules.Placeholders.
 	PlaceholdersFile string
 	// Strict turns any skipped rule into an error from New.
@@ -132,6 +147,18 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("filter: %w: add_key: must not be empty", ErrBadProperty)
 		}
 		cfg.AddKey = v
+	}
+	if v, ok := get("format"); ok {
+		format, known := ParseFormat(v)
+		if !known {
+			return Config{}, fmt.Errorf("filter: %w: format: %q is not a format (sigma, ecs, flat)", ErrBadProperty, v)
+		}
+		cfg.Format = format
+	}
+	if v, ok := get("tag_key"); ok {
+		if cfg.TagKey = strings.TrimSpace(v); cfg.TagKey == "" {
+			return Config{}, fmt.Errorf("filter: %w: tag_key: must not be empty", ErrBadProperty)
+		}
 	}
 	for name, dst := range map[string]*bool{"match_only": &cfg.MatchOnly, "strict": &cfg.Strict} {
 		if v, ok := get(name); ok {

@@ -73,7 +73,7 @@ type keyNode struct {
 	// here. Most keys of a record are none of the filter's, and most of
 	// those are dismissed by this one load, before any bucket is searched.
 	first [256]uint64
-	any *keyEdge // the "*" key: matches any key (evtx UserData's element)
+	any   *keyEdge // the "*" key: matches any key (evtx UserData's element)
 	// squeeze: a key with spaces also matches its name without them. Set
 	// below the top level, where evtx EventData keys live.
 	squeeze bool

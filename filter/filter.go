@@ -23,8 +23,10 @@ type Filter struct {
 	report    rules.Report
 	index     fieldIndex
 	addKey    string
+	tagKey    string
+	format    Format
 	matchOnly bool
-	entries   [][]byte // per rule: its msgpack entry in the matches array
+	outputs   []ruleOutput // per rule: what it writes into a record
 	scratch   sync.Pool
 }
 
@@ -32,6 +34,10 @@ type Filter struct {
 type scratch struct {
 	rec     *record
 	matched []int
+	// enrichment
+	vals  []byte
+	adds  []addition
+	found []bool
 }
 
 // New loads the rules cfg names (or the embedded default) and prepares the
@@ -77,10 +83,12 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		report:    report,
 		index:     newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap}),
 		addKey:    cfg.AddKey,
+		tagKey:    cfg.TagKey,
+		format:    cfg.Format,
 		matchOnly: cfg.MatchOnly,
 	}
 	for _, r := range set.Rules() {
-		f.entries = append(f.entries, encodeMatch(r))
+		f.outputs = append(f.outputs, newRuleOutput(r))
 	}
 	slots := f.index.slots
 	f.scratch.New = func() any { return &scratch{rec: newRecord(slots), matched: make([]int, 0, 8)} }
@@ -138,7 +146,7 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		switch {
 		case len(s.matched) > 0:
 			emit(ev.start)
-			out = f.appendEnriched(out, chunk, ev, s.matched)
+			out = f.appendEnriched(out, chunk, ev, s.matched, s)
 			copied = ev.end
 		case f.matchOnly:
 			emit(ev.start)

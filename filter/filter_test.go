@@ -170,10 +170,19 @@ func TestEnrichmentValue(t *testing.T) {
 	got := decodeAll(t, out)[0].body["sigma"]
 	want := map[string]any{
 		"level": "medium",
+		"count": int64(1),
 		"matches": []any{map[string]any{
 			"id": defaultRuleID, "title": "Unsigned .node File Loaded", "level": "medium", "status": "experimental",
+			"author": "Jonathan Beierle (@hullabrian)",
 			"tags": []any{"attack.execution", "attack.privilege-escalation", "attack.persistence", "attack.stealth",
 				"attack.t1129", "attack.t1574.001", "attack.t1036.005"},
+			"references": []any{"https://www.coreycburton.com/blog/driploader-case-study", "https://github.com/CoreyCBurton/DripLoaderNG",
+				"https://www.electronjs.org/docs/latest/tutorial/native-code-and-electron"},
+			"attack": map[string]any{
+				"technique_ids": []any{"T1129", "T1574.001", "T1036.005"},
+				"tactics": []any{map[string]any{"id": "TA0002", "name": "Execution"}, map[string]any{"id": "TA0004", "name": "Privilege Escalation"},
+					map[string]any{"id": "TA0003", "name": "Persistence"}, map[string]any{"id": "TA0005", "name": "Stealth"}},
+			},
 		}},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -548,6 +557,9 @@ func TestParseConfig(t *testing.T) {
 		{name: "empty json_key", props: map[string]string{"json_key": ","}, err: true},
 		{name: "field_map", props: map[string]string{"field_map": " /etc/map.yaml "}, want: Config{AddKey: "sigma", FieldMapFile: "/etc/map.yaml"}},
 		{name: "empty field_map", props: map[string]string{"field_map": ""}, err: true},
+		{name: "format", props: map[string]string{"format": "ECS", "tag_key": "sigma_match"}, want: Config{AddKey: "sigma", Format: FormatECS, TagKey: "sigma_match"}},
+		{name: "bad format", props: map[string]string{"format": "json"}, err: true},
+		{name: "empty tag_key", props: map[string]string{"tag_key": " "}, err: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -75,6 +75,13 @@ _Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104
     X(MAP_STR, "add_key", "sigma", \
       "Record key that receives the matches of a record; an existing key of " \
       "that name is replaced.") \
+    X(MAP_STR, "format", "sigma", \
+      "How matches are written: sigma (one add_key map), ecs (Elastic Common " \
+      "Schema alert fields) or flat (sigma_rule_ids, sigma_titles, sigma_level, " \
+      "sigma_tags).") \
+    X(MAP_STR, "tag_key", NULL, \
+      "Also set this key to true in matching records, a marker for grep and " \
+      "rewrite_tag (e.g. sigma_match).") \
     X(MAP_BOOL, "match_only", "off", \
       "Drop records that match no rule.") \
     X(MAP_STR, "min_level", NULL, \

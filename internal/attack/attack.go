@@ -148,3 +148,6 @@ func appendNew(list []string, v string) []string {
 	}
 	return append(list, v)
 }
+
+// TechniqueName returns the name of a technique id (T1574), or "".
+func TechniqueName(id string) string { return techniqueNames[id] }

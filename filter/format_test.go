@@ -1,0 +1,142 @@
+package filter
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// twoRules matches the default rule and a second, high-level rule on the
+// same event.
+func twoRules(t *testing.T, cfg Config) *Filter {
+	t.Helper()
+	defaults, err := filepath.Glob("../rules/default/*.yml")
+	if err != nil || len(defaults) != 1 {
+		t.Fatalf("default rule file: %v %v", defaults, err)
+	}
+	def, err := os.ReadFile(defaults[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := `title: Slack Loads A Module
+id: 11111111-2222-3333-4444-555555555555
+status: test
+description: Slack loaded a native module.
+author: Test Author
+references: [https://example.com/a]
+tags: [attack.defense-impairment, attack.t1562.001, attack.t1129, custom.tag]
+level: high
+logsource: {product: windows, category: image_load}
+detection:
+  sel: {Image|endswith: '\slack.exe'}
+  condition: sel
+`
+	src := []rules.Source{{Name: "default.yml", Data: def}, {Name: "second.yml", Data: []byte(second)}}
+	set, report, err := rules.Compile(src, rules.Options{})
+	if err != nil || len(set.Rules()) != 2 {
+		t.Fatalf("compile: %v, %d rules", err, len(set.Rules()))
+	}
+	return NewWithRules(cfg, set, report)
+}
+
+func enrichOne(t *testing.T, f *Filter, body fixture.Map) map[string]any {
+	t.Helper()
+	out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, body))
+	if err != nil || !changed {
+		t.Fatalf("changed=%v err=%v", changed, err)
+	}
+	return decodeAll(t, out)[0].body
+}
+
+func TestFormatSigmaSeveralMatches(t *testing.T) {
+	got := enrichOne(t, twoRules(t, Config{}), fixture.UnsignedNodeLoad(1))["sigma"].(map[string]any)
+	if got["level"] != "high" || got["count"] != int64(2) || len(got["matches"].([]any)) != 2 {
+		t.Errorf("level %v count %v matches %d", got["level"], got["count"], len(got["matches"].([]any)))
+	}
+	second := got["matches"].([]any)[1].(map[string]any)["attack"]
+	if fmt.Sprint(second) != "map[tactics:[map[id:TA0112 name:Defense Impairment]] technique_ids:[T1562.001 T1129]]" {
+		t.Errorf("attack: %v", second)
+	}
+}
+
+func TestFormatFlat(t *testing.T) {
+	f := twoRules(t, Config{Format: FormatFlat, TagKey: "sigma_match"})
+	got := enrichOne(t, f, fixture.UnsignedNodeLoad(1).With(FlatLevel, "stale"))
+	for key, want := range map[string]string{
+		FlatRuleIDs:   "[e5f5c693-52d7-4de5-88ae-afbfbce85595 11111111-2222-3333-4444-555555555555]",
+		FlatTitles:    "[Unsigned .node File Loaded Slack Loads A Module]",
+		FlatLevel:     "high",
+		FlatTags:      "[attack.execution attack.privilege-escalation attack.persistence attack.stealth attack.t1129 attack.t1574.001 attack.t1036.005 attack.defense-impairment attack.t1562.001 custom.tag]",
+		"sigma_match": "true",
+	} {
+		if fmt.Sprint(got[key]) != want {
+			t.Errorf("%s: %v, want %s", key, got[key], want)
+		}
+	}
+	if _, ok := got["sigma"]; ok {
+		t.Error("flat format wrote the sigma key")
+	}
+}
+
+func TestFormatECS(t *testing.T) {
+	f := twoRules(t, Config{Format: FormatECS})
+	got := enrichOne(t, f, fixture.UnsignedNodeLoad(1))
+	want := map[string]string{
+		"event":  "map[kind:alert severity:73]",
+		"rule":   "map[author:[Jonathan Beierle (@hullabrian) Test Author] description:[Detects the loading of unsigned .node files.",
+		"threat": "map[framework:MITRE ATT&CK tactic:map[id:[TA0002 TA0004 TA0003 TA0005 TA0112] name:[Execution Privilege Escalation Persistence Stealth Defense Impairment]] technique:map[id:[T1129 T1574 T1036 T1562] name:[Shared Modules Hijack Execution Flow Masquerading Impair Defenses] subtechnique:map[id:[T1574.001 T1036.005 T1562.001] name:[DLL Match Legitimate Resource Name or Location Disable or Modify Tools]]]]",
+		"tags":   "[attack.execution attack.privilege-escalation attack.persistence attack.stealth attack.t1129 attack.t1574.001 attack.t1036.005 attack.defense-impairment attack.t1562.001 custom.tag]",
+	}
+	for key, w := range want {
+		if s := fmt.Sprint(got[key]); len(s) < len(w) || s[:len(w)] != w {
+			t.Errorf("%s:\n got %s\nwant %s", key, s, w)
+		}
+	}
+	rule := got["rule"].(map[string]any)
+	if fmt.Sprintln(rule["id"], rule["name"], rule["ruleset"]) != "[e5f5c693-52d7-4de5-88ae-afbfbce85595 11111111-2222-3333-4444-555555555555] [Unsigned .node File Loaded Slack Loads A Module] sigma\n" {
+		t.Errorf("rule: %v", rule)
+	}
+}
+
+// TestFormatECSMerge: a record that already has ECS objects (Elastic's
+// pipeline puts Sysmon's RuleName in rule.name) keeps every value.
+func TestFormatECSMerge(t *testing.T) {
+	f := newFilter(t, Config{Format: FormatECS})
+	data := fixture.EventData(7, fixture.UnsignedNodeLoad(1)).With("RuleName", "technique_id=T1129,technique_name=Shared Modules")
+	rec := fixture.ECS(7, sysmon.Channel, sysmon.Provider, data).
+		With("event", fixture.Map{{"code", "7"}, {"kind", "event"}, {"module", "sysmon"}}).
+		With("tags", []any{"forwarded", "attack.t1129"}).
+		With("threat", fixture.Map{{"framework", "MITRE ATT&CK"}, {"indicator", fixture.Map{{"type", "file"}}}})
+	got := enrichOne(t, f, rec)
+	for key, want := range map[string]string{
+		"event":  "map[code:7 kind:alert module:sysmon severity:47]",
+		"tags":   "[forwarded attack.t1129 attack.execution attack.privilege-escalation attack.persistence attack.stealth attack.t1574.001 attack.t1036.005]",
+		"threat": "map[framework:MITRE ATT&CK indicator:map[type:file] tactic:",
+	} {
+		if s := fmt.Sprint(got[key]); len(s) < len(want) || s[:len(want)] != want {
+			t.Errorf("%s:\n got %s\nwant %s", key, s, want)
+		}
+	}
+	rule := got["rule"].(map[string]any)
+	if fmt.Sprint(rule["name"]) != "[technique_id=T1129,technique_name=Shared Modules Unsigned .node File Loaded]" {
+		t.Errorf("rule.name: %v", rule["name"])
+	}
+	if fmt.Sprint(rule["id"]) != "[e5f5c693-52d7-4de5-88ae-afbfbce85595]" || rule["ruleset"] != "sigma" {
+		t.Errorf("rule: %v", rule)
+	}
+	// Still one key of each name.
+	out, _, _ := f.Process(nil, fixture.Event(nil, ts, nil, rec))
+	ev, _ := nextEvent(out, 0)
+	seen := map[string]bool{}
+	for _, kv := range decodeOrdered(t, out, ev.body) {
+		if seen[kv.K] {
+			t.Errorf("key %s twice", kv.K)
+		}
+		seen[kv.K] = true
+	}
+}
