@@ -19,32 +19,44 @@ func FuzzProcess(f *testing.F) {
 	f.Add(fixture.Event(fixture.Event(nil, ts, nil, fixture.BenignImageLoad(1)), -1, nil, fixture.Map{}))
 	f.Add(fixture.LegacyEvent(nil, 1.5, fixture.UnsignedNodeLoad(2).With("sigma", 1)))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1})
-	filt := newFilter(f, Config{})
+	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(3).With("rule", fixture.Map{{"name", "x"}}).With("tags", "t")))
+	filters := []*Filter{newFilter(f, Config{}), newFilter(f, Config{Format: FormatECS, TagKey: "m"}), newFilter(f, Config{Format: FormatFlat})}
 	f.Fuzz(func(t *testing.T, chunk []byte) {
-		out, changed, err := filt.Process(nil, chunk)
-		if !changed {
-			return
-		}
-		in, tail := splitEvents(chunk)
-		got, gotTail := splitEvents(out)
-		if err == nil && len(tail) > 0 {
-			t.Fatalf("input had an unparsable tail but no error")
-		}
-		if !bytes.Equal(tail, gotTail) {
-			t.Fatalf("tail changed: %x -> %x", tail, gotTail)
-		}
-		if len(got) != len(in) {
-			t.Fatalf("got %d events, want %d", len(got), len(in))
-		}
-		for i := range in {
-			if bytes.Equal(in[i].raw, got[i].raw) {
-				continue
-			}
-			if in[i].kind != recordEvent || !bytes.Equal(in[i].header, got[i].header) {
-				t.Fatalf("event %d changed but was not a record, or its header changed", i)
-			}
+		for _, filt := range filters {
+			checkProcess(t, filt, chunk)
 		}
 	})
+}
+
+// checkProcess runs chunk through filt and checks FuzzProcess's
+// invariants; every record out must also decode.
+func checkProcess(t *testing.T, filt *Filter, chunk []byte) {
+	out, changed, err := filt.Process(nil, chunk)
+	if !changed {
+		return
+	}
+	in, tail := splitEvents(chunk)
+	got, gotTail := splitEvents(out)
+	if err == nil && len(tail) > 0 {
+		t.Fatalf("input had an unparsable tail but no error")
+	}
+	if !bytes.Equal(tail, gotTail) {
+		t.Fatalf("tail changed: %x -> %x", tail, gotTail)
+	}
+	if len(got) != len(in) {
+		t.Fatalf("got %d events, want %d", len(got), len(in))
+	}
+	for i := range in {
+		if bytes.Equal(in[i].raw, got[i].raw) {
+			continue
+		}
+		if in[i].kind != recordEvent || !bytes.Equal(in[i].header, got[i].header) {
+			t.Fatalf("event %d changed but was not a record, or its header changed", i)
+		}
+		if _, err := msgpack.Skip(got[i].raw, 0); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
 }
 
 type rawEvent struct {
