@@ -146,3 +146,52 @@ func TestGoldenLookalikes(t *testing.T) {
 		}
 	}
 }
+
+// TestGoldenFormats runs the same records through the plugin in each output
+// format (testdata/formats/input.jsonl: a matching flat record, a matching
+// ECS record that already has rule.name, event and tags, a benign record)
+// and compares with testdata/formats/<format>.out.jsonl. -update rewrites
+// the outputs.
+func TestGoldenFormats(t *testing.T) {
+	dir := filepath.Join("testdata", "formats")
+	data, err := os.ReadFile(filepath.Join(dir, "input.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk, n, err := jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch)
+	if err != nil || n != 3 {
+		t.Fatalf("%d events, %v", n, err)
+	}
+	for _, tc := range []struct {
+		format string
+		args   []string
+	}{
+		{"sigma", nil},
+		{"ecs", []string{"-p", "format=ecs"}},
+		{"flat", []string{"-p", "format=flat", "-p", "tag_key=sigma_match"}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			r := runHost(t, "v5.0.3", chunk, tc.args...)
+			if r.exit != 0 {
+				t.Fatalf("exit %d: %s", r.exit, r.stdout)
+			}
+			got := chunkJSON(t, r.out)
+			outPath := filepath.Join(dir, tc.format+".out.jsonl")
+			if *update {
+				writeFile(t, outPath, got)
+			}
+			want, err := os.ReadFile(outPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s:\n%s", outPath, got)
+			}
+			lines := strings.Split(strings.TrimSpace(got), "\n")
+			inLines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) != 3 || !strings.Contains(lines[2], strings.TrimSuffix(inLines[2], "}")) || len(lines[2]) > len(inLines[2])+40 {
+				t.Errorf("the benign record must pass unchanged:\n%s", lines[len(lines)-1])
+			}
+		})
+	}
+}
