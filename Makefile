@@ -8,9 +8,11 @@ SOURCES    := $(shell find plugin filter rules internal -type f \( -name '*.go' 
 SAMPLES    := $(CURDIR)/conf/samples/sysmon-image-load.jsonl
 FLUENT_BIT ?= $(shell command -v fluent-bit 2>/dev/null || ls /opt/fluent-bit/bin/fluent-bit 2>/dev/null)
 BENCHTIME  ?= 1s
+IMAGE      ?= fluent-bit-sigma
+FLUENT_BIT_VERSION ?= 5.1.1
 FUZZTIME   ?= 10s
 
-.PHONY: all plugin test bench fuzz run clean
+.PHONY: all plugin test bench fuzz run docker clean
 
 all: plugin
 
@@ -52,6 +54,12 @@ run: $(PLUGIN)
 		echo "  Meanwhile, the same samples through the same engine (cmd/sigma-check):" >&2; \
 		$(GO) run ./cmd/sigma-check -all $(SAMPLES); \
 	fi
+
+# The container image (Dockerfile): the official Fluent Bit image with the
+# plugin, the healthcheck tool and the default configuration.
+docker:
+	docker build --build-arg FLUENT_BIT_VERSION=$(FLUENT_BIT_VERSION) \
+		-t $(IMAGE):$(FLUENT_BIT_VERSION) -t $(IMAGE):latest .
 
 clean:
 	rm -rf $(BUILD)
