@@ -1,0 +1,371 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// The configurations in conf/ are documentation users copy: these tests
+// parse each one (classic and YAML), check the classic and YAML forms say
+// the same, that every sigma property is one the filter has with a value
+// it accepts, that routing reads keys the filter writes, and that the
+// container and Kubernetes files agree with each other. A real Fluent Bit
+// checks them too when one is at hand (see the README).
+
+// section is one [SECTION] of a classic file or one entry of a YAML one.
+type section struct {
+	kind  string            // service, input, filter, output
+	props map[string]string // lower-case keys
+}
+
+func (s section) name() string { return strings.ToLower(s.props["name"]) }
+
+func parseClassic(t *testing.T, path string) (sections []section, pluginsFile string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			sections = append(sections, section{kind: strings.ToLower(strings.Trim(line, "[]")), props: map[string]string{}})
+		default:
+			key, value, _ := strings.Cut(line, " ")
+			if len(sections) == 0 {
+				t.Fatalf("%s:%d: property outside a section", path, n)
+			}
+			key = strings.ToLower(key)
+			if key == "plugins_file" {
+				pluginsFile = strings.TrimSpace(value)
+				continue
+			}
+			sections[len(sections)-1].props[key] = strings.TrimSpace(value)
+		}
+	}
+	return sections, pluginsFile
+}
+
+func parseYAMLConfig(t *testing.T, name string, data []byte) (sections []section, plugins []string) {
+	t.Helper()
+	var doc struct {
+		Service  map[string]yaml.Node `yaml:"service"`
+		Plugins  []string             `yaml:"plugins"`
+		Pipeline struct {
+			Inputs  []map[string]yaml.Node `yaml:"inputs"`
+			Filters []map[string]yaml.Node `yaml:"filters"`
+			Outputs []map[string]yaml.Node `yaml:"outputs"`
+		} `yaml:"pipeline"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	conv := func(kind string, m map[string]yaml.Node) section {
+		s := section{kind: kind, props: map[string]string{}}
+		for k, v := range m {
+			if v.Kind != yaml.ScalarNode {
+				t.Errorf("%s: %s.%s is not a scalar", name, kind, k)
+			}
+			s.props[strings.ToLower(k)] = v.Value
+		}
+		return s
+	}
+	service := conv("service", doc.Service)
+	delete(service.props, "parsers_file") // classic files set it the same way; compared below
+	sections = append(sections, service)
+	for kind, list := range map[string][]map[string]yaml.Node{"input": doc.Pipeline.Inputs, "filter": doc.Pipeline.Filters, "output": doc.Pipeline.Outputs} {
+		for _, m := range list {
+			sections = append(sections, conv(kind, m))
+		}
+	}
+	return sections, doc.Plugins
+}
+
+// canonical renders sections for comparison: booleans spelled one way.
+func canonical(sections []section) string {
+	var lines []string
+	counts := map[string]int{}
+	for _, s := range sections {
+		key := s.kind + "/" + s.name()
+		counts[key]++
+		for k, v := range s.props {
+			if k == "parsers_file" {
+				continue
+			}
+			switch strings.ToLower(v) {
+			case "on", "true", "yes":
+				v = "on"
+			case "off", "false", "no":
+				v = "off"
+			}
+			lines = append(lines, fmt.Sprintf("%s#%d %s=%s", key, counts[key], k, v))
+		}
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+var knownPlugins = map[string]map[string]bool{
+	"input":  {"tail": true, "forward": true, "winevtlog": true, "dummy": true, "syslog": true},
+	"filter": {"sigma": true, "rewrite_tag": true, "grep": true},
+	"output": {"stdout": true, "forward": true, "opensearch": true, "es": true, "http": true, "file": true},
+}
+
+var filterCommon = map[string]bool{"name": true, "match": true, "match_regex": true, "alias": true, "log_level": true}
+
+// checkSections checks plugin names, sigma properties and the keys
+// rewrite_tag and grep route on.
+func checkSections(t *testing.T, name string, sections []section) {
+	t.Helper()
+	props := map[string]bool{}
+	for _, p := range filter.Properties {
+		props[p.Name] = true
+	}
+	var written []string // top-level keys the sigma filter writes
+	sigmaSeen := false
+	for _, s := range sections {
+		if s.kind == "service" {
+			continue
+		}
+		if !knownPlugins[s.kind][s.name()] {
+			t.Errorf("%s: %s %q is not a plugin this check knows", name, s.kind, s.name())
+		}
+		if s.kind != "filter" {
+			continue
+		}
+		switch s.name() {
+		case "sigma":
+			sigmaSeen = true
+			for k := range s.props {
+				if !props[k] && !filterCommon[k] {
+					t.Errorf("%s: sigma has no property %q", name, k)
+				}
+			}
+			cfg, err := filter.ParseConfig(func(k string) (string, bool) { v, ok := s.props[k]; return v, ok })
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			switch cfg.Format {
+			case filter.FormatSigma:
+				written = append(written, cfg.AddKey)
+			case filter.FormatFlat:
+				written = append(written, filter.FlatRuleIDs, filter.FlatTitles, filter.FlatLevel, filter.FlatTags)
+			case filter.FormatECS:
+				written = append(written, "event", "rule", "threat", "tags")
+			}
+			if cfg.TagKey != "" {
+				written = append(written, cfg.TagKey)
+			}
+		case "rewrite_tag", "grep":
+			if !sigmaSeen {
+				t.Errorf("%s: %s before the sigma filter", name, s.name())
+			}
+			for _, k := range []string{"rule", "regex"} {
+				if v, ok := s.props[k]; ok {
+					checkAccessor(t, name, v, written)
+				}
+			}
+		}
+	}
+}
+
+var accessorKey = regexp.MustCompile(`^\$([A-Za-z0-9_.-]+)`)
+
+// checkAccessor requires a record accessor ($sigma['level']) to start at a
+// key the sigma filter writes, and rewrite_tag's rule to have its four
+// fields.
+func checkAccessor(t *testing.T, name, rule string, written []string) {
+	fields := strings.Fields(rule)
+	m := accessorKey.FindStringSubmatch(fields[0])
+	if m == nil {
+		t.Errorf("%s: %q does not start with a record accessor", name, rule)
+		return
+	}
+	for _, w := range written {
+		if w == m[1] {
+			if len(fields) != 4 {
+				t.Errorf("%s: rewrite_tag rule %q: want KEY REGEX NEW_TAG KEEP", name, rule)
+			}
+			if _, err := regexp.Compile(fields[1]); err != nil {
+				t.Errorf("%s: %q: %v", name, fields[1], err)
+			}
+			return
+		}
+	}
+	t.Errorf("%s: routes on $%s, which the sigma filter does not write (it writes %v)", name, m[1], written)
+}
+
+func TestExampleConfigs(t *testing.T) {
+	for _, base := range []string{"fluent-bit", "aggregator", "windows-forwarder"} {
+		t.Run(base, func(t *testing.T) {
+			classicPath := filepath.Join("..", "conf", base+".conf")
+			classic, pluginsFile := parseClassic(t, classicPath)
+			checkSections(t, classicPath, classic)
+			yamlPath := filepath.Join("..", "conf", base+".yaml")
+			data, err := os.ReadFile(yamlPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			yamlSections, plugins := parseYAMLConfig(t, yamlPath, data)
+			checkSections(t, yamlPath, yamlSections)
+			if got, want := canonical(yamlSections), canonical(classic); got != want {
+				t.Errorf("%s and %s differ:\nYAML:\n%s\nclassic:\n%s", yamlPath, classicPath, got, want)
+			}
+			usesSigma := strings.Contains(canonical(classic), "filter/sigma")
+			if usesSigma {
+				if pluginsFile == "" || len(plugins) != 1 || filepath.Base(plugins[0]) != "flb-filter_sigma.so" {
+					t.Errorf("plugins: file %q, YAML %v", pluginsFile, plugins)
+				}
+				pf, err := os.ReadFile(filepath.Join("..", "conf", pluginsFile))
+				if err != nil || !strings.Contains(string(pf), "flb-filter_sigma.so") {
+					t.Errorf("%s: %v", pluginsFile, err)
+				}
+			}
+		})
+	}
+}
+
+// TestContainerAndKubernetes: the image's default configuration, the
+// Dockerfile and the Kubernetes manifest agree.
+func TestContainerAndKubernetes(t *testing.T) {
+	dockerConf, err := os.ReadFile("../conf/docker/fluent-bit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections, plugins := parseYAMLConfig(t, "conf/docker/fluent-bit.yaml", dockerConf)
+	checkSections(t, "conf/docker/fluent-bit.yaml", sections)
+	port := sections[0].props["http_port"]
+	dockerfile, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(dockerfile)
+	for _, want := range []string{"ARG FLUENT_BIT_VERSION=", "USER 65532", "HEALTHCHECK", "EXPOSE " + port, "/etc/sigma/rules",
+		"COPY --from=build /src/build/flb-filter_sigma.so " + plugins[0], "/fluent-bit/etc/fluent-bit.yaml"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^COPY (conf/\S+(?: conf/\S+)*) `).FindAllStringSubmatch(df, -1) {
+		for _, src := range strings.Fields(m[1]) {
+			if _, err := os.Stat(filepath.Join("..", src)); err != nil {
+				t.Errorf("Dockerfile copies %s: %v", src, err)
+			}
+		}
+	}
+
+	data, err := os.ReadFile("../conf/kubernetes/fluent-bit-sigma.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type k8s struct {
+		Kind     string                `yaml:"kind"`
+		Metadata struct{ Name string } `yaml:"metadata"`
+		Data     map[string]string     `yaml:"data"`
+		Spec     struct {
+			Template struct {
+				Spec struct {
+					Containers []struct {
+						Image string `yaml:"image"`
+						Args  []string
+						Ports []struct {
+							Name          string
+							ContainerPort int `yaml:"containerPort"`
+						}
+						VolumeMounts []struct {
+							Name      string
+							MountPath string `yaml:"mountPath"`
+						} `yaml:"volumeMounts"`
+						LivenessProbe struct {
+							HTTPGet struct{ Path, Port string } `yaml:"httpGet"`
+						} `yaml:"livenessProbe"`
+					}
+					Volumes []struct {
+						Name      string
+						ConfigMap struct{ Name string } `yaml:"configMap"`
+					}
+				}
+			}
+		}
+	}
+	docs := map[string]k8s{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var d k8s
+		if err := dec.Decode(&d); err != nil {
+			break
+		}
+		docs[d.Kind+"/"+d.Metadata.Name] = d
+	}
+	cm, ok := docs["ConfigMap/fluent-bit-sigma-config"]
+	if !ok {
+		t.Fatalf("no configuration ConfigMap in %v", docs)
+	}
+	k8sSections, _ := parseYAMLConfig(t, "kubernetes ConfigMap", []byte(cm.Data["fluent-bit.yaml"]))
+	checkSections(t, "kubernetes ConfigMap", k8sSections)
+	agg, err := os.ReadFile("../conf/aggregator.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggSections, _ := parseYAMLConfig(t, "aggregator.yaml", agg)
+	if canonical(k8sSections) != canonical(aggSections) {
+		t.Error("the Kubernetes ConfigMap's pipeline is not conf/aggregator.yaml's")
+	}
+	var rulesPath string
+	for _, s := range k8sSections {
+		if s.name() == "sigma" {
+			rulesPath = s.props["rules"]
+		}
+	}
+	deploy := docs["Deployment/fluent-bit-sigma"]
+	if len(deploy.Spec.Template.Spec.Containers) != 1 {
+		t.Fatal("want one container")
+	}
+	c := deploy.Spec.Template.Spec.Containers[0]
+	if !strings.HasPrefix(c.Image, "fluent-bit-sigma:") {
+		t.Errorf("image %q is not the one make docker builds", c.Image)
+	}
+	mounts := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		mounts[m.Name] = m.MountPath
+	}
+	if mounts["rules"] != rulesPath {
+		t.Errorf("rules mounted at %q, the filter reads %q", mounts["rules"], rulesPath)
+	}
+	if c.LivenessProbe.HTTPGet.Path != "/api/v1/health" {
+		t.Errorf("liveness probe %q", c.LivenessProbe.HTTPGet.Path)
+	}
+	httpPort := 0
+	for _, p := range c.Ports {
+		if p.Name == c.LivenessProbe.HTTPGet.Port {
+			httpPort = p.ContainerPort
+		}
+	}
+	if fmt.Sprint(httpPort) != port {
+		t.Errorf("probe port %d, Fluent Bit listens on %s", httpPort, port)
+	}
+	// The rules ConfigMap compiles.
+	var srcs []rules.Source
+	for name, text := range docs["ConfigMap/sigma-rules"].Data {
+		srcs = append(srcs, rules.Source{Name: name, Data: []byte(text)})
+	}
+	if _, report, err := rules.Compile(srcs, rules.Options{}); err != nil || len(report.Skipped) > 0 {
+		t.Errorf("rules ConfigMap: %v %v", err, report.Skipped)
+	}
+}
