@@ -3,7 +3,9 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
@@ -91,6 +93,18 @@ var Properties = []Property{
 		Description: "YAML file mapping Sigma field names to record paths (dotted, \\. for a dot inside a key), for shapes the filter does not know.",
 	},
 	{
+		Name:        "refresh_interval",
+		Type:        "string",
+		Default:     "0",
+		Description: "Poll the rule, placeholder and field_map files this often (seconds, or a duration such as 30s or 5m) and swap in the new rules when they change; 0 disables. A set that fails to load is not swapped in.",
+	},
+	{
+		Name:        "stats_interval",
+		Type:        "string",
+		Default:     "0",
+		Description: "Log the counters (records, matches, top rules, malformed chunks, recovered panics) at info this often (seconds or a duration); 0 logs them only at exit.",
+	},
+	{
 		Name:        "strict",
 		Type:        "bool",
 		Default:     "off",
@@ -125,6 +139,10 @@ type Config struct {
 	FieldMapFile string
 	// FieldMap holds extra record paths per field, searched first.
 	FieldMap map[string][][]string
+	// RefreshInterval: how often Live polls the files; 0 never.
+	RefreshInterval time.Duration
+	// StatsInterval: how often the plugin logs the counters; 0 only at exit.
+	StatsInterval time.Duration
 }
 
 // ErrBadProperty marks an invalid property value.
@@ -221,7 +239,33 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("filter: %w: field_map: no file given", ErrBadProperty)
 		}
 	}
+	for name, dst := range map[string]*time.Duration{"refresh_interval": &cfg.RefreshInterval, "stats_interval": &cfg.StatsInterval} {
+		if v, ok := get(name); ok {
+			d, err := parseInterval(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("filter: %w: %s: %v", ErrBadProperty, name, err)
+			}
+			*dst = d
+		}
+	}
 	return cfg, nil
+}
+
+// parseInterval reads seconds ("30") or a Go duration ("30s", "5m"): 0,
+// or from 1 second to 24 hours.
+func parseInterval(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.Atoi(v); nerr == nil {
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number of seconds or a duration (30, 30s, 5m)", v)
+	}
+	if d != 0 && (d < time.Second || d > 24*time.Hour) {
+		return 0, fmt.Errorf("%q is out of range: 0 (off) or from 1s to 24h", v)
+	}
+	return d, nil
 }
 
 // splitList splits a comma-separated property value, dropping empty items.

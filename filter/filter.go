@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
@@ -28,6 +29,7 @@ type Filter struct {
 	matchOnly bool
 	outputs   []ruleOutput // per rule: what it writes into a record
 	scratch   sync.Pool
+	counts    counters
 }
 
 // scratch is the per-call working state of Process.
@@ -90,6 +92,7 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	for _, r := range set.Rules() {
 		f.outputs = append(f.outputs, newRuleOutput(r))
 	}
+	f.counts.rules = make([]atomic.Uint64, len(set.Rules()))
 	slots := f.index.slots
 	f.scratch.New = func() any { return &scratch{rec: newRecord(slots), matched: make([]int, 0, 8)} }
 	return f
@@ -118,6 +121,7 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 	s := f.scratch.Get().(*scratch)
 	defer f.scratch.Put(s)
 
+	var records, matchedRecords, dropped uint64
 	copied := 0 // chunk[:copied] is accounted for in out
 	out = dst
 	// emit starts or continues the new chunk: the events since the last
@@ -133,6 +137,7 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		}
 		if perr != nil {
 			err = &MalformedError{Offset: off, Err: perr}
+			f.counts.malformed.Add(1)
 			break
 		}
 		off = ev.end
@@ -141,18 +146,27 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		}
 		s.matched = s.matched[:0]
 		if ev.kind == recordEvent {
+			records++
 			s.matched = f.set.Match(s.rec, s.matched)
 		}
 		switch {
 		case len(s.matched) > 0:
+			matchedRecords++
+			for _, i := range s.matched {
+				f.counts.rules[i].Add(1)
+			}
 			emit(ev.start)
 			out = f.appendEnriched(out, chunk, ev, s.matched, s)
 			copied = ev.end
 		case f.matchOnly:
+			dropped++
 			emit(ev.start)
 			copied = ev.end
 		}
 	}
+	f.counts.records.Add(records)
+	f.counts.matched.Add(matchedRecords)
+	f.counts.dropped.Add(dropped)
 	if changed {
 		out = append(out, chunk[copied:]...)
 	}

@@ -560,6 +560,11 @@ func TestParseConfig(t *testing.T) {
 		{name: "format", props: map[string]string{"format": "ECS", "tag_key": "sigma_match"}, want: Config{AddKey: "sigma", Format: FormatECS, TagKey: "sigma_match"}},
 		{name: "bad format", props: map[string]string{"format": "json"}, err: true},
 		{name: "empty tag_key", props: map[string]string{"tag_key": " "}, err: true},
+		{name: "intervals", props: map[string]string{"refresh_interval": "30", "stats_interval": "5m"}, want: Config{AddKey: "sigma", RefreshInterval: 30 * time.Second, StatsInterval: 5 * time.Minute}},
+		{name: "interval off", props: map[string]string{"refresh_interval": "0"}, want: Config{AddKey: "sigma"}},
+		{name: "bad interval", props: map[string]string{"refresh_interval": "soon"}, err: true},
+		{name: "interval too short", props: map[string]string{"stats_interval": "10ms"}, err: true},
+		{name: "interval too long", props: map[string]string{"stats_interval": "1000h"}, err: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

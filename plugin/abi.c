@@ -107,6 +107,14 @@ _Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104
     X(MAP_STR, "field_map", NULL, \
       "YAML file mapping Sigma field names to record paths (dotted, \\. for a " \
       "dot inside a key), for shapes the filter does not know.") \
+    X(MAP_STR, "refresh_interval", "0", \
+      "Poll the rule, placeholder and field_map files this often (seconds, or a " \
+      "duration such as 30s or 5m) and swap in the new rules when they change; " \
+      "0 disables. A set that fails to load is not swapped in.") \
+    X(MAP_STR, "stats_interval", "0", \
+      "Log the counters (records, matches, top rules, malformed chunks, " \
+      "recovered panics) at info this often (seconds or a duration); 0 logs " \
+      "them only at exit.") \
     X(MAP_BOOL, "strict", "off", \
       "Fail the start when any rule cannot be loaded, instead of skipping it.")
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
@@ -23,11 +24,32 @@ type logSink interface {
 // a cgo.Handle and is safe for concurrent use.
 type instance struct {
 	log       logSink
-	filter    *filter.Filter
-	bufs      sync.Pool // *output
-	malformed limiter   // warnings about malformed chunks
-	panics    limiter   // recovered panics and allocation failures
+	live      *filter.Live // the current filter, refreshed in the background
+	bufs      sync.Pool    // *output
+	malformed limiter      // warnings about malformed chunks
+	panics    limiter      // recovered panics and allocation failures
+
+	recovered atomic.Uint64 // panics recovered at the C boundary
+
+	// Counters are logged every statsEvery (0: only at exit), from the
+	// filter callback, on Fluent Bit's thread, when it is due.
+	statsEvery time.Duration
+	nextStats  atomic.Int64 // unix nanoseconds
+
+	// Messages from the refresh goroutine wait here until the next filter
+	// call (or exit) logs them on Fluent Bit's thread.
+	notesMu sync.Mutex
+	notes   []note
+	pending atomic.Bool
 }
+
+type note struct {
+	warn bool
+	msg  string
+}
+
+// maxNotes bounds the queued refresh messages; older ones are dropped.
+const maxNotes = 16
 
 // newInstance parses the properties, loads the rules and logs what it
 // loaded. Any error fails the init: Fluent Bit then stops with the message.
@@ -37,13 +59,22 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 		return nil, err
 	}
 	start := time.Now()
-	f, err := filter.New(cfg)
+	inst := &instance{
+		log:        log,
+		malformed:  limiter{every: 10 * time.Second},
+		panics:     limiter{every: 10 * time.Second},
+		statsEvery: cfg.StatsInterval,
+	}
+	inst.nextStats.Store(time.Now().Add(cfg.StatsInterval).UnixNano())
+	live, err := filter.NewLive(cfg, inst.refreshed)
 	if err != nil {
 		if errors.Is(err, rules.ErrNoRules) {
 			return nil, fmt.Errorf("no Sigma rule could be loaded from %q: %w", strings.Join(cfg.RulePaths, ","), err)
 		}
 		return nil, err
 	}
+	inst.live = live
+	f := live.Filter()
 	report := f.Report()
 	for _, s := range report.Skipped {
 		log.warnf("rule skipped: %v", s)
@@ -54,10 +85,10 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 	}
 	st := f.Rules().Stats()
 	log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
-		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; add_key=%s match_only=%t",
+		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s",
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
-		cfg.AddKey, cfg.MatchOnly)
+		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval)
 	if reasons := report.Reasons(); len(reasons) > 0 {
 		var b strings.Builder
 		for i, r := range reasons {
@@ -68,12 +99,86 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 		}
 		log.infof("skipped rules by reason: %s", b.String())
 	}
-	return &instance{
-		log:       log,
-		filter:    f,
-		malformed: limiter{every: 10 * time.Second},
-		panics:    limiter{every: 10 * time.Second},
-	}, nil
+	return inst, nil
+}
+
+// refreshed hears from the refresh goroutine; the message is logged on
+// Fluent Bit's thread by the next filter call.
+func (i *instance) refreshed(err error, f *filter.Filter) {
+	n := note{warn: err != nil}
+	if err != nil {
+		n.msg = fmt.Sprintf("rules not refreshed: %v", err)
+	} else {
+		r := f.Report()
+		n.msg = fmt.Sprintf("rules refreshed: %d rule(s) loaded (%d file(s), %d skipped)", r.Loaded, r.Files, len(r.Skipped))
+		for _, s := range r.Skipped {
+			n.msg += fmt.Sprintf("; skipped: %v", s)
+		}
+	}
+	i.notesMu.Lock()
+	if len(i.notes) == maxNotes {
+		i.notes = i.notes[1:]
+	}
+	i.notes = append(i.notes, n)
+	i.notesMu.Unlock()
+	i.pending.Store(true)
+}
+
+// housekeeping logs queued refresh messages and, when due, the counters.
+// It runs after each filter call and costs two atomic loads otherwise.
+func (i *instance) housekeeping() {
+	if i.pending.Load() {
+		i.notesMu.Lock()
+		notes := i.notes
+		i.notes = nil
+		i.pending.Store(false)
+		i.notesMu.Unlock()
+		for _, n := range notes {
+			if n.warn {
+				i.log.warnf("%s", n.msg)
+			} else {
+				i.log.infof("%s", n.msg)
+			}
+		}
+	}
+	if i.statsEvery > 0 {
+		next := i.nextStats.Load()
+		if now := time.Now(); now.UnixNano() >= next &&
+			i.nextStats.CompareAndSwap(next, now.Add(i.statsEvery).UnixNano()) {
+			i.logCounters("counters")
+		}
+	}
+}
+
+// logCounters logs what the instance has seen, with the five rules that
+// matched most.
+func (i *instance) logCounters(what string) {
+	c := i.live.Counters()
+	var top strings.Builder
+	for n, r := range c.Rules {
+		if n == 5 {
+			fmt.Fprintf(&top, ", ... %d more", len(c.Rules)-5)
+			break
+		}
+		if n > 0 {
+			top.WriteString(", ")
+		}
+		fmt.Fprintf(&top, "%q %s: %d", r.Title, r.ID, r.Count)
+	}
+	if top.Len() == 0 {
+		top.WriteString("none")
+	}
+	i.log.infof("%s: records=%d matched=%d dropped=%d malformed_chunks=%d recovered_panics=%d; rules matched: %s",
+		what, c.Records, c.Matched, c.Dropped, c.Malformed, i.recovered.Load(), top.String())
+}
+
+// close stops the refresh goroutine and logs the last messages and the
+// counters.
+func (i *instance) close() {
+	i.live.Close()
+	i.pending.Store(true)
+	i.housekeeping()
+	i.logCounters("exit summary")
 }
 
 // output is a pooled buffer holding a filtered chunk.
@@ -88,7 +193,8 @@ func (i *instance) process(chunk []byte) (out *output, changed bool) {
 	if out == nil {
 		out = new(output)
 	}
-	buf, changed, err := i.filter.Process(out.buf[:0], chunk)
+	defer i.housekeeping()
+	buf, changed, err := i.live.Filter().Process(out.buf[:0], chunk)
 	out.buf = buf
 	if err != nil {
 		i.malformed.report(i.log.warnf, "%v; the rest of the chunk (%d bytes) passed through unchanged", err, len(chunk)-offsetOf(err))

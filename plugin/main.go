@@ -44,6 +44,7 @@ func sigma_go_filter(h C.uintptr_t, data unsafe.Pointer, size C.size_t, outBuf *
 	defer func() {
 		if r := recover(); r != nil {
 			if inst != nil {
+				inst.recovered.Add(1)
 				inst.panics.report(inst.log.errorf, "filter: internal error, chunk passed through unchanged: %v", r)
 			}
 			ret = flbFilterNotouch
@@ -86,7 +87,10 @@ func sigma_go_exit(h C.uintptr_t) (ret C.int) {
 			ret = -1
 		}
 	}()
-	handle.Delete()
+	defer handle.Delete()
+	if inst, ok := handle.Value().(*instance); ok {
+		inst.close()
+	}
 	return 0
 }
 

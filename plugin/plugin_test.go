@@ -137,4 +137,36 @@ func TestPanicFenceAfterHandlersReplaced(t *testing.T) {
 	if !strings.Contains(log.text(), "error: filter: internal error, chunk passed through unchanged") {
 		t.Errorf("the recovered panic was not logged at error level:\n%s", log.text())
 	}
+	if n := broken.recovered.Load(); n != 1 {
+		t.Errorf("recovered panics counted: %d, want 1", n)
+	}
+}
+
+// TestCountersLogged: with stats_interval the counters are logged from the
+// filter call when due, and always at exit.
+func TestCountersLogged(t *testing.T) {
+	log := &recorder{}
+	inst, err := newInstance(log, props(map[string]string{"stats_interval": "60"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.UnsignedNodeLoad(1))
+	for i := 0; i < 3; i++ {
+		if out, changed := inst.process(hit); changed {
+			inst.release(out)
+		}
+	}
+	if strings.Contains(log.text(), "counters:") {
+		t.Fatalf("counters logged before they were due:\n%s", log.text())
+	}
+	inst.nextStats.Store(time.Now().Add(-time.Second).UnixNano())
+	inst.process([]byte{0xc1})
+	want := `info: counters: records=3 matched=3 dropped=0 malformed_chunks=1 recovered_panics=0; rules matched: "Unsigned .node File Loaded" e5f5c693-52d7-4de5-88ae-afbfbce85595: 3`
+	if !strings.Contains(log.text(), want) {
+		t.Errorf("want %q in:\n%s", want, log.text())
+	}
+	inst.close()
+	if !strings.Contains(log.text(), "info: exit summary: records=3 matched=3") {
+		t.Errorf("no exit summary:\n%s", log.text())
+	}
 }

@@ -162,6 +162,12 @@ func Load(paths []string, opts Options) (*Set, Report, error) {
 	return set, r, err
 }
 
+// RuleFiles returns the rule files Load reads for path p: p itself, or the
+// *.yml and *.yaml files under the directory p, sorted. Hidden directories
+// (.git, .github, and the ..data links Kubernetes mounts ConfigMaps with)
+// are not searched.
+func RuleFiles(p string) ([]string, error) { return ruleFiles(p) }
+
 func ruleFiles(p string) ([]string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
@@ -174,6 +180,9 @@ func ruleFiles(p string) ([]string, error) {
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
 		}
 		ext := strings.ToLower(filepath.Ext(path))
 		if !d.IsDir() && (ext == ".yml" || ext == ".yaml") {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/fluent/fluent-bit-go/output"
@@ -364,5 +365,88 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// runHostRefresh runs the host with -w: after its first filter call the
+// test changes the rules with edit, then lets it filter again until the
+// output changes (or wait seconds pass).
+func runHostRefresh(t *testing.T, chunk []byte, wait int, edit func(), args ...string) (result, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	in, out, goFile := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.bin"), filepath.Join(dir, "go")
+	if err := os.WriteFile(in, chunk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	argv := append(append([]string{pluginPath}, args...), "-w", goFile, "-d", strconv.Itoa(wait), in, out)
+	cmd := exec.Command(hosts["v5.0.3"], argv...)
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ { // the first call is done when out.ready exists
+		if _, err := os.Stat(out + ".ready"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	edit()
+	writeFile(t, goFile, "")
+	err := cmd.Wait()
+	r := result{fields: map[string][]string{}, stdout: stdout.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.exit = ee.ExitCode()
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			r.fields[k] = append(r.fields[k], v)
+		}
+	}
+	r.out, _ = os.ReadFile(out)
+	second, _ := os.ReadFile(out + ".2")
+	return r, second
+}
+
+func TestRuleRefresh(t *testing.T) {
+	rule := func(id string) string {
+		return fmt.Sprintf("title: Rule %s\nid: %s\nstatus: test\nlevel: high\nlogsource: {product: windows, category: image_load}\n"+
+			"detection:\n  sel: {ImageLoaded|endswith: .node}\n  condition: sel\n", id, id)
+	}
+	chunk, want := mixedChunk(30)
+	args := func(dir string) []string {
+		return []string{"-p", "rules=" + dir, "-p", "refresh_interval=1", "-p", "strict=on"}
+	}
+
+	// A new rule file: the next poll swaps in both rules.
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.yml"), rule("aaaaaaaa-0000-0000-0000-000000000001"))
+	r, second := runHostRefresh(t, chunk, 10, func() {
+		writeFile(t, filepath.Join(dir, "b.yml"), rule("bbbbbbbb-0000-0000-0000-000000000002"))
+	}, args(dir)...)
+	if r.exit != 0 || r.field("refresh_changed_output") != "yes" {
+		t.Fatalf("exit %d, changed %q:\n%s", r.exit, r.field("refresh_changed_output"), r.stdout)
+	}
+	for i, ids := range decode(t, second, "sigma") {
+		if want[i] != (fmt.Sprint(ids) == "[aaaaaaaa-0000-0000-0000-000000000001 bbbbbbbb-0000-0000-0000-000000000002]") {
+			t.Errorf("after refresh, event %d: %v", i, ids)
+		}
+	}
+	if !strings.Contains(r.stdout, "rules refreshed: 2 rule(s) loaded") || !strings.Contains(r.stdout, "exit summary: records=") {
+		t.Errorf("want the refresh and the exit summary logged:\n%s", r.stdout)
+	}
+
+	// A broken rule file (strict): the old rules stay, and the log says why.
+	dir = t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.yml"), rule("aaaaaaaa-0000-0000-0000-000000000001"))
+	r, second = runHostRefresh(t, chunk, 3, func() {
+		writeFile(t, filepath.Join(dir, "broken.yml"), "title: [oops")
+	}, args(dir)...)
+	if r.exit != 0 || r.field("refresh_changed_output") != "no" || !bytes.Equal(second, r.out) {
+		t.Fatalf("exit %d, changed %q: the old rules should stay", r.exit, r.field("refresh_changed_output"))
+	}
+	if !strings.Contains(r.stdout, "rules not refreshed") || !strings.Contains(r.stdout, "broken.yml") ||
+		!strings.Contains(r.stdout, "keeping the rules loaded before") {
+		t.Errorf("want the failed refresh logged with the file:\n%s", r.stdout)
 	}
 }

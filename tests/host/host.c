@@ -15,6 +15,10 @@
  *   -r     simulate a hot reload: exit, re-install plain SIGSEGV/SIGFPE
  *          handlers as Fluent Bit does on SIGHUP, init a new instance,
  *          filter again and check Go's handlers are back
+ *   -w GO  after the first filter call, create OUT_CHUNK.ready, wait for
+ *          the file GO to appear, then filter again every 100 ms until the
+ *          output differs from the first or -d seconds (default 10) pass;
+ *          the last output is written to OUT_CHUNK.2 (rule refresh tests)
  * Prints "key: value" lines the tests read; exits 0 on success.
  */
 #include <dlfcn.h>
@@ -25,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct list { struct list *prev, *next; };
 
@@ -168,7 +173,8 @@ static int init_instance(struct instance *ins)
 int main(int argc, char **argv)
 {
     struct instance ins = {.event_type = 1, .log_level = 3, .name = "sigma.0"};
-    int threads = 0, rounds = 1, reload = 0;
+    int threads = 0, rounds = 1, reload = 0, wait_secs = 10;
+    const char *go_file = NULL;
     const char *so = argv[1];
     int i;
 
@@ -183,6 +189,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "-t")) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-n")) rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-r")) reload = 1;
+        else if (!strcmp(argv[i], "-w")) go_file = argv[++i];
+        else if (!strcmp(argv[i], "-d")) wait_secs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-l")) ins.log_level = atoi(argv[++i]);
         else { fprintf(stderr, "host: unknown option %s\n", argv[i]); return 2; }
     }
@@ -256,6 +264,29 @@ int main(int argc, char **argv)
         size_t n2;
         char *again = run_filter(&ins, &n2, &ret);
         printf("reload_same_output: %s\n", n2 == out_len && !memcmp(again, out, n2) ? "yes" : "no");
+        free(again);
+    }
+
+    if (go_file) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.ready", argv[argc - 1]);
+        FILE *r = fopen(path, "w");
+        if (r) fclose(r);
+        for (int k = 0; k < 600 && access(go_file, F_OK) != 0; k++) usleep(100000);
+        size_t n2 = out_len;
+        char *again = NULL;
+        int changed = 0;
+        for (int k = 0; k < wait_secs * 10 && !changed; k++) {
+            usleep(100000);
+            free(again);
+            again = run_filter(&ins, &n2, &ret);
+            changed = n2 != out_len || memcmp(again, out, n2) != 0;
+        }
+        printf("refresh_changed_output: %s\n", changed ? "yes" : "no");
+        snprintf(path, sizeof path, "%s.2", argv[argc - 1]);
+        FILE *f2 = fopen(path, "wb");
+        if (!f2 || fwrite(again, 1, n2, f2) != n2) { perror(path); return 2; }
+        fclose(f2);
         free(again);
     }
 

@@ -1,0 +1,208 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// Live holds an instance's current Filter and, with a refresh interval,
+// replaces it when the files it was loaded from change: the rule files,
+// the placeholders and the field map. The new set is loaded beside the
+// old one, which keeps filtering until the new one is swapped in
+// atomically; a new set that fails to load is not swapped in, and the old
+// one stays until the files change again. Safe for concurrent use.
+type Live struct {
+	cfg      Config
+	cur      atomic.Pointer[Filter]
+	interval time.Duration
+	notify   func(err error, loaded *Filter)
+
+	mu      sync.Mutex
+	printed string // fingerprint of the files last loaded (or tried)
+	retired Counters
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewLive loads the filter cfg describes. With cfg.RefreshInterval set it
+// polls the files in the background; notify (which may be nil) hears of
+// each reload that happened (loaded) or failed (err), from that goroutine.
+// Close stops it.
+func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) {
+	printed, err := fingerprint(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	f, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	l := &Live{cfg: cfg, interval: cfg.RefreshInterval, notify: notify, printed: printed}
+	l.cur.Store(f)
+	if l.interval > 0 && len(cfg.RulePaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0 {
+		l.stop, l.done = make(chan struct{}), make(chan struct{})
+		go l.poll()
+	}
+	return l, nil
+}
+
+// Filter returns the current filter.
+func (l *Live) Filter() *Filter { return l.cur.Load() }
+
+func (l *Live) poll() {
+	defer close(l.done)
+	t := time.NewTicker(l.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			changed, err := l.Refresh()
+			if l.notify != nil && (changed || err != nil) {
+				l.notify(err, l.Filter())
+			}
+		}
+	}
+}
+
+// Refresh reloads the filter if its files changed since the last load, and
+// reports whether it swapped in a new one. On error the current filter
+// stays.
+func (l *Live) Refresh() (changed bool, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	printed, err := fingerprint(l.cfg)
+	if err != nil {
+		return false, fmt.Errorf("filter: refresh: %w; keeping the rules loaded before", err)
+	}
+	if printed == l.printed {
+		return false, nil
+	}
+	l.printed = printed // a broken set is tried once, not on every tick
+	f, err := New(l.cfg)
+	if err != nil {
+		return false, fmt.Errorf("refresh: %w; keeping the rules loaded before", err)
+	}
+	old := l.cur.Swap(f)
+	l.retired = l.retired.add(old.Counters())
+	return true, nil
+}
+
+// Close stops the polling; the current filter stays usable.
+func (l *Live) Close() {
+	if l.stop != nil {
+		close(l.stop)
+		<-l.done
+		l.stop = nil
+	}
+}
+
+// Counters returns the counts of every filter this Live has run.
+func (l *Live) Counters() Counters {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.retired.add(l.Filter().Counters())
+}
+
+// fingerprint identifies the current state of the files cfg loads: each
+// file's name, size and modification time.
+func fingerprint(cfg Config) (string, error) {
+	var files []string
+	for _, p := range cfg.RulePaths {
+		list, err := rules.RuleFiles(p)
+		if err != nil {
+			return "", err
+		}
+		files = append(files, list...)
+	}
+	for _, p := range []string{cfg.PlaceholdersFile, cfg.FieldMapFile} {
+		if p != "" {
+			files = append(files, p)
+		}
+	}
+	h := fnv.New64a()
+	for _, name := range files {
+		info, err := os.Stat(name)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintf(h, "%s gone\n", name)
+				continue
+			}
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d %d\n", name, info.Size(), info.ModTime().UnixNano())
+	}
+	return fmt.Sprintf("%d:%x", len(files), h.Sum64()), nil
+}
+
+// Counters are what a filter has seen.
+type Counters struct {
+	Records   uint64 // records (not group markers or unparsable events)
+	Matched   uint64 // records that matched at least one rule
+	Dropped   uint64 // records match_only dropped
+	Malformed uint64 // chunks with a malformed tail
+	Rules     []RuleCount
+}
+
+// RuleCount is how many records one rule matched.
+type RuleCount struct {
+	ID, Title string
+	Count     uint64
+}
+
+// counters are a Filter's live counts.
+type counters struct {
+	records, matched, dropped, malformed atomic.Uint64
+	rules                                []atomic.Uint64 // per rule
+}
+
+// Counters returns what the filter has seen; Rules lists the rules that
+// matched, most matches first.
+func (f *Filter) Counters() Counters {
+	c := Counters{
+		Records: f.counts.records.Load(), Matched: f.counts.matched.Load(),
+		Dropped: f.counts.dropped.Load(), Malformed: f.counts.malformed.Load(),
+	}
+	rs := f.set.Rules()
+	for i := range f.counts.rules {
+		if n := f.counts.rules[i].Load(); n > 0 {
+			c.Rules = append(c.Rules, RuleCount{ID: rs[i].ID, Title: rs[i].Title, Count: n})
+		}
+	}
+	sortRuleCounts(c.Rules)
+	return c
+}
+
+// add sums two sets of counts, rules by id.
+func (c Counters) add(d Counters) Counters {
+	out := Counters{Records: c.Records + d.Records, Matched: c.Matched + d.Matched, Dropped: c.Dropped + d.Dropped,
+		Malformed: c.Malformed + d.Malformed}
+	byID := map[string]int{}
+	for _, list := range [][]RuleCount{c.Rules, d.Rules} {
+		for _, r := range list {
+			if i, ok := byID[r.ID]; ok {
+				out.Rules[i].Count += r.Count
+				out.Rules[i].Title = r.Title
+				continue
+			}
+			byID[r.ID] = len(out.Rules)
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	sortRuleCounts(out.Rules)
+	return out
+}
+
+func sortRuleCounts(list []RuleCount) {
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Count > list[j].Count })
+}
