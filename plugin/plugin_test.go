@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"runtime/cgo"
 	"strings"
 	"sync"
@@ -168,5 +171,29 @@ func TestCountersLogged(t *testing.T) {
 	inst.close()
 	if !strings.Contains(log.text(), "info: exit summary: records=3 matched=3") {
 		t.Errorf("no exit summary:\n%s", log.text())
+	}
+}
+
+// TestCloseStopsRefresh: an instance's exit stops its refresh goroutine, so
+// hot reloads do not pile goroutines (or the rule sets they hold) up.
+func TestCloseStopsRefresh(t *testing.T) {
+	dir := t.TempDir()
+	rule := "title: t\nid: t\nlogsource: {product: windows, category: image_load}\ndetection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n"
+	if err := os.WriteFile(filepath.Join(dir, "t.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for i := 0; i < 20; i++ {
+		inst, err := newInstance(&recorder{}, props(map[string]string{"rules": dir, "refresh_interval": "1"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst.close()
+	}
+	for i := 0; i < 50 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after 20 instances came and went, %d before", n, before)
 	}
 }
