@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -110,5 +111,62 @@ func TestCounters(t *testing.T) {
 	c := f.Counters()
 	if c.Records != 10 || c.Matched != 2 || c.Dropped != 8 || c.Malformed != 1 || len(c.Rules) != 1 || c.Rules[0].Count != 2 {
 		t.Errorf("%+v", c)
+	}
+}
+
+// TestLiveConcurrent: filter calls on several goroutines (processor mode)
+// while the rules are refreshed over and over; run with -race. Every call
+// sees one whole rule set: the record matches the old or the new rules,
+// never a mix or nothing.
+func TestLiveConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	write := func(level string) {
+		rule := strings.Replace(nodeRule("a"), "level: high", "level: "+level, 1)
+		if err := os.WriteFile(filepath.Join(dir, "a.yml"), []byte(rule), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("high")
+	l, err := NewLive(Config{RulePaths: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	hit := fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1))
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				out, changed, err := l.Filter().Process(nil, hit)
+				if err != nil || !changed || (!bytes.Contains(out, []byte("high")) && !bytes.Contains(out, []byte("critical"))) {
+					errs <- fmt.Errorf("changed=%v err=%v", changed, err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		write([]string{"high", "critical"}[i%2])
+		// Make the change visible to the fingerprint even within one
+		// clock tick: the size differs between the two levels.
+		if _, err := l.Refresh(); err != nil {
+			t.Error(err)
+		}
+	}
+	close(stop)
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if c := l.Counters(); c.Records == 0 || c.Matched == 0 || c.Matched > c.Records {
+		t.Errorf("counters: %+v", c)
 	}
 }

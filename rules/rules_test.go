@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -414,5 +415,26 @@ func TestParseLevel(t *testing.T) {
 	}
 	if !(LevelInformational < LevelLow && LevelLow < LevelMedium && LevelMedium < LevelHigh && LevelHigh < LevelCritical) {
 		t.Error("levels must sort by severity")
+	}
+}
+
+// TestYAMLBombs: rule files built to exhaust the parser fail fast with a
+// clear reason: alias expansion (billion laughs) and deep nesting.
+func TestYAMLBombs(t *testing.T) {
+	laughs := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		laughs += fmt.Sprintf("%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n", name, name, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+		prev = name
+	}
+	laughs += "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  s: {Image: *i}\n  condition: s\n"
+	deep := "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  s: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n  condition: s\n"
+	for name, src := range map[string]string{"alias bomb": laughs, "deep nesting": deep} {
+		_, report, err := Compile([]Source{{Name: name + ".yml", Data: []byte(src)}}, Options{})
+		if err == nil || len(report.Skipped) != 1 {
+			t.Errorf("%s: want the rule skipped, got err=%v skipped=%v", name, err, report.Skipped)
+			continue
+		}
+		t.Logf("%s: %v", name, report.Skipped[0])
 	}
 }

@@ -450,3 +450,27 @@ func TestRuleRefresh(t *testing.T) {
 		t.Errorf("want the failed refresh logged with the file:\n%s", r.stdout)
 	}
 }
+
+// TestHostileChunks: through the C boundary, a record nested 100,000
+// levels deep and a chunk of random bytes pass through and the host
+// survives.
+func TestHostileChunks(t *testing.T) {
+	deep := msgpack.AppendArrayHeader(nil, 2)
+	deep = fixture.Encode(deep, []any{fixture.Time(fixture.Epoch), fixture.Map{}})
+	deep = msgpack.AppendMapHeader(deep, 2)
+	deep = msgpack.AppendStr(deep, "EventID")
+	deep = msgpack.AppendInt(deep, 7)
+	deep = msgpack.AppendStr(deep, "deep")
+	deep = append(deep, bytes.Repeat([]byte{0x91}, 100000)...)
+	deep = msgpack.AppendStr(deep, "bottom")
+	noise := make([]byte, 1<<16)
+	for i := range noise {
+		noise[i] = byte(i*7919 + i>>3)
+	}
+	for name, chunk := range map[string][]byte{"deep": deep, "noise": noise} {
+		r := runHost(t, "v5.0.3", chunk)
+		if r.exit != 0 || !bytes.Equal(r.out, chunk) {
+			t.Errorf("%s: exit %d, output %d bytes of %d, unchanged=%v", name, r.exit, len(r.out), len(chunk), bytes.Equal(r.out, chunk))
+		}
+	}
+}
