@@ -12,7 +12,7 @@ IMAGE      ?= fluent-bit-sigma
 FLUENT_BIT_VERSION ?= 5.1.1
 FUZZTIME   ?= 10s
 
-.PHONY: all plugin test bench fuzz run docker clean
+.PHONY: all plugin test bench fuzz soak run docker clean
 
 all: plugin
 
@@ -54,6 +54,13 @@ run: $(PLUGIN)
 		echo "  Meanwhile, the same samples through the same engine (cmd/sigma-check):" >&2; \
 		$(GO) run ./cmd/sigma-check -all $(SAMPLES); \
 	fi
+
+# The soak run: SOAK_RECORDS (default 20,000,000) records through the plugin
+# in the host with the whole SigmaHQ rule set (../shared/sigmahq or
+# SIGMAHQ), resident memory sampled; see tests/soak_test.go.
+SOAK_RECORDS ?= 20000000
+soak: $(PLUGIN)
+	SOAK_RECORDS=$(SOAK_RECORDS) SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -run '^$$' -bench BenchmarkSoak -benchtime 1x -timeout 2h -v ./tests
 
 # The container image (Dockerfile): the official Fluent Bit image with the
 # plugin, the healthcheck tool and the default configuration.

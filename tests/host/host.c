@@ -19,6 +19,8 @@
  *          the file GO to appear, then filter again every 100 ms until the
  *          output differs from the first or -d seconds (default 10) pass;
  *          the last output is written to OUT_CHUNK.2 (rule refresh tests)
+ *   -s N   soak: filter IN_CHUNK N more times, printing the resident memory
+ *          20 times along the way ("soak: round=... rss_kb=...")
  * Prints "key: value" lines the tests read; exits 0 on success.
  */
 #include <dlfcn.h>
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 {
     struct instance ins = {.event_type = 1, .log_level = 3, .name = "sigma.0"};
     int threads = 0, rounds = 1, reload = 0, wait_secs = 10;
+    long soak = 0;
     const char *go_file = NULL;
     const char *so = argv[1];
     int i;
@@ -191,6 +194,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-r")) reload = 1;
         else if (!strcmp(argv[i], "-w")) go_file = argv[++i];
         else if (!strcmp(argv[i], "-d")) wait_secs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-s")) soak = atol(argv[++i]);
         else if (!strcmp(argv[i], "-l")) ins.log_level = atoi(argv[++i]);
         else { fprintf(stderr, "host: unknown option %s\n", argv[i]); return 2; }
     }
@@ -265,6 +269,25 @@ int main(int argc, char **argv)
         char *again = run_filter(&ins, &n2, &ret);
         printf("reload_same_output: %s\n", n2 == out_len && !memcmp(again, out, n2) ? "yes" : "no");
         free(again);
+    }
+
+    if (soak > 0) {
+        long every = soak / 20 > 0 ? soak / 20 : 1;
+        long page = sysconf(_SC_PAGESIZE);
+        for (long k = 1; k <= soak; k++) {
+            size_t n;
+            free(run_filter(&ins, &n, &ret));
+            if (k % every == 0 || k == soak) {
+                long size = 0, resident = 0;
+                FILE *m = fopen("/proc/self/statm", "r");
+                if (m) {
+                    if (fscanf(m, "%ld %ld", &size, &resident) != 2) resident = 0;
+                    fclose(m);
+                }
+                printf("soak: round=%ld rss_kb=%ld\n", k, resident * page / 1024);
+                fflush(stdout);
+            }
+        }
     }
 
     if (go_file) {
