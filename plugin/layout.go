@@ -67,3 +67,6 @@ func callFilter(h uintptr, chunk []byte) int {
 	C.free(out)
 	return int(ret)
 }
+
+// callExit calls the exit callback as Fluent Bit does.
+func callExit(h uintptr) int { return int(sigma_go_exit(C.uintptr_t(h))) }

@@ -24,18 +24,29 @@ func main() {}
 func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 	log := &logger{ins: ins}
 	defer func() {
-		if r := recover(); r != nil {
-			log.errorf("init failed: internal error: %v", r)
+		if r := recover(); r != nil { // from the logger or the C calls
 			ret = -1
 		}
 	}()
-	inst, err := newInstance(log, propertyGetter(ins))
+	inst, err := initFenced(log, propertyGetter(ins))
 	if err != nil {
 		log.errorf("%v", err)
 		return -1
 	}
 	C.sigma_set_context(ins, C.uintptr_t(cgo.NewHandle(inst)))
 	return 0
+}
+
+// initFenced creates the instance, turning a panic into an error: Fluent
+// Bit then stops with the message, and nothing of the instance is left
+// (the refresh goroutine starts last, once nothing can fail).
+func initFenced(log logSink, get func(string) (string, bool)) (inst *instance, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			inst, err = nil, fmt.Errorf("init failed: internal error: %v", r)
+		}
+	}()
+	return newInstance(log, get)
 }
 
 //export sigma_go_filter

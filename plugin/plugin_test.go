@@ -197,3 +197,37 @@ func TestCloseStopsRefresh(t *testing.T) {
 		t.Errorf("%d goroutines after 20 instances came and went, %d before", n, before)
 	}
 }
+
+// TestInitAndExitFences: a panic during init becomes a clear error and no
+// instance; a panic during exit (an instance without a filter, a handle
+// that is not live) is recovered and reported as a failed exit.
+func TestInitAndExitFences(t *testing.T) {
+	before := runtime.NumGoroutine()
+	inst, err := initFenced(&recorder{}, func(name string) (string, bool) {
+		if name == "stats_interval" {
+			panic("property store corrupted")
+		}
+		return "", false
+	})
+	if inst != nil || err == nil || !strings.Contains(err.Error(), "init failed: internal error: property store corrupted") {
+		t.Errorf("got %v, %v", inst, err)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left behind by a failed init", n-before)
+	}
+
+	broken := cgo.NewHandle(&instance{log: &recorder{}}) // close() dereferences the nil Live
+	if ret := callExit(uintptr(broken)); ret != -1 {
+		t.Errorf("exit with a broken instance returned %d, want -1", ret)
+	}
+	if ret := callExit(uintptr(broken)); ret != -1 { // deleted by the first call: not live now
+		t.Errorf("exit with a stale handle returned %d, want -1", ret)
+	}
+	good, err := initFenced(&recorder{}, props(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret := callExit(uintptr(cgo.NewHandle(good))); ret != 0 {
+		t.Errorf("exit returned %d", ret)
+	}
+}
