@@ -36,6 +36,18 @@ func reportPerRecord(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/records, "ns/record")
 }
 
+// benchProcess runs f over chunk b.N times on one goroutine.
+func benchProcess(b *testing.B, f *Filter, chunk []byte) {
+	b.SetBytes(int64(len(chunk)))
+	b.ReportAllocs()
+	out := make([]byte, 0, 2*len(chunk))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, _, _ = f.Process(out[:0], chunk)
+	}
+	reportPerRecord(b)
+}
+
 // BenchmarkProcess measures the filter on one 1,000-record chunk per op.
 func BenchmarkProcess(b *testing.B) {
 	for _, bc := range []struct {
@@ -44,16 +56,7 @@ func BenchmarkProcess(b *testing.B) {
 	}{{"nomatch", 0}, {"match1pct", 100}} {
 		chunk := benchChunk(bc.matchEvery)
 		f := newFilter(b, Config{})
-		b.Run(bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(chunk)))
-			b.ReportAllocs()
-			out := make([]byte, 0, 2*len(chunk))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				out, _, _ = f.Process(out[:0], chunk)
-			}
-			reportPerRecord(b)
-		})
+		b.Run(bc.name, func(b *testing.B) { benchProcess(b, f, chunk) })
 		b.Run(bc.name+"/parallel", func(b *testing.B) {
 			b.SetBytes(int64(len(chunk)))
 			b.ReportAllocs()
@@ -137,15 +140,6 @@ func BenchmarkShapes(b *testing.B) {
 			}
 			chunk = fixture.Event(chunk, ts, nil, sh.Render(7, sysmon.Channel, sysmon.Provider, fixture.EventData(7, rec)))
 		}
-		b.Run(sh.Name, func(b *testing.B) {
-			b.SetBytes(int64(len(chunk)))
-			b.ReportAllocs()
-			out := make([]byte, 0, 2*len(chunk))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				out, _, _ = f.Process(out[:0], chunk)
-			}
-			reportPerRecord(b)
-		})
+		b.Run(sh.Name, func(b *testing.B) { benchProcess(b, f, chunk) })
 	}
 }

@@ -56,23 +56,31 @@ func TestGoldenShapes(t *testing.T) {
 			if len(r.out) == 0 {
 				t.Fatal("nothing passed on")
 			}
-			got := chunkJSON(t, r.out)
-			if *update {
-				writeFile(t, outPath, got)
-			}
-			want, err := os.ReadFile(outPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n%s", outPath, got)
-			}
+			checkGolden(t, outPath, r.out)
 			ids := decode(t, r.out, "sigma")
 			if len(ids) != 2 || len(ids[0]) != 1 || ids[1] != nil {
 				t.Errorf("matches per record: %v, want the default rule on the first only", ids)
 			}
 		})
 	}
+}
+
+// checkGolden compares a chunk, as JSON lines, with the golden file at
+// path (rewriting it first with -update) and returns the JSON.
+func checkGolden(t *testing.T, path string, chunk []byte) string {
+	t.Helper()
+	got := chunkJSON(t, chunk)
+	if *update {
+		writeFile(t, path, got)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n%s", path, got)
+	}
+	return got
 }
 
 // chunkJSON renders each event of a chunk as a JSON line.
@@ -124,17 +132,7 @@ func TestGoldenLookalikes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runHost(t, "v5.0.3", chunk)
-	got := chunkJSON(t, r.out)
-	if *update {
-		writeFile(t, outPath, got)
-	}
-	want, err := os.ReadFile(outPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n%s", outPath, got)
-	}
+	checkGolden(t, outPath, r.out)
 	ids := decode(t, r.out, "sigma")
 	wantMatch := []bool{false, false, true, false, false}
 	if len(ids) != len(wantMatch) {
@@ -175,18 +173,7 @@ func TestGoldenFormats(t *testing.T) {
 			if r.exit != 0 {
 				t.Fatalf("exit %d: %s", r.exit, r.stdout)
 			}
-			got := chunkJSON(t, r.out)
-			outPath := filepath.Join(dir, tc.format+".out.jsonl")
-			if *update {
-				writeFile(t, outPath, got)
-			}
-			want, err := os.ReadFile(outPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n%s", outPath, got)
-			}
+			got := checkGolden(t, filepath.Join(dir, tc.format+".out.jsonl"), r.out)
 			lines := strings.Split(strings.TrimSpace(got), "\n")
 			inLines := strings.Split(strings.TrimSpace(string(data)), "\n")
 			if len(lines) != 3 || !strings.Contains(lines[2], strings.TrimSuffix(inLines[2], "}")) || len(lines[2]) > len(inLines[2])+40 {
