@@ -27,7 +27,7 @@ $(PLUGIN): $(SOURCES)
 test: $(PLUGIN)
 	$(GO) vet -composites=false ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 ./...
-	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -race ./filter ./rules ./tests
+	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -race ./filter ./rules ./plugin ./tests
 
 # The corpus benchmarks (./tests) need ../shared/sigmahq or SIGMAHQ.
 bench:

@@ -231,3 +231,59 @@ func TestInitAndExitFences(t *testing.T) {
 		t.Errorf("exit returned %d", ret)
 	}
 }
+
+// TestConcurrentReloads: instances come and go (hot reloads, each with a
+// refresh goroutine) while others filter on several goroutines, as in
+// processor mode; run with -race.
+func TestConcurrentReloads(t *testing.T) {
+	dir := t.TempDir()
+	rule := "title: t\nid: t\nlogsource: {product: windows, category: image_load}\ndetection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n"
+	if err := os.WriteFile(filepath.Join(dir, "t.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := props(map[string]string{"rules": dir, "refresh_interval": "1", "stats_interval": "1"})
+	stable, err := newInstance(&recorder{}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.UnsignedNodeLoad(1))
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				out, changed := stable.process(hit)
+				if !changed {
+					errs <- "a match was lost"
+					return
+				}
+				stable.release(out)
+			}
+		}()
+	}
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				inst, err := newInstance(&recorder{}, p)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if out, changed := inst.process(hit); changed {
+					inst.release(out)
+				}
+				inst.close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	stable.close()
+}
