@@ -38,6 +38,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	failOnMatch := fs.Bool("fail-on-match", false, "exit with status 1 when any event matched")
 	jsonKey := fs.String("json-key", "", "as the filter's json_key: keys that may carry the event as JSON or XML text (default log,message,System)")
 	fieldMap := fs.String("field-map", "", "as the filter's field_map: YAML file of extra record paths per field")
+	format := fs.String("format", "", "as the filter's format: sigma (default), ecs or flat")
+	tagKey := fs.String("tag-key", "", "as the filter's tag_key: also set this key to true in matching records")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sigma-check [flags] [FILE|-]")
 		fs.PrintDefaults()
@@ -50,7 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	props := map[string]string{"add_key": *addKey}
-	for name, v := range map[string]string{"rules": *rulePaths, "json_key": *jsonKey, "field_map": *fieldMap} {
+	for name, v := range map[string]string{"rules": *rulePaths, "json_key": *jsonKey, "field_map": *fieldMap,
+		"format": *format, "tag_key": *tagKey} {
 		if v != "" {
 			props[name] = v
 		}
