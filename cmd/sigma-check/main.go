@@ -87,16 +87,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
 	}
-	out, changed, err := f.Process(nil, chunk)
-	if err != nil {
-		fmt.Fprintln(stderr, "sigma-check:", err)
-		return 2
-	}
-	if !changed {
-		out = chunk
-	}
 	w := bufio.NewWriter(stdout)
-	matched, err := printEvents(w, out, *addKey, *all)
+	matched, err := printEvents(w, f, chunk, *all)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
@@ -111,62 +103,45 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// printEvents writes the body of each event of chunk as a JSON line (only
-// those carrying addKey unless all) and returns how many carried it.
-func printEvents(w io.Writer, chunk []byte, addKey string, all bool) (matched int, err error) {
+// printEvents runs each event of chunk through f and writes the body of
+// each one that matched (every one with all) as a JSON line. An event
+// matched when the filter changed it, whatever the format writes.
+func printEvents(w io.Writer, f *filter.Filter, chunk []byte, all bool) (matched int, err error) {
 	s := jsoniter.NewStream(jsoniter.ConfigDefault, w, 64<<10)
+	var out []byte
 	for off := 0; off < len(chunk); {
-		_, p, err := msgpack.ReadArrayHeader(chunk, off)
+		end, err := msgpack.Skip(chunk, off)
 		if err != nil {
 			return matched, err
 		}
-		body, err := msgpack.Skip(chunk, p)
-		if err != nil {
-			return matched, err
-		}
-		end, err := msgpack.Skip(chunk, body)
-		if err != nil {
-			return matched, err
-		}
-		hit := hasKey(chunk, body, addKey)
-		if hit {
-			matched++
-		}
-		if hit || all {
-			if _, err := jsonconv.WriteMsgpack(s, chunk, body); err != nil {
-				return matched, err
-			}
-			s.WriteRaw("\n")
-			if err := s.Flush(); err != nil {
-				return matched, err
-			}
-		}
+		event := chunk[off:end]
 		off = end
+		var changed bool
+		out, changed, err = f.Process(out[:0], event)
+		if err != nil {
+			return matched, err
+		}
+		if changed {
+			matched++
+			event = out
+		} else if !all {
+			continue
+		}
+		_, p, err := msgpack.ReadArrayHeader(event, 0)
+		if err != nil {
+			return matched, err
+		}
+		body, err := msgpack.Skip(event, p)
+		if err != nil {
+			return matched, err
+		}
+		if _, err := jsonconv.WriteMsgpack(s, event, body); err != nil {
+			return matched, err
+		}
+		s.WriteRaw("\n")
+		if err := s.Flush(); err != nil {
+			return matched, err
+		}
 	}
 	return matched, nil
-}
-
-func hasKey(b []byte, off int, key string) bool {
-	n, p, err := msgpack.ReadMapHeader(b, off)
-	if err != nil {
-		return false
-	}
-	for i := 0; i < n; i++ {
-		k, vp, isStr, err := msgpack.ReadStr(b, p)
-		if err != nil {
-			return false
-		}
-		if isStr && string(k) == key {
-			return true
-		}
-		if !isStr {
-			if vp, err = msgpack.Skip(b, p); err != nil {
-				return false
-			}
-		}
-		if p, err = msgpack.Skip(b, vp); err != nil {
-			return false
-		}
-	}
-	return false
 }
