@@ -79,6 +79,8 @@ type result struct {
 	fields map[string][]string // "key: value" lines, by key
 	stdout string
 	out    []byte // the chunk passed downstream
+	// reloaded is what the instance created by -r passed downstream.
+	reloaded []byte
 }
 
 func (r result) field(key string) string {
@@ -116,6 +118,7 @@ func runHost(t *testing.T, version string, chunk []byte, args ...string) result 
 		}
 	}
 	r.out, _ = os.ReadFile(out)
+	r.reloaded, _ = os.ReadFile(out + ".reload")
 	return r
 }
 
@@ -315,7 +318,7 @@ func TestConcurrentFilterCalls(t *testing.T) {
 }
 
 func TestReload(t *testing.T) {
-	chunk, _ := mixedChunk(100)
+	chunk, want := mixedChunk(100)
 	for _, version := range []string{"v5.0.2", "v5.0.3"} {
 		r := runHost(t, version, chunk, "-r")
 		if r.exit != 0 || r.field("handlers_restored") != "yes" || r.field("reload_same_output") != "yes" {
@@ -325,6 +328,28 @@ func TestReload(t *testing.T) {
 		if n := len(r.fields["init"]); n != 2 {
 			t.Errorf("%s: %d inits, want 2", version, n)
 		}
+	}
+
+	// A hot reload after the rules changed: the new instance runs the new
+	// rules, and the old one has logged its exit summary (it was freed).
+	rule := func(id string) string {
+		return fmt.Sprintf("title: Rule %s\nid: %s\nstatus: test\nlevel: high\nlogsource: {product: windows, category: image_load}\n"+
+			"detection:\n  sel: {ImageLoaded|endswith: .node}\n  condition: sel\n", id, id)
+	}
+	before, after := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(before, "a.yml"), rule("aaaaaaaa-0000-0000-0000-000000000001"))
+	writeFile(t, filepath.Join(after, "b.yml"), rule("bbbbbbbb-0000-0000-0000-000000000002"))
+	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+before, "-r", "-R", "rules="+after)
+	if r.exit != 0 || r.field("reload_same_output") != "no" {
+		t.Fatalf("exit %d, same output %q:\n%s", r.exit, r.field("reload_same_output"), r.stdout)
+	}
+	for i, ids := range decode(t, r.reloaded, "sigma") {
+		if want[i] != (fmt.Sprint(ids) == "[bbbbbbbb-0000-0000-0000-000000000002]") {
+			t.Errorf("after the reload, event %d: %v", i, ids)
+		}
+	}
+	if n := strings.Count(r.stdout, `exit summary: records=100 matched=10 dropped=0 malformed_chunks=0 recovered_panics=0; rules matched: "Rule aaaaaaaa`); n != 1 {
+		t.Errorf("want the old instance's exit summary once before the reload:\n%s", r.stdout)
 	}
 }
 

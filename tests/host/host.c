@@ -15,6 +15,8 @@
  *   -r     simulate a hot reload: exit, re-install plain SIGSEGV/SIGFPE
  *          handlers as Fluent Bit does on SIGHUP, init a new instance,
  *          filter again and check Go's handlers are back
+ *   -R key=value  with -r: the configuration changed for the reload (the
+ *          property set or replaced in the new instance)
  *   -w GO  after the first filter call, create OUT_CHUNK.ready, wait for
  *          the file GO to appear, then filter again every 100 ms until the
  *          output differs from the first or -d seconds (default 10) pass;
@@ -177,6 +179,8 @@ int main(int argc, char **argv)
     struct instance ins = {.event_type = 1, .log_level = 3, .name = "sigma.0"};
     int threads = 0, rounds = 1, reload = 0, wait_secs = 10;
     long soak = 0;
+    char *reload_props[16];
+    int nreload = 0;
     const char *go_file = NULL;
     const char *so = argv[1];
     int i;
@@ -192,6 +196,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "-t")) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-n")) rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-r")) reload = 1;
+        else if (!strcmp(argv[i], "-R") && nreload < 16) reload_props[nreload++] = argv[++i];
         else if (!strcmp(argv[i], "-w")) go_file = argv[++i];
         else if (!strcmp(argv[i], "-d")) wait_secs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-s")) soak = atol(argv[++i]);
@@ -261,6 +266,19 @@ int main(int argc, char **argv)
         /* Fluent Bit's flb_signal_init(), run from its SIGHUP handler. */
         signal(SIGSEGV, plain_handler);
         signal(SIGFPE, plain_handler);
+        for (int k = 0; k < nreload; k++) {
+            char *eq = strchr(reload_props[k], '=');
+            if (!eq) return 2;
+            *eq = 0;
+            int found = 0;
+            for (int j = 0; j < ins.nprops; j++) {
+                if (!strcmp(ins.keys[j], reload_props[k])) { ins.values[j] = eq + 1; found = 1; }
+            }
+            if (!found && ins.nprops < 16) {
+                ins.keys[ins.nprops] = reload_props[k];
+                ins.values[ins.nprops++] = eq + 1;
+            }
+        }
         if (init_instance(&ins) != 0) return 4;
         sigaction(SIGSEGV, NULL, &cur);
         printf("handlers_restored: %s\n",
@@ -268,6 +286,11 @@ int main(int argc, char **argv)
         size_t n2;
         char *again = run_filter(&ins, &n2, &ret);
         printf("reload_same_output: %s\n", n2 == out_len && !memcmp(again, out, n2) ? "yes" : "no");
+        char path[4096];
+        snprintf(path, sizeof path, "%s.reload", argv[argc - 1]);
+        FILE *fr = fopen(path, "wb");
+        if (!fr || fwrite(again, 1, n2, fr) != n2) { perror(path); return 2; }
+        fclose(fr);
         free(again);
     }
 
