@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
 )
@@ -93,7 +94,9 @@ func FuzzTextRecord(f *testing.F) {
 	f.Add("Image loaded:\r\nImageLoaded: C:\\x.node\r\nSigned: false")
 	filt := newFilter(f, Config{})
 	f.Fuzz(func(t *testing.T, text string) {
-		for _, decode := range []func([]byte, []byte) ([]byte, error){appendJSONRecord, appendXMLRecord} {
+		var conv jsonconv.Converter
+		jsonRecord := func(dst, text []byte) ([]byte, error) { return appendJSONRecord(&conv, dst, text) }
+		for _, decode := range []func([]byte, []byte) ([]byte, error){jsonRecord, appendXMLRecord} {
 			out, err := decode(nil, []byte(text))
 			if err != nil {
 				continue

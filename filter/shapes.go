@@ -97,7 +97,7 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		start := len(r.scratch)
 		switch s[0] {
 		case '{':
-			r.scratch, err = appendJSONRecord(r.scratch, s)
+			r.scratch, err = appendJSONRecord(&r.json, r.scratch, s)
 		case '<':
 			r.scratch, err = appendXMLRecord(r.scratch, s)
 		default:
@@ -122,14 +122,15 @@ func (r *record) loadText(idx *fieldIndex) bool {
 	return false
 }
 
-// appendJSONRecord appends the JSON object text holds as msgpack.
-func appendJSONRecord(dst, text []byte) ([]byte, error) {
+// appendJSONRecord appends the JSON object text holds as msgpack, with
+// c's reusable buffer.
+func appendJSONRecord(c *jsonconv.Converter, dst, text []byte) ([]byte, error) {
 	it := jsoniter.ConfigFastest.BorrowIterator(text)
 	defer jsoniter.ConfigFastest.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ObjectValue {
 		return dst, errNotRecord
 	}
-	return jsonconv.AppendJSONValue(dst, it)
+	return c.Append(dst, it)
 }
 
 // fromInserts assigns StringInserts by the manifest, if their number fits

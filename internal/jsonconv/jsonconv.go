@@ -4,6 +4,7 @@
 package jsonconv
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -29,14 +32,37 @@ var ErrTooDeep = errors.New("jsonconv: nesting deeper than 512 levels")
 // msgpack. Integers that fit int64 or uint64 become integers, other numbers
 // floats.
 func AppendJSONValue(dst []byte, it *jsoniter.Iterator) ([]byte, error) {
-	dst = appendJSON(dst, it, 0)
+	var c Converter
+	return c.Append(dst, it)
+}
+
+// Converter is AppendJSONValue with a buffer kept between calls: string
+// and number values are read as raw JSON into it and decoded from there,
+// so that only object keys (which json-iterator returns as Go strings)
+// allocate. Not safe for concurrent use.
+type Converter struct {
+	raw []byte
+}
+
+// Append reads one JSON value from it and appends it to dst as msgpack.
+func (c *Converter) Append(dst []byte, it *jsoniter.Iterator) ([]byte, error) {
+	dst = c.value(dst, it, 0)
 	if it.Error != nil {
 		return dst, it.Error
 	}
 	return dst, nil
 }
 
-func appendJSON(dst []byte, it *jsoniter.Iterator, depth int) []byte {
+// capture reads the next value's raw JSON into c.raw. json-iterator takes
+// a nil buffer for "not capturing" and then panics, so c.raw is never nil.
+func (c *Converter) capture(it *jsoniter.Iterator) {
+	if c.raw == nil {
+		c.raw = make([]byte, 0, 256)
+	}
+	c.raw = it.SkipAndAppendBytes(c.raw[:0])
+}
+
+func (c *Converter) value(dst []byte, it *jsoniter.Iterator, depth int) []byte {
 	if depth > MaxDepth {
 		it.ReportError("read", ErrTooDeep.Error())
 		return dst
@@ -47,24 +73,35 @@ func appendJSON(dst []byte, it *jsoniter.Iterator, depth int) []byte {
 		body := len(dst)
 		it.ReadMapCB(func(it *jsoniter.Iterator, key string) bool {
 			dst = msgpack.AppendStr(dst, key)
-			dst = appendJSON(dst, it, depth+1)
+			dst = c.value(dst, it, depth+1)
 			n++
 			return it.Error == nil
 		})
-		return insertHeader(dst, body, msgpack.AppendMapHeader(nil, n))
+		var hdr [5]byte
+		return insertHeader(dst, body, msgpack.AppendMapHeader(hdr[:0], n))
 	case jsoniter.ArrayValue:
 		n := 0
 		body := len(dst)
 		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			dst = appendJSON(dst, it, depth+1)
+			dst = c.value(dst, it, depth+1)
 			n++
 			return it.Error == nil
 		})
-		return insertHeader(dst, body, msgpack.AppendArrayHeader(nil, n))
+		var hdr [5]byte
+		return insertHeader(dst, body, msgpack.AppendArrayHeader(hdr[:0], n))
 	case jsoniter.StringValue:
-		return msgpack.AppendStr(dst, it.ReadString())
+		c.capture(it)
+		start := len(dst)
+		dst, ok := appendUnquoted(dst, c.raw)
+		if !ok {
+			it.ReportError("read string", "invalid string")
+			return dst
+		}
+		var hdr [5]byte
+		return insertHeader(dst, start, msgpack.AppendStrHeader(hdr[:0], len(dst)-start))
 	case jsoniter.NumberValue:
-		num := string(it.ReadNumber())
+		c.capture(it)
+		num := string(c.raw) // short: the conversion stays on the stack
 		if i, err := strconv.ParseInt(num, 10, 64); err == nil {
 			return msgpack.AppendInt(dst, i)
 		}
@@ -85,6 +122,92 @@ func appendJSON(dst []byte, it *jsoniter.Iterator, depth int) []byte {
 		it.ReportError("read", "invalid JSON value")
 		return dst
 	}
+}
+
+// appendUnquoted appends the content of the JSON string token tok (quotes
+// included) with its escapes decoded, and reports whether tok was a
+// well-formed string.
+func appendUnquoted(dst, tok []byte) ([]byte, bool) {
+	if len(tok) < 2 || tok[0] != '"' || tok[len(tok)-1] != '"' {
+		return dst, false
+	}
+	s := tok[1 : len(tok)-1]
+	for len(s) > 0 {
+		i := bytes.IndexByte(s, '\\')
+		if i < 0 {
+			return append(dst, s...), true
+		}
+		dst = append(dst, s[:i]...)
+		if i+1 >= len(s) {
+			return dst, false
+		}
+		switch e := s[i+1]; e {
+		case '"', '\\', '/':
+			dst = append(dst, e)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, n := unicodeEscape(s[i:])
+			if n == 0 {
+				return dst, false
+			}
+			dst = utf8.AppendRune(dst, r)
+			s = s[i+n:]
+			continue
+		default:
+			return dst, false
+		}
+		s = s[i+2:]
+	}
+	return dst, true
+}
+
+// unicodeEscape decodes \uXXXX (and a following low surrogate) at the
+// start of s, returning the rune and the bytes used, or 0 bytes if s does
+// not start with a valid escape. Unpaired surrogates become U+FFFD, as in
+// encoding/json.
+func unicodeEscape(s []byte) (rune, int) {
+	hex4 := func(b []byte) (rune, bool) {
+		if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[2:6] {
+			switch {
+			case '0' <= c && c <= '9':
+				c -= '0'
+			case 'a' <= c && c <= 'f':
+				c = c - 'a' + 10
+			case 'A' <= c && c <= 'F':
+				c = c - 'A' + 10
+			default:
+				return 0, false
+			}
+			r = r<<4 | rune(c)
+		}
+		return r, true
+	}
+	r, ok := hex4(s)
+	if !ok {
+		return 0, 0
+	}
+	if utf16.IsSurrogate(r) {
+		if lo, ok := hex4(s[6:]); ok {
+			if dec := utf16.DecodeRune(r, lo); dec != utf8.RuneError {
+				return dec, 12
+			}
+		}
+		return utf8.RuneError, 6
+	}
+	return r, 6
 }
 
 // insertHeader puts hdr in front of dst[body:], where a container's
@@ -208,6 +331,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 64<<10)
 	stamp := binary.BigEndian.AppendUint32(nil, uint32(ts.Unix()))
 	stamp = binary.BigEndian.AppendUint32(stamp, uint32(ts.Nanosecond()))
+	var conv Converter
 	appendEvent := func(it *jsoniter.Iterator) bool {
 		if it.WhatIsNext() != jsoniter.ObjectValue {
 			it.ReportError("read event", "expected a JSON object")
@@ -217,7 +341,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 		chunk = msgpack.AppendArrayHeader(chunk, 2)
 		chunk = msgpack.AppendExt(chunk, 0, stamp)
 		chunk = msgpack.AppendMapHeader(chunk, 0)
-		chunk = appendJSON(chunk, it, 0)
+		chunk = conv.value(chunk, it, 0)
 		n++
 		return it.Error == nil
 	}

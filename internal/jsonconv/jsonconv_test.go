@@ -2,10 +2,13 @@ package jsonconv
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	jsoniter "github.com/json-iterator/go"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -35,5 +38,35 @@ func TestDepthLimit(t *testing.T) {
 	deep := strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2)
 	if _, err := AppendJSONValue(nil, jsoniter.ParseString(jsoniter.ConfigDefault, deep)); err == nil {
 		t.Error("want an error for nesting past MaxDepth")
+	}
+}
+
+// TestStringEscapes: strings decode as encoding/json decodes them, escapes
+// and surrogate pairs included; malformed escapes are errors.
+func TestStringEscapes(t *testing.T) {
+	var c Converter
+	for _, lit := range []string{
+		`"plain"`, `""`, `"a\"b\\c\/d\b\f\n\r\t"`, `"\u0041\u00e9\u20ac"`, `"\ud83d\ude00 smile"`,
+		`"lone \ud83d surrogate"`, `"lone low \ude00"`, `"C:\\Windows\\System32"`, `"ü€"`,
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(lit), &want); err != nil {
+			t.Fatalf("%s: %v", lit, err)
+		}
+		for round := 0; round < 2; round++ { // the buffer is reused
+			mp, err := c.Append(nil, jsoniter.ParseString(jsoniter.ConfigDefault, lit))
+			if err != nil {
+				t.Fatalf("%s: %v", lit, err)
+			}
+			got, _, _, _ := msgpack.ReadStr(mp, 0)
+			if string(got) != want {
+				t.Errorf("%s: got %q, want %q", lit, got, want)
+			}
+		}
+	}
+	for _, bad := range []string{`"\x"`, `"\u12"`, `"\uZZZZ"`, `"abc\"`} {
+		if _, err := c.Append(nil, jsoniter.ParseString(jsoniter.ConfigDefault, bad)); err == nil {
+			t.Errorf("%s: want an error", bad)
+		}
 	}
 }

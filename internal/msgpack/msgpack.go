@@ -374,6 +374,9 @@ func AppendStrBytes(dst []byte, s []byte) []byte {
 	return append(appendStrHeader(dst, len(s)), s...)
 }
 
+// AppendStrHeader appends the header of a string of n bytes.
+func AppendStrHeader(dst []byte, n int) []byte { return appendStrHeader(dst, n) }
+
 func appendStrHeader(dst []byte, n int) []byte {
 	switch {
 	case n < 32:
