@@ -4,6 +4,9 @@ go 1.26
 
 require (
 	github.com/bradleyjkemp/sigma-go v0.6.6
+	github.com/fluent/fluent-bit-go v0.0.0-20230731091245-a7a013e2473c
+	github.com/json-iterator/go v1.1.12
+	github.com/ugorji/go/codec v1.1.7
 	gopkg.in/yaml.v3 v3.0.1
 )
 
@@ -12,9 +15,6 @@ require (
 	github.com/PaesslerAG/gval v1.0.0 // indirect
 	github.com/PaesslerAG/jsonpath v0.1.1 // indirect
 	github.com/alecthomas/participle v0.7.1 // indirect
-	github.com/fluent/fluent-bit-go v0.0.0-20230731091245-a7a013e2473c // indirect
-	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180228061459-e0a39a4cb421 // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
-	github.com/ugorji/go/codec v1.1.7 // indirect
 )
