@@ -91,6 +91,9 @@ func (c *Converter) value(dst []byte, it *jsoniter.Iterator, depth int) []byte {
 		return insertHeader(dst, body, msgpack.AppendArrayHeader(hdr[:0], n))
 	case jsoniter.StringValue:
 		c.capture(it)
+		if len(c.raw) >= 2 && bytes.IndexByte(c.raw, '\\') < 0 { // no escapes: the length is known
+			return msgpack.AppendStrBytes(dst, c.raw[1:len(c.raw)-1])
+		}
 		start := len(dst)
 		dst, ok := appendUnquoted(dst, c.raw)
 		if !ok {
