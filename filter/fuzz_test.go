@@ -92,6 +92,8 @@ func FuzzTextRecord(f *testing.F) {
 	f.Add(fixture.XML(7, sysmon.Channel, sysmon.Provider, data))
 	f.Add(`<?xml version="1.0"?><Event><System a='&#x41;'><![CDATA[x]]></System><EventData><Data Name="A">&lt;</Data></EventData></Event>`)
 	f.Add("Image loaded:\r\nImageLoaded: C:\\x.node\r\nSigned: false")
+	f.Add("-1")
+	f.Add("7")
 	filt := newFilter(f, Config{})
 	f.Fuzz(func(t *testing.T, text string) {
 		var conv jsonconv.Converter
@@ -115,6 +117,8 @@ func FuzzTextRecord(f *testing.F) {
 			{{"log", text}},
 			{{"System", text}, {"Message", text}},
 			{{"ProviderName", sysmon.Provider}, {"EventID", len(parts)}, {"Message", text}, {"StringInserts", inserts}},
+			{{"ProviderName", sysmon.Provider}, {"EventID", text}, {"Message", text}, {"StringInserts", inserts},
+				{"event", fixture.Map{{"code", text}}}, {"process", fixture.Map{{"executable", text}}}},
 		} {
 			chunk = fixture.Event(chunk, ts, nil, body)
 		}
@@ -123,8 +127,8 @@ func FuzzTextRecord(f *testing.F) {
 			t.Fatal(err)
 		}
 		if changed {
-			if got, _ := splitEvents(out); len(got) != 3 {
-				t.Fatalf("%d events out of 3", len(got))
+			if got, _ := splitEvents(out); len(got) != 4 {
+				t.Fatalf("%d events out of 4", len(got))
 			}
 		}
 	})

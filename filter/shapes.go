@@ -74,7 +74,7 @@ func (r *record) eventID(idx *fieldIndex) (int, bool) {
 		return 0, false
 	}
 	id, err := strconv.Atoi(string(t))
-	return id, err == nil
+	return id, err == nil && id >= 0
 }
 
 // loadText decodes the first text key holding a JSON object or an XML

@@ -391,3 +391,20 @@ func TestFieldMapExample(t *testing.T) {
 		t.Errorf("CommandLine: %q", got)
 	}
 }
+
+// TestOddEventIDs: event IDs no Sysmon table has (negative, huge, not a
+// number, a map) on Sysmon records with inserts, a Message and ECS fields
+// are left alone.
+func TestOddEventIDs(t *testing.T) {
+	f := newFilter(t, Config{})
+	for _, id := range []any{-1, -100000, 99999, 4294967296, "7x", "", fixture.Map{{"a", 1}}, 1.5, true} {
+		rec := inserts(7, sysmon.Provider, sysmon.Schemas(7)[0], fixture.UnsignedNodeLoad(1), "ImageLoaded: x.node").With("EventID", id)
+		ecs := fixture.ECS(7, sysmon.Channel, sysmon.Provider, fixture.EventData(7, fixture.UnsignedNodeLoad(1)))
+		ecs = ecs.With("event", fixture.Map{{"code", id}})
+		for _, body := range []fixture.Map{rec, ecs} {
+			if _, _, err := f.Process(nil, fixture.Event(nil, ts, nil, body)); err != nil {
+				t.Errorf("EventID %v: %v", id, err)
+			}
+		}
+	}
+}
