@@ -314,7 +314,9 @@ func (n *keyNode) finish() {
 	n.bigLen = make([]bool, len(n.byLen))
 	for _, bucket := range n.byLen {
 		for _, e := range bucket {
-			n.first[e.name[0]] |= 1 << (len(e.name) & 63)
+			if e.name != "" {
+				n.first[e.name[0]] |= 1 << (len(e.name) & 63)
+			}
 		}
 	}
 	for i := range n.byLen {
