@@ -57,7 +57,54 @@ func checkProcess(t *testing.T, filt *Filter, chunk []byte) {
 		if _, err := msgpack.Skip(got[i].raw, 0); err != nil {
 			t.Fatalf("event %d: %v", i, err)
 		}
+		// The same record plus the format's keys: every other pair as it
+		// was, in its order.
+		written := filt.writtenKeys()
+		before := pairsExcept(t, in[i].raw[len(in[i].header):], written)
+		after := pairsExcept(t, got[i].raw[len(got[i].header):], written)
+		if !bytes.Equal(before, after) {
+			t.Fatalf("event %d: pairs other than %v changed", i, written)
+		}
 	}
+}
+
+// writtenKeys are the top-level keys the filter's format writes.
+func (f *Filter) writtenKeys() map[string]bool {
+	keys := map[string]bool{}
+	switch f.format {
+	case FormatSigma:
+		keys[f.addKey] = true
+	case FormatFlat:
+		for _, k := range []string{FlatRuleIDs, FlatTitles, FlatLevel, FlatTags} {
+			keys[k] = true
+		}
+	case FormatECS:
+		for _, k := range []string{"event", "rule", "threat", "tags"} {
+			keys[k] = true
+		}
+	}
+	if f.tagKey != "" {
+		keys[f.tagKey] = true
+	}
+	return keys
+}
+
+// pairsExcept returns the raw pairs of the map at b[0:] whose key is not
+// in skip, concatenated.
+func pairsExcept(t *testing.T, b []byte, skip map[string]bool) []byte {
+	n, p, err := msgpack.ReadMapHeader(b, 0)
+	if err != nil {
+		t.Fatalf("not a map: %v", err)
+	}
+	var out []byte
+	for j := 0; j < n; j++ {
+		key, isStr, _, end := pairAt(b, p)
+		if !isStr || !skip[string(key)] {
+			out = append(out, b[p:end]...)
+		}
+		p = end
+	}
+	return out
 }
 
 type rawEvent struct {
