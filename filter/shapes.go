@@ -36,7 +36,10 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleText != 0 && r.at[idx.eventID] < 0 && r.inner < 0 && r.loadText(idx) {
 		return
 	}
-	if r.seen&(roleInserts|roleMessage|roleECS) == 0 || !r.isSysmon(idx) {
+	// A Message beside named fields (NXLog's flat records carry one) needs
+	// nothing: decide that before reading the provider.
+	message := r.seen&roleMessage != 0 && (r.seen&roleInserts != 0 || r.seen&roleData == 0)
+	if r.seen&(roleInserts|roleECS) == 0 && !message || !r.isSysmon(idx) {
 		return
 	}
 	id, ok := r.eventID(idx)
@@ -47,7 +50,7 @@ func (r *record) resolve(idx *fieldIndex) {
 		r.fromECS(idx, id)
 	}
 	mapped := r.seen&roleInserts != 0 && r.fromInserts(idx, id)
-	if !mapped && r.seen&roleMessage != 0 && (r.seen&roleInserts != 0 || r.seen&roleData == 0) {
+	if !mapped && message {
 		r.fromMessage(idx)
 	}
 }
