@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/attack"
@@ -179,7 +180,7 @@ func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int) ([]
 		for _, i := range matched {
 			info := f.outputs[i].attack
 			for _, t := range info.Tactics {
-				if n := len(tacticNames); len(appendNew(tacticNames, t.Name)) > n {
+				if !slices.Contains(tacticNames, t.Name) {
 					tacticNames = append(tacticNames, t.Name)
 					tacticIDs = append(tacticIDs, t.ID)
 				}
@@ -187,13 +188,13 @@ func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int) ([]
 			for _, t := range info.Techniques {
 				id, name := t.ID, t.Name
 				if t.Parent != "" {
-					if n := len(subIDs); len(appendNew(subIDs, id)) > n {
+					if !slices.Contains(subIDs, id) {
 						subIDs = append(subIDs, id)
 						subNames = append(subNames, name)
 					}
 					id, name = t.Parent, attack.TechniqueName(t.Parent)
 				}
-				if n := len(techIDs); len(appendNew(techIDs, id)) > n {
+				if !slices.Contains(techIDs, id) {
 					techIDs = append(techIDs, id)
 					techNames = append(techNames, name)
 				}
@@ -242,14 +243,10 @@ func (f *Filter) unionTags(matched []int) []string {
 	return tags
 }
 
+// appendNew appends v unless it is empty or already in list.
 func appendNew(list []string, v string) []string {
-	if v == "" {
+	if v == "" || slices.Contains(list, v) {
 		return list
-	}
-	for _, x := range list {
-		if x == v {
-			return list
-		}
 	}
 	return append(list, v)
 }

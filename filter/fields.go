@@ -166,25 +166,24 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	}
 	// The logsource fields always have a slot: the second step needs the
 	// event id and provider even when no rule reads them.
-	logsource := map[string]*int{rules.FieldEventID: &idx.eventID, rules.FieldChannel: &idx.channel,
-		rules.FieldProvider: &idx.provider}
-	for name, dst := range logsource {
-		if s, ok := slotOf[name]; ok {
-			*dst = s
-		} else {
-			*dst = aux()
-			slotOf[name] = *dst
-		}
-	}
 	names := append([]string(nil), fields...)
-	for name := range logsource {
-		if slotOf[name] >= len(fields) {
-			names = append(names, name)
+	isLogsource := map[string]bool{}
+	for _, ls := range []struct {
+		name string
+		slot *int
+	}{{rules.FieldEventID, &idx.eventID}, {rules.FieldChannel, &idx.channel}, {rules.FieldProvider, &idx.provider}} {
+		isLogsource[ls.name] = true
+		s, ok := slotOf[ls.name]
+		if !ok {
+			s = aux()
+			slotOf[ls.name] = s
+			names = append(names, ls.name)
 		}
+		*ls.slot = s
 	}
 	for _, name := range names {
 		role := roleData
-		if logsource[name] != nil {
+		if isLogsource[name] {
 			role = 0
 		}
 		for _, path := range opt.fieldMap[name] {

@@ -20,10 +20,9 @@ import (
 // atomically; a new set that fails to load is not swapped in, and the old
 // one stays until the files change again. Safe for concurrent use.
 type Live struct {
-	cfg      Config
-	cur      atomic.Pointer[Filter]
-	interval time.Duration
-	notify   func(err error, loaded *Filter)
+	cfg    Config
+	cur    atomic.Pointer[Filter]
+	notify func(err error, loaded *Filter)
 
 	mu      sync.Mutex
 	printed string // fingerprint of the files last loaded (or tried)
@@ -38,17 +37,21 @@ type Live struct {
 // each reload that happened (loaded) or failed (err), from that goroutine.
 // Close stops it.
 func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) {
-	printed, err := fingerprint(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("filter: %w", err)
+	polls := cfg.RefreshInterval > 0 && len(cfg.RulePaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0
+	var printed string
+	if polls { // taken before loading, so a change during the load is seen
+		var err error
+		if printed, err = fingerprint(cfg); err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
 	}
 	f, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	l := &Live{cfg: cfg, interval: cfg.RefreshInterval, notify: notify, printed: printed}
+	l := &Live{cfg: cfg, notify: notify, printed: printed}
 	l.cur.Store(f)
-	if l.interval > 0 && len(cfg.RulePaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0 {
+	if polls {
 		l.stop, l.done = make(chan struct{}), make(chan struct{})
 		go l.poll()
 	}
@@ -60,7 +63,7 @@ func (l *Live) Filter() *Filter { return l.cur.Load() }
 
 func (l *Live) poll() {
 	defer close(l.done)
-	t := time.NewTicker(l.interval)
+	t := time.NewTicker(l.cfg.RefreshInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -77,7 +80,8 @@ func (l *Live) poll() {
 
 // Refresh reloads the filter if its files changed since the last load, and
 // reports whether it swapped in a new one. On error the current filter
-// stays.
+// stays. Without polling (no RefreshInterval) the files were not
+// fingerprinted at load, so the first Refresh reloads.
 func (l *Live) Refresh() (changed bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

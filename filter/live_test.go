@@ -26,7 +26,9 @@ func TestLiveRefresh(t *testing.T) {
 		}
 	}
 	write("a.yml", nodeRule("a"))
-	l, err := NewLive(Config{RulePaths: []string{dir}, Strict: true}, nil)
+	// A day's interval: polling is on (the files are fingerprinted) but
+	// the test calls Refresh itself.
+	l, err := NewLive(Config{RulePaths: []string{dir}, Strict: true, RefreshInterval: 24 * time.Hour}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestLiveConcurrent(t *testing.T) {
 		}
 	}
 	write("high")
-	l, err := NewLive(Config{RulePaths: []string{dir}}, nil)
+	l, err := NewLive(Config{RulePaths: []string{dir}, RefreshInterval: 24 * time.Hour}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

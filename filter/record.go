@@ -33,14 +33,11 @@ func newRecord(slots int) *record {
 
 // Field implements rules.Event.
 func (r *record) Field(slot int) ([]byte, bool) {
-	off := r.at[slot]
-	if off < 0 {
+	b, off, ok := r.value(slot)
+	if !ok {
 		return nil, false
 	}
-	if off >= r.split {
-		return msgpack.ScalarText(r.scratch, off-r.split, r.num[:0])
-	}
-	return msgpack.ScalarText(r.chunk, off, r.num[:0])
+	return msgpack.ScalarText(b, off, r.num[:0])
 }
 
 // maxScratch is the most scratch a record keeps between records: a

@@ -55,24 +55,16 @@ func (r *record) resolve(idx *fieldIndex) {
 	}
 }
 
-func (r *record) text(slot int) ([]byte, bool) {
-	b, off, ok := r.value(slot)
-	if !ok {
-		return nil, false
-	}
-	return msgpack.ScalarText(b, off, r.num[:0])
-}
-
 func (r *record) isSysmon(idx *fieldIndex) bool {
-	if p, ok := r.text(idx.provider); ok {
+	if p, ok := r.Field(idx.provider); ok {
 		return sysmon.IsSysmon(p)
 	}
-	c, ok := r.text(idx.channel)
+	c, ok := r.Field(idx.channel)
 	return ok && sysmon.IsSysmon(c)
 }
 
 func (r *record) eventID(idx *fieldIndex) (int, bool) {
-	t, ok := r.text(idx.eventID)
+	t, ok := r.Field(idx.eventID)
 	if !ok || len(t) > 5 {
 		return 0, false
 	}
@@ -160,7 +152,6 @@ func (r *record) fromInserts(idx *fieldIndex, id int) bool {
 				return false
 			}
 		}
-		r.seen |= roleData
 		return true
 	}
 	return false
@@ -226,9 +217,9 @@ func (r *record) fromECS(idx *fieldIndex, id int) {
 		v := buf[:0]
 		switch d.kind {
 		case deriveUser:
-			domain, ok1 := r.text(idx.ecsInputs[0])
+			domain, ok1 := r.Field(idx.ecsInputs[0])
 			v = append(v, domain...)
-			name, ok2 := r.text(idx.ecsInputs[1])
+			name, ok2 := r.Field(idx.ecsInputs[1])
 			if !ok1 || !ok2 {
 				continue
 			}
@@ -239,7 +230,7 @@ func (r *record) fromECS(idx *fieldIndex, id int) {
 				paths = idx.ecsHashes[0]
 			}
 			for i, slot := range paths {
-				h, ok := r.text(slot)
+				h, ok := r.Field(slot)
 				if !ok {
 					continue
 				}
@@ -249,10 +240,10 @@ func (r *record) fromECS(idx *fieldIndex, id int) {
 				v = append(append(append(v, hashNames[i]...), '='), h...)
 			}
 		case deriveInitiated:
-			dir, _ := r.text(idx.ecsInputs[2])
+			dir, _ := r.Field(idx.ecsInputs[2])
 			v = appendFlag(v, dir, "egress", "ingress")
 		case deriveSourceIsIpv6, deriveDestinationIsIpv6:
-			typ, _ := r.text(idx.ecsInputs[3])
+			typ, _ := r.Field(idx.ecsInputs[3])
 			v = appendFlag(v, typ, "ipv6", "ipv4")
 		}
 		if len(v) == 0 {

@@ -87,6 +87,12 @@ func (x *xmlReader) skipPast(end string) {
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+func (x *xmlReader) skipSpace() {
+	for x.p < len(x.s) && isXMLSpace(x.s[x.p]) {
+		x.p++
+	}
+}
+
 func isNameByte(c byte) bool {
 	return c > ' ' && c != '/' && c != '>' && c != '=' && c != '<' && c != '"' && c != '\''
 }
@@ -124,9 +130,7 @@ func (x *xmlReader) element(depth int) {
 	nattrs := 0
 	selfClosing := false
 	for x.err == nil {
-		for x.p < len(x.s) && isXMLSpace(x.s[x.p]) {
-			x.p++
-		}
+		x.skipSpace()
 		if x.p >= len(x.s) {
 			x.fail()
 			return
@@ -292,9 +296,7 @@ func (x *xmlReader) endTag(name []byte) {
 		x.fail()
 		return
 	}
-	for x.p < len(x.s) && isXMLSpace(x.s[x.p]) {
-		x.p++
-	}
+	x.skipSpace()
 	if x.p >= len(x.s) || x.s[x.p] != '>' {
 		x.fail()
 		return

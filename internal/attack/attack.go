@@ -4,7 +4,10 @@
 // are by the caller.
 package attack
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Tactic is one ATT&CK tactic.
 type Tactic struct {
@@ -141,10 +144,8 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 func appendNew(list []string, v string) []string {
-	for _, x := range list {
-		if x == v {
-			return list
-		}
+	if slices.Contains(list, v) {
+		return list
 	}
 	return append(list, v)
 }
