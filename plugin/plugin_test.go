@@ -177,11 +177,7 @@ func TestCountersLogged(t *testing.T) {
 // TestCloseStopsRefresh: an instance's exit stops its refresh goroutine, so
 // hot reloads do not pile goroutines (or the rule sets they hold) up.
 func TestCloseStopsRefresh(t *testing.T) {
-	dir := t.TempDir()
-	rule := "title: t\nid: t\nlogsource: {product: windows, category: image_load}\ndetection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n"
-	if err := os.WriteFile(filepath.Join(dir, "t.yml"), []byte(rule), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := nodeRuleDir(t)
 	before := runtime.NumGoroutine()
 	for i := 0; i < 20; i++ {
 		inst, err := newInstance(&recorder{}, props(map[string]string{"rules": dir, "refresh_interval": "1"}))
@@ -236,11 +232,7 @@ func TestInitAndExitFences(t *testing.T) {
 // refresh goroutine) while others filter on several goroutines, as in
 // processor mode; run with -race.
 func TestConcurrentReloads(t *testing.T) {
-	dir := t.TempDir()
-	rule := "title: t\nid: t\nlogsource: {product: windows, category: image_load}\ndetection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n"
-	if err := os.WriteFile(filepath.Join(dir, "t.yml"), []byte(rule), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := nodeRuleDir(t)
 	p := props(map[string]string{"rules": dir, "refresh_interval": "1", "stats_interval": "1"})
 	stable, err := newInstance(&recorder{}, p)
 	if err != nil {
@@ -286,4 +278,15 @@ func TestConcurrentReloads(t *testing.T) {
 		t.Error(e)
 	}
 	stable.close()
+}
+
+// nodeRuleDir returns a directory holding one rule file: any .node load.
+func nodeRuleDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	rule := "title: t\nid: t\nlogsource: {product: windows, category: image_load}\ndetection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n"
+	if err := os.WriteFile(filepath.Join(dir, "t.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -5,7 +5,6 @@
 package tests
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -102,24 +101,35 @@ func runHost(t *testing.T, version string, chunk []byte, args ...string) result 
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := result{fields: map[string][]string{}, stdout: stdout.String()}
+	if stderr.Len() > 0 {
+		t.Logf("host stderr: %s", stderr.String())
+	}
+	return hostResult(t, err, stdout.String(), out)
+}
+
+// hostResult reads what a finished host run printed and wrote to out.
+func hostResult(t *testing.T, err error, stdout, out string) result {
+	t.Helper()
+	r := result{fields: map[string][]string{}, stdout: stdout}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.exit = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("host: %v", err)
 	}
-	if stderr.Len() > 0 {
-		t.Logf("host stderr: %s", stderr.String())
-	}
-	sc := bufio.NewScanner(&stdout)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
+	for _, line := range strings.Split(stdout, "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
 			r.fields[k] = append(r.fields[k], v)
 		}
 	}
 	r.out, _ = os.ReadFile(out)
 	r.reloaded, _ = os.ReadFile(out + ".reload")
 	return r
+}
+
+// nodeRule is a high rule matching every .node image load, with id.
+func nodeRule(id string) string {
+	return fmt.Sprintf("title: Rule %s\nid: %s\nstatus: test\nlevel: high\nlogsource: {product: windows, category: image_load}\n"+
+		"detection:\n  sel: {ImageLoaded|endswith: .node}\n  condition: sel\n", id, id)
 }
 
 // mixedChunk returns n flat Event ID 7 records; every 10th matches.
@@ -332,13 +342,9 @@ func TestReload(t *testing.T) {
 
 	// A hot reload after the rules changed: the new instance runs the new
 	// rules, and the old one has logged its exit summary (it was freed).
-	rule := func(id string) string {
-		return fmt.Sprintf("title: Rule %s\nid: %s\nstatus: test\nlevel: high\nlogsource: {product: windows, category: image_load}\n"+
-			"detection:\n  sel: {ImageLoaded|endswith: .node}\n  condition: sel\n", id, id)
-	}
 	before, after := t.TempDir(), t.TempDir()
-	writeFile(t, filepath.Join(before, "a.yml"), rule("aaaaaaaa-0000-0000-0000-000000000001"))
-	writeFile(t, filepath.Join(after, "b.yml"), rule("bbbbbbbb-0000-0000-0000-000000000002"))
+	writeFile(t, filepath.Join(before, "a.yml"), nodeRule("aaaaaaaa-0000-0000-0000-000000000001"))
+	writeFile(t, filepath.Join(after, "b.yml"), nodeRule("bbbbbbbb-0000-0000-0000-000000000002"))
 	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+before, "-r", "-R", "rules="+after)
 	if r.exit != 0 || r.field("reload_same_output") != "no" {
 		t.Fatalf("exit %d, same output %q:\n%s", r.exit, r.field("reload_same_output"), r.stdout)
@@ -418,26 +424,12 @@ func runHostRefresh(t *testing.T, chunk []byte, wait int, edit func(), args ...s
 	}
 	edit()
 	writeFile(t, goFile, "")
-	err := cmd.Wait()
-	r := result{fields: map[string][]string{}, stdout: stdout.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.exit = ee.ExitCode()
-	}
-	for _, line := range strings.Split(r.stdout, "\n") {
-		if k, v, ok := strings.Cut(line, ": "); ok {
-			r.fields[k] = append(r.fields[k], v)
-		}
-	}
-	r.out, _ = os.ReadFile(out)
+	r := hostResult(t, cmd.Wait(), stdout.String(), out)
 	second, _ := os.ReadFile(out + ".2")
 	return r, second
 }
 
 func TestRuleRefresh(t *testing.T) {
-	rule := func(id string) string {
-		return fmt.Sprintf("title: Rule %s\nid: %s\nstatus: test\nlevel: high\nlogsource: {product: windows, category: image_load}\n"+
-			"detection:\n  sel: {ImageLoaded|endswith: .node}\n  condition: sel\n", id, id)
-	}
 	chunk, want := mixedChunk(30)
 	args := func(dir string) []string {
 		return []string{"-p", "rules=" + dir, "-p", "refresh_interval=1", "-p", "strict=on"}
@@ -445,9 +437,9 @@ func TestRuleRefresh(t *testing.T) {
 
 	// A new rule file: the next poll swaps in both rules.
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "a.yml"), rule("aaaaaaaa-0000-0000-0000-000000000001"))
+	writeFile(t, filepath.Join(dir, "a.yml"), nodeRule("aaaaaaaa-0000-0000-0000-000000000001"))
 	r, second := runHostRefresh(t, chunk, 10, func() {
-		writeFile(t, filepath.Join(dir, "b.yml"), rule("bbbbbbbb-0000-0000-0000-000000000002"))
+		writeFile(t, filepath.Join(dir, "b.yml"), nodeRule("bbbbbbbb-0000-0000-0000-000000000002"))
 	}, args(dir)...)
 	if r.exit != 0 || r.field("refresh_changed_output") != "yes" {
 		t.Fatalf("exit %d, changed %q:\n%s", r.exit, r.field("refresh_changed_output"), r.stdout)
@@ -463,7 +455,7 @@ func TestRuleRefresh(t *testing.T) {
 
 	// A broken rule file (strict): the old rules stay, and the log says why.
 	dir = t.TempDir()
-	writeFile(t, filepath.Join(dir, "a.yml"), rule("aaaaaaaa-0000-0000-0000-000000000001"))
+	writeFile(t, filepath.Join(dir, "a.yml"), nodeRule("aaaaaaaa-0000-0000-0000-000000000001"))
 	r, second = runHostRefresh(t, chunk, 3, func() {
 		writeFile(t, filepath.Join(dir, "broken.yml"), "title: [oops")
 	}, args(dir)...)
