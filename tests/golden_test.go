@@ -12,7 +12,6 @@ import (
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
 )
 
@@ -40,14 +39,9 @@ func TestGoldenShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var chunk []byte
-			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-				chunk = msgpack.AppendArrayHeader(chunk, 2) // [[ts, {}], body]
-				chunk = fixture.Encode(chunk, []any{fixture.Time(fixture.Epoch), fixture.Map{}})
-				it := jsoniter.ParseString(jsoniter.ConfigDefault, line)
-				if chunk, err = jsonconv.AppendJSONValue(chunk, it); err != nil {
-					t.Fatal(err)
-				}
+			chunk, _, err := jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch)
+			if err != nil {
+				t.Fatal(err)
 			}
 			r := runHost(t, "v5.0.3", chunk)
 			if r.exit != 0 {
