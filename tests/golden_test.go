@@ -35,14 +35,7 @@ func TestGoldenShapes(t *testing.T) {
 				}
 				writeFile(t, inPath, strings.Join(lines, "\n")+"\n")
 			}
-			data, err := os.ReadFile(inPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			chunk, _, err := jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch)
-			if err != nil {
-				t.Fatal(err)
-			}
+			chunk, _, _ := readEvents(t, inPath)
 			r := runHost(t, "v5.0.3", chunk)
 			if r.exit != 0 {
 				t.Fatalf("host exit %d: %s", r.exit, r.stdout)
@@ -57,6 +50,20 @@ func TestGoldenShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readEvents reads a JSON-lines file into a chunk of events stamped
+// fixture.Epoch, and returns the file's text and the number of events.
+func readEvents(t *testing.T, path string) (chunk, data []byte, n int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunk, n, err = jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch); err != nil {
+		t.Fatal(err)
+	}
+	return chunk, data, n
 }
 
 // checkGolden compares a chunk, as JSON lines, with the golden file at
@@ -117,14 +124,7 @@ func slug(name string) string {
 // logsource fields at all is judged on its fields and matches.
 func TestGoldenLookalikes(t *testing.T) {
 	inPath, outPath := filepath.Join("testdata", "lookalikes.in.jsonl"), filepath.Join("testdata", "lookalikes.out.jsonl")
-	data, err := os.ReadFile(inPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk, _, err := jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunk, _, _ := readEvents(t, inPath)
 	r := runHost(t, "v5.0.3", chunk)
 	checkGolden(t, outPath, r.out)
 	ids := decode(t, r.out, "sigma")
@@ -146,13 +146,9 @@ func TestGoldenLookalikes(t *testing.T) {
 // the outputs.
 func TestGoldenFormats(t *testing.T) {
 	dir := filepath.Join("testdata", "formats")
-	data, err := os.ReadFile(filepath.Join(dir, "input.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk, n, err := jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch)
-	if err != nil || n != 3 {
-		t.Fatalf("%d events, %v", n, err)
+	chunk, data, n := readEvents(t, filepath.Join(dir, "input.jsonl"))
+	if n != 3 {
+		t.Fatalf("%d events, want 3", n)
 	}
 	for _, tc := range []struct {
 		format string
