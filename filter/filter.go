@@ -27,7 +27,8 @@ type Filter struct {
 	tagKey    string
 	format    Format
 	matchOnly bool
-	outputs   []ruleOutput // per rule: what it writes into a record
+	fieldMap  map[string][][]string // as loaded, for a successor that falls back on it
+	outputs   []ruleOutput          // per rule: what it writes into a record
 	scratch   sync.Pool
 	counts    counters
 }
@@ -66,7 +67,7 @@ func New(cfg Config) (*Filter, error) {
 		set, report, err = rules.Load(cfg.RulePaths, cfg.Rules)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("filter: %w", err)
+		return nil, fmt.Errorf("filter: %w", noRules(err, cfg, report))
 	}
 	if cfg.Strict && len(report.Skipped) > 0 {
 		return nil, fmt.Errorf("filter: %w: %d rule(s) could not be loaded, the first: %v", ErrStrict, len(report.Skipped), report.Skipped[0])
@@ -88,6 +89,7 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,
 		matchOnly: cfg.MatchOnly,
+		fieldMap:  cfg.FieldMap,
 	}
 	for _, r := range set.Rules() {
 		f.outputs = append(f.outputs, newRuleOutput(r))

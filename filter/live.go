@@ -37,9 +37,8 @@ type Live struct {
 // each reload that happened (loaded) or failed (err), from that goroutine.
 // Close stops it.
 func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) {
-	polls := cfg.RefreshInterval > 0 && len(cfg.RulePaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0
 	var printed string
-	if polls { // taken before loading, so a change during the load is seen
+	if polls(cfg) { // taken before loading, so a change during the load is seen
 		var err error
 		if printed, err = fingerprint(cfg); err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
@@ -51,11 +50,22 @@ func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) 
 	}
 	l := &Live{cfg: cfg, notify: notify, printed: printed}
 	l.cur.Store(f)
-	if polls {
-		l.stop, l.done = make(chan struct{}), make(chan struct{})
-		go l.poll()
+	if polls(cfg) {
+		l.start()
 	}
 	return l, nil
+}
+
+// polls says whether a Live for cfg polls its files: with a refresh
+// interval and files to poll (the embedded default has none).
+func polls(cfg Config) bool {
+	return cfg.RefreshInterval > 0 && len(cfg.RulePaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0
+}
+
+// start starts the polling goroutine; Close stops it.
+func (l *Live) start() {
+	l.stop, l.done = make(chan struct{}), make(chan struct{})
+	go l.poll()
 }
 
 // Filter returns the current filter.

@@ -181,6 +181,15 @@ void sigma_set_context(void *ins, uintptr_t handle)
     }
 }
 
+/* The instance's alias when set, else Fluent Bit's "sigma.<id>". */
+const char *sigma_instance_name(void *ins)
+{
+    if (ins == NULL || flb_filter_name_fn == NULL) {
+        return "sigma";
+    }
+    return flb_filter_name_fn(ins);
+}
+
 /*
  * Offset 8 of struct flb_filter_instance is the instance log level (after
  * int event_type and int id), from v3.2.0 to v5.1.1; it starts as the
@@ -197,10 +206,7 @@ int sigma_log_enabled(void *ins, int level)
 
 void sigma_log(void *ins, int level, const char *msg)
 {
-    const char *name = "sigma";
-    if (ins != NULL && flb_filter_name_fn != NULL) {
-        name = flb_filter_name_fn(ins);
-    }
+    const char *name = sigma_instance_name(ins);
     if (flb_log_print_fn != NULL) {
         flb_log_print_fn(level, NULL, 0, "[filter:sigma:%s] %s", name, msg);
         return;

@@ -21,6 +21,7 @@
 /* Called from Go. */
 const char *sigma_get_property(void *ins, const char *key);
 void sigma_set_context(void *ins, uintptr_t handle);
+const char *sigma_instance_name(void *ins);
 int sigma_log_enabled(void *ins, int level);
 void sigma_log(void *ins, int level, const char *msg);
 void *sigma_malloc(size_t n);

@@ -11,7 +11,7 @@ import (
 // callback, C->Go transition and handle lookup included, beside the same
 // chunk through filter.Process directly: the difference is the boundary.
 func BenchmarkFilterCallback(b *testing.B) {
-	inst, err := newInstance(&recorder{}, props(nil))
+	inst, err := newInstance(&recorder{}, "", props(nil))
 	if err != nil {
 		b.Fatal(err)
 	}

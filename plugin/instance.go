@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
 // logSink is where an instance logs: Fluent Bit's log in the plugin, a
@@ -24,6 +23,7 @@ type logSink interface {
 // a cgo.Handle and is safe for concurrent use.
 type instance struct {
 	log       logSink
+	id        string       // the filter's identity across reloads (lastGood)
 	live      *filter.Live // the current filter, refreshed in the background
 	bufs      sync.Pool    // *output
 	malformed limiter      // warnings about malformed chunks
@@ -52,8 +52,12 @@ type note struct {
 const maxNotes = 16
 
 // newInstance parses the properties, loads the rules and logs what it
-// loaded. Any error fails the init: Fluent Bit then stops with the message.
-func newInstance(log logSink, get func(string) (string, bool)) (*instance, error) {
+// loaded. name is the instance's name in Fluent Bit (its alias, or
+// sigma.<id>). An error fails the init, and Fluent Bit stops with the
+// message; but when only the rules fail to load and an earlier instance of
+// the same filter ran (a hot reload), the instance runs on that instance's
+// rules and says so at error level.
+func newInstance(log logSink, name string, get func(string) (string, bool)) (*instance, error) {
 	cfg, err := filter.ParseConfig(get)
 	if err != nil {
 		return nil, err
@@ -61,6 +65,7 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 	start := time.Now()
 	inst := &instance{
 		log:        log,
+		id:         remembered.enter(name),
 		malformed:  limiter{every: 10 * time.Second},
 		panics:     limiter{every: 10 * time.Second},
 		statsEvery: cfg.StatsInterval,
@@ -68,13 +73,18 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 	inst.nextStats.Store(time.Now().Add(cfg.StatsInterval).UnixNano())
 	live, err := filter.NewLive(cfg, inst.refreshed)
 	if err != nil {
-		if errors.Is(err, rules.ErrNoRules) {
-			return nil, fmt.Errorf("no Sigma rule could be loaded from %q: %w", strings.Join(cfg.RulePaths, ","), err)
+		last, ok := remembered.last(inst.id)
+		if !ok {
+			remembered.failed()
+			return nil, err
 		}
-		return nil, err
+		live = filter.NewLiveOn(cfg, last, inst.refreshed)
+		log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
+			err, len(last.Rules().Rules()))
 	}
 	inst.live = live
 	f := live.Filter()
+	remembered.started(inst.id, f)
 	report := f.Report()
 	for _, s := range report.Skipped {
 		log.warnf("rule skipped: %v", s)
@@ -176,6 +186,7 @@ func (i *instance) logCounters(what string) {
 // counters.
 func (i *instance) close() {
 	i.live.Close()
+	remembered.exited(i.id, i.live.Filter())
 	i.pending.Store(true)
 	i.housekeeping()
 	i.logCounters("exit summary")

@@ -28,7 +28,7 @@ func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 			ret = -1
 		}
 	}()
-	inst, err := initFenced(log, propertyGetter(ins))
+	inst, err := initFenced(log, C.GoString(C.sigma_instance_name(ins)), propertyGetter(ins))
 	if err != nil {
 		log.errorf("%v", err)
 		return -1
@@ -40,13 +40,13 @@ func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 // initFenced creates the instance, turning a panic into an error: Fluent
 // Bit then stops with the message, and nothing of the instance is left
 // (the refresh goroutine starts last, once nothing can fail).
-func initFenced(log logSink, get func(string) (string, bool)) (inst *instance, err error) {
+func initFenced(log logSink, name string, get func(string) (string, bool)) (inst *instance, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			inst, err = nil, fmt.Errorf("init failed: internal error: %v", r)
 		}
 	}()
-	return newInstance(log, get)
+	return newInstance(log, name, get)
 }
 
 //export sigma_go_filter

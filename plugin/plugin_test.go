@@ -72,7 +72,7 @@ func props(m map[string]string) func(string) (string, bool) {
 
 func TestNewInstance(t *testing.T) {
 	log := &recorder{}
-	if _, err := newInstance(log, props(nil)); err != nil {
+	if _, err := newInstance(log, "", props(nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.text(), "info: 1 rule(s) loaded from embedded default") {
@@ -84,7 +84,7 @@ func TestNewInstance(t *testing.T) {
 		"missing path": {"rules": "/nonexistent/rules"},
 		"no rules":     {"rules": t.TempDir()},
 	} {
-		if _, err := newInstance(&recorder{}, props(p)); err == nil {
+		if _, err := newInstance(&recorder{}, "", props(p)); err == nil {
 			t.Errorf("%s: want an error", name)
 		}
 	}
@@ -92,7 +92,7 @@ func TestNewInstance(t *testing.T) {
 
 func TestMalformedChunksAreRateLimited(t *testing.T) {
 	log := &recorder{}
-	inst, err := newInstance(log, props(nil))
+	inst, err := newInstance(log, "", props(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestPanicFenceAfterHandlersReplaced(t *testing.T) {
 // filter call when due, and always at exit.
 func TestCountersLogged(t *testing.T) {
 	log := &recorder{}
-	inst, err := newInstance(log, props(map[string]string{"stats_interval": "60"}))
+	inst, err := newInstance(log, "", props(map[string]string{"stats_interval": "60"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestCloseStopsRefresh(t *testing.T) {
 	dir := nodeRuleDir(t)
 	before := runtime.NumGoroutine()
 	for i := 0; i < 20; i++ {
-		inst, err := newInstance(&recorder{}, props(map[string]string{"rules": dir, "refresh_interval": "1"}))
+		inst, err := newInstance(&recorder{}, "", props(map[string]string{"rules": dir, "refresh_interval": "1"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +199,7 @@ func TestCloseStopsRefresh(t *testing.T) {
 // that is not live) is recovered and reported as a failed exit.
 func TestInitAndExitFences(t *testing.T) {
 	before := runtime.NumGoroutine()
-	inst, err := initFenced(&recorder{}, func(name string) (string, bool) {
+	inst, err := initFenced(&recorder{}, "", func(name string) (string, bool) {
 		if name == "stats_interval" {
 			panic("property store corrupted")
 		}
@@ -219,7 +219,7 @@ func TestInitAndExitFences(t *testing.T) {
 	if ret := callExit(uintptr(broken)); ret != -1 { // deleted by the first call: not live now
 		t.Errorf("exit with a stale handle returned %d, want -1", ret)
 	}
-	good, err := initFenced(&recorder{}, props(nil))
+	good, err := initFenced(&recorder{}, "", props(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestInitAndExitFences(t *testing.T) {
 func TestConcurrentReloads(t *testing.T) {
 	dir := nodeRuleDir(t)
 	p := props(map[string]string{"rules": dir, "refresh_interval": "1", "stats_interval": "1"})
-	stable, err := newInstance(&recorder{}, p)
+	stable, err := newInstance(&recorder{}, "", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestConcurrentReloads(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 10; i++ {
-				inst, err := newInstance(&recorder{}, p)
+				inst, err := newInstance(&recorder{}, "", p)
 				if err != nil {
 					errs <- err.Error()
 					return

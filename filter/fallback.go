@@ -1,0 +1,25 @@
+package filter
+
+// NewLiveOn is NewLive for when cfg's rules cannot be loaded but an earlier
+// filter's can stand in: the new filter takes every property from cfg and
+// its rule set (and, when cfg's field map does not load either, its field
+// map) from last. With a refresh interval it polls cfg's files as NewLive
+// does and swaps in their rules once they change and load.
+func NewLiveOn(cfg Config, last *Filter, notify func(err error, loaded *Filter)) *Live {
+	// The files as they are now, when they did not load: polling retries
+	// them once they change, not on the first tick.
+	printed, _ := fingerprint(cfg)
+	if cfg.FieldMapFile != "" {
+		m, err := LoadFieldMap(cfg.FieldMapFile)
+		if err != nil {
+			m = last.fieldMap
+		}
+		cfg.FieldMap = m
+	}
+	l := &Live{cfg: cfg, notify: notify, printed: printed}
+	l.cur.Store(NewWithRules(cfg, last.set, last.report))
+	if polls(cfg) {
+		l.start()
+	}
+	return l
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"regexp"
+	"strconv"
+	"sync"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
+)
+
+// lastGood remembers, for each sigma filter of the configuration, the
+// filter its instance last ran, so that a hot reload whose rules fail to
+// load keeps the aggregator running on them. A reload exits every old
+// instance and then initialises the new ones in the same process (the Go
+// runtime is never unloaded), so this memory is package state. Failing the
+// new instance instead would make Fluent Bit abort the reload and exit.
+//
+// A filter is the same one across reloads when it has the same alias, or,
+// without an alias, the same position among the sigma instances of the
+// configuration (the order Fluent Bit initialises them in).
+type lastGood struct {
+	mu      sync.Mutex
+	live    int // instances entered (initialising or running), not yet exited or failed
+	next    int // position of the next instance in this configuration
+	filters map[string]*filter.Filter
+}
+
+var remembered = &lastGood{filters: map[string]*filter.Filter{}}
+
+// unaliased matches the names Fluent Bit gives instances without an alias.
+var unaliased = regexp.MustCompile(`^sigma\.[0-9]+$`)
+
+// enter starts an instance's init and returns its identity. The first
+// instance after all others have exited starts a new configuration: a
+// reload, or the first start.
+func (g *lastGood) enter(name string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.live == 0 {
+		g.next = 0
+	}
+	pos := g.next
+	g.next++
+	g.live++
+	if name != "" && !unaliased.MatchString(name) {
+		return "alias " + name
+	}
+	return "position " + strconv.Itoa(pos)
+}
+
+// started records a successful init; f is the filter it runs.
+func (g *lastGood) started(id string, f *filter.Filter) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.filters[id] = f
+}
+
+// failed records an init that failed after enter.
+func (g *lastGood) failed() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.live--
+}
+
+// exited records an instance's exit and the filter it ran last (a refresh
+// may have replaced the one it started with).
+func (g *lastGood) exited(id string, f *filter.Filter) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.live--
+	g.filters[id] = f
+}
+
+// last returns the filter the instance id ran last, if any ran.
+func (g *lastGood) last(id string) (*filter.Filter, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f, ok := g.filters[id]
+	return f, ok
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
+)
+
+// TestIdentityAcrossReloads: instances are the same filter across a reload
+// by alias, or without one by their position in the configuration; the
+// positions restart once every instance of the old configuration exited.
+func TestIdentityAcrossReloads(t *testing.T) {
+	g := &lastGood{filters: map[string]*filter.Filter{}}
+	first := []string{g.enter("sigma.0"), g.enter("windows"), g.enter("sigma.2")}
+	for _, id := range first {
+		g.started(id, nil)
+	}
+	for _, id := range first {
+		g.exited(id, nil)
+	}
+	// The reload adds an instance in front: aliases keep their identity.
+	second := []string{g.enter("sigma.0"), g.enter("sigma.1"), g.enter("windows")}
+	want := [][]string{
+		{"position 0", "alias windows", "position 2"},
+		{"position 0", "position 1", "alias windows"},
+	}
+	for i, got := range [][]string{first, second} {
+		if strings.Join(got, ",") != strings.Join(want[i], ",") {
+			t.Errorf("configuration %d: got %q, want %q", i, got, want[i])
+		}
+	}
+}
+
+// TestReloadFallsBackPerFilter: of two filters whose rules stop loading at
+// a reload, each runs on its own last good rules, and a filter that never
+// ran has nothing to fall back to.
+func TestReloadFallsBackPerFilter(t *testing.T) {
+	dirA, dirB := ruleDir(t, "rule-a"), ruleDir(t, "rule-b")
+	run := func(alias, dir string) *instance {
+		t.Helper()
+		inst, err := newInstance(&recorder{}, alias, props(map[string]string{"rules": dir, "strict": "on"}))
+		if err != nil {
+			t.Fatalf("%s: %v", alias, err)
+		}
+		return inst
+	}
+	a, b := run("fallback-a", dirA), run("fallback-b", dirB)
+	a.close()
+	b.close()
+	for _, dir := range []string{dirA, dirB} {
+		if err := os.WriteFile(filepath.Join(dir, "broken.yml"), []byte("title: [oops"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for alias, want := range map[string]string{"fallback-a": "rule-a", "fallback-b": "rule-b"} {
+		log := &recorder{}
+		inst, err := newInstance(log, alias, props(map[string]string{"rules": dirA, "strict": "on", "format": "flat"}))
+		if err != nil {
+			t.Fatalf("%s: %v", alias, err)
+		}
+		if got := inst.live.Filter().Rules().Rules()[0].ID; got != want {
+			t.Errorf("%s runs %s, want its own last good rule %s", alias, got, want)
+		}
+		if !strings.Contains(log.text(), "error: filter: strict") || !strings.Contains(log.text(), "running on the rules this filter ran before") {
+			t.Errorf("%s: want the load error and the fallback at error level:\n%s", alias, log.text())
+		}
+		inst.close()
+	}
+	if _, err := newInstance(&recorder{}, "fallback-new", props(map[string]string{"rules": dirA, "strict": "on"})); err == nil {
+		t.Error("a filter that never ran loaded broken rules without error")
+	}
+}
+
+func ruleDir(t *testing.T, id string) string {
+	t.Helper()
+	dir := t.TempDir()
+	rule := "title: t\nid: " + id + "\nlogsource: {product: windows, category: image_load}\ndetection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n"
+	if err := os.WriteFile(filepath.Join(dir, "t.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
