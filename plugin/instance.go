@@ -115,7 +115,8 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 // refreshed hears from the refresh goroutine; the message is logged on
 // Fluent Bit's thread by the next filter call.
 func (i *instance) refreshed(err error, f *filter.Filter) {
-	n := note{warn: err != nil}
+	// A skipped rule is a warning here as at the first load.
+	n := note{warn: err != nil || len(f.Report().Skipped) > 0}
 	if err != nil {
 		n.msg = fmt.Sprintf("rules not refreshed: %v", err)
 	} else {
