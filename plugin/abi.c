@@ -67,56 +67,8 @@ _Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104
 #define MAP_STR  0
 #define MAP_BOOL 3
 
-/* Keep in step with filter.Properties (a test compares them). */
-#define SIGMA_PROPERTIES(X) \
-    X(MAP_STR, "rules", NULL, \
-      "Comma-separated Sigma rule files and directories (searched recursively " \
-      "for *.yml and *.yaml). Replaces the embedded default rule.") \
-    X(MAP_STR, "add_key", "sigma", \
-      "Record key that receives the matches of a record; an existing key of " \
-      "that name is replaced.") \
-    X(MAP_STR, "format", "sigma", \
-      "How matches are written: sigma (one add_key map), ecs (Elastic Common " \
-      "Schema alert fields) or flat (sigma_rule_ids, sigma_titles, sigma_level, " \
-      "sigma_tags).") \
-    X(MAP_STR, "tag_key", NULL, \
-      "Also set this key to true in matching records, a marker for grep and " \
-      "rewrite_tag (e.g. sigma_match).") \
-    X(MAP_BOOL, "match_only", "off", \
-      "Drop records that match no rule.") \
-    X(MAP_STR, "min_level", NULL, \
-      "Load only rules of this level or higher: informational, low, medium, " \
-      "high or critical.") \
-    X(MAP_STR, "status", "stable,test,experimental", \
-      "Comma-separated rule statuses to load (rules without a status always " \
-      "load); add deprecated or unsupported to load those too.") \
-    X(MAP_STR, "include_tags", NULL, \
-      "Comma-separated tags: load only rules with at least one of them " \
-      "(case-insensitive, e.g. attack.t1129).") \
-    X(MAP_STR, "exclude_tags", NULL, \
-      "Comma-separated tags: do not load rules with any of them.") \
-    X(MAP_STR, "rule_ids", NULL, \
-      "Comma-separated rule ids: load only these rules.") \
-    X(MAP_STR, "placeholders", NULL, \
-      "YAML file of placeholder values for the expand modifier (name: value " \
-      "or list of values).") \
-    X(MAP_STR, "json_key", "log,message,System", \
-      "Comma-separated keys whose string value may carry the event as JSON or " \
-      "Windows event XML; read when the record itself has no event ID. Set to " \
-      "none to disable.") \
-    X(MAP_STR, "field_map", NULL, \
-      "YAML file mapping Sigma field names to record paths (dotted, \\. for a " \
-      "dot inside a key), for shapes the filter does not know.") \
-    X(MAP_STR, "refresh_interval", "0", \
-      "Poll the rule, placeholder and field_map files this often (seconds, or a " \
-      "duration such as 30s or 5m) and swap in the new rules when they change; " \
-      "0 disables. A set that fails to load is not swapped in.") \
-    X(MAP_STR, "stats_interval", "0", \
-      "Log the counters (records, matches, top rules, malformed chunks, " \
-      "recovered panics) at info this often (seconds or a duration); 0 logs " \
-      "them only at exit.") \
-    X(MAP_BOOL, "strict", "off", \
-      "Fail the start when any rule cannot be loaded, instead of skipping it.")
+/* SIGMA_PROPERTIES(X): generated from filter.Properties by go generate. */
+#include "configmap.h"
 
 /* set_property stays 0: Fluent Bit validates the names, Go reads the values. */
 #define SIGMA_ENTRY(t, n, d, s) {{.type = t, .name = n, .def_value = d, .desc = s}},
