@@ -24,6 +24,7 @@
 /* set_property stays 0: Fluent Bit validates the names, Go reads the values. */
 #define SIGMA_ENTRY(t, n, d, s) {{.type = t, .name = n, .def_value = d, .desc = s}},
 
+/* Not static, so the tests' testhooks.c can read them; exports.map keeps them local. */
 struct sigma_config_map_v1 sigma_map_v1[] = { SIGMA_PROPERTIES(SIGMA_ENTRY) {{0}} };
 struct sigma_config_map_v2 sigma_map_v2[] = { SIGMA_PROPERTIES(SIGMA_ENTRY) {{0}} };
 
