@@ -528,60 +528,6 @@ func TestConcurrentProcess(t *testing.T) {
 	}
 }
 
-func TestParseConfig(t *testing.T) {
-	tests := []struct {
-		name  string
-		props map[string]string
-		want  Config
-		err   bool
-	}{
-		{name: "defaults", props: nil, want: Config{AddKey: "sigma"}},
-		{name: "all set", props: map[string]string{"rules": " /a , /b/c.yml,", "add_key": "detections", "match_only": "On"},
-			want: Config{RulePaths: []string{"/a", "/b/c.yml"}, AddKey: "detections", MatchOnly: true}},
-		{name: "bool spellings", props: map[string]string{"match_only": "yes"}, want: Config{AddKey: "sigma", MatchOnly: true}},
-		{name: "bool false", props: map[string]string{"match_only": "false"}, want: Config{AddKey: "sigma"}},
-		{name: "bad bool", props: map[string]string{"match_only": "maybe"}, err: true},
-		{name: "selection", props: map[string]string{"min_level": "High", "status": "stable, test", "include_tags": "attack.t1129,attack.execution",
-			"exclude_tags": "attack.stealth", "rule_ids": "a,b", "placeholders": "/etc/p.yml", "strict": "on"},
-			want: Config{AddKey: "sigma", Strict: true, PlaceholdersFile: "/etc/p.yml", Rules: rules.Options{MinLevel: rules.LevelHigh,
-				Statuses: []string{"stable", "test", ""}, IncludeTags: []string{"attack.t1129", "attack.execution"},
-				ExcludeTags: []string{"attack.stealth"}, RuleIDs: []string{"a", "b"}}}},
-		{name: "bad level", props: map[string]string{"min_level": "severe"}, err: true},
-		{name: "bad status", props: map[string]string{"status": "stable,beta"}, err: true},
-		{name: "bad strict", props: map[string]string{"strict": "2"}, err: true},
-		{name: "empty rule_ids", props: map[string]string{"rule_ids": ","}, err: true},
-		{name: "empty rules", props: map[string]string{"rules": " , "}, err: true},
-		{name: "empty add_key", props: map[string]string{"add_key": " "}, err: true},
-		{name: "json_key", props: map[string]string{"json_key": "payload, raw"}, want: Config{AddKey: "sigma", TextKeys: []string{"payload", "raw"}}},
-		{name: "json_key none", props: map[string]string{"json_key": "None"}, want: Config{AddKey: "sigma", TextKeys: []string{}}},
-		{name: "empty json_key", props: map[string]string{"json_key": ","}, err: true},
-		{name: "field_map", props: map[string]string{"field_map": " /etc/map.yaml "}, want: Config{AddKey: "sigma", FieldMapFile: "/etc/map.yaml"}},
-		{name: "empty field_map", props: map[string]string{"field_map": ""}, err: true},
-		{name: "format", props: map[string]string{"format": "ECS", "tag_key": "sigma_match"}, want: Config{AddKey: "sigma", Format: FormatECS, TagKey: "sigma_match"}},
-		{name: "bad format", props: map[string]string{"format": "json"}, err: true},
-		{name: "empty tag_key", props: map[string]string{"tag_key": " "}, err: true},
-		{name: "intervals", props: map[string]string{"refresh_interval": "30", "stats_interval": "5m"}, want: Config{AddKey: "sigma", RefreshInterval: 30 * time.Second, StatsInterval: 5 * time.Minute}},
-		{name: "interval off", props: map[string]string{"refresh_interval": "0"}, want: Config{AddKey: "sigma"}},
-		{name: "bad interval", props: map[string]string{"refresh_interval": "soon"}, err: true},
-		{name: "interval too short", props: map[string]string{"stats_interval": "10ms"}, err: true},
-		{name: "interval too long", props: map[string]string{"stats_interval": "1000h"}, err: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseConfig(func(k string) (string, bool) { v, ok := tc.props[k]; return v, ok })
-			if tc.err {
-				if !errors.Is(err, ErrBadProperty) {
-					t.Errorf("got %v, want ErrBadProperty", err)
-				}
-				return
-			}
-			if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
-			}
-		})
-	}
-}
-
 func TestSelectionStrictAndPlaceholders(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {

@@ -15,114 +15,18 @@
 #include "abi.h"
 #include "_cgo_export.h"
 
-struct sigma_mk_list {
-    struct sigma_mk_list *prev, *next;
-};
-
-/* struct flb_filter_plugin: 88 bytes, unchanged from v3.2.0 to v5.1.1. */
-struct sigma_filter_plugin {
-    int event_type;
-    int flags;
-    char *name;
-    char *description;
-    void *config_map;
-    int (*cb_pre_run)(void *ins, void *config, void *data);
-    int (*cb_init)(void *ins, void *config, void *data);
-    int (*cb_filter)(const void *data, size_t bytes, const char *tag, int tag_len,
-                     void **out_buf, size_t *out_bytes, void *f_ins, void *i_ins,
-                     void *context, void *config);
-    int (*cb_exit)(void *context, void *config);
-    int (*cb_notification)(void *ins, void *config, void *data);
-    struct sigma_mk_list _head;
-};
-
-/*
- * struct flb_config_map: the first 48 bytes are the same in every version;
- * the value that follows grew by 8 bytes in v5.0.3 (96 -> 104 bytes).
- */
-struct sigma_config_map_common {
-    int type;
-    char *name;
-    char *def_value;
-    int flags;
-    int set_property;
-    uintptr_t offset;
-    char *desc;
-};
-struct sigma_config_map_v1 {        /* up to v5.0.2 */
-    struct sigma_config_map_common c;
-    unsigned char value[32];
-    struct sigma_mk_list _head;
-};
-struct sigma_config_map_v2 {        /* from v5.0.3 */
-    struct sigma_config_map_common c;
-    unsigned char value[40];
-    struct sigma_mk_list _head;
-};
-
-_Static_assert(sizeof(struct sigma_filter_plugin) == 88, "flb_filter_plugin is 88 bytes");
-_Static_assert(sizeof(struct sigma_config_map_v1) == 96, "flb_config_map is 96 bytes before v5.0.3");
-_Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104 bytes from v5.0.3");
-
 #define MAP_STR  0
 #define MAP_BOOL 3
 
-/* Keep in step with filter.Properties (a test compares them). */
-#define SIGMA_PROPERTIES(X) \
-    X(MAP_STR, "rules", NULL, \
-      "Comma-separated Sigma rule files and directories (searched recursively " \
-      "for *.yml and *.yaml). Replaces the embedded default rule.") \
-    X(MAP_STR, "add_key", "sigma", \
-      "Record key that receives the matches of a record; an existing key of " \
-      "that name is replaced.") \
-    X(MAP_STR, "format", "sigma", \
-      "How matches are written: sigma (one add_key map), ecs (Elastic Common " \
-      "Schema alert fields) or flat (sigma_rule_ids, sigma_titles, sigma_level, " \
-      "sigma_tags).") \
-    X(MAP_STR, "tag_key", NULL, \
-      "Also set this key to true in matching records, a marker for grep and " \
-      "rewrite_tag (e.g. sigma_match).") \
-    X(MAP_BOOL, "match_only", "off", \
-      "Drop records that match no rule.") \
-    X(MAP_STR, "min_level", NULL, \
-      "Load only rules of this level or higher: informational, low, medium, " \
-      "high or critical.") \
-    X(MAP_STR, "status", "stable,test,experimental", \
-      "Comma-separated rule statuses to load (rules without a status always " \
-      "load); add deprecated or unsupported to load those too.") \
-    X(MAP_STR, "include_tags", NULL, \
-      "Comma-separated tags: load only rules with at least one of them " \
-      "(case-insensitive, e.g. attack.t1129).") \
-    X(MAP_STR, "exclude_tags", NULL, \
-      "Comma-separated tags: do not load rules with any of them.") \
-    X(MAP_STR, "rule_ids", NULL, \
-      "Comma-separated rule ids: load only these rules.") \
-    X(MAP_STR, "placeholders", NULL, \
-      "YAML file of placeholder values for the expand modifier (name: value " \
-      "or list of values).") \
-    X(MAP_STR, "json_key", "log,message,System", \
-      "Comma-separated keys whose string value may carry the event as JSON or " \
-      "Windows event XML; read when the record itself has no event ID. Set to " \
-      "none to disable.") \
-    X(MAP_STR, "field_map", NULL, \
-      "YAML file mapping Sigma field names to record paths (dotted, \\. for a " \
-      "dot inside a key), for shapes the filter does not know.") \
-    X(MAP_STR, "refresh_interval", "0", \
-      "Poll the rule, placeholder and field_map files this often (seconds, or a " \
-      "duration such as 30s or 5m) and swap in the new rules when they change; " \
-      "0 disables. A set that fails to load is not swapped in.") \
-    X(MAP_STR, "stats_interval", "0", \
-      "Log the counters (records, matches, top rules, malformed chunks, " \
-      "recovered panics) at info this often (seconds or a duration); 0 logs " \
-      "them only at exit.") \
-    X(MAP_BOOL, "strict", "off", \
-      "Fail the start when any rule cannot be loaded, instead of skipping it.")
+/* SIGMA_PROPERTIES(X): generated from filter.Properties by go generate. */
+#include "configmap.h"
 
 /* set_property stays 0: Fluent Bit validates the names, Go reads the values. */
 #define SIGMA_ENTRY(t, n, d, s) {{.type = t, .name = n, .def_value = d, .desc = s}},
 
-static struct sigma_config_map_v1 sigma_map_v1[] = { SIGMA_PROPERTIES(SIGMA_ENTRY) {{0}} };
-static struct sigma_config_map_v2 sigma_map_v2[] = { SIGMA_PROPERTIES(SIGMA_ENTRY) {{0}} };
+/* Not static, so the tests' testhooks.c can read them; exports.map keeps them local. */
+struct sigma_config_map_v1 sigma_map_v1[] = { SIGMA_PROPERTIES(SIGMA_ENTRY) {{0}} };
+struct sigma_config_map_v2 sigma_map_v2[] = { SIGMA_PROPERTIES(SIGMA_ENTRY) {{0}} };
 
 static int cb_sigma_init(void *ins, void *config, void *data);
 static int cb_sigma_filter(const void *data, size_t bytes, const char *tag, int tag_len,
@@ -146,7 +50,6 @@ static const char *(*flb_filter_get_property_fn)(const char *key, void *ins);
 static void (*flb_filter_set_context_fn)(void *ins, void *context);
 static const char *(*flb_filter_name_fn)(void *ins);
 static void (*flb_log_print_fn)(int type, const char *file, int line, const char *fmt, ...);
-static size_t sigma_map_size = sizeof(struct sigma_config_map_v2);
 
 /*
  * Runs when the library is loaded, before Fluent Bit copies the plugin
@@ -162,7 +65,6 @@ __attribute__((constructor)) static void sigma_resolve(void)
     flb_log_print_fn = dlsym(RTLD_DEFAULT, "flb_log_print");
     if (dlsym(RTLD_DEFAULT, "flb_config_map_translate_dynamic") == NULL) {
         filter_sigma_plugin.config_map = sigma_map_v1;
-        sigma_map_size = sizeof(struct sigma_config_map_v1);
     }
 }
 
@@ -241,6 +143,12 @@ static void sigma_signals_save(void)
     __atomic_store_n(&sigma_saved_ok, 1, __ATOMIC_RELEASE);
 }
 
+/* Saves the handlers in place now, the first time it is called only. */
+void sigma_signals_save_once(void)
+{
+    pthread_once(&sigma_save_once, sigma_signals_save);
+}
+
 int sigma_signals_saved(void)
 {
     return __atomic_load_n(&sigma_saved_ok, __ATOMIC_ACQUIRE);
@@ -270,7 +178,7 @@ static int cb_sigma_init(void *ins, void *config, void *data)
     sigma_signals_restore();
     int ret = sigma_go_init(ins);
     /* The Go runtime has started by now, with its handlers installed. */
-    pthread_once(&sigma_save_once, sigma_signals_save);
+    sigma_signals_save_once();
     return ret;
 }
 
@@ -298,75 +206,4 @@ static int cb_sigma_exit(void *context, void *config)
     }
     sigma_signals_restore();
     return sigma_go_exit((uintptr_t) context);
-}
-
-/*
- * For the tests in plugin/: save the Go handlers as cb_init does, and
- * install plain handlers over them as Fluent Bit's flb_signal_init does.
- */
-static void sigma_plain_handler(int sig)
-{
-    (void) sig;
-    abort();
-}
-
-void sigma_test_save_signals(void)
-{
-    pthread_once(&sigma_save_once, sigma_signals_save);
-}
-
-void sigma_test_install_plain_handlers(void)
-{
-    signal(SIGSEGV, sigma_plain_handler);
-    signal(SIGFPE, sigma_plain_handler);
-}
-
-int sigma_test_plain_handler_installed(void)
-{
-    struct sigaction cur;
-    sigaction(SIGSEGV, NULL, &cur);
-    return cur.sa_handler == sigma_plain_handler;
-}
-
-/* The C->Go call as Fluent Bit makes it, for tests and benchmarks. */
-int sigma_call_filter(uintptr_t handle, const void *data, size_t bytes,
-                      void **out_buf, size_t *out_bytes)
-{
-    return cb_sigma_filter(data, bytes, "bench", 5, out_buf, out_bytes,
-                           NULL, NULL, (void *) handle, NULL);
-}
-
-struct sigma_abi_layout sigma_abi_layout(void)
-{
-    struct sigma_abi_layout l = {
-        .plugin_size = sizeof(struct sigma_filter_plugin),
-        .plugin_cb_init = offsetof(struct sigma_filter_plugin, cb_init),
-        .plugin_cb_filter = offsetof(struct sigma_filter_plugin, cb_filter),
-        .plugin_cb_exit = offsetof(struct sigma_filter_plugin, cb_exit),
-        .plugin_config_map = offsetof(struct sigma_filter_plugin, config_map),
-        .plugin_head = offsetof(struct sigma_filter_plugin, _head),
-        .map_size_v1 = sizeof(struct sigma_config_map_v1),
-        .map_size_v2 = sizeof(struct sigma_config_map_v2),
-        .map_desc = offsetof(struct sigma_config_map_v1, c.desc),
-        .map_value = offsetof(struct sigma_config_map_v1, value),
-        .selected_map_size = sigma_map_size,
-    };
-    return l;
-}
-
-int sigma_config_map_entry(int i, int *type, const char **name,
-                           const char **def_value, const char **desc)
-{
-    if (i < 0 || (size_t) i >= sizeof(sigma_map_v2) / sizeof(sigma_map_v2[0])) {
-        return 0;
-    }
-    const struct sigma_config_map_v2 *e = &sigma_map_v2[i];
-    if (e->c.name == NULL) {
-        return 0;
-    }
-    *type = e->c.type;
-    *name = e->c.name;
-    *def_value = e->c.def_value;
-    *desc = e->c.desc;
-    return 1;
 }

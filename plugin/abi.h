@@ -26,23 +26,66 @@ int sigma_log_enabled(void *ins, int level);
 void sigma_log(void *ins, int level, const char *msg);
 void *sigma_malloc(size_t n);
 
-/* Layout facts, for the ABI tests. */
-struct sigma_abi_layout {
-    size_t plugin_size;
-    size_t plugin_cb_init, plugin_cb_filter, plugin_cb_exit, plugin_config_map, plugin_head;
-    size_t map_size_v1, map_size_v2;
-    size_t map_desc, map_value;
-    size_t selected_map_size;
-};
-struct sigma_abi_layout sigma_abi_layout(void);
-int sigma_config_map_entry(int i, int *type, const char **name,
-                           const char **def_value, const char **desc);
+/* Go's signal handlers: saved after the first init, put back by callbacks. */
 int sigma_signals_saved(void);
-void sigma_test_save_signals(void);
-void sigma_test_install_plain_handlers(void);
-int sigma_test_plain_handler_installed(void);
-int sigma_call_filter(uintptr_t handle, const void *data, size_t bytes,
-                      void **out_buf, size_t *out_bytes);
+void sigma_signals_save_once(void);
 void sigma_signals_restore(void);
+
+/*
+ * The structs Fluent Bit reads, as laid out from v3.2.0 to v5.1.1.
+ */
+struct sigma_mk_list {
+    struct sigma_mk_list *prev, *next;
+};
+
+/* struct flb_filter_plugin: 88 bytes, unchanged from v3.2.0 to v5.1.1. */
+struct sigma_filter_plugin {
+    int event_type;
+    int flags;
+    char *name;
+    char *description;
+    void *config_map;
+    int (*cb_pre_run)(void *ins, void *config, void *data);
+    int (*cb_init)(void *ins, void *config, void *data);
+    int (*cb_filter)(const void *data, size_t bytes, const char *tag, int tag_len,
+                     void **out_buf, size_t *out_bytes, void *f_ins, void *i_ins,
+                     void *context, void *config);
+    int (*cb_exit)(void *context, void *config);
+    int (*cb_notification)(void *ins, void *config, void *data);
+    struct sigma_mk_list _head;
+};
+
+/*
+ * struct flb_config_map: the first 48 bytes are the same in every version;
+ * the value that follows grew by 8 bytes in v5.0.3 (96 -> 104 bytes).
+ */
+struct sigma_config_map_common {
+    int type;
+    char *name;
+    char *def_value;
+    int flags;
+    int set_property;
+    uintptr_t offset;
+    char *desc;
+};
+struct sigma_config_map_v1 {        /* up to v5.0.2 */
+    struct sigma_config_map_common c;
+    unsigned char value[32];
+    struct sigma_mk_list _head;
+};
+struct sigma_config_map_v2 {        /* from v5.0.3 */
+    struct sigma_config_map_common c;
+    unsigned char value[40];
+    struct sigma_mk_list _head;
+};
+
+_Static_assert(sizeof(struct sigma_filter_plugin) == 88, "flb_filter_plugin is 88 bytes");
+_Static_assert(sizeof(struct sigma_config_map_v1) == 96, "flb_config_map is 96 bytes before v5.0.3");
+_Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104 bytes from v5.0.3");
+
+/* The registration struct, and the config map in both entry sizes. */
+extern struct sigma_filter_plugin filter_sigma_plugin;
+extern struct sigma_config_map_v1 sigma_map_v1[];
+extern struct sigma_config_map_v2 sigma_map_v2[];
 
 #endif

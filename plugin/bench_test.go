@@ -1,3 +1,5 @@
+//go:build sigmatest
+
 package main
 
 import (

@@ -369,3 +369,66 @@ func TestContainerAndKubernetes(t *testing.T) {
 		t.Errorf("rules ConfigMap: %v %v", err, report.Skipped)
 	}
 }
+
+// TestREADMEProperties holds the README's property table to
+// filter.Properties, the table the filter, the config map and sigma-check
+// are built from: the same properties, each with its default as applied
+// (or an italic note when there is none) and its sigma-check flag (or —
+// when it means nothing offline).
+func TestREADMEProperties(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Configuration\n")
+	if !ok {
+		t.Fatal("README has no Configuration section")
+	}
+	section, _, _ = strings.Cut(section, "\n#")
+	rows := map[string][]string{}
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), " | ")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if len(cells) != 4 {
+			t.Errorf("README row %q: want 4 cells (property, default, sigma-check, description)", line)
+			continue
+		}
+		name := strings.Trim(cells[0], "`")
+		rows[name] = cells
+	}
+	if len(rows) == 0 {
+		t.Fatal("no property rows found in the README's Configuration section")
+	}
+	for _, p := range filter.Properties {
+		cells, ok := rows[p.Name]
+		if !ok {
+			t.Errorf("README's property table lacks %s", p.Name)
+			continue
+		}
+		delete(rows, p.Name)
+		switch def := cells[1]; {
+		case p.Default == "" && !strings.HasPrefix(def, "*("):
+			t.Errorf("README: %s has no default, the table says %q", p.Name, def)
+		case p.Default != "" && !strings.HasPrefix(def, "`"+p.Default+"`"):
+			t.Errorf("README: %s defaults to %q, the table says %q", p.Name, p.Default, def)
+		}
+		wantFlag := "—"
+		if p.Offline {
+			wantFlag = "`-" + strings.ReplaceAll(p.Name, "_", "-") + "`"
+		}
+		if cells[2] != wantFlag {
+			t.Errorf("README: %s's sigma-check flag is %s, the table says %q", p.Name, wantFlag, cells[2])
+		}
+		if p.AliasOf != "" && !strings.HasPrefix(cells[3], "Deprecated") {
+			t.Errorf("README: %s is a deprecated alias of %s; its description should start with Deprecated", p.Name, p.AliasOf)
+		}
+	}
+	for name := range rows {
+		t.Errorf("README documents a property %s the filter does not have", name)
+	}
+}

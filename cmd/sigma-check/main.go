@@ -2,20 +2,30 @@
 // engine and record handling of the sigma Fluent Bit filter, so rules can be
 // tried before they are deployed.
 //
-//	sigma-check [-rules PATHS] [-all] [-add-key KEY] [-fail-on-match] [FILE|-]
+//	sigma-check [-all] [-fail-on-match] [-PROPERTY VALUE ...] [FILE|DIR|-]...
 //
-// Input holds JSON objects: one per line, a JSON array of them, or objects
-// simply concatenated. Output is JSON lines: each event that matched, with
-// the filter's key added (every event with -all). A summary goes to stderr.
-// Exit status: 0 done, 1 matches found and -fail-on-match given, 2 error.
+// Every property of the filter that means something offline is a flag, its
+// name with - for _ (-rules, -min-level, -text-key, ...), with the filter's
+// default and validation. Input holds JSON objects: one per line, a JSON
+// array of them, or objects simply concatenated. Files are read in the
+// order given; a directory gives its *.json, *.jsonl and *.ndjson files,
+// searched recursively in lexical order; - (or no argument) is stdin.
+// Output is JSON lines: each event that matched, with the filter's key
+// added (every event with -all). A summary goes to stderr. Exit status: 0
+// done, 1 matches found and -fail-on-match given, 2 error.
 package main
 
 import (
 	"bufio"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	jsoniter "github.com/json-iterator/go"
@@ -30,35 +40,25 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sigma-check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	rulePaths := fs.String("rules", "", "comma-separated rule files and directories (default: the embedded rule)")
-	all := fs.Bool("all", false, "print every event, not only those that matched")
-	addKey := fs.String("add-key", filter.DefaultAddKey, "key that receives the matches")
-	failOnMatch := fs.Bool("fail-on-match", false, "exit with status 1 when any event matched")
-	jsonKey := fs.String("json-key", "", "as the filter's json_key: keys that may carry the event as JSON or XML text (default log,message,System)")
-	fieldMap := fs.String("field-map", "", "as the filter's field_map: YAML file of extra record paths per field")
-	format := fs.String("format", "", "as the filter's format: sigma (default), ecs or flat")
-	tagKey := fs.String("tag-key", "", "as the filter's tag_key: also set this key to true in matching records")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sigma-check [flags] [FILE|-]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 1 {
-		fs.Usage()
-		return 2
-	}
-	props := map[string]string{"add_key": *addKey}
-	for name, v := range map[string]string{"rules": *rulePaths, "json_key": *jsonKey, "field_map": *fieldMap,
-		"format": *format, "tag_key": *tagKey} {
-		if v != "" {
-			props[name] = v
+	flags := flag.NewFlagSet("sigma-check", flag.ContinueOnError)
+	flags.SetOutput(io.Discard) // errors are reported below, in one line
+	all := flags.Bool("all", false, "print every event, not only those that matched")
+	failOnMatch := flags.Bool("fail-on-match", false, "exit with status 1 when any event matched")
+	props := propertyFlags(flags)
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(flags, stderr)
+			return 0
 		}
+		fmt.Fprintf(stderr, "sigma-check: %v (sigma-check -h lists the flags)\n", err)
+		return 2
 	}
-	cfg, err := filter.ParseConfig(func(name string) (string, bool) { v, ok := props[name]; return v, ok })
+	cfg, err := filter.ParseConfig(props.get)
+	if err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	names, err := inputs(flags.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
@@ -72,29 +72,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check: rule skipped:", s.Error())
 	}
 
-	in := stdin
-	if name := fs.Arg(0); name != "" && name != "-" {
-		file, err := os.Open(name)
+	w := bufio.NewWriter(stdout)
+	events, matched := 0, 0
+	for _, name := range names {
+		n, m, err := checkInput(w, f, name, stdin, *all)
+		events, matched = events+n, matched+m
+		if ferr := w.Flush(); err == nil {
+			err = ferr
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "sigma-check:", err)
 			return 2
 		}
-		defer file.Close()
-		in = file
-	}
-	chunk, events, err := jsonconv.ReadEvents(in, time.Now())
-	if err != nil {
-		fmt.Fprintln(stderr, "sigma-check:", err)
-		return 2
-	}
-	w := bufio.NewWriter(stdout)
-	matched, err := printEvents(w, f, chunk, *all)
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "sigma-check:", err)
-		return 2
 	}
 	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched, %d rule(s)\n", events, matched, f.Rules().Len())
 	if matched > 0 && *failOnMatch {
@@ -103,9 +92,145 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+func usage(flags *flag.FlagSet, w io.Writer) {
+	fmt.Fprintln(w, "usage: sigma-check [flags] [FILE|DIR|-]...")
+	fmt.Fprintln(w, "Runs Sigma rules over JSON events as the sigma filter does. A directory gives its")
+	fmt.Fprintln(w, "*.json, *.jsonl and *.ndjson files (recursively); - or no argument reads stdin.")
+	fmt.Fprintln(w, "The flags other than -all and -fail-on-match are the filter's properties.")
+	flags.SetOutput(w)
+	flags.PrintDefaults()
+}
+
+// propFlag is the flag of one filter property. It keeps the value as
+// given, for filter.ParseConfig, and checks it as the filter would, so a
+// bad value is reported with the flag's name.
+type propFlag struct {
+	prop  filter.Property
+	value string
+	set   bool
+}
+
+func (f *propFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.value
+}
+
+func (f *propFlag) Set(v string) error {
+	if err := f.prop.Check(v); err != nil {
+		return err
+	}
+	f.value, f.set = v, true
+	return nil
+}
+
+// IsBoolFlag lets a boolean property be given alone (-strict).
+func (f *propFlag) IsBoolFlag() bool { return f.prop.Type == filter.TypeBool }
+
+// propFlags are the property flags by property name.
+type propFlags map[string]*propFlag
+
+func (p propFlags) get(name string) (string, bool) {
+	if f := p[name]; f != nil && f.set {
+		return f.value, true
+	}
+	return "", false
+}
+
+// flagName is the flag of a property: its name with - for _.
+func flagName(p filter.Property) string { return strings.ReplaceAll(p.Name, "_", "-") }
+
+// propertyFlags defines a flag for every property of the filter that means
+// something offline, with the filter's default and description.
+func propertyFlags(flags *flag.FlagSet) propFlags {
+	props := propFlags{}
+	for _, p := range filter.Properties {
+		if !p.Offline {
+			continue
+		}
+		f := &propFlag{prop: p, value: p.Default}
+		flags.Var(f, flagName(p), p.Description)
+		props[p.Name] = f
+	}
+	return props
+}
+
+// eventExts are the extensions of the event files read from a directory.
+var eventExts = []string{".json", ".jsonl", ".ndjson"}
+
+// inputs expands the arguments into the inputs to read, in order: a
+// directory gives its event files (eventExts, recursively, in lexical
+// order), a file is read whatever its extension, and - (or no argument at
+// all) is stdin, which can be read once.
+func inputs(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return []string{"-"}, nil
+	}
+	var names []string
+	for _, arg := range args {
+		if arg == "-" {
+			if slices.Contains(names, "-") {
+				return nil, errors.New("stdin (-) given more than once")
+			}
+			names = append(names, arg)
+			continue
+		}
+		info, err := os.Stat(arg)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			names = append(names, arg)
+			continue
+		}
+		found := 0
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) {
+				names = append(names, path)
+				found++
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if found == 0 {
+			return nil, fmt.Errorf("%s: no event files (%s) in the directory", arg, "*"+strings.Join(eventExts, ", *"))
+		}
+	}
+	return names, nil
+}
+
+// checkInput reads the events of one input (name, or stdin for -) and
+// prints those that matched, or all.
+func checkInput(w io.Writer, f *filter.Filter, name string, stdin io.Reader, all bool) (events, matched int, err error) {
+	in := stdin
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer file.Close()
+		in = file
+	} else {
+		name = "stdin"
+	}
+	chunk, events, err := jsonconv.ReadEvents(in, time.Now())
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	matched, err = printEvents(w, f, chunk, all)
+	if err != nil {
+		return events, matched, fmt.Errorf("%s: %w", name, err)
+	}
+	return events, matched, nil
+}
+
 // printEvents runs each event of chunk through f and writes the body of
-// each one that matched (every one with all) as a JSON line. An event
-// matched when the filter changed it, whatever the format writes.
+// each one that matched (every one with all, but for those match_only
+// drops) as a JSON line. An event matched when the filter changed it,
+// whatever the format writes.
 func printEvents(w io.Writer, f *filter.Filter, chunk []byte, all bool) (matched int, err error) {
 	s := jsoniter.NewStream(jsoniter.ConfigDefault, w, 64<<10)
 	var out []byte
@@ -120,6 +245,9 @@ func printEvents(w io.Writer, f *filter.Filter, chunk []byte, all bool) (matched
 		out, changed, err = f.Process(out[:0], event)
 		if err != nil {
 			return matched, err
+		}
+		if changed && len(out) == 0 {
+			continue // dropped: match_only and no match
 		}
 		if changed {
 			matched++

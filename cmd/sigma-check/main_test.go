@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 )
 
 const samples = "../../conf/samples/sysmon-image-load.jsonl"
@@ -74,11 +77,16 @@ func TestErrors(t *testing.T) {
 
 func TestShapeFlags(t *testing.T) {
 	line := `{"payload":"{\"EventID\":7,\"ImageLoaded\":\"C:\\\\x\\\\a.node\",\"Signed\":\"false\"}"}`
-	if code, out, _ := runCheck(t, line, "-json-key", "payload"); code != 0 || !strings.Contains(out, "e5f5c693") {
-		t.Errorf("-json-key payload: exit %d, %q", code, out)
+	for _, flag := range []string{"-text-key", "-json-key"} {
+		if code, out, _ := runCheck(t, line, flag, "payload"); code != 0 || !strings.Contains(out, "e5f5c693") {
+			t.Errorf("%s payload: exit %d, %q", flag, code, out)
+		}
 	}
 	if code, out, _ := runCheck(t, line); code != 0 || out != "" {
-		t.Errorf("without -json-key: exit %d, %q", code, out)
+		t.Errorf("without -text-key: exit %d, %q", code, out)
+	}
+	if code, _, errOut := runCheck(t, line, "-text-key", "payload", "-json-key", "payload"); code != 2 || !strings.Contains(errOut, "text_key and json_key are both set") {
+		t.Errorf("-text-key and -json-key: exit %d, %q", code, errOut)
 	}
 	mapped := `{"evt":{"id":7},"module.path":"C:\\x\\a.node","Signed":"false"}`
 	if code, out, _ := runCheck(t, mapped, "-field-map", "../../conf/field-map.yaml"); code != 0 || !strings.Contains(out, "e5f5c693") {
@@ -96,5 +104,128 @@ func TestFormatFlags(t *testing.T) {
 	}
 	if code, _, errOut := runCheck(t, "", "-format", "xml", samples); code != 2 || !strings.Contains(errOut, "format") {
 		t.Errorf("-format xml: exit %d %q", code, errOut)
+	}
+}
+
+// TestPropertyFlags: every property that means something offline is a
+// flag named after it, with the filter's default; the others are not; and
+// the flag names sigma-check had before the table keep working.
+func TestPropertyFlags(t *testing.T) {
+	flags := flag.NewFlagSet("t", flag.ContinueOnError)
+	propertyFlags(flags)
+	for _, p := range filter.Properties {
+		f := flags.Lookup(strings.ReplaceAll(p.Name, "_", "-"))
+		switch {
+		case p.Offline && f == nil:
+			t.Errorf("property %s has no flag", p.Name)
+		case p.Offline && f.DefValue != p.Default:
+			t.Errorf("-%s: default %q, the filter's is %q", f.Name, f.DefValue, p.Default)
+		case !p.Offline && f != nil:
+			t.Errorf("property %s means nothing offline but has flag -%s", p.Name, f.Name)
+		}
+	}
+	for _, name := range []string{"rules", "add-key", "json-key", "field-map", "format", "tag-key", "text-key", "min-level", "status",
+		"include-tags", "exclude-tags", "rule-ids", "placeholders", "strict", "match-only"} {
+		if flags.Lookup(name) == nil {
+			t.Errorf("no flag -%s", name)
+		}
+	}
+	for _, name := range []string{"refresh-interval", "stats-interval"} {
+		if flags.Lookup(name) != nil {
+			t.Errorf("flag -%s means nothing offline", name)
+		}
+	}
+}
+
+// TestSelectionFlags: the selection properties work as flags, booleans
+// alone, and a bad value names the flag.
+func TestSelectionFlags(t *testing.T) {
+	if code, _, errOut := runCheck(t, "", "-min-level", "high", samples); code != 2 || !strings.Contains(errOut, "1 rule(s) left out by the selection") {
+		t.Errorf("-min-level high (the only rule is medium): exit %d, %q", code, errOut)
+	}
+	if code, out, errOut := runCheck(t, "", "-all", "-match-only", "-rule-ids", "e5f5c693-52d7-4de5-88ae-afbfbce85595", samples); code != 0 ||
+		strings.Count(out, "\n") != 2 || !strings.Contains(errOut, "5 event(s), 2 matched") {
+		t.Errorf("-all -match-only -rule-ids: exit %d, %q %q", code, out, errOut)
+	}
+	code, _, errOut := runCheck(t, "", "-status", "beta", samples)
+	if code != 2 || !strings.HasPrefix(errOut, `sigma-check: invalid value "beta" for flag -status: "beta" is not a rule status`) || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("-status beta: exit %d, want 2 and one line naming the flag: %q", code, errOut)
+	}
+}
+
+// TestUsage: a wrong command line says why in one line; -h prints the
+// flags and exits 0.
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{"-nope"}, {"-", "-"}, {"-rules"}} {
+		code, _, errOut := runCheck(t, "", args...)
+		if code != 2 || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "sigma-check: ") {
+			t.Errorf("%q: exit %d, want 2 and one line saying why: %q", args, code, errOut)
+		}
+	}
+	code, _, errOut := runCheck(t, "", "-h")
+	if code != 0 || !strings.Contains(errOut, "usage: sigma-check") || !strings.Contains(errOut, "-text-key") {
+		t.Errorf("-h: exit %d, %q", code, errOut)
+	}
+}
+
+// TestSeveralInputs: files and directories are read in order, as one
+// stream; a directory gives its event files, recursively, and nothing else.
+func TestSeveralInputs(t *testing.T) {
+	data, err := os.ReadFile(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(data)), "\n")
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := write("a.json", lines[0]+lines[1])
+	write("sub/b.jsonl", strings.Join(lines[2:4], ""))
+	write("sub/deeper/c.NDJSON", lines[4])
+	write("sub/info.yml", "not: events\n")
+	write("sub/notes.txt", "not events")
+
+	code, out, errOut := runCheck(t, "", "-all", filepath.Join(dir, "sub"), first)
+	if code != 0 || !strings.Contains(errOut, "5 event(s), 2 matched") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// Order: the directory's files (b.jsonl, then deeper/c.NDJSON), then a.json.
+	var hosts []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		_, rest, _ := strings.Cut(l, `"ProcessId":`)
+		pid, _, _ := strings.Cut(rest, ",")
+		hosts = append(hosts, pid)
+	}
+	var want []string
+	for _, l := range append(append(lines[2:4:4], lines[4]), lines[0], lines[1]) {
+		_, rest, _ := strings.Cut(l, `"ProcessId":`)
+		pid, _, _ := strings.Cut(rest, ",")
+		want = append(want, pid)
+	}
+	if strings.Join(hosts, " ") != strings.Join(want, " ") {
+		t.Errorf("events out of order: process ids %v, want %v", hosts, want)
+	}
+
+	if code, _, errOut := runCheck(t, lines[0], first, "-", samples); code != 0 || !strings.Contains(errOut, "8 event(s)") {
+		t.Errorf("file, stdin, file: exit %d %q", code, errOut)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCheck(t, "", empty); code != 2 || !strings.Contains(errOut, "no event files") {
+		t.Errorf("directory without events: exit %d %q", code, errOut)
+	}
+	bad := write("bad/x.json", `{"a": `)
+	if code, _, errOut := runCheck(t, "", first, bad); code != 2 || !strings.Contains(errOut, bad) {
+		t.Errorf("a broken file: exit %d, want 2 and the file named: %q", code, errOut)
 	}
 }

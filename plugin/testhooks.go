@@ -1,15 +1,20 @@
+//go:build sigmatest
+
 package main
 
 /*
 #include <stdlib.h>
 #include "abi.h"
+#include "testhooks.h"
 */
 import "C"
 
 import "unsafe"
 
-// Go views of the C declarations, for the ABI tests (test files cannot
-// import "C").
+// Go views of testhooks.c and of the C declarations, for the tests of the
+// C boundary (test files cannot import "C"). Built only with -tags
+// sigmatest (make test, make bench), so the plugin library carries none of
+// it.
 
 type abiLayout struct {
 	PluginSize, PluginCbInit, PluginCbFilter, PluginCbExit, PluginConfigMap, PluginHead uintptr
@@ -53,7 +58,7 @@ func configMap() []configMapEntry {
 // Signal-handler hooks for the tests: save Go's handlers as cb_init does,
 // replace them as Fluent Bit does on SIGHUP, and tell whether the
 // replacement is in place.
-func saveSignals()                { C.sigma_test_save_signals() }
+func saveSignals()                { C.sigma_signals_save_once() }
 func installPlainHandlers()       { C.sigma_test_install_plain_handlers() }
 func plainHandlerInstalled() bool { return C.sigma_test_plain_handler_installed() != 0 }
 

@@ -1,0 +1,225 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// Property types, as Fluent Bit's config map names them.
+const (
+	TypeString = "string"
+	TypeBool   = "bool"
+)
+
+// Property is one configuration property of the sigma filter. Properties
+// is the single source of them: ParseConfig reads them, the plugin's
+// Fluent Bit config map is generated from them (plugin/configmap.h, by go
+// generate), sigma-check derives its flags from them, and a test holds the
+// README's table to them.
+type Property struct {
+	Name string
+	Type string // TypeString or TypeBool
+	// Default is the value applied when the property is unset, and the one
+	// Fluent Bit shows with -h; "" when there is none.
+	Default     string
+	Description string
+	// Offline: the property means something outside Fluent Bit too, so
+	// sigma-check offers it as a flag (the intervals do not: sigma-check
+	// neither polls nor runs long).
+	Offline bool
+	// AliasOf names the property this deprecated name stands for. An
+	// alias has no default of its own; setting it and its target is an
+	// error.
+	AliasOf string
+	// set parses v into cfg; its error names what is wrong with v.
+	set func(cfg *Config, v string) error
+}
+
+// Check reports whether v is a valid value of p, without a Config.
+func (p Property) Check(v string) error {
+	var scratch Config
+	return p.set(&scratch, v)
+}
+
+// Properties lists every property the filter accepts, in the order
+// ParseConfig reads them (and so reports the first invalid one).
+var Properties = []Property{
+	{
+		Name: "rules", Type: TypeString, Offline: true,
+		Description: "Comma-separated Sigma rule files and directories (searched recursively for *.yml and *.yaml). Replaces the embedded default rule.",
+		set: func(c *Config, v string) error {
+			return setList(&c.RulePaths, v, "no path given")
+		},
+	},
+	{
+		Name: "add_key", Type: TypeString, Default: DefaultAddKey, Offline: true,
+		Description: "Record key that receives the matches of a record; an existing key of that name is replaced.",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.AddKey, v, "must not be empty")
+		},
+	},
+	{
+		Name: "format", Type: TypeString, Default: "sigma", Offline: true,
+		Description: "How matches are written: sigma (one add_key map), ecs (Elastic Common Schema alert fields) or flat (sigma_rule_ids, sigma_titles, sigma_level, sigma_tags).",
+		set: func(c *Config, v string) error {
+			format, known := ParseFormat(v)
+			if !known {
+				return fmt.Errorf("%q is not a format (sigma, ecs, flat)", v)
+			}
+			c.Format = format
+			return nil
+		},
+	},
+	{
+		Name: "tag_key", Type: TypeString, Offline: true,
+		Description: "Also set this key to true in matching records, a marker for grep and rewrite_tag (e.g. sigma_match).",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.TagKey, v, "must not be empty")
+		},
+	},
+	{
+		Name: "match_only", Type: TypeBool, Default: "off", Offline: true,
+		Description: "Drop records that match no rule.",
+		set: func(c *Config, v string) error {
+			return setBool(&c.MatchOnly, v)
+		},
+	},
+	{
+		Name: "min_level", Type: TypeString, Offline: true,
+		Description: "Load only rules of this level or higher: informational, low, medium, high or critical.",
+		set: func(c *Config, v string) error {
+			level, known := rules.ParseLevel(v)
+			if !known {
+				return fmt.Errorf("%q is not a level (informational, low, medium, high, critical)", v)
+			}
+			c.Rules.MinLevel = level
+			return nil
+		},
+	},
+	{
+		Name: "status", Type: TypeString, Default: "stable,test,experimental", Offline: true,
+		Description: "Comma-separated rule statuses to load (rules without a status always load); add deprecated or unsupported to load those too.",
+		set:         setStatuses,
+	},
+	{
+		Name: "include_tags", Type: TypeString, Offline: true,
+		Description: "Comma-separated tags: load only rules with at least one of them (case-insensitive, e.g. attack.t1129).",
+		set: func(c *Config, v string) error {
+			c.Rules.IncludeTags = splitList(v)
+			return nil
+		},
+	},
+	{
+		Name: "exclude_tags", Type: TypeString, Offline: true,
+		Description: "Comma-separated tags: do not load rules with any of them.",
+		set: func(c *Config, v string) error {
+			c.Rules.ExcludeTags = splitList(v)
+			return nil
+		},
+	},
+	{
+		Name: "rule_ids", Type: TypeString, Offline: true,
+		Description: "Comma-separated rule ids: load only these rules.",
+		set: func(c *Config, v string) error {
+			return setList(&c.Rules.RuleIDs, v, "no id given")
+		},
+	},
+	{
+		Name: "placeholders", Type: TypeString, Offline: true,
+		Description: "YAML file of placeholder values for the expand modifier (name: value or list of values).",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.PlaceholdersFile, v, "no file given")
+		},
+	},
+	{
+		Name: "text_key", Type: TypeString, Default: strings.Join(DefaultTextKeys, ","), Offline: true,
+		Description: "Comma-separated keys whose string value may carry the event as JSON or Windows event XML; read when the record itself has no event ID. Set to none to disable.",
+		set:         setTextKeys,
+	},
+	{
+		Name: "json_key", Type: TypeString, AliasOf: "text_key", Offline: true,
+		Description: "Deprecated: the former name of text_key, still accepted; setting both is an error.",
+		set:         setTextKeys,
+	},
+	{
+		Name: "field_map", Type: TypeString, Offline: true,
+		Description: "YAML file mapping Sigma field names to record paths (dotted, \\. for a dot inside a key), for shapes the filter does not know.",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.FieldMapFile, v, "no file given")
+		},
+	},
+	{
+		Name: "refresh_interval", Type: TypeString, Default: "0",
+		Description: "Poll the rule, placeholder and field_map files this often (seconds, or a duration such as 30s or 5m) and swap in the new rules when they change; 0 disables. A set that fails to load is not swapped in.",
+		set: func(c *Config, v string) (err error) {
+			c.RefreshInterval, err = parseInterval(v)
+			return err
+		},
+	},
+	{
+		Name: "stats_interval", Type: TypeString, Default: "0",
+		Description: "Log the counters (records, matches, top rules, malformed chunks, recovered panics) at info this often (seconds or a duration); 0 logs them only at exit.",
+		set: func(c *Config, v string) (err error) {
+			c.StatsInterval, err = parseInterval(v)
+			return err
+		},
+	},
+	{
+		Name: "strict", Type: TypeBool, Default: "off", Offline: true,
+		Description: "Fail the start when any rule cannot be loaded, instead of skipping it.",
+		set: func(c *Config, v string) error {
+			return setBool(&c.Strict, v)
+		},
+	},
+}
+
+func setStatuses(c *Config, v string) error {
+	list := splitList(v)
+	for _, st := range list {
+		if !rules.KnownStatus(st) {
+			return fmt.Errorf("%q is not a rule status (%s)", st, strings.Join(rules.Statuses, ", "))
+		}
+	}
+	if len(list) == 0 {
+		return errors.New("no status given")
+	}
+	c.Rules.Statuses = append(list, "") // rules without a status always load
+	return nil
+}
+
+func setTextKeys(c *Config, v string) error {
+	keys := splitList(v)
+	if len(keys) == 0 {
+		return errors.New("no key given (use none to disable)")
+	}
+	if len(keys) == 1 && strings.EqualFold(keys[0], "none") {
+		keys = []string{}
+	}
+	c.TextKeys = keys
+	return nil
+}
+
+func setNonEmpty(dst *string, v, empty string) error {
+	if v = strings.TrimSpace(v); v == "" {
+		return errors.New(empty)
+	}
+	*dst = v
+	return nil
+}
+
+func setList(dst *[]string, v, empty string) error {
+	list := splitList(v)
+	if len(list) == 0 {
+		return errors.New(empty)
+	}
+	*dst = list
+	return nil
+}
+
+func setBool(dst *bool, v string) (err error) {
+	*dst, err = parseBool(v)
+	return err
+}
