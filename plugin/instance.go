@@ -62,6 +62,11 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range filter.Properties {
+		if _, set := get(p.Name); set && p.AliasOf != "" {
+			log.warnf("%s is deprecated: use %s", p.Name, p.AliasOf)
+		}
+	}
 	start := time.Now()
 	inst := &instance{
 		log:        log,

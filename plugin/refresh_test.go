@@ -30,3 +30,17 @@ func TestRefreshWarnsOfSkippedRules(t *testing.T) {
 		t.Errorf("want the refresh with a skipped rule at warn:\n%s", log.text())
 	}
 }
+
+// TestDeprecatedNameWarns: json_key still works, with a warning naming
+// text_key.
+func TestDeprecatedNameWarns(t *testing.T) {
+	log := &recorder{}
+	inst, err := newInstance(log, "deprecated", props(map[string]string{"json_key": "log"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.close()
+	if !strings.Contains(log.text(), "warn: json_key is deprecated: use text_key") {
+		t.Errorf("no deprecation warning:\n%s", log.text())
+	}
+}
