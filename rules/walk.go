@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,8 +47,8 @@ type Walk struct {
 // String is the walk in one line for the load summary.
 func (w Walk) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d directory entries visited, %d file(s) and %.1f KiB read in %s",
-		w.Entries, len(w.Files), float64(w.Bytes)/1024, w.Took.Round(time.Millisecond))
+	fmt.Fprintf(&b, "%d directory entries visited, %d file(s) and %.1f KiB read in %.1f ms",
+		w.Entries, len(w.Files), float64(w.Bytes)/1024, float64(w.Took)/float64(time.Millisecond))
 	if len(w.Followed) > 0 {
 		fmt.Fprintf(&b, "; directory links followed: %s", strings.Join(w.Followed, ", "))
 	}
@@ -157,6 +158,9 @@ func (w *walker) readDir(path string) ([]fs.DirEntry, error) {
 		}
 		out = append(out, batch...)
 		if errors.Is(err, io.EOF) {
+			// Sorted, so that which of two links to one directory is
+			// walked does not depend on the file system's order.
+			slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 			return out, nil
 		}
 		if err != nil {

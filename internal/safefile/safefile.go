@@ -8,6 +8,7 @@
 package safefile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -27,9 +28,17 @@ var (
 )
 
 // Attempts is how many times Read reads a file that changes under it
-// before it gives up with ErrChanged; the waits between attempts add up
-// to 60 ms.
+// before it gives up with ErrChanged.
 const Attempts = 3
+
+// Settle is how old a file's last modification must be for Read to take
+// its content as finished. A file modified more recently may be in the
+// middle of an update written in place (truncated, then written in
+// pieces): Read waits until it is Settle old and reads it again, and
+// takes it only if nothing changed. Files are usually older than this, and
+// the waits of a whole directory overlap, so a load waits at most about
+// Settle in all.
+const Settle = 100 * time.Millisecond
 
 // Read returns the content of the regular file name, at most limit bytes.
 // A missing file is an error that satisfies errors.Is(err, fs.ErrNotExist),
@@ -45,43 +54,73 @@ func Read(name string, limit int64) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	for attempt := 1; ; attempt++ {
-		data, err := readOnce(name, limit)
+		data, err := readSettled(name, limit)
 		if !errors.Is(err, ErrChanged) || attempt == Attempts {
 			return data, err
 		}
-		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
 	}
+}
+
+// readSettled reads name and, when it was modified less than Settle ago,
+// waits and reads it again: the two reads must agree.
+func readSettled(name string, limit int64) ([]byte, error) {
+	data, before, err := readOnce(name, limit)
+	if err != nil {
+		return nil, err
+	}
+	age := time.Since(before.ModTime())
+	if age >= Settle {
+		return data, nil
+	}
+	time.Sleep(min(Settle-age, Settle)) // a modification time in the future waits Settle once
+	again, after, err := readOnce(name, limit)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(data, again) || !sameState(before, after) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%d bytes, then %d bytes %s later)",
+			ErrChanged, len(data), len(again), Settle)}
+	}
+	return data, nil
 }
 
 // readOnce opens name without blocking, checks again what it opened (the
 // path may have been replaced since the Stat), and reads it, comparing the
-// file's size and modification time before and after.
-func readOnce(name string, limit int64) ([]byte, error) {
+// file's size and modification time before and after. It returns the
+// file's state as it was read.
+func readOnce(name string, limit int64) ([]byte, fs.FileInfo, error) {
 	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	before, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := check(before, limit); err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		return nil, nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		return nil, nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	after, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if int64(len(data)) != before.Size() || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%d bytes when opened, %d read, %d after, modified %s)",
-			ErrChanged, before.Size(), len(data), after.Size(), after.ModTime().Format(time.RFC3339Nano))}
+	if int64(len(data)) != before.Size() || !sameState(before, after) {
+		return nil, nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%d bytes when opened, %d read, %d after)",
+			ErrChanged, before.Size(), len(data), after.Size())}
 	}
-	return data, nil
+	return data, before, nil
+}
+
+// sameState says whether a and b describe the same file, unmodified.
+func sameState(a, b fs.FileInfo) bool {
+	idA, _ := IDOf(a)
+	idB, _ := IDOf(b)
+	return idA == idB && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // check refuses what is not a regular file of at most limit bytes.
