@@ -47,7 +47,7 @@ type Walk struct {
 // String is the walk in one line for the load summary.
 func (w Walk) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d directory entries visited, %d file(s) and %.1f KiB read in %.1f ms",
+	fmt.Fprintf(&b, "%d directory entries visited, %d rule file(s) found, %.1f KiB read in %.1f ms",
 		w.Entries, len(w.Files), float64(w.Bytes)/1024, float64(w.Took)/float64(time.Millisecond))
 	if len(w.Followed) > 0 {
 		fmt.Fprintf(&b, "; directory links followed: %s", strings.Join(w.Followed, ", "))
