@@ -2,11 +2,11 @@ package filter
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
 )
 
 // maxFieldMapSize bounds the field_map file: a mapping is a few lines per
@@ -17,19 +17,12 @@ const maxFieldMapSize = 1 << 20
 // one record path or a list of them. A path is dotted ("proc.image");
 // a backslash escapes a dot that is part of a key ("host\.name" is the key
 // host.name). EventID, Channel and Provider_Name map the logsource fields.
-// Mapped paths are searched before the built-in shapes.
+// Mapped paths are searched before the built-in shapes. Only a regular
+// file is read (see safefile.Read).
 func LoadFieldMap(path string) (map[string][][]string, error) {
-	f, err := os.Open(path)
+	data, err := safefile.Read(path, maxFieldMapSize)
 	if err != nil {
 		return nil, fmt.Errorf("field_map: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFieldMapSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("field_map: %w", err)
-	}
-	if len(data) > maxFieldMapSize {
-		return nil, fmt.Errorf("field_map %s: file larger than %d bytes", path, maxFieldMapSize)
 	}
 	return parseFieldMap(path, data)
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -90,7 +91,9 @@ func (l *Live) poll() {
 
 // Refresh reloads the filter if its files changed since the last load, and
 // reports whether it swapped in a new one. On error the current filter
-// stays. Without polling (no RefreshInterval) the files were not
+// stays; a set whose files changed while it was loaded (an update in
+// progress) is an error wrapping safefile.ErrChanged and is loaded again
+// at the next call. Without polling (no RefreshInterval) the files were not
 // fingerprinted at load, so the first Refresh reloads.
 func (l *Live) Refresh() (changed bool, err error) {
 	l.mu.Lock()
@@ -104,6 +107,13 @@ func (l *Live) Refresh() (changed bool, err error) {
 	}
 	l.printed = printed // a broken set is tried once, not on every tick
 	f, err := New(l.cfg)
+	if err == nil {
+		err = unchangedSince(l.cfg, printed)
+	}
+	if errors.Is(err, safefile.ErrChanged) {
+		l.printed = "" // an update in progress: tried again at the next poll
+		return false, fmt.Errorf("refresh: %w; keeping the rules loaded before and trying again at the next poll", err)
+	}
 	if err != nil {
 		return false, fmt.Errorf("refresh: %w; keeping the rules loaded before", err)
 	}
@@ -129,15 +139,19 @@ func (l *Live) Counters() Counters {
 }
 
 // fingerprint identifies the current state of the files cfg loads: each
-// file's name, size and modification time.
+// file's name, size, modification time, mode (a permission fixed is a
+// change) and identity (device and inode: a file replaced by one of the
+// same size and time is a change), or the error its stat gave. It opens
+// no file, so nothing in the rule directories can make it wait, and the
+// walk keeps to cfg.Rules' limits.
 func fingerprint(cfg Config) (string, error) {
-	var files []string
-	for _, p := range cfg.RulePaths {
-		list, err := rules.RuleFiles(p)
-		if err != nil {
-			return "", err
-		}
-		files = append(files, list...)
+	walk, err := rules.RuleFiles(cfg.RulePaths, cfg.Rules)
+	if err != nil {
+		return "", err
+	}
+	files := walk.Files
+	for _, s := range walk.Skipped {
+		files = append(files, s.File)
 	}
 	for _, p := range []string{cfg.PlaceholdersFile, cfg.FieldMapFile} {
 		if p != "" {
@@ -147,16 +161,28 @@ func fingerprint(cfg Config) (string, error) {
 	h := fnv.New64a()
 	for _, name := range files {
 		info, err := os.Stat(name)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				fmt.Fprintf(h, "%s gone\n", name)
-				continue
-			}
-			return "", err
+		if err != nil { // gone, a link loop, no permission: part of the state
+			fmt.Fprintf(h, "%s %v\n", name, err)
+			continue
 		}
-		fmt.Fprintf(h, "%s %d %d\n", name, info.Size(), info.ModTime().UnixNano())
+		id, _ := safefile.IDOf(info)
+		fmt.Fprintf(h, "%s %d %d %v %v\n", name, info.Size(), info.ModTime().UnixNano(), info.Mode(), id)
 	}
 	return fmt.Sprintf("%d:%x", len(files), h.Sum64()), nil
+}
+
+// unchangedSince fails with safefile.ErrChanged when the files are no
+// longer in the state printed was taken of: one was written during the
+// load, and the new set may hold part of the old files and part of the new.
+func unchangedSince(cfg Config, printed string) error {
+	now, err := fingerprint(cfg)
+	if err != nil {
+		return err
+	}
+	if now != printed {
+		return fmt.Errorf("filter: %w (a rule, placeholders or field_map file was written during the load)", safefile.ErrChanged)
+	}
+	return nil
 }
 
 // Counters are what a filter has seen.

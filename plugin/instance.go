@@ -104,6 +104,9 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
 		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval)
+	if len(cfg.RulePaths) > 0 {
+		log.infof("rule files: %s", report.Walk)
+	}
 	if reasons := report.Reasons(); len(reasons) > 0 {
 		var b strings.Builder
 		for i, r := range reasons {

@@ -7,19 +7,20 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	sigma "github.com/bradleyjkemp/sigma-go"
 	"gopkg.in/yaml.v3"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
 )
 
 //go:embed default/*.yml
 var defaultRules embed.FS
 
-// MaxRuleFileSize bounds one rule file. SigmaHQ's largest is under 100 KiB;
+// MaxRuleFileSize bounds one rule file (and a placeholders file). SigmaHQ's largest is under 100 KiB;
 // anything near this limit is not a rule file, and refusing it keeps a
 // misconfigured path from stalling start-up.
 const MaxRuleFileSize = 4 << 20
@@ -63,6 +64,12 @@ type Options struct {
 	IncludeTags, ExcludeTags []string
 	// RuleIDs keeps only these rules.
 	RuleIDs []string
+	// MaxEntries bounds the directory entries Load visits walking the
+	// rule directories (files, directories and anything else), and
+	// MaxBytes the bytes it reads from rule files; zero means
+	// DefaultMaxEntries and DefaultMaxBytes.
+	MaxEntries int
+	MaxBytes   int64
 }
 
 // DefaultStatuses are the statuses loaded when Options.Statuses is nil:
@@ -115,6 +122,9 @@ type Report struct {
 	Skipped  []Skipped // rules and files that could not be loaded
 	// Unmapped counts loaded rules whose logsource has no guard.
 	Unmapped int
+	// Walk is what Load found on the file system (empty for Compile and
+	// Default).
+	Walk Walk
 }
 
 // Default returns the embedded default rule set.
@@ -134,83 +144,54 @@ func Default(opts Options) (*Set, Report, error) {
 	return Compile(srcs, opts)
 }
 
-// Load compiles the rule files named by paths. A directory is walked
-// recursively for *.yml and *.yaml files; a file is read whatever its name.
-// A path that does not exist is an error (a typo must not silently run with
-// fewer rules); a file or rule that cannot be loaded is reported in Skipped.
-// Load fails with ErrNoRules when nothing loads.
+// Load compiles the rule files named by paths (see RuleFiles for how
+// directories are walked). A path that does not exist is an error (a typo
+// must not silently run with fewer rules); a file or rule that cannot be
+// loaded, including an entry named like a rule that is not a regular file
+// or cannot be read, is reported in Skipped. A file that keeps changing
+// while it is read fails the load with an error wrapping
+// safefile.ErrChanged, so that a refresh keeps the rules it has; the limits
+// in opts fail it with ErrLimit. Load fails with ErrNoRules when nothing
+// loads.
 func Load(paths []string, opts Options) (*Set, Report, error) {
+	walk, err := RuleFiles(paths, opts)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	start := time.Now()
+	srcs, skipped, err := readRuleFiles(&walk, opts.maxBytes())
+	walk.Took += time.Since(start)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	set, report, err := Compile(srcs, opts)
+	report.Files = len(walk.Files)
+	report.Skipped = append(append(walk.Skipped, skipped...), report.Skipped...)
+	report.Walk = walk
+	return set, report, err
+}
+
+// readRuleFiles reads the files walk lists, adding up walk.Bytes.
+func readRuleFiles(walk *Walk, maxBytes int64) ([]Source, []Skipped, error) {
 	var srcs []Source
-	var report Report
-	for _, p := range paths {
-		files, err := ruleFiles(p)
+	var skipped []Skipped
+	for _, name := range walk.Files {
+		data, err := safefile.Read(name, MaxRuleFileSize)
+		if errors.Is(err, safefile.ErrChanged) {
+			return nil, nil, fmt.Errorf("rules: %w", err)
+		}
 		if err != nil {
-			return nil, Report{}, err
+			skipped = append(skipped, Skipped{File: name, Err: cause(err)})
+			continue
 		}
-		for _, f := range files {
-			data, err := readRuleFile(f)
-			if err != nil {
-				report.Skipped = append(report.Skipped, Skipped{File: f, Err: err})
-				continue
-			}
-			srcs = append(srcs, Source{Name: f, Data: data})
+		walk.Bytes += int64(len(data))
+		if walk.Bytes > maxBytes {
+			return nil, nil, fmt.Errorf("rules: %w: more than %d bytes of rule files read, the last %s (the limit is %d MiB; SigmaHQ's rules are about 6 MB): is the rules path right?",
+				ErrLimit, maxBytes, name, maxBytes>>20)
 		}
+		srcs = append(srcs, Source{Name: name, Data: data})
 	}
-	set, r, err := Compile(srcs, opts)
-	r.Files += len(report.Skipped)
-	r.Skipped = append(report.Skipped, r.Skipped...)
-	return set, r, err
-}
-
-// RuleFiles returns the rule files Load reads for path p: p itself, or the
-// *.yml and *.yaml files under the directory p, sorted. Hidden directories
-// (.git, .github, and the ..data links Kubernetes mounts ConfigMaps with)
-// are not searched.
-func RuleFiles(p string) ([]string, error) { return ruleFiles(p) }
-
-func ruleFiles(p string) ([]string, error) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("rules: %w", err)
-	}
-	if !info.IsDir() {
-		return []string{p}, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		ext := strings.ToLower(filepath.Ext(path))
-		if !d.IsDir() && (ext == ".yml" || ext == ".yaml") {
-			files = append(files, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("rules: %w", err)
-	}
-	sort.Strings(files)
-	return files, nil
-}
-
-func readRuleFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRuleFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxRuleFileSize {
-		return nil, fmt.Errorf("file larger than %d bytes", MaxRuleFileSize)
-	}
-	return data, nil
+	return srcs, skipped, nil
 }
 
 // Compile compiles every rule document in srcs into one Set. Rules that
@@ -393,7 +374,7 @@ func takeConditions(root *yaml.Node) ([]string, error) {
 // LoadPlaceholders reads a placeholders file: a YAML map from placeholder
 // name to a value or a list of values, as pySigma and sigma-cli use.
 func LoadPlaceholders(path string) (map[string][]string, error) {
-	data, err := readRuleFile(path)
+	data, err := safefile.Read(path, MaxRuleFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("rules: placeholders: %w", err)
 	}
