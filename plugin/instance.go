@@ -76,6 +76,10 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 		statsEvery: cfg.StatsInterval,
 	}
 	inst.nextStats.Store(time.Now().Add(cfg.StatsInterval).UnixNano())
+	source := "embedded default"
+	if len(cfg.RulePaths) > 0 {
+		source = strings.Join(cfg.RulePaths, ",")
+	}
 	live, err := filter.NewLive(cfg, inst.refreshed)
 	if err != nil {
 		last, ok := remembered.last(inst.id)
@@ -86,6 +90,7 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 		live = filter.NewLiveOn(cfg, last, inst.refreshed)
 		log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
 			err, len(last.Rules().Rules()))
+		source = "before the reload (the last good rule set)"
 	}
 	inst.live = live
 	f := live.Filter()
@@ -94,17 +99,13 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 	for _, s := range report.Skipped {
 		log.warnf("rule skipped: %v", s)
 	}
-	source := "embedded default"
-	if len(cfg.RulePaths) > 0 {
-		source = strings.Join(cfg.RulePaths, ",")
-	}
 	st := f.Rules().Stats()
 	log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
 		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s",
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
 		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval)
-	if len(cfg.RulePaths) > 0 {
+	if len(cfg.RulePaths) > 0 && err == nil {
 		log.infof("rule files: %s", report.Walk)
 	}
 	if reasons := report.Reasons(); len(reasons) > 0 {

@@ -33,6 +33,9 @@ func TestReloadKeepsLastGoodRules(t *testing.T) {
 				!strings.Contains(r.stdout, "running on the rules this filter ran before the reload (1 rule(s))") {
 				t.Errorf("want an error saying the last good rules run:\n%s", r.stdout)
 			}
+			if !strings.Contains(r.stdout, "1 rule(s) loaded from before the reload (the last good rule set)") {
+				t.Errorf("want the load summary to name the last good rule set:\n%s", r.stdout)
+			}
 			// The new add_key applies; the rules are the old ones.
 			for i, ids := range decode(t, r.reloaded, "alerts") {
 				if want[i] != (fmt.Sprint(ids) == "[aaaaaaaa-0000-0000-0000-000000000001]") {
