@@ -378,8 +378,17 @@ func LoadPlaceholders(path string) (map[string][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rules: placeholders: %w", err)
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("rules: placeholders %s: %w", path, err)
+	}
+	// yaml's own error for another shape names a Go type; say what is expected.
+	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("rules: placeholders %s: line %d: want a map of name: value or name: [values, ...], found %s",
+			path, doc.Content[0].Line, yamlKind(doc.Content[0].Kind))
+	}
 	var raw map[string]yaml.Node
-	if err := yaml.Unmarshal(data, &raw); err != nil {
+	if err := doc.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("rules: placeholders %s: %w", path, err)
 	}
 	out := make(map[string][]string, len(raw))
@@ -390,7 +399,7 @@ func LoadPlaceholders(path string) (map[string][]string, error) {
 			values = []string{node.Value}
 		case yaml.SequenceNode:
 			if err := node.Decode(&values); err != nil {
-				return nil, fmt.Errorf("rules: placeholders %s: %s: %w", path, name, err)
+				return nil, fmt.Errorf("rules: placeholders %s: line %d: %s: want a list of values", path, node.Line, name)
 			}
 		default:
 			return nil, fmt.Errorf("rules: placeholders %s: %s must be a value or a list", path, name)
@@ -398,6 +407,19 @@ func LoadPlaceholders(path string) (map[string][]string, error) {
 		out[name] = values
 	}
 	return out, nil
+}
+
+// yamlKind names a YAML node kind for messages.
+func yamlKind(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "a single value"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "a map"
 }
 
 // Reason is one kind of skip and how many rules it concerns.
