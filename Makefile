@@ -12,7 +12,7 @@ IMAGE      ?= fluent-bit-sigma
 FLUENT_BIT_VERSION ?= 5.1.1
 FUZZTIME   ?= 10s
 
-.PHONY: all plugin test bench fuzz soak run docker clean
+.PHONY: all plugin test lint bench fuzz soak run docker clean
 
 all: plugin
 
@@ -26,10 +26,24 @@ $(PLUGIN): $(SOURCES)
 # fixture.Map{{"key", value}} literals are ordered maps, meant unkeyed.
 # -tags sigmatest builds plugin/testhooks.c, the C the plugin's boundary
 # tests call, which the library itself leaves out.
+# The SigmaHQ tests (regression data, conformance, the corpus) read
+# ../shared/sigmahq or SIGMAHQ; without it they skip, and this says so.
+SIGMAHQ_DIR := $(or $(SIGMAHQ),$(CURDIR)/../shared/sigmahq)
+
 test: $(PLUGIN)
+	@[ -d "$(SIGMAHQ_DIR)" ] || echo "make test: no SigmaHQ data at $(SIGMAHQ_DIR): the SigmaHQ regression, conformance and corpus tests are skipped; to run them, SIGMAHQ=/path/to/sigma make test (a checkout of github.com/SigmaHQ/sigma)"
 	$(GO) vet -tags sigmatest -composites=false ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -tags sigmatest -count=1 ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -tags sigmatest -count=1 -race ./filter ./rules ./plugin ./tests
+
+# Formatting and static checks (CI runs them; staticcheck from the Go module
+# proxy: go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK ?= $(or $(shell command -v staticcheck 2>/dev/null),$(shell $(GO) env GOPATH)/bin/staticcheck)
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
+	$(STATICCHECK) -tags sigmatest ./...
 
 # The corpus benchmarks (./tests) need ../shared/sigmahq or SIGMAHQ.
 bench:
