@@ -399,7 +399,10 @@ func hasKey(m []byte, p, n int, key []byte) bool {
 }
 
 // appendCombined appends one array of old's elements (or old itself) then
-// add's (or add itself), leaving out added strings old already holds.
+// add's (or add itself), leaving out added elements old already holds. The
+// header is written before the elements, so both loops below must decide
+// "duplicate" the same way: each asks containsValue, with no table that
+// could run out.
 func appendCombined(dst, old, add []byte) []byte {
 	elems := func(v []byte) (n, p int) {
 		if n, p, err := msgpack.ReadArrayHeader(v, 0); err == nil {
@@ -409,15 +412,10 @@ func appendCombined(dst, old, add []byte) []byte {
 	}
 	on, op := elems(old)
 	an, ap := elems(add)
-	var keep [64]bool
 	count := on
 	for i, p := 0, ap; i < an; i++ {
 		end, _ := msgpack.Skip(add, p)
-		dup := containsValue(old, on, op, add[p:end])
-		if i < len(keep) {
-			keep[i] = !dup
-		}
-		if !dup {
+		if !containsValue(old, on, op, add[p:end]) {
 			count++
 		}
 		p = end
@@ -433,7 +431,7 @@ func appendCombined(dst, old, add []byte) []byte {
 	dst = append(dst, old[op:end]...)
 	for i, p := 0, ap; i < an; i++ {
 		e, _ := msgpack.Skip(add, p)
-		if i >= len(keep) || keep[i] {
+		if !containsValue(old, on, op, add[p:e]) {
 			dst = append(dst, add[p:e]...)
 		}
 		p = e
