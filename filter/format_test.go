@@ -83,6 +83,9 @@ func TestFormatFlat(t *testing.T) {
 	if _, ok := got["sigma"]; ok {
 		t.Error("flat format wrote the sigma key")
 	}
+	if _, isStr := got["sigma_match"].(string); !isStr {
+		t.Errorf("tag_key: %T, want the string \"true\": routing regexes test only strings", got["sigma_match"])
+	}
 }
 
 func TestFormatECS(t *testing.T) {

@@ -46,7 +46,9 @@ func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int) ([]
 		f.addECS(&a, matched, top)
 	}
 	if f.tagKey != "" {
-		a.add(f.tagKey, replace, func(b []byte) []byte { return msgpack.AppendBool(b, true) })
+		// A string, not a boolean: grep's and rewrite_tag's regexes test
+		// only string values.
+		a.add(f.tagKey, replace, func(b []byte) []byte { return msgpack.AppendStr(b, "true") })
 	}
 	return a.buf, a.list
 }

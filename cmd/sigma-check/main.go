@@ -39,7 +39,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	jsonKey := fs.String("json-key", "", "as the filter's json_key: keys that may carry the event as JSON or XML text (default log,message,System)")
 	fieldMap := fs.String("field-map", "", "as the filter's field_map: YAML file of extra record paths per field")
 	format := fs.String("format", "", "as the filter's format: sigma (default), ecs or flat")
-	tagKey := fs.String("tag-key", "", "as the filter's tag_key: also set this key to true in matching records")
+	tagKey := fs.String("tag-key", "", "as the filter's tag_key: also set this key to the string \"true\" in matching records")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sigma-check [flags] [FILE|-]")
 		fs.PrintDefaults()
