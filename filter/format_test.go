@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
@@ -103,6 +104,16 @@ func TestFormatECS(t *testing.T) {
 		}
 	}
 	rule := got["rule"].(map[string]any)
+	// The default rule's description is a YAML "|" block, which ends in a
+	// newline; ECS gets the text without it.
+	if d := f.set.Rules()[0].Description; !strings.HasSuffix(d, "\n") {
+		t.Fatalf("the default rule's description no longer ends in a newline: %q", d)
+	}
+	for i, d := range rule["description"].([]any) {
+		if s := d.(string); s == "" || strings.TrimRightFunc(s, unicode.IsSpace) != s {
+			t.Errorf("rule.description[%d] = %q: empty or ends in white space", i, s)
+		}
+	}
 	if fmt.Sprintln(rule["id"], rule["name"], rule["ruleset"]) != "[e5f5c693-52d7-4de5-88ae-afbfbce85595 11111111-2222-3333-4444-555555555555] [Unsigned .node File Loaded Slack Loads A Module] sigma\n" {
 		t.Errorf("rule: %v", rule)
 	}

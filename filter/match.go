@@ -1,6 +1,9 @@
 package filter
 
 import (
+	"strings"
+	"unicode"
+
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/attack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
@@ -10,11 +13,15 @@ import (
 type ruleOutput struct {
 	sigma  []byte // its entry in sigma.matches
 	attack attack.Info
+	// description is the rule's, less the trailing newline a YAML "|"
+	// block leaves (rule.description in ECS).
+	description string
 }
 
 func newRuleOutput(r rules.Rule) ruleOutput {
 	info := attack.Parse(r.Tags)
-	return ruleOutput{sigma: encodeMatch(r, info), attack: info}
+	return ruleOutput{sigma: encodeMatch(r, info), attack: info,
+		description: strings.TrimRightFunc(r.Description, unicode.IsSpace)}
 }
 
 // encodeMatch encodes a rule's entry in the matches array:

@@ -121,7 +121,7 @@ func (f *Filter) appendECSRule(b []byte, matched []int) []byte {
 	b = appendStrings(msgpack.AppendStr(b, "author"), authors)
 	b = appendStrings(msgpack.AppendStr(b, "reference"), refs)
 	b = msgpack.AppendStr(b, "description")
-	return appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].Description) })
+	return appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, f.outputs[i].description) })
 }
 
 // ecsThreat is the ATT&CK of the matched rules, without repeats, in ECS's
