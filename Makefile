@@ -52,6 +52,7 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME) ./filter
 	$(GO) test -run '^$$' -fuzz FuzzTextRecord -fuzztime $(FUZZTIME) ./filter
+	$(GO) test -run '^$$' -fuzz FuzzEnrich -fuzztime $(FUZZTIME) ./filter
 	$(GO) test -run '^$$' -fuzz FuzzPattern -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzCondition -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./rules

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
@@ -81,6 +84,9 @@ func TestFormatFlat(t *testing.T) {
 	if _, ok := got["sigma"]; ok {
 		t.Error("flat format wrote the sigma key")
 	}
+	if _, isStr := got["sigma_match"].(string); !isStr {
+		t.Errorf("tag_key: %T, want the string \"true\": routing regexes test only strings", got["sigma_match"])
+	}
 }
 
 func TestFormatECS(t *testing.T) {
@@ -98,6 +104,16 @@ func TestFormatECS(t *testing.T) {
 		}
 	}
 	rule := got["rule"].(map[string]any)
+	// The default rule's description is a YAML "|" block, which ends in a
+	// newline; ECS gets the text without it.
+	if d := f.set.Rules()[0].Description; !strings.HasSuffix(d, "\n") {
+		t.Fatalf("the default rule's description no longer ends in a newline: %q", d)
+	}
+	for i, d := range rule["description"].([]any) {
+		if s := d.(string); s == "" || strings.TrimRightFunc(s, unicode.IsSpace) != s {
+			t.Errorf("rule.description[%d] = %q: empty or ends in white space", i, s)
+		}
+	}
 	if fmt.Sprintln(rule["id"], rule["name"], rule["ruleset"]) != "[e5f5c693-52d7-4de5-88ae-afbfbce85595 11111111-2222-3333-4444-555555555555] [Unsigned .node File Loaded Slack Loads A Module] sigma\n" {
 		t.Errorf("rule: %v", rule)
 	}
@@ -138,5 +154,65 @@ func TestFormatECSMerge(t *testing.T) {
 			t.Errorf("key %s twice", kv.K)
 		}
 		seen[kv.K] = true
+	}
+}
+
+// manyTagsRule compiles one rule matching UnsignedNodeLoad with tags
+// custom.t0 ... custom.t<n-1>, authors and references alike.
+func manyTagsRule(t *testing.T, cfg Config, n int) *Filter {
+	t.Helper()
+	var tags, refs []string
+	for i := range n {
+		tags = append(tags, fmt.Sprintf("custom.t%d", i))
+		refs = append(refs, fmt.Sprintf("https://example.com/%d", i))
+	}
+	yaml := fmt.Sprintf(`title: Many Tags
+id: 22222222-3333-4444-5555-666666666666
+author: Many Authors
+references: [%s]
+tags: [%s]
+level: low
+logsource: {product: windows, category: image_load}
+detection:
+  sel: {ImageLoaded|endswith: '.node'}
+  condition: sel
+`, strings.Join(refs, ", "), strings.Join(tags, ", "))
+	set, report, err := rules.Compile([]rules.Source{{Name: "many.yml", Data: []byte(yaml)}}, rules.Options{})
+	if err != nil || len(set.Rules()) != 1 {
+		t.Fatalf("compile: %v, %d rules", err, len(set.Rules()))
+	}
+	return NewWithRules(cfg, set, report)
+}
+
+// TestFormatECSManyTags: a rule with more tags than any fixed table would
+// hold, meeting a record whose tags array already has the last of them,
+// gives one well-formed event whose tags are the union (issue 10: a
+// 64-entry table counted fewer elements than were written, and the array
+// header disagreed with its contents).
+func TestFormatECSManyTags(t *testing.T) {
+	for _, n := range []int{63, 64, 65, 70, 200} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			f := manyTagsRule(t, Config{Format: FormatECS}, n)
+			last := fmt.Sprintf("custom.t%d", n-1)
+			rec := fixture.UnsignedNodeLoad(1).With("tags", []any{"forwarded", last})
+			out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, rec))
+			if err != nil || !changed {
+				t.Fatalf("changed=%v err=%v", changed, err)
+			}
+			if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) {
+				t.Fatalf("event ends at %d of %d bytes (%v): %d bytes trail", end, len(out), err, len(out)-end)
+			}
+			events := decodeAll(t, out)
+			if len(events) != 1 {
+				t.Fatalf("decoded %d events, want 1", len(events))
+			}
+			want := []any{"forwarded", last}
+			for i := range n - 1 {
+				want = append(want, fmt.Sprintf("custom.t%d", i))
+			}
+			if got := events[0].body["tags"]; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("tags:\n got %v\nwant %v", got, want)
+			}
+		})
 	}
 }

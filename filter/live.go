@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,66 +182,4 @@ func unchangedSince(cfg Config, printed string) error {
 		return fmt.Errorf("filter: %w (a rule, placeholders or field_map file was written during the load)", safefile.ErrChanged)
 	}
 	return nil
-}
-
-// Counters are what a filter has seen.
-type Counters struct {
-	Records   uint64 // records (not group markers or unparsable events)
-	Matched   uint64 // records that matched at least one rule
-	Dropped   uint64 // records match_only dropped
-	Malformed uint64 // chunks with a malformed tail
-	Rules     []RuleCount
-}
-
-// RuleCount is how many records one rule matched.
-type RuleCount struct {
-	ID, Title string
-	Count     uint64
-}
-
-// counters are a Filter's live counts.
-type counters struct {
-	records, matched, dropped, malformed atomic.Uint64
-	rules                                []atomic.Uint64 // per rule
-}
-
-// Counters returns what the filter has seen; Rules lists the rules that
-// matched, most matches first.
-func (f *Filter) Counters() Counters {
-	c := Counters{
-		Records: f.counts.records.Load(), Matched: f.counts.matched.Load(),
-		Dropped: f.counts.dropped.Load(), Malformed: f.counts.malformed.Load(),
-	}
-	rs := f.set.Rules()
-	for i := range f.counts.rules {
-		if n := f.counts.rules[i].Load(); n > 0 {
-			c.Rules = append(c.Rules, RuleCount{ID: rs[i].ID, Title: rs[i].Title, Count: n})
-		}
-	}
-	sortRuleCounts(c.Rules)
-	return c
-}
-
-// add sums two sets of counts, rules by id.
-func (c Counters) add(d Counters) Counters {
-	out := Counters{Records: c.Records + d.Records, Matched: c.Matched + d.Matched, Dropped: c.Dropped + d.Dropped,
-		Malformed: c.Malformed + d.Malformed}
-	byID := map[string]int{}
-	for _, list := range [][]RuleCount{c.Rules, d.Rules} {
-		for _, r := range list {
-			if i, ok := byID[r.ID]; ok {
-				out.Rules[i].Count += r.Count
-				out.Rules[i].Title = r.Title
-				continue
-			}
-			byID[r.ID] = len(out.Rules)
-			out.Rules = append(out.Rules, r)
-		}
-	}
-	sortRuleCounts(out.Rules)
-	return out
-}
-
-func sortRuleCounts(list []RuleCount) {
-	sort.SliceStable(list, func(i, j int) bool { return list[i].Count > list[j].Count })
 }

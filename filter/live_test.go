@@ -98,24 +98,6 @@ func TestLivePolls(t *testing.T) {
 	l.Close() // twice is harmless
 }
 
-func TestCounters(t *testing.T) {
-	f := newFilter(t, Config{MatchOnly: true})
-	var chunk []byte
-	for i := 0; i < 10; i++ {
-		body := fixture.BenignImageLoad(i)
-		if i%5 == 0 {
-			body = fixture.UnsignedNodeLoad(i)
-		}
-		chunk = fixture.Event(chunk, ts, nil, body)
-	}
-	chunk = fixture.Event(chunk, -1, nil, fixture.Map{}) // a group marker is not a record
-	f.Process(nil, append(chunk, 0xc1))                  // and a malformed tail
-	c := f.Counters()
-	if c.Records != 10 || c.Matched != 2 || c.Dropped != 8 || c.Malformed != 1 || len(c.Rules) != 1 || c.Rules[0].Count != 2 {
-		t.Errorf("%+v", c)
-	}
-}
-
 // TestLiveConcurrent: filter calls on several goroutines (processor mode)
 // while the rules are refreshed over and over; run with -race. Every call
 // sees one whole rule set: the record matches the old or the new rules,

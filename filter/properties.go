@@ -75,7 +75,7 @@ var Properties = []Property{
 	},
 	{
 		Name: "tag_key", Type: TypeString, Offline: true,
-		Description: "Also set this key to true in matching records, a marker for grep and rewrite_tag (e.g. sigma_match).",
+		Description: "Also set this key to the string \"true\" in matching records, a marker for grep and rewrite_tag (e.g. sigma_match).",
 		set: func(c *Config, v string) error {
 			return setNonEmpty(&c.TagKey, v, "must not be empty")
 		},

@@ -17,8 +17,8 @@
       "Common Schema alert fields) or flat (sigma_rule_ids, " \
       "sigma_titles, sigma_level, sigma_tags).") \
     X(MAP_STR, "tag_key", NULL, \
-      "Also set this key to true in matching records, a marker for " \
-      "grep and rewrite_tag (e.g. sigma_match).") \
+      "Also set this key to the string \"true\" in matching records, a " \
+      "marker for grep and rewrite_tag (e.g. sigma_match).") \
     X(MAP_BOOL, "match_only", "off", \
       "Drop records that match no rule.") \
     X(MAP_STR, "min_level", NULL, \

@@ -99,7 +99,7 @@ func TestShapeFlags(t *testing.T) {
 
 func TestFormatFlags(t *testing.T) {
 	code, out, _ := runCheck(t, "", "-format", "flat", "-tag-key", "hit", samples)
-	if code != 0 || strings.Count(out, `"sigma_level":"medium"`) != 2 || strings.Count(out, `"hit":true`) != 2 {
+	if code != 0 || strings.Count(out, `"sigma_level":"medium"`) != 2 || strings.Count(out, `"hit":"true"`) != 2 {
 		t.Errorf("-format flat: exit %d\n%s", code, out)
 	}
 	if code, _, errOut := runCheck(t, "", "-format", "xml", samples); code != 2 || !strings.Contains(errOut, "format") {

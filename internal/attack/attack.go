@@ -61,25 +61,17 @@ func init() {
 	}
 }
 
-// TacticByTag returns the tactic of a tag suffix (stealth), if known.
-func TacticByTag(tag string) (Tactic, bool) {
-	t, ok := tactics[strings.ToLower(tag)]
-	return t, ok
-}
-
-// Parse reads the ATT&CK tags among tags ("attack.t1129", case-insensitive).
-// It reports which tags it understood in known, index for index.
-func Parse(tags []string) (info Info, known []bool) {
-	known = make([]bool, len(tags))
+// Parse reads the ATT&CK tags among tags ("attack.t1129", case-insensitive)
+// and ignores the others.
+func Parse(tags []string) (info Info) {
 	seen := map[string]bool{}
-	for i, tag := range tags {
+	for _, tag := range tags {
 		rest, ok := cutPrefixFold(tag, "attack.")
 		if !ok {
 			continue
 		}
 		rest = strings.ToLower(rest)
 		if t, ok := tactics[rest]; ok {
-			known[i] = true
 			if !seen[t.Tag] {
 				seen[t.Tag] = true
 				info.Tactics = append(info.Tactics, t)
@@ -87,7 +79,6 @@ func Parse(tags []string) (info Info, known []bool) {
 			continue
 		}
 		if id, ok := objectID(rest, 't'); ok {
-			known[i] = true
 			if seen[id] {
 				continue
 			}
@@ -100,16 +91,14 @@ func Parse(tags []string) (info Info, known []bool) {
 			continue
 		}
 		if id, ok := objectID(rest, 'g'); ok {
-			known[i] = true
 			info.Groups = appendNew(info.Groups, id)
 			continue
 		}
 		if id, ok := objectID(rest, 's'); ok {
-			known[i] = true
 			info.Software = appendNew(info.Software, id)
 		}
 	}
-	return info, known
+	return info
 }
 
 // objectID recognises t1234, t1234.001, g0032, s0002 and returns the id in

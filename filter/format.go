@@ -1,0 +1,39 @@
+package filter
+
+import "strings"
+
+// Format is how the filter writes what matched into a record.
+type Format uint8
+
+const (
+	// FormatSigma: one key (add_key) holding the matches, with ATT&CK
+	// parsed from the tags.
+	FormatSigma Format = iota
+	// FormatECS: Elastic Common Schema alert fields: event.kind,
+	// event.severity, rule.*, threat.*, tags.
+	FormatECS
+	// FormatFlat: top-level scalar and array keys for simple sinks.
+	FormatFlat
+)
+
+var formatNames = [...]string{"sigma", "ecs", "flat"}
+
+func (f Format) String() string { return formatNames[f] }
+
+// ParseFormat returns the format named s (case-insensitive).
+func ParseFormat(s string) (Format, bool) {
+	for i, name := range formatNames {
+		if strings.EqualFold(strings.TrimSpace(s), name) {
+			return Format(i), true
+		}
+	}
+	return 0, false
+}
+
+// Keys of the flat format.
+const (
+	FlatRuleIDs = "sigma_rule_ids"
+	FlatTitles  = "sigma_titles"
+	FlatLevel   = "sigma_level"
+	FlatTags    = "sigma_tags"
+)

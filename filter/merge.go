@@ -1,0 +1,180 @@
+package filter
+
+import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+
+// Merging msgpack values: where a value the filter adds meets one the
+// record already has. Every function here writes a container header only
+// after counting, by the same test the writing loop applies, what it will
+// write: nothing is bounded by a fixed-size table.
+
+// mergeMode says how an added top-level key meets one the record has.
+type mergeMode uint8
+
+const (
+	// replace: the record's value is replaced where it stands.
+	replace mergeMode = iota
+	// combine: maps are merged key by key; where both have a key, the
+	// values become one array, the record's first: nothing is lost.
+	combine
+	// overwrite: maps are merged key by key; where both have a key, the
+	// added value wins (event.kind, event.severity).
+	overwrite
+)
+
+// maxMergeDepth bounds the recursion of merging maps. The values the filter
+// adds are maps three levels deep at most (threat.technique.id), so it is
+// never reached by them; past it, two maps are combined or overwritten
+// whole, which is still one well-formed value.
+const maxMergeDepth = 4
+
+// mergeValue appends the value where the record's value old meets the
+// added value add (both complete msgpack).
+func mergeValue(dst, old, add []byte, mode mergeMode) []byte {
+	return mergeNested(dst, old, add, mode, 0)
+}
+
+// mergeNested merges old and add key by key when both are maps, recursing
+// into values both have, depth levels down from the top-level key.
+func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
+	if mode == replace {
+		return append(dst, add...)
+	}
+	on, op, oerr := msgpack.ReadMapHeader(old, 0)
+	an, ap, aerr := msgpack.ReadMapHeader(add, 0)
+	if oerr != nil || aerr != nil || depth >= maxMergeDepth {
+		if mode == overwrite {
+			return append(dst, add...)
+		}
+		return appendCombined(dst, old, add)
+	}
+	// Both maps: the record's keys in its order, merged where the added
+	// map has them too, then the added map's other keys.
+	var stack [8]mapPair // add's pairs; append moves past 8 to the heap
+	added := addedPairs(stack[:0], add, ap, an)
+	used := make([]bool, len(added))
+	count := on
+	for i := range added {
+		if !hasKey(old, op, on, added[i].key) {
+			count++
+		}
+	}
+	dst = msgpack.AppendMapHeader(dst, count)
+	for i := 0; i < on; i++ {
+		k, isStr, vp, end := pairAt(old, op)
+		dst = append(dst, old[op:vp]...)
+		// The first of the record's keys that equals an added key takes
+		// the merge, as hasKey counted it; later copies stay as they are.
+		j := -1
+		for c := range added {
+			if isStr && !used[c] && string(added[c].key) == string(k) {
+				j = c
+				break
+			}
+		}
+		if j >= 0 {
+			dst = mergeNested(dst, old[vp:end], added[j].value, mode, depth+1)
+			used[j] = true
+		} else {
+			dst = append(dst, old[vp:end]...)
+		}
+		op = end
+	}
+	for j := range added {
+		if !used[j] {
+			dst = msgpack.AppendStrBytes(dst, added[j].key)
+			dst = append(dst, added[j].value...)
+		}
+	}
+	return dst
+}
+
+// mapPair is one key and its raw value.
+type mapPair struct{ key, value []byte }
+
+// addedPairs appends the n pairs of the added map at add[p:], whose keys
+// are all strings (the filter wrote them).
+func addedPairs(pairs []mapPair, add []byte, p, n int) []mapPair {
+	for i := 0; i < n; i++ {
+		k, vp, _, _ := msgpack.ReadStr(add, p)
+		end, _ := msgpack.Skip(add, vp)
+		pairs = append(pairs, mapPair{k, add[vp:end]})
+		p = end
+	}
+	return pairs
+}
+
+func hasKey(m []byte, p, n int, key []byte) bool {
+	for i := 0; i < n; i++ {
+		k, isStr, _, end := pairAt(m, p)
+		if isStr && string(k) == string(key) {
+			return true
+		}
+		p = end
+	}
+	return false
+}
+
+// appendCombined appends one array of old's elements (or old itself) then
+// add's (or add itself), leaving out added elements old already holds. The
+// header is written before the elements, so both loops below must decide
+// "duplicate" the same way: each asks containsValue, with no table that
+// could run out.
+func appendCombined(dst, old, add []byte) []byte {
+	elems := func(v []byte) (n, p int) {
+		if n, p, err := msgpack.ReadArrayHeader(v, 0); err == nil {
+			return n, p
+		}
+		return 1, 0
+	}
+	on, op := elems(old)
+	an, ap := elems(add)
+	count := on
+	for i, p := 0, ap; i < an; i++ {
+		end, _ := msgpack.Skip(add, p)
+		if !containsValue(old, on, op, add[p:end]) {
+			count++
+		}
+		p = end
+	}
+	if count == on && op == 0 { // a scalar the record already holds: kept as it is
+		return append(dst, old...)
+	}
+	dst = msgpack.AppendArrayHeader(dst, count)
+	end := op
+	for i := 0; i < on; i++ {
+		end, _ = msgpack.Skip(old, end)
+	}
+	dst = append(dst, old[op:end]...)
+	for i, p := 0, ap; i < an; i++ {
+		e, _ := msgpack.Skip(add, p)
+		if !containsValue(old, on, op, add[p:e]) {
+			dst = append(dst, add[p:e]...)
+		}
+		p = e
+	}
+	return dst
+}
+
+// containsValue reports whether one of the n values at arr[p:] is v, byte
+// for byte.
+func containsValue(arr []byte, n, p int, v []byte) bool {
+	for i := 0; i < n; i++ {
+		end, _ := msgpack.Skip(arr, p)
+		if string(arr[p:end]) == string(v) {
+			return true
+		}
+		p = end
+	}
+	return false
+}
+
+// pairAt reads the map pair at b[p:], which must be complete msgpack: the
+// key (when it is a string), the value's offset and the pair's end.
+func pairAt(b []byte, p int) (key []byte, isStr bool, value, end int) {
+	key, value, isStr, _ = msgpack.ReadStr(b, p)
+	if !isStr {
+		value, _ = msgpack.Skip(b, p)
+	}
+	end, _ = msgpack.Skip(b, value)
+	return key, isStr, value, end
+}

@@ -1,0 +1,200 @@
+package filter
+
+import (
+	"slices"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/attack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// addition is one top-level key written into a matching record; its value
+// is buf[start:end] of the additions it was built in.
+type addition struct {
+	key        string
+	start, end int
+	mode       mergeMode
+}
+
+// additions are what a format writes into one record: each value is built
+// into buf, and list holds its key, span and how it meets the record's.
+type additions struct {
+	buf  []byte
+	list []addition
+}
+
+func (a *additions) add(key string, mode mergeMode, build func([]byte) []byte) {
+	start := len(a.buf)
+	a.buf = build(a.buf)
+	a.list = append(a.list, addition{key: key, start: start, end: len(a.buf), mode: mode})
+}
+
+// appendAdditions builds what the format adds for the matched rules into
+// buf, and returns the additions.
+func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int) ([]byte, []addition) {
+	a := additions{buf: buf, list: adds}
+	top := rules.LevelUnknown
+	for _, i := range matched {
+		top = max(top, f.set.Rules()[i].Level)
+	}
+	switch f.format {
+	case FormatSigma:
+		f.addSigma(&a, matched, top)
+	case FormatFlat:
+		f.addFlat(&a, matched, top)
+	case FormatECS:
+		f.addECS(&a, matched, top)
+	}
+	if f.tagKey != "" {
+		// A string, not a boolean: grep's and rewrite_tag's regexes test
+		// only string values.
+		a.add(f.tagKey, replace, func(b []byte) []byte { return msgpack.AppendStr(b, "true") })
+	}
+	return a.buf, a.list
+}
+
+// addSigma writes add_key: {"matches": [...], "level", "count"}.
+func (f *Filter) addSigma(a *additions, matched []int, top rules.Level) {
+	a.add(f.addKey, replace, func(b []byte) []byte {
+		b = msgpack.AppendMapHeader(b, 3)
+		b = msgpack.AppendArrayHeader(msgpack.AppendStr(b, "matches"), len(matched))
+		for _, i := range matched {
+			b = append(b, f.outputs[i].sigma...)
+		}
+		b = msgpack.AppendStr(msgpack.AppendStr(b, "level"), top.String())
+		return msgpack.AppendInt(msgpack.AppendStr(b, "count"), int64(len(matched)))
+	})
+}
+
+// addFlat writes the flat format's top-level keys.
+func (f *Filter) addFlat(a *additions, matched []int, top rules.Level) {
+	rs := f.set.Rules()
+	a.add(FlatRuleIDs, replace, func(b []byte) []byte {
+		return appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].ID) })
+	})
+	a.add(FlatTitles, replace, func(b []byte) []byte {
+		return appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].Title) })
+	})
+	a.add(FlatLevel, replace, func(b []byte) []byte { return msgpack.AppendStr(b, top.String()) })
+	a.add(FlatTags, replace, func(b []byte) []byte { return appendStrings(b, f.unionTags(matched)) })
+}
+
+// ecsSeverity maps levels to event.severity: Elastic Security's default
+// risk scores for its severities, informational below low.
+var ecsSeverity = [...]int64{rules.LevelUnknown: 0, rules.LevelInformational: 1, rules.LevelLow: 21,
+	rules.LevelMedium: 47, rules.LevelHigh: 73, rules.LevelCritical: 99}
+
+// addECS writes ECS alert fields: event.kind and event.severity overwrite
+// the record's; rule, threat and tags are merged with what it holds.
+func (f *Filter) addECS(a *additions, matched []int, top rules.Level) {
+	a.add("event", overwrite, func(b []byte) []byte {
+		b = msgpack.AppendMapHeader(b, 2)
+		b = msgpack.AppendStr(msgpack.AppendStr(b, "kind"), "alert")
+		return msgpack.AppendInt(msgpack.AppendStr(b, "severity"), ecsSeverity[top])
+	})
+	a.add("rule", combine, func(b []byte) []byte { return f.appendECSRule(b, matched) })
+	if th := f.threatOf(matched); len(th.tacticIDs)+len(th.techIDs) > 0 {
+		a.add("threat", combine, th.append)
+	}
+	if tags := f.unionTags(matched); len(tags) > 0 {
+		a.add("tags", combine, func(b []byte) []byte { return appendStrings(b, tags) })
+	}
+}
+
+// appendECSRule appends the rule object: id, name and description per
+// matched rule, their authors and references without repeats.
+func (f *Filter) appendECSRule(b []byte, matched []int) []byte {
+	rs := f.set.Rules()
+	b = msgpack.AppendMapHeader(b, 6)
+	b = msgpack.AppendStr(b, "id")
+	b = appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].ID) })
+	b = msgpack.AppendStr(b, "name")
+	b = appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].Title) })
+	b = msgpack.AppendStr(msgpack.AppendStr(b, "ruleset"), "sigma")
+	var authors, refs []string
+	for _, i := range matched {
+		authors = appendNew(authors, rs[i].Author)
+		for _, ref := range rs[i].References {
+			refs = appendNew(refs, ref)
+		}
+	}
+	b = appendStrings(msgpack.AppendStr(b, "author"), authors)
+	b = appendStrings(msgpack.AppendStr(b, "reference"), refs)
+	b = msgpack.AppendStr(b, "description")
+	return appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, f.outputs[i].description) })
+}
+
+// ecsThreat is the ATT&CK of the matched rules, without repeats, in ECS's
+// threat.* layout: a sub-technique counts its parent as a technique.
+type ecsThreat struct {
+	tacticIDs, tacticNames, techIDs, techNames, subIDs, subNames []string
+}
+
+func (f *Filter) threatOf(matched []int) ecsThreat {
+	var th ecsThreat
+	for _, i := range matched {
+		info := f.outputs[i].attack
+		for _, t := range info.Tactics {
+			// By name: Stealth and Defense Evasion share TA0005.
+			if !slices.Contains(th.tacticNames, t.Name) {
+				th.tacticNames = append(th.tacticNames, t.Name)
+				th.tacticIDs = append(th.tacticIDs, t.ID)
+			}
+		}
+		for _, t := range info.Techniques {
+			id, name := t.ID, t.Name
+			if t.Parent != "" {
+				if !slices.Contains(th.subIDs, id) {
+					th.subIDs = append(th.subIDs, id)
+					th.subNames = append(th.subNames, name)
+				}
+				id, name = t.Parent, attack.TechniqueName(t.Parent)
+			}
+			if !slices.Contains(th.techIDs, id) {
+				th.techIDs = append(th.techIDs, id)
+				th.techNames = append(th.techNames, name)
+			}
+		}
+	}
+	return th
+}
+
+func (th ecsThreat) append(b []byte) []byte {
+	b = msgpack.AppendMapHeader(b, 3)
+	b = msgpack.AppendStr(msgpack.AppendStr(b, "framework"), "MITRE ATT&CK")
+	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "tactic"), 2)
+	b = appendStrings(msgpack.AppendStr(b, "id"), th.tacticIDs)
+	b = appendStrings(msgpack.AppendStr(b, "name"), th.tacticNames)
+	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "technique"), 3)
+	b = appendStrings(msgpack.AppendStr(b, "id"), th.techIDs)
+	b = appendStrings(msgpack.AppendStr(b, "name"), th.techNames)
+	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "subtechnique"), 2)
+	b = appendStrings(msgpack.AppendStr(b, "id"), th.subIDs)
+	return appendStrings(msgpack.AppendStr(b, "name"), th.subNames)
+}
+
+func appendEach(b []byte, matched []int, each func([]byte, int) []byte) []byte {
+	b = msgpack.AppendArrayHeader(b, len(matched))
+	for _, i := range matched {
+		b = each(b, i)
+	}
+	return b
+}
+
+func (f *Filter) unionTags(matched []int) []string {
+	var tags []string
+	for _, i := range matched {
+		for _, t := range f.set.Rules()[i].Tags {
+			tags = appendNew(tags, t)
+		}
+	}
+	return tags
+}
+
+// appendNew appends v unless it is empty or already in list.
+func appendNew(list []string, v string) []string {
+	if v == "" || slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
