@@ -3,6 +3,7 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,10 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 		if err := p.set(&cfg, v); err != nil {
 			return Config{}, fmt.Errorf("filter: %w: %s: %w", ErrBadProperty, name, err)
 		}
+	}
+	if slices.Contains(cfg.Format.Keys(cfg.AddKey), cfg.TagKey) {
+		return Config{}, fmt.Errorf("filter: %w: tag_key: %q is a key format %s writes itself; choose another (e.g. sigma_match)",
+			ErrBadProperty, cfg.TagKey, cfg.Format)
 	}
 	return cfg, nil
 }

@@ -30,6 +30,14 @@ func ParseFormat(s string) (Format, bool) {
 	return 0, false
 }
 
+// Top-level keys of the ecs format.
+const (
+	keyEvent  = "event"
+	keyRule   = "rule"
+	keyThreat = "threat"
+	keyTags   = "tags"
+)
+
 // Keys of the flat format.
 const (
 	FlatRuleIDs = "sigma_rule_ids"
@@ -37,3 +45,16 @@ const (
 	FlatLevel   = "sigma_level"
 	FlatTags    = "sigma_tags"
 )
+
+// Keys returns the top-level keys format f writes into a matching record,
+// add_key being addKey: tag_key must be none of them, or a record would
+// hold the key twice.
+func (f Format) Keys(addKey string) []string {
+	switch f {
+	case FormatECS:
+		return []string{keyEvent, keyRule, keyThreat, keyTags}
+	case FormatFlat:
+		return []string{FlatRuleIDs, FlatTitles, FlatLevel, FlatTags}
+	}
+	return []string{addKey}
+}

@@ -153,3 +153,23 @@ func TestPropertyTable(t *testing.T) {
 		t.Errorf("defaults: statuses %q, text keys %q; want %q and %q", cfg.Rules.Statuses, cfg.TextKeys, rules.DefaultStatuses, DefaultTextKeys)
 	}
 }
+
+// TestTagKeyMustNotBeAFormatKey: a tag_key the format writes itself would
+// give a matching record the key twice.
+func TestTagKeyMustNotBeAFormatKey(t *testing.T) {
+	for _, tc := range []map[string]string{
+		{"tag_key": "sigma"},
+		{"tag_key": "alerts", "add_key": "alerts"},
+		{"tag_key": "tags", "format": "ecs"},
+		{"tag_key": "sigma_level", "format": "flat"},
+	} {
+		get := func(k string) (string, bool) { v, ok := tc[k]; return v, ok }
+		if _, err := ParseConfig(get); err == nil || !strings.Contains(err.Error(), "tag_key") {
+			t.Errorf("%v: got %v, want a tag_key error", tc, err)
+		}
+	}
+	get := func(k string) (string, bool) { v, ok := map[string]string{"tag_key": "sigma", "format": "flat"}[k]; return v, ok }
+	if _, err := ParseConfig(get); err != nil {
+		t.Errorf("tag_key sigma with format flat: %v", err)
+	}
+}

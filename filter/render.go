@@ -87,17 +87,17 @@ var ecsSeverity = [...]int64{rules.LevelUnknown: 0, rules.LevelInformational: 1,
 // addECS writes ECS alert fields: event.kind and event.severity overwrite
 // the record's; rule, threat and tags are merged with what it holds.
 func (f *Filter) addECS(a *additions, matched []int, top rules.Level) {
-	a.add("event", overwrite, func(b []byte) []byte {
+	a.add(keyEvent, overwrite, func(b []byte) []byte {
 		b = msgpack.AppendMapHeader(b, 2)
 		b = msgpack.AppendStr(msgpack.AppendStr(b, "kind"), "alert")
 		return msgpack.AppendInt(msgpack.AppendStr(b, "severity"), ecsSeverity[top])
 	})
-	a.add("rule", combine, func(b []byte) []byte { return f.appendECSRule(b, matched) })
+	a.add(keyRule, combine, func(b []byte) []byte { return f.appendECSRule(b, matched) })
 	if th := f.threatOf(matched); len(th.tacticIDs)+len(th.techIDs) > 0 {
-		a.add("threat", combine, th.append)
+		a.add(keyThreat, combine, th.append)
 	}
 	if tags := f.unionTags(matched); len(tags) > 0 {
-		a.add("tags", combine, func(b []byte) []byte { return appendStrings(b, tags) })
+		a.add(keyTags, combine, func(b []byte) []byte { return appendStrings(b, tags) })
 	}
 }
 
