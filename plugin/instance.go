@@ -95,7 +95,7 @@ func newInstance(log logSink, get func(string) (string, bool)) (*instance, error
 			if i > 0 {
 				b.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%d: %s", r.Count, r.Reason)
+			fmt.Fprintf(&b, "%d: %s", r.Count, r.Text)
 		}
 		log.infof("skipped rules by reason: %s", b.String())
 	}
