@@ -1,5 +1,9 @@
 package rules
 
+// This file holds the compiler of a rule's detection (searches, then
+// conditions) and the tree of nodes it builds. One field line is compiled
+// in field.go, the conditions are parsed in condition.go.
+
 import (
 	"fmt"
 	"sort"
