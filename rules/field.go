@@ -29,7 +29,9 @@ func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
 		return fieldMatcher{}, errorf(KindModifierCombination, "null cannot be combined with this modifier")
 	}
 	if spec.compile != nil {
-		err = spec.compile(c, &spec, values, &f)
+		var absent bool
+		f.test, absent, err = spec.compile(c, spec, values)
+		f.matchAbsent = f.matchAbsent || absent
 	} else {
 		if fm.Field == "" && spec.position == "" {
 			spec.position = "contains" // keywords match anywhere in a value
@@ -100,7 +102,7 @@ func valueText(v any) (text string, isNull bool, err error) {
 
 // compileRegex is the re modifier: RE2 syntax, with the i, m and s flags
 // that follow it.
-func compileRegex(_ *compiler, spec *fieldSpec, values []string, f *fieldMatcher) error {
+func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
 	t := &regexTest{all: spec.all}
 	var flags string
 	if spec.reFlags != "" {
@@ -109,65 +111,59 @@ func compileRegex(_ *compiler, spec *fieldSpec, values []string, f *fieldMatcher
 	for _, v := range values {
 		re, err := regexp.Compile(flags + v)
 		if err != nil {
-			return errorf(KindBadRegex, "%w: regular expression %q: %v", ErrUnsupported, v, err)
+			return nil, false, errorf(KindBadRegex, "%w: regular expression %q: %v", ErrUnsupported, v, err)
 		}
 		t.res = append(t.res, re)
 	}
-	f.test = t
-	return nil
+	return t, false, nil
 }
 
 // compileCIDR is the cidr modifier: IPv4 and IPv6 prefixes.
-func compileCIDR(_ *compiler, _ *fieldSpec, values []string, f *fieldMatcher) error {
+func compileCIDR(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, error) {
 	t := &cidrTest{}
 	for _, v := range values {
 		p, err := netip.ParsePrefix(strings.TrimSpace(v))
 		if err != nil {
-			return errorf(KindBadCIDR, "cidr %q: %v", v, err)
+			return nil, false, errorf(KindBadCIDR, "cidr %q: %v", v, err)
 		}
 		t.prefixes = append(t.prefixes, p.Masked())
 	}
-	f.test = t
-	return nil
+	return t, false, nil
 }
 
 // compileNumber is lt, lte, gt and gte: the values are the limits.
-func compileNumber(_ *compiler, spec *fieldSpec, values []string, f *fieldMatcher) error {
+func compileNumber(_ *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
 	t := &numberTest{op: spec.comparator}
 	for _, v := range values {
 		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil {
-			return errorf(KindBadNumber, "%s: %q is not a number", spec.comparator, v)
+			return nil, false, errorf(KindBadNumber, "%s: %q is not a number", spec.comparator, v)
 		}
 		t.limits = append(t.limits, n)
 	}
-	f.test = t
-	return nil
+	return t, false, nil
 }
 
 // compileExists is the exists modifier: true matches any present value,
 // false only an absent field.
-func compileExists(_ *compiler, _ *fieldSpec, values []string, f *fieldMatcher) error {
+func compileExists(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, error) {
 	if len(values) != 1 || (values[0] != "true" && values[0] != "false") {
-		return errorf(KindBadValue, "exists takes true or false")
+		return nil, false, errorf(KindBadValue, "exists takes true or false")
 	}
 	if values[0] == "true" {
-		f.test = existsTest{}
-	} else {
-		f.matchAbsent = true
+		return existsTest{}, false, nil
 	}
-	return nil
+	return nil, true, nil
 }
 
 // compileFieldref is the fieldref modifier: each value names another field
 // of the same event, which gets a slot.
-func compileFieldref(c *compiler, spec *fieldSpec, values []string, f *fieldMatcher) error {
+func compileFieldref(c *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
 	t := &fieldrefTest{position: spec.position, all: spec.all}
 	for _, v := range values {
 		t.slots = append(t.slots, c.slot(v))
 	}
-	f.test = t
-	return nil
+	return t, false, nil
 }
 
 // compilePatterns compiles plain and wildcard values: the transforms in the

@@ -28,17 +28,20 @@ const (
 // its kind.
 type modifier struct {
 	kind      modifierKind
-	transform transformFunc    // transformModifier
-	compile   compileStep      // comparatorModifier
-	set       func(*fieldSpec) // optionModifier
+	transform transformFunc             // transformModifier
+	compile   compileStep               // comparatorModifier
+	set       func(fieldSpec) fieldSpec // optionModifier
 }
 
 // transformFunc turns one value (as tokens, wildcards and all) into the
 // values the field is compared with.
 type transformFunc func(c *compiler, toks []token) ([][]token, error)
 
-// compileStep compiles a comparator's values into f's test.
-type compileStep func(c *compiler, spec *fieldSpec, values []string, f *fieldMatcher) error
+// compileStep compiles a comparator's values into the test of the field's
+// value; matchAbsent says that an absent field matches (exists: false).
+// The spec is passed by value: through a function value a pointer would
+// put it on the heap, for every field of every rule.
+type compileStep func(c *compiler, spec fieldSpec, values []string) (test valueTest, matchAbsent bool, err error)
 
 // modifiers is the registry. A name missing here is an unsupported
 // modifier; the rule is skipped.
@@ -67,9 +70,9 @@ var modifiers = map[string]modifier{
 	"exists":   {kind: comparatorModifier, compile: compileExists},
 	"fieldref": {kind: comparatorModifier, compile: compileFieldref},
 
-	"all":   {kind: optionModifier, set: func(s *fieldSpec) { s.all = true }},
-	"cased": {kind: optionModifier, set: func(s *fieldSpec) { s.cased = true }},
-	"neq":   {kind: optionModifier, set: func(s *fieldSpec) { s.neq = true }},
+	"all":   {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.all = true; return s }},
+	"cased": {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.cased = true; return s }},
+	"neq":   {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.neq = true; return s }},
 
 	"i": {kind: regexFlagModifier},
 	"m": {kind: regexFlagModifier},
@@ -121,7 +124,7 @@ func parseModifiers(names []string) (fieldSpec, error) {
 			}
 			spec.comparator, spec.compile = name, mod.compile
 		case optionModifier:
-			mod.set(&spec)
+			spec = mod.set(spec)
 		case regexFlagModifier:
 			if spec.comparator != "re" {
 				return fieldSpec{}, errorf(KindModifierCombination, "modifier %q needs re before it", name)
