@@ -30,7 +30,7 @@ func (e *NoRulesError) Error() string {
 			if i > 0 {
 				b.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%d: %s", reason.Count, reason.Reason)
+			fmt.Fprintf(&b, "%d: %s", reason.Count, reason.Text)
 		}
 		fmt.Fprintf(&b, " (the first: %v)", r.Skipped[0])
 	}

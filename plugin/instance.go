@@ -114,7 +114,7 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 			if i > 0 {
 				b.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%d: %s", r.Count, r.Reason)
+			fmt.Fprintf(&b, "%d: %s", r.Count, r.Text)
 		}
 		log.infof("skipped rules by reason: %s", b.String())
 	}

@@ -1,9 +1,6 @@
 package rules
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Conditions are parsed here rather than by sigma-go, whose lexer rejects
 // identifier patterns with a digit before the '*' ("1 of selection_1_*"),
@@ -40,7 +37,7 @@ func tokenizeCondition(s string) ([]string, error) {
 			toks = append(toks, string(c))
 			i++
 		case c == '|':
-			return nil, fmt.Errorf("%w: aggregation in condition", ErrUnsupported)
+			return nil, errorf(KindUnsupportedConstruct, "%w: aggregation in condition", ErrUnsupported)
 		case isIdentByte(c):
 			j := i
 			for j < len(s) && isIdentByte(s[j]) {
@@ -49,7 +46,7 @@ func tokenizeCondition(s string) ([]string, error) {
 			toks = append(toks, s[i:j])
 			i = j
 		default:
-			return nil, fmt.Errorf("condition: unexpected character %q at %d", c, i+1)
+			return nil, errorf(KindBadCondition, "condition: unexpected character %q at %d", c, i+1)
 		}
 	}
 	return toks, nil
@@ -67,7 +64,7 @@ func compileCondition(cond string, names []string, searches map[string]node) (no
 		return nil, err
 	}
 	if len(toks) == 0 {
-		return nil, fmt.Errorf("condition: empty")
+		return nil, errorf(KindBadCondition, "condition: empty")
 	}
 	p := &condParser{toks: toks, names: names, searches: searches}
 	n, err := p.expr()
@@ -75,7 +72,7 @@ func compileCondition(cond string, names []string, searches map[string]node) (no
 		return nil, err
 	}
 	if p.pos != len(p.toks) {
-		return nil, fmt.Errorf("condition: unexpected %q", p.toks[p.pos])
+		return nil, errorf(KindBadCondition, "condition: unexpected %q", p.toks[p.pos])
 	}
 	return n, nil
 }
@@ -99,7 +96,7 @@ func (p *condParser) expr() (node, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > maxConditionDepth {
-		return nil, fmt.Errorf("condition: nested deeper than %d", maxConditionDepth)
+		return nil, errorf(KindBadCondition, "condition: nested deeper than %d", maxConditionDepth)
 	}
 	ns, err := p.list("or", p.and)
 	if err != nil || len(ns) == 1 {
@@ -142,13 +139,13 @@ func (p *condParser) unary() (node, error) {
 	tok := p.peek()
 	switch {
 	case tok == "":
-		return nil, fmt.Errorf("condition: ends too early")
+		return nil, errorf(KindBadCondition, "condition: ends too early")
 	case strings.EqualFold(tok, "not"):
 		p.pos++
 		p.depth++
 		defer func() { p.depth-- }()
 		if p.depth > maxConditionDepth {
-			return nil, fmt.Errorf("condition: nested deeper than %d", maxConditionDepth)
+			return nil, errorf(KindBadCondition, "condition: nested deeper than %d", maxConditionDepth)
 		}
 		n, err := p.unary()
 		if err != nil {
@@ -162,18 +159,18 @@ func (p *condParser) unary() (node, error) {
 			return nil, err
 		}
 		if !p.keyword(")") {
-			return nil, fmt.Errorf("condition: missing )")
+			return nil, errorf(KindBadCondition, "condition: missing )")
 		}
 		return n, nil
 	case tok == ")":
-		return nil, fmt.Errorf("condition: unexpected )")
+		return nil, errorf(KindBadCondition, "condition: unexpected )")
 	case tok == "1" || strings.EqualFold(tok, "all") || strings.EqualFold(tok, "any"):
 		if p.pos+1 < len(p.toks) && strings.EqualFold(p.toks[p.pos+1], "of") {
 			all := strings.EqualFold(tok, "all")
 			p.pos += 2
 			target := p.peek()
 			if target == "" || target == "(" || target == ")" {
-				return nil, fmt.Errorf("condition: %s of what?", tok)
+				return nil, errorf(KindBadCondition, "condition: %s of what?", tok)
 			}
 			p.pos++
 			return p.quantifier(all, target)
@@ -181,13 +178,13 @@ func (p *condParser) unary() (node, error) {
 	}
 	for _, kw := range []string{"and", "or", "of"} {
 		if strings.EqualFold(tok, kw) {
-			return nil, fmt.Errorf("condition: unexpected %q", tok)
+			return nil, errorf(KindBadCondition, "condition: unexpected %q", tok)
 		}
 	}
 	p.pos++
 	n, ok := p.searches[tok]
 	if !ok {
-		return nil, fmt.Errorf("condition names unknown search %q", tok)
+		return nil, errorf(KindBadCondition, "condition names unknown search %q", tok)
 	}
 	return n, nil
 }
@@ -208,7 +205,7 @@ func (p *condParser) quantifier(all bool, target string) (node, error) {
 		ns = append(ns, p.searches[name])
 	}
 	if len(ns) == 0 {
-		return nil, fmt.Errorf("pattern %q matches no search", target)
+		return nil, errorf(KindBadCondition, "pattern %q matches no search", target)
 	}
 	if len(ns) == 1 {
 		return ns[0], nil

@@ -181,7 +181,7 @@ func readRuleFiles(walk *Walk, maxBytes int64) ([]Source, []Skipped, error) {
 			return nil, nil, fmt.Errorf("rules: %w", err)
 		}
 		if err != nil {
-			skipped = append(skipped, Skipped{File: name, Err: cause(err)})
+			skipped = append(skipped, Skipped{File: name, Err: withoutPath(err)})
 			continue
 		}
 		walk.Bytes += int64(len(data))
@@ -211,7 +211,7 @@ func Compile(srcs []Source, opts Options) (*Set, Report, error) {
 			rule, compiled, err := compileDocument(c, doc)
 			if err == nil && rule.ID != "" {
 				if first, dup := seen[rule.ID]; dup {
-					err = fmt.Errorf("duplicate rule id, already loaded from %s", first)
+					err = errorf(KindDuplicate, "duplicate rule id, already loaded from %s", first)
 				}
 			}
 			if err != nil {
@@ -243,7 +243,7 @@ func Compile(srcs []Source, opts Options) (*Set, Report, error) {
 }
 
 func withFile(err error, file, id string) error {
-	ce := &CompileError{File: file, RuleID: id, Err: err}
+	ce := &CompileError{File: file, RuleID: id, Kind: kindOf(err), Err: err}
 	var pe *posError
 	if errors.As(err, &pe) {
 		ce.Line, ce.Column = pe.line, pe.col
@@ -263,7 +263,7 @@ func splitDocuments(data []byte) ([]*yaml.Node, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, fmt.Errorf("yaml: %w", err)
+			return docs, errorf(KindYAML, "yaml: %w", err)
 		}
 		docs = append(docs, &doc)
 	}
@@ -275,7 +275,7 @@ func splitDocuments(data []byte) ([]*yaml.Node, error) {
 func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledRule, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error while compiling: %v", r)
+			err = errorf(KindInternal, "internal error while compiling: %v", r)
 		}
 	}()
 	root := doc
@@ -283,7 +283,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return Rule{}, compiledRule{}, errors.New("not a Sigma rule: document is not a map")
+		return Rule{}, compiledRule{}, errorf(KindNotARule, "not a Sigma rule: document is not a map")
 	}
 	keys := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -293,9 +293,9 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	case keys["correlation"]:
 		var meta struct{ ID, Title string }
 		_ = root.Decode(&meta)
-		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, fmt.Errorf("%w: correlation rule", ErrUnsupported)
+		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, errorf(KindUnsupportedConstruct, "%w: correlation rule", ErrUnsupported)
 	case !keys["detection"]:
-		return Rule{}, compiledRule{}, errors.New("not a Sigma rule: no detection")
+		return Rule{}, compiledRule{}, errorf(KindNotARule, "not a Sigma rule: no detection")
 	}
 
 	// Conditions are parsed by this package (see condition.go): take them
@@ -308,7 +308,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	if err := root.Decode(&sr); err != nil {
 		var meta struct{ ID, Title string }
 		_ = root.Decode(&meta)
-		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, fmt.Errorf("parse: %w", err)
+		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, errorf(KindParse, "parse: %w", err)
 	}
 	rule = Rule{
 		ID:          sr.ID,
@@ -322,7 +322,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	if sr.Level != "" {
 		level, ok := ParseLevel(sr.Level)
 		if !ok {
-			return rule, compiledRule{}, fmt.Errorf("unknown level %q", sr.Level)
+			return rule, compiledRule{}, errorf(KindMetadata, "unknown level %q", sr.Level)
 		}
 		rule.Level = level
 	}
@@ -343,7 +343,7 @@ func takeConditions(root *yaml.Node) ([]string, error) {
 		}
 		det := root.Content[i+1]
 		if det.Kind != yaml.MappingNode {
-			return nil, errors.New("detection is not a map")
+			return nil, errorf(KindParse, "detection is not a map")
 		}
 		for j := 0; j+1 < len(det.Content); j += 2 {
 			if det.Content[j].Value != "condition" {
@@ -358,13 +358,13 @@ func takeConditions(root *yaml.Node) ([]string, error) {
 				var out []string
 				for _, c := range cond.Content {
 					if c.Kind != yaml.ScalarNode {
-						return nil, errors.New("condition list holds a non-string")
+						return nil, errorf(KindBadCondition, "condition list holds a non-string")
 					}
 					out = append(out, c.Value)
 				}
 				return out, nil
 			default:
-				return nil, errors.New("condition must be a string or a list of strings")
+				return nil, errorf(KindBadCondition, "condition must be a string or a list of strings")
 			}
 		}
 	}
@@ -422,51 +422,40 @@ func yamlKind(k yaml.Kind) string {
 	return "a map"
 }
 
-// Reason is one kind of skip and how many rules it concerns.
+// Reason is one cause of skips and how many rules and files it concerns.
 type Reason struct {
-	Reason string
-	Count  int
+	Kind  ErrorKind
+	Text  string // the cause without file, rule, search or field names
+	Count int
 }
 
-// Reasons groups the skipped rules by reason, most frequent first.
+// Reasons groups the skipped rules by the kind and text of their cause,
+// most frequent first.
 func (r Report) Reasons() []Reason {
-	counts := map[string]int{}
+	type key struct {
+		kind ErrorKind
+		text string
+	}
+	counts := map[key]int{}
 	for _, s := range r.Skipped {
-		counts[skipReason(s.Err)]++
+		counts[key{kindOf(s.Err), skipReason(s.Err)}]++
 	}
 	out := make([]Reason, 0, len(counts))
-	for reason, n := range counts {
-		out = append(out, Reason{reason, n})
+	for k, n := range counts {
+		out = append(out, Reason{Kind: k.kind, Text: k.text, Count: n})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {
 			return out[i].Count > out[j].Count
 		}
-		return out[i].Reason < out[j].Reason
+		if out[i].Text != out[j].Text {
+			return out[i].Text < out[j].Text
+		}
+		return out[i].Kind < out[j].Kind
 	})
 	return out
 }
 
 // skipReason is err without where it happened: no file, rule, search or
 // field names, so equal causes group together.
-func skipReason(err error) string {
-	var ce *CompileError
-	if errors.As(err, &ce) {
-		err = ce.Err
-	}
-	msg := err.Error()
-	for {
-		trimmed := msg
-		for _, prefix := range []string{"search ", "field ", "keywords: "} {
-			if strings.HasPrefix(trimmed, prefix) {
-				if i := strings.Index(trimmed, ": "); i >= 0 {
-					trimmed = trimmed[i+2:]
-				}
-			}
-		}
-		if trimmed == msg {
-			return msg
-		}
-		msg = trimmed
-	}
-}
+func skipReason(err error) string { return cause(err).Error() }

@@ -1,316 +1,136 @@
 package rules
 
-import (
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"net/netip"
-	"regexp"
-	"strconv"
-	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
+// This file holds the modifier registry: every Sigma modifier the engine
+// knows, sorted by kind, and the reading of a field's modifier list into a
+// fieldSpec that the compile steps in field.go follow.
+
+// modifierKind says what a modifier does to a field matcher.
+type modifierKind uint8
+
+const (
+	// positionModifier (contains, startswith, endswith) says where in the
+	// field's value the rule's value must occur. At most one.
+	positionModifier modifierKind = iota
+	// transformModifier (base64, wide, windash, expand, ...) rewrites each
+	// value into the values compared, at compile time, in the rule's order.
+	transformModifier
+	// comparatorModifier (re, cidr, lt, exists, fieldref, ...) replaces
+	// the wildcard comparison with its own test. At most one.
+	comparatorModifier
+	// optionModifier (all, cased, neq) changes how the values combine or
+	// compare.
+	optionModifier
+	// regexFlagModifier (i, m, s) is a flag of the re before it.
+	regexFlagModifier
 )
 
-// valueTest decides a field's value (present and not null).
-type valueTest interface {
-	test(v []byte, m *matcher) bool
+// A modifier describes one Sigma modifier; which fields are set depends on
+// its kind.
+type modifier struct {
+	kind      modifierKind
+	transform transformFunc             // transformModifier
+	compile   compileStep               // comparatorModifier
+	set       func(fieldSpec) fieldSpec // optionModifier
 }
 
-// patternTest: wildcard patterns, any (or, with |all, every) must match.
-type patternTest struct {
-	patterns []pattern
-	all      bool
+// transformFunc turns one value (as tokens, wildcards and all) into the
+// values the field is compared with.
+type transformFunc func(c *compiler, toks []token) ([][]token, error)
+
+// compileStep compiles a comparator's values into the test of the field's
+// value; matchAbsent says that an absent field matches (exists: false).
+// The spec is passed by value: through a function value a pointer would
+// put it on the heap, for every field of every rule.
+type compileStep func(c *compiler, spec fieldSpec, values []string) (test valueTest, matchAbsent bool, err error)
+
+// modifiers is the registry. A name missing here is an unsupported
+// modifier; the rule is skipped.
+var modifiers = map[string]modifier{
+	"contains":   {kind: positionModifier},
+	"startswith": {kind: positionModifier},
+	"endswith":   {kind: positionModifier},
+
+	"base64":       {kind: transformModifier, transform: pure(base64Encode)},
+	"base64offset": {kind: transformModifier, transform: pure(base64Offsets)},
+	"utf16le":      {kind: transformModifier, transform: pure(utf16Encoder(false, false))},
+	"utf16be":      {kind: transformModifier, transform: pure(utf16Encoder(true, false))},
+	"utf16":        {kind: transformModifier, transform: pure(utf16Encoder(false, true))},
+	"wide":         {kind: transformModifier, transform: pure(utf16Encoder(false, false))},
+	"windash":      {kind: transformModifier, transform: pure(windashVariants)},
+	"expand": {kind: transformModifier, transform: func(c *compiler, toks []token) ([][]token, error) {
+		return expandPlaceholders(toks, c.placeholders)
+	}},
+
+	"re":       {kind: comparatorModifier, compile: compileRegex},
+	"cidr":     {kind: comparatorModifier, compile: compileCIDR},
+	"lt":       {kind: comparatorModifier, compile: compileNumber},
+	"lte":      {kind: comparatorModifier, compile: compileNumber},
+	"gt":       {kind: comparatorModifier, compile: compileNumber},
+	"gte":      {kind: comparatorModifier, compile: compileNumber},
+	"exists":   {kind: comparatorModifier, compile: compileExists},
+	"fieldref": {kind: comparatorModifier, compile: compileFieldref},
+
+	"all":   {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.all = true; return s }},
+	"cased": {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.cased = true; return s }},
+	"neq":   {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.neq = true; return s }},
+
+	"i": {kind: regexFlagModifier},
+	"m": {kind: regexFlagModifier},
+	"s": {kind: regexFlagModifier},
 }
 
-func (t *patternTest) test(v []byte, m *matcher) bool {
-	done := false
-	for i := range t.patterns {
-		if hit := t.patterns[i].matchValue(v, &m.folded, &done); hit != t.all {
-			return hit
+// pure adapts a transform that needs nothing from the compiler.
+func pure(fn func([]token) ([][]token, error)) transformFunc {
+	return func(_ *compiler, toks []token) ([][]token, error) { return fn(toks) }
+}
+
+// fieldSpec is a field's modifier list sorted out by kind.
+type fieldSpec struct {
+	position   string // "", "contains", "startswith" or "endswith"
+	transforms []namedTransform
+	comparator string      // the comparator's name; "" compares wildcard patterns
+	compile    compileStep // the comparator's compile step
+	reFlags    string      // i, m, s in the rule's order
+	all        bool
+	cased      bool
+	neq        bool
+}
+
+type namedTransform struct {
+	name string // for messages
+	fn   transformFunc
+}
+
+// parseModifiers looks each modifier up in the registry, in the rule's
+// order, and rejects the combinations that have no meaning.
+func parseModifiers(names []string) (fieldSpec, error) {
+	var spec fieldSpec
+	for _, name := range names {
+		mod, ok := modifiers[name]
+		if !ok {
+			return fieldSpec{}, errorf(KindUnsupportedModifier, "%w: modifier %q", ErrUnsupported, name)
 		}
-	}
-	return t.all
-}
-
-// regexTest: the re modifier. RE2 syntax, linear time.
-type regexTest struct {
-	res []*regexp.Regexp
-	all bool
-}
-
-func (t *regexTest) test(v []byte, _ *matcher) bool {
-	for _, re := range t.res {
-		if hit := re.Match(v); hit != t.all {
-			return hit
-		}
-	}
-	return t.all
-}
-
-// cidrTest: the cidr modifier, IPv4 and IPv6.
-type cidrTest struct {
-	prefixes []netip.Prefix
-}
-
-func (t *cidrTest) test(v []byte, _ *matcher) bool {
-	addr, err := netip.ParseAddr(strings.TrimSpace(string(v)))
-	if err != nil {
-		return false
-	}
-	addr = addr.Unmap()
-	for _, p := range t.prefixes {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
-
-// numberTest: lt, lte, gt, gte. A value that is not a number never matches.
-type numberTest struct {
-	op     string
-	limits []float64
-}
-
-func (t *numberTest) test(v []byte, _ *matcher) bool {
-	f, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
-	if err != nil {
-		return false
-	}
-	for _, lim := range t.limits {
-		var hit bool
-		switch t.op {
-		case "lt":
-			hit = f < lim
-		case "lte":
-			hit = f <= lim
-		case "gt":
-			hit = f > lim
-		default:
-			hit = f >= lim
-		}
-		if hit {
-			return true
-		}
-	}
-	return false
-}
-
-// fieldrefTest: the fieldref modifier; the value names another field of the
-// same event, compared case-insensitively (or as the position modifier says).
-type fieldrefTest struct {
-	slots    []int
-	position string // "", "contains", "startswith", "endswith"
-	all      bool
-}
-
-func (t *fieldrefTest) test(v []byte, m *matcher) bool {
-	for _, slot := range t.slots {
-		other, ok := m.ev.Field(slot)
-		hit := false
-		if ok {
-			m.refA = foldAppend(m.refA[:0], v)
-			m.refB = foldAppend(m.refB[:0], other)
-			a, b := m.refA, m.refB
-			switch t.position {
-			case "contains":
-				hit = strings.Contains(string(a), string(b))
-			case "startswith":
-				hit = strings.HasPrefix(string(a), string(b))
-			case "endswith":
-				hit = strings.HasSuffix(string(a), string(b))
-			default:
-				hit = string(a) == string(b)
+		switch mod.kind {
+		case positionModifier:
+			if spec.position != "" {
+				return fieldSpec{}, errorf(KindModifierCombination, "modifiers %q and %q cannot be combined", spec.position, name)
 			}
-		}
-		if hit != t.all {
-			return hit
-		}
-	}
-	return t.all
-}
-
-// notTest: the neq modifier, true when the value equals none of the values.
-type notTest struct{ inner valueTest }
-
-func (t *notTest) test(v []byte, m *matcher) bool { return !t.inner.test(v, m) }
-
-// Value transformations. Each turns one value (as tokens, wildcards and
-// all) into the values the field is compared with.
-
-var errWildcardInEncoded = errors.New("a value with wildcards cannot be encoded")
-
-func literalOf(toks []token) ([]byte, error) {
-	var b []byte
-	for _, t := range toks {
-		if t.kind != literalToken {
-			return nil, errWildcardInEncoded
-		}
-		b = append(b, t.lit...)
-	}
-	return b, nil
-}
-
-func literalTokens(b []byte) []token {
-	if len(b) == 0 {
-		return nil
-	}
-	return []token{{kind: literalToken, lit: b}}
-}
-
-// utf16Encode encodes the literal as UTF-16 (wide is UTF-16LE; utf16 adds a
-// little-endian byte order mark).
-func utf16Encode(mod string, toks []token) ([][]token, error) {
-	lit, err := literalOf(toks)
-	if err != nil {
-		return nil, err
-	}
-	var out []byte
-	if mod == "utf16" {
-		out = append(out, 0xff, 0xfe)
-	}
-	for _, u := range utf16.Encode([]rune(string(lit))) {
-		if mod == "utf16be" {
-			out = append(out, byte(u>>8), byte(u))
-		} else {
-			out = append(out, byte(u), byte(u>>8))
+			spec.position = name
+		case transformModifier:
+			spec.transforms = append(spec.transforms, namedTransform{name, mod.transform})
+		case comparatorModifier:
+			if spec.comparator != "" {
+				return fieldSpec{}, errorf(KindModifierCombination, "modifiers %q and %q cannot be combined", spec.comparator, name)
+			}
+			spec.comparator, spec.compile = name, mod.compile
+		case optionModifier:
+			spec = mod.set(spec)
+		case regexFlagModifier:
+			if spec.comparator != "re" {
+				return fieldSpec{}, errorf(KindModifierCombination, "modifier %q needs re before it", name)
+			}
+			spec.reFlags += name
 		}
 	}
-	return [][]token{literalTokens(out)}, nil
-}
-
-func base64Encode(toks []token) ([][]token, error) {
-	lit, err := literalOf(toks)
-	if err != nil {
-		return nil, err
-	}
-	return [][]token{literalTokens([]byte(base64.StdEncoding.EncodeToString(lit)))}, nil
-}
-
-// base64Offsets returns the three base64 forms of the literal as it may
-// appear inside a longer encoded text, at each offset modulo 3: the
-// characters that depend on unknown neighbouring bytes are cut off.
-func base64Offsets(toks []token) ([][]token, error) {
-	lit, err := literalOf(toks)
-	if err != nil {
-		return nil, err
-	}
-	start := [3]int{0, 2, 3}
-	var out [][]token
-	for i := 0; i < 3; i++ {
-		enc := base64.StdEncoding.EncodeToString(append(make([]byte, i), lit...))
-		end := len(enc) - [3]int{0, 3, 2}[(len(lit)+i)%3]
-		if start[i] >= end {
-			continue
-		}
-		out = append(out, literalTokens([]byte(enc[start[i]:end])))
-	}
-	return out, nil
-}
-
-// windashVariants expands every '-' or '/' that starts an option (after a
-// non-word character, before a word character) into the dashes Windows
-// command lines accept: '-', '/', en dash, em dash and horizontal bar.
-func windashVariants(toks []token) ([][]token, error) {
-	dashes := []string{"-", "/", "\u2013", "\u2014", "\u2015"}
-	out := [][]token{nil}
-	for ti, t := range toks {
-		if t.kind != literalToken {
-			for i := range out {
-				out[i] = append(out[i], t)
-			}
-			continue
-		}
-		// Split the literal at option dashes.
-		var pieces []string
-		last := 0
-		s := string(t.lit)
-		for i := 0; i < len(s); i++ {
-			if s[i] != '-' && s[i] != '/' {
-				continue
-			}
-			before := i == 0 && ti == 0 || i > 0 && !isWordByte(s[i-1]) || i == 0 && ti > 0
-			after := i+1 < len(s) && isWordByte(s[i+1])
-			if before && after {
-				pieces = append(pieces, s[last:i])
-				last = i + 1
-			}
-		}
-		pieces = append(pieces, s[last:])
-		variants := []string{pieces[0]}
-		for _, piece := range pieces[1:] {
-			var next []string
-			for _, v := range variants {
-				for _, d := range dashes {
-					next = append(next, v+d+piece)
-				}
-			}
-			variants = next
-			if len(variants)*len(out) > 4096 {
-				return nil, errors.New("windash: too many option dashes")
-			}
-		}
-		var expanded [][]token
-		for _, prefix := range out {
-			for _, v := range variants {
-				expanded = append(expanded, append(append([]token(nil), prefix...), literalTokens([]byte(v))...))
-			}
-		}
-		out = expanded
-	}
-	return out, nil
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
-}
-
-// expandPlaceholders replaces %name% placeholders with each of their
-// values. Placeholder values are Sigma values: their wildcards count.
-func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]token, error) {
-	out := [][]token{nil}
-	appendAlternatives := func(alts [][]token) {
-		var next [][]token
-		for _, prefix := range out {
-			for _, a := range alts {
-				next = append(next, append(append([]token(nil), prefix...), a...))
-			}
-		}
-		out = next
-	}
-	for _, t := range toks {
-		if t.kind != literalToken {
-			appendAlternatives([][]token{{t}})
-			continue
-		}
-		s := string(t.lit)
-		for {
-			i := strings.IndexByte(s, '%')
-			j := -1
-			if i >= 0 {
-				j = strings.IndexByte(s[i+1:], '%')
-			}
-			if i < 0 || j < 0 {
-				appendAlternatives([][]token{literalTokens([]byte(s))})
-				break
-			}
-			name := s[i+1 : i+1+j]
-			values, ok := placeholders[name]
-			if !ok {
-				return nil, fmt.Errorf("%w: placeholder %%%s%% is not defined (see the placeholders property)", ErrUnsupported, name)
-			}
-			appendAlternatives([][]token{literalTokens([]byte(s[:i]))})
-			var alts [][]token
-			for _, v := range values {
-				alts = append(alts, parseValue(v))
-			}
-			appendAlternatives(alts)
-			if len(out) > 4096 {
-				return nil, errors.New("expand: too many combinations")
-			}
-			s = s[i+2+j:]
-		}
-	}
-	return out, nil
+	return spec, nil
 }

@@ -189,7 +189,7 @@ func (w *walker) entry(dir string, d fs.DirEntry) error {
 		}
 		info, err := d.Info()
 		if err != nil {
-			w.walk.Skipped = append(w.walk.Skipped, Skipped{File: path, Err: cause(err)})
+			w.walk.Skipped = append(w.walk.Skipped, Skipped{File: path, Err: withoutPath(err)})
 			return nil
 		}
 		return w.subdir(path, info, false)
@@ -213,7 +213,7 @@ func (w *walker) subdir(path string, info fs.FileInfo, link bool) error {
 	}
 	err := w.dir(path)
 	if err != nil && !errors.Is(err, ErrLimit) {
-		w.walk.Skipped = append(w.walk.Skipped, Skipped{File: path, Err: cause(err)})
+		w.walk.Skipped = append(w.walk.Skipped, Skipped{File: path, Err: withoutPath(err)})
 		return nil
 	}
 	return err
@@ -241,9 +241,9 @@ func (w *walker) addRuleFile(path string) {
 	}
 }
 
-// cause is err without the path a *fs.PathError repeats: Skipped names
+// withoutPath is err without the path a *fs.PathError repeats: Skipped names
 // the file already.
-func cause(err error) error {
+func withoutPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err

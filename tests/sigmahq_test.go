@@ -73,7 +73,7 @@ func TestCorpusLoads(t *testing.T) {
 	t.Logf("%d files, %d rules loaded, %d skipped, %d without a mapped logsource, in %s",
 		report.Files, report.Loaded, len(report.Skipped), report.Unmapped, corpus.took.Round(time.Millisecond))
 	for _, r := range report.Reasons() {
-		t.Logf("skipped %d: %s", r.Count, r.Reason)
+		t.Logf("skipped %d: %s", r.Count, r.Text)
 	}
 	st := f.Rules().Stats()
 	t.Logf("index: %d logsource groups, %d rules prefiltered on %d literals, automata %.1f MiB",

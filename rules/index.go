@@ -1,0 +1,208 @@
+package rules
+
+// This file holds the index builder: once all rules are compiled, it groups
+// them by logsource guards, derives the literals each rule requires (see
+// prefilter.go) and builds one automaton per scanned field.
+
+import (
+	"fmt"
+	"slices"
+)
+
+// smallSet is the size up to which a set has no prefilter: evaluating a
+// few rules directly costs less than scanning every field they read.
+const smallSet = 16
+
+// indexBuilder holds what index needs only while it builds.
+type indexBuilder struct {
+	s          *Set
+	groupOf    map[string]int   // guard key -> index in s.groups
+	guardOf    map[string]int32 // single-guard key -> index in s.guards
+	perSlot    map[int]*slotLits
+	slotOrder  []int      // slots in the order their first literal came
+	clauseLits [][]litRef // clause id -> its literals
+	base       map[int]int32
+}
+
+// slotLits are the distinct literals required of one slot, numbered in the
+// order they came.
+type slotLits struct {
+	ids  map[string]int32
+	lits []string
+}
+
+// litRef is one literal of a clause: its slot and its id in that slot.
+type litRef struct {
+	slot int
+	id   int32
+}
+
+// index builds the groups and automata once all rules are compiled.
+func (s *Set) index() {
+	b := &indexBuilder{
+		s:       s,
+		groupOf: map[string]int{},
+		guardOf: map[string]int32{},
+		perSlot: map[int]*slotLits{},
+		base:    map[int]int32{},
+	}
+	s.clauses = make([][]int32, len(s.compiled))
+	for i := range s.compiled {
+		g := b.addToGroup(i)
+		b.addClauses(i, g)
+	}
+	b.buildScans()
+	b.linkLiterals()
+	b.groupScans()
+}
+
+// addToGroup puts rule i in the group of its guards, creating the group
+// the first time those guards come, and returns the group.
+func (b *indexBuilder) addToGroup(i int) int {
+	s := b.s
+	r := &s.compiled[i]
+	key := guardKey(r.guards)
+	g, ok := b.groupOf[key]
+	if !ok {
+		g = len(s.groups)
+		b.groupOf[key] = g
+		s.groups = append(s.groups, ruleGroup{guards: s.guardIDs(r.guards, b.guardOf)})
+		for _, gd := range r.guards {
+			if !slices.Contains(s.guardSlots, gd.slot) {
+				s.guardSlots = append(s.guardSlots, gd.slot)
+			}
+		}
+	}
+	s.groups[g].rules = append(s.groups[g].rules, int32(i))
+	s.groupOf = append(s.groupOf, int32(g))
+	return g
+}
+
+// addClauses records the clauses of rule i (in group g): the literal
+// requirements one of which each must meet. A rule without any, or any
+// rule of a small set, is evaluated whenever its group applies.
+func (b *indexBuilder) addClauses(i, g int) {
+	s := b.s
+	var rc cnf
+	if len(s.compiled) > smallSet {
+		rc = ruleCNF(s.compiled[i].cond)
+	}
+	if len(rc) == 0 {
+		s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
+	}
+	for _, cl := range rc {
+		clauseID := int32(len(b.clauseLits))
+		s.clauses[i] = append(s.clauses[i], clauseID)
+		s.owner = append(s.owner, int32(i))
+		var refs []litRef
+		for _, n := range cl {
+			if n.slot == keywordSlot {
+				// Keyword literals get one automaton per group, so an
+				// event scans only those of the rules that apply to it.
+				n.slot = keywordSlot - g
+			}
+			refs = append(refs, b.literal(n.slot, n.lit))
+		}
+		b.clauseLits = append(b.clauseLits, refs)
+	}
+}
+
+// literal returns the reference of lit in slot, numbering it if new.
+func (b *indexBuilder) literal(slot int, lit string) litRef {
+	sl := b.perSlot[slot]
+	if sl == nil {
+		sl = &slotLits{ids: map[string]int32{}}
+		b.perSlot[slot] = sl
+		b.slotOrder = append(b.slotOrder, slot)
+	}
+	id, ok := sl.ids[lit]
+	if !ok {
+		id = int32(len(sl.lits))
+		sl.ids[lit] = id
+		sl.lits = append(sl.lits, lit)
+	}
+	return litRef{slot, id}
+}
+
+// buildScans builds one automaton per slot and gives the literals global
+// ids, slot by slot: slot s's literal i is s.litClauses[base[s]+i].
+func (b *indexBuilder) buildScans() {
+	s := b.s
+	for _, slot := range b.slotOrder {
+		sl := b.perSlot[slot]
+		b.base[slot] = int32(len(s.litClauses))
+		s.litClauses = append(s.litClauses, make([][]int32, len(sl.lits))...)
+		s.scans = append(s.scans, slotScan{slot: slot, ac: buildAutomaton(sl.lits), litBase: b.base[slot]})
+	}
+}
+
+// linkLiterals lists, for each literal, the clauses it satisfies. Equal
+// literals of one automaton share an id (its canon), so the clauses go to
+// the id the scan reports.
+func (b *indexBuilder) linkLiterals() {
+	s := b.s
+	canon := map[int]*acAutomaton{}
+	for _, sc := range s.scans {
+		canon[sc.slot] = sc.ac
+	}
+	for c, refs := range b.clauseLits {
+		for _, ref := range refs {
+			id := b.base[ref.slot] + canon[ref.slot].canon[ref.id]
+			if l := s.litClauses[id]; len(l) == 0 || l[len(l)-1] != int32(c) {
+				s.litClauses[id] = append(l, int32(c))
+			}
+		}
+	}
+}
+
+// groupScans gives each group the set of scans its rules' literals are
+// in, so an event scans only the fields the applying groups need.
+func (b *indexBuilder) groupScans() {
+	s := b.s
+	scanOf := map[int]int{}
+	for i, sc := range s.scans {
+		scanOf[sc.slot] = i
+	}
+	words := (len(s.scans) + 63) / 64
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		g.scans = make([]uint64, words)
+		for _, r := range g.rules {
+			for _, c := range s.clauses[r] {
+				for _, ref := range b.clauseLits[c] {
+					i := scanOf[ref.slot]
+					g.scans[i/64] |= 1 << (i % 64)
+				}
+			}
+		}
+	}
+}
+
+// guardIDs returns the indexes of gs in s.guards, adding new ones.
+func (s *Set) guardIDs(gs []guard, guardOf map[string]int32) []int32 {
+	var ids []int32
+	for _, g := range gs {
+		key := guardKey([]guard{g})
+		id, ok := guardOf[key]
+		if !ok {
+			id = int32(len(s.guards))
+			guardOf[key] = id
+			s.guards = append(s.guards, g)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// guardKey is the identity of a list of guards: equal keys, equal guards.
+func guardKey(gs []guard) string {
+	var b []byte
+	for _, g := range gs {
+		b = fmt.Appendf(b, "%d:%t:", g.slot, g.negate)
+		for _, v := range g.values {
+			b = fmt.Appendf(b, "%d:%q,", v.kind, v.lit)
+		}
+		b = append(b, ';')
+	}
+	return string(b)
+}

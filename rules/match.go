@@ -1,0 +1,163 @@
+package rules
+
+// This file holds Match and its per-call scratch: the prefilter scans that
+// mark candidate rules and the evaluation of the candidates.
+
+import "sync"
+
+// matcher is the per-call scratch of Match: the event, a buffer for
+// case-folded values, and the prefilter's marks. Pooled so Match allocates
+// nothing once warm.
+type matcher struct {
+	ev         Event
+	folded     []byte
+	hits       []int32
+	mark       []uint32 // per clause: == epoch when one of its literals occurred
+	epoch      uint32
+	visit      keywordVisit
+	scan       keywordScan
+	groups     []bool      // per group: its guards pass
+	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
+	scanSet    []uint64    // bitset over Set.scans to run
+	marked     []int32     // clauses marked this event
+	ruleSeen   []uint32    // per rule: == epoch once considered
+	kwScans    []*slotScan // keyword automata to run on this event
+	refA       []byte      // fieldref scratch
+	refB       []byte
+	// The folded values of the few fields guards read, fetched once per
+	// event: guardSlot (the set's guardSlots) [i] holds guardText[i]
+	// (guardHas[i] false: absent).
+	guardSlot []int
+	guardText [][]byte
+	guardHas  []bool
+	// The guard values of the event whose group decision m.groups and
+	// m.scanSet hold, for the set keySet.
+	prevText [][]byte
+	prevHas  []bool
+	keySet   *Set
+}
+
+var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
+
+// Match appends to dst the indexes (into Rules) of the rules that ev
+// matches, in rule order, and returns the extended slice.
+func (s *Set) Match(ev Event, dst []int) []int {
+	m := matcherPool.Get().(*matcher)
+	m.ev = ev
+	m.nextEpoch(s)
+	s.applyGroups(m)
+	s.scanFields(m)
+	start := len(dst)
+	dst = s.evalCandidates(m, dst)
+	// Groups interleave rules; report them in rule order.
+	found := dst[start:]
+	for i := 1; i < len(found); i++ {
+		for j := i; j > 0 && found[j] < found[j-1]; j-- {
+			found[j], found[j-1] = found[j-1], found[j]
+		}
+	}
+	m.ev = nil
+	matcherPool.Put(m)
+	return dst
+}
+
+// nextEpoch starts an event: marks of earlier events (mark, ruleSeen)
+// hold an older epoch, so nothing needs clearing.
+func (m *matcher) nextEpoch(s *Set) {
+	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) {
+		m.mark = make([]uint32, len(s.owner))
+		m.ruleSeen = make([]uint32, len(s.compiled))
+		m.epoch = 0
+	}
+	m.epoch++
+	if m.epoch == 0 { // wrapped: old marks could collide
+		clear(m.mark)
+		clear(m.ruleSeen)
+		m.epoch = 1
+	}
+	m.marked = m.marked[:0]
+}
+
+// scanFields runs the scans the applying groups need, marking the clauses
+// whose literals occur. Field scans run at once; keyword scans share one
+// walk over the event's strings.
+func (s *Set) scanFields(m *matcher) {
+	m.kwScans = m.kwScans[:0]
+	for i := range s.scans {
+		if m.scanSet[i/64]&(1<<(i%64)) == 0 {
+			continue
+		}
+		sc := &s.scans[i]
+		if sc.slot <= keywordSlot {
+			m.kwScans = append(m.kwScans, sc)
+			continue
+		}
+		if v, ok := m.ev.Field(sc.slot); ok {
+			s.scanValue(sc, v, m)
+		}
+	}
+	if len(m.kwScans) > 0 {
+		m.scan = keywordScan{set: s, m: m}
+		m.ev.EachString(&m.scan)
+	}
+}
+
+// evalCandidates evaluates, and appends to dst if they match, the rules of
+// applying groups that have no clauses, and the rules one of whose clauses
+// was marked; each is evaluated once, when all its clauses are marked.
+func (s *Set) evalCandidates(m *matcher, dst []int) []int {
+	for gi := range s.groups {
+		if !m.groups[gi] {
+			continue
+		}
+		for _, r := range s.groups[gi].unclaused {
+			if s.compiled[r].cond.eval(m) {
+				dst = append(dst, int(r))
+			}
+		}
+	}
+candidates:
+	for _, c := range m.marked {
+		r := s.owner[c]
+		if m.ruleSeen[r] == m.epoch || !m.groups[s.groupOf[r]] {
+			continue
+		}
+		m.ruleSeen[r] = m.epoch
+		for _, rc := range s.clauses[r] {
+			if m.mark[rc] != m.epoch {
+				continue candidates
+			}
+		}
+		if s.compiled[r].cond.eval(m) {
+			dst = append(dst, int(r))
+		}
+	}
+	return dst
+}
+
+// scanValue marks the rules whose required literals occur in v.
+func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
+	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+	for _, id := range m.hits {
+		for _, c := range s.litClauses[sc.litBase+id] {
+			if m.mark[c] != m.epoch {
+				m.mark[c] = m.epoch
+				m.marked = append(m.marked, c)
+			}
+		}
+	}
+}
+
+// keywordScan runs the keyword automata that apply over every string of
+// the event.
+type keywordScan struct {
+	set *Set
+	m   *matcher
+}
+
+func (k *keywordScan) Visit(v []byte) bool {
+	for _, sc := range k.m.kwScans {
+		k.set.scanValue(sc, v, k.m)
+	}
+	return false
+}

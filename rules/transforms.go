@@ -1,0 +1,196 @@
+package rules
+
+// This file holds the value transforms: the modifiers (base64, base64offset,
+// utf16 and wide, windash, expand) that rewrite a rule's value into the
+// values compared, once, at compile time.
+
+import (
+	"encoding/base64"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Value transformations. Each turns one value (as tokens, wildcards and
+// all) into the values the field is compared with.
+
+var errWildcardInEncoded = errorf(KindBadValue, "a value with wildcards cannot be encoded")
+
+func literalOf(toks []token) ([]byte, error) {
+	var b []byte
+	for _, t := range toks {
+		if t.kind != literalToken {
+			return nil, errWildcardInEncoded
+		}
+		b = append(b, t.lit...)
+	}
+	return b, nil
+}
+
+func literalTokens(b []byte) []token {
+	if len(b) == 0 {
+		return nil
+	}
+	return []token{{kind: literalToken, lit: b}}
+}
+
+// utf16Encoder returns the transform that encodes the literal as UTF-16,
+// big- or little-endian, after a little-endian byte order mark if bom (wide
+// and utf16le are little-endian; utf16 adds the mark).
+func utf16Encoder(bigEndian, bom bool) func([]token) ([][]token, error) {
+	return func(toks []token) ([][]token, error) { return utf16Encode(toks, bigEndian, bom) }
+}
+
+func utf16Encode(toks []token, bigEndian, bom bool) ([][]token, error) {
+	lit, err := literalOf(toks)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	if bom {
+		out = append(out, 0xff, 0xfe)
+	}
+	for _, u := range utf16.Encode([]rune(string(lit))) {
+		if bigEndian {
+			out = append(out, byte(u>>8), byte(u))
+		} else {
+			out = append(out, byte(u), byte(u>>8))
+		}
+	}
+	return [][]token{literalTokens(out)}, nil
+}
+
+func base64Encode(toks []token) ([][]token, error) {
+	lit, err := literalOf(toks)
+	if err != nil {
+		return nil, err
+	}
+	return [][]token{literalTokens([]byte(base64.StdEncoding.EncodeToString(lit)))}, nil
+}
+
+// base64Offsets returns the three base64 forms of the literal as it may
+// appear inside a longer encoded text, at each offset modulo 3: the
+// characters that depend on unknown neighbouring bytes are cut off.
+func base64Offsets(toks []token) ([][]token, error) {
+	lit, err := literalOf(toks)
+	if err != nil {
+		return nil, err
+	}
+	start := [3]int{0, 2, 3}
+	var out [][]token
+	for i := 0; i < 3; i++ {
+		enc := base64.StdEncoding.EncodeToString(append(make([]byte, i), lit...))
+		end := len(enc) - [3]int{0, 3, 2}[(len(lit)+i)%3]
+		if start[i] >= end {
+			continue
+		}
+		out = append(out, literalTokens([]byte(enc[start[i]:end])))
+	}
+	return out, nil
+}
+
+// windashVariants expands every '-' or '/' that starts an option (after a
+// non-word character, before a word character) into the dashes Windows
+// command lines accept: '-', '/', en dash, em dash and horizontal bar.
+func windashVariants(toks []token) ([][]token, error) {
+	dashes := []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+	out := [][]token{nil}
+	for ti, t := range toks {
+		if t.kind != literalToken {
+			for i := range out {
+				out[i] = append(out[i], t)
+			}
+			continue
+		}
+		// Split the literal at option dashes.
+		var pieces []string
+		last := 0
+		s := string(t.lit)
+		for i := 0; i < len(s); i++ {
+			if s[i] != '-' && s[i] != '/' {
+				continue
+			}
+			before := i == 0 && ti == 0 || i > 0 && !isWordByte(s[i-1]) || i == 0 && ti > 0
+			after := i+1 < len(s) && isWordByte(s[i+1])
+			if before && after {
+				pieces = append(pieces, s[last:i])
+				last = i + 1
+			}
+		}
+		pieces = append(pieces, s[last:])
+		variants := []string{pieces[0]}
+		for _, piece := range pieces[1:] {
+			var next []string
+			for _, v := range variants {
+				for _, d := range dashes {
+					next = append(next, v+d+piece)
+				}
+			}
+			variants = next
+			if len(variants)*len(out) > 4096 {
+				return nil, errorf(KindBadValue, "windash: too many option dashes")
+			}
+		}
+		var expanded [][]token
+		for _, prefix := range out {
+			for _, v := range variants {
+				expanded = append(expanded, append(append([]token(nil), prefix...), literalTokens([]byte(v))...))
+			}
+		}
+		out = expanded
+	}
+	return out, nil
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
+}
+
+// expandPlaceholders replaces %name% placeholders with each of their
+// values. Placeholder values are Sigma values: their wildcards count.
+func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]token, error) {
+	out := [][]token{nil}
+	appendAlternatives := func(alts [][]token) {
+		var next [][]token
+		for _, prefix := range out {
+			for _, a := range alts {
+				next = append(next, append(append([]token(nil), prefix...), a...))
+			}
+		}
+		out = next
+	}
+	for _, t := range toks {
+		if t.kind != literalToken {
+			appendAlternatives([][]token{{t}})
+			continue
+		}
+		s := string(t.lit)
+		for {
+			i := strings.IndexByte(s, '%')
+			j := -1
+			if i >= 0 {
+				j = strings.IndexByte(s[i+1:], '%')
+			}
+			if i < 0 || j < 0 {
+				appendAlternatives([][]token{literalTokens([]byte(s))})
+				break
+			}
+			name := s[i+1 : i+1+j]
+			values, ok := placeholders[name]
+			if !ok {
+				return nil, errorf(KindUnknownPlaceholder, "%w: placeholder %%%s%% is not defined (see the placeholders property)", ErrUnsupported, name)
+			}
+			appendAlternatives([][]token{literalTokens([]byte(s[:i]))})
+			var alts [][]token
+			for _, v := range values {
+				alts = append(alts, parseValue(v))
+			}
+			appendAlternatives(alts)
+			if len(out) > 4096 {
+				return nil, errorf(KindBadValue, "expand: too many combinations")
+			}
+			s = s[i+2+j:]
+		}
+	}
+	return out, nil
+}
