@@ -8,7 +8,7 @@ package filter
 func NewLiveOn(cfg Config, last *Filter, notify func(err error, loaded *Filter)) *Live {
 	// The files as they are now, when they did not load: polling retries
 	// them once they change, not on the first tick.
-	printed, _ := fingerprint(cfg)
+	fp, _ := fingerprint(cfg)
 	if cfg.FieldMapFile != "" {
 		m, err := LoadFieldMap(cfg.FieldMapFile)
 		if err != nil {
@@ -16,7 +16,7 @@ func NewLiveOn(cfg Config, last *Filter, notify func(err error, loaded *Filter))
 		}
 		cfg.FieldMap = m
 	}
-	l := &Live{cfg: cfg, notify: notify, printed: printed}
+	l := &Live{cfg: cfg, notify: notify, lastFingerprint: fp}
 	l.cur.Store(NewWithRules(cfg, last.set, last.report))
 	if polls(cfg) {
 		l.start()

@@ -24,9 +24,9 @@ type Live struct {
 	cur    atomic.Pointer[Filter]
 	notify func(err error, loaded *Filter)
 
-	mu      sync.Mutex
-	printed string // fingerprint of the files last loaded (or tried)
-	retired Counters
+	mu              sync.Mutex
+	lastFingerprint string // of the files last loaded (or tried)
+	retired         Counters
 
 	stop chan struct{}
 	done chan struct{}
@@ -37,10 +37,10 @@ type Live struct {
 // each reload that happened (loaded) or failed (err), from that goroutine.
 // Close stops it.
 func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) {
-	var printed string
+	var fp string
 	if polls(cfg) { // taken before loading, so a change during the load is seen
 		var err error
-		if printed, err = fingerprint(cfg); err != nil {
+		if fp, err = fingerprint(cfg); err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
 		}
 	}
@@ -48,7 +48,7 @@ func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) 
 	if err != nil {
 		return nil, err
 	}
-	l := &Live{cfg: cfg, notify: notify, printed: printed}
+	l := &Live{cfg: cfg, notify: notify, lastFingerprint: fp}
 	l.cur.Store(f)
 	if polls(cfg) {
 		l.start()
@@ -97,20 +97,20 @@ func (l *Live) poll() {
 func (l *Live) Refresh() (changed bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	printed, err := fingerprint(l.cfg)
+	fp, err := fingerprint(l.cfg)
 	if err != nil {
 		return false, fmt.Errorf("filter: refresh: %w; keeping the rules loaded before", err)
 	}
-	if printed == l.printed {
+	if fp == l.lastFingerprint {
 		return false, nil
 	}
-	l.printed = printed // a broken set is tried once, not on every tick
+	l.lastFingerprint = fp // a broken set is tried once, not on every tick
 	f, err := New(l.cfg)
 	if err == nil {
-		err = unchangedSince(l.cfg, printed)
+		err = unchangedSince(l.cfg, fp)
 	}
 	if errors.Is(err, safefile.ErrChanged) {
-		l.printed = "" // an update in progress: tried again at the next poll
+		l.lastFingerprint = "" // an update in progress: tried again at the next poll
 		return false, fmt.Errorf("refresh: %w; keeping the rules loaded before and trying again at the next poll", err)
 	}
 	if err != nil {
@@ -171,14 +171,14 @@ func fingerprint(cfg Config) (string, error) {
 }
 
 // unchangedSince fails with safefile.ErrChanged when the files are no
-// longer in the state printed was taken of: one was written during the
+// longer in the state fp was taken of: one was written during the
 // load, and the new set may hold part of the old files and part of the new.
-func unchangedSince(cfg Config, printed string) error {
+func unchangedSince(cfg Config, fp string) error {
 	now, err := fingerprint(cfg)
 	if err != nil {
 		return err
 	}
-	if now != printed {
+	if now != fp {
 		return fmt.Errorf("filter: %w (a rule, placeholders or field_map file was written during the load)", safefile.ErrChanged)
 	}
 	return nil

@@ -168,7 +168,10 @@ func TestTagKeyMustNotBeAFormatKey(t *testing.T) {
 			t.Errorf("%v: got %v, want a tag_key error", tc, err)
 		}
 	}
-	get := func(k string) (string, bool) { v, ok := map[string]string{"tag_key": "sigma", "format": "flat"}[k]; return v, ok }
+	get := func(k string) (string, bool) {
+		v, ok := map[string]string{"tag_key": "sigma", "format": "flat"}[k]
+		return v, ok
+	}
 	if _, err := ParseConfig(get); err != nil {
 		t.Errorf("tag_key sigma with format flat: %v", err)
 	}
