@@ -11,12 +11,13 @@
 //
 // # Folding
 //
-// Patterns and text are compared in case-folded form, by the Fold given
-// to New. ASCII text is never folded: upper-case ASCII letters read as
-// their lower-case forms through the byte classes, which is why a Fold
-// must lower-case ASCII and leave other ASCII bytes alone. Text with a
-// byte >= 0x80 is folded whole, into scratch memory the caller owns, and
-// scanned again.
+// Patterns and text are compared in case-folded form, both folded by the
+// Fold given to New, so a pattern is reported wherever its folded form
+// occurs in the folded text. ASCII text is never folded: upper-case ASCII
+// letters read as their lower-case forms through the byte classes, which
+// is why a Fold must lower-case ASCII and leave other ASCII bytes alone.
+// Text with a byte >= 0x80 is folded whole, into scratch memory the
+// caller owns, and scanned again.
 //
 // Matching is exact on ASCII and coarser beyond it: every byte >= 0x80
 // reads as the same byte. A pattern with non-ASCII text is therefore
@@ -32,7 +33,7 @@
 // # Memory layout
 //
 // The layout serves a scan that runs once per byte of every field of every
-// event, over automata of some ten thousand states:
+// event, over automata of up to some ten thousand patterns:
 //
 //   - Bytes map to classes: only bytes that occur in some pattern get
 //     their own; all others share class 0, and all bytes >= 0x80 one
