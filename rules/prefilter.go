@@ -255,11 +255,8 @@ type acAutomaton struct {
 // buildAutomaton builds the automaton over a field's literals, folded as
 // the event values they are compared with are.
 func buildAutomaton(lits []string) *acAutomaton {
-	a := &acAutomaton{ac: ahocorasick.New(lits, foldAppend), canon: make([]int32, len(lits))}
-	for i := range lits {
-		a.canon[i] = a.ac.Canonical(i)
-	}
-	return a
+	ac := ahocorasick.New(lits, foldAppend)
+	return &acAutomaton{ac: ac, canon: ac.Canonical()}
 }
 
 // scan appends to hits the id of every literal that occurs in the

@@ -45,10 +45,11 @@ const outFlag = 1 << 30
 // denseDepth: states at this depth or less get dense rows.
 const denseDepth = 3
 
-// Canonical returns the id Scan reports for pattern i: i itself, or the
-// id of the first pattern that reads alike (the same folded text, or the
-// same up to bytes >= 0x80).
-func (a *Automaton) Canonical(i int) int32 { return a.canon[i] }
+// Canonical returns, for each pattern i, the id Scan reports for it: i
+// itself, or the id of the first pattern that reads alike (the same folded
+// text, or the same up to bytes >= 0x80). The slice is the automaton's
+// own; the caller must not modify it.
+func (a *Automaton) Canonical() []int32 { return a.canon }
 
 // Bytes returns the memory the automaton's tables take, for reporting.
 func (a *Automaton) Bytes() int {

@@ -1,11 +1,19 @@
 package ahocorasick
 
 // New builds an automaton over patterns, each folded with fold first.
-// Pattern i is reported as Canonical(i). fold must not be nil.
+// Pattern i is reported as Canonical()[i]. fold must not be nil.
 func New(patterns []string, fold Fold) *Automaton {
 	lits := make([]string, len(patterns))
+	var src, buf []byte
 	for i, p := range patterns {
-		lits[i] = string(fold(nil, []byte(p)))
+		// Patterns usually come folded already: those are kept as they
+		// are, without allocating.
+		src = append(src[:0], p...)
+		if buf = fold(buf[:0], src); string(buf) == p {
+			lits[i] = p
+		} else {
+			lits[i] = string(buf)
+		}
 	}
 	b := &builder{}
 	b.assignClasses(lits)
