@@ -1,0 +1,143 @@
+package ahocorasick
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// simpleFold is the folding the rules package gives New: simple Unicode
+// case folding, each rune mapped to lower(upper(r)), invalid UTF-8 kept
+// byte for byte.
+func simpleFold(dst, src []byte) []byte {
+	for len(src) > 0 {
+		r, n := utf8.DecodeRune(src)
+		if r == utf8.RuneError && n <= 1 {
+			dst = append(dst, src[0])
+		} else {
+			dst = utf8.AppendRune(dst, unicode.ToLower(unicode.ToUpper(r)))
+		}
+		src = src[n:]
+	}
+	return dst
+}
+
+func scan(a *Automaton, text string) []int32 {
+	var scratch []byte
+	return a.Scan([]byte(text), nil, &scratch)
+}
+
+func TestScan(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		patterns []string
+		text     string
+		want     []int32
+	}{
+		{"no patterns", nil, "anything", nil},
+		{"empty input", []string{"a", "ab"}, "", nil},
+		{"empty pattern never reported", []string{"", "b"}, "abc", []int32{1}},
+		{"only the empty pattern", []string{""}, "abc", nil},
+		{"overlapping and nested", []string{"he", "she", "his", "hers"}, "ushers", []int32{1, 0, 3}},
+		{"nested, longest first", []string{"a", "aa", "aaa"}, "aaaa", []int32{0, 1, 0, 2, 1, 0, 2, 1, 0}},
+		{"once per occurrence", []string{"ab"}, "abxab ab", []int32{0, 0, 0}},
+		{"duplicates report the first", []string{"x", "abc", "abc"}, "abc", []int32{1}},
+		{"pattern longer than input", []string{"powershell"}, "power", nil},
+		{"pattern is the input", []string{"cmd.exe"}, "cmd.exe", []int32{0}},
+		{"at start and end", []string{"ab", "yz"}, "abcxyz", []int32{0, 1}},
+		{"one byte at the end", []string{"z"}, "abz", []int32{0}},
+		{"one byte alone", []string{"z"}, "z", []int32{0}},
+		{"prefix of the input only", []string{"abd"}, "abc", nil},
+		{"through a failure link deep in the trie", []string{"abcdefgh", "cdefx"}, "abcdefx", []int32{1}},
+		{"upper-case text", []string{"\\rundll32.exe"}, `C:\WINDOWS\System32\RunDll32.EXE`, []int32{0}},
+		{"upper-case pattern is folded", []string{"-EncodedCommand"}, "powershell -encodedcommand", []int32{0}},
+		{"non-ASCII text and pattern", []string{"ärger"}, "viel ÄRGER", []int32{0}},
+		{"hits before a non-ASCII byte counted once", []string{"abc"}, "abc é abc", []int32{0, 0}},
+		{"invalid UTF-8 kept", []string{"abc"}, "\xffabc\xfe", []int32{0}},
+		{"kelvin sign folds to k", []string{"kb"}, "\u212AB", []int32{0}},
+		{"long s folds to s", []string{"system32"}, "\u017Fystem32", []int32{0}},
+		{"non-ASCII bytes read alike", []string{"é"}, "ü", []int32{0}},
+		{"non-ASCII count matters", []string{"aéb"}, "a€b", nil},
+		{"UTF-8 pattern in ASCII text", []string{"é"}, "e", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := scan(New(tc.patterns, simpleFold), tc.text)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Scan(%q) over %q = %v, want %v", tc.text, tc.patterns, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestScanAppends(t *testing.T) {
+	a := New([]string{"abc"}, simpleFold)
+	var scratch []byte
+	for _, text := range []string{"abc", "abc\xff"} {
+		got := a.Scan([]byte(text), []int32{7}, &scratch)
+		if want := []int32{7, 0}; !slices.Equal(got, want) {
+			t.Errorf("Scan(%q) after [7] = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	a := New([]string{"abc", "ABC", "é", "x", "ü", "abc", "", ""}, simpleFold)
+	if got, want := a.Canonical(), []int32{0, 0, 2, 3, 2, 0, 6, 6}; !slices.Equal(got, want) {
+		t.Errorf("Canonical() = %v, want %v", got, want)
+	}
+}
+
+// TestAgainstReference checks random pattern sets, large enough for deep
+// sparse states, against the naive reference.
+func TestAgainstReference(t *testing.T) {
+	rng := newRand(1)
+	alphabet := []string{"a", "b", "c", "A", "\\", ".", " ", "é", "\xff", "K", "\u212A"}
+	word := func(max int) string {
+		var s string
+		for n := rng.Intn(max); n > 0; n-- {
+			s += alphabet[rng.Intn(len(alphabet))]
+		}
+		return s
+	}
+	for round := 0; round < 200; round++ {
+		patterns := make([]string, 1+rng.Intn(300))
+		for i := range patterns {
+			patterns[i] = word(12)
+		}
+		a := New(patterns, simpleFold)
+		for k := 0; k < 20; k++ {
+			checkAgainstReference(t, a, patterns, []byte(word(200)))
+		}
+	}
+}
+
+// TestConcurrentScan scans from several goroutines at once; run with
+// -race.
+func TestConcurrentScan(t *testing.T) {
+	a := New([]string{"he", "she", "his", "hers", "ärger"}, simpleFold)
+	texts := []string{"ushers", "SHE HIS", "ÄRGER und hers"}
+	var want [][]int32
+	for _, text := range texts {
+		want = append(want, scan(a, text))
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch []byte
+			var hits []int32
+			for n := 0; n < 1000; n++ {
+				i := n % len(texts)
+				hits = a.Scan([]byte(texts[i]), hits[:0], &scratch)
+				if !slices.Equal(hits, want[i]) {
+					t.Errorf("concurrent Scan(%q) = %v, want %v", texts[i], hits, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,57 @@
+package ahocorasick
+
+// Fold appends the case-folded form of src to dst. It must map 'A'-'Z' to
+// 'a'-'z' and leave every other ASCII byte as it is: the automaton reads
+// ASCII text without calling it.
+type Fold func(dst, src []byte) []byte
+
+// Automaton is an Aho-Corasick automaton over case-folded bytes, built by
+// New. It is immutable and safe for concurrent use.
+type Automaton struct {
+	fold   Fold
+	class  [256]uint8 // byte -> class; see the package comment
+	nclass int
+	ndense int32 // states 0..ndense-1 have dense rows, row == id
+	// dense holds the rows of the dense states: dense[s*nclass+c] is the
+	// state after reading class c in state s, flagged with outFlag.
+	dense []int32
+	// edgeCls and edgeTo hold the children of the sparse states, sorted
+	// by class; st[s].edgeLo:edgeHi delimits those of s.
+	edgeCls []uint8
+	edgeTo  []int32
+	st      []state
+	// rootStay: ASCII bytes on which the root goes back to the root.
+	rootStay [256]bool
+	// pairs: a bit per byte pair (b0<<8 | b1) with which some pattern may
+	// begin; pairs with a byte >= 0x80 are always set, so the scan stops
+	// there and folds.
+	pairs [1024]uint64
+	// canon maps each pattern to the id the scan reports for it: its own,
+	// or that of an earlier pattern with the same class string.
+	canon []int32
+}
+
+// state packs what a scan reads of one state into one record.
+type state struct {
+	edgeLo, edgeHi int32 // sparse children: edgeCls/edgeTo[edgeLo:edgeHi]
+	fail           int32
+	term           int32 // pattern id ending here, or -1
+	dict           int32 // nearest state on the failure chain with term >= 0, or -1
+}
+
+// outFlag marks, in a transition target, a state where patterns end.
+const outFlag = 1 << 30
+
+// denseDepth: states at this depth or less get dense rows.
+const denseDepth = 3
+
+// Canonical returns, for each pattern i, the id Scan reports for it: i
+// itself, or the id of the first pattern that reads alike (the same folded
+// text, or the same up to bytes >= 0x80). The slice is the automaton's
+// own; the caller must not modify it.
+func (a *Automaton) Canonical() []int32 { return a.canon }
+
+// Bytes returns the memory the automaton's tables take, for reporting.
+func (a *Automaton) Bytes() int {
+	return 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
+}

@@ -1,0 +1,53 @@
+// Package ahocorasick finds which of a fixed set of patterns occur in a
+// text, in one pass over the text, case-insensitively.
+//
+// # What it matches
+//
+// New builds an Automaton over patterns; Scan reports, for every position
+// of a text where patterns end, the id of each of them (an id once per
+// occurrence, overlapping and nested occurrences included). Patterns that
+// read alike share the id of the first of them (Canonical). The empty
+// pattern is never reported.
+//
+// # Folding
+//
+// Patterns and text are compared in case-folded form, both folded by the
+// Fold given to New, so a pattern is reported wherever its folded form
+// occurs in the folded text. ASCII text is never folded: upper-case ASCII
+// letters read as their lower-case forms through the byte classes, which
+// is why a Fold must lower-case ASCII and leave other ASCII bytes alone.
+// Text with a byte >= 0x80 is folded whole, into scratch memory the
+// caller owns, and scanned again.
+//
+// Matching is exact on ASCII and coarser beyond it: every byte >= 0x80
+// reads as the same byte. A pattern with non-ASCII text is therefore
+// reported wherever its ASCII bytes and its count of other bytes line up,
+// a superset of its true occurrences. That suits a prefilter, which may
+// report more but must never report fewer, and keeps the tables narrow.
+//
+// # Thread safety
+//
+// An Automaton is immutable once New returns and safe for concurrent use:
+// Scan writes only to the hits and scratch its caller passes.
+//
+// # Memory layout
+//
+// The layout serves a scan that runs once per byte of every field of every
+// event, over automata of up to some ten thousand patterns:
+//
+//   - Bytes map to classes: only bytes that occur in some pattern get
+//     their own; all others share class 0, and all bytes >= 0x80 one
+//     more. Rows are as wide as the classes, not 256.
+//   - States near the root, which the scan visits most, get dense rows
+//     with every transition resolved. Deeper states, nearly all with one
+//     child, keep only their children and fall back along failure links.
+//     That keeps a large rule set's automata at a few MiB where dense rows
+//     for every state would take tens.
+//   - States are numbered breadth-first, so the dense ones are 0..n-1 and
+//     a state's row is its id; a transition target carries a flag when
+//     patterns end there, so a step without output reads nothing more.
+//   - What a scan reads of a sparse state is packed into one record, one
+//     cache line rather than one per array.
+//   - At the root, a bitmap of the byte pairs patterns may begin with lets
+//     the scan skip ahead two bytes at a time.
+package ahocorasick

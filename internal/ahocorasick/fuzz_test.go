@@ -1,0 +1,91 @@
+package ahocorasick
+
+import (
+	"bytes"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
+
+// classBytes is what the automaton reads of folded bytes: every byte
+// >= 0x80 reads as the same byte, upper-case ASCII as lower case.
+func classBytes(folded []byte) []byte {
+	out := make([]byte, len(folded))
+	for i, b := range folded {
+		switch {
+		case b >= 0x80:
+			out[i] = 0x80
+		case 'A' <= b && b <= 'Z':
+			out[i] = b + 'a' - 'A'
+		default:
+			out[i] = b
+		}
+	}
+	return out
+}
+
+// occurrences counts, overlapping ones included, where p occurs in text.
+func occurrences(text, p []byte) int {
+	n := 0
+	for i := 0; i+len(p) <= len(text); i++ {
+		if bytes.Equal(text[i:i+len(p)], p) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkAgainstReference compares a.Scan(text) with the naive reference:
+// each pattern is reported, under its canonical id, once per occurrence of
+// its folded form in the folded text as the automaton reads them (bytes
+// >= 0x80 alike), and at least wherever its folded form occurs exactly.
+func checkAgainstReference(t *testing.T, a *Automaton, patterns []string, text []byte) {
+	t.Helper()
+	var scratch []byte
+	hits := a.Scan(text, nil, &scratch)
+	got := map[int32]int{}
+	for _, id := range hits {
+		if id < 0 || int(id) >= len(patterns) || a.Canonical()[id] != id {
+			t.Fatalf("Scan(%q) over %q reported %d, not a canonical id", text, patterns, id)
+		}
+		got[id]++
+	}
+	folded := simpleFold(nil, text)
+	classed := classBytes(folded)
+	for i, p := range patterns {
+		fp := simpleFold(nil, []byte(p))
+		id := a.Canonical()[i]
+		if id > int32(i) || !bytes.Equal(classBytes(simpleFold(nil, []byte(patterns[id]))), classBytes(fp)) {
+			t.Fatalf("Canonical()[%d] = %d: %q and %q do not read alike", i, id, patterns[id], p)
+		}
+		want := 0
+		if len(fp) > 0 {
+			want = occurrences(classed, classBytes(fp))
+		}
+		if got[id] != want {
+			t.Fatalf("Scan(%q) over %q: pattern %d (%q) reported %d times, want %d", text, patterns, i, p, got[id], want)
+		}
+		if len(fp) > 0 && bytes.Contains(folded, fp) && got[id] == 0 {
+			t.Fatalf("Scan(%q) over %q: pattern %d (%q) occurs but is not reported", text, patterns, i, p)
+		}
+	}
+}
+
+// FuzzAutomaton checks Scan against the naive reference. patterns holds
+// the patterns one per line.
+func FuzzAutomaton(f *testing.F) {
+	f.Add("he\nshe\nhis\nhers", []byte("ushers"))
+	f.Add("a\naa\naaa\n\na", []byte("aaaa"))
+	f.Add("\\rundll32.exe\n -enc \ncomsvcs.dll", []byte(`"C:\Windows\System32\RUNDLL32.EXE" C:\windows\System32\comsvcs.dll, MiniDump 624 C:\temp\lsass.dmp full`))
+	f.Fuzz(func(t *testing.T, patterns string, text []byte) {
+		// Bounded so each run stays fast (the reference is quadratic)
+		// and the fuzzer spends its time on new shapes, not long inputs.
+		if len(patterns) > 4096 || len(text) > 1024 {
+			return
+		}
+		list := strings.Split(patterns, "\n")
+		checkAgainstReference(t, New(list, simpleFold), list, text)
+	})
+}

@@ -1,0 +1,95 @@
+package ahocorasick
+
+// Scan appends to hits the id of every pattern that occurs in the
+// case-folded text, once per occurrence, in the order the occurrences end
+// (patterns ending at one position: the longest first), and returns the
+// extended slice. ASCII text is scanned as it is; text with other bytes is
+// folded into *scratch first, which the caller may reuse across calls
+// (one per goroutine).
+func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
+	// The automaton's fields are read into locals once: the loop runs per
+	// byte, and appends to hits would otherwise make the compiler reload
+	// them.
+	dense, ndense, nclass, class, stay := a.dense, a.ndense, int32(a.nclass), &a.class, &a.rootStay
+	start := len(hits)
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		if s == 0 {
+			// At the root, skip the positions where no pattern can start:
+			// by the next two bytes while there are two, then by one.
+			for i+1 < len(text) && !a.startPair(text[i], text[i+1]) {
+				i++
+			}
+			for i < len(text) && stay[text[i]] {
+				i++
+			}
+			if i == len(text) {
+				break
+			}
+		}
+		b := text[i]
+		if b >= 0x80 {
+			// Folding may change bytes (and lengths): start over on the
+			// folded text.
+			*scratch = a.fold((*scratch)[:0], text)
+			return a.scanFolded(*scratch, hits[:start])
+		}
+		c := int32(class[b])
+		if s < ndense {
+			s = dense[s*nclass+c]
+		} else {
+			s = a.next(s, uint8(c))
+		}
+		if s&outFlag != 0 {
+			s &^= outFlag
+			hits = a.emit(s, hits)
+		}
+	}
+	return hits
+}
+
+func (a *Automaton) scanFolded(text []byte, hits []int32) []int32 {
+	s := int32(0)
+	for _, b := range text {
+		s = a.next(s, a.class[b])
+		if s&outFlag != 0 {
+			s &^= outFlag
+			hits = a.emit(s, hits)
+		}
+	}
+	return hits
+}
+
+func (a *Automaton) startPair(b0, b1 byte) bool {
+	p := int(b0)<<8 | int(b1)
+	return a.pairs[p/64]&(1<<(p%64)) != 0
+}
+
+// next returns the state after reading class c in state s, flagged with
+// outFlag when patterns end there.
+func (a *Automaton) next(s int32, c uint8) int32 {
+	for {
+		if s < a.ndense {
+			return a.dense[int(s)*a.nclass+int(c)]
+		}
+		st := &a.st[s]
+		for i := st.edgeLo; i < st.edgeHi; i++ {
+			if a.edgeCls[i] == c {
+				return a.edgeTo[i]
+			}
+		}
+		s = st.fail
+	}
+}
+
+// emit appends the patterns that end in state s.
+func (a *Automaton) emit(s int32, hits []int32) []int32 {
+	for s > 0 {
+		st := &a.st[s]
+		if st.term >= 0 {
+			hits = append(hits, st.term)
+		}
+		s = st.dict
+	}
+	return hits
+}
