@@ -181,7 +181,7 @@ func regexLiteral(expr string) string {
 	if err != nil {
 		return ""
 	}
-	return window(string(foldAppend(nil, []byte(mustLiteral(re.Simplify())))))
+	return selectiveTail(string(foldAppend(nil, []byte(mustLiteral(re.Simplify())))))
 }
 
 func mustLiteral(re *syntax.Regexp) string {
@@ -214,7 +214,8 @@ func mustLiteral(re *syntax.Regexp) string {
 // literals keep the automata small and the scan in shallow states.
 const maxNeedLen = 24
 
-func window(lit string) string {
+// selectiveTail is lit cut to its last maxNeedLen bytes.
+func selectiveTail(lit string) string {
 	if len(lit) > maxNeedLen {
 		return lit[len(lit)-maxNeedLen:]
 	}
@@ -238,9 +239,9 @@ func (p *pattern) longestLiteral() string {
 		lit = p.lit
 	}
 	if p.cased {
-		return window(string(foldAppend(nil, lit)))
+		return selectiveTail(string(foldAppend(nil, lit)))
 	}
-	return window(string(lit))
+	return selectiveTail(string(lit))
 }
 
 // acAutomaton is the automaton over one field's literals, as the Set
