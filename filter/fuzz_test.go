@@ -150,7 +150,7 @@ func FuzzTextRecord(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) || !isMap(out[0]) {
+			if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) || !msgpack.IsMap(out[0]) {
 				t.Fatalf("decoded %q to malformed msgpack %x", text, out)
 			}
 		}

@@ -72,27 +72,14 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 		return 0, err
 	}
 	for i := 0; i < n; i++ {
-		var key []byte
-		var vp int
-		if p < len(b) && b[p]&0xe0 == 0xa0 { // fixstr: nearly every key
-			vp = p + 1 + int(b[p]&0x1f)
-			if vp > len(b) {
-				return 0, msgpack.ErrShortBytes
-			}
-			key = b[p+1 : vp]
-		} else {
-			var isStr bool
-			if key, vp, isStr, err = msgpack.ReadStr(b, p); err != nil {
+		key, vp, ok := msgpack.ReadFixStr(b, p) // nearly every key
+		if !ok {
+			if key, vp, err = readKey(b, p); err != nil {
 				return 0, err
-			}
-			if !isStr {
-				if vp, err = msgpack.Skip(b, p); err != nil {
-					return 0, err
-				}
 			}
 		}
 		e := node.lookup(key)
-		if e != nil && e.child != nil && vp < len(b) && isMap(b[vp]) {
+		if e != nil && e.child != nil && vp < len(b) && msgpack.IsMap(b[vp]) {
 			if p, err = r.loadMap(e.child, b, vp); err != nil {
 				return 0, err
 			}
@@ -113,6 +100,18 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 	return p, nil
 }
 
+// readKey reads a key that is not a fixstr and returns the offset of its
+// value. A key that is not a string comes back nil: only the "*" edge
+// matches it.
+func readKey(b []byte, p int) (key []byte, value int, err error) {
+	key, value, isStr, err := msgpack.ReadStr(b, p)
+	if err != nil || isStr {
+		return key, value, err
+	}
+	value, err = msgpack.Skip(b, p)
+	return nil, value, err
+}
+
 // value returns the buffer and local offset of a slot's value.
 func (r *record) value(slot int) ([]byte, int, bool) {
 	off := r.at[slot]
@@ -124,10 +123,6 @@ func (r *record) value(slot int) ([]byte, int, bool) {
 	}
 	return r.chunk, off, true
 }
-
-func isMap(c byte) bool { return c&0xf0 == 0x80 || c == 0xde || c == 0xdf }
-
-func isContainer(c byte) bool { return c&0xe0 == 0x80 || c >= 0xdc && c <= 0xdf }
 
 // maxKeywordDepth bounds how deep EachString descends; strings nested
 // deeper are not searched (the walk skips them, it does not fail).
@@ -166,7 +161,7 @@ func (r *record) EachString(v rules.Visitor) bool {
 		}
 		top.left--
 		top.key = true
-		if p < len(b) && isContainer(b[p]) {
+		if p < len(b) && msgpack.IsContainer(b[p]) {
 			// handled below
 		} else if s, next, isStr, err := msgpack.ReadStr(b, p); err != nil {
 			return false
@@ -177,7 +172,7 @@ func (r *record) EachString(v rules.Visitor) bool {
 			p = next
 			continue
 		}
-		if depth < maxKeywordDepth && p < len(b) && isContainer(b[p]) {
+		if depth < maxKeywordDepth && p < len(b) && msgpack.IsContainer(b[p]) {
 			if n, next, err := msgpack.ReadMapHeader(b, p); err == nil {
 				stack[depth] = frame{left: n, isMap: true, key: true}
 				depth++
