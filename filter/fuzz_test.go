@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 // FuzzProcess feeds arbitrary chunks to the filter: it must not panic, and
@@ -143,9 +143,9 @@ func FuzzTextRecord(f *testing.F) {
 	f.Add("7")
 	filt := newFilter(f, Config{})
 	f.Fuzz(func(t *testing.T, text string) {
-		var conv jsonconv.Converter
+		var conv textevent.Converter
 		jsonRecord := func(dst, text []byte) ([]byte, error) { return appendJSONRecord(&conv, dst, text) }
-		for _, decode := range []func([]byte, []byte) ([]byte, error){jsonRecord, appendXMLRecord} {
+		for _, decode := range []func([]byte, []byte) ([]byte, error){jsonRecord, textevent.AppendXMLEvent} {
 			out, err := decode(nil, []byte(text))
 			if err != nil {
 				continue

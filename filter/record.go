@@ -1,8 +1,8 @@
 package filter
 
 import (
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -23,7 +23,7 @@ type record struct {
 	base    int   // added to the offsets loadMap stores
 	seen    uint8 // roles of the edges the walk stored values for
 	inner   int   // offset in scratch of a record decoded from text, or -1
-	json    jsonconv.Converter
+	json    textevent.Converter
 	num     [40]byte
 }
 

@@ -2,13 +2,14 @@ package filter
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 
 	jsoniter "github.com/json-iterator/go"
 
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 // The second step of reading a record, for the shapes one walk over the
@@ -94,7 +95,7 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		case '{':
 			r.scratch, err = appendJSONRecord(&r.json, r.scratch, s)
 		case '<':
-			r.scratch, err = appendXMLRecord(r.scratch, s)
+			r.scratch, err = textevent.AppendXMLEvent(r.scratch, s)
 		default:
 			continue
 		}
@@ -117,13 +118,16 @@ func (r *record) loadText(idx *fieldIndex) bool {
 	return false
 }
 
+// errNotJSONObject: the text does not hold a JSON object.
+var errNotJSONObject = errors.New("filter: text is not a JSON object")
+
 // appendJSONRecord appends the JSON object text holds as msgpack, with
 // c's reusable buffer.
-func appendJSONRecord(c *jsonconv.Converter, dst, text []byte) ([]byte, error) {
+func appendJSONRecord(c *textevent.Converter, dst, text []byte) ([]byte, error) {
 	it := jsoniter.ConfigFastest.BorrowIterator(text)
 	defer jsoniter.ConfigFastest.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ObjectValue {
-		return dst, errNotRecord
+		return dst, errNotJSONObject
 	}
 	return c.Append(dst, it)
 }

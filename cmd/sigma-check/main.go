@@ -21,8 +21,8 @@ import (
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 func main() {
@@ -82,7 +82,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer file.Close()
 		in = file
 	}
-	chunk, events, err := jsonconv.ReadEvents(in, time.Now())
+	chunk, events, err := textevent.ReadEvents(in, time.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
@@ -135,7 +135,7 @@ func printEvents(w io.Writer, f *filter.Filter, chunk []byte, all bool) (matched
 		if err != nil {
 			return matched, err
 		}
-		if _, err := jsonconv.WriteMsgpack(s, event, body); err != nil {
+		if _, err := textevent.WriteMsgpack(s, event, body); err != nil {
 			return matched, err
 		}
 		s.WriteRaw("\n")

@@ -1,7 +1,7 @@
-// Package jsonconv converts between JSON and msgpack with json-iterator,
-// keeping object keys in their order and building no maps. cmd/sigma-check
-// uses it to feed JSON events through the filter and print the result.
-package jsonconv
+package textevent
+
+// JSON <-> msgpack with json-iterator, keeping object keys in their order
+// and building no maps.
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ import (
 const MaxDepth = 512
 
 // ErrTooDeep is returned for values nested deeper than MaxDepth.
-var ErrTooDeep = errors.New("jsonconv: nesting deeper than 512 levels")
+var ErrTooDeep = errors.New("textevent: nesting deeper than 512 levels")
 
 // AppendJSONValue reads one JSON value from it and appends it to dst as
 // msgpack. Integers that fit int64 or uint64 become integers, other numbers
@@ -352,7 +352,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 		switch it.WhatIsNext() {
 		case jsoniter.InvalidValue:
 			if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-				return nil, n, fmt.Errorf("jsonconv: event %d: %w", n+1, it.Error)
+				return nil, n, fmt.Errorf("textevent: event %d: %w", n+1, it.Error)
 			}
 			return chunk, n, nil
 		case jsoniter.ArrayValue:
@@ -361,7 +361,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 			appendEvent(it)
 		}
 		if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-			return nil, n, fmt.Errorf("jsonconv: event %d: %w", n, it.Error)
+			return nil, n, fmt.Errorf("textevent: event %d: %w", n, it.Error)
 		}
 	}
 }
