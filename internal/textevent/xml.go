@@ -350,7 +350,7 @@ func (x *xmlReader) endTag(name []byte) {
 
 func (x *xmlReader) appendAttrs(attrs []xmlAttr) {
 	x.out = msgpack.AppendStr(x.out, "#attributes")
-	x.out = append(x.out, msgpack.FixMap|byte(len(attrs)))
+	x.out = msgpack.AppendMapHeader(x.out, len(attrs))
 	for _, a := range attrs {
 		x.out = msgpack.AppendStrBytes(x.out, a.name)
 		x.appendText(a.value)

@@ -1,6 +1,8 @@
 package textevent
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,6 +54,36 @@ func TestXMLEvent(t *testing.T) {
 	} {
 		if _, err := decodeXML(t, bad); err == nil {
 			t.Errorf("%.40q: decoded", bad)
+		}
+	}
+}
+
+// TestXMLAttributes: an element keeps its first maxXMLAttrs attributes,
+// more than a fixmap holds.
+func TestXMLAttributes(t *testing.T) {
+	var attrs []string
+	want := fixture.Map{}
+	for i := 0; i < maxXMLAttrs+2; i++ {
+		attrs = append(attrs, fmt.Sprintf(`a%d="%d"`, i, i))
+		if i < maxXMLAttrs {
+			want = append(want, fixture.KV{K: fmt.Sprintf("a%d", i), V: strconv.Itoa(i)})
+		}
+	}
+	for _, text := range []string{
+		`<Event><System ` + strings.Join(attrs, " ") + `/></Event>`,
+		`<Event><System ` + strings.Join(attrs, " ") + `>x</System></Event>`,
+	} {
+		out, err := decodeXML(t, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attributes := fixture.Map{{"#attributes", want}}
+		if strings.Contains(text, ">x<") {
+			attributes = append(attributes, fixture.KV{K: "#text", V: "x"})
+		}
+		wantOut := fixture.Encode(nil, fixture.Map{{"Event", fixture.Map{{"System", attributes}}}})
+		if got := normalizeMsgpack(t, out); string(got) != string(wantOut) {
+			t.Errorf("%.60q: decoded\n%q\nwant\n%q", text, got, wantOut)
 		}
 	}
 }
