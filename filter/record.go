@@ -11,20 +11,20 @@ import (
 // for them. A record is reused across the events of a chunk.
 //
 // Offsets below split point into the chunk; offsets from split on point
-// into scratch, where the second step (shapes.go) writes what it derives:
+// into derived, where the second step (shapes.go) writes what it derives:
 // a record decoded from JSON or XML text, Message lines, ECS fields put
 // back together.
 type record struct {
 	chunk   []byte
 	body    int   // offset of the body map
 	at      []int // per slot: offset of the value, or -1
-	split   int   // len(chunk): where scratch offsets begin
-	scratch []byte
+	split   int   // len(chunk): where derived offsets begin
+	derived []byte
 	base    int   // added to the offsets loadMap stores
 	seen    uint8 // roles of the edges the walk stored values for
-	inner   int   // offset in scratch of a record decoded from text, or -1
+	inner   int   // offset in derived of a record decoded from text, or -1
 	json    textevent.Converter
-	num     [40]byte
+	num     [40]byte // Field's text of a number
 }
 
 func newRecord(slots int) *record {
@@ -40,9 +40,9 @@ func (r *record) Field(slot int) ([]byte, bool) {
 	return msgpack.ScalarText(b, off, r.num[:0])
 }
 
-// maxScratch is the most scratch a record keeps between records: a
-// record with a larger text payload gets its own buffer, freed after.
-const maxScratch = 256 << 10
+// maxDerived is the largest derived buffer a record keeps between
+// records: a record with a larger text payload gets its own, freed after.
+const maxDerived = 256 << 10
 
 // load indexes the body map at b[off:] and returns the offset after it.
 // When a field appears twice, the first occurrence wins, as in Fluent
@@ -50,10 +50,10 @@ const maxScratch = 256 << 10
 func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	r.chunk, r.body, r.split, r.base = b, off, len(b), 0
 	r.seen, r.inner = 0, -1
-	if cap(r.scratch) > maxScratch {
-		r.scratch = nil
+	if cap(r.derived) > maxDerived {
+		r.derived = nil
 	}
-	r.scratch = r.scratch[:0]
+	r.derived = r.derived[:0]
 	for i := range r.at {
 		r.at[i] = -1
 	}
@@ -119,7 +119,7 @@ func (r *record) value(slot int) ([]byte, int, bool) {
 	case off < 0:
 		return nil, 0, false
 	case off >= r.split:
-		return r.scratch, off - r.split, true
+		return r.derived, off - r.split, true
 	}
 	return r.chunk, off, true
 }
@@ -133,7 +133,7 @@ const maxKeywordDepth = 32
 func (r *record) EachString(v rules.Visitor) bool {
 	b, body := r.chunk, r.body
 	if r.inner >= 0 { // the record carried as text is the event
-		b, body = r.scratch, r.inner
+		b, body = r.derived, r.inner
 	}
 	type frame struct {
 		left       int
