@@ -84,20 +84,6 @@ func ReadMapHeader(b []byte, off int) (n, next int, err error) {
 	}
 }
 
-// readLength reads a big-endian length of width 1, 2 or 4 bytes at b[off:].
-func readLength(b []byte, off, width int) (int, error) {
-	if err := Need(b, off, width); err != nil {
-		return 0, err
-	}
-	switch width {
-	case 1:
-		return int(b[off]), nil
-	case 2:
-		return int(binary.BigEndian.Uint16(b[off:])), nil
-	}
-	return int(binary.BigEndian.Uint32(b[off:])), nil
-}
-
 // ReadStr returns the string at b[off:] as a subslice of b, and ok=false
 // (with no error) when the object there is not a string.
 func ReadStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
@@ -178,8 +164,9 @@ func skipSlow(b []byte, off int) (int, error) {
 		if err := Need(b, off, 1); err != nil {
 			return 0, err
 		}
+		c := b[off]
 		var size, children int // bytes after the type byte; objects inside
-		switch c := b[off]; {
+		switch {
 		case isOneByte(c):
 		case IsFixMap(c):
 			children = 2 * fixCount(c)
@@ -187,11 +174,37 @@ func skipSlow(b []byte, off int) (int, error) {
 			children = fixCount(c)
 		case IsFixStr(c):
 			size = fixStrLen(c)
-		default:
-			var err error
-			if size, children, err = objectSize(b, off); err != nil {
-				return 0, err
-			}
+		case c == reservedCode:
+			return 0, errReserved
+		case c == Bin8 || c == Str8: // length, data
+			size = 1 + lengthAt(b, off+1, 1)
+		case c == Bin16 || c == Str16:
+			size = 2 + lengthAt(b, off+1, 2)
+		case c == Bin32 || c == Str32:
+			size = 4 + lengthAt(b, off+1, 4)
+		case c == Ext8: // length, ext type, data
+			size = 2 + lengthAt(b, off+1, 1)
+		case c == Ext16:
+			size = 3 + lengthAt(b, off+1, 2)
+		case c == Ext32:
+			size = 5 + lengthAt(b, off+1, 4)
+		case c == Float32:
+			size = 4
+		case c == Float64:
+			size = 8
+		case IsUint(c) || IsInt(c): // 1, 2, 4 or 8 bytes
+			size = 1 << ((c - Uint8) & 3)
+		case c >= FixExt1 && c <= FixExt16: // ext type, 1 to 16 bytes
+			size = 1 + 1<<(c-FixExt1)
+		case c == Array16 || c == Map16:
+			size = 2
+			children = lengthAt(b, off+1, 2)
+		case c == Array32 || c == Map32:
+			size = 4
+			children = lengthAt(b, off+1, 4)
+		}
+		if c == Map16 || c == Map32 {
+			children *= 2
 		}
 		off++
 		if err := Need(b, off, size); err != nil {
@@ -209,69 +222,21 @@ func skipSlow(b []byte, off int) (int, error) {
 	return off, nil
 }
 
-// objectSize returns, for the object at b[off:] whose type byte is not a
-// fix type, the bytes after its type byte that it owns, and how many
-// objects follow those bytes inside it.
-func objectSize(b []byte, off int) (size, children int, err error) {
-	switch c := b[off]; {
-	case c == reservedCode:
-		return 0, 0, errReserved
-	case c == Float32:
-		return 4, 0, nil
-	case c == Float64:
-		return 8, 0, nil
-	case IsUint(c) || IsInt(c): // 1, 2, 4 or 8 bytes
-		return 1 << ((c - Uint8) & 3), 0, nil
-	case c >= FixExt1 && c <= FixExt16: // ext type byte, then 1 to 16 bytes
-		return 1 + 1<<(c-FixExt1), 0, nil
-	case c >= Array16 && c <= Map32:
-		return containerSize(b, off)
-	default: // bin, ext and str: a length, then the data
-		return prefixedSize(b, off)
+// lengthAt reads a big-endian length of width 1, 2 or 4 bytes at b[off:]
+// for skipSlow. When b ends first it returns len(b)+1, more bytes or
+// objects than b can hold: skipSlow's checks then report ErrShortBytes,
+// with no error path of its own.
+func lengthAt(b []byte, off, width int) int {
+	if Need(b, off, width) != nil {
+		return len(b) + 1
 	}
-}
-
-// containerSize: array16, array32, map16 and map32 own their count; their
-// elements (two per map pair) follow.
-func containerSize(b []byte, off int) (size, children int, err error) {
-	c := b[off]
-	width := 2
-	if c == Array32 || c == Map32 {
-		width = 4
+	switch width {
+	case 1:
+		return int(b[off])
+	case 2:
+		return int(binary.BigEndian.Uint16(b[off:]))
 	}
-	n, err := readLength(b, off+1, width)
-	if err != nil {
-		return 0, 0, err
-	}
-	if c == Map16 || c == Map32 {
-		n *= 2
-	}
-	return width, n, nil
-}
-
-// prefixedSize: bin, str and ext own a length of 1, 2 or 4 bytes, an ext
-// its type byte after that, and the data.
-func prefixedSize(b []byte, off int) (size, children int, err error) {
-	var width, extType int
-	switch b[off] {
-	case Bin8, Str8:
-		width = 1
-	case Bin16, Str16:
-		width = 2
-	case Bin32, Str32:
-		width = 4
-	case Ext8:
-		width, extType = 1, 1
-	case Ext16:
-		width, extType = 2, 1
-	case Ext32:
-		width, extType = 4, 1
-	}
-	n, err := readLength(b, off+1, width)
-	if err != nil {
-		return 0, 0, err
-	}
-	return width + extType + n, 0, nil
+	return int(binary.BigEndian.Uint32(b[off:]))
 }
 
 // ScalarText renders the scalar at b[off:] as the text Sigma compares,

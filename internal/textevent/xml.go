@@ -51,6 +51,10 @@ type xmlReader struct {
 	p   int
 	out []byte
 	err error
+	// attrs holds the attributes of the start tag read last. An element
+	// writes its attributes before it reads its children, so one buffer
+	// serves every level, zeroed once per document rather than per element.
+	attrs [maxXMLAttrs]xmlAttr
 }
 
 var errBadXML = errors.New("textevent: malformed XML event")
@@ -124,9 +128,8 @@ type xmlAttr struct{ name, value []byte } // value still escaped
 // startTag is what an element's start tag says.
 type startTag struct {
 	name        []byte
-	attrs       [maxXMLAttrs]xmlAttr // the first maxXMLAttrs attributes
-	nattrs      int
-	selfClosing bool // <name/>
+	attrs       []xmlAttr // the first maxXMLAttrs, in x.attrs
+	selfClosing bool      // <name/>
 }
 
 // element reads the element whose '<' was just consumed and writes its key
@@ -136,12 +139,11 @@ func (x *xmlReader) element(depth int) {
 		x.fail()
 		return
 	}
-	var tag startTag
-	x.startTag(&tag)
+	tag := x.startTag()
 	if x.err != nil {
 		return
 	}
-	attrs := tag.attrs[:tag.nattrs]
+	attrs := tag.attrs
 	if depth > 0 { // the root's key is written by the caller
 		attrs = x.appendKey(tag.name, attrs)
 	}
@@ -157,33 +159,35 @@ func (x *xmlReader) element(depth int) {
 
 // startTag reads the rest of a start tag: the name, the attributes, and
 // '>' or "/>".
-func (x *xmlReader) startTag(tag *startTag) {
+func (x *xmlReader) startTag() (tag startTag) {
 	tag.name = x.name()
+	n := 0
 	for x.err == nil {
 		x.skipSpace()
 		if x.p >= len(x.s) {
 			x.fail()
-			return
+			break
 		}
-		switch x.s[x.p] {
-		case '>':
+		if c := x.s[x.p]; c == '>' {
 			x.p++
-			return
-		case '/':
+			break
+		} else if c == '/' {
 			if x.p+1 >= len(x.s) || x.s[x.p+1] != '>' {
 				x.fail()
-				return
+				break
 			}
 			x.p += 2
 			tag.selfClosing = true
-			return
+			break
 		}
 		name, value := x.attribute()
-		if x.err == nil && tag.nattrs < maxXMLAttrs {
-			tag.attrs[tag.nattrs] = xmlAttr{localName(name), value}
-			tag.nattrs++
+		if x.err == nil && n < maxXMLAttrs {
+			x.attrs[n] = xmlAttr{localName(name), value}
+			n++
 		}
 	}
+	tag.attrs = x.attrs[:n]
+	return tag
 }
 
 // attribute reads name="value" or name='value'.
