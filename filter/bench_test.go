@@ -3,6 +3,7 @@ package filter
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"unsafe"
 
@@ -115,7 +116,7 @@ func BenchmarkReference(b *testing.B) {
 
 func defaultSigmaGoRule(b *testing.B) *evaluator.RuleEvaluator {
 	b.Helper()
-	data, err := defaultRuleYAML()
+	data, err := os.ReadFile("../rules/default/image_load_dll_unsigned_node_load.yml")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -88,31 +88,27 @@ func eventHeader(b []byte, p int) (body int, group, ok bool) {
 
 // timestamp reports whether b[off:] holds a timestamp Fluent Bit accepts,
 // and whether it is a group marker (-1 or -2, as an integer or as the
-// EventTime seconds 0xffffffff / 0xfffffffe with zero nanoseconds).
+// EventTime seconds with zero nanoseconds).
 func timestamp(b []byte, off int) (ok, group bool) {
 	if off >= len(b) {
 		return false, false
 	}
 	switch c := b[off]; {
-	case c == 0xd7: // fixext 8
-		if msgpack.Need(b, off, 10) != nil || b[off+1] != 0 {
+	case c == msgpack.FixExt8: // type, seconds, nanoseconds
+		if msgpack.Need(b, off, 10) != nil || b[off+1] != eventTimeType {
 			return false, false
 		}
-		sec := binary.BigEndian.Uint32(b[off+2:])
-		nsec := binary.BigEndian.Uint32(b[off+6:])
-		return true, nsec == 0 && (sec == 0xffffffff || sec == 0xfffffffe)
-	case c == 0xc7: // ext 8 with length 8
-		if msgpack.Need(b, off, 11) != nil || b[off+1] != 8 || b[off+2] != 0 {
+		return true, isGroupTime(b[off+2:])
+	case c == msgpack.Ext8: // length 8, type, seconds, nanoseconds
+		if msgpack.Need(b, off, 11) != nil || b[off+1] != 8 || b[off+2] != eventTimeType {
 			return false, false
 		}
-		sec := binary.BigEndian.Uint32(b[off+3:])
-		nsec := binary.BigEndian.Uint32(b[off+7:])
-		return true, nsec == 0 && (sec == 0xffffffff || sec == 0xfffffffe)
-	case c == 0xff || c == 0xfe: // negative fixint -1, -2
+		return true, isGroupTime(b[off+3:])
+	case msgpack.IsNegFixInt(c) && (int8(c) == -1 || int8(c) == -2):
 		return true, true
-	case c <= 0x7f, c >= 0xcc && c <= 0xcf, c == 0xca, c == 0xcb:
+	case msgpack.IsFixInt(c), msgpack.IsUint(c), msgpack.IsFloat(c):
 		return true, false
-	case c >= 0xd0 && c <= 0xd3: // signed ints: -1/-2 mark groups
+	case msgpack.IsInt(c): // -1/-2 mark groups
 		text, ok := msgpack.ScalarText(b, off, make([]byte, 0, 24))
 		if !ok {
 			return false, false
@@ -122,4 +118,15 @@ func timestamp(b []byte, off int) (ok, group bool) {
 	default:
 		return false, false
 	}
+}
+
+// eventTimeType is the msgpack extension type of Fluent Bit's EventTime.
+const eventTimeType = 0
+
+// isGroupTime reports whether the 8 bytes of an EventTime mark a group:
+// seconds -1 or -2 (as uint32) and zero nanoseconds.
+func isGroupTime(t []byte) bool {
+	sec := int32(binary.BigEndian.Uint32(t))
+	nsec := binary.BigEndian.Uint32(t[4:])
+	return nsec == 0 && (sec == -1 || sec == -2)
 }

@@ -16,9 +16,11 @@ import (
 // in_winevtlog with event_data_as_map under EventData; the OpenTelemetry
 // windowseventlog receiver under event_data, with event_id.id and
 // provider.name. At each level keys are bucketed by length, so most keys
-// of a record are dismissed by one length lookup and the rest by a string
-// compare or two, with no hashing. The tree is a few levels deep, which
-// bounds the descent whatever the record's nesting.
+// of a record are dismissed by one load of a per-first-byte bit set of key
+// lengths and the rest by a string compare or two; only a length crowded
+// with more than maxBucket keys is looked up in a map, one hash per key
+// of that length. The tree is a few levels deep, which bounds the descent
+// whatever the record's nesting.
 //
 // Slots [0, fields) are the rule set's fields. The slots after them are
 // auxiliary: the places that need a second step once the whole record has
@@ -138,45 +140,84 @@ func camelSpaced(name string) string {
 // maxBucket is the most keys of one length a node compares one by one.
 const maxBucket = 6
 
+// newFieldIndex builds the index for a rule set's fields. Slots are given
+// out in a fixed order: the fields, the logsource fields no rule reads,
+// StringInserts and Message, the text keys, then the ECS paths.
 func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
-	idx := fieldIndex{root: &keyNode{}, fields: len(fields), slots: len(fields)}
-	defer idx.root.finish()
-	slotOf := map[string]int{}
+	b := indexBuilder{
+		idx:     fieldIndex{root: &keyNode{}, fields: len(fields), slots: len(fields)},
+		slotOf:  make(map[string]int, len(fields)),
+		ecsSlot: map[string]int{},
+	}
 	for i, name := range fields {
-		slotOf[name] = i
+		b.slotOf[name] = i
 	}
-	aux := func() int {
-		idx.slots++
-		return idx.slots - 1
+	b.addFields(fields, opt.fieldMap)
+	b.idx.data = &keyNode{}
+	if e := b.idx.root.edge("EventData"); e.child != nil {
+		b.idx.data = e.child
 	}
-	add := func(path []string, slot int, role uint8) {
-		node := idx.root
-		for i, key := range path {
-			e := node.edge(key)
-			if i == len(path)-1 {
-				e.slots = append(e.slots, slot)
-				e.roles |= role
-				return
-			}
-			if e.child == nil {
-				e.child = &keyNode{squeeze: true}
-			}
-			node = e.child
+	b.addSecondStepKeys(opt.textKeys)
+	b.mapInserts()
+	b.addECSMoves()
+	b.addECSDerivations()
+	b.idx.root.finish()
+	return b.idx
+}
+
+// indexBuilder is the state of newFieldIndex while it adds paths.
+type indexBuilder struct {
+	idx     fieldIndex
+	slotOf  map[string]int // field name -> slot
+	ecsSlot map[string]int // ECS path -> its aux slot
+}
+
+// aux adds an auxiliary slot.
+func (b *indexBuilder) aux() int {
+	b.idx.slots++
+	return b.idx.slots - 1
+}
+
+// add makes a value at path fill slot, with role.
+func (b *indexBuilder) add(path []string, slot int, role uint8) {
+	if len(path) == 0 {
+		return
+	}
+	node := b.idx.root
+	for _, key := range path[:len(path)-1] {
+		e := node.edge(key)
+		if e.child == nil {
+			e.child = &keyNode{squeeze: true}
 		}
+		node = e.child
 	}
-	// The logsource fields always have a slot: the second step needs the
-	// event id and provider even when no rule reads them.
+	e := node.edge(path[len(path)-1])
+	e.slots = append(e.slots, slot)
+	e.roles |= role
+}
+
+// ruleSlot returns the slot of a field some rule reads.
+func (b *indexBuilder) ruleSlot(name string) (int, bool) {
+	s, ok := b.slotOf[name]
+	return s, ok && s < b.idx.fields
+}
+
+// addFields indexes every path of the rule set's fields and of the
+// logsource fields. Those always have a slot: the second step needs the
+// event id and provider even when no rule reads them. A logsource field
+// has no data role: it alone does not make a record need a second step.
+func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string) {
 	names := append([]string(nil), fields...)
 	isLogsource := map[string]bool{}
 	for _, ls := range []struct {
 		name string
 		slot *int
-	}{{rules.FieldEventID, &idx.eventID}, {rules.FieldChannel, &idx.channel}, {rules.FieldProvider, &idx.provider}} {
+	}{{rules.FieldEventID, &b.idx.eventID}, {rules.FieldChannel, &b.idx.channel}, {rules.FieldProvider, &b.idx.provider}} {
 		isLogsource[ls.name] = true
-		s, ok := slotOf[ls.name]
+		s, ok := b.slotOf[ls.name]
 		if !ok {
-			s = aux()
-			slotOf[ls.name] = s
+			s = b.aux()
+			b.slotOf[ls.name] = s
 			names = append(names, ls.name)
 		}
 		*ls.slot = s
@@ -186,106 +227,123 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 		if isLogsource[name] {
 			role = 0
 		}
-		for _, path := range opt.fieldMap[name] {
-			add(path, slotOf[name], role)
+		for _, path := range fieldMap[name] {
+			b.add(path, b.slotOf[name], role)
 		}
 		for _, path := range fieldPaths(name) {
-			add(path, slotOf[name], role)
+			b.add(path, b.slotOf[name], role)
 		}
 	}
-	idx.data = &keyNode{}
-	if e := idx.root.edge("EventData"); e.child != nil {
-		idx.data = e.child
-	}
+}
 
-	idx.inserts, idx.message = aux(), aux()
-	add([]string{"StringInserts"}, idx.inserts, roleInserts)
-	add([]string{"Message"}, idx.message, roleMessage)
-	textKeys := opt.textKeys
+// addSecondStepKeys gives StringInserts, Message and the text keys
+// (DefaultTextKeys when textKeys is nil) their aux slots.
+func (b *indexBuilder) addSecondStepKeys(textKeys []string) {
+	b.idx.inserts, b.idx.message = b.aux(), b.aux()
+	b.add([]string{"StringInserts"}, b.idx.inserts, roleInserts)
+	b.add([]string{"Message"}, b.idx.message, roleMessage)
 	if textKeys == nil {
 		textKeys = DefaultTextKeys
 	}
 	for _, k := range textKeys {
-		s := aux()
-		idx.text = append(idx.text, s)
-		add([]string{k}, s, roleText)
+		s := b.aux()
+		b.idx.text = append(b.idx.text, s)
+		b.add([]string{k}, s, roleText)
 	}
+}
 
-	// Positional StringInserts: per event id and schema, position -> slot.
+// mapInserts records, per Sysmon event id and schema, the slot each
+// position of StringInserts fills (-1 for a position no rule reads).
+func (b *indexBuilder) mapInserts() {
 	for id := 0; id <= 255; id++ {
 		schemas := sysmon.Schemas(id)
 		if schemas == nil {
 			continue
 		}
-		for len(idx.insertSlots) <= id {
-			idx.insertSlots = append(idx.insertSlots, nil)
+		for len(b.idx.insertSlots) <= id {
+			b.idx.insertSlots = append(b.idx.insertSlots, nil)
 		}
 		for _, schema := range schemas {
 			slots := make([]int, len(schema))
 			for i, name := range schema {
 				slots[i] = -1
-				if s, ok := slotOf[name]; ok && s < len(fields) {
+				if s, ok := b.ruleSlot(name); ok {
 					slots[i] = s
 				}
 			}
-			idx.insertSlots[id] = append(idx.insertSlots[id], slots)
+			b.idx.insertSlots[id] = append(b.idx.insertSlots[id], slots)
 		}
 	}
+}
 
-	// ECS: an aux slot per path some rule field may have been moved to.
-	ecsSlot := map[string]int{}
-	ecsAux := func(path string) int {
-		if s, ok := ecsSlot[path]; ok {
-			return s
-		}
-		s := aux()
-		ecsSlot[path] = s
-		add(splitPath(path), s, roleECS)
+// ecsAux returns the aux slot of an ECS path some rule field may have been
+// moved to, adding it the first time.
+func (b *indexBuilder) ecsAux(path string) int {
+	if s, ok := b.ecsSlot[path]; ok {
 		return s
 	}
-	idx.ecsMoves = make([][]slotMove, len(ecsMoves))
+	s := b.aux()
+	b.ecsSlot[path] = s
+	b.add(splitPath(path), s, roleECS)
+	return s
+}
+
+// addECSMoves: per event id, the rule fields Elastic's pipeline moved, and
+// the slots of the paths it moved them to.
+func (b *indexBuilder) addECSMoves() {
+	b.idx.ecsMoves = make([][]slotMove, len(ecsMoves))
 	for id, moves := range ecsMoves {
 		for _, m := range moves {
-			if to, ok := slotOf[m.field]; ok && to < len(fields) {
-				idx.ecsMoves[id] = append(idx.ecsMoves[id], slotMove{to: to, from: ecsAux(m.path)})
+			if to, ok := b.ruleSlot(m.field); ok {
+				b.idx.ecsMoves[id] = append(b.idx.ecsMoves[id], slotMove{to: to, from: b.ecsAux(m.path)})
 			}
 		}
 	}
-	for i := range idx.ecsInputs {
-		idx.ecsInputs[i] = -1
+}
+
+// addECSDerivations: per event id, the rule fields the pipeline split,
+// and the slots of the ECS fields each is put back together from.
+func (b *indexBuilder) addECSDerivations() {
+	for i := range b.idx.ecsInputs {
+		b.idx.ecsInputs[i] = -1
 	}
-	for i := range idx.ecsHashes {
-		for j := range idx.ecsHashes[i] {
-			idx.ecsHashes[i][j] = -1
+	for i := range b.idx.ecsHashes {
+		for j := range b.idx.ecsHashes[i] {
+			b.idx.ecsHashes[i][j] = -1
 		}
 	}
-	idx.ecsDerive = make([][]slotDerivation, len(ecsDerived))
+	b.idx.ecsDerive = make([][]slotDerivation, len(ecsDerived))
 	for id, kinds := range ecsDerived {
 		for _, kind := range kinds {
-			to, ok := slotOf[derivedField[kind]]
-			if !ok || to >= len(fields) {
+			to, ok := b.ruleSlot(derivedField[kind])
+			if !ok {
 				continue
 			}
-			idx.ecsDerive[id] = append(idx.ecsDerive[id], slotDerivation{to: to, kind: kind})
-			switch kind {
-			case deriveUser:
-				idx.ecsInputs[0], idx.ecsInputs[1] = ecsAux(derivationInput[0]), ecsAux(derivationInput[1])
-			case deriveInitiated:
-				idx.ecsInputs[2] = ecsAux(derivationInput[2])
-			case deriveSourceIsIpv6, deriveDestinationIsIpv6:
-				idx.ecsInputs[3] = ecsAux(derivationInput[3])
-			case deriveProcessHashes:
-				for j, p := range processHashPath {
-					idx.ecsHashes[0][j] = ecsAux(p)
-				}
-			case deriveFileHashes, deriveFileHash:
-				for j, p := range fileHashPath {
-					idx.ecsHashes[1][j] = ecsAux(p)
-				}
-			}
+			b.idx.ecsDerive[id] = append(b.idx.ecsDerive[id], slotDerivation{to: to, kind: kind})
+			b.addDerivationInputs(kind)
 		}
 	}
-	return idx
+}
+
+// addDerivationInputs gives the ECS fields a derivation reads their slots.
+func (b *indexBuilder) addDerivationInputs(kind ecsDerivation) {
+	idx := &b.idx
+	switch kind {
+	case deriveUser:
+		idx.ecsInputs[0], idx.ecsInputs[1] = b.ecsAux(derivationInput[0]), b.ecsAux(derivationInput[1])
+	case deriveInitiated:
+		idx.ecsInputs[2] = b.ecsAux(derivationInput[2])
+	case deriveSourceIsIpv6, deriveDestinationIsIpv6:
+		idx.ecsInputs[3] = b.ecsAux(derivationInput[3])
+	case deriveProcessHashes:
+		for j, p := range processHashPath {
+			idx.ecsHashes[0][j] = b.ecsAux(p)
+		}
+	case deriveFileHashes, deriveFileHash:
+		for j, p := range fileHashPath {
+			idx.ecsHashes[1][j] = b.ecsAux(p)
+		}
+	}
 }
 
 // splitPath splits a dotted path; a backslash escapes a dot (or a

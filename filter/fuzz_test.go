@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -146,14 +146,14 @@ func FuzzTextRecord(f *testing.F) {
 	f.Add("7")
 	filt := newFilter(f, Config{})
 	f.Fuzz(func(t *testing.T, text string) {
-		var conv jsonconv.Converter
+		var conv textevent.Converter
 		jsonRecord := func(dst, text []byte) ([]byte, error) { return appendJSONRecord(&conv, dst, text) }
-		for _, decode := range []func([]byte, []byte) ([]byte, error){jsonRecord, appendXMLRecord} {
+		for _, decode := range []func([]byte, []byte) ([]byte, error){jsonRecord, textevent.AppendXMLEvent} {
 			out, err := decode(nil, []byte(text))
 			if err != nil {
 				continue
 			}
-			if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) || !isMap(out[0]) {
+			if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) || !msgpack.IsMap(out[0]) {
 				t.Fatalf("decoded %q to malformed msgpack %x", text, out)
 			}
 		}

@@ -1,8 +1,8 @@
 package filter
 
 import (
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -11,20 +11,20 @@ import (
 // for them. A record is reused across the events of a chunk.
 //
 // Offsets below split point into the chunk; offsets from split on point
-// into scratch, where the second step (shapes.go) writes what it derives:
+// into derived, where the second step (shapes.go) writes what it derives:
 // a record decoded from JSON or XML text, Message lines, ECS fields put
 // back together.
 type record struct {
 	chunk   []byte
 	body    int   // offset of the body map
 	at      []int // per slot: offset of the value, or -1
-	split   int   // len(chunk): where scratch offsets begin
-	scratch []byte
+	split   int   // len(chunk): where derived offsets begin
+	derived []byte
 	base    int   // added to the offsets loadMap stores
 	seen    uint8 // roles of the edges the walk stored values for
-	inner   int   // offset in scratch of a record decoded from text, or -1
-	json    jsonconv.Converter
-	num     [40]byte
+	inner   int   // offset in derived of a record decoded from text, or -1
+	json    textevent.Converter
+	num     [40]byte // Field's text of a number
 }
 
 func newRecord(slots int) *record {
@@ -40,9 +40,9 @@ func (r *record) Field(slot int) ([]byte, bool) {
 	return msgpack.ScalarText(b, off, r.num[:0])
 }
 
-// maxScratch is the most scratch a record keeps between records: a
-// record with a larger text payload gets its own buffer, freed after.
-const maxScratch = 256 << 10
+// maxDerived is the largest derived buffer a record keeps between
+// records: a record with a larger text payload gets its own, freed after.
+const maxDerived = 256 << 10
 
 // load indexes the body map at b[off:] and returns the offset after it.
 // When a field appears twice, the first occurrence wins, as in Fluent
@@ -50,10 +50,10 @@ const maxScratch = 256 << 10
 func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	r.chunk, r.body, r.split, r.base = b, off, len(b), 0
 	r.seen, r.inner = 0, -1
-	if cap(r.scratch) > maxScratch {
-		r.scratch = nil
+	if cap(r.derived) > maxDerived {
+		r.derived = nil
 	}
-	r.scratch = r.scratch[:0]
+	r.derived = r.derived[:0]
 	for i := range r.at {
 		r.at[i] = -1
 	}
@@ -72,27 +72,14 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 		return 0, err
 	}
 	for i := 0; i < n; i++ {
-		var key []byte
-		var vp int
-		if p < len(b) && b[p]&0xe0 == 0xa0 { // fixstr: nearly every key
-			vp = p + 1 + int(b[p]&0x1f)
-			if vp > len(b) {
-				return 0, msgpack.ErrShortBytes
-			}
-			key = b[p+1 : vp]
-		} else {
-			var isStr bool
-			if key, vp, isStr, err = msgpack.ReadStr(b, p); err != nil {
+		key, vp, ok := msgpack.ReadFixStr(b, p) // nearly every key
+		if !ok {
+			if key, vp, err = readKey(b, p); err != nil {
 				return 0, err
-			}
-			if !isStr {
-				if vp, err = msgpack.Skip(b, p); err != nil {
-					return 0, err
-				}
 			}
 		}
 		e := node.lookup(key)
-		if e != nil && e.child != nil && vp < len(b) && isMap(b[vp]) {
+		if e != nil && e.child != nil && vp < len(b) && msgpack.IsMap(b[vp]) {
 			if p, err = r.loadMap(e.child, b, vp); err != nil {
 				return 0, err
 			}
@@ -113,6 +100,18 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 	return p, nil
 }
 
+// readKey reads a key that is not a fixstr and returns the offset of its
+// value. A key that is not a string comes back nil: only the "*" edge
+// matches it.
+func readKey(b []byte, p int) (key []byte, value int, err error) {
+	key, value, isStr, err := msgpack.ReadStr(b, p)
+	if err != nil || isStr {
+		return key, value, err
+	}
+	value, err = msgpack.Skip(b, p)
+	return nil, value, err
+}
+
 // value returns the buffer and local offset of a slot's value.
 func (r *record) value(slot int) ([]byte, int, bool) {
 	off := r.at[slot]
@@ -120,14 +119,10 @@ func (r *record) value(slot int) ([]byte, int, bool) {
 	case off < 0:
 		return nil, 0, false
 	case off >= r.split:
-		return r.scratch, off - r.split, true
+		return r.derived, off - r.split, true
 	}
 	return r.chunk, off, true
 }
-
-func isMap(c byte) bool { return c&0xf0 == 0x80 || c == 0xde || c == 0xdf }
-
-func isContainer(c byte) bool { return c&0xe0 == 0x80 || c >= 0xdc && c <= 0xdf }
 
 // maxKeywordDepth bounds how deep EachString descends; strings nested
 // deeper are not searched (the walk skips them, it does not fail).
@@ -138,7 +133,7 @@ const maxKeywordDepth = 32
 func (r *record) EachString(v rules.Visitor) bool {
 	b, body := r.chunk, r.body
 	if r.inner >= 0 { // the record carried as text is the event
-		b, body = r.scratch, r.inner
+		b, body = r.derived, r.inner
 	}
 	type frame struct {
 		left       int
@@ -166,7 +161,7 @@ func (r *record) EachString(v rules.Visitor) bool {
 		}
 		top.left--
 		top.key = true
-		if p < len(b) && isContainer(b[p]) {
+		if p < len(b) && msgpack.IsContainer(b[p]) {
 			// handled below
 		} else if s, next, isStr, err := msgpack.ReadStr(b, p); err != nil {
 			return false
@@ -177,7 +172,7 @@ func (r *record) EachString(v rules.Visitor) bool {
 			p = next
 			continue
 		}
-		if depth < maxKeywordDepth && p < len(b) && isContainer(b[p]) {
+		if depth < maxKeywordDepth && p < len(b) && msgpack.IsContainer(b[p]) {
 			if n, next, err := msgpack.ReadMapHeader(b, p); err == nil {
 				stack[depth] = frame{left: n, isMap: true, key: true}
 				depth++

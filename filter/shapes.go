@@ -2,13 +2,14 @@ package filter
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 
 	jsoniter "github.com/json-iterator/go"
 
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 // The second step of reading a record, for the shapes one walk over the
@@ -17,7 +18,7 @@ import (
 // pay for it:
 //
 //   - a record with no event ID whose text key (json_key) holds a JSON
-//     object or an XML <Event>: the text is decoded into scratch and read
+//     object or an XML <Event>: the text is decoded into derived and read
 //     as the record, in any of the shapes;
 //   - a Sysmon record (by provider or channel) with positional
 //     StringInserts: the values are assigned by the manifest's field
@@ -73,7 +74,7 @@ func (r *record) eventID(idx *fieldIndex) (int, bool) {
 }
 
 // loadText decodes the first text key holding a JSON object or an XML
-// event into scratch and reads it as the record. The keys the outer
+// event into derived and reads it as the record. The keys the outer
 // record has keep their values (the first occurrence wins).
 func (r *record) loadText(idx *fieldIndex) bool {
 	for _, slot := range idx.text {
@@ -89,21 +90,21 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		if len(s) == 0 {
 			continue
 		}
-		start := len(r.scratch)
+		start := len(r.derived)
 		switch s[0] {
 		case '{':
-			r.scratch, err = appendJSONRecord(&r.json, r.scratch, s)
+			r.derived, err = appendJSONRecord(&r.json, r.derived, s)
 		case '<':
-			r.scratch, err = appendXMLRecord(r.scratch, s)
+			r.derived, err = textevent.AppendXMLEvent(r.derived, s)
 		default:
 			continue
 		}
 		if err != nil {
-			r.scratch = r.scratch[:start]
+			r.derived = r.derived[:start]
 			continue
 		}
 		r.base, r.seen = r.split, 0
-		_, err = r.loadMap(idx.root, r.scratch, start)
+		_, err = r.loadMap(idx.root, r.derived, start)
 		r.base = 0
 		if err != nil { // cannot happen: the encoder wrote it
 			continue
@@ -117,13 +118,16 @@ func (r *record) loadText(idx *fieldIndex) bool {
 	return false
 }
 
+// errNotJSONObject: the text does not hold a JSON object.
+var errNotJSONObject = errors.New("filter: text is not a JSON object")
+
 // appendJSONRecord appends the JSON object text holds as msgpack, with
 // c's reusable buffer.
-func appendJSONRecord(c *jsonconv.Converter, dst, text []byte) ([]byte, error) {
+func appendJSONRecord(c *textevent.Converter, dst, text []byte) ([]byte, error) {
 	it := jsoniter.ConfigFastest.BorrowIterator(text)
 	defer jsoniter.ConfigFastest.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ObjectValue {
-		return dst, errNotRecord
+		return dst, errNotJSONObject
 	}
 	return c.Append(dst, it)
 }
@@ -189,8 +193,8 @@ func (r *record) fromMessage(idx *fieldIndex) {
 				continue
 			}
 			if at < 0 {
-				at = r.split + len(r.scratch)
-				r.scratch = msgpack.AppendStrBytes(r.scratch, value)
+				at = r.split + len(r.derived)
+				r.derived = msgpack.AppendStrBytes(r.derived, value)
 			}
 			r.at[slot] = at
 		}
@@ -249,8 +253,8 @@ func (r *record) fromECS(idx *fieldIndex, id int) {
 		if len(v) == 0 {
 			continue
 		}
-		r.at[d.to] = r.split + len(r.scratch)
-		r.scratch = msgpack.AppendStrBytes(r.scratch, v)
+		r.at[d.to] = r.split + len(r.derived)
+		r.derived = msgpack.AppendStrBytes(r.derived, v)
 	}
 }
 

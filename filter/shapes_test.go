@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
@@ -241,79 +240,6 @@ detection:
 	if matches(t, newFilter(t, Config{}), body) {
 		t.Error("Windows image_load rule matched a Linux event")
 	}
-}
-
-func TestXMLRecord(t *testing.T) {
-	decode := func(text string) (fixture.Map, error) {
-		out, err := appendXMLRecord(nil, []byte(text))
-		if err != nil {
-			return nil, err
-		}
-		if end, err := msgpack.Skip(out, 0); err != nil || end != len(out) {
-			t.Fatalf("%q: encoded %d of %d bytes, %v", text, end, len(out), err)
-		}
-		return decodeOrdered(t, out, 0), nil
-	}
-	m, err := decode(`<Event xmlns="urn:x"><!-- c --><System><EventID Qualifiers="0">7</EventID><Correlation/>` +
-		`<Execution ProcessID='4' /></System><EventData><Data Name="A">x &lt;&amp;&gt; &#65;&#x42; &bogus; <![CDATA[<raw>]]></Data>` +
-		`<Data Name="Empty"></Data><Data>unnamed</Data></EventData></Event>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := fixture.Encode(nil, fixture.Map{
-		{"#attributes", fixture.Map{{"xmlns", "urn:x"}}},
-		{"System", fixture.Map{
-			{"EventID", fixture.Map{{"#attributes", fixture.Map{{"Qualifiers", "0"}}}, {"#text", "7"}}},
-			{"Correlation", nil},
-			{"Execution", fixture.Map{{"#attributes", fixture.Map{{"ProcessID", "4"}}}}},
-		}},
-		{"EventData", fixture.Map{{"A", "x <&> AB &bogus; <raw>"}, {"Empty", nil}, {"Data", "unnamed"}}},
-	})
-	if got := normalizeMsgpack(t, m[0].V.([]byte)); string(got) != string(want) {
-		t.Errorf("decoded\n%q\nwant\n%q", got, want)
-	}
-	for _, bad := range []string{
-		`<Events><Event/></Events>`,
-		`<!DOCTYPE Event [<!ENTITY a "aaaa">]><Event/>`,
-		`<Event><System></Event>`,
-		`<Event><System>`,
-		`<Event a=b/>`,
-		`<Event>` + strings.Repeat("<a>", 40) + strings.Repeat("</a>", 40) + `</Event>`,
-		`<Event><x><!DOCTYPE y></x></Event>`,
-	} {
-		if _, err := decode(bad); err == nil {
-			t.Errorf("%.40q: decoded", bad)
-		}
-	}
-}
-
-// normalizeMsgpack re-encodes msgpack with the smallest headers, as the
-// fixture encoder writes it: the XML decoder writes 32-bit ones.
-func normalizeMsgpack(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var out []byte
-	var walk func(off int) int
-	walk = func(off int) int {
-		if n, p, err := msgpack.ReadMapHeader(b, off); err == nil {
-			out = msgpack.AppendMapHeader(out, n)
-			for i := 0; i < 2*n; i++ {
-				p = walk(p)
-			}
-			return p
-		}
-		if s, p, ok, err := msgpack.ReadStr(b, off); err == nil && ok {
-			out = msgpack.AppendStrBytes(out, s)
-			return p
-		}
-		end, err := msgpack.Skip(b, off)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b[off:end]...)
-		return end
-	}
-	walk(0)
-	return out
 }
 
 func TestFieldMap(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 func benchSigmaHQ(b *testing.B) string {
@@ -42,7 +42,7 @@ func regressionEvents(b *testing.B, dir, prefix string) (events [][]byte, raw []
 		if err != nil {
 			return err
 		}
-		chunk, _, err := jsonconv.ReadEvents(strings.NewReader(string(data)), time.Unix(1764067327, 0))
+		chunk, _, err := textevent.ReadEvents(strings.NewReader(string(data)), time.Unix(1764067327, 0))
 		if err != nil {
 			return err
 		}

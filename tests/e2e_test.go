@@ -21,8 +21,8 @@ import (
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 var (
@@ -372,7 +372,7 @@ func TestBundledSamples(t *testing.T) {
 		chunk = msgpack.AppendArrayHeader(chunk, 2)
 		chunk = fixture.Encode(chunk, fixture.Time(fixture.Epoch))
 		it := jsoniter.ParseString(jsoniter.ConfigDefault, line)
-		if chunk, err = jsonconv.AppendJSONValue(chunk, it); err != nil {
+		if chunk, err = textevent.AppendJSONValue(chunk, it); err != nil {
 			t.Fatal(err)
 		}
 	}

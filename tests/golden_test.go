@@ -11,8 +11,8 @@ import (
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/shapes")
@@ -60,7 +60,7 @@ func readEvents(t *testing.T, path string) (chunk, data []byte, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if chunk, n, err = jsonconv.ReadEvents(bytes.NewReader(data), fixture.Epoch); err != nil {
+	if chunk, n, err = textevent.ReadEvents(bytes.NewReader(data), fixture.Epoch); err != nil {
 		t.Fatal(err)
 	}
 	return chunk, data, n
@@ -89,7 +89,7 @@ func chunkJSON(t *testing.T, chunk []byte) string {
 	var buf bytes.Buffer
 	s := jsoniter.NewStream(jsoniter.ConfigDefault, &buf, 4096)
 	for off := 0; off < len(chunk); {
-		end, err := jsonconv.WriteMsgpack(s, chunk, off)
+		end, err := textevent.WriteMsgpack(s, chunk, off)
 		if err != nil {
 			t.Fatal(err)
 		}

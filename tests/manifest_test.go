@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 // TestManifestOrder checks the Sysmon field orders the filter places
@@ -31,7 +31,7 @@ func TestManifestOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chunk, _, err := jsonconv.ReadEvents(bytes.NewReader(data), time.Unix(0, 0))
+		chunk, _, err := textevent.ReadEvents(bytes.NewReader(data), time.Unix(0, 0))
 		if err != nil {
 			return nil
 		}

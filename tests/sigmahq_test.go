@@ -13,8 +13,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -160,7 +160,7 @@ func countMatches(f *filter.Filter, path, ruleID string) (matched, events int, e
 		return 0, 0, err
 	}
 	defer file.Close()
-	chunk, events, err := jsonconv.ReadEvents(file, time.Now())
+	chunk, events, err := textevent.ReadEvents(file, time.Now())
 	if err != nil {
 		return 0, 0, err
 	}

@@ -13,7 +13,7 @@ import (
 	jsoniter "github.com/json-iterator/go"
 	"gopkg.in/yaml.v3"
 
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 // TestConformance runs SigmaHQ's regression data through sigma-check
@@ -65,7 +65,7 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			_, n, err := jsonconv.ReadEvents(bytes.NewReader(data), time.Now())
+			_, n, err := textevent.ReadEvents(bytes.NewReader(data), time.Now())
 			if err != nil {
 				return err
 			}

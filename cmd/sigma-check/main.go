@@ -31,8 +31,8 @@ import (
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/jsonconv"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 func main() {
@@ -216,7 +216,7 @@ func checkInput(w io.Writer, f *filter.Filter, name string, stdin io.Reader, all
 	} else {
 		name = "stdin"
 	}
-	chunk, events, err := jsonconv.ReadEvents(in, time.Now())
+	chunk, events, err := textevent.ReadEvents(in, time.Now())
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", name, err)
 	}
@@ -263,7 +263,7 @@ func printEvents(w io.Writer, f *filter.Filter, chunk []byte, all bool) (matched
 		if err != nil {
 			return matched, err
 		}
-		if _, err := jsonconv.WriteMsgpack(s, event, body); err != nil {
+		if _, err := textevent.WriteMsgpack(s, event, body); err != nil {
 			return matched, err
 		}
 		s.WriteRaw("\n")

@@ -44,14 +44,14 @@ func ReadArrayHeader(b []byte, off int) (n, next int, err error) {
 		return 0, 0, err
 	}
 	switch c := b[off]; {
-	case c&0xf0 == 0x90:
-		return int(c & 0x0f), off + 1, nil
-	case c == 0xdc:
+	case IsFixArray(c):
+		return fixCount(c), off + 1, nil
+	case c == Array16:
 		if err := Need(b, off, 3); err != nil {
 			return 0, 0, err
 		}
 		return int(binary.BigEndian.Uint16(b[off+1:])), off + 3, nil
-	case c == 0xdd:
+	case c == Array32:
 		if err := Need(b, off, 5); err != nil {
 			return 0, 0, err
 		}
@@ -67,14 +67,14 @@ func ReadMapHeader(b []byte, off int) (n, next int, err error) {
 		return 0, 0, err
 	}
 	switch c := b[off]; {
-	case c&0xf0 == 0x80:
-		return int(c & 0x0f), off + 1, nil
-	case c == 0xde:
+	case IsFixMap(c):
+		return fixCount(c), off + 1, nil
+	case c == Map16:
 		if err := Need(b, off, 3); err != nil {
 			return 0, 0, err
 		}
 		return int(binary.BigEndian.Uint16(b[off+1:])), off + 3, nil
-	case c == 0xdf:
+	case c == Map32:
 		if err := Need(b, off, 5); err != nil {
 			return 0, 0, err
 		}
@@ -92,19 +92,19 @@ func ReadStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
 	}
 	var n, hdr int
 	switch c := b[off]; {
-	case c&0xe0 == 0xa0:
-		n, hdr = int(c&0x1f), 1
-	case c == 0xd9:
+	case IsFixStr(c):
+		n, hdr = fixStrLen(c), 1
+	case c == Str8:
 		if err := Need(b, off, 2); err != nil {
 			return nil, 0, false, err
 		}
 		n, hdr = int(b[off+1]), 2
-	case c == 0xda:
+	case c == Str16:
 		if err := Need(b, off, 3); err != nil {
 			return nil, 0, false, err
 		}
 		n, hdr = int(binary.BigEndian.Uint16(b[off+1:])), 3
-	case c == 0xdb:
+	case c == Str32:
 		if err := Need(b, off, 5); err != nil {
 			return nil, 0, false, err
 		}
@@ -119,20 +119,33 @@ func ReadStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
 	return b[start : start+n], start + n, true, nil
 }
 
+// ReadFixStr is ReadStr's first case alone, small enough to be inlined in
+// a loop over the keys of a record, nearly all of them fixstrs: it returns
+// the fixstr at b[off:], and ok=false for anything else, a truncated
+// fixstr included (for ReadStr to report).
+func ReadFixStr(b []byte, off int) (s []byte, next int, ok bool) {
+	if off < len(b) && IsFixStr(b[off]) {
+		if next = off + 1 + fixStrLen(b[off]); next <= len(b) {
+			return b[off+1 : next], next, true
+		}
+	}
+	return nil, 0, false
+}
+
 // Skip returns the offset just past the object at b[off:], containers
 // included. It counts pending objects instead of recursing.
 func Skip(b []byte, off int) (int, error) {
 	// Fast path: short strings and small scalars, most values of a record.
 	if off < len(b) {
 		switch c := b[off]; {
-		case c&0xe0 == 0xa0:
-			if end := off + 1 + int(c&0x1f); end <= len(b) {
+		case IsFixStr(c):
+			if end := off + 1 + fixStrLen(c); end <= len(b) {
 				return end, nil
 			}
 			return 0, ErrShortBytes
-		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+		case isOneByte(c):
 			return off + 1, nil
-		case c == 0xd9:
+		case c == Str8:
 			if off+2 <= len(b) {
 				if end := off + 2 + int(b[off+1]); end <= len(b) {
 					return end, nil
@@ -154,68 +167,43 @@ func skipSlow(b []byte, off int) (int, error) {
 		c := b[off]
 		var size, children int // bytes after the type byte; objects inside
 		switch {
-		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
-			// fixint, negative fixint, nil, false, true
-		case c&0xf0 == 0x80:
-			children = 2 * int(c&0x0f)
-		case c&0xf0 == 0x90:
-			children = int(c & 0x0f)
-		case c&0xe0 == 0xa0:
-			size = int(c & 0x1f)
-		case c == 0xc1:
+		case isOneByte(c):
+		case IsFixMap(c):
+			children = 2 * fixCount(c)
+		case IsFixArray(c):
+			children = fixCount(c)
+		case IsFixStr(c):
+			size = fixStrLen(c)
+		case c == reservedCode:
 			return 0, errReserved
-		case c == 0xc4 || c == 0xd9: // bin8, str8
-			if err := Need(b, off, 2); err != nil {
-				return 0, err
-			}
-			size = 1 + int(b[off+1])
-		case c == 0xc5 || c == 0xda: // bin16, str16
-			if err := Need(b, off, 3); err != nil {
-				return 0, err
-			}
-			size = 2 + int(binary.BigEndian.Uint16(b[off+1:]))
-		case c == 0xc6 || c == 0xdb: // bin32, str32
-			if err := Need(b, off, 5); err != nil {
-				return 0, err
-			}
-			size = 4 + int(binary.BigEndian.Uint32(b[off+1:]))
-		case c == 0xc7: // ext8: length, type, data
-			if err := Need(b, off, 2); err != nil {
-				return 0, err
-			}
-			size = 2 + int(b[off+1])
-		case c == 0xc8:
-			if err := Need(b, off, 3); err != nil {
-				return 0, err
-			}
-			size = 3 + int(binary.BigEndian.Uint16(b[off+1:]))
-		case c == 0xc9:
-			if err := Need(b, off, 5); err != nil {
-				return 0, err
-			}
-			size = 5 + int(binary.BigEndian.Uint32(b[off+1:]))
-		case c == 0xca:
+		case c == Bin8 || c == Str8: // length, data
+			size = 1 + lengthAt(b, off+1, 1)
+		case c == Bin16 || c == Str16:
+			size = 2 + lengthAt(b, off+1, 2)
+		case c == Bin32 || c == Str32:
+			size = 4 + lengthAt(b, off+1, 4)
+		case c == Ext8: // length, ext type, data
+			size = 2 + lengthAt(b, off+1, 1)
+		case c == Ext16:
+			size = 3 + lengthAt(b, off+1, 2)
+		case c == Ext32:
+			size = 5 + lengthAt(b, off+1, 4)
+		case c == Float32:
 			size = 4
-		case c == 0xcb:
+		case c == Float64:
 			size = 8
-		case c >= 0xcc && c <= 0xd3: // uint8..64, int8..64
-			size = 1 << ((c - 0xcc) & 3)
-		case c >= 0xd4 && c <= 0xd8: // fixext 1..16: type byte + data
-			size = 1 + 1<<(c-0xd4)
-		case c == 0xdc || c == 0xde:
-			if err := Need(b, off, 3); err != nil {
-				return 0, err
-			}
+		case IsUint(c) || IsInt(c): // 1, 2, 4 or 8 bytes
+			size = 1 << ((c - Uint8) & 3)
+		case c >= FixExt1 && c <= FixExt16: // ext type, 1 to 16 bytes
+			size = 1 + 1<<(c-FixExt1)
+		case c == Array16 || c == Map16:
 			size = 2
-			children = int(binary.BigEndian.Uint16(b[off+1:]))
-		case c == 0xdd || c == 0xdf:
-			if err := Need(b, off, 5); err != nil {
-				return 0, err
-			}
+			children = lengthAt(b, off+1, 2)
+		case c == Array32 || c == Map32:
 			size = 4
-			children = int(binary.BigEndian.Uint32(b[off+1:]))
+			children = lengthAt(b, off+1, 4)
 		}
-		if c == 0xde || c == 0xdf {
+		if c == Map16 || c == Map32 {
 			children *= 2
 		}
 		off++
@@ -234,50 +222,44 @@ func skipSlow(b []byte, off int) (int, error) {
 	return off, nil
 }
 
+// lengthAt reads a big-endian length of width 1, 2 or 4 bytes at b[off:]
+// for skipSlow. When b ends first it returns len(b)+1, more bytes or
+// objects than b can hold: skipSlow's checks then report ErrShortBytes,
+// with no error path of its own.
+func lengthAt(b []byte, off, width int) int {
+	if Need(b, off, width) != nil {
+		return len(b) + 1
+	}
+	switch width {
+	case 1:
+		return int(b[off])
+	case 2:
+		return int(binary.BigEndian.Uint16(b[off:]))
+	}
+	return int(binary.BigEndian.Uint32(b[off:]))
+}
+
 // ScalarText renders the scalar at b[off:] as the text Sigma compares,
-// using scratch for numbers. ok is false for nil, containers, binary and
-// extension types: those never equal a Sigma string value.
-func ScalarText(b []byte, off int, scratch []byte) (text []byte, ok bool) {
+// formatting numbers into buf (its contents are replaced). ok is false for
+// nil, containers, binary and extension types: those never equal a Sigma
+// string value.
+func ScalarText(b []byte, off int, buf []byte) (text []byte, ok bool) {
 	if off >= len(b) {
 		return nil, false
 	}
-	c := b[off]
-	switch {
-	case c <= 0x7f:
-		return strconv.AppendUint(scratch[:0], uint64(c), 10), true
-	case c >= 0xe0:
-		return strconv.AppendInt(scratch[:0], int64(int8(c)), 10), true
-	case c == 0xc2:
-		return append(scratch[:0], "false"...), true
-	case c == 0xc3:
-		return append(scratch[:0], "true"...), true
-	case c >= 0xcc && c <= 0xd3:
-		size := 1 << ((c - 0xcc) & 3)
-		if Need(b, off+1, size) != nil {
-			return nil, false
-		}
-		p := b[off+1 : off+1+size]
-		var u uint64
-		for _, x := range p {
-			u = u<<8 | uint64(x)
-		}
-		if c <= 0xcf {
-			return strconv.AppendUint(scratch[:0], u, 10), true
-		}
-		shift := 64 - 8*uint(size) // sign-extend
-		return strconv.AppendInt(scratch[:0], int64(u<<shift)>>shift, 10), true
-	case c == 0xca:
-		if Need(b, off+1, 4) != nil {
-			return nil, false
-		}
-		f := math.Float32frombits(binary.BigEndian.Uint32(b[off+1:]))
-		return strconv.AppendFloat(scratch[:0], float64(f), 'f', -1, 32), true
-	case c == 0xcb:
-		if Need(b, off+1, 8) != nil {
-			return nil, false
-		}
-		f := math.Float64frombits(binary.BigEndian.Uint64(b[off+1:]))
-		return strconv.AppendFloat(scratch[:0], f, 'f', -1, 64), true
+	switch c := b[off]; {
+	case IsFixInt(c):
+		return strconv.AppendUint(buf[:0], uint64(c), 10), true
+	case IsNegFixInt(c):
+		return strconv.AppendInt(buf[:0], int64(int8(c)), 10), true
+	case c == False:
+		return append(buf[:0], "false"...), true
+	case c == True:
+		return append(buf[:0], "true"...), true
+	case IsUint(c) || IsInt(c):
+		return intText(b, off, buf)
+	case IsFloat(c):
+		return floatText(b, off, buf)
 	}
 	s, _, isStr, err := ReadStr(b, off)
 	if err != nil || !isStr {
@@ -286,105 +268,157 @@ func ScalarText(b []byte, off int, scratch []byte) (text []byte, ok bool) {
 	return s, true
 }
 
+// intText renders the uint8..64 or int8..64 at b[off:].
+func intText(b []byte, off int, buf []byte) ([]byte, bool) {
+	c := b[off]
+	size := 1 << ((c - Uint8) & 3)
+	if Need(b, off+1, size) != nil {
+		return nil, false
+	}
+	var u uint64
+	for _, x := range b[off+1 : off+1+size] {
+		u = u<<8 | uint64(x)
+	}
+	if IsUint(c) {
+		return strconv.AppendUint(buf[:0], u, 10), true
+	}
+	shift := 64 - 8*uint(size) // sign-extend
+	return strconv.AppendInt(buf[:0], int64(u<<shift)>>shift, 10), true
+}
+
+// floatText renders the float32 or float64 at b[off:].
+func floatText(b []byte, off int, buf []byte) ([]byte, bool) {
+	if b[off] == Float32 {
+		if Need(b, off+1, 4) != nil {
+			return nil, false
+		}
+		f := math.Float32frombits(binary.BigEndian.Uint32(b[off+1:]))
+		return strconv.AppendFloat(buf[:0], float64(f), 'f', -1, 32), true
+	}
+	if Need(b, off+1, 8) != nil {
+		return nil, false
+	}
+	f := math.Float64frombits(binary.BigEndian.Uint64(b[off+1:]))
+	return strconv.AppendFloat(buf[:0], f, 'f', -1, 64), true
+}
+
 // Writers. Each appends the smallest encoding of its value.
 
 // AppendNil appends nil.
-func AppendNil(dst []byte) []byte { return append(dst, 0xc0) }
+func AppendNil(dst []byte) []byte { return append(dst, Nil) }
 
 // AppendBool appends a boolean.
 func AppendBool(dst []byte, v bool) []byte {
 	if v {
-		return append(dst, 0xc3)
+		return append(dst, True)
 	}
-	return append(dst, 0xc2)
+	return append(dst, False)
 }
 
 // AppendInt appends a signed integer.
 func AppendInt(dst []byte, v int64) []byte {
 	switch {
-	case v >= 0 && v <= 0x7f:
+	case v >= 0 && v <= int64(FixIntMax):
 		return append(dst, byte(v))
 	case v < 0 && v >= -32:
 		return append(dst, byte(int8(v)))
 	case v >= math.MinInt32 && v <= math.MaxInt32:
-		return binary.BigEndian.AppendUint32(append(dst, 0xd2), uint32(v))
+		return binary.BigEndian.AppendUint32(append(dst, Int32), uint32(v))
 	default:
-		return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
+		return binary.BigEndian.AppendUint64(append(dst, Int64), uint64(v))
 	}
 }
 
 // AppendUint appends an unsigned integer.
 func AppendUint(dst []byte, v uint64) []byte {
-	if v <= 0x7f {
+	if v <= uint64(FixIntMax) {
 		return append(dst, byte(v))
 	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
+	return binary.BigEndian.AppendUint64(append(dst, Uint64), v)
 }
 
 // AppendFloat appends a float64.
 func AppendFloat(dst []byte, v float64) []byte {
-	return binary.BigEndian.AppendUint64(append(dst, 0xcb), math.Float64bits(v))
+	return binary.BigEndian.AppendUint64(append(dst, Float64), math.Float64bits(v))
 }
 
 // AppendBin appends binary data.
 func AppendBin(dst []byte, v []byte) []byte {
-	return append(binary.BigEndian.AppendUint32(append(dst, 0xc6), uint32(len(v))), v...)
+	return append(binary.BigEndian.AppendUint32(append(dst, Bin32), uint32(len(v))), v...)
 }
 
 // AppendExt appends an extension value (fixext 8 when data is 8 bytes, as
 // Fluent Bit's EventTime is).
 func AppendExt(dst []byte, typ int8, data []byte) []byte {
 	if len(data) == 8 {
-		return append(append(dst, 0xd7, byte(typ)), data...)
+		return append(append(dst, FixExt8, byte(typ)), data...)
 	}
-	return append(append(binary.BigEndian.AppendUint32(append(dst, 0xc9), uint32(len(data))), byte(typ)), data...)
+	return append(append(binary.BigEndian.AppendUint32(append(dst, Ext32), uint32(len(data))), byte(typ)), data...)
 }
 
 // AppendMapHeader appends a map header for n pairs.
 func AppendMapHeader(dst []byte, n int) []byte {
 	switch {
-	case n < 16:
-		return append(dst, 0x80|byte(n))
+	case n <= last4:
+		return append(dst, FixMap|byte(n))
 	case n <= math.MaxUint16:
-		return append(dst, 0xde, byte(n>>8), byte(n))
+		return append(dst, Map16, byte(n>>8), byte(n))
 	default:
-		return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		return AppendMapHeader32(dst, n)
 	}
+}
+
+// AppendMapHeader32 appends a map header in its 32-bit form whatever n is,
+// for a writer that learns the count after writing the pairs: PutHeader32
+// sets it in place.
+func AppendMapHeader32(dst []byte, n int) []byte {
+	return binary.BigEndian.AppendUint32(append(dst, Map32), uint32(n))
 }
 
 // AppendArrayHeader appends an array header for n elements.
 func AppendArrayHeader(dst []byte, n int) []byte {
 	switch {
-	case n < 16:
-		return append(dst, 0x90|byte(n))
+	case n <= last4:
+		return append(dst, FixArray|byte(n))
 	case n <= math.MaxUint16:
-		return append(dst, 0xdc, byte(n>>8), byte(n))
+		return append(dst, Array16, byte(n>>8), byte(n))
 	default:
-		return append(dst, 0xdd, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		return binary.BigEndian.AppendUint32(append(dst, Array32), uint32(n))
 	}
 }
 
 // AppendStr appends a string.
 func AppendStr(dst []byte, s string) []byte {
-	return append(appendStrHeader(dst, len(s)), s...)
+	return append(AppendStrHeader(dst, len(s)), s...)
 }
 
 // AppendStrBytes appends s as a msgpack string.
 func AppendStrBytes(dst []byte, s []byte) []byte {
-	return append(appendStrHeader(dst, len(s)), s...)
+	return append(AppendStrHeader(dst, len(s)), s...)
 }
 
 // AppendStrHeader appends the header of a string of n bytes.
-func AppendStrHeader(dst []byte, n int) []byte { return appendStrHeader(dst, n) }
-
-func appendStrHeader(dst []byte, n int) []byte {
+func AppendStrHeader(dst []byte, n int) []byte {
 	switch {
-	case n < 32:
-		return append(dst, 0xa0|byte(n))
+	case n <= last5:
+		return append(dst, FixStr|byte(n))
 	case n <= math.MaxUint8:
-		return append(dst, 0xd9, byte(n))
+		return append(dst, Str8, byte(n))
 	case n <= math.MaxUint16:
-		return append(dst, 0xda, byte(n>>8), byte(n))
+		return append(dst, Str16, byte(n>>8), byte(n))
 	}
-	return append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	return AppendStrHeader32(dst, n)
+}
+
+// AppendStrHeader32 appends a string header in its 32-bit form whatever n
+// is, for a writer that learns the length after writing the bytes:
+// PutHeader32 sets it in place.
+func AppendStrHeader32(dst []byte, n int) []byte {
+	return binary.BigEndian.AppendUint32(append(dst, Str32), uint32(n))
+}
+
+// PutHeader32 sets the count or length of the 32-bit map, array or string
+// header at b[off:] to n.
+func PutHeader32(b []byte, off, n int) {
+	binary.BigEndian.PutUint32(b[off+1:], uint32(n))
 }

@@ -3,6 +3,7 @@ package msgpack
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/ugorji/go/codec"
@@ -143,5 +144,70 @@ func TestWritersRoundTrip(t *testing.T) {
 	}
 	if got["n"] != int64(-70000) || len(got["list"].([]any)) != 17 || got[string(make([]byte, 300))] != 1.25 {
 		t.Errorf("round trip: got %v", got)
+	}
+}
+
+// TestPredicates holds the type-byte predicates against an independent
+// encoder's output, and against the readers over every type byte.
+func TestPredicates(t *testing.T) {
+	for _, tc := range []struct {
+		is    func(byte) bool
+		name  string
+		holds []string // the values of values() the predicate holds for
+	}{
+		{IsFixInt, "IsFixInt", []string{"fixint"}},
+		{IsNegFixInt, "IsNegFixInt", []string{"negfixint"}},
+		{IsInt, "IsInt", []string{"int8", "int16", "int32", "int64"}},
+		{IsUint, "IsUint", []string{"uint8", "uint16", "uint32", "uint64"}},
+		{IsFloat, "IsFloat", []string{"float32", "float64"}},
+		{IsFixStr, "IsFixStr", []string{"fixstr"}},
+		{IsStr, "IsStr", []string{"fixstr", "str8", "str16", "str32"}},
+		{IsBin, "IsBin", []string{"bin", "bin16", "bin32"}},
+		{IsFixMap, "IsFixMap", []string{"fixmap", "nested"}},
+		{IsMap, "IsMap", []string{"fixmap", "map16", "map32", "nested"}},
+		{IsFixArray, "IsFixArray", []string{"fixarray"}},
+		{IsContainer, "IsContainer", []string{"fixmap", "map16", "map32", "nested", "fixarray", "array16", "array32"}},
+	} {
+		for name, v := range values() {
+			c := encode(t, v)[0]
+			if got, want := tc.is(c), slices.Contains(tc.holds, name); got != want {
+				t.Errorf("%s (0x%02x): %s = %v, want %v", name, c, tc.name, got, want)
+			}
+		}
+	}
+	for i := 0; i < 256; i++ {
+		b := append([]byte{byte(i)}, make([]byte, 40)...) // room for any fixstr
+		_, _, mapErr := ReadMapHeader(b, 0)
+		_, _, arrErr := ReadArrayHeader(b, 0)
+		_, _, isStr, _ := ReadStr(b, 0)
+		if c := byte(i); IsMap(c) != (mapErr == nil) || IsContainer(c) != (mapErr == nil || arrErr == nil) || IsStr(c) != isStr {
+			t.Errorf("0x%02x: IsMap %v, IsContainer %v, IsStr %v; readers: map %v, array %v, str %v",
+				c, IsMap(c), IsContainer(c), IsStr(c), mapErr, arrErr, isStr)
+		}
+	}
+}
+
+func TestReadFixStr(t *testing.T) {
+	for _, tc := range []struct {
+		b      []byte
+		ok     bool
+		s      string
+		next   int
+		reason string
+	}{
+		{[]byte{FixStr | 2, 'h', 'i', 0}, true, "hi", 3, "fixstr"},
+		{[]byte{FixStr}, true, "", 1, "empty fixstr"},
+		{[]byte{FixStr | 3, 'h', 'i'}, false, "", 0, "truncated"},
+		{[]byte{Str8, 2, 'h', 'i'}, false, "", 0, "str8"},
+		{[]byte{FixMap}, false, "", 0, "not a string"},
+		{nil, false, "", 0, "empty input"},
+	} {
+		s, next, ok := ReadFixStr(tc.b, 0)
+		if ok != tc.ok || string(s) != tc.s || next != tc.next {
+			t.Errorf("%s: got %q, %d, %v; want %q, %d, %v", tc.reason, s, next, ok, tc.s, tc.next, tc.ok)
+		}
+		if rs, rnext, rok, err := ReadStr(tc.b, 0); ok && (string(rs) != string(s) || rnext != next || !rok || err != nil) {
+			t.Errorf("%s: ReadStr disagrees: %q, %d, %v, %v", tc.reason, rs, rnext, rok, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package jsonconv
+package textevent
 
 import (
 	"bytes"

@@ -1,7 +1,7 @@
-// Package jsonconv converts between JSON and msgpack with json-iterator,
-// keeping object keys in their order and building no maps. cmd/sigma-check
-// uses it to feed JSON events through the filter and print the result.
-package jsonconv
+package textevent
+
+// JSON <-> msgpack with json-iterator, keeping object keys in their order
+// and building no maps.
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ import (
 const MaxDepth = 512
 
 // ErrTooDeep is returned for values nested deeper than MaxDepth.
-var ErrTooDeep = errors.New("jsonconv: nesting deeper than 512 levels")
+var ErrTooDeep = errors.New("textevent: nesting deeper than 512 levels")
 
 // AppendJSONValue reads one JSON value from it and appends it to dst as
 // msgpack. Integers that fit int64 or uint64 become integers, other numbers
@@ -238,56 +238,81 @@ func writeValue(s *jsoniter.Stream, b []byte, off, depth int) (int, error) {
 		return 0, err
 	}
 	if n, p, err := msgpack.ReadMapHeader(b, off); err == nil {
-		s.WriteObjectStart()
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				s.WriteMore()
-			}
-			key, vp, isStr, err := msgpack.ReadStr(b, p)
-			if err != nil {
-				return 0, err
-			}
-			if isStr {
-				s.WriteObjectField(string(key))
-			} else {
-				end, err := msgpack.Skip(b, p)
-				if err != nil {
-					return 0, err
-				}
-				text, _ := msgpack.ScalarText(b, p, nil)
-				s.WriteObjectField(string(text))
-				vp = end
-			}
-			if p, err = writeValue(s, b, vp, depth+1); err != nil {
-				return 0, err
-			}
-		}
-		s.WriteObjectEnd()
-		return p, nil
+		return writeMap(s, b, n, p, depth)
 	}
 	if n, p, err := msgpack.ReadArrayHeader(b, off); err == nil {
-		s.WriteArrayStart()
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				s.WriteMore()
-			}
-			if p, err = writeValue(s, b, p, depth+1); err != nil {
-				return 0, err
-			}
-		}
-		s.WriteArrayEnd()
-		return p, nil
+		return writeArray(s, b, n, p, depth)
 	}
+	return writeScalar(s, b, off)
+}
+
+// writeMap writes the n pairs at b[p:] as an object.
+func writeMap(s *jsoniter.Stream, b []byte, n, p, depth int) (int, error) {
+	s.WriteObjectStart()
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			s.WriteMore()
+		}
+		vp, err := writeKey(s, b, p)
+		if err != nil {
+			return 0, err
+		}
+		if p, err = writeValue(s, b, vp, depth+1); err != nil {
+			return 0, err
+		}
+	}
+	s.WriteObjectEnd()
+	return p, nil
+}
+
+// writeKey writes the map key at b[p:], a key that is not a string as its
+// text, and returns the offset of its value.
+func writeKey(s *jsoniter.Stream, b []byte, p int) (int, error) {
+	key, vp, isStr, err := msgpack.ReadStr(b, p)
+	if err != nil {
+		return 0, err
+	}
+	if isStr {
+		s.WriteObjectField(string(key))
+		return vp, nil
+	}
+	end, err := msgpack.Skip(b, p)
+	if err != nil {
+		return 0, err
+	}
+	text, _ := msgpack.ScalarText(b, p, nil)
+	s.WriteObjectField(string(text))
+	return end, nil
+}
+
+// writeArray writes the n elements at b[p:] as an array.
+func writeArray(s *jsoniter.Stream, b []byte, n, p, depth int) (int, error) {
+	s.WriteArrayStart()
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			s.WriteMore()
+		}
+		var err error
+		if p, err = writeValue(s, b, p, depth+1); err != nil {
+			return 0, err
+		}
+	}
+	s.WriteArrayEnd()
+	return p, nil
+}
+
+// writeScalar writes the value at b[off:], which is not a container.
+func writeScalar(s *jsoniter.Stream, b []byte, off int) (int, error) {
 	end, err := msgpack.Skip(b, off)
 	if err != nil {
 		return 0, err
 	}
 	switch c := b[off]; {
-	case c == 0xc0:
+	case c == msgpack.Nil:
 		s.WriteNil()
-	case c == 0xc2 || c == 0xc3:
-		s.WriteBool(c == 0xc3)
-	case c == 0xca || c == 0xcb:
+	case c == msgpack.False || c == msgpack.True:
+		s.WriteBool(c == msgpack.True)
+	case msgpack.IsFloat(c):
 		text, _ := msgpack.ScalarText(b, off, nil)
 		f, _ := strconv.ParseFloat(string(text), 64)
 		if math.IsInf(f, 0) || math.IsNaN(f) {
@@ -295,32 +320,34 @@ func writeValue(s *jsoniter.Stream, b []byte, off, depth int) (int, error) {
 		} else {
 			s.WriteRaw(string(text))
 		}
-	case c >= 0xc4 && c <= 0xc6: // bin
+	case msgpack.IsBin(c):
 		data := b[end-binLen(b, off) : end]
 		s.WriteString(base64.StdEncoding.EncodeToString(data))
-	case c == 0xd7 && b[off+1] == 0: // EventTime
+	case c == msgpack.FixExt8 && b[off+1] == eventTimeType:
 		sec := binary.BigEndian.Uint32(b[off+2:])
 		nsec := binary.BigEndian.Uint32(b[off+6:])
 		s.WriteRaw(strconv.FormatFloat(float64(sec)+float64(nsec)/1e9, 'f', 6, 64))
 	default:
-		if text, ok := msgpack.ScalarText(b, off, nil); ok {
-			if c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb {
-				s.WriteString(string(text))
-			} else {
-				s.WriteRaw(string(text))
-			}
-		} else {
+		if text, ok := msgpack.ScalarText(b, off, nil); !ok {
 			s.WriteString(fmt.Sprintf("<msgpack 0x%02x>", c))
+		} else if msgpack.IsStr(c) {
+			s.WriteString(string(text))
+		} else {
+			s.WriteRaw(string(text))
 		}
 	}
 	return end, nil
 }
 
+// eventTimeType is the extension type of Fluent Bit's EventTime.
+const eventTimeType = 0
+
+// binLen is the length of the bin8, bin16 or bin32 data at b[off:].
 func binLen(b []byte, off int) int {
 	switch b[off] {
-	case 0xc4:
+	case msgpack.Bin8:
 		return int(b[off+1])
-	case 0xc5:
+	case msgpack.Bin16:
 		return int(binary.BigEndian.Uint16(b[off+1:]))
 	default:
 		return int(binary.BigEndian.Uint32(b[off+1:]))
@@ -342,7 +369,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 		}
 		chunk = msgpack.AppendArrayHeader(chunk, 2)
 		chunk = msgpack.AppendArrayHeader(chunk, 2)
-		chunk = msgpack.AppendExt(chunk, 0, stamp)
+		chunk = msgpack.AppendExt(chunk, eventTimeType, stamp)
 		chunk = msgpack.AppendMapHeader(chunk, 0)
 		chunk = conv.value(chunk, it, 0)
 		n++
@@ -352,7 +379,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 		switch it.WhatIsNext() {
 		case jsoniter.InvalidValue:
 			if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-				return nil, n, fmt.Errorf("jsonconv: event %d: %w", n+1, it.Error)
+				return nil, n, fmt.Errorf("textevent: event %d: %w", n+1, it.Error)
 			}
 			return chunk, n, nil
 		case jsoniter.ArrayValue:
@@ -361,7 +388,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 			appendEvent(it)
 		}
 		if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-			return nil, n, fmt.Errorf("jsonconv: event %d: %w", n, it.Error)
+			return nil, n, fmt.Errorf("textevent: event %d: %w", n, it.Error)
 		}
 	}
 }
