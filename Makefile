@@ -22,9 +22,7 @@ $(PLUGIN): $(SOURCES)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath -ldflags '$(LDFLAGS)' -o $@ ./plugin
 
 # Every test; the end-to-end tests in tests/ load $(PLUGIN) through a host
-# program that stands in for Fluent Bit. vet runs with -composites=false:
-# fixture.Map{{"key", value}} literals are ordered maps, meant unkeyed.
-# -tags sigmatest builds plugin/testhooks.c, the C the plugin's boundary
+# program that stands in for Fluent Bit. -tags sigmatest builds plugin/testhooks.c, the C the plugin's boundary
 # tests call, which the library itself leaves out.
 # The SigmaHQ tests (regression data, conformance, the corpus) read
 # ../shared/sigmahq or SIGMAHQ; without it they skip, and this says so.
@@ -32,7 +30,7 @@ SIGMAHQ_DIR := $(or $(SIGMAHQ),$(CURDIR)/../shared/sigmahq)
 
 test: $(PLUGIN)
 	@[ -d "$(SIGMAHQ_DIR)" ] || echo "make test: no SigmaHQ data at $(SIGMAHQ_DIR): the SigmaHQ regression, conformance and corpus tests are skipped; to run them, SIGMAHQ=/path/to/sigma make test (a checkout of github.com/SigmaHQ/sigma)"
-	$(GO) vet -tags sigmatest -composites=false ./...
+	$(GO) vet -tags sigmatest ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -tags sigmatest -count=1 ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -tags sigmatest -count=1 -race ./filter ./rules ./plugin ./tests
 

@@ -129,7 +129,7 @@ func TestMatchEnrichesOnlyMatchingRecords(t *testing.T) {
 		if i%7 == 3 {
 			body = fixture.UnsignedNodeLoad(i)
 		}
-		chunk = fixture.Event(chunk, ts, fixture.Map{{"seq", i}}, body)
+		chunk = fixture.Event(chunk, ts, fixture.Map{{K: "seq", V: i}}, body)
 		want = append(want, i%7 == 3)
 	}
 	out, changed, err := f.Process(nil, chunk)
@@ -194,7 +194,7 @@ func TestEnrichmentValue(t *testing.T) {
 // the event the fixture encoder builds with the key added at the end.
 func TestKeyOrderAndMetadata(t *testing.T) {
 	f := newFilter(t, Config{AddKey: "detections"})
-	meta := fixture.Map{{"host", "wks-1"}, {"n", []any{1, 2.5, nil}}}
+	meta := fixture.Map{{K: "host", V: "wks-1"}, {K: "n", V: []any{1, 2.5, nil}}}
 	body := fixture.UnsignedNodeLoad(1)
 	out, _, _ := f.Process(nil, fixture.Event(nil, ts, meta, body))
 	value := decodeAll(t, out)[0].body["detections"]
@@ -219,7 +219,7 @@ func TestExistingKeyReplacedInPlace(t *testing.T) {
 	f := newFilter(t, Config{})
 	body := fixture.UnsignedNodeLoad(1)
 	// "sigma" present twice, as a string, between other keys.
-	body = append(fixture.Map{{"first", 1}, {"sigma", "forged"}}, body...)
+	body = append(fixture.Map{{K: "first", V: 1}, {K: "sigma", V: "forged"}}, body...)
 	body = append(body, fixture.KV{K: "sigma", V: "again"}, fixture.KV{K: "last", V: true})
 	out, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, body))
 	if !changed {
@@ -248,7 +248,7 @@ func TestExistingKeyReplacedInPlace(t *testing.T) {
 func TestMapHeaderGrows(t *testing.T) {
 	f := newFilter(t, Config{})
 	// 15 keys: fixmap; with the added key 16: map16.
-	body := fixture.Map{{"EventID", 7}, {"ImageLoaded", `C:\a.node`}, {"Signed", "false"}}
+	body := fixture.Map{{K: "EventID", V: 7}, {K: "ImageLoaded", V: `C:\a.node`}, {K: "Signed", V: "false"}}
 	for i := len(body); i < 15; i++ {
 		body = append(body, fixture.KV{K: fmt.Sprintf("k%02d", i), V: i})
 	}
@@ -270,7 +270,7 @@ func TestEventShapesAndTimestamps(t *testing.T) {
 		// fluent-bit-go's decoder reads legacy timestamps only as EventTime
 		// or uint64; the other legacy cases are checked without it.
 		{"current shape, EventTime", fixture.Event(nil, ts, nil, body)},
-		{"current shape, metadata", fixture.Event(nil, ts, fixture.Map{{"otlp", fixture.Map{{"trace_id", "ab"}}}}, body)},
+		{"current shape, metadata", fixture.Event(nil, ts, fixture.Map{{K: "otlp", V: fixture.Map{{K: "trace_id", V: "ab"}}}}, body)},
 		{"current shape, integer time", fixture.Event(nil, 1764067327, nil, body)},
 		{"current shape, float time", fixture.Event(nil, 1764067327.118, nil, body)},
 		{"legacy shape, EventTime", fixture.LegacyEvent(nil, ts, body)},
@@ -370,7 +370,7 @@ func TestSpacedKeys(t *testing.T) {
 	f := NewWithRules(Config{}, set, report)
 	channel := "Microsoft-Windows-Windows Defender/Operational"
 	for _, sh := range fixture.Shapes {
-		ev := sh.Render(1116, channel, "Microsoft-Windows-Windows Defender", fixture.Map{{"Threat Name", "Virus:DOS/EICAR_Test_File"}})
+		ev := sh.Render(1116, channel, "Microsoft-Windows-Windows Defender", fixture.Map{{K: "Threat Name", V: "Virus:DOS/EICAR_Test_File"}})
 		if ev == nil {
 			continue // not carried by this shape: Defender's inserts are positional
 		}
@@ -383,7 +383,7 @@ func TestSpacedKeys(t *testing.T) {
 func TestPassThrough(t *testing.T) {
 	f := newFilter(t, Config{})
 	match := fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1))
-	groupStart := fixture.Event(nil, -1, fixture.Map{{"resource", "x"}}, fixture.UnsignedNodeLoad(2))
+	groupStart := fixture.Event(nil, -1, fixture.Map{{K: "resource", V: "x"}}, fixture.UnsignedNodeLoad(2))
 	groupEndExt := fixture.Event(nil, fixture.Ext{Type: 0, Data: []byte{0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 0}}, nil, fixture.Map{})
 	tests := []struct {
 		name  string
@@ -393,7 +393,7 @@ func TestPassThrough(t *testing.T) {
 		{"group end marker as EventTime", groupEndExt},
 		{"body is a string", fixture.Event(nil, ts, nil, "EventID 7 .node")},
 		{"body is an array", fixture.Event(nil, ts, nil, []any{"a"})},
-		{"not an event array", fixture.Encode(nil, fixture.Map{{"EventID", 7}})},
+		{"not an event array", fixture.Encode(nil, fixture.Map{{K: "EventID", V: 7}})},
 		{"array of three", fixture.Encode(nil, []any{ts, fixture.Map{}, fixture.Map{}})},
 		{"bad timestamp", fixture.LegacyEvent(nil, "yesterday", fixture.UnsignedNodeLoad(1))},
 		{"non-string keys", fixture.Encode(nil, []any{[]any{ts, fixture.Map{}}, fixture.Map{}})},
@@ -580,7 +580,7 @@ func TestSelectionStrictAndPlaceholders(t *testing.T) {
 		}
 	}
 	// The placeholder values are Sigma values: wildcards and escapes count.
-	event := fixture.Event(nil, ts, nil, fixture.Map{{"EventID", 1}, {"User", `CORP\Admin`}})
+	event := fixture.Event(nil, ts, nil, fixture.Map{{K: "EventID", V: 1}, {K: "User", V: `CORP\Admin`}})
 	if _, changed, _ := f.Process(nil, event); !changed {
 		t.Error(`User CORP\Admin should match '*\\admin'`)
 	}

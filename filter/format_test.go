@@ -125,9 +125,9 @@ func TestFormatECSMerge(t *testing.T) {
 	f := newFilter(t, Config{Format: FormatECS})
 	data := fixture.EventData(7, fixture.UnsignedNodeLoad(1)).With("RuleName", "technique_id=T1129,technique_name=Shared Modules")
 	rec := fixture.ECS(7, sysmon.Channel, sysmon.Provider, data).
-		With("event", fixture.Map{{"code", "7"}, {"kind", "event"}, {"module", "sysmon"}}).
+		With("event", fixture.Map{{K: "code", V: "7"}, {K: "kind", V: "event"}, {K: "module", V: "sysmon"}}).
 		With("tags", []any{"forwarded", "attack.t1129"}).
-		With("threat", fixture.Map{{"framework", "MITRE ATT&CK"}, {"indicator", fixture.Map{{"type", "file"}}}})
+		With("threat", fixture.Map{{K: "framework", V: "MITRE ATT&CK"}, {K: "indicator", V: fixture.Map{{K: "type", V: "file"}}}})
 	got := enrichOne(t, f, rec)
 	for key, want := range map[string]string{
 		"event":  "map[code:7 kind:alert module:sysmon severity:47]",

@@ -23,7 +23,7 @@ func FuzzProcess(f *testing.F) {
 	f.Add(fixture.Event(fixture.Event(nil, ts, nil, fixture.BenignImageLoad(1)), -1, nil, fixture.Map{}))
 	f.Add(fixture.LegacyEvent(nil, 1.5, fixture.UnsignedNodeLoad(2).With("sigma", 1)))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1})
-	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(3).With("rule", fixture.Map{{"name", "x"}}).With("tags", "t")))
+	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(3).With("rule", fixture.Map{{K: "name", V: "x"}}).With("tags", "t")))
 	filters := []*Filter{newFilter(f, Config{}), newFilter(f, Config{Format: FormatECS, TagKey: "m"}), newFilter(f, Config{Format: FormatFlat})}
 	f.Fuzz(func(t *testing.T, chunk []byte) {
 		for _, filt := range filters {
@@ -164,11 +164,11 @@ func FuzzTextRecord(f *testing.F) {
 		}
 		var chunk []byte
 		for _, body := range []fixture.Map{
-			{{"log", text}},
-			{{"System", text}, {"Message", text}},
-			{{"ProviderName", sysmon.Provider}, {"EventID", len(parts)}, {"Message", text}, {"StringInserts", inserts}},
-			{{"ProviderName", sysmon.Provider}, {"EventID", text}, {"Message", text}, {"StringInserts", inserts},
-				{"event", fixture.Map{{"code", text}}}, {"process", fixture.Map{{"executable", text}}}},
+			{{K: "log", V: text}},
+			{{K: "System", V: text}, {K: "Message", V: text}},
+			{{K: "ProviderName", V: sysmon.Provider}, {K: "EventID", V: len(parts)}, {K: "Message", V: text}, {K: "StringInserts", V: inserts}},
+			{{K: "ProviderName", V: sysmon.Provider}, {K: "EventID", V: text}, {K: "Message", V: text}, {K: "StringInserts", V: inserts},
+				{K: "event", V: fixture.Map{{K: "code", V: text}}}, {K: "process", V: fixture.Map{{K: "executable", V: text}}}},
 		} {
 			chunk = fixture.Event(chunk, ts, nil, body)
 		}

@@ -44,8 +44,8 @@ func inserts(id int, provider string, schema []string, m fixture.Map, message st
 		v, _ := m.Get(name)
 		values = append(values, fmt.Sprint(v))
 	}
-	return fixture.Map{{"ProviderName", provider}, {"EventID", id}, {"Channel", sysmon.Channel},
-		{"Message", message}, {"StringInserts", values}}
+	return fixture.Map{{K: "ProviderName", V: provider}, {K: "EventID", V: id}, {K: "Channel", V: sysmon.Channel},
+		{K: "Message", V: message}, {K: "StringInserts", V: values}}
 }
 
 func TestStringInsertsSchemas(t *testing.T) {
@@ -73,7 +73,7 @@ func TestStringInsertsSchemas(t *testing.T) {
 		t.Error("a signed load read from the Message matched")
 	}
 	// Message alone, no inserts at all.
-	onlyMessage := fixture.Map{{"ProviderName", sysmon.Provider}, {"EventID", 7}, {"Channel", sysmon.Channel}, {"Message", msg}}
+	onlyMessage := fixture.Map{{K: "ProviderName", V: sysmon.Provider}, {K: "EventID", V: 7}, {K: "Channel", V: sysmon.Channel}, {K: "Message", V: msg}}
 	if !matches(t, f, onlyMessage) {
 		t.Error("Message alone not read")
 	}
@@ -122,9 +122,9 @@ detection:
   condition: sel
 `
 	f := ruleFilter(t, Config{}, src)
-	data := fixture.Map{{"RuleName", "-"}, {"UtcTime", "2026-11-25 10:42:07.118"}, {"ProcessGuid", "{1}"}, {"ProcessId", "42"},
-		{"Image", `C:\Windows\System32\curl.exe`}, {"User", `CORP\jdoe`}, {"Protocol", "tcp"}, {"Initiated", "true"},
-		{"SourceIsIpv6", "false"}, {"SourceIp", "10.0.0.5"}, {"DestinationIp", "203.0.113.7"}, {"DestinationPort", "443"}}
+	data := fixture.Map{{K: "RuleName", V: "-"}, {K: "UtcTime", V: "2026-11-25 10:42:07.118"}, {K: "ProcessGuid", V: "{1}"}, {K: "ProcessId", V: "42"},
+		{K: "Image", V: `C:\Windows\System32\curl.exe`}, {K: "User", V: `CORP\jdoe`}, {K: "Protocol", V: "tcp"}, {K: "Initiated", V: "true"},
+		{K: "SourceIsIpv6", V: "false"}, {K: "SourceIp", V: "10.0.0.5"}, {K: "DestinationIp", V: "203.0.113.7"}, {K: "DestinationPort", V: "443"}}
 	ecs := fixture.ECS(3, sysmon.Channel, sysmon.Provider, data)
 	for _, moved := range []string{"Initiated", "User", "Image", "DestinationPort", "SourceIsIpv6"} {
 		if strings.Contains(fixture.JSON(ecs), `"`+moved+`"`) {
@@ -146,8 +146,8 @@ detection:
     Hashes|contains|all: ['IMPHASH=F34D5F2D4577ED6D9CEEC516C1F5A744', 'SHA256=ABC']
   condition: sel
 `)
-	proc := fixture.Map{{"RuleName", "-"}, {"Image", `C:\x.exe`}, {"CommandLine", "x"}, {"User", `CORP\jdoe`},
-		{"Hashes", "SHA1=0123,MD5=4567,SHA256=ABC,IMPHASH=F34D5F2D4577ED6D9CEEC516C1F5A744"}}
+	proc := fixture.Map{{K: "RuleName", V: "-"}, {K: "Image", V: `C:\x.exe`}, {K: "CommandLine", V: "x"}, {K: "User", V: `CORP\jdoe`},
+		{K: "Hashes", V: "SHA1=0123,MD5=4567,SHA256=ABC,IMPHASH=F34D5F2D4577ED6D9CEEC516C1F5A744"}}
 	if !matches(t, hashes, fixture.ECS(1, sysmon.Channel, sysmon.Provider, proc)) {
 		t.Error("Hashes not rebuilt from process.hash.* and process.pe.imphash")
 	}
@@ -164,17 +164,17 @@ func TestTextCarriedRecords(t *testing.T) {
 		body fixture.Map
 		want bool
 	}{
-		{"flat JSON in log", fixture.Map{{"log", fixture.JSON(hit)}}, true},
-		{"evtx JSON in message, leading space", fixture.Map{{"message", "  \n" + evtx}}, true},
-		{"XML in System", fixture.Map{{"System", xml}, {"Message", ""}}, true},
-		{"XML with declaration in message", fixture.Map{{"message", `<?xml version="1.0"?>` + "\n" + xml}}, true},
-		{"benign JSON", fixture.Map{{"log", fixture.JSON(fixture.BenignImageLoad(1))}}, false},
-		{"malformed JSON", fixture.Map{{"log", strings.TrimSuffix(fixture.JSON(hit), "}") + `,"x":`}}, false},
-		{"JSON array", fixture.Map{{"log", "[" + fixture.JSON(hit) + "]"}}, false},
-		{"truncated XML", fixture.Map{{"message", xml[:len(xml)-10]}}, false},
-		{"not a recognised key", fixture.Map{{"payload", fixture.JSON(hit)}}, false},
+		{"flat JSON in log", fixture.Map{{K: "log", V: fixture.JSON(hit)}}, true},
+		{"evtx JSON in message, leading space", fixture.Map{{K: "message", V: "  \n" + evtx}}, true},
+		{"XML in System", fixture.Map{{K: "System", V: xml}, {K: "Message", V: ""}}, true},
+		{"XML with declaration in message", fixture.Map{{K: "message", V: `<?xml version="1.0"?>` + "\n" + xml}}, true},
+		{"benign JSON", fixture.Map{{K: "log", V: fixture.JSON(fixture.BenignImageLoad(1))}}, false},
+		{"malformed JSON", fixture.Map{{K: "log", V: strings.TrimSuffix(fixture.JSON(hit), "}") + `,"x":`}}, false},
+		{"JSON array", fixture.Map{{K: "log", V: "[" + fixture.JSON(hit) + "]"}}, false},
+		{"truncated XML", fixture.Map{{K: "message", V: xml[:len(xml)-10]}}, false},
+		{"not a recognised key", fixture.Map{{K: "payload", V: fixture.JSON(hit)}}, false},
 		// The record's own event ID wins: the text is not read.
-		{"record with an event ID", fixture.Map{{"EventID", 1}, {"log", fixture.JSON(hit)}}, false},
+		{"record with an event ID", fixture.Map{{K: "EventID", V: 1}, {K: "log", V: fixture.JSON(hit)}}, false},
 	} {
 		in := fixture.Event(nil, ts, nil, tc.body)
 		out, changed, err := f.Process(nil, in)
@@ -194,20 +194,20 @@ func TestTextCarriedRecords(t *testing.T) {
 	}
 
 	custom := newFilter(t, Config{TextKeys: []string{"payload"}})
-	if !matches(t, custom, fixture.Map{{"payload", fixture.JSON(hit)}}) {
+	if !matches(t, custom, fixture.Map{{K: "payload", V: fixture.JSON(hit)}}) {
 		t.Error("json_key payload not read")
 	}
-	if matches(t, custom, fixture.Map{{"log", fixture.JSON(hit)}}) {
+	if matches(t, custom, fixture.Map{{K: "log", V: fixture.JSON(hit)}}) {
 		t.Error("json_key payload still read log")
 	}
 	none := newFilter(t, Config{TextKeys: []string{}})
-	if matches(t, none, fixture.Map{{"log", fixture.JSON(hit)}}) {
+	if matches(t, none, fixture.Map{{K: "log", V: fixture.JSON(hit)}}) {
 		t.Error("json_key none still read log")
 	}
 
 	// Keyword rules search the values of the carried record, unescaped.
 	kw := ruleFilter(t, Config{}, "title: k\nid: k\nlogsource: {product: windows}\ndetection:\n  keywords: ['\\slack.exe']\n  condition: keywords\n")
-	if !matches(t, kw, fixture.Map{{"log", fixture.JSON(hit)}}) {
+	if !matches(t, kw, fixture.Map{{K: "log", V: fixture.JSON(hit)}}) {
 		t.Error("keywords not searched in the JSON text's values")
 	}
 }
@@ -233,7 +233,7 @@ detection:
 		`<Data Name="ProcessGuid">{6f1b3c5a-0000-0000-0000-000000000000}</Data><Data Name="ProcessId">4242</Data>` +
 		`<Data Name="Image">/usr/bin/base64</Data><Data Name="CommandLine">base64 -d /tmp/x &gt; /tmp/y</Data>` +
 		`<Data Name="CurrentDirectory">/tmp</Data><Data Name="User">www-data</Data></EventData></Event>`
-	body := fixture.Map{{"pri", "14"}, {"host", "web-01"}, {"ident", "sysmon"}, {"message", xml}}
+	body := fixture.Map{{K: "pri", V: "14"}, {K: "host", V: "web-01"}, {K: "ident", V: "sysmon"}, {K: "message", V: xml}}
 	if !matches(t, f, body) {
 		t.Error("Sysmon for Linux event in syslog not matched")
 	}
@@ -266,22 +266,22 @@ Image: proc
 	}
 	rec := func(signed string, module fixture.KV) fixture.Map {
 		return fixture.Map{
-			{"evt", fixture.Map{{"id", "7"}, {"log", sysmon.Channel}, {"source", sysmon.Provider}}},
-			{"proc", `C:\slack.exe`}, module,
-			{"sig", fixture.Map{{"signed", signed}, {"status", "Unavailable"}}},
+			{K: "evt", V: fixture.Map{{K: "id", V: "7"}, {K: "log", V: sysmon.Channel}, {K: "source", V: sysmon.Provider}}},
+			{K: "proc", V: `C:\slack.exe`}, module,
+			{K: "sig", V: fixture.Map{{K: "signed", V: signed}, {K: "status", V: "Unavailable"}}},
 		}
 	}
 	if !matches(t, f, rec("false", fixture.KV{K: "module.path", V: `C:\x\keymapping.node`})) {
 		t.Error("escaped dotted key not read")
 	}
-	if !matches(t, f, rec("false", fixture.KV{K: "module", V: fixture.Map{{"file", `C:\x\keymapping.node`}}})) {
+	if !matches(t, f, rec("false", fixture.KV{K: "module", V: fixture.Map{{K: "file", V: `C:\x\keymapping.node`}}})) {
 		t.Error("second path not read")
 	}
 	if matches(t, newFilter(t, Config{}), rec("false", fixture.KV{K: "module.path", V: `C:\x\keymapping.node`})) {
 		t.Error("matched without the field map")
 	}
 	wrongID := rec("false", fixture.KV{K: "module.path", V: `C:\x\keymapping.node`})
-	wrongID[0].V = fixture.Map{{"id", "1"}, {"log", sysmon.Channel}, {"source", sysmon.Provider}}
+	wrongID[0].V = fixture.Map{{K: "id", V: "1"}, {K: "log", V: sysmon.Channel}, {K: "source", V: sysmon.Provider}}
 	if matches(t, f, wrongID) {
 		t.Error("mapped EventID not used by the logsource guard")
 	}
@@ -323,10 +323,10 @@ func TestFieldMapExample(t *testing.T) {
 // are left alone.
 func TestOddEventIDs(t *testing.T) {
 	f := newFilter(t, Config{})
-	for _, id := range []any{-1, -100000, 99999, 4294967296, "7x", "", fixture.Map{{"a", 1}}, 1.5, true} {
+	for _, id := range []any{-1, -100000, 99999, 4294967296, "7x", "", fixture.Map{{K: "a", V: 1}}, 1.5, true} {
 		rec := inserts(7, sysmon.Provider, sysmon.Schemas(7)[0], fixture.UnsignedNodeLoad(1), "ImageLoaded: x.node").With("EventID", id)
 		ecs := fixture.ECS(7, sysmon.Channel, sysmon.Provider, fixture.EventData(7, fixture.UnsignedNodeLoad(1)))
-		ecs = ecs.With("event", fixture.Map{{"code", id}})
+		ecs = ecs.With("event", fixture.Map{{K: "code", V: id}})
 		for _, body := range []fixture.Map{rec, ecs} {
 			if _, _, err := f.Process(nil, fixture.Event(nil, ts, nil, body)); err != nil {
 				t.Errorf("EventID %v: %v", id, err)

@@ -31,14 +31,14 @@ func TestXMLEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fixture.Encode(nil, fixture.Map{{"Event", fixture.Map{
-		{"#attributes", fixture.Map{{"xmlns", "urn:x"}}},
-		{"System", fixture.Map{
-			{"EventID", fixture.Map{{"#attributes", fixture.Map{{"Qualifiers", "0"}}}, {"#text", "7"}}},
-			{"Correlation", nil},
-			{"Execution", fixture.Map{{"#attributes", fixture.Map{{"ProcessID", "4"}}}}},
+	want := fixture.Encode(nil, fixture.Map{{K: "Event", V: fixture.Map{
+		{K: "#attributes", V: fixture.Map{{K: "xmlns", V: "urn:x"}}},
+		{K: "System", V: fixture.Map{
+			{K: "EventID", V: fixture.Map{{K: "#attributes", V: fixture.Map{{K: "Qualifiers", V: "0"}}}, {K: "#text", V: "7"}}},
+			{K: "Correlation", V: nil},
+			{K: "Execution", V: fixture.Map{{K: "#attributes", V: fixture.Map{{K: "ProcessID", V: "4"}}}}},
 		}},
-		{"EventData", fixture.Map{{"A", "x <&> AB &bogus; <raw>"}, {"Empty", nil}, {"Data", "unnamed"}}},
+		{K: "EventData", V: fixture.Map{{K: "A", V: "x <&> AB &bogus; <raw>"}, {K: "Empty", V: nil}, {K: "Data", V: "unnamed"}}},
 	}}})
 	if got := normalizeMsgpack(t, out); string(got) != string(want) {
 		t.Errorf("decoded\n%q\nwant\n%q", got, want)
@@ -77,11 +77,11 @@ func TestXMLAttributes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		attributes := fixture.Map{{"#attributes", want}}
+		attributes := fixture.Map{{K: "#attributes", V: want}}
 		if strings.Contains(text, ">x<") {
 			attributes = append(attributes, fixture.KV{K: "#text", V: "x"})
 		}
-		wantOut := fixture.Encode(nil, fixture.Map{{"Event", fixture.Map{{"System", attributes}}}})
+		wantOut := fixture.Encode(nil, fixture.Map{{K: "Event", V: fixture.Map{{K: "System", V: attributes}}}})
 		if got := normalizeMsgpack(t, out); string(got) != string(wantOut) {
 			t.Errorf("%.60q: decoded\n%q\nwant\n%q", text, got, wantOut)
 		}
