@@ -22,8 +22,9 @@ $(PLUGIN): $(SOURCES)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath -ldflags '$(LDFLAGS)' -o $@ ./plugin
 
 # Every test; the end-to-end tests in tests/ load $(PLUGIN) through a host
-# program that stands in for Fluent Bit. -tags sigmatest builds plugin/testhooks.c, the C the plugin's boundary
-# tests call, which the library itself leaves out.
+# program that stands in for Fluent Bit. -tags sigmatest builds
+# plugin/testhooks.c, the C the plugin's boundary tests call, which the
+# library itself leaves out.
 # The SigmaHQ tests (regression data, conformance, the corpus) read
 # ../shared/sigmahq or SIGMAHQ; without it they skip, and this says so.
 SIGMAHQ_DIR := $(or $(SIGMAHQ),$(CURDIR)/../shared/sigmahq)
