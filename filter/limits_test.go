@@ -96,7 +96,7 @@ func TestDeepNesting(t *testing.T) {
 }
 
 // TestLargeValues: a 64 MiB string passes through without being copied
-// into scratch memory, and text over the 1 MiB limit is left as text.
+// into the record's derived buffer, and text over the 1 MiB limit is left as text.
 func TestLargeValues(t *testing.T) {
 	f := newFilter(t, Config{})
 	big := strings.Repeat("A", 64<<20)
