@@ -71,7 +71,8 @@ FORCE:
 # fixture.Map{{"key", value}} literals are ordered maps, meant unkeyed.
 # -tags sigmatest builds plugin/testhooks.c, the C the plugin's boundary
 # tests call, which the library itself leaves out.
-# With the arm64 cross tools installed, make test also runs test-arm64.
+# With the arm64 cross tools installed, make test also runs test-arm64 and
+# test-dist.
 test: $(PLUGIN)
 	$(GO) vet -tags sigmatest -composites=false ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) SIGMA_VERSION=$(VERSION) $(GO) test -tags sigmatest -count=1 ./...
@@ -83,22 +84,22 @@ else
 	@echo "make test: arm64 and release tests skipped (install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user; make test-arm64 test-dist)"
 endif
 
-# Builds the release archives twice, from this tree and from a copy, and
-# compares them byte for byte (tests/dist_test.go); about 30 s.
-test-dist: $(PLUGIN)
-	SIGMA_DIST_TEST=1 SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -run '^TestDist' ./tests
-
 # The end-to-end tests (./tests) against the arm64 library, loaded by the
 # host built for arm64 and run under qemu-user with the arm64 C library of
 # libc6-arm64-cross. The Go-only packages are not rerun: their code is the
 # same on both. TestFileAndNetworkAccess is left out: strace would trace
-# the emulator, not the library. About 40 s.
-
+# the emulator, not the library. The build itself checks the ABI there:
+# abi.h's _Static_asserts on the struct sizes of both layouts. About 30 s.
 test-arm64:
 	$(MAKE) plugin GOARCH=arm64 PLUGIN=$(ARM64_PLUGIN)
 	SIGMA_PLUGIN=$(CURDIR)/$(ARM64_PLUGIN) SIGMA_VERSION=$(VERSION) SIGMA_HOST_CC=$(ARM64_CC) \
 		SIGMA_HOST_RUNNER="$(QEMU_AARCH64) -L $(ARM64_SYSROOT)" \
 		$(GO) test -count=1 -skip '^TestFileAndNetworkAccess$$' ./tests
+
+# Builds the release archives twice, from this tree and from a copy, and
+# compares them byte for byte (tests/dist_test.go); about 30 s.
+test-dist: $(PLUGIN)
+	SIGMA_DIST_TEST=1 SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) $(GO) test -count=1 -run '^TestDist' ./tests
 
 # The corpus benchmarks (./tests) need ../shared/sigmahq or SIGMAHQ.
 bench:
