@@ -34,11 +34,17 @@ static int cb_sigma_filter(const void *data, size_t bytes, const char *tag, int 
                            void *context, void *config);
 static int cb_sigma_exit(void *context, void *config);
 
+/* make passes the release (git describe) as -DSIGMA_VERSION="..."; Go's main.version gets the same. */
+#ifndef SIGMA_VERSION
+#define SIGMA_VERSION "dev"
+#endif
+
 /* The one public symbol: Fluent Bit copies it when it loads the library. */
 struct sigma_filter_plugin filter_sigma_plugin = {
     .event_type = 1, /* FLB_FILTER_LOGS */
     .name = "sigma",
-    .description = "Sigma rule detection for Sysmon events",
+    /* What fluent-bit -F sigma -h prints: the version is the one place it shows. */
+    .description = "Sigma rule detection for Sysmon events (fluent-bit-sigma " SIGMA_VERSION ")",
     .config_map = sigma_map_v2,
     .cb_init = cb_sigma_init,
     .cb_filter = cb_sigma_filter,
@@ -66,6 +72,15 @@ __attribute__((constructor)) static void sigma_resolve(void)
     if (dlsym(RTLD_DEFAULT, "flb_config_map_translate_dynamic") == NULL) {
         filter_sigma_plugin.config_map = sigma_map_v1;
     }
+}
+
+/* The entry size of the config map sigma_resolve picked: 96 before v5.0.3, 104 from it. */
+int sigma_map_entry_size(void)
+{
+    if (filter_sigma_plugin.config_map == (void *) sigma_map_v1) {
+        return (int) sizeof(sigma_map_v1[0]);
+    }
+    return (int) sizeof(sigma_map_v2[0]);
 }
 
 const char *sigma_get_property(void *ins, const char *key)

@@ -101,10 +101,11 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 	}
 	st := f.Rules().Stats()
 	log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
-		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s",
+		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s; "+
+		"rule set %s; fluent-bit-sigma %s for %s",
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
-		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval)
+		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, version, configMapLayout())
 	if len(cfg.RulePaths) > 0 && err == nil {
 		log.infof("rule files: %s", report.Walk)
 	}

@@ -125,6 +125,9 @@ type Report struct {
 	// Walk is what Load found on the file system (empty for Compile and
 	// Default).
 	Walk Walk
+	// Digest identifies the rules loaded by content (see digest.go):
+	// 12 hex digits, logged at init so operators can tell rule sets apart.
+	Digest string
 }
 
 // Default returns the embedded default rule set.
@@ -236,6 +239,7 @@ func Compile(srcs []Source, opts Options) (*Set, Report, error) {
 	set.fields = c.fields
 	set.index()
 	report.Loaded = len(set.rules)
+	report.Digest = digest(set.rules, srcs)
 	if len(set.rules) == 0 {
 		return nil, report, ErrNoRules
 	}

@@ -51,6 +51,9 @@ func TestMain(m *testing.M) {
 
 func setup(dir string) error {
 	pluginPath = os.Getenv("SIGMA_PLUGIN")
+	if pluginPath == "" && os.Getenv("SIGMA_HOST_RUNNER") != "" {
+		return fmt.Errorf("SIGMA_HOST_RUNNER needs SIGMA_PLUGIN, the library built for the runner (make test-arm64 sets both)")
+	}
 	if pluginPath == "" {
 		pluginPath = filepath.Join(dir, "flb-filter_sigma.so")
 		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", pluginPath, "../plugin")
@@ -63,13 +66,42 @@ func setup(dir string) error {
 	}
 	for name, flags := range map[string][]string{"v5.0.2": nil, "v5.0.3": {"-DHOST_V503"}} {
 		hosts[name] = filepath.Join(dir, "host-"+name)
-		args := append([]string{"-O1", "-Wall", "-Werror", "-rdynamic", "-o", hosts[name], "host/host.c"}, flags...)
-		args = append(args, "-ldl", "-lpthread")
-		if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("building the host: %v\n%s", err, out)
+		if err := buildHost(hosts[name], flags); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// buildHost compiles tests/host/host.c into path with SIGMA_HOST_CC (cc by
+// default). With SIGMA_HOST_RUNNER set (make test-arm64: "qemu-aarch64 -L
+// /usr/aarch64-linux-gnu"), the host is built for the library's
+// architecture and path is a script that runs it under the runner, so
+// every test runs it as it would a native host.
+func buildHost(path string, flags []string) error {
+	cc, runner := os.Getenv("SIGMA_HOST_CC"), os.Getenv("SIGMA_HOST_RUNNER")
+	if cc == "" {
+		cc = "cc"
+	}
+	bin := path
+	if runner != "" {
+		bin = path + ".bin"
+	}
+	args := append([]string{"-O1", "-Wall", "-Werror", "-rdynamic", "-o", bin, "host/host.c"}, flags...)
+	args = append(args, "-ldl", "-lpthread")
+	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("building the host with %s: %v\n%s", cc, err, out)
+	}
+	if runner == "" {
+		return nil
+	}
+	// The tests that run the host as user nobody copy the script, not the
+	// binary: the binary's directory must be open to them.
+	if err := os.Chmod(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	script := fmt.Sprintf("#!/bin/sh\nexec %s '%s' \"$@\"\n", runner, bin)
+	return os.WriteFile(path, []byte(script), 0o755)
 }
 
 // result is what one host run printed.

@@ -35,6 +35,10 @@ import (
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
+// version is the release this binary was built as: make sets it from git
+// describe (-ldflags -X main.version=...), as for the library.
+var version = "dev"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -44,6 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(io.Discard) // errors are reported below, in one line
 	all := flags.Bool("all", false, "print every event, not only those that matched")
 	failOnMatch := flags.Bool("fail-on-match", false, "exit with status 1 when any event matched")
+	showVersion := flags.Bool("version", false, "print the version and exit")
 	props := propertyFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,6 +57,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "sigma-check: %v (sigma-check -h lists the flags)\n", err)
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "sigma-check", version)
+		return 0
 	}
 	cfg, err := filter.ParseConfig(props.get)
 	if err != nil {
@@ -96,7 +105,7 @@ func usage(flags *flag.FlagSet, w io.Writer) {
 	fmt.Fprintln(w, "usage: sigma-check [flags] [FILE|DIR|-]...")
 	fmt.Fprintln(w, "Runs Sigma rules over JSON events as the sigma filter does. A directory gives its")
 	fmt.Fprintln(w, "*.json, *.jsonl and *.ndjson files (recursively); - or no argument reads stdin.")
-	fmt.Fprintln(w, "The flags other than -all and -fail-on-match are the filter's properties.")
+	fmt.Fprintln(w, "The flags other than -all, -fail-on-match and -version are the filter's properties.")
 	flags.SetOutput(w)
 	flags.PrintDefaults()
 }
