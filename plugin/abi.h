@@ -32,6 +32,30 @@ void sigma_signals_save_once(void);
 void sigma_signals_restore(void);
 
 /*
+ * Metrics (metrics.c): the instance's cmetrics context, NULL with the
+ * reason in *why when the layout does not check out; counters and gauges
+ * named fluentbit_filter_<name> on it.
+ */
+void *sigma_metrics_cmt(void *ins, const char **why);
+void *sigma_metric_create(void *cmt, int gauge, char *name, char *help, int nkeys, char **keys);
+int sigma_metric_update(void *metric, int gauge, double v, int nvals, char **vals);
+
+/*
+ * Offsets in struct flb_filter_instance (LP64), the same from v3.2.0 to
+ * v5.1.1: int event_type, id, log_level, log_suppress_interval; char
+ * name[32]; char *alias, *match; struct flb_regex *match_regex (only with
+ * FLB_HAVE_REGEX); void *parent_processor, *context, *data; struct
+ * flb_filter_plugin *p; struct mk_list properties; struct mk_list
+ * *config_map; struct mk_list _head; struct cmt *cmt; ...
+ */
+#define SIGMA_INSTANCE_NAME         16
+#define SIGMA_INSTANCE_ALIAS        48
+#define SIGMA_INSTANCE_P            96
+#define SIGMA_INSTANCE_CMT          144
+#define SIGMA_INSTANCE_P_NOREGEX    88
+#define SIGMA_INSTANCE_CMT_NOREGEX  136
+
+/*
  * The structs Fluent Bit reads, as laid out from v3.2.0 to v5.1.1.
  */
 struct sigma_mk_list {
