@@ -3,6 +3,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -584,5 +585,103 @@ func checkMemory(t *testing.T, requests, limits map[string]string) {
 	if req < measuredResidentMiB || lim < 2*measuredResidentMiB || lim < req {
 		t.Errorf("memory request %s limit %s: want a request of at least %d Mi and a limit of at least twice that",
 			requests["memory"], limits["memory"], measuredResidentMiB)
+	}
+}
+
+// TestMetricsExamples: the Grafana dashboard and the Prometheus alerts in
+// conf/ parse and use only metrics the plugin registers
+// (plugin/metrics.go), and the README's Observability section documents
+// each of those.
+func TestMetricsExamples(t *testing.T) {
+	src, err := os.ReadFile("../plugin/metrics.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"(sigma_[a-z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		registered["fluentbit_filter_"+m[1]] = true
+	}
+	if len(registered) < 9 {
+		t.Fatalf("found %d metric names in plugin/metrics.go, want the 9 it registers", len(registered))
+	}
+	used := regexp.MustCompile(`fluentbit_filter_sigma_[a-z_]+`)
+	check := func(name, text string) {
+		names := used.FindAllString(text, -1)
+		if len(names) == 0 {
+			t.Errorf("%s uses no sigma metric", name)
+		}
+		for _, n := range names {
+			if !registered[n] {
+				t.Errorf("%s uses %s, which the plugin does not register", name, n)
+			}
+		}
+	}
+
+	dashboard, err := os.ReadFile("../conf/grafana/sigma-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(dashboard, &model); err != nil || len(model.Panels) == 0 {
+		t.Fatalf("dashboard: %v, %d panels", err, len(model.Panels))
+	}
+	var exprs []string
+	for _, p := range model.Panels {
+		for _, target := range p.Targets {
+			exprs = append(exprs, target.Expr)
+		}
+	}
+	check("the dashboard", strings.Join(exprs, "\n"))
+	for _, want := range []string{"rule_matches_total", "by (level)", "records_total", "dropped_records_total", "fluentbit_hot_reloaded_times"} {
+		if !strings.Contains(strings.Join(exprs, "\n"), want) {
+			t.Errorf("the dashboard has no panel on %s", want)
+		}
+	}
+
+	alerts, err := os.ReadFile("../conf/prometheus/sigma-alerts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rulesFile struct {
+		Groups []struct {
+			Rules []struct {
+				Alert, Expr string
+				Labels      map[string]string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(alerts, &rulesFile); err != nil || len(rulesFile.Groups) == 0 {
+		t.Fatalf("alerts: %v", err)
+	}
+	var alertExprs []string
+	for _, r := range rulesFile.Groups[0].Rules {
+		if r.Alert == "" || r.Expr == "" || r.Labels["severity"] == "" {
+			t.Errorf("alert %q: want a name, an expression and a severity", r.Alert)
+		}
+		alertExprs = append(alertExprs, r.Expr)
+	}
+	all := strings.Join(alertExprs, "\n")
+	check("the alerts", all)
+	for _, want := range []string{`level="critical"`, "recovered_panics_total", "rules_fallback_active"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no alert on %s", want)
+		}
+	}
+
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, observability, _ := strings.Cut(string(readme), "\n## Observability\n")
+	observability, _, _ = strings.Cut(observability, "\n## ")
+	for n := range registered {
+		if !strings.Contains(observability, "`"+n+"{") && !strings.Contains(observability, "`"+n+"`") {
+			t.Errorf("README's Observability section does not document %s", n)
+		}
 	}
 }
