@@ -564,7 +564,7 @@ func checkStatefulSet(t *testing.T, replicas *int, serviceName string, terminati
 
 // measuredResidentMiB is the resident memory of Fluent Bit 5.1.1 with the
 // whole SigmaHQ rule set loaded (README, Deployment examples).
-const measuredResidentMiB = 110
+const measuredResidentMiB = 103
 
 // checkMemory: the request covers the measured footprint, and the limit
 // leaves room for a second rule set during a refresh or reload.
