@@ -32,6 +32,15 @@ void sigma_signals_save_once(void);
 void sigma_signals_restore(void);
 
 /*
+ * Metrics (metrics.c): the instance's cmetrics context, NULL with the
+ * reason in *why when the layout does not check out; counters and gauges
+ * named fluentbit_filter_<name> on it.
+ */
+void *sigma_metrics_cmt(void *ins, const char **why);
+void *sigma_metric_create(void *cmt, int gauge, char *name, char *help, int nkeys, char **keys);
+int sigma_metric_update(void *metric, int gauge, double v, int nvals, char **vals);
+
+/*
  * The structs Fluent Bit reads, as laid out from v3.2.0 to v5.1.1.
  */
 struct sigma_mk_list {
@@ -82,6 +91,42 @@ struct sigma_config_map_v2 {        /* from v5.0.3 */
 _Static_assert(sizeof(struct sigma_filter_plugin) == 88, "flb_filter_plugin is 88 bytes");
 _Static_assert(sizeof(struct sigma_config_map_v1) == 96, "flb_config_map is 96 bytes before v5.0.3");
 _Static_assert(sizeof(struct sigma_config_map_v2) == 104, "flb_config_map is 104 bytes from v5.0.3");
+
+/*
+ * struct flb_filter_instance up to cmt, the same from v3.2.0 to v5.1.1,
+ * in builds with FLB_HAVE_REGEX (official ones), which adds match_regex;
+ * without it p and cmt are 8 bytes earlier. metrics.c reads name, alias,
+ * p and cmt, after checking the layout.
+ */
+struct sigma_filter_instance {
+    int event_type;
+    int id;
+    int log_level;
+    int log_suppress_interval;
+    char name[32];
+    char *alias;
+    char *match;
+    void *match_regex;              /* only with FLB_HAVE_REGEX */
+    void *parent_processor;
+    void *context;
+    void *data;
+    struct sigma_filter_plugin *p;  /* Fluent Bit's copy of filter_sigma_plugin */
+    struct sigma_mk_list properties;
+    struct sigma_mk_list *config_map;
+    struct sigma_mk_list _head;
+    void *cmt;                      /* struct cmt *, created before cb_init */
+};
+
+#define SIGMA_INSTANCE_NAME         offsetof(struct sigma_filter_instance, name)
+#define SIGMA_INSTANCE_ALIAS        offsetof(struct sigma_filter_instance, alias)
+#define SIGMA_INSTANCE_P            offsetof(struct sigma_filter_instance, p)
+#define SIGMA_INSTANCE_CMT          offsetof(struct sigma_filter_instance, cmt)
+#define SIGMA_INSTANCE_P_NOREGEX    (SIGMA_INSTANCE_P - sizeof(void *))
+#define SIGMA_INSTANCE_CMT_NOREGEX  (SIGMA_INSTANCE_CMT - sizeof(void *))
+
+_Static_assert(offsetof(struct sigma_filter_instance, log_level) == 8, "log_level at 8");
+_Static_assert(SIGMA_INSTANCE_NAME == 16 && SIGMA_INSTANCE_ALIAS == 48, "name at 16, alias at 48");
+_Static_assert(SIGMA_INSTANCE_P == 96 && SIGMA_INSTANCE_CMT == 144, "p at 96, cmt at 144 with FLB_HAVE_REGEX");
 
 /* The registration struct, and the config map in both entry sizes. */
 extern struct sigma_filter_plugin filter_sigma_plugin;

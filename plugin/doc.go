@@ -33,6 +33,18 @@
 // flb_filter_instance (after int event_type and int id; unchanged from
 // 3.2.0 to 5.1.1), the check flb_plg_* macros make.
 //
+// Metrics (metrics.c, metrics.go): cmt_counter_create, cmt_counter_add,
+// cmt_gauge_create, cmt_gauge_set and cfl_time_now are resolved the same
+// way, and the instance's struct cmt is read from struct
+// flb_filter_instance (offset 144; 136 in builds without FLB_HAVE_REGEX)
+// only after cb_init has checked the layout: flb_filter_name returns the
+// alias or the name field at their offsets, and the pointer at offset 96
+// (88) is readable and is Fluent Bit's copy of filter_sigma_plugin (same
+// name pointer and callbacks). Otherwise one warning, and no metrics. The
+// metrics belong to the cmt, which Fluent Bit destroys after cb_exit;
+// cmetrics copies every name and label value, and the plugin frees its
+// own copies at exit.
+//
 // # Ownership
 //
 //   - The instance is a Go value behind a runtime/cgo.Handle; the handle (a

@@ -31,6 +31,13 @@ type instance struct {
 
 	recovered atomic.Uint64 // panics recovered at the C boundary
 
+	// Prometheus metrics (metrics.go); nil when Fluent Bit's metrics API
+	// is out of reach. fallback is set while the instance runs on the last
+	// good rules; loadedAt is when the rules it runs were loaded.
+	metrics  *metrics
+	fallback atomic.Bool
+	loadedAt atomic.Int64 // unix nanoseconds
+
 	// Counters are logged every statsEvery (0: only at exit), from the
 	// filter callback, on Fluent Bit's thread, when it is due.
 	statsEvery time.Duration
@@ -88,11 +95,13 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 			return nil, err
 		}
 		live = filter.NewLiveOn(cfg, last, inst.refreshed)
+		inst.fallback.Store(true)
 		log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
 			err, len(last.Rules().Rules()))
 		source = "before the reload (the last good rule set)"
 	}
 	inst.live = live
+	inst.noteLoad(!inst.fallback.Load())
 	f := live.Filter()
 	remembered.started(inst.id, f)
 	report := f.Report()
@@ -127,6 +136,10 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 func (i *instance) refreshed(err error, f *filter.Filter) {
 	// A skipped rule is a warning here as at the first load.
 	n := note{warn: err != nil || len(f.Report().Skipped) > 0}
+	if err == nil {
+		i.noteLoad(true)
+		i.fallback.Store(false)
+	}
 	if err != nil {
 		n.msg = fmt.Sprintf("rules not refreshed: %v", err)
 	} else {
@@ -145,8 +158,9 @@ func (i *instance) refreshed(err error, f *filter.Filter) {
 	i.pending.Store(true)
 }
 
-// housekeeping logs queued refresh messages and, when due, the counters.
-// It runs after each filter call and costs two atomic loads otherwise.
+// housekeeping logs queued refresh messages and, when due, the counters,
+// and pushes the metrics. It runs after each filter call and costs a few
+// atomic loads and a clock read otherwise.
 func (i *instance) housekeeping() {
 	if i.pending.Load() {
 		i.notesMu.Lock()
@@ -168,6 +182,9 @@ func (i *instance) housekeeping() {
 			i.nextStats.CompareAndSwap(next, now.Add(i.statsEvery).UnixNano()) {
 			i.logCounters("counters")
 		}
+	}
+	if i.metrics != nil {
+		i.metrics.maybePush(i)
 	}
 }
 
@@ -200,6 +217,9 @@ func (i *instance) close() {
 	remembered.exited(i.id, i.live.Filter())
 	i.pending.Store(true)
 	i.housekeeping()
+	if i.metrics != nil {
+		i.metrics.close(i)
+	}
 	i.logCounters("exit summary")
 }
 

@@ -28,11 +28,13 @@ func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 			ret = -1
 		}
 	}()
-	inst, err := initFenced(log, C.GoString(C.sigma_instance_name(ins)), propertyGetter(ins))
+	name := C.GoString(C.sigma_instance_name(ins))
+	inst, err := initFenced(log, name, propertyGetter(ins))
 	if err != nil {
 		log.errorf("%v", err)
 		return -1
 	}
+	inst.metrics = openMetrics(ins, name, inst)
 	C.sigma_set_context(ins, C.uintptr_t(cgo.NewHandle(inst)))
 	return 0
 }

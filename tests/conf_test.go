@@ -3,6 +3,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -212,11 +213,13 @@ func checkAccessor(t *testing.T, name, rule string, written []string) {
 }
 
 func TestExampleConfigs(t *testing.T) {
+	roles := map[string]deployRole{"fluent-bit": sampleRole, "aggregator": aggregatorRole, "windows-forwarder": forwarderRole}
 	for _, base := range []string{"fluent-bit", "aggregator", "windows-forwarder"} {
 		t.Run(base, func(t *testing.T) {
 			classicPath := filepath.Join("..", "conf", base+".conf")
 			classic, pluginsFile := parseClassic(t, classicPath)
 			checkSections(t, classicPath, classic)
+			checkLossless(t, classicPath, classic, roles[base])
 			yamlPath := filepath.Join("..", "conf", base+".yaml")
 			data, err := os.ReadFile(yamlPath)
 			if err != nil {
@@ -224,6 +227,7 @@ func TestExampleConfigs(t *testing.T) {
 			}
 			yamlSections, plugins := parseYAMLConfig(t, yamlPath, data)
 			checkSections(t, yamlPath, yamlSections)
+			checkLossless(t, yamlPath, yamlSections, roles[base])
 			if got, want := canonical(yamlSections), canonical(classic); got != want {
 				t.Errorf("%s and %s differ:\nYAML:\n%s\nclassic:\n%s", yamlPath, classicPath, got, want)
 			}
@@ -275,13 +279,28 @@ func TestContainerAndKubernetes(t *testing.T) {
 		t.Fatal(err)
 	}
 	type k8s struct {
-		Kind     string                `yaml:"kind"`
-		Metadata struct{ Name string } `yaml:"metadata"`
-		Data     map[string]string     `yaml:"data"`
-		Spec     struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Name        string
+			Annotations map[string]string
+		} `yaml:"metadata"`
+		Data map[string]string `yaml:"data"`
+		Spec struct {
+			Replicas             *int   `yaml:"replicas"`
+			ServiceName          string `yaml:"serviceName"`
+			MaxUnavailable       *int   `yaml:"maxUnavailable"`
+			VolumeClaimTemplates []struct {
+				Metadata struct{ Name string }
+			} `yaml:"volumeClaimTemplates"`
+			Ports []struct {
+				Name       string
+				Port       int
+				TargetPort string `yaml:"targetPort"`
+			}
 			Template struct {
 				Spec struct {
-					Containers []struct {
+					TerminationGracePeriodSeconds int `yaml:"terminationGracePeriodSeconds"`
+					Containers                    []struct {
 						Image string `yaml:"image"`
 						Args  []string
 						Ports []struct {
@@ -295,6 +314,9 @@ func TestContainerAndKubernetes(t *testing.T) {
 						LivenessProbe struct {
 							HTTPGet struct{ Path, Port string } `yaml:"httpGet"`
 						} `yaml:"livenessProbe"`
+						Resources struct {
+							Requests, Limits map[string]string
+						}
 					}
 					Volumes []struct {
 						Name      string
@@ -333,7 +355,10 @@ func TestContainerAndKubernetes(t *testing.T) {
 			rulesPath = s.props["rules"]
 		}
 	}
-	deploy := docs["Deployment/fluent-bit-sigma"]
+	checkLossless(t, "kubernetes ConfigMap", k8sSections, aggregatorRole)
+	deploy := docs["StatefulSet/fluent-bit-sigma"]
+	checkStatefulSet(t, deploy.Spec.Replicas, deploy.Spec.ServiceName, deploy.Spec.Template.Spec.TerminationGracePeriodSeconds,
+		k8sSections[0].props["grace"], docs["Service/"+deploy.Spec.ServiceName].Kind)
 	if len(deploy.Spec.Template.Spec.Containers) != 1 {
 		t.Fatal("want one container")
 	}
@@ -347,6 +372,30 @@ func TestContainerAndKubernetes(t *testing.T) {
 	}
 	if mounts["rules"] != rulesPath {
 		t.Errorf("rules mounted at %q, the filter reads %q", mounts["rules"], rulesPath)
+	}
+	// The buffer is on the persistent volume of each pod.
+	if len(deploy.Spec.VolumeClaimTemplates) != 1 {
+		t.Fatalf("want one volume claim template (the buffer), got %d", len(deploy.Spec.VolumeClaimTemplates))
+	}
+	claim := deploy.Spec.VolumeClaimTemplates[0].Metadata.Name
+	if storage := k8sSections[0].props["storage.path"]; mounts[claim] == "" || !strings.HasPrefix(storage, mounts[claim]+"/") {
+		t.Errorf("storage.path %q is not on the volume %s (mounted at %q)", storage, claim, mounts[claim])
+	}
+	checkMemory(t, c.Resources.Requests, c.Resources.Limits)
+	if pdb, ok := docs["PodDisruptionBudget/fluent-bit-sigma"]; !ok || pdb.Spec.MaxUnavailable == nil || *pdb.Spec.MaxUnavailable != 1 {
+		t.Error("want a PodDisruptionBudget fluent-bit-sigma with maxUnavailable 1")
+	}
+	svc := docs["Service/fluent-bit-sigma"]
+	servicePorts := map[string]int{}
+	for _, p := range svc.Spec.Ports {
+		servicePorts[p.TargetPort] = p.Port
+	}
+	if servicePorts["forward"] != 24224 || fmt.Sprint(servicePorts[c.LivenessProbe.HTTPGet.Port]) != port {
+		t.Errorf("Service ports %v: want the forward port and the HTTP port %s", servicePorts, port)
+	}
+	if a := svc.Metadata.Annotations; a["prometheus.io/scrape"] != "true" || a["prometheus.io/port"] != port ||
+		a["prometheus.io/path"] != "/api/v2/metrics/prometheus" {
+		t.Errorf("Service annotations %v: want Prometheus to scrape :%s/api/v2/metrics/prometheus", a, port)
 	}
 	if c.LivenessProbe.HTTPGet.Path != "/api/v1/health" {
 		t.Errorf("liveness probe %q", c.LivenessProbe.HTTPGet.Path)
@@ -430,5 +479,209 @@ func TestREADMEProperties(t *testing.T) {
 	}
 	for name := range rows {
 		t.Errorf("README documents a property %s the filter does not have", name)
+	}
+}
+
+// deployRole is what an example configuration is for.
+type deployRole int
+
+const (
+	sampleRole     deployRole = iota // a demonstration over sample files
+	forwarderRole                    // an endpoint sending to the aggregator
+	aggregatorRole                   // the aggregator running the rules
+)
+
+// checkLossless holds the deployment examples to the settings that make
+// them lose nothing (README, "Deployment examples"): a forward output asks
+// for acknowledgements; the deployments buffer every input on the file
+// system, bound each output's buffer and retry without limit; the
+// aggregator also bounds the backlog's memory, serves health and metrics,
+// reloads, and refreshes its rules.
+func checkLossless(t *testing.T, name string, sections []section, role deployRole) {
+	t.Helper()
+	for _, s := range sections {
+		if s.kind == "output" && s.name() == "forward" && !isOn(s.props["require_ack_response"]) {
+			t.Errorf("%s: forward output without require_ack_response true: records in flight are lost when the receiver restarts", name)
+		}
+	}
+	if role == sampleRole {
+		return
+	}
+	service := sections[0].props
+	if service["storage.path"] == "" {
+		t.Errorf("%s: no storage.path: buffered records do not survive a restart", name)
+	}
+	for _, s := range sections[1:] {
+		switch {
+		case s.kind == "input" && s.props["storage.type"] != "filesystem":
+			t.Errorf("%s: input %s is not buffered on the file system", name, s.name())
+		case s.kind == "output" && !regexp.MustCompile(`^[0-9]+[KMG]$`).MatchString(s.props["storage.total_limit_size"]):
+			t.Errorf("%s: output %s: storage.total_limit_size %q, want a bound such as 2G", name, s.name(), s.props["storage.total_limit_size"])
+		case s.kind == "output" && s.props["retry_limit"] != "no_limits":
+			t.Errorf("%s: output %s: retry_limit %q drops records after the last retry; want no_limits", name, s.name(), s.props["retry_limit"])
+		case s.kind == "filter" && s.name() == "rewrite_tag" && s.props["emitter_storage.type"] != "filesystem":
+			t.Errorf("%s: rewrite_tag's emitter is not buffered on the file system", name)
+		case s.kind == "filter" && s.name() == "sigma" && (s.props["alias"] == "" || s.props["refresh_interval"] == ""):
+			t.Errorf("%s: the sigma filter wants an alias (its metrics' name label) and a refresh_interval", name)
+		}
+	}
+	if role != aggregatorRole {
+		return
+	}
+	for _, k := range []string{"http_server", "health_check", "hot_reload", "storage.metrics"} {
+		if !isOn(service[k]) {
+			t.Errorf("%s: service %s is %q, want on", name, k, service[k])
+		}
+	}
+	if !regexp.MustCompile(`^[0-9]+[KMG]$`).MatchString(service["storage.backlog.mem_limit"]) {
+		t.Errorf("%s: storage.backlog.mem_limit %q, want a bound", name, service["storage.backlog.mem_limit"])
+	}
+}
+
+func isOn(v string) bool {
+	switch strings.ToLower(v) {
+	case "on", "true", "yes":
+		return true
+	}
+	return false
+}
+
+// checkStatefulSet: one replica by default, a governing Service, and time
+// to flush on SIGTERM beyond Fluent Bit's own grace period.
+func checkStatefulSet(t *testing.T, replicas *int, serviceName string, terminationGrace int, grace, governingKind string) {
+	t.Helper()
+	if replicas == nil || *replicas != 1 {
+		t.Errorf("want one replica by default, got %v", replicas)
+	}
+	if governingKind != "Service" {
+		t.Errorf("the StatefulSet's serviceName %q names no Service in the manifest", serviceName)
+	}
+	var g int
+	if _, err := fmt.Sscan(grace, &g); err != nil || terminationGrace <= g {
+		t.Errorf("terminationGracePeriodSeconds %d, want more than the service's grace %q", terminationGrace, grace)
+	}
+}
+
+// measuredResidentMiB is the resident memory of Fluent Bit 5.1.1 with the
+// whole SigmaHQ rule set loaded (README, Deployment examples).
+const measuredResidentMiB = 103
+
+// checkMemory: the request covers the measured footprint, and the limit
+// leaves room for a second rule set during a refresh or reload.
+func checkMemory(t *testing.T, requests, limits map[string]string) {
+	t.Helper()
+	mib := func(v string) int {
+		var n int
+		if _, err := fmt.Sscanf(v, "%dMi", &n); err == nil {
+			return n
+		}
+		if _, err := fmt.Sscanf(v, "%dGi", &n); err == nil {
+			return n * 1024
+		}
+		t.Errorf("memory %q: want Mi or Gi", v)
+		return 0
+	}
+	req, lim := mib(requests["memory"]), mib(limits["memory"])
+	if req < measuredResidentMiB || lim < 2*measuredResidentMiB || lim < req {
+		t.Errorf("memory request %s limit %s: want a request of at least %d Mi and a limit of at least twice that",
+			requests["memory"], limits["memory"], measuredResidentMiB)
+	}
+}
+
+// TestMetricsExamples: the Grafana dashboard and the Prometheus alerts in
+// conf/ parse and use only metrics the plugin registers
+// (plugin/metrics.go), and the README's Observability section documents
+// each of those.
+func TestMetricsExamples(t *testing.T) {
+	src, err := os.ReadFile("../plugin/metrics.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"(sigma_[a-z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		registered["fluentbit_filter_"+m[1]] = true
+	}
+	if len(registered) < 9 {
+		t.Fatalf("found %d metric names in plugin/metrics.go, want the 9 it registers", len(registered))
+	}
+	used := regexp.MustCompile(`fluentbit_filter_sigma_[a-z_]+`)
+	check := func(name, text string) {
+		names := used.FindAllString(text, -1)
+		if len(names) == 0 {
+			t.Errorf("%s uses no sigma metric", name)
+		}
+		for _, n := range names {
+			if !registered[n] {
+				t.Errorf("%s uses %s, which the plugin does not register", name, n)
+			}
+		}
+	}
+
+	dashboard, err := os.ReadFile("../conf/grafana/sigma-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(dashboard, &model); err != nil || len(model.Panels) == 0 {
+		t.Fatalf("dashboard: %v, %d panels", err, len(model.Panels))
+	}
+	var exprs []string
+	for _, p := range model.Panels {
+		for _, target := range p.Targets {
+			exprs = append(exprs, target.Expr)
+		}
+	}
+	check("the dashboard", strings.Join(exprs, "\n"))
+	for _, want := range []string{"rule_matches_total", "by (level)", "records_total", "dropped_records_total", "fluentbit_hot_reloaded_times"} {
+		if !strings.Contains(strings.Join(exprs, "\n"), want) {
+			t.Errorf("the dashboard has no panel on %s", want)
+		}
+	}
+
+	alerts, err := os.ReadFile("../conf/prometheus/sigma-alerts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rulesFile struct {
+		Groups []struct {
+			Rules []struct {
+				Alert, Expr string
+				Labels      map[string]string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(alerts, &rulesFile); err != nil || len(rulesFile.Groups) == 0 {
+		t.Fatalf("alerts: %v", err)
+	}
+	var alertExprs []string
+	for _, r := range rulesFile.Groups[0].Rules {
+		if r.Alert == "" || r.Expr == "" || r.Labels["severity"] == "" {
+			t.Errorf("alert %q: want a name, an expression and a severity", r.Alert)
+		}
+		alertExprs = append(alertExprs, r.Expr)
+	}
+	all := strings.Join(alertExprs, "\n")
+	check("the alerts", all)
+	for _, want := range []string{`level="critical"`, "recovered_panics_total", "rules_fallback_active"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no alert on %s", want)
+		}
+	}
+
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, observability, _ := strings.Cut(string(readme), "\n## Observability\n")
+	observability, _, _ = strings.Cut(observability, "\n## ")
+	for n := range registered {
+		if !strings.Contains(observability, "`"+n+"{") && !strings.Contains(observability, "`"+n+"`") {
+			t.Errorf("README's Observability section does not document %s", n)
+		}
 	}
 }

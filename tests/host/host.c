@@ -23,6 +23,15 @@
  *          the last output is written to OUT_CHUNK.2 (rule refresh tests)
  *   -s N   soak: filter IN_CHUNK N more times, printing the resident memory
  *          20 times along the way ("soak: round=... rss_kb=...")
+ *   -a ALIAS  the instance's alias (its name stays sigma.0)
+ *   -2 ALIAS  a second instance, sigma.1, with the same properties and
+ *          this alias ("" for none), initialised after the first; it
+ *          filters IN_CHUNK twice and exits before the first
+ *   -L     the instance struct does not hold the plugin at p: the layout
+ *          check of the plugin's metrics must fail
+ * Each instance gets a cmetrics context before init (stand-ins for the
+ * cmetrics functions below); when the instance exits, every series of it
+ * is printed as "metric[N]: fqname{labels} value", N counting contexts.
  * Prints "key: value" lines the tests read; exits 0 on success.
  */
 #include <dlfcn.h>
@@ -33,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct list { struct list *prev, *next; };
@@ -66,11 +76,22 @@ void *flb_config_map_translate_dynamic(void *config, void *map) { (void) config;
 #define MAP_ENTRY_SIZE 96
 #endif
 
-/* The instance: log_level at offset 8, as in struct flb_filter_instance. */
+/*
+ * The instance: laid out as struct flb_filter_instance (FLB_HAVE_REGEX)
+ * up to cmt: log_level at 8, name at 16, alias at 48, context at 80, the
+ * plugin at 96, cmt at 144. What follows cmt is the host's own.
+ */
 struct instance {
     int event_type, id, log_level, log_suppress_interval;
     char name[32];
-    void *context;
+    char *alias, *match;
+    void *match_regex, *parent_processor;
+    void *context, *data;
+    struct plugin *p;
+    struct list properties;
+    void *config_map;
+    struct list head;
+    struct cmt *cmt;
     int nprops;
     char *keys[16], *values[16];
 };
@@ -89,7 +110,128 @@ const char *flb_filter_get_property(const char *key, struct instance *ins)
 
 void flb_filter_set_context(struct instance *ins, void *context) { ins->context = context; }
 
-const char *flb_filter_name(struct instance *ins) { return ins->name; }
+const char *flb_filter_name(struct instance *ins) { return ins->alias ? ins->alias : ins->name; }
+
+/*
+ * cmetrics stand-ins, with the signatures of lib/cmetrics: a context holds
+ * metrics, a metric holds series by label values. Label counts and
+ * timestamps are checked; a bad call prints metric_error.
+ */
+struct cmt;
+struct cmt_metric_def { struct cmt *cmt; int gauge, nkeys; char fqname[128], keys[8][32]; };
+struct cmt_series { struct cmt_metric_def *m; char labels[1024]; double value; };
+struct cmt {
+    int id, nmetrics, nseries, cap;
+    struct cmt_metric_def metrics[32];
+    struct cmt_series *series;
+    pthread_mutex_t mu;
+};
+static int cmt_count;
+
+static struct cmt *fake_cmt_create(void)
+{
+    struct cmt *c = calloc(1, sizeof(*c));
+    c->id = cmt_count++;
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+/* Prints every series of c, as the Prometheus endpoint would, and frees c. */
+static void fake_cmt_destroy(struct cmt *c)
+{
+    for (int i = 0; i < c->nseries; i++) {
+        printf("metric[%d]: %s{%s} %.17g\n", c->id, c->series[i].m->fqname, c->series[i].labels,
+               c->series[i].value);
+    }
+    free(c->series);
+    free(c);
+}
+
+static void *metric_create(struct cmt *cmt, int gauge, char *ns, char *subsystem, char *name,
+                           int label_count, char **label_keys)
+{
+    if (cmt == NULL || cmt->nmetrics == 32 || label_count > 8) return NULL;
+    struct cmt_metric_def *m = &cmt->metrics[cmt->nmetrics++];
+    m->cmt = cmt;
+    m->gauge = gauge;
+    m->nkeys = label_count;
+    snprintf(m->fqname, sizeof m->fqname, "%s_%s_%s", ns, subsystem, name);
+    for (int i = 0; i < label_count; i++) snprintf(m->keys[i], sizeof m->keys[i], "%s", label_keys[i]);
+    return m;
+}
+
+void *cmt_counter_create(struct cmt *cmt, char *ns, char *subsystem, char *name, char *help,
+                         int label_count, char **label_keys)
+{
+    (void) help;
+    return metric_create(cmt, 0, ns, subsystem, name, label_count, label_keys);
+}
+
+void *cmt_gauge_create(struct cmt *cmt, char *ns, char *subsystem, char *name, char *help,
+                       int label_count, char **label_keys)
+{
+    (void) help;
+    return metric_create(cmt, 1, ns, subsystem, name, label_count, label_keys);
+}
+
+/* Adds v to (or, for a gauge, sets) the series of m with these label values. */
+static int series_update(struct cmt_metric_def *m, uint64_t ts, double v, int set, int n, char **vals)
+{
+    char labels[1024];
+    size_t len = 0;
+    if (m == NULL || n != m->nkeys || ts == 0 || set != m->gauge) {
+        printf("metric_error: %s given %d label(s), ts %llu\n", m ? m->fqname : "?", n, (unsigned long long) ts);
+        return -1;
+    }
+    for (int i = 0; i < n && len < sizeof labels - 8; i++) {
+        len += snprintf(labels + len, sizeof labels - len, "%s%s=\"", i ? "," : "", m->keys[i]);
+        for (const char *c = vals[i]; *c && len < sizeof labels - 8; c++) {
+            if (*c == '"' || *c == '\\') labels[len++] = '\\';
+            labels[len++] = *c;
+        }
+        labels[len++] = '"';
+        labels[len] = 0;
+    }
+    struct cmt *c = m->cmt;
+    pthread_mutex_lock(&c->mu);
+    int k = 0;
+    while (k < c->nseries && (c->series[k].m != m || strcmp(c->series[k].labels, labels) != 0)) k++;
+    if (k == c->nseries) {
+        if (c->nseries == c->cap) {
+            c->cap = c->cap ? 2 * c->cap : 64;
+            c->series = realloc(c->series, c->cap * sizeof(*c->series));
+        }
+        c->series[k] = (struct cmt_series){.m = m};
+        memcpy(c->series[k].labels, labels, len + 1);
+        c->nseries++;
+    }
+    c->series[k].value = set ? v : c->series[k].value + v;
+    pthread_mutex_unlock(&c->mu);
+    return 0;
+}
+
+int cmt_counter_add(void *counter, uint64_t ts, double val, int labels_count, char **label_vals)
+{
+    if (val < 0) return -1;
+    return series_update(counter, ts, val, 0, labels_count, label_vals);
+}
+
+int cmt_counter_inc(void *counter, uint64_t ts, int labels_count, char **label_vals)
+{
+    return series_update(counter, ts, 1, 0, labels_count, label_vals);
+}
+
+int cmt_gauge_set(void *gauge, uint64_t ts, double val, int labels_count, char **label_vals)
+{
+    return series_update(gauge, ts, val, 1, labels_count, label_vals);
+}
+
+uint64_t cfl_time_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
 
 void flb_log_print(int type, const char *file, int line, const char *fmt, ...)
 {
@@ -166,11 +308,22 @@ static void *work(void *arg)
 
 static void plain_handler(int sig) { (void) sig; abort(); }
 
+/* As flb_filter_init: the cmetrics context exists before cb_init. */
 static int init_instance(struct instance *ins)
 {
     ins->context = NULL;
+    ins->cmt = fake_cmt_create();
     int ret = plugin.cb_init(ins, NULL, NULL);
     printf("init: %d\n", ret);
+    return ret;
+}
+
+/* As flb_filter_instance_exit and destroy: cb_exit, then the context goes. */
+static int exit_instance(struct instance *ins)
+{
+    int ret = plugin.cb_exit(ins->context, NULL);
+    fake_cmt_destroy(ins->cmt);
+    ins->cmt = NULL;
     return ret;
 }
 
@@ -182,6 +335,9 @@ int main(int argc, char **argv)
     char *reload_props[16];
     int nreload = 0;
     const char *go_file = NULL;
+    const char *second = NULL;
+    int bad_layout = 0;
+    static struct plugin not_ours;
     const char *so = argv[1];
     int i;
 
@@ -201,6 +357,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-d")) wait_secs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-s")) soak = atol(argv[++i]);
         else if (!strcmp(argv[i], "-l")) ins.log_level = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-a")) ins.alias = argv[++i];
+        else if (!strcmp(argv[i], "-2")) second = argv[++i];
+        else if (!strcmp(argv[i], "-L")) bad_layout = 1;
         else { fprintf(stderr, "host: unknown option %s\n", argv[i]); return 2; }
     }
     in_buf = read_file(argv[argc - 2], &in_len);
@@ -235,7 +394,17 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Fluent Bit's instance points at its copy of the plugin struct. */
+    ins.p = bad_layout ? &not_ours : &plugin;
     if (init_instance(&ins) != 0) return 4;
+
+    struct instance ins2 = ins;
+    if (second) {
+        snprintf(ins2.name, sizeof ins2.name, "sigma.1");
+        ins2.id = 1;
+        ins2.alias = *second ? (char *) second : NULL;
+        if (init_instance(&ins2) != 0) return 4;
+    }
 
     size_t out_len;
     int ret;
@@ -262,7 +431,7 @@ int main(int argc, char **argv)
     if (reload) {
         struct sigaction go_segv, cur;
         sigaction(SIGSEGV, NULL, &go_segv);
-        printf("exit: %d\n", plugin.cb_exit(ins.context, NULL));
+        printf("exit: %d\n", exit_instance(&ins));
         /* Fluent Bit's flb_signal_init(), run from its SIGHUP handler. */
         signal(SIGSEGV, plain_handler);
         signal(SIGFPE, plain_handler);
@@ -339,7 +508,14 @@ int main(int argc, char **argv)
     FILE *f = fopen(argv[argc - 1], "wb");
     if (!f || fwrite(out, 1, out_len, f) != out_len) { perror(argv[argc - 1]); return 2; }
     fclose(f);
-    printf("exit: %d\n", plugin.cb_exit(ins.context, NULL));
+    if (second) {
+        for (int k = 0; k < 2; k++) {
+            size_t n2;
+            free(run_filter(&ins2, &n2, &ret));
+        }
+        printf("exit: %d\n", exit_instance(&ins2));
+    }
+    printf("exit: %d\n", exit_instance(&ins));
     printf("log_lines: error=%d warn=%d info=%d\n", log_lines[1], log_lines[2], log_lines[3]);
     free(out);
     return 0;
