@@ -1,14 +1,25 @@
 package filter
 
+import (
+	"errors"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
+)
+
 // NewLiveOn is NewLive for when cfg's rules cannot be loaded but an earlier
 // filter's can stand in: the new filter takes every property from cfg and
 // its rule set (and, when cfg's field map does not load either, its field
 // map) from last. With a refresh interval it polls cfg's files as NewLive
 // does and swaps in their rules once they change and load.
-func NewLiveOn(cfg Config, last *Filter, notify func(err error, loaded *Filter)) *Live {
+// loadErr is why cfg's rules did not load: when it is an update caught
+// mid-write (safefile.ErrChanged), the first poll tries them again.
+func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, loaded *Filter)) *Live {
 	// The files as they are now, when they did not load: polling retries
 	// them once they change, not on the first tick.
 	fp, _ := fingerprint(cfg)
+	if errors.Is(loadErr, safefile.ErrChanged) {
+		fp = ""
+	}
 	if cfg.FieldMapFile != "" {
 		m, err := LoadFieldMap(cfg.FieldMapFile)
 		if err != nil {

@@ -24,9 +24,13 @@ type Live struct {
 	cur    atomic.Pointer[Filter]
 	notify func(err error, loaded *Filter)
 
+	// refreshing serialises Refresh, which compiles (seconds, for a large
+	// set) under it; mu guards only what Counters reads, so the counters
+	// (read from the filter callback) never wait for a compile.
+	refreshing      sync.Mutex
+	lastFingerprint string // of the files last loaded (or tried); under refreshing
 	mu              sync.Mutex
-	lastFingerprint string // of the files last loaded (or tried)
-	retired         Counters
+	retired         Counters // under mu
 
 	stop chan struct{}
 	done chan struct{}
@@ -95,8 +99,8 @@ func (l *Live) poll() {
 // at the next call. Without polling (no RefreshInterval) the files were not
 // fingerprinted at load, so the first Refresh reloads.
 func (l *Live) Refresh() (changed bool, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.refreshing.Lock()
+	defer l.refreshing.Unlock()
 	fp, err := fingerprint(l.cfg)
 	if err != nil {
 		return false, fmt.Errorf("filter: refresh: %w; keeping the rules loaded before", err)
@@ -111,11 +115,13 @@ func (l *Live) Refresh() (changed bool, err error) {
 	}
 	if errors.Is(err, safefile.ErrChanged) {
 		l.lastFingerprint = "" // an update in progress: tried again at the next poll
-		return false, fmt.Errorf("refresh: %w; keeping the rules loaded before and trying again at the next poll", err)
+		return false, fmt.Errorf("filter: refresh: %w; keeping the rules loaded before and trying again at the next poll", err)
 	}
 	if err != nil {
-		return false, fmt.Errorf("refresh: %w; keeping the rules loaded before", err)
+		return false, fmt.Errorf("filter: refresh: %w; keeping the rules loaded before", err)
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	old := l.cur.Swap(f)
 	l.retired = l.retired.add(old.Counters())
 	return true, nil

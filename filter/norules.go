@@ -43,8 +43,8 @@ func (e *NoRulesError) Error() string {
 // Unwrap lets errors.Is(err, rules.ErrNoRules) hold.
 func (e *NoRulesError) Unwrap() error { return rules.ErrNoRules }
 
-// ruleSource names where cfg takes its rules from, for messages.
-func ruleSource(cfg Config) string {
+// RuleSource names where cfg takes its rules from, for messages.
+func RuleSource(cfg Config) string {
 	if len(cfg.RulePaths) == 0 {
 		return "the embedded default rule"
 	}
@@ -54,7 +54,7 @@ func ruleSource(cfg Config) string {
 // noRules turns rules.ErrNoRules into a *NoRulesError; other errors pass.
 func noRules(err error, cfg Config, report rules.Report) error {
 	if errors.Is(err, rules.ErrNoRules) {
-		return &NoRulesError{Source: ruleSource(cfg), Report: report}
+		return &NoRulesError{Source: RuleSource(cfg), Report: report}
 	}
 	return err
 }

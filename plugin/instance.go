@@ -82,53 +82,73 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 		panics:     limiter{every: 10 * time.Second},
 		statsEvery: cfg.StatsInterval,
 	}
-	inst.nextStats.Store(time.Now().Add(cfg.StatsInterval).UnixNano())
-	source := "embedded default"
-	if len(cfg.RulePaths) > 0 {
-		source = strings.Join(cfg.RulePaths, ",")
-	}
-	live, err := filter.NewLive(cfg, inst.refreshed)
-	if err != nil {
-		last, ok := remembered.last(inst.id)
-		if !ok {
+	started := false
+	defer func() { // on an error, and on a panic initFenced recovers
+		if !started {
 			remembered.failed()
-			return nil, err
+			if inst.live != nil {
+				inst.live.Close()
+			}
 		}
-		live = filter.NewLiveOn(cfg, last, inst.refreshed)
-		inst.fallback.Store(true)
-		log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
-			err, len(last.Rules().Rules()))
-		source = "before the reload (the last good rule set)"
+	}()
+	inst.nextStats.Store(time.Now().Add(cfg.StatsInterval).UnixNano())
+	source, err := inst.load(cfg)
+	if err != nil {
+		return nil, err
 	}
-	inst.live = live
 	inst.noteLoad(!inst.fallback.Load())
-	f := live.Filter()
-	remembered.started(inst.id, f)
+	remembered.started(inst.id, inst.live.Filter())
+	inst.logLoad(cfg, source, time.Since(start))
+	started = true
+	return inst, nil
+}
+
+// load loads cfg's rules into inst.live, or, when they fail and this filter
+// ran before the reload, falls back on the rules it ran. It returns where
+// the rules came from, for the summary.
+func (i *instance) load(cfg filter.Config) (source string, err error) {
+	i.live, err = filter.NewLive(cfg, i.refreshed)
+	if err == nil {
+		return filter.RuleSource(cfg), nil
+	}
+	last, ok := remembered.last(i.id)
+	if !ok {
+		return "", err
+	}
+	i.live = filter.NewLiveOn(cfg, last, err, i.refreshed)
+	i.fallback.Store(true)
+	i.log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
+		err, len(last.Rules().Rules()))
+	return "before the reload (the last good rule set)", nil
+}
+
+// logLoad logs the load summary: what loaded, what was skipped and why.
+func (i *instance) logLoad(cfg filter.Config, source string, took time.Duration) {
+	f := i.live.Filter()
 	report := f.Report()
 	for _, s := range report.Skipped {
-		log.warnf("rule skipped: %v", s)
+		i.log.warnf("rule skipped: %v", s)
 	}
 	st := f.Rules().Stats()
-	log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
+	i.log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
 		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s; "+
 		"rule set %s; fluent-bit-sigma %s for %s",
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
-		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
+		took.Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
 		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, version, configMapLayout())
-	if len(cfg.RulePaths) > 0 && err == nil {
-		log.infof("rule files: %s", report.Walk)
+	if len(cfg.RulePaths) > 0 && !i.fallback.Load() {
+		i.log.infof("rule files: %s", report.Walk)
 	}
 	if reasons := report.Reasons(); len(reasons) > 0 {
 		var b strings.Builder
-		for i, r := range reasons {
-			if i > 0 {
+		for n, r := range reasons {
+			if n > 0 {
 				b.WriteString("; ")
 			}
 			fmt.Fprintf(&b, "%d: %s", r.Count, r.Text)
 		}
-		log.infof("skipped rules by reason: %s", b.String())
+		i.log.infof("skipped rules by reason: %s", b.String())
 	}
-	return inst, nil
 }
 
 // refreshed hears from the refresh goroutine; the message is logged on

@@ -18,14 +18,24 @@ import (
 // A filter is the same one across reloads when it has the same alias, or,
 // without an alias, the same position among the sigma instances of the
 // configuration (the order Fluent Bit initialises them in).
+//
+// Only the configuration before this one is remembered: what an instance
+// of the new configuration takes over is dropped from it, and what none
+// takes over (an instance removed or renamed) goes at the next reload, so
+// a rule set is never held long after its filter is gone.
 type lastGood struct {
-	mu      sync.Mutex
-	live    int // instances entered (initialising or running), not yet exited or failed
-	next    int // position of the next instance in this configuration
-	filters map[string]*filter.Filter
+	mu       sync.Mutex
+	live     int // instances entered (initialising or running), not yet exited or failed
+	next     int // position of the next instance in this configuration
+	current  map[string]*filter.Filter
+	previous map[string]*filter.Filter // of the configuration before
 }
 
-var remembered = &lastGood{filters: map[string]*filter.Filter{}}
+var remembered = newLastGood()
+
+func newLastGood() *lastGood {
+	return &lastGood{current: map[string]*filter.Filter{}, previous: map[string]*filter.Filter{}}
+}
 
 // unaliased matches the names Fluent Bit gives instances without an alias.
 var unaliased = regexp.MustCompile(`^sigma\.[0-9]+$`)
@@ -38,6 +48,7 @@ func (g *lastGood) enter(name string) string {
 	defer g.mu.Unlock()
 	if g.live == 0 {
 		g.next = 0
+		g.previous, g.current = g.current, map[string]*filter.Filter{}
 	}
 	pos := g.next
 	g.next++
@@ -52,7 +63,8 @@ func (g *lastGood) enter(name string) string {
 func (g *lastGood) started(id string, f *filter.Filter) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.filters[id] = f
+	g.current[id] = f
+	delete(g.previous, id)
 }
 
 // failed records an init that failed after enter.
@@ -68,13 +80,18 @@ func (g *lastGood) exited(id string, f *filter.Filter) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.live--
-	g.filters[id] = f
+	g.current[id] = f
 }
 
-// last returns the filter the instance id ran last, if any ran.
+// last returns the filter the instance id ran last, if any ran: in the
+// configuration before, or earlier in this one (an instance that came and
+// went without a reload, as in tests).
 func (g *lastGood) last(id string) (*filter.Filter, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	f, ok := g.filters[id]
+	if f, ok := g.previous[id]; ok {
+		return f, true
+	}
+	f, ok := g.current[id]
 	return f, ok
 }

@@ -13,7 +13,7 @@ import (
 // by alias, or without one by their position in the configuration; the
 // positions restart once every instance of the old configuration exited.
 func TestIdentityAcrossReloads(t *testing.T) {
-	g := &lastGood{filters: map[string]*filter.Filter{}}
+	g := newLastGood()
 	first := []string{g.enter("sigma.0"), g.enter("windows"), g.enter("sigma.2")}
 	for _, id := range first {
 		g.started(id, nil)
@@ -55,6 +55,13 @@ func TestReloadFallsBackPerFilter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The new configuration: every instance initialises before any exits.
+	var reloaded []*instance
+	defer func() {
+		for _, inst := range reloaded {
+			inst.close()
+		}
+	}()
 	for alias, want := range map[string]string{"fallback-a": "rule-a", "fallback-b": "rule-b"} {
 		log := &recorder{}
 		inst, err := newInstance(log, alias, props(map[string]string{"rules": dirA, "strict": "on", "format": "flat"}))
@@ -67,7 +74,7 @@ func TestReloadFallsBackPerFilter(t *testing.T) {
 		if !strings.Contains(log.text(), "error: filter: strict") || !strings.Contains(log.text(), "running on the rules this filter ran before") {
 			t.Errorf("%s: want the load error and the fallback at error level:\n%s", alias, log.text())
 		}
-		inst.close()
+		reloaded = append(reloaded, inst)
 	}
 	if _, err := newInstance(&recorder{}, "fallback-new", props(map[string]string{"rules": dirA, "strict": "on"})); err == nil {
 		t.Error("a filter that never ran loaded broken rules without error")
@@ -82,4 +89,28 @@ func ruleDir(t *testing.T, id string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestForgetsRemovedFilters: the rules of a filter no configuration has
+// any more are held for one reload at most, not for the process's life.
+func TestForgetsRemovedFilters(t *testing.T) {
+	g := newLastGood()
+	f := &filter.Filter{}
+	run := func(name string) {
+		id := g.enter(name)
+		g.started(id, f)
+		g.exited(id, f)
+	}
+	run("gone")  // a configuration with the filter
+	run("other") // a reload removes it: still there to fall back on
+	if _, ok := g.last("alias gone"); !ok {
+		t.Fatal("the filter of the configuration before is not remembered")
+	}
+	run("other") // the next reload forgets it
+	if _, ok := g.last("alias gone"); ok {
+		t.Error("a filter removed two reloads ago is still remembered")
+	}
+	if _, ok := g.last("alias other"); !ok {
+		t.Error("the filter of the configuration before is not remembered")
+	}
 }

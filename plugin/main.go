@@ -41,7 +41,7 @@ func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 
 // initFenced creates the instance, turning a panic into an error: Fluent
 // Bit then stops with the message, and nothing of the instance is left
-// (the refresh goroutine starts last, once nothing can fail).
+// (newInstance stops its refresh goroutine and leaves lastGood as it was).
 func initFenced(log logSink, name string, get func(string) (string, bool)) (inst *instance, err error) {
 	defer func() {
 		if r := recover(); r != nil {

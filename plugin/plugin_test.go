@@ -43,7 +43,7 @@ func TestNewInstance(t *testing.T) {
 	if _, err := newInstance(log, "", props(nil)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.text(), "info: 1 rule(s) loaded from embedded default") {
+	if !strings.Contains(log.text(), "info: 1 rule(s) loaded from the embedded default rule") {
 		t.Errorf("missing the effective-config line:\n%s", log.text())
 	}
 

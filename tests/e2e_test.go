@@ -243,7 +243,7 @@ func TestLoadsLikeFluentBit(t *testing.T) {
 					t.Errorf("event %d: matches %v, want match=%v", i, got[i], want[i])
 				}
 			}
-			if !strings.Contains(r.stdout, "log: [info] [filter:sigma:sigma.0] 1 rule(s) loaded from embedded default") {
+			if !strings.Contains(r.stdout, "log: [info] [filter:sigma:sigma.0] 1 rule(s) loaded from the embedded default rule") {
 				t.Errorf("missing the init log line:\n%s", r.stdout)
 			}
 		})
