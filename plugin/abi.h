@@ -127,6 +127,10 @@ struct sigma_filter_instance {
 _Static_assert(offsetof(struct sigma_filter_instance, log_level) == 8, "log_level at 8");
 _Static_assert(SIGMA_INSTANCE_NAME == 16 && SIGMA_INSTANCE_ALIAS == 48, "name at 16, alias at 48");
 _Static_assert(SIGMA_INSTANCE_P == 96 && SIGMA_INSTANCE_CMT == 144, "p at 96, cmt at 144 with FLB_HAVE_REGEX");
+_Static_assert(offsetof(struct sigma_filter_instance, properties) == SIGMA_INSTANCE_P + sizeof(void *),
+               "properties right after p (the metrics layout check reads it there)");
+_Static_assert(offsetof(struct sigma_filter_instance, _head) == SIGMA_INSTANCE_CMT - sizeof(struct sigma_mk_list),
+               "_head right before cmt (the metrics layout check reads it there)");
 
 /* The registration struct, and the config map in both entry sizes. */
 extern struct sigma_filter_plugin filter_sigma_plugin;

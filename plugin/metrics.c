@@ -78,12 +78,34 @@ static int sigma_is_our_plugin(const struct sigma_filter_plugin *plugin)
            plugin->cb_filter == filter_sigma_plugin.cb_filter && plugin->cb_exit == filter_sigma_plugin.cb_exit;
 }
 
+/* Whether a list head is one: readable, and its next node points back. */
+static int sigma_is_list(const struct sigma_mk_list *head)
+{
+    return sigma_readable(head, sizeof(*head)) && head->next != NULL &&
+           sigma_readable(head->next, sizeof(*head->next)) && head->next->prev == head;
+}
+
+/*
+ * Whether base + off_p holds Fluent Bit's copy of our plugin struct, and
+ * the fields between it and cmt are where this layout puts them: the
+ * properties list right after p, the instance's list link before cmt.
+ */
+static int sigma_layout_holds(const char *base, size_t off_p, size_t off_cmt)
+{
+    const size_t off_properties = off_p + sizeof(void *);
+    const size_t off_head = off_cmt - sizeof(struct sigma_mk_list);
+
+    return sigma_is_our_plugin(*(const struct sigma_filter_plugin *const *) (base + off_p)) &&
+           sigma_is_list((const struct sigma_mk_list *) (base + off_properties)) &&
+           sigma_is_list((const struct sigma_mk_list *) (base + off_head));
+}
+
 /*
  * Returns the instance's cmt, or NULL with *why set when the functions are
  * missing or the layout does not check out: the name flb_filter_name
- * returns must be the alias or the name field at their offsets, and the
- * pointer at p must be our plugin struct. Called from cb_init, where cmt
- * has just been created.
+ * returns must be the alias or the name field at their offsets, the
+ * pointer at p must be our plugin struct, and the list heads between p and
+ * cmt must be lists. Called from cb_init, where cmt has just been created.
  */
 void *sigma_metrics_cmt(void *ins, const char **why)
 {
@@ -106,7 +128,7 @@ void *sigma_metrics_cmt(void *ins, const char **why)
         return NULL;
     }
     for (size_t i = 0; i < sizeof(sigma_layouts) / sizeof(sigma_layouts[0]); i++) {
-        if (!sigma_is_our_plugin(*(const struct sigma_filter_plugin *const *) (base + sigma_layouts[i].p))) {
+        if (!sigma_layout_holds(base, sigma_layouts[i].p, sigma_layouts[i].cmt)) {
             continue;
         }
         void *cmt = *(void *const *) (base + sigma_layouts[i].cmt);
@@ -115,7 +137,8 @@ void *sigma_metrics_cmt(void *ins, const char **why)
         }
         return cmt;
     }
-    *why = "struct flb_filter_instance does not have the expected layout (no pointer to this plugin)";
+    *why = "struct flb_filter_instance does not have the expected layout, or it could not be read "
+           "(no pointer to this plugin followed by the instance's lists)";
     return NULL;
 }
 

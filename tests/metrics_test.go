@@ -117,8 +117,14 @@ func TestMetricsTwoInstances(t *testing.T) {
 // plugin where Fluent Bit 3.2 to 5.1 put it, nothing is registered, one
 // warning says so for both instances, and the filter works as before.
 func TestMetricsLayoutMismatch(t *testing.T) {
+	for _, mismatch := range []string{"-L", "-Lf"} { // p elsewhere; a field between p and cmt moved
+		t.Run(mismatch, func(t *testing.T) { testLayoutMismatch(t, mismatch) })
+	}
+}
+
+func testLayoutMismatch(t *testing.T, mismatch string) {
 	chunk, want := mixedChunk(100)
-	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+metricRules(t), "-p", "min_level=medium", "-L", "-2", "")
+	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+metricRules(t), "-p", "min_level=medium", mismatch, "-2", "")
 	if r.exit != 0 || fmt.Sprint(r.fields["init"]) != "[0 0]" {
 		t.Fatalf("exit %d, inits %v:\n%s", r.exit, r.fields["init"], r.stdout)
 	}

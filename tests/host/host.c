@@ -29,6 +29,8 @@
  *          filters IN_CHUNK twice and exits before the first
  *   -L     the instance struct does not hold the plugin at p: the layout
  *          check of the plugin's metrics must fail
+ *   -Lf    the plugin is at p, but the properties list after it is not a
+ *          list (a field inserted): the layout check must fail as well
  * Each instance gets a cmetrics context before init (stand-ins for the
  * cmetrics functions below); when the instance exits, every series of it
  * is printed as "metric[N]: fqname{labels} value", N counting contexts.
@@ -309,8 +311,13 @@ static void *work(void *arg)
 static void plain_handler(int sig) { (void) sig; abort(); }
 
 /* As flb_filter_init: the cmetrics context exists before cb_init. */
+static int lists_broken; /* -Lf */
+
 static int init_instance(struct instance *ins)
 {
+    /* flb_filter_new: mk_list_init(&properties), _head linked into a list. */
+    ins->properties.next = ins->properties.prev = lists_broken ? NULL : &ins->properties;
+    ins->head.next = ins->head.prev = &ins->head;
     ins->context = NULL;
     ins->cmt = fake_cmt_create();
     int ret = plugin.cb_init(ins, NULL, NULL);
@@ -360,6 +367,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-a")) ins.alias = argv[++i];
         else if (!strcmp(argv[i], "-2")) second = argv[++i];
         else if (!strcmp(argv[i], "-L")) bad_layout = 1;
+        else if (!strcmp(argv[i], "-Lf")) bad_layout = 2; /* a field between p and cmt moved */
         else { fprintf(stderr, "host: unknown option %s\n", argv[i]); return 2; }
     }
     in_buf = read_file(argv[argc - 2], &in_len);
@@ -395,7 +403,10 @@ int main(int argc, char **argv)
     }
 
     /* Fluent Bit's instance points at its copy of the plugin struct. */
-    ins.p = bad_layout ? &not_ours : &plugin;
+    ins.p = bad_layout == 1 ? &not_ours : &plugin;
+    if (bad_layout == 2) {
+        lists_broken = 1; /* as if a field were inserted before properties */
+    }
     if (init_instance(&ins) != 0) return 4;
 
     struct instance ins2 = ins;
