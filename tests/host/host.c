@@ -185,9 +185,14 @@ static int series_update(struct cmt_metric_def *m, uint64_t ts, double v, int se
         printf("metric_error: %s given %d label(s), ts %llu\n", m ? m->fqname : "?", n, (unsigned long long) ts);
         return -1;
     }
-    for (int i = 0; i < n && len < sizeof labels - 8; i++) {
-        len += snprintf(labels + len, sizeof labels - len, "%s%s=\"", i ? "," : "", m->keys[i]);
-        for (const char *c = vals[i]; *c && len < sizeof labels - 8; c++) {
+    labels[0] = 0;
+    /* Each step leaves room for what follows it and the terminator: labels
+     * too long for the buffer are cut, never written past it. */
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(labels + len, sizeof labels - len, "%s%s=\"", i ? "," : "", m->keys[i]);
+        if (w < 0 || (size_t) w + 2 >= sizeof labels - len) break;
+        len += (size_t) w;
+        for (const char *c = vals[i]; *c && len + 4 < sizeof labels; c++) {
             if (*c == '"' || *c == '\\') labels[len++] = '\\';
             labels[len++] = *c;
         }
