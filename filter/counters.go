@@ -20,6 +20,18 @@ type RuleCount struct {
 	Count     uint64
 }
 
+// Key identifies the rule across refreshes: its id, or, for a rule without
+// one (the specification makes id optional), its title.
+func (r RuleCount) Key() string { return RuleKey(r.ID, r.Title) }
+
+// RuleKey is RuleCount.Key for a rule's id and title.
+func RuleKey(id, title string) string {
+	if id != "" {
+		return id
+	}
+	return "\x00" + title
+}
+
 // counters are a Filter's live counts.
 type counters struct {
 	records, matched, dropped, malformed atomic.Uint64
@@ -47,15 +59,15 @@ func (f *Filter) Counters() Counters {
 func (c Counters) add(d Counters) Counters {
 	out := Counters{Records: c.Records + d.Records, Matched: c.Matched + d.Matched, Dropped: c.Dropped + d.Dropped,
 		Malformed: c.Malformed + d.Malformed}
-	byID := map[string]int{}
+	byKey := map[string]int{}
 	for _, list := range [][]RuleCount{c.Rules, d.Rules} {
 		for _, r := range list {
-			if i, ok := byID[r.ID]; ok {
+			if i, ok := byKey[r.Key()]; ok {
 				out.Rules[i].Count += r.Count
 				out.Rules[i].Title = r.Title
 				continue
 			}
-			byID[r.ID] = len(out.Rules)
+			byKey[r.Key()] = len(out.Rules)
 			out.Rules = append(out.Rules, r)
 		}
 	}

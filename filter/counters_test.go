@@ -25,3 +25,14 @@ func TestCounters(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+// TestCountersKeepRulesWithoutID: rules without an id are counted apart
+// (by title) when counts are summed across a refresh, not merged.
+func TestCountersKeepRulesWithoutID(t *testing.T) {
+	a := Counters{Rules: []RuleCount{{Title: "one", Count: 2}, {Title: "two", Count: 3}}}
+	b := Counters{Rules: []RuleCount{{Title: "one", Count: 1}}}
+	got := a.add(b).Rules
+	if len(got) != 2 || got[0].Title != "one" || got[0].Count != 3 || got[1].Title != "two" || got[1].Count != 3 {
+		t.Errorf("got %+v", got)
+	}
+}

@@ -81,7 +81,7 @@ type metrics struct {
 
 	mu        sync.Mutex // one push at a time; guards what follows
 	described *filter.Filter
-	rules     map[string]*ruleSeries // by rule id, every rule this instance has run
+	rules     map[string]*ruleSeries // by filter.RuleKey, every rule this instance has run
 	pushed    [numMetrics]uint64     // per flat counter, the value last pushed
 	started   bool                   // the first push created every series at 0
 }
@@ -193,7 +193,7 @@ func (m *metrics) push(i *instance) {
 	}
 	m.started = true
 	for _, r := range c.Rules {
-		s := m.rules[r.ID]
+		s := m.rules[r.Key()]
 		if s == nil {
 			s = m.series(r.ID, r.Title, "unknown")
 		}
@@ -218,17 +218,19 @@ func (m *metrics) describe(f *filter.Filter) {
 	m.described = f
 }
 
-// series returns the series of rule id, created at 0 under these labels
-// if it has other labels or none yet. A rule whose title or level changed
-// keeps its count; its new series takes the matches from then on.
+// series returns the series of rule id (by filter.RuleKey: rules without
+// an id each have their own), created at 0 under these labels if it has
+// other labels or none yet. A rule whose title or level changed keeps its
+// count; its new series takes the matches from then on.
 func (m *metrics) series(id, title, level string) *ruleSeries {
-	s := m.rules[id]
+	key := filter.RuleKey(id, title)
+	s := m.rules[key]
 	if s != nil && s.title == title && s.level == level {
 		return s
 	}
 	if s == nil {
 		s = &ruleSeries{labels: [4]*C.char{m.name, C.CString(id)}}
-		m.rules[id] = s
+		m.rules[key] = s
 	} else {
 		C.free(unsafe.Pointer(s.labels[2]))
 		C.free(unsafe.Pointer(s.labels[3]))
