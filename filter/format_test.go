@@ -216,3 +216,24 @@ func TestFormatECSManyTags(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatKeysAreWhatIsWritten: Format.Keys, which tag_key is checked
+// against, lists exactly the top-level keys each format adds.
+func TestFormatKeysAreWhatIsWritten(t *testing.T) {
+	body := fixture.UnsignedNodeLoad(1)
+	for _, format := range []Format{FormatSigma, FormatECS, FormatFlat} {
+		got := enrichOne(t, twoRules(t, Config{Format: format, AddKey: "detections", TagKey: "marker"}), body)
+		for _, kv := range body {
+			delete(got, kv.K)
+		}
+		want := append(format.Keys("detections"), "marker")
+		if len(got) != len(want) {
+			t.Errorf("%s: added %d keys %v, Keys says %v", format, len(got), got, want)
+		}
+		for _, k := range want {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s: Keys lists %q, which the format did not write", format, k)
+			}
+		}
+	}
+}
