@@ -100,7 +100,7 @@ var Properties = []Property{
 		},
 	},
 	{
-		Name: "status", Type: TypeString, Default: "stable,test,experimental", Offline: true,
+		Name: "status", Type: TypeString, Default: strings.Join(rules.DefaultStatusNames, ","), Offline: true,
 		Description: "Comma-separated rule statuses to load (rules without a status always load); add deprecated or unsupported to load those too.",
 		set:         setStatuses,
 	},

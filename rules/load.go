@@ -72,10 +72,6 @@ type Options struct {
 	MaxBytes   int64
 }
 
-// DefaultStatuses are the statuses loaded when Options.Statuses is nil:
-// all but deprecated and unsupported.
-var DefaultStatuses = []string{"stable", "test", "experimental", ""}
-
 func (o *Options) selects(r *Rule) bool {
 	if o.MinLevel != LevelUnknown && r.Level < o.MinLevel {
 		return false

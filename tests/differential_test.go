@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,7 +234,7 @@ func TestDifferentialSigmaGo(t *testing.T) {
 		cands = append(cands, candidate{path, evaluator.ForRule(sr), hit, miss})
 		srcs = append(srcs, rules.Source{Name: path, Data: stripped})
 	})
-	all := []string{"stable", "test", "experimental", "deprecated", "unsupported", ""}
+	all := append(slices.Clone(rules.Statuses), "")
 	set, report, err := rules.Compile(srcs, rules.Options{Statuses: all})
 	if err != nil || len(report.Skipped) > 0 || set.Len() != len(cands) {
 		t.Fatalf("compile: %v; %d skipped (%v), %d of %d loaded", err, len(report.Skipped), report.Reasons(), set.Len(), len(cands))
