@@ -3,7 +3,7 @@
 GO         ?= go
 BUILD      := build
 # The release, from git describe (v1.2.3, v1.2.3-4-gabcdef0, -dirty), else
-# dev. It goes into the library (Go's main.version and the C description)
+# dev. It goes into the library (internal/version and the C description)
 # and sigma-check; never into a generated source file.
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 ifneq ($(shell printf '%s' '$(VERSION)' | tr -d 'A-Za-z0-9._+-'),)
@@ -33,7 +33,8 @@ EXTLDFLAGS := -Wl,--version-script=$(CURDIR)/plugin/exports.map $(foreach f,$(GL
 # -trimpath, no Go build ID (its hash covers the absolute path of
 # exports.map) and the fixed flags make the build reproducible in any
 # directory (tests/dist_test.go).
-LDFLAGS    := -s -w -buildid= -X main.version=$(VERSION) -extldflags '$(EXTLDFLAGS)'
+VERSION_FLAG := -X github.com/fluent-bit-sigma/fluent-bit-sigma/internal/version.Version=$(VERSION)
+LDFLAGS    := -s -w -buildid= $(VERSION_FLAG) -extldflags '$(EXTLDFLAGS)'
 LIBENV     = CGO_ENABLED=1 GOOS=linux GOARCH=$(GOARCH) CC=$(TARGET_CC) CGO_CFLAGS='-O2 -g -DSIGMA_VERSION="$(VERSION)"'
 # make test-arm64: the cross compiler, the emulator and the arm64 C library.
 ARM64_CC      ?= aarch64-linux-gnu-gcc
@@ -169,7 +170,7 @@ dist: $(foreach a,$(DIST_ARCHES),$(DIST)/$(DIST_NAME)-linux-$(a).tar.gz)
 $(DIST)/$(DIST_NAME)-linux-%.tar.gz: FORCE
 	rm -rf $(DIST)/.stage-$* && mkdir -p $(DIST)/.stage-$*/$(DIST_NAME)
 	$(MAKE) --no-print-directory plugin GOARCH=$* PLUGIN=$(abspath $(DIST)/.stage-$*/$(DIST_NAME)/flb-filter_sigma.so)
-	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags "-s -w -buildid= -X main.version=$(VERSION)" \
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags "-s -w -buildid= $(VERSION_FLAG)" \
 		-o $(DIST)/.stage-$*/$(DIST_NAME)/sigma-check ./cmd/sigma-check
 	rm -f $(DIST)/.stage-$*/$(DIST_NAME)/flb-filter_sigma.h
 	cp $(DIST_FILES) $(DIST)/.stage-$*/$(DIST_NAME)/

@@ -135,7 +135,7 @@ func (i *instance) logLoad(cfg filter.Config, source string, took time.Duration)
 		"rule set %s; fluent-bit-sigma %s for %s",
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		took.Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
-		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, version, configMapLayout())
+		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, release, configMapLayout())
 	if len(cfg.RulePaths) > 0 && !i.fallback.Load() {
 		i.log.infof("rule files: %s", report.Walk)
 	}

@@ -5,13 +5,15 @@ int sigma_map_entry_size(void);
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
 
-// version is the release this library was built as. make sets it from
-// git describe (-ldflags -X main.version=...), and the C description that
-// `fluent-bit -F sigma -h` prints from the same value (-DSIGMA_VERSION);
-// a plain go build leaves "dev".
-var version = "dev"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/version"
+)
+
+// The release this library was built as (the C description that
+// `fluent-bit -F sigma -h` prints carries the same value).
+var release = version.Version
 
 // configMapLayout says which config-map layout the library picked when it
 // was loaded (sigma_resolve in abi.c). The exact Fluent Bit version is a

@@ -19,7 +19,7 @@ func TestInitLogsVersionLayoutAndRuleSet(t *testing.T) {
 	if _, err := newInstance(log, "", props(nil)); err != nil {
 		t.Fatal(err)
 	}
-	want := "; rule set " + report.Digest + "; fluent-bit-sigma " + version + " for Fluent Bit before 5.0.3 (96-byte config map entries)"
+	want := "; rule set " + report.Digest + "; fluent-bit-sigma " + release + " for Fluent Bit before 5.0.3 (96-byte config map entries)"
 	if !strings.Contains(log.text(), want) {
 		t.Errorf("the init line lacks %q:\n%s", want, log.text())
 	}

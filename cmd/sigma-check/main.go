@@ -33,11 +33,8 @@ import (
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/version"
 )
-
-// version is the release this binary was built as: make sets it from git
-// describe (-ldflags -X main.version=...), as for the library.
-var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -59,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *showVersion {
-		fmt.Fprintln(stdout, "sigma-check", version)
+		fmt.Fprintln(stdout, "sigma-check", version.Version)
 		return 0
 	}
 	cfg, err := filter.ParseConfig(props.get)
