@@ -302,7 +302,9 @@ func floatText(b []byte, off int, buf []byte) ([]byte, bool) {
 	return strconv.AppendFloat(buf[:0], f, 'f', -1, 64), true
 }
 
-// Writers. Each appends the smallest encoding of its value.
+// Writers. Each appends a valid encoding of its value: the fixed forms
+// where they fit, else the 32- or 64-bit form (chunks do not need the
+// 8- and 16-bit forms' few bytes, and fewer cases keep the writers short).
 
 // AppendNil appends nil.
 func AppendNil(dst []byte) []byte { return append(dst, Nil) }

@@ -156,7 +156,9 @@ func Kind(m fs.FileMode) string {
 }
 
 // OpenDir opens the directory name for reading its entries. Like Read it
-// never waits: the path may have become a named pipe since it was listed.
+// never waits, and it opens nothing but a directory: the path may have
+// become a named pipe or a device since it was listed (O_DIRECTORY fails
+// with ENOTDIR then).
 func OpenDir(name string) (*os.File, error) {
-	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_DIRECTORY, 0)
 }

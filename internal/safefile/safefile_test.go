@@ -167,3 +167,18 @@ func inPieces(data []byte, n int) []string {
 	}
 	return pieces
 }
+
+// TestOpenDirOpensOnlyDirectories: a path that is no longer a directory
+// (a pipe put in its place) is refused at once, not opened.
+func TestOpenDirOpensOnlyDirectories(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "was-a-dir")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 5*time.Second, func() {
+		if f, err := OpenDir(fifo); err == nil {
+			f.Close()
+			t.Error("OpenDir opened a named pipe")
+		}
+	})
+}
