@@ -110,8 +110,9 @@ type result struct {
 	fields map[string][]string // "key: value" lines, by key
 	stdout string
 	out    []byte // the chunk passed downstream
-	// reloaded is what the instance created by -r passed downstream.
-	reloaded []byte
+	// reloaded is what the instance created by -r passed downstream;
+	// reloaded2, what the second instance (-2) passed after the reload.
+	reloaded, reloaded2 []byte
 }
 
 func (r result) field(key string) string {
@@ -155,6 +156,7 @@ func hostResult(t *testing.T, err error, stdout, out string) result {
 	}
 	r.out, _ = os.ReadFile(out)
 	r.reloaded, _ = os.ReadFile(out + ".reload")
+	r.reloaded2, _ = os.ReadFile(out + ".reload2")
 	return r
 }
 

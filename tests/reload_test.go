@@ -58,3 +58,30 @@ func TestFirstStartStillFails(t *testing.T) {
 		t.Errorf("want the reason in the error:\n%s", r.stdout)
 	}
 }
+
+// TestReloadFallsBackByPosition: two sigma instances without an alias are
+// told apart by their position in the configuration; when both rule sets
+// fail to load at a reload, each runs on its own last good rules.
+func TestReloadFallsBackByPosition(t *testing.T) {
+	chunk, want := mixedChunk(100)
+	first, second, empty := t.TempDir(), t.TempDir(), t.TempDir()
+	idA, idB := "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002"
+	writeFile(t, filepath.Join(first, "a.yml"), nodeRule(idA))
+	writeFile(t, filepath.Join(second, "b.yml"), nodeRule(idB))
+	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+first, "-2", "", "-P", "rules="+second,
+		"-r", "-R", "rules="+empty, "-R2", "rules="+empty)
+	if r.exit != 0 || fmt.Sprint(r.fields["init"]) != "[0 0 0 0]" {
+		t.Fatalf("exit %d, inits %v; want four inits to succeed:\n%s", r.exit, r.fields["init"], r.stdout)
+	}
+	for name, tc := range map[string]struct {
+		out []byte
+		id  string
+	}{"sigma.0": {r.reloaded, idA}, "sigma.1": {r.reloaded2, idB}} {
+		for i, ids := range decode(t, tc.out, "sigma") {
+			if want[i] != (fmt.Sprint(ids) == "["+tc.id+"]") {
+				t.Errorf("%s after the reload, event %d: %v; want its own rule %s", name, i, ids, tc.id)
+				break
+			}
+		}
+	}
+}

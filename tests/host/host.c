@@ -26,7 +26,12 @@
  *   -a ALIAS  the instance's alias (its name stays sigma.0)
  *   -2 ALIAS  a second instance, sigma.1, with the same properties and
  *          this alias ("" for none), initialised after the first; it
- *          filters IN_CHUNK twice and exits before the first
+ *          filters IN_CHUNK twice and exits before the first. With -r it
+ *          is reloaded too, as Fluent Bit does: both exit, then both are
+ *          initialised again in order, and what the second passes
+ *          downstream after the reload is written to OUT_CHUNK.reload2
+ *   -P key=value, -R2 key=value  a property of the second instance only,
+ *          at the start and for the reload
  *   -L     the instance struct does not hold the plugin at p: the layout
  *          check of the plugin's metrics must fail
  *   -Lf    the plugin is at p, but the properties list after it is not a
@@ -339,13 +344,28 @@ static int exit_instance(struct instance *ins)
     return ret;
 }
 
+/* Sets or replaces one property from "key=value" (as a config file does). */
+static int set_prop(struct instance *ins, char *kv)
+{
+    char *eq = strchr(kv, '=');
+    if (!eq) return -1;
+    *eq = 0;
+    for (int j = 0; j < ins->nprops; j++) {
+        if (!strcmp(ins->keys[j], kv)) { ins->values[j] = eq + 1; return 0; }
+    }
+    if (ins->nprops == 16) return -1;
+    ins->keys[ins->nprops] = kv;
+    ins->values[ins->nprops++] = eq + 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct instance ins = {.event_type = 1, .log_level = 3, .name = "sigma.0"};
     int threads = 0, rounds = 1, reload = 0, wait_secs = 10;
     long soak = 0;
-    char *reload_props[16];
-    int nreload = 0;
+    char *reload_props[16], *props2[16], *reload_props2[16];
+    int nreload = 0, nprops2 = 0, nreload2 = 0;
     const char *go_file = NULL;
     const char *second = NULL;
     int bad_layout = 0;
@@ -365,6 +385,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-n")) rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-r")) reload = 1;
         else if (!strcmp(argv[i], "-R") && nreload < 16) reload_props[nreload++] = argv[++i];
+        else if (!strcmp(argv[i], "-P") && nprops2 < 16) props2[nprops2++] = argv[++i];
+        else if (!strcmp(argv[i], "-R2") && nreload2 < 16) reload_props2[nreload2++] = argv[++i];
         else if (!strcmp(argv[i], "-w")) go_file = argv[++i];
         else if (!strcmp(argv[i], "-d")) wait_secs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-s")) soak = atol(argv[++i]);
@@ -419,6 +441,9 @@ int main(int argc, char **argv)
         snprintf(ins2.name, sizeof ins2.name, "sigma.1");
         ins2.id = 1;
         ins2.alias = *second ? (char *) second : NULL;
+        for (int k = 0; k < nprops2; k++) {
+            if (set_prop(&ins2, props2[k]) != 0) return 2;
+        }
         if (init_instance(&ins2) != 0) return 4;
     }
 
@@ -447,24 +472,30 @@ int main(int argc, char **argv)
     if (reload) {
         struct sigaction go_segv, cur;
         sigaction(SIGSEGV, NULL, &go_segv);
+        /* flb_reload: every old instance exits before any new one starts. */
         printf("exit: %d\n", exit_instance(&ins));
+        if (second) printf("exit: %d\n", exit_instance(&ins2));
         /* Fluent Bit's flb_signal_init(), run from its SIGHUP handler. */
         signal(SIGSEGV, plain_handler);
         signal(SIGFPE, plain_handler);
         for (int k = 0; k < nreload; k++) {
-            char *eq = strchr(reload_props[k], '=');
-            if (!eq) return 2;
-            *eq = 0;
-            int found = 0;
-            for (int j = 0; j < ins.nprops; j++) {
-                if (!strcmp(ins.keys[j], reload_props[k])) { ins.values[j] = eq + 1; found = 1; }
-            }
-            if (!found && ins.nprops < 16) {
-                ins.keys[ins.nprops] = reload_props[k];
-                ins.values[ins.nprops++] = eq + 1;
-            }
+            if (set_prop(&ins, reload_props[k]) != 0) return 2;
+        }
+        for (int k = 0; k < nreload2; k++) {
+            if (set_prop(&ins2, reload_props2[k]) != 0) return 2;
         }
         if (init_instance(&ins) != 0) return 4;
+        if (second) {
+            if (init_instance(&ins2) != 0) return 4;
+            size_t n3;
+            char *second_out = run_filter(&ins2, &n3, &ret);
+            char path2[4096];
+            snprintf(path2, sizeof path2, "%s.reload2", argv[argc - 1]);
+            FILE *f3 = fopen(path2, "wb");
+            if (!f3 || fwrite(second_out, 1, n3, f3) != n3) { perror(path2); return 2; }
+            fclose(f3);
+            free(second_out);
+        }
         sigaction(SIGSEGV, NULL, &cur);
         printf("handlers_restored: %s\n",
                cur.sa_handler == go_segv.sa_handler && cur.sa_handler != plain_handler ? "yes" : "no");
