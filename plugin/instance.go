@@ -115,6 +115,12 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		time.Since(start).Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
 		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, version, configMapLayout())
+	if report.Filters > 0 {
+		log.infof("%d Sigma filter(s) loaded, applied to %d rule(s)", report.Filters, report.FilteredRules)
+	}
+	for _, u := range report.UnusedFilters {
+		log.warnf("%v", u)
+	}
 	if len(cfg.RulePaths) > 0 && err == nil {
 		log.infof("rule files: %s", report.Walk)
 	}
@@ -135,7 +141,7 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 // Fluent Bit's thread by the next filter call.
 func (i *instance) refreshed(err error, f *filter.Filter) {
 	// A skipped rule is a warning here as at the first load.
-	n := note{warn: err != nil || len(f.Report().Skipped) > 0}
+	n := note{warn: err != nil || len(f.Report().Skipped)+len(f.Report().UnusedFilters) > 0}
 	if err == nil {
 		i.noteLoad(true)
 		i.fallback.Store(false)
@@ -145,6 +151,12 @@ func (i *instance) refreshed(err error, f *filter.Filter) {
 	} else {
 		r := f.Report()
 		n.msg = fmt.Sprintf("rules refreshed: %d rule(s) loaded (%d file(s), %d skipped)", r.Loaded, r.Files, len(r.Skipped))
+		if r.Filters > 0 {
+			n.msg += fmt.Sprintf("; %d Sigma filter(s) applied to %d rule(s)", r.Filters, r.FilteredRules)
+		}
+		for _, u := range r.UnusedFilters {
+			n.msg += fmt.Sprintf("; %v", u)
+		}
 		for _, s := range r.Skipped {
 			n.msg += fmt.Sprintf("; skipped: %v", s)
 		}
