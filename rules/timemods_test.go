@@ -59,9 +59,9 @@ func TestTimeModifiers(t *testing.T) {
 		// A value that is not a timestamp does not match, negated or not.
 		{"Time|hour: 0", "not a time", false},
 		{"Time|hour|neq: 5", "not a time", false},
-		{"Time|year|gte: 0", "4624", false},           // too few digits for an epoch
-		{"Time|day: 30", "2024-02-30", false},         // no such date
-		{"Time|hour|gte: 0", "2024-03-05", false},     // a date has no hour
+		{"Time|year|gte: 0", "4624", false},       // too few digits for an epoch
+		{"Time|day: 30", "2024-02-30", false},     // no such date
+		{"Time|hour|gte: 0", "2024-03-05", false}, // a date has no hour
 		{"Time|hour: 23", "2024-03-05T23:30Zjunk", false},
 		{"Time|hour: 23", "2024-03-05T24:00:00Z", false},
 		{"Time|year: 2024", "2024-03-05X23:30:00", false},
