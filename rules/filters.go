@@ -242,14 +242,18 @@ func (f *compiledFilter) unusedError() error {
 	if !f.anyRule {
 		what = strings.Join(f.refs, ", ")
 	}
-	var ls []string
+	ls := "any logsource"
+	var parts []string
 	for _, kv := range [][2]string{{"category", f.logsource.Category}, {"product", f.logsource.Product}, {"service", f.logsource.Service}} {
 		if kv[1] != "" {
-			ls = append(ls, kv[0]+"="+kv[1])
+			parts = append(parts, kv[0]+"="+kv[1])
 		}
 	}
-	return &CompileError{File: f.file, Err: fmt.Errorf("filter %s applies to no loaded rule: no rule loaded among %s with logsource %s",
-		f.name(), what, strings.Join(ls, " "))}
+	if len(parts) > 0 {
+		ls = "logsource " + strings.Join(parts, " ")
+	}
+	return &CompileError{File: f.file, Err: fmt.Errorf("filter %s applies to no loaded rule: no rule loaded among %s with %s",
+		f.name(), what, ls)}
 }
 
 // name is how messages call the filter: its id, else its title.

@@ -252,6 +252,9 @@ func TestFilterBroken(t *testing.T) {
 			if s.ID != "broken-filter" || !strings.Contains(s.Error(), "filter broken-filter") {
 				t.Errorf("skip %q (id %q) does not name the filter", s.Error(), s.ID)
 			}
+			if reasons := report.Reasons(); len(reasons) != 1 || strings.Contains(reasons[0].Text, "broken-filter") {
+				t.Errorf("reasons %v: want one, without the filter's id", reasons)
+			}
 			// The rules load and match without it.
 			if got := matchedTitles(set, map[string]string{"Image": `C:\rar.exe`, "A": "1"}); got != "Rar" {
 				t.Errorf("matched %q, want Rar", got)

@@ -358,7 +358,7 @@ func (l *loader) filter(src Source, doc *yaml.Node) {
 	if err != nil {
 		// The message says it is a filter; the id is not a rule's.
 		l.report.Skipped = append(l.report.Skipped, Skipped{File: src.Name, ID: f.id, Title: f.title,
-			Err: withFile(fmt.Errorf("filter %s: %w", f.name(), err), src.Name, "")})
+			Err: withFile(&placeError{place: "filter " + f.name(), err: err}, src.Name, "")})
 		return
 	}
 	f.file = src.Name
