@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -346,4 +347,36 @@ func digestOf(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return report.Digest
+}
+
+// TestFilterPrefiltered: with more rules than the direct-evaluation
+// threshold, rules are reached through their literals; a filter's
+// condition, negated or not, still decides.
+func TestFilterPrefiltered(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "title: r%d\nid: r%d\nlogsource: {product: windows}\ndetection:\n  sel: {CommandLine|contains: 'tool%02d.exe'}\n  condition: sel\n---\n", i, i, i)
+	}
+	rulesSrc := b.String()
+	for _, tc := range []struct {
+		cond, user, want string
+	}{
+		{"not sel", "adm_x", ""},
+		{"not sel", "bob", "r7"},
+		{"sel", "adm_x", "r7"},
+		{"sel", "bob", ""},
+	} {
+		filter := "title: f\nlogsource: {product: windows}\nfilter:\n  rules: any\n  sel: {User|startswith: adm_}\n  condition: " + tc.cond + "\n"
+		set, report, err := Compile([]Source{{Name: "r.yml", Data: []byte(rulesSrc)}, {Name: "f.yml", Data: []byte(filter)}}, Options{})
+		if err != nil || report.FilteredRules != 40 || set.Stats().Prefiltered != 40 {
+			t.Fatalf("err %v, filtered %d, prefiltered %d", err, report.FilteredRules, set.Stats().Prefiltered)
+		}
+		var ids []string
+		for _, i := range set.Match(mapEvent{set, map[string]string{"CommandLine": "run tool07.exe", "User": tc.user}}, nil) {
+			ids = append(ids, set.Rules()[i].ID)
+		}
+		if got := strings.Join(ids, ","); got != tc.want {
+			t.Errorf("condition %s, user %s: matched %q, want %q", tc.cond, tc.user, got, tc.want)
+		}
+	}
 }

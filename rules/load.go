@@ -120,7 +120,7 @@ func anyFold(list, values []string) bool {
 
 // Report summarises a load.
 type Report struct {
-	Files    int       // rule files read
+	Files    int       // rule and filter files read
 	Loaded   int       // rules compiled into the set
 	Filtered int       // rules left out by the selection options
 	Skipped  []Skipped // rules and files that could not be loaded
