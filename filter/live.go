@@ -15,7 +15,7 @@ import (
 
 // Live holds an instance's current Filter and, with a refresh interval,
 // replaces it when the files it was loaded from change: the rule files,
-// the placeholders and the field map. The new set is loaded beside the
+// the filter files, the placeholders and the field map. The new set is loaded beside the
 // old one, which keeps filtering until the new one is swapped in
 // atomically; a new set that fails to load is not swapped in, and the old
 // one stays until the files change again. Safe for concurrent use.
@@ -63,7 +63,7 @@ func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) 
 // polls says whether a Live for cfg polls its files: with a refresh
 // interval and files to poll (the embedded default has none).
 func polls(cfg Config) bool {
-	return cfg.RefreshInterval > 0 && len(cfg.RulePaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0
+	return cfg.RefreshInterval > 0 && len(cfg.RulePaths)+len(cfg.Rules.FilterPaths)+len(cfg.PlaceholdersFile)+len(cfg.FieldMapFile) > 0
 }
 
 // start starts the polling goroutine; Close stops it.
@@ -150,13 +150,16 @@ func (l *Live) Counters() Counters {
 // no file, so nothing in the rule directories can make it wait, and the
 // walk keeps to cfg.Rules' limits.
 func fingerprint(cfg Config) (string, error) {
-	walk, err := rules.RuleFiles(cfg.RulePaths, cfg.Rules)
-	if err != nil {
-		return "", err
-	}
-	files := walk.Files
-	for _, s := range walk.Skipped {
-		files = append(files, s.File)
+	var files []string
+	for _, paths := range [][]string{cfg.RulePaths, cfg.Rules.FilterPaths} {
+		walk, err := rules.RuleFiles(paths, cfg.Rules)
+		if err != nil {
+			return "", err
+		}
+		files = append(files, walk.Files...)
+		for _, s := range walk.Skipped {
+			files = append(files, s.File)
+		}
 	}
 	for _, p := range []string{cfg.PlaceholdersFile, cfg.FieldMapFile} {
 		if p != "" {
@@ -185,7 +188,7 @@ func unchangedSince(cfg Config, fp string) error {
 		return err
 	}
 	if now != fp {
-		return fmt.Errorf("filter: %w (a rule, placeholders or field_map file was written during the load)", safefile.ErrChanged)
+		return fmt.Errorf("filter: %w (a rule, filter, placeholders or field_map file was written during the load)", safefile.ErrChanged)
 	}
 	return nil
 }

@@ -55,6 +55,13 @@ var Properties = []Property{
 		},
 	},
 	{
+		Name: "filters", Type: TypeString, Offline: true,
+		Description: "Comma-separated Sigma filter files and directories: filters whose condition is ANDed with the rules they name (write condition: not selection to suppress matches). Filters in the rules paths load too.",
+		set: func(c *Config, v string) error {
+			return setList(&c.Rules.FilterPaths, v, "no path given")
+		},
+	},
+	{
 		Name: "add_key", Type: TypeString, Default: DefaultAddKey, Offline: true,
 		Description: "Record key that receives the matches of a record; an existing key of that name is replaced.",
 		set: func(c *Config, v string) error {
@@ -153,7 +160,7 @@ var Properties = []Property{
 	},
 	{
 		Name: "refresh_interval", Type: TypeString, Default: "0",
-		Description: "Poll the rule, placeholder and field_map files this often (seconds, or a duration such as 30s or 5m) and swap in the new rules when they change; 0 disables. A set that fails to load is not swapped in.",
+		Description: "Poll the rule, filter, placeholder and field_map files this often (seconds, or a duration such as 30s or 5m) and swap in the new rules when they change; 0 disables. A set that fails to load is not swapped in.",
 		set: func(c *Config, v string) (err error) {
 			c.RefreshInterval, err = parseInterval(v)
 			return err

@@ -9,6 +9,11 @@
       "Comma-separated Sigma rule files and directories (searched " \
       "recursively for *.yml and *.yaml). Replaces the embedded " \
       "default rule.") \
+    X(MAP_STR, "filters", NULL, \
+      "Comma-separated Sigma filter files and directories: filters " \
+      "whose condition is ANDed with the rules they name (write " \
+      "condition: not selection to suppress matches). Filters in the " \
+      "rules paths load too.") \
     X(MAP_STR, "add_key", "sigma", \
       "Record key that receives the matches of a record; an existing " \
       "key of that name is replaced.") \
@@ -48,10 +53,10 @@
       "YAML file mapping Sigma field names to record paths (dotted, \\. " \
       "for a dot inside a key), for shapes the filter does not know.") \
     X(MAP_STR, "refresh_interval", "0", \
-      "Poll the rule, placeholder and field_map files this often " \
-      "(seconds, or a duration such as 30s or 5m) and swap in the new " \
-      "rules when they change; 0 disables. A set that fails to load is " \
-      "not swapped in.") \
+      "Poll the rule, filter, placeholder and field_map files this " \
+      "often (seconds, or a duration such as 30s or 5m) and swap in " \
+      "the new rules when they change; 0 disables. A set that fails to " \
+      "load is not swapped in.") \
     X(MAP_STR, "stats_interval", "0", \
       "Log the counters (records, matches, top rules, malformed " \
       "chunks, recovered panics) at info this often (seconds or a " \

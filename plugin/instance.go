@@ -136,6 +136,12 @@ func (i *instance) logLoad(cfg filter.Config, source string, took time.Duration)
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		took.Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
 		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, release, configMapLayout())
+	if report.Filters > 0 {
+		i.log.infof("%d Sigma filter(s) loaded, applied to %d rule(s)", report.Filters, report.FilteredRules)
+	}
+	for _, u := range report.UnusedFilters {
+		i.log.warnf("%v", u)
+	}
 	if len(cfg.RulePaths) > 0 && !i.fallback.Load() {
 		i.log.infof("rule files: %s", report.Walk)
 	}
@@ -155,7 +161,7 @@ func (i *instance) logLoad(cfg filter.Config, source string, took time.Duration)
 // Fluent Bit's thread by the next filter call.
 func (i *instance) refreshed(err error, f *filter.Filter) {
 	// A skipped rule is a warning here as at the first load.
-	n := note{warn: err != nil || len(f.Report().Skipped) > 0}
+	n := note{warn: err != nil || len(f.Report().Skipped)+len(f.Report().UnusedFilters) > 0}
 	if err == nil {
 		i.noteLoad(true)
 		i.fallback.Store(false)
@@ -165,6 +171,12 @@ func (i *instance) refreshed(err error, f *filter.Filter) {
 	} else {
 		r := f.Report()
 		n.msg = fmt.Sprintf("rules refreshed: %d rule(s) loaded (%d file(s), %d skipped)", r.Loaded, r.Files, len(r.Skipped))
+		if r.Filters > 0 {
+			n.msg += fmt.Sprintf("; %d Sigma filter(s) applied to %d rule(s)", r.Filters, r.FilteredRules)
+		}
+		for _, u := range r.UnusedFilters {
+			n.msg += fmt.Sprintf("; %v", u)
+		}
 		for _, s := range r.Skipped {
 			n.msg += fmt.Sprintf("; skipped: %v", s)
 		}

@@ -16,8 +16,9 @@ const digestLen = 12
 // cut to digestLen hex digits. It depends on the rules' content and on
 // which rules the selection kept, not on paths or load order: the same
 // rule files give the same digest on every machine, mounted anywhere, and
-// the embedded default equals rules/default loaded from disk. Placeholders
-// and the filter's field_map are not part of it.
+// the embedded default equals rules/default loaded from disk. Compile
+// passes the Sigma filters loaded as rules of their own, so they are part
+// of it; placeholders and the filter's field_map are not.
 func digest(loaded []Rule, srcs []Source) string {
 	// Only the files rules were loaded from are hashed. Sources sharing a
 	// name (possible through Compile) are hashed together, so a rule's

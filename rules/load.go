@@ -70,6 +70,10 @@ type Options struct {
 	// DefaultMaxEntries and DefaultMaxBytes.
 	MaxEntries int
 	MaxBytes   int64
+	// FilterPaths are Sigma filter files and directories (walked as rule
+	// paths are), read besides the rules by Load and Default. Filters in
+	// the rule paths are loaded too.
+	FilterPaths []string
 }
 
 func (o *Options) selects(r *Rule) bool {
@@ -112,7 +116,7 @@ func anyFold(list, values []string) bool {
 
 // Report summarises a load.
 type Report struct {
-	Files    int       // rule files read
+	Files    int       // rule and filter files read
 	Loaded   int       // rules compiled into the set
 	Filtered int       // rules left out by the selection options
 	Skipped  []Skipped // rules and files that could not be loaded
@@ -123,7 +127,14 @@ type Report struct {
 	Walk Walk
 	// Digest identifies the rules loaded by content (see digest.go):
 	// 12 hex digits, logged at init so operators can tell rule sets apart.
+	// The filters loaded are part of it.
 	Digest string
+	// Filters counts the Sigma filters loaded, and FilteredRules the
+	// loaded rules one of them or more applies to. UnusedFilters are the
+	// filters that apply to no loaded rule (worth a warning, not a skip).
+	Filters       int
+	FilteredRules int
+	UnusedFilters []Skipped
 }
 
 // Default returns the embedded default rule set.
@@ -140,7 +151,40 @@ func Default(opts Options) (*Set, Report, error) {
 		}
 		srcs = append(srcs, Source{Name: "embedded:" + name, Data: data})
 	}
-	return Compile(srcs, opts)
+	var walk Walk
+	filters, skipped, err := readFilterFiles(&walk, opts)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	set, report, err := compile(srcs, filters, opts)
+	report.Skipped = append(append(walk.Skipped, skipped...), report.Skipped...)
+	return set, report, err
+}
+
+// readFilterFiles reads the files of opts.FilterPaths, adding to walk
+// (whose byte count the limit applies to).
+func readFilterFiles(walk *Walk, opts Options) ([]Source, []Skipped, error) {
+	if len(opts.FilterPaths) == 0 {
+		return nil, nil, nil
+	}
+	fw, err := RuleFiles(opts.FilterPaths, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (filters)", err)
+	}
+	fw.Bytes = walk.Bytes
+	start := time.Now()
+	srcs, skipped, err := readRuleFiles(&fw, opts.maxBytes())
+	if err != nil {
+		return nil, nil, err
+	}
+	walk.Entries += fw.Entries
+	walk.Bytes = fw.Bytes
+	walk.Files = append(walk.Files, fw.Files...)
+	walk.Followed = append(walk.Followed, fw.Followed...)
+	walk.Repeated = append(walk.Repeated, fw.Repeated...)
+	walk.Skipped = append(walk.Skipped, fw.Skipped...)
+	walk.Took += fw.Took + time.Since(start)
+	return srcs, skipped, nil
 }
 
 // Load compiles the rule files named by paths (see RuleFiles for how
@@ -163,7 +207,12 @@ func Load(paths []string, opts Options) (*Set, Report, error) {
 	if err != nil {
 		return nil, Report{}, err
 	}
-	set, report, err := Compile(srcs, opts)
+	filters, filterSkipped, err := readFilterFiles(&walk, opts)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	set, report, err := compile(srcs, filters, opts)
+	skipped = append(skipped, filterSkipped...)
 	report.Files = len(walk.Files)
 	report.Skipped = append(append(walk.Skipped, skipped...), report.Skipped...)
 	report.Walk = walk
@@ -193,53 +242,126 @@ func readRuleFiles(walk *Walk, maxBytes int64) ([]Source, []Skipped, error) {
 	return srcs, skipped, nil
 }
 
-// Compile compiles every rule document in srcs into one Set. Rules that
-// fail are reported in Skipped; a rule whose id was already loaded is
-// skipped as a duplicate. Compile fails with ErrNoRules when nothing loads.
+// Compile compiles every rule document in srcs into one Set, and applies
+// the Sigma filters among the documents (see filters.go) to the rules
+// loaded. Rules and filters that fail are reported in Skipped; a rule
+// (or a filter) whose id was already loaded is skipped as a duplicate.
+// Compile fails with ErrNoRules when no rule loads.
 func Compile(srcs []Source, opts Options) (*Set, Report, error) {
-	c := newCompiler(opts.Placeholders)
-	set := &Set{}
-	report := Report{Files: len(srcs)}
-	seen := map[string]string{}
-	for _, src := range srcs {
+	return compile(srcs, nil, opts)
+}
+
+// compile is Compile over rule sources and sources of the filters
+// property, whose documents must all be filters.
+func compile(srcs, filterSrcs []Source, opts Options) (*Set, Report, error) {
+	l := &loader{
+		c:          newCompiler(opts.Placeholders),
+		opts:       &opts,
+		set:        &Set{},
+		report:     Report{Files: len(srcs) + len(filterSrcs)},
+		seen:       map[string]string{},
+		seenFilter: map[string]string{},
+	}
+	for i, src := range append(srcs[:len(srcs):len(srcs)], filterSrcs...) {
 		docs, err := splitDocuments(src.Data)
 		if err != nil {
-			report.Skipped = append(report.Skipped, Skipped{File: src.Name, Err: err})
+			l.report.Skipped = append(l.report.Skipped, Skipped{File: src.Name, Err: err})
 		}
 		for _, doc := range docs {
-			rule, compiled, err := compileDocument(c, doc)
-			if err == nil && rule.ID != "" {
-				if first, dup := seen[rule.ID]; dup {
-					err = errorf(KindDuplicate, "duplicate rule id, already loaded from %s", first)
-				}
+			if isFilterDocument(doc) {
+				l.filter(src, doc)
+			} else {
+				l.rule(src, doc, i >= len(srcs))
 			}
-			if err != nil {
-				report.Skipped = append(report.Skipped, Skipped{File: src.Name, ID: rule.ID, Title: rule.Title, Err: withFile(err, src.Name, rule.ID)})
-				continue
-			}
-			rule.File = src.Name
-			if rule.ID != "" {
-				seen[rule.ID] = src.Name
-			}
-			if !opts.selects(&rule) {
-				report.Filtered++
-				continue
-			}
-			if !rule.LogsourceMapped {
-				report.Unmapped++
-			}
-			set.rules = append(set.rules, rule)
-			set.compiled = append(set.compiled, compiled)
 		}
 	}
-	set.fields = c.fields
+	set, report := l.set, l.report
+	report.Filters = len(l.filters)
+	report.FilteredRules, report.UnusedFilters = applyFilters(set, l.refs, l.filters)
+	set.fields = l.c.fields
 	set.index()
 	report.Loaded = len(set.rules)
-	report.Digest = digest(set.rules, srcs)
+	// The filters change what the rules match: they are part of the digest.
+	digested := set.rules
+	for _, f := range l.filters {
+		digested = append(digested[:len(digested):len(digested)], Rule{ID: "filter " + f.id + " " + f.title, File: f.file})
+	}
+	report.Digest = digest(digested, append(srcs[:len(srcs):len(srcs)], filterSrcs...))
 	if len(set.rules) == 0 {
 		return nil, report, ErrNoRules
 	}
 	return set, report, nil
+}
+
+// loader is the state of one Compile.
+type loader struct {
+	c          *compiler
+	opts       *Options
+	set        *Set
+	report     Report
+	seen       map[string]string // rule id -> file
+	refs       []ruleRef         // per rule of set
+	filters    []compiledFilter
+	seenFilter map[string]string // filter id -> file
+}
+
+// skip reports a document that was not loaded.
+func (l *loader) skip(file, id, title string, err error) {
+	l.report.Skipped = append(l.report.Skipped, Skipped{File: file, ID: id, Title: title, Err: withFile(err, file, id)})
+}
+
+// rule compiles one rule document into the set, unless it fails, repeats
+// an id, is left out by the selection options or comes from the filters
+// property (filtersOnly).
+func (l *loader) rule(src Source, doc *yaml.Node, filtersOnly bool) {
+	rule, compiled, ref, err := compileDocument(l.c, doc)
+	if err == nil && filtersOnly {
+		err = errorf(KindNotARule, "not a Sigma filter: the filters property names files of filters only (load rules through rules)")
+	}
+	if err == nil && rule.ID != "" {
+		if first, dup := l.seen[rule.ID]; dup {
+			err = errorf(KindDuplicate, "duplicate rule id, already loaded from %s", first)
+		}
+	}
+	if err != nil {
+		l.skip(src.Name, rule.ID, rule.Title, err)
+		return
+	}
+	rule.File = src.Name
+	if rule.ID != "" {
+		l.seen[rule.ID] = src.Name
+	}
+	if !l.opts.selects(&rule) {
+		l.report.Filtered++
+		return
+	}
+	if !rule.LogsourceMapped {
+		l.report.Unmapped++
+	}
+	l.set.rules = append(l.set.rules, rule)
+	l.set.compiled = append(l.set.compiled, compiled)
+	l.refs = append(l.refs, ref)
+}
+
+// filter compiles one filter document, unless it fails or repeats an id.
+func (l *loader) filter(src Source, doc *yaml.Node) {
+	f, err := compileFilter(l.c, doc)
+	if err == nil && f.id != "" {
+		if first, dup := l.seenFilter[f.id]; dup {
+			err = errorf(KindDuplicate, "duplicate filter id, already loaded from %s", first)
+		}
+	}
+	if err != nil {
+		// The message says it is a filter; the id is not a rule's.
+		l.report.Skipped = append(l.report.Skipped, Skipped{File: src.Name, ID: f.id, Title: f.title,
+			Err: withFile(&placeError{place: "filter " + f.name(), err: err}, src.Name, "")})
+		return
+	}
+	f.file = src.Name
+	if f.id != "" {
+		l.seenFilter[f.id] = src.Name
+	}
+	l.filters = append(l.filters, f)
 }
 
 func withFile(err error, file, id string) error {
@@ -272,7 +394,7 @@ func splitDocuments(data []byte) ([]*yaml.Node, error) {
 // compileDocument compiles one YAML document. It never panics: sigma-go
 // and yaml.v3 are given arbitrary user input, and a panic inside them is
 // reported as this rule's error.
-func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledRule, err error) {
+func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledRule, ref ruleRef, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errorf(KindInternal, "internal error while compiling: %v", r)
@@ -283,7 +405,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return Rule{}, compiledRule{}, errorf(KindNotARule, "not a Sigma rule: document is not a map")
+		return Rule{}, compiledRule{}, ruleRef{}, errorf(KindNotARule, "not a Sigma rule: document is not a map")
 	}
 	keys := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -293,22 +415,22 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	case keys["correlation"]:
 		var meta struct{ ID, Title string }
 		_ = root.Decode(&meta)
-		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, errorf(KindUnsupportedConstruct, "%w: correlation rule", ErrUnsupported)
+		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, ruleRef{}, errorf(KindUnsupportedConstruct, "%w: correlation rule", ErrUnsupported)
 	case !keys["detection"]:
-		return Rule{}, compiledRule{}, errorf(KindNotARule, "not a Sigma rule: no detection")
+		return Rule{}, compiledRule{}, ruleRef{}, errorf(KindNotARule, "not a Sigma rule: no detection")
 	}
 
 	// Conditions are parsed by this package (see condition.go): take them
 	// out before sigma-go sees the document.
 	conditions, err := takeConditions(root)
 	if err != nil {
-		return Rule{}, compiledRule{}, err
+		return Rule{}, compiledRule{}, ruleRef{}, err
 	}
 	var sr sigma.Rule
 	if err := root.Decode(&sr); err != nil {
 		var meta struct{ ID, Title string }
 		_ = root.Decode(&meta)
-		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, errorf(KindParse, "parse: %w", err)
+		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, ruleRef{}, errorf(KindParse, "parse: %w", err)
 	}
 	rule = Rule{
 		ID:          sr.ID,
@@ -322,16 +444,18 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	if sr.Level != "" {
 		level, ok := ParseLevel(sr.Level)
 		if !ok {
-			return rule, compiledRule{}, errorf(KindMetadata, "unknown level %q", sr.Level)
+			return rule, compiledRule{}, ruleRef{}, errorf(KindMetadata, "unknown level %q", sr.Level)
 		}
 		rule.Level = level
 	}
 	compiled, mapped, err := c.compileRule(&sr, conditions)
 	if err != nil {
-		return rule, compiledRule{}, err
+		return rule, compiledRule{}, ruleRef{}, err
 	}
 	rule.LogsourceMapped = mapped
-	return rule, compiled, nil
+	ref = ruleRef{id: sr.ID, logsource: sr.Logsource}
+	ref.name, _ = sr.AdditionalFields["name"].(string)
+	return rule, compiled, ref, nil
 }
 
 // takeConditions removes detection.condition from the rule document and

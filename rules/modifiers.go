@@ -22,6 +22,10 @@ const (
 	optionModifier
 	// regexFlagModifier (i, m, s) is a flag of the re before it.
 	regexFlagModifier
+	// extractModifier (minute, hour, day, week, month, year; timemods.go)
+	// replaces the field's value with a part of its timestamp, which the
+	// comparator after it compares. At most one.
+	extractModifier
 )
 
 // A modifier describes one Sigma modifier; which fields are set depends on
@@ -30,7 +34,7 @@ type modifier struct {
 	kind      modifierKind
 	transform transformFunc             // transformModifier
 	compile   compileStep               // comparatorModifier
-	set       func(fieldSpec) fieldSpec // optionModifier
+	set       func(fieldSpec) fieldSpec // optionModifier, extractModifier
 }
 
 // transformFunc turns one value (as tokens, wildcards and all) into the
@@ -74,6 +78,13 @@ var modifiers = map[string]modifier{
 	"cased": {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.cased = true; return s }},
 	"neq":   {kind: optionModifier, set: func(s fieldSpec) fieldSpec { s.neq = true; return s }},
 
+	"minute": timeModifier(minutePart),
+	"hour":   timeModifier(hourPart),
+	"day":    timeModifier(dayPart),
+	"week":   timeModifier(weekPart),
+	"month":  timeModifier(monthPart),
+	"year":   timeModifier(yearPart),
+
 	"i": {kind: regexFlagModifier},
 	"m": {kind: regexFlagModifier},
 	"s": {kind: regexFlagModifier},
@@ -94,6 +105,7 @@ type fieldSpec struct {
 	all        bool
 	cased      bool
 	neq        bool
+	timePart   timePart // an extractModifier's part; noTimePart without one
 }
 
 type namedTransform struct {
@@ -130,7 +142,15 @@ func parseModifiers(names []string) (fieldSpec, error) {
 				return fieldSpec{}, errorf(KindModifierCombination, "modifier %q needs re before it", name)
 			}
 			spec.reFlags += name
+		case extractModifier:
+			if spec.timePart != noTimePart || spec.comparator != "" {
+				return fieldSpec{}, errorf(KindModifierCombination, "modifier %q must come before the comparator, and a field takes one of minute, hour, day, week, month, year", name)
+			}
+			spec = mod.set(spec)
 		}
+	}
+	if spec.timePart != noTimePart {
+		return timeSpec(spec)
 	}
 	return spec, nil
 }

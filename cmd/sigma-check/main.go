@@ -77,6 +77,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, s := range f.Report().Skipped {
 		fmt.Fprintln(stderr, "sigma-check: rule skipped:", s.Error())
 	}
+	for _, u := range f.Report().UnusedFilters {
+		fmt.Fprintln(stderr, "sigma-check:", u.Error())
+	}
 
 	w := bufio.NewWriter(stdout)
 	events, matched := 0, 0

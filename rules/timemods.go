@@ -1,0 +1,282 @@
+package rules
+
+// This file holds the time modifiers of Sigma 2.1 (modifiers appendix,
+// "Time Modifiers"): minute, hour, day, week, month and year extract a
+// number from a timestamp field's value, which the modifiers after them
+// compare ("Time|hour|gte: 22"; with no comparator, equality). The
+// specification warns that they are "not designed to handle timezone or
+// format conversions": a part is read as the value writes it, so
+// 23:30+02:00 has hour 23, and a value without an offset is read as is.
+//
+// Timestamps read (anything else, a number outside the epoch ranges
+// included, does not match):
+//   - ISO 8601 / RFC 3339 extended format: 2006-01-02, optionally followed
+//     by T, t or a space and 15:04, :05, a fraction (. or ,) and an offset
+//     (Z, +02:00, +0200, +02). This covers Sysmon's UtcTime
+//     (2006-01-02 15:04:05.000) and Windows' SystemTime
+//     (2006-01-02T15:04:05.1234567Z). A date alone has no minute or hour.
+//   - Unix epoch seconds (9 or 10 digits, optionally a fraction) and
+//     milliseconds (12 or 13 digits), read in UTC: from 1973 to 2286.
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// timePart is the part of a timestamp a time modifier extracts.
+type timePart uint8
+
+const (
+	noTimePart timePart = iota
+	minutePart
+	hourPart
+	dayPart
+	weekPart // ISO 8601 week number, 1 to 53
+	monthPart
+	yearPart
+)
+
+var timePartNames = [...]string{minutePart: "minute", hourPart: "hour", dayPart: "day", weekPart: "week", monthPart: "month", yearPart: "year"}
+
+// timeModifier is the registry entry of a time modifier.
+func timeModifier(p timePart) modifier {
+	return modifier{kind: extractModifier, set: func(s fieldSpec) fieldSpec { s.timePart = p; return s }}
+}
+
+// timeSpec checks what a time modifier is combined with and makes the
+// comparator's compile step compare the extracted number. Called by
+// parseModifiers when spec has a time part.
+func timeSpec(spec fieldSpec) (fieldSpec, error) {
+	name := timePartNames[spec.timePart]
+	switch {
+	case spec.position != "" || len(spec.transforms) > 0:
+		return fieldSpec{}, errorf(KindModifierCombination, "modifier %q takes no position or transform modifier", name)
+	case spec.comparator != "" && !isNumberComparator(spec.comparator):
+		return fieldSpec{}, errorf(KindModifierCombination, "modifier %q combines only with lt, lte, gt, gte and neq, not %q", name, spec.comparator)
+	}
+	part, op, neq := spec.timePart, spec.comparator, spec.neq
+	// neq is the time test's own: a value that is not a timestamp matches
+	// no time test, negated or not.
+	spec.neq = false
+	spec.compile = func(_ *compiler, s fieldSpec, values []string) (valueTest, bool, error) {
+		return compileTimePart(part, op, neq, s.all, values)
+	}
+	return spec, nil
+}
+
+func isNumberComparator(name string) bool {
+	return name == "lt" || name == "lte" || name == "gt" || name == "gte"
+}
+
+// compileTimePart compiles the values of a time modifier: whole numbers.
+func compileTimePart(part timePart, op string, neq, all bool, values []string) (valueTest, bool, error) {
+	t := &timeTest{part: part, op: op, neq: neq, all: all}
+	for _, v := range values {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return nil, false, errorf(KindBadNumber, "%s: %q is not a whole number", timePartNames[part], v)
+		}
+		t.values = append(t.values, n)
+	}
+	return t, false, nil
+}
+
+// timeTest extracts a part of the value's timestamp and compares it with
+// the values: any of them holds (every one with all); neq negates.
+type timeTest struct {
+	part   timePart
+	op     string // "" (equality), lt, lte, gt or gte
+	values []int64
+	all    bool
+	neq    bool
+}
+
+func (t *timeTest) test(v []byte, _ *matcher) bool {
+	ts, ok := parseTimestamp(v)
+	if !ok {
+		return false
+	}
+	n, ok := ts.part(t.part)
+	if !ok {
+		return false
+	}
+	hit := t.all
+	for _, want := range t.values {
+		var h bool
+		switch t.op {
+		case "lt":
+			h = n < want
+		case "lte":
+			h = n <= want
+		case "gt":
+			h = n > want
+		case "gte":
+			h = n >= want
+		default:
+			h = n == want
+		}
+		if h != t.all {
+			hit = h
+			break
+		}
+	}
+	return hit != t.neq
+}
+
+// timestamp is a timestamp's parts as written.
+type timestamp struct {
+	date         time.Time // the date at midnight UTC, for the ISO week
+	hour, minute int
+	hasClock     bool
+}
+
+func (ts timestamp) part(p timePart) (int64, bool) {
+	switch p {
+	case minutePart:
+		return int64(ts.minute), ts.hasClock
+	case hourPart:
+		return int64(ts.hour), ts.hasClock
+	case dayPart:
+		return int64(ts.date.Day()), true
+	case weekPart:
+		_, w := ts.date.ISOWeek()
+		return int64(w), true
+	case monthPart:
+		return int64(ts.date.Month()), true
+	default:
+		return int64(ts.date.Year()), true
+	}
+}
+
+// parseTimestamp reads v as one of the formats in this file's comment.
+func parseTimestamp(v []byte) (timestamp, bool) {
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+		v = v[1:]
+	}
+	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+		v = v[:len(v)-1]
+	}
+	if len(v) >= 5 && v[4] == '-' {
+		return parseISOTimestamp(v)
+	}
+	return parseEpoch(v)
+}
+
+// parseISOTimestamp reads 2006-01-02[(T|t| )15:04[:05[(.|,)frac]][offset]].
+func parseISOTimestamp(v []byte) (timestamp, bool) {
+	year, ok1 := digits(v, 0, 4)
+	month, ok2 := digits(v, 5, 2)
+	day, ok3 := digits(v, 8, 2)
+	if !ok1 || !ok2 || !ok3 || v[7] != '-' {
+		return timestamp{}, false
+	}
+	date := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if date.Month() != time.Month(month) || date.Day() != day { // 2024-02-30 is no date
+		return timestamp{}, false
+	}
+	ts := timestamp{date: date}
+	rest := v[10:]
+	if len(rest) == 0 {
+		return ts, true
+	}
+	if c := rest[0]; c != 'T' && c != 't' && c != ' ' {
+		return timestamp{}, false
+	}
+	hour, ok1 := digits(rest, 1, 2)
+	minute, ok2 := digits(rest, 4, 2)
+	if !ok1 || !ok2 || rest[3] != ':' || hour > 23 || minute > 59 {
+		return timestamp{}, false
+	}
+	ts.hour, ts.minute, ts.hasClock = hour, minute, true
+	rest = rest[6:]
+	if len(rest) > 0 && rest[0] == ':' {
+		sec, ok := digits(rest, 1, 2)
+		if !ok || sec > 60 {
+			return timestamp{}, false
+		}
+		rest = rest[3:]
+		if len(rest) > 1 && (rest[0] == '.' || rest[0] == ',') {
+			n := 1
+			for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
+				n++
+			}
+			if n == 1 {
+				return timestamp{}, false
+			}
+			rest = rest[n:]
+		}
+	}
+	return ts, validOffset(rest)
+}
+
+// validOffset accepts nothing, Z, or ±hh, ±hhmm, ±hh:mm.
+func validOffset(v []byte) bool {
+	switch {
+	case len(v) == 0:
+		return true
+	case len(v) == 1:
+		return v[0] == 'Z' || v[0] == 'z'
+	case v[0] != '+' && v[0] != '-':
+		return false
+	}
+	h, ok := digits(v, 1, 2)
+	if !ok || h > 23 {
+		return false
+	}
+	switch len(v) {
+	case 3:
+		return true
+	case 5:
+		m, ok := digits(v, 3, 2)
+		return ok && m < 60
+	case 6:
+		m, ok := digits(v, 4, 2)
+		return ok && v[3] == ':' && m < 60
+	}
+	return false
+}
+
+// parseEpoch reads Unix epoch seconds (9 or 10 digits, optionally with a
+// fraction) or milliseconds (12 or 13 digits), in UTC.
+func parseEpoch(v []byte) (timestamp, bool) {
+	n := 0
+	for n < len(v) && '0' <= v[n] && v[n] <= '9' {
+		n++
+	}
+	if n < len(v) { // a fraction: of seconds only
+		if v[n] != '.' || n == len(v)-1 || n > 10 {
+			return timestamp{}, false
+		}
+		if _, ok := digits(v, n+1, len(v)-n-1); !ok {
+			return timestamp{}, false
+		}
+	}
+	x, _ := digits(v, 0, n)
+	var t time.Time
+	switch n {
+	case 9, 10:
+		t = time.Unix(int64(x), 0).UTC()
+	case 12, 13:
+		t = time.UnixMilli(int64(x)).UTC()
+	default:
+		return timestamp{}, false
+	}
+	y, m, d := t.Date()
+	return timestamp{date: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), hour: t.Hour(), minute: t.Minute(), hasClock: true}, true
+}
+
+// digits reads v[off:off+n] as a decimal number.
+func digits(v []byte, off, n int) (int, bool) {
+	if off+n > len(v) {
+		return 0, false
+	}
+	x := 0
+	for _, c := range v[off : off+n] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		x = x*10 + int(c-'0')
+	}
+	return x, true
+}
