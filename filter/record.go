@@ -172,14 +172,8 @@ func (r *record) EachString(v rules.Visitor) bool {
 			}
 		}
 		if depth < maxKeywordDepth && p < len(b) && msgpack.IsContainer(b[p]) {
-			if n, next, err := msgpack.ReadMapHeader(b, p); err == nil {
-				stack[depth] = frame{left: n, isMap: true, key: true}
-				depth++
-				p = next
-				continue
-			}
-			if n, next, err := msgpack.ReadArrayHeader(b, p); err == nil {
-				stack[depth] = frame{left: n}
+			if n, next, isMap, err := openContainer(b, p); err == nil {
+				stack[depth] = frame{left: n, isMap: isMap, key: isMap}
 				depth++
 				p = next
 				continue
@@ -197,4 +191,15 @@ func (r *record) EachString(v rules.Visitor) bool {
 func (r *record) visitScalar(v rules.Visitor, b []byte, p int) bool {
 	text, ok := msgpack.ScalarText(b, p, r.num[:0])
 	return ok && v.Visit(text)
+}
+
+// openContainer reads the header of the map or array at b[p:]. It tests
+// the kind first: a failed read builds an error, which allocates.
+func openContainer(b []byte, p int) (n, next int, isMap bool, err error) {
+	if msgpack.IsMap(b[p]) {
+		n, next, err = msgpack.ReadMapHeader(b, p)
+		return n, next, true, err
+	}
+	n, next, err = msgpack.ReadArrayHeader(b, p)
+	return n, next, false, err
 }
