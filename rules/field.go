@@ -230,7 +230,7 @@ func compileExists(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, 
 // compileFieldref is the fieldref modifier: each value names another field
 // of the same event, which gets a slot.
 func compileFieldref(c *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
-	t := &fieldrefTest{position: spec.position, all: spec.all}
+	t := &fieldrefTest{position: spec.position, all: spec.all, cased: spec.cased}
 	for _, v := range values {
 		t.slots = append(t.slots, c.slot(v))
 	}

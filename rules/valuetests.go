@@ -174,22 +174,32 @@ func (n number) compare(o number) int {
 }
 
 // fieldrefTest: the fieldref modifier; the value names another field of the
-// same event, compared case-insensitively (or as the position modifier says).
+// same event, compared case-insensitively unless cased, where the position
+// modifier says.
 type fieldrefTest struct {
 	slots    []int
 	position string // "", "contains", "startswith", "endswith"
 	all      bool
+	cased    bool // compare as written, not case-folded
+}
+
+// refText copies (or, unless cased, case-folds) v into dst.
+func (t *fieldrefTest) refText(dst, v []byte) []byte {
+	if t.cased {
+		return append(dst[:0], v...)
+	}
+	return foldAppend(dst[:0], v)
 }
 
 func (t *fieldrefTest) test(v []byte, m *matcher) bool {
 	for _, slot := range t.slots {
 		// v may live in the event's own scratch (a number's text), which
 		// the next Field call overwrites: fold it first.
-		m.refA = foldAppend(m.refA[:0], v)
+		m.refA = t.refText(m.refA, v)
 		other, ok := m.ev.Field(slot)
 		hit := false
 		if ok {
-			m.refB = foldAppend(m.refB[:0], other)
+			m.refB = t.refText(m.refB, other)
 			a, b := m.refA, m.refB
 			switch t.position {
 			case "contains":
