@@ -135,6 +135,8 @@ func TestSpecNumericExact(t *testing.T) {
 		{"A|gt: 3", "four", false},
 		{"A|gt: 3", "", false},
 		{"A|gt: 3", "-", false},
+		{"A|lt: 3", "NaN", false},
+		{"A|gte: 3", "nan", false},
 	} {
 		set := compileOne(t, specRule("  sel: {"+tc.rule+"}\n  condition: sel\n"))
 		if got := matches(set, map[string]string{"A": tc.value}); got != tc.want {
@@ -243,3 +245,21 @@ func TestSpecRegexPCRE(t *testing.T) {
 }
 
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// sigma-rules-specification.md, "Keywords search": '|all' keywords each
+// occur somewhere in the event, also when a transform gives variants.
+func TestSpecKeywordAllWithVariants(t *testing.T) {
+	set := compileOne(t, specRule("  kw:\n    '|windash|all': ['-a', '-b']\n  condition: kw\n"))
+	for _, tc := range []struct {
+		fields map[string]string
+		want   bool
+	}{
+		{map[string]string{"X": "run /a", "Y": "then \u2013b"}, true},
+		{map[string]string{"X": "run -a -b"}, true},
+		{map[string]string{"X": "run /a"}, false},
+	} {
+		if got := matches(set, tc.fields); got != tc.want {
+			t.Errorf("%v: got %v, want %v", tc.fields, got, tc.want)
+		}
+	}
+}

@@ -114,14 +114,15 @@ type number struct {
 
 // parseNumber reads decimal text, surrounding spaces allowed, without
 // allocating: an integer when it is one that fits 64 bits of magnitude,
-// otherwise whatever strconv.ParseFloat accepts.
+// otherwise whatever strconv.ParseFloat accepts but NaN, which is neither
+// less nor greater than anything.
 func parseNumber(v []byte) (number, bool) {
 	v = bytes.TrimSpace(v)
 	if n, ok := parseInteger(v); ok {
 		return n, true
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) {
 		return number{}, false
 	}
 	return number{f: f}, true
