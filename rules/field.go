@@ -52,6 +52,14 @@ func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
 	if len(values) == 0 {
 		f.test = nil
 	}
+	// "neq: null": the field differs from null, so it is there and holds
+	// a value.
+	if spec.neq && f.matchAbsent && !f.exists {
+		f.matchAbsent = false
+		if f.test == nil {
+			f.test = existsTest{}
+		}
+	}
 	if fm.Field == "" {
 		if f.matchAbsent {
 			return fieldMatcher{}, errorf(KindBadValue, "a keyword cannot be null")
