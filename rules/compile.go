@@ -65,7 +65,7 @@ func (n *searchNode) eval(m *matcher) bool {
 
 // fieldMatcher is one "Field|modifiers: values" line.
 type fieldMatcher struct {
-	slot        int  // -1: a keyword, matched against every string of the event
+	slot        int  // -1: a keyword, matched against every value of the event
 	matchAbsent bool // null among the values, or exists: false
 	exists      bool // the exists modifier: a field holding null is present
 	test        valueTest

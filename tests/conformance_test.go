@@ -23,7 +23,9 @@ package tests
 //	  - {match: true, event: {CommandLine: "a b"}}
 //	  - {match: false, event: {CommandLine: "c"}}
 //
-// Every case's rule must load (the test fails on a skipped rule). All rules
+// Any other key fails the test: a new kind of case (filters, properties)
+// extends conformanceCase and the runner, so that no key is silently
+// ignored. Every case's rule must load (a skipped rule fails). All rules
 // are loaded together and all events run in one chunk; an event's verdict
 // is whether the case's own rule is among its matches, so cases cannot
 // disturb one another. Placeholders of all cases share one file: a name
@@ -40,6 +42,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -130,6 +133,7 @@ func readCases(t *testing.T, file string) []*conformanceCase {
 	}
 	defer f.Close()
 	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true) // a key this runner does not know fails, never ignored
 	var cases []*conformanceCase
 	for doc := 1; ; doc++ {
 		c := &conformanceCase{}
@@ -159,6 +163,68 @@ func readCases(t *testing.T, file string) []*conformanceCase {
 		}
 		cases = append(cases, c)
 	}
+}
+
+// TestConformanceCitations checks that every case cites a section that
+// exists: "file.md#anchor" against the specification's headings (GitHub's
+// anchors), from ../shared/sigma-specification beside the repository or
+// $SIGMA_SPEC; without it the test skips, except under CI=true.
+func TestConformanceCitations(t *testing.T) {
+	dir := os.Getenv("SIGMA_SPEC")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "sigma-specification")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "specification")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Sigma specification not found at %s (set SIGMA_SPEC): %v", dir, err)
+		}
+		t.Skipf("Sigma specification not found at %s (set SIGMA_SPEC to run)", dir)
+	}
+	anchors := map[string]map[string]bool{} // file -> anchors
+	for _, c := range loadConformance(t).cases {
+		if strings.HasPrefix(c.Spec, "pySigma: ") {
+			continue
+		}
+		file, anchor, ok := strings.Cut(c.Spec, "#")
+		if !ok {
+			t.Errorf("%s: spec %q is not file.md#section", c.where, c.Spec)
+			continue
+		}
+		if anchors[file] == nil {
+			data, err := os.ReadFile(filepath.Join(dir, "specification", file))
+			if err != nil {
+				t.Errorf("%s: %v", c.where, err)
+				continue
+			}
+			anchors[file] = headingAnchors(string(data))
+		}
+		if !anchors[file][anchor] {
+			t.Errorf("%s: %s has no section #%s", c.where, file, anchor)
+		}
+	}
+}
+
+// headingAnchors returns the anchors GitHub gives the Markdown headings of
+// text: lower case, spaces to '-', other punctuation dropped.
+func headingAnchors(text string) map[string]bool {
+	anchors := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		title, ok := strings.CutPrefix(strings.TrimLeft(line, "#"), " ")
+		if !ok || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		var b strings.Builder
+		for _, r := range strings.ToLower(title) {
+			switch {
+			case r == ' ':
+				b.WriteByte('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				b.WriteRune(r)
+			}
+		}
+		anchors[b.String()] = true
+	}
+	return anchors
 }
 
 // props are the filter properties both runs use.
