@@ -40,6 +40,10 @@ func (r *record) Field(slot int) ([]byte, bool) {
 	return msgpack.ScalarText(b, off, r.num[:0])
 }
 
+// Present implements rules.FieldPresence: the record has the field,
+// whatever it holds (null, a map or an array included).
+func (r *record) Present(slot int) bool { return r.at[slot] >= 0 }
+
 // maxDerived is the largest derived buffer a record keeps between
 // records: a record with a larger text payload gets its own, freed after.
 const maxDerived = 256 << 10
@@ -128,8 +132,9 @@ func (r *record) value(slot int) ([]byte, int, bool) {
 // deeper are not searched (the walk skips them, it does not fail).
 const maxKeywordDepth = 32
 
-// EachString implements rules.Event: every string value of the body, in
-// record order, nested maps and arrays included. Keys are not visited.
+// EachString implements rules.Event: every string, number and boolean
+// value of the body, in record order, nested maps and arrays included;
+// numbers and booleans as the text Field gives them. Keys are not visited.
 func (r *record) EachString(v rules.Visitor) bool {
 	b, body := r.chunk, r.body
 	if r.inner >= 0 { // the record carried as text is the event
@@ -161,26 +166,14 @@ func (r *record) EachString(v rules.Visitor) bool {
 		}
 		top.left--
 		top.key = true
-		if p < len(b) && msgpack.IsContainer(b[p]) {
-			// handled below
-		} else if s, next, isStr, err := msgpack.ReadStr(b, p); err != nil {
-			return false
-		} else if isStr {
-			if v.Visit(s) {
+		if p < len(b) && !msgpack.IsContainer(b[p]) {
+			if r.visitScalar(v, b, p) {
 				return true
 			}
-			p = next
-			continue
 		}
 		if depth < maxKeywordDepth && p < len(b) && msgpack.IsContainer(b[p]) {
-			if n, next, err := msgpack.ReadMapHeader(b, p); err == nil {
-				stack[depth] = frame{left: n, isMap: true, key: true}
-				depth++
-				p = next
-				continue
-			}
-			if n, next, err := msgpack.ReadArrayHeader(b, p); err == nil {
-				stack[depth] = frame{left: n}
+			if n, next, isMap, err := openContainer(b, p); err == nil {
+				stack[depth] = frame{left: n, isMap: isMap, key: isMap}
 				depth++
 				p = next
 				continue
@@ -191,4 +184,22 @@ func (r *record) EachString(v rules.Visitor) bool {
 		}
 	}
 	return false
+}
+
+// visitScalar hands the string, number or boolean at b[p:] to v as text;
+// a number's text is written to r.num, so nothing is allocated.
+func (r *record) visitScalar(v rules.Visitor, b []byte, p int) bool {
+	text, ok := msgpack.ScalarText(b, p, r.num[:0])
+	return ok && v.Visit(text)
+}
+
+// openContainer reads the header of the map or array at b[p:]. It tests
+// the kind first: a failed read builds an error, which allocates.
+func openContainer(b []byte, p int) (n, next int, isMap bool, err error) {
+	if msgpack.IsMap(b[p]) {
+		n, next, err = msgpack.ReadMapHeader(b, p)
+		return n, next, true, err
+	}
+	n, next, err = msgpack.ReadArrayHeader(b, p)
+	return n, next, false, err
 }

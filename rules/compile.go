@@ -65,8 +65,9 @@ func (n *searchNode) eval(m *matcher) bool {
 
 // fieldMatcher is one "Field|modifiers: values" line.
 type fieldMatcher struct {
-	slot        int  // -1: a keyword, matched against every string of the event
+	slot        int  // -1: a keyword, matched against every value of the event
 	matchAbsent bool // null among the values, or exists: false
+	exists      bool // the exists modifier: a field holding null is present
 	test        valueTest
 }
 
@@ -77,6 +78,9 @@ func (f *fieldMatcher) eval(m *matcher) bool {
 	}
 	v, ok := m.ev.Field(f.slot)
 	if !ok {
+		if f.exists && fieldPresent(m.ev, f.slot) {
+			return !f.matchAbsent
+		}
 		return f.matchAbsent
 	}
 	if f.test == nil {
@@ -200,6 +204,12 @@ func (c *compiler) compileSearch(s sigma.Search) (node, error) {
 			if pt, ok := f.test.(*patternTest); ok && f.slot < 0 && pt.all {
 				for _, p := range pt.patterns {
 					all = append(all, fieldMatcher{slot: f.slot, test: &patternTest{patterns: []pattern{p}}})
+				}
+				continue
+			}
+			if vg, ok := f.test.(*variantGroupsTest); ok && f.slot < 0 {
+				for i := range vg.groups {
+					all = append(all, fieldMatcher{slot: f.slot, test: &vg.groups[i]})
 				}
 				continue
 			}

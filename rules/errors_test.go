@@ -25,7 +25,6 @@ func TestCompileErrorKinds(t *testing.T) {
 		{"two comparators", rule("{A|re|cidr: x}"), KindModifierCombination},
 		{"flag without re", rule("{A|i: x}"), KindModifierCombination},
 		{"null with a comparator", rule("{A|re: [null, x]}"), KindModifierCombination},
-		{"all with an expanding transform", rule("{A|windash|all: ['-a', '-b']}"), KindModifierCombination},
 		{"value of a map type", rule("{A: [{x: 1}]}"), KindUnsupportedValue},
 		{"exists with a word", rule("{A|exists: maybe}"), KindBadValue},
 		{"wildcard encoded", rule("{A|base64: 'x*'}"), KindBadValue},

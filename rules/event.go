@@ -10,9 +10,11 @@ type Event interface {
 	// its next call to Field and never retains them.
 	Field(slot int) (text []byte, ok bool)
 
-	// EachString calls v.Visit with every string value of the record,
+	// EachString calls v.Visit with every string, number and boolean
+	// value of the record (numbers and booleans as Field gives them),
 	// nested ones included, until Visit returns true, and reports whether
-	// one did. Keyword searches use it.
+	// one did. Keyword searches use it: keywords apply to the full log
+	// message.
 	EachString(v Visitor) bool
 }
 

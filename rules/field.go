@@ -6,9 +6,11 @@ package rules
 // one function per production.
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -41,6 +43,7 @@ func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
 	if err != nil {
 		return fieldMatcher{}, err
 	}
+	f.exists = spec.comparator == "exists"
 	if spec.neq && f.test != nil {
 		f.test = &notTest{inner: f.test}
 	}
@@ -48,6 +51,14 @@ func (c *compiler) compileField(fm sigma.FieldMatcher) (fieldMatcher, error) {
 	// checks).
 	if len(values) == 0 {
 		f.test = nil
+	}
+	// "neq: null": the field differs from null, so it is there and holds
+	// a value.
+	if spec.neq && f.matchAbsent && !f.exists {
+		f.matchAbsent = false
+		if f.test == nil {
+			f.test = existsTest{}
+		}
 	}
 	if fm.Field == "" {
 		if f.matchAbsent {
@@ -100,8 +111,12 @@ func valueText(v any) (text string, isNull bool, err error) {
 	}
 }
 
-// compileRegex is the re modifier: RE2 syntax, with the i, m and s flags
-// that follow it.
+// compileRegex is the re modifier, with the i, m and s flags that follow
+// it. The specification names PCRE; Go's RE2 agrees with it on every
+// construct the specification lists but one, which is rewritten: without
+// m, PCRE's '$' also matches before a newline that ends the text. What RE2
+// cannot express at all (look-arounds, back-references, atomic groups,
+// possessive quantifiers) fails the rule with a reason that says so.
 func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
 	t := &regexTest{all: spec.all}
 	var flags string
@@ -109,13 +124,77 @@ func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool
 		flags = "(?" + spec.reFlags + ")"
 	}
 	for _, v := range values {
-		re, err := regexp.Compile(flags + v)
+		re, err := compilePCRE(flags + v)
 		if err != nil {
 			return nil, false, errorf(KindBadRegex, "%w: regular expression %q: %v", ErrUnsupported, v, err)
 		}
 		t.res = append(t.res, re)
 	}
 	return t, false, nil
+}
+
+// compilePCRE compiles a PCRE expression with RE2, giving '$' its PCRE
+// meaning where RE2's differs.
+func compilePCRE(expr string) (*regexp.Regexp, error) {
+	tree, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil, explainPCRE(err)
+	}
+	if !hasDollar(tree) {
+		return regexp.Compile(expr)
+	}
+	return regexp.Compile(pcreDollar(tree).String())
+}
+
+// hasDollar reports whether tree holds a '$' outside multi-line mode: RE2
+// parses it as end of text, marked WasDollar ('\z' is not marked).
+func hasDollar(tree *syntax.Regexp) bool {
+	if tree.Op == syntax.OpEndText && tree.Flags&syntax.WasDollar != 0 {
+		return true
+	}
+	for _, sub := range tree.Sub {
+		if hasDollar(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// pcreDollar replaces each such '$' in tree with "\n?\z", PCRE's end of
+// subject: the end, or before a final newline. Escaped dollars, dollars
+// in character classes and m-mode dollars are other ops and stay.
+func pcreDollar(tree *syntax.Regexp) *syntax.Regexp {
+	if tree.Op == syntax.OpEndText && tree.Flags&syntax.WasDollar != 0 {
+		newline := &syntax.Regexp{Op: syntax.OpLiteral, Rune: []rune{'\n'}}
+		optional := &syntax.Regexp{Op: syntax.OpQuest, Sub: []*syntax.Regexp{newline}}
+		end := &syntax.Regexp{Op: syntax.OpEndText}
+		return &syntax.Regexp{Op: syntax.OpConcat, Sub: []*syntax.Regexp{optional, end}}
+	}
+	for i, sub := range tree.Sub {
+		tree.Sub[i] = pcreDollar(sub)
+	}
+	return tree
+}
+
+// explainPCRE turns RE2's parse error into a reason naming the PCRE
+// feature RE2 lacks, when that is what failed.
+func explainPCRE(err error) error {
+	var se *syntax.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case strings.HasPrefix(se.Expr, "(?=") || strings.HasPrefix(se.Expr, "(?!") ||
+		strings.HasPrefix(se.Expr, "(?<=") || strings.HasPrefix(se.Expr, "(?<!"):
+		return fmt.Errorf("look-around %s is PCRE syntax RE2 cannot express (matching stays linear-time): %w", se.Expr, err)
+	case se.Code == syntax.ErrInvalidPerlOp && strings.HasPrefix(se.Expr, "(?>"):
+		return fmt.Errorf("atomic group %s is PCRE syntax RE2 cannot express: %w", se.Expr, err)
+	case se.Code == syntax.ErrInvalidEscape && len(se.Expr) == 2 && se.Expr[1] >= '1' && se.Expr[1] <= '9':
+		return fmt.Errorf("back-reference %s is PCRE syntax RE2 cannot express: %w", se.Expr, err)
+	case se.Code == syntax.ErrInvalidRepeatOp && strings.HasSuffix(se.Expr, "+"):
+		return fmt.Errorf("possessive quantifier %s is PCRE syntax RE2 cannot express: %w", se.Expr, err)
+	}
+	return err
 }
 
 // compileCIDR is the cidr modifier: IPv4 and IPv6 prefixes.
@@ -135,8 +214,8 @@ func compileCIDR(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, er
 func compileNumber(_ *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
 	t := &numberTest{op: spec.comparator}
 	for _, v := range values {
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil {
+		n, ok := parseNumber([]byte(v))
+		if !ok {
 			return nil, false, errorf(KindBadNumber, "%s: %q is not a number", spec.comparator, v)
 		}
 		t.limits = append(t.limits, n)
@@ -159,7 +238,7 @@ func compileExists(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, 
 // compileFieldref is the fieldref modifier: each value names another field
 // of the same event, which gets a slot.
 func compileFieldref(c *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
-	t := &fieldrefTest{position: spec.position, all: spec.all}
+	t := &fieldrefTest{position: spec.position, all: spec.all, cased: spec.cased}
 	for _, v := range values {
 		t.slots = append(t.slots, c.slot(v))
 	}
@@ -170,18 +249,24 @@ func compileFieldref(c *compiler, spec fieldSpec, values []string) (valueTest, b
 // order the rule gives them, then the position modifier.
 func (c *compiler) compilePatterns(values []string, spec *fieldSpec) (valueTest, error) {
 	t := &patternTest{all: spec.all}
+	groups := make([]patternTest, 0, len(values))
+	expanded := false
 	for _, v := range values {
 		variants, err := c.transform(parseValue(v), spec.transforms)
 		if err != nil {
 			return nil, err
 		}
-		// With |all, one value must match in at least one of its variants.
-		if spec.all && len(variants) > 1 {
-			return nil, errorf(KindModifierCombination, "%w: all combined with a modifier that expands values", ErrUnsupported)
-		}
+		expanded = expanded || len(variants) > 1
+		var group patternTest
 		for _, toks := range variants {
-			t.patterns = append(t.patterns, compilePatternCased(placeAt(toks, spec.position), spec.cased))
+			group.patterns = append(group.patterns, compilePatternCased(placeAt(toks, spec.position), spec.cased))
 		}
+		t.patterns = append(t.patterns, group.patterns...)
+		groups = append(groups, group)
+	}
+	// With |all, each value must match in at least one of its variants.
+	if spec.all && expanded {
+		return &variantGroupsTest{groups: groups}, nil
 	}
 	return t, nil
 }

@@ -148,7 +148,7 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	}
 }
 
-// keywordScan runs the keyword automata that apply over every string of
+// keywordScan runs the keyword automata that apply over every value of
 // the event.
 type keywordScan struct {
 	set *Set

@@ -147,7 +147,9 @@ func isWordByte(c byte) bool {
 }
 
 // expandPlaceholders replaces %name% placeholders with each of their
-// values. Placeholder values are Sigma values: their wildcards count.
+// values. Placeholder values are Sigma values: their wildcards count. A
+// percent sign after a backslash is plain text (the specification's
+// example: '\%plain%name%' reads "%plain", then placeholder %name%).
 func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]token, error) {
 	out := [][]token{nil}
 	appendAlternatives := func(alts [][]token) {
@@ -166,21 +168,21 @@ func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]tok
 		}
 		s := string(t.lit)
 		for {
-			i := strings.IndexByte(s, '%')
+			i := placeholderPercent(s, 0)
 			j := -1
 			if i >= 0 {
-				j = strings.IndexByte(s[i+1:], '%')
+				j = placeholderPercent(s, i+1)
 			}
 			if i < 0 || j < 0 {
-				appendAlternatives([][]token{literalTokens([]byte(s))})
+				appendAlternatives([][]token{literalTokens([]byte(unescapePercent(s)))})
 				break
 			}
-			name := s[i+1 : i+1+j]
+			name := s[i+1 : j]
 			values, ok := placeholders[name]
 			if !ok {
 				return nil, errorf(KindUnknownPlaceholder, "%w: placeholder %%%s%% is not defined (see the placeholders property)", ErrUnsupported, name)
 			}
-			appendAlternatives([][]token{literalTokens([]byte(s[:i]))})
+			appendAlternatives([][]token{literalTokens([]byte(unescapePercent(s[:i])))})
 			var alts [][]token
 			for _, v := range values {
 				alts = append(alts, parseValue(v))
@@ -189,8 +191,29 @@ func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]tok
 			if len(out) > 4096 {
 				return nil, errorf(KindBadValue, "expand: too many combinations")
 			}
-			s = s[i+2+j:]
+			s = s[j+1:]
 		}
 	}
 	return out, nil
+}
+
+// placeholderPercent returns the index of the first '%' in s from 'from'
+// on that no backslash escapes, or -1.
+func placeholderPercent(s string, from int) int {
+	for i := from; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			if i+1 < len(s) && s[i+1] == '%' {
+				i++
+			}
+		case '%':
+			return i
+		}
+	}
+	return -1
+}
+
+// unescapePercent turns each escaped '\%' of plain text into '%'.
+func unescapePercent(s string) string {
+	return strings.ReplaceAll(s, `\%`, "%")
 }

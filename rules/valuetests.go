@@ -5,6 +5,9 @@ package rules
 // modifiers.go; compile-time value transforms are in transforms.go.
 
 import (
+	"bytes"
+	"cmp"
+	"math"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -67,27 +70,31 @@ func (t *cidrTest) test(v []byte, _ *matcher) bool {
 }
 
 // numberTest: lt, lte, gt, gte. A value that is not a number never matches.
+// Integers compare exactly, whatever their size; when either side is not
+// an integer both compare as float64 (the specification is silent on
+// mixed comparisons; this is what JSON numbers mean to most backends).
 type numberTest struct {
 	op     string
-	limits []float64
+	limits []number
 }
 
 func (t *numberTest) test(v []byte, _ *matcher) bool {
-	f, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
-	if err != nil {
+	n, ok := parseNumber(v)
+	if !ok {
 		return false
 	}
 	for _, lim := range t.limits {
+		c := n.compare(lim)
 		var hit bool
 		switch t.op {
 		case "lt":
-			hit = f < lim
+			hit = c < 0
 		case "lte":
-			hit = f <= lim
+			hit = c <= 0
 		case "gt":
-			hit = f > lim
+			hit = c > 0
 		default:
-			hit = f >= lim
+			hit = c >= 0
 		}
 		if hit {
 			return true
@@ -96,21 +103,104 @@ func (t *numberTest) test(v []byte, _ *matcher) bool {
 	return false
 }
 
+// number is an integer held exactly (sign and magnitude, so every int64
+// and uint64 fits) or a float.
+type number struct {
+	isInt bool
+	neg   bool    // isInt: negative
+	mag   uint64  // isInt: magnitude
+	f     float64 // always set: the value as float64
+}
+
+// parseNumber reads decimal text, surrounding spaces allowed, without
+// allocating: an integer when it is one that fits 64 bits of magnitude,
+// otherwise whatever strconv.ParseFloat accepts but NaN, which is neither
+// less nor greater than anything.
+func parseNumber(v []byte) (number, bool) {
+	v = bytes.TrimSpace(v)
+	if n, ok := parseInteger(v); ok {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || math.IsNaN(f) {
+		return number{}, false
+	}
+	return number{f: f}, true
+}
+
+// parseInteger reads an optionally signed run of decimal digits.
+func parseInteger(v []byte) (number, bool) {
+	var n number
+	if len(v) > 0 && (v[0] == '-' || v[0] == '+') {
+		n.neg = v[0] == '-'
+		v = v[1:]
+	}
+	if len(v) == 0 {
+		return number{}, false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return number{}, false
+		}
+		d := uint64(c - '0')
+		if n.mag > (math.MaxUint64-d)/10 {
+			return number{}, false // too large: read as a float
+		}
+		n.mag = n.mag*10 + d
+	}
+	n.isInt = true
+	n.neg = n.neg && n.mag != 0
+	n.f = float64(n.mag)
+	if n.neg {
+		n.f = -n.f
+	}
+	return n, true
+}
+
+// compare returns -1, 0 or +1 as n is less than, equal to or greater than
+// o: exactly between integers, as float64 otherwise.
+func (n number) compare(o number) int {
+	if !n.isInt || !o.isInt {
+		return cmp.Compare(n.f, o.f)
+	}
+	switch {
+	case n.neg != o.neg && n.neg:
+		return -1
+	case n.neg != o.neg:
+		return 1
+	case n.neg:
+		return cmp.Compare(o.mag, n.mag)
+	}
+	return cmp.Compare(n.mag, o.mag)
+}
+
 // fieldrefTest: the fieldref modifier; the value names another field of the
-// same event, compared case-insensitively (or as the position modifier says).
+// same event, compared case-insensitively unless cased, where the position
+// modifier says.
 type fieldrefTest struct {
 	slots    []int
 	position string // "", "contains", "startswith", "endswith"
 	all      bool
+	cased    bool // compare as written, not case-folded
+}
+
+// refText copies (or, unless cased, case-folds) v into dst.
+func (t *fieldrefTest) refText(dst, v []byte) []byte {
+	if t.cased {
+		return append(dst[:0], v...)
+	}
+	return foldAppend(dst[:0], v)
 }
 
 func (t *fieldrefTest) test(v []byte, m *matcher) bool {
 	for _, slot := range t.slots {
+		// v may live in the event's own scratch (a number's text), which
+		// the next Field call overwrites: fold it first.
+		m.refA = t.refText(m.refA, v)
 		other, ok := m.ev.Field(slot)
 		hit := false
 		if ok {
-			m.refA = foldAppend(m.refA[:0], v)
-			m.refB = foldAppend(m.refB[:0], other)
+			m.refB = t.refText(m.refB, other)
 			a, b := m.refA, m.refB
 			switch t.position {
 			case "contains":
@@ -136,6 +226,43 @@ type notTest struct{ inner valueTest }
 func (t *notTest) test(v []byte, m *matcher) bool { return !t.inner.test(v, m) }
 
 // existsTest is the exists modifier with true: any present value matches.
+// A field present with null never reaches a value test; fieldMatcher.eval
+// asks the event (see FieldPresence).
 type existsTest struct{}
 
 func (existsTest) test([]byte, *matcher) bool { return true }
+
+// FieldPresence is implemented by events that can tell a field holding
+// null (or a map or array, which has no text) from an absent field. The
+// exists modifier uses it: it "only verifies the presence of a field, not
+// its value, be it empty or null". An event without it is taken to hold
+// nothing it cannot give as text.
+type FieldPresence interface {
+	Present(slot int) bool
+}
+
+// fieldPresent reports whether ev has the field in slot, whatever it holds.
+func fieldPresent(ev Event, slot int) bool {
+	if p, ok := ev.(FieldPresence); ok {
+		return p.Present(slot)
+	}
+	_, ok := ev.Field(slot)
+	return ok
+}
+
+// variantGroupsTest is |all over values that a transform (windash,
+// base64offset, expand...) turned into several variants each: every value
+// must match in at least one of its variants, the AND over values of the
+// OR over variants, as pySigma builds it.
+type variantGroupsTest struct {
+	groups []patternTest // one per value, each an OR over its variants
+}
+
+func (t *variantGroupsTest) test(v []byte, m *matcher) bool {
+	for i := range t.groups {
+		if !t.groups[i].test(v, m) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,73 @@
+package filter
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// keywordFilter is a filter with one keyword rule: '4624', 'true' or '1.5'
+// anywhere in the record.
+func keywordFilter(t testing.TB) *Filter {
+	t.Helper()
+	src := []byte("title: kw\nid: k\nlogsource: {product: test}\ndetection:\n  kw: ['4624', 'true', '1.5']\n  condition: kw\n")
+	set, report, err := rules.Compile([]rules.Source{{Name: "kw.yml", Data: src}}, rules.Options{})
+	if err != nil || report.Loaded != 1 {
+		t.Fatalf("Compile: %v, %+v", err, report)
+	}
+	return NewWithRules(Config{}, set, report)
+}
+
+func jsonChunk(t testing.TB, lines string) []byte {
+	t.Helper()
+	chunk, _, err := textevent.ReadEvents(strings.NewReader(lines), time.Unix(1700000000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chunk
+}
+
+// TestKeywordsSeeNumbers: keywords apply "to the full log message"
+// (sigma-rules-specification.md, "Lists"), so numbers and booleans are
+// searched as the text a field comparison sees.
+func TestKeywordsSeeNumbers(t *testing.T) {
+	f := keywordFilter(t)
+	for _, tc := range []struct {
+		record string
+		want   bool
+	}{
+		{`{"id":4624}`, true},
+		{`{"a":{"b":[0,4624]}}`, true},
+		{`{"ok":true}`, true},
+		{`{"ratio":1.5}`, true},
+		{`{"id":"4624"}`, true},
+		{`{"id":4625,"ok":false,"ratio":1.25,"n":null}`, false},
+	} {
+		_, changed, err := f.Process(nil, jsonChunk(t, tc.record))
+		if err != nil || changed != tc.want {
+			t.Errorf("%s: got match %v (%v), want %v", tc.record, changed, err, tc.want)
+		}
+	}
+}
+
+// TestKeywordNumbersAllocateNothing pins the keyword walk over numbers,
+// which formats each into the record's scratch, to zero allocations.
+func TestKeywordNumbersAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	f := keywordFilter(t)
+	chunk := jsonChunk(t, `{"id":4625,"big":18446744073709551615,"neg":-7,"f":3.25e-5,"ok":false,"nested":{"list":[1,2.5,-3,{"x":9007199254740993}]}}`)
+	f.Process(nil, chunk) // warm the pools
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, changed, _ := f.Process(nil, chunk); changed {
+			t.Fatal("unexpected match")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("got %.1f allocations per record, want 0", allocs)
+	}
+}
