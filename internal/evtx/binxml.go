@@ -39,8 +39,8 @@ const (
 	maxElementDepth = 32      // element nesting
 	maxNesting      = 8       // templates and binary XML values within each other
 	maxSubsts       = 4096    // substitution values of one template instance
-	maxNodes        = 1 << 16 // nodes one record expands to
-	maxTextBytes    = 4 << 20 // text one record expands to
+	maxNodes        = 1 << 14 // nodes one record expands to
+	maxTextBytes    = 1 << 20 // text one record expands to
 )
 
 var (
@@ -80,7 +80,8 @@ type attr struct {
 // template is a template definition parsed once per chunk.
 type template struct {
 	nodes []node
-	busy  bool // being parsed: a reference to it now is a loop
+	busy  bool  // being parsed: a reference to it now is a loop
+	err   error // why it cannot be parsed
 }
 
 // chunkReader parses the binary XML of one chunk. Offsets are relative to

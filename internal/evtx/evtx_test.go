@@ -2,9 +2,9 @@ package evtx_test
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
-	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,51 +12,28 @@ import (
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/evtx"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/evtx/evtxtest"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
 
 var t0 = time.Date(2026, 11, 25, 10, 42, 7, 118000000, time.UTC)
 
-// sampleEvents exercise each layout the writer has: named data of several
-// types, empty named data, Qualifiers, unnamed classic data, a string
-// array, a user SID.
-func sampleEvents() []evtxtest.Event {
-	return []evtxtest.Event{
-		{RecordID: 1, Time: t0, Provider: "Microsoft-Windows-Sysmon", EventID: 1, Qualifiers: -1, Level: 4,
-			Channel: "Microsoft-Windows-Sysmon/Operational", Computer: "ws1", UserSID: "S-1-5-18",
-			Data: []evtxtest.Data{{"Image", `C:\Windows\System32\cmd.exe`}, {"CommandLine", "cmd /c whoami"},
-				{"ProcessId", uint32(4460)}, {"StartModule", nil}, {"Signed", true}}},
-		{RecordID: 2, Time: t0.Add(time.Second), Provider: "Microsoft-Windows-Security-Auditing", EventID: 4625,
-			Qualifiers: 16384, Level: 0, Channel: "Security", Computer: "dc1",
-			Data: []evtxtest.Data{{"TargetUserName", "admin"}, {"LogonType", uint32(3)}, {"Status", int32(-1073741715)}}},
-		{RecordID: 3, Time: t0.Add(2 * time.Second), Provider: "ESENT", EventID: 325, Qualifiers: 0, Level: 4,
-			Channel: "Application", Computer: "dc1", Classic: true,
-			Data: []evtxtest.Data{{"", "NTDS"}, {"", "1234"}, {"", ""}, {"", `C:\Windows\Temp\ntds.dit`}}},
-		{RecordID: 4, Time: t0.Add(3 * time.Second), Provider: "Microsoft-Windows-Sysmon", EventID: 1, Qualifiers: -1,
-			Level: 4, Channel: "Microsoft-Windows-Sysmon/Operational", Computer: "ws1 ünïcode",
-			Data: []evtxtest.Data{{"Image", `C:\Temp\ä.exe`}, {"CommandLine", ""}, {"ProcessId", uint32(1)},
-				{"StartModule", "x"}, {"Signed", false}}},
-		{RecordID: 5, Time: t0.Add(4 * time.Second), Provider: "Windows PowerShell", EventID: 400, Qualifiers: 0,
-			Level: 4, Channel: "Windows PowerShell", Computer: "ws1",
-			Data: []evtxtest.Data{{"", []string{"Available", "None", "HostName=ConsoleHost"}}}},
-	}
-}
-
-// readJSON reads a file into JSON events, failing on any problem.
-func readJSON(t testing.TB, file []byte) ([]string, []evtx.Record, evtx.Stats) {
+// read reads a file into JSON events and records; fn's error stops it.
+func read(t testing.TB, file []byte) ([]string, []evtx.Record, evtx.Stats, error) {
 	t.Helper()
 	var events []string
 	var recs []evtx.Record
 	st, err := evtx.Read(bytes.NewReader(file), func(r evtx.Record) error {
+		end, err := msgpack.Skip(r.Event, 0)
+		if err != nil || end != len(r.Event) {
+			t.Fatalf("record %d: event is not one msgpack value: %v", r.ID, err)
+		}
 		events = append(events, toJSON(t, r.Event))
 		r.Event = nil
 		recs = append(recs, r)
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events, recs, st
+	return events, recs, st, err
 }
 
 func toJSON(t testing.TB, msg []byte) string {
@@ -70,15 +47,230 @@ func toJSON(t testing.TB, msg []byte) string {
 }
 
 func TestRoundTrip(t *testing.T) {
-	events, recs, st := readJSON(t, evtxtest.Write(sampleEvents()))
-	if st.Events != 5 || st.Unreadable != 0 || len(st.Problems) != 0 || st.Chunks != 1 {
-		t.Fatalf("stats %+v", st)
+	events, recs, st, err := read(t, evtxtest.Write(evtxtest.Sample(t0)))
+	if err != nil || st.Events != 5 || st.Unreadable != 0 || len(st.Problems) != 0 || st.Chunks != 1 {
+		t.Fatalf("stats %+v, %v", st, err)
 	}
-	for i, e := range events {
-		fmt.Println(e)
-		_ = recs[i]
+	want := []struct{ parts []string }{
+		{[]string{`{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},`,
+			`"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"Level":4,`,
+			`"TimeCreated":{"#attributes":{"SystemTime":"2026-11-25T10:42:07.118000Z"}}`,
+			`"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"ws1","Security":{"#attributes":{"UserID":"S-1-5-18"}}}`,
+			`"EventData":{"Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd /c whoami","ProcessId":4460,"StartModule":"","Signed":true}}}`}},
+		{[]string{`"EventID":{"#attributes":{"Qualifiers":16384},"#text":4625}`, `"Security":null`,
+			`"EventData":{"TargetUserName":"admin","LogonType":3,"Status":-1073741715}`}},
+		{[]string{`"Provider":{"#attributes":{"Name":"ESENT"}}`,
+			`"EventData":{"Data":["NTDS","1234","","C:\\Windows\\Temp\\ntds.dit"]}`}},
+		{[]string{`"Computer":"ws1 ünïcode"`, `"Image":"C:\\Temp\\ä.exe","CommandLine":"","ProcessId":1,"StartModule":"x","Signed":false`}},
+		{[]string{`"EventID":{"#attributes":{"Qualifiers":0},"#text":400}`,
+			`"EventData":{"Data":["Available","None","HostName=ConsoleHost"]}`}},
+	}
+	for i, w := range want {
+		for _, p := range w.parts {
+			if !strings.Contains(events[i], p) {
+				t.Errorf("event %d lacks %s:\n%s", i+1, p, events[i])
+			}
+		}
+		if recs[i].ID != uint64(i+1) || !recs[i].Time.Equal(t0.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("record %d: id %d time %v", i+1, recs[i].ID, recs[i].Time)
+		}
 	}
 }
 
-var _ = json.Unmarshal
-var _ = errors.New
+// manyEvents are n events cycling through the sample layouts.
+func manyEvents(n int) []evtxtest.Event {
+	sample := evtxtest.Sample(t0)
+	out := make([]evtxtest.Event, n)
+	for i := range out {
+		out[i] = sample[i%len(sample)]
+		out[i].RecordID = uint64(i + 1)
+		out[i].Time = t0.Add(time.Duration(i) * time.Millisecond)
+	}
+	return out
+}
+
+func TestManyChunks(t *testing.T) {
+	file := evtxtest.Write(manyEvents(2000))
+	events, recs, st, err := read(t, file)
+	if err != nil || st.Events != 2000 || st.Unreadable != 0 || len(st.Problems) != 0 || st.Chunks < 3 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	for i, r := range recs {
+		if r.ID != uint64(i+1) {
+			t.Fatalf("record %d has id %d", i+1, r.ID)
+		}
+	}
+	if events[1999] == "" || !strings.Contains(events[1995], `"ProcessId":4460`) {
+		t.Errorf("event 1996: %s", events[1995])
+	}
+}
+
+func TestNotEVTX(t *testing.T) {
+	for _, in := range []string{"", "Elf", `{"Event":{}}`, "ElfFilX" + strings.Repeat("\x00", 5000)} {
+		if _, err := evtx.Read(strings.NewReader(in), func(evtx.Record) error { return nil }); !errors.Is(err, evtx.ErrNotEVTX) {
+			t.Errorf("%.10q: %v", in, err)
+		}
+	}
+}
+
+func TestCallbackErrorStops(t *testing.T) {
+	stop := errors.New("stop")
+	n := 0
+	_, err := evtx.Read(bytes.NewReader(evtxtest.Write(evtxtest.Sample(t0))), func(evtx.Record) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+}
+
+// chunkOff is the offset of chunk i in a file.
+func chunkOff(i int) int { return evtx.FileHeaderSize + i*evtx.ChunkSize }
+
+func TestBadRecordsChecksum(t *testing.T) {
+	file := evtxtest.Write(evtxtest.Sample(t0))
+	i := bytes.Index(file, []byte("w\x00h\x00o\x00a\x00m\x00i\x00")) // in a value: still readable
+	file[i] = 'W'
+	events, _, st, err := read(t, file)
+	if err != nil || st.Events != 5 || !hasProblem(st, "records checksum mismatch") {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	if !strings.Contains(events[0], "cmd /c Whoami") {
+		t.Errorf("event 1: %s", events[0])
+	}
+}
+
+func hasProblem(st evtx.Stats, s string) bool {
+	for _, p := range st.Problems {
+		if strings.Contains(p.Error(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestBadChunkHeaderSkipsChunkOnly(t *testing.T) {
+	file := evtxtest.Write(manyEvents(2000))
+	file[chunkOff(0)+200]++ // in the header's string table, under its checksum
+	_, recs, st, err := read(t, file)
+	if err != nil || st.BadChunks != 1 || st.Unreadable == 0 || !hasProblem(st, "chunk 0: header checksum mismatch") {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	if st.Events+st.Unreadable != 2000 || recs[0].ID != uint64(st.Unreadable+1) {
+		t.Fatalf("stats %+v, first record %d", st, recs[0].ID)
+	}
+}
+
+func TestTruncated(t *testing.T) {
+	full := evtxtest.Write(manyEvents(600))
+	_, _, whole, _ := read(t, full)
+	for _, n := range []int{8, 100, evtx.FileHeaderSize, evtx.FileHeaderSize + 100, evtx.FileHeaderSize + 600,
+		chunkOff(1) - 1, chunkOff(1) + 30000, len(full) - 1} {
+		_, recs, st, err := read(t, full[:n])
+		if err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		if st.Events > whole.Events || (n > evtx.FileHeaderSize && len(st.Problems) == 0) {
+			t.Errorf("%d bytes: %+v", n, st)
+		}
+		for i, r := range recs {
+			if r.ID != uint64(i+1) {
+				t.Fatalf("%d bytes: record %d has id %d", n, i+1, r.ID)
+			}
+		}
+	}
+}
+
+// TestEveryByteCorrupted changes each byte of a small file's records in
+// turn, checksums fixed so that the parser meets it: reading never
+// panics, every record is read or counted unreadable, and the events are
+// well-formed (read checks each).
+func TestEveryByteCorrupted(t *testing.T) {
+	orig := evtxtest.Write(evtxtest.Sample(t0))
+	free := int(binary.LittleEndian.Uint32(orig[chunkOff(0)+48:]))
+	for off := chunkOff(0) + 512; off < chunkOff(0)+free; off++ {
+		for _, b := range []byte{0x00, 0xff, orig[off] ^ 0x40} {
+			file := bytes.Clone(orig)
+			file[off] = b
+			evtxtest.FixChecksums(file)
+			_, _, st, err := read(t, file)
+			if err != nil || st.Events > 5 {
+				t.Fatalf("byte %d = %#x: %+v %v", off, b, st, err)
+			}
+		}
+	}
+}
+
+func le32(v int) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(v)) }
+
+func TestHostileRecords(t *testing.T) {
+	frag := []byte{0x0f, 1, 1, 0}
+	cases := map[string]func(off int) []byte{
+		// a template whose definition instantiates itself
+		"template loop": func(off int) []byte {
+			b := append(bytes.Clone(frag), 0x0c, 1, 0, 0, 0, 0)
+			def := off + len(b) + 4
+			b = append(b, le32(def)...)
+			b = append(b, le32(0)...)
+			b = append(b, make([]byte, 16)...)
+			body := append(bytes.Clone(frag), 0x0c, 1, 0, 0, 0, 0)
+			body = append(body, le32(def)...)
+			body = append(body, le32(0)...)
+			b = append(b, le32(len(body))...)
+			return append(append(b, body...), le32(0)...)
+		},
+		"huge substitution count": func(off int) []byte {
+			b := append(bytes.Clone(frag), 0x0c, 1, 0, 0, 0, 0)
+			b = append(b, le32(off+len(b)+4)...)
+			b = append(b, le32(0)...)
+			b = append(b, make([]byte, 16)...)
+			b = append(b, le32(5)...)
+			b = append(b, 0x0f, 1, 1, 0, 0)
+			return append(b, le32(0xffffffff)...)
+		},
+		"huge string length": func(off int) []byte {
+			return append(bytes.Clone(frag), 0x05, 0x01, 0xff, 0xff, 'a', 0)
+		},
+		"name offset outside the chunk": func(off int) []byte {
+			return append(append(bytes.Clone(frag), 0x01, 0xff, 0xff, 0, 0, 0, 0), le32(0x7fffffff)...)
+		},
+		"deep nesting": func(off int) []byte {
+			b := bytes.Clone(frag)
+			name := off + len(b) + 11 // the first element's name, inline after its offset
+			for i := 0; i < 100; i++ {
+				b = append(b, 0x01, 0xff, 0xff, 0, 0, 0, 0)
+				b = append(b, le32(name)...)
+				if i == 0 {
+					b = append(b, 0, 0, 0, 0, 0, 0, 1, 0, 'E', 0, 0, 0)
+				}
+				b = append(b, 0x02)
+			}
+			return b
+		},
+	}
+	for name, rec := range cases {
+		good := func(off int) []byte { return goodRecord(t, off) }
+		events, _, st, err := read(t, evtxtest.RawFile(rec, good))
+		if err != nil || st.Unreadable != 1 || st.Events != 1 || len(events) != 1 || len(st.Problems) != 1 {
+			t.Errorf("%s: %+v %v", name, st, err)
+		}
+		t.Logf("%s: %v", name, st.Problems)
+	}
+}
+
+// goodRecord is a plain <E>x</E> fragment without a template.
+func goodRecord(t testing.TB, off int) []byte {
+	b := []byte{0x0f, 1, 1, 0, 0x01, 0xff, 0xff, 0, 0, 0, 0}
+	b = append(b, le32(off+len(b)+4)...)
+	b = append(b, 0, 0, 0, 0, 0, 0, 1, 0, 'E', 0, 0, 0)
+	b = append(b, 0x02, 0x05, 0x01, 1, 0, 'x', 0, 0x04, 0x00)
+	return b
+}
+
+func TestPlainFragment(t *testing.T) {
+	events, _, st, err := read(t, evtxtest.RawFile(func(off int) []byte { return goodRecord(t, off) }))
+	if err != nil || st.Events != 1 || events[0] != `{"E":"x"}` {
+		t.Fatalf("%+v %v %q", st, err, events)
+	}
+}

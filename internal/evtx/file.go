@@ -88,12 +88,12 @@ func Read(r io.Reader, fn func(Record) error) (Stats, error) {
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return st, fmt.Errorf("evtx: chunk %d: %w", i, err)
 		}
-		out, err = readChunk(cr, buf[:n], i, &st, out, fn)
-		if err != nil {
-			return st, err
-		}
 		if n < ChunkSize {
-			return st, nil
+			st.problem(fmt.Errorf("evtx: file truncated: chunk %d has %d of %d bytes", i, n, ChunkSize))
+		}
+		out, err = readChunk(cr, buf[:n], i, &st, out, fn)
+		if err != nil || n < ChunkSize {
+			return st, err
 		}
 	}
 }
@@ -126,7 +126,7 @@ func readChunk(cr *chunkReader, chunk []byte, i int, st *Stats, out []byte, fn f
 		return out, nil
 	}
 	if free > len(chunk) {
-		st.problem(fmt.Errorf("evtx: chunk %d: truncated at %d of %d bytes", i, len(chunk), free))
+		st.problem(fmt.Errorf("evtx: chunk %d: records cut at %d of %d bytes", i, len(chunk), free))
 		free = len(chunk)
 	} else if crc32.ChecksumIEEE(chunk[chunkHeaderSize:free]) != le32(chunk[52:]) {
 		st.problem(fmt.Errorf("evtx: chunk %d: records checksum mismatch (each record checked)", i))

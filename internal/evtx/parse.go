@@ -282,7 +282,7 @@ func (c *chunkReader) template(off uint32, nest int) (*template, error) {
 		if t.busy {
 			return nil, errTemplateRef
 		}
-		return t, nil
+		return t, t.err
 	}
 	start := int(off) + templateHeaderSize
 	if off < chunkHeaderSize || start > len(c.chunk) {
@@ -295,12 +295,11 @@ func (c *chunkReader) template(off uint32, nest int) (*template, error) {
 	t := &template{busy: true}
 	c.templates[off] = t
 	nodes, err := c.parseFragment(&cursor{c: c, p: start, end: start + size}, nest)
-	if err != nil {
-		delete(c.templates, off)
-		return nil, fmt.Errorf("evtx: template at %d: %w", off, err)
-	}
 	t.nodes, t.busy = nodes, false
-	return t, nil
+	if err != nil { // kept, so that records using it fail without parsing it again
+		t.err = fmt.Errorf("template at %d: %w", off, err)
+	}
+	return t, t.err
 }
 
 // parseSubstitutions reads the value count, the descriptors (size, type)

@@ -257,3 +257,34 @@ func (w *chunkWriter) classicData(data []Data) subst {
 		w.buf = append(w.buf, 0x00) // EOF
 	}}
 }
+
+// D is the Data named name (unnamed when "") holding v.
+func D(name string, v any) Data { return Data{Name: name, Value: v} }
+
+// Sample is an event of each layout the writer has, from record id 1 at
+// t: Sysmon process creation with named data of several types and an
+// empty value, a Security logon failure with Qualifiers, a classic ESENT
+// event with unnamed data in a binary XML value, a second Sysmon event
+// sharing the first one's template, and a PowerShell event whose unnamed
+// data is a string array.
+func Sample(t time.Time) []Event {
+	return []Event{
+		{RecordID: 1, Time: t, Provider: "Microsoft-Windows-Sysmon", EventID: 1, Qualifiers: -1, Level: 4,
+			Channel: "Microsoft-Windows-Sysmon/Operational", Computer: "ws1", UserSID: "S-1-5-18",
+			Data: []Data{D("Image", `C:\Windows\System32\cmd.exe`), D("CommandLine", "cmd /c whoami"),
+				D("ProcessId", uint32(4460)), D("StartModule", nil), D("Signed", true)}},
+		{RecordID: 2, Time: t.Add(time.Second), Provider: "Microsoft-Windows-Security-Auditing", EventID: 4625,
+			Qualifiers: 16384, Level: 0, Channel: "Security", Computer: "dc1",
+			Data: []Data{D("TargetUserName", "admin"), D("LogonType", uint32(3)), D("Status", int32(-1073741715))}},
+		{RecordID: 3, Time: t.Add(2 * time.Second), Provider: "ESENT", EventID: 325, Qualifiers: 0, Level: 4,
+			Channel: "Application", Computer: "dc1", Classic: true,
+			Data: []Data{D("", "NTDS"), D("", "1234"), D("", ""), D("", `C:\Windows\Temp\ntds.dit`)}},
+		{RecordID: 4, Time: t.Add(3 * time.Second), Provider: "Microsoft-Windows-Sysmon", EventID: 1, Qualifiers: -1,
+			Level: 4, Channel: "Microsoft-Windows-Sysmon/Operational", Computer: "ws1 ünïcode",
+			Data: []Data{D("Image", `C:\Temp\ä.exe`), D("CommandLine", ""), D("ProcessId", uint32(1)),
+				D("StartModule", "x"), D("Signed", false)}},
+		{RecordID: 5, Time: t.Add(4 * time.Second), Provider: "Windows PowerShell", EventID: 400, Qualifiers: 0,
+			Level: 4, Channel: "Windows PowerShell", Computer: "ws1",
+			Data: []Data{D("", []string{"Available", "None", "HostName=ConsoleHost"})}},
+	}
+}
