@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	jsoniter "github.com/json-iterator/go"
@@ -91,7 +93,7 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options) *check
 var evtxMagic = []byte("ElfFile\x00")
 
 // input reads one input (name, or stdin for -): an .evtx file when it
-// starts with the EVTX signature, else JSON events. A JSON error or an
+// starts with the EVTX signature or is named *.evtx, else JSON events. A JSON error or an
 // output error is returned; an .evtx file's problems are reported.
 func (c *checker) input(name string, stdin io.Reader) error {
 	in := stdin
@@ -108,7 +110,7 @@ func (c *checker) input(name string, stdin io.Reader) error {
 	br := bufio.NewReaderSize(in, 64<<10)
 	c.prog.startFile(name, in)
 	defer c.prog.endFile()
-	if head, _ := br.Peek(len(evtxMagic)); bytes.Equal(head, evtxMagic) {
+	if head, _ := br.Peek(len(evtxMagic)); bytes.Equal(head, evtxMagic) || strings.EqualFold(filepath.Ext(name), ".evtx") {
 		return c.evtxInput(name, br)
 	}
 	chunk, _, err := textevent.ReadEvents(br, time.Now())
@@ -229,11 +231,11 @@ func (c *checker) attribute(m eventMeta) {
 		c.matches = append(c.matches, match{id: r.ID, title: r.Title, level: c.levels[r.ID]})
 		h := c.hits[key]
 		if h == nil {
-			h = &ruleHits{match: c.matches[len(c.matches)-1], first: m.time, last: m.time}
+			h = &ruleHits{match: c.matches[len(c.matches)-1]}
 			c.hits[key] = h
 		}
 		h.hits++
-		if m.time.Before(h.first) {
+		if !m.time.IsZero() && (h.first.IsZero() || m.time.Before(h.first)) {
 			h.first = m.time
 		}
 		if m.time.After(h.last) {
