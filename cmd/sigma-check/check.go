@@ -151,6 +151,10 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 		return fmt.Errorf("%s: %w", name, out.err)
 	}
 	c.prog.clear()
+	if errors.Is(err, evtx.ErrNotEVTX) {
+		fmt.Fprintf(c.stderr, "sigma-check: %s: %v, skipped\n", name, err)
+		return c.flush()
+	}
 	report := fmt.Sprintf("sigma-check: %s: %d event(s), %d unreadable record(s)", name, st.Events, st.Unreadable)
 	if st.BadChunks > 0 {
 		report += fmt.Sprintf(", %d chunk(s) skipped", st.BadChunks)
@@ -162,7 +166,7 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 	if st.Dropped > 0 {
 		fmt.Fprintf(c.stderr, "sigma-check: %s: %d more problem(s)\n", name, st.Dropped)
 	}
-	if err != nil { // not an EVTX file after all, or a read error: reported, not fatal
+	if err != nil { // a read error: reported, not fatal
 		fmt.Fprintf(c.stderr, "sigma-check: %s: %v\n", name, err)
 	}
 	return c.flush()

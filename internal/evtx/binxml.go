@@ -110,6 +110,10 @@ type cursor struct {
 	c   *chunkReader
 	p   int
 	end int
+	// inTemplate: the bytes are a template definition, whose element
+	// starts carry a dependency id that those of records and of binary
+	// XML values lack.
+	inTemplate bool
 }
 
 func (r *cursor) need(n int) error {

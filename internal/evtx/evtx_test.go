@@ -233,13 +233,13 @@ func TestHostileRecords(t *testing.T) {
 			return append(bytes.Clone(frag), 0x05, 0x01, 0xff, 0xff, 'a', 0)
 		},
 		"name offset outside the chunk": func(off int) []byte {
-			return append(append(bytes.Clone(frag), 0x01, 0xff, 0xff, 0, 0, 0, 0), le32(0x7fffffff)...)
+			return append(append(bytes.Clone(frag), 0x01, 0, 0, 0, 0), le32(0x7fffffff)...)
 		},
 		"deep nesting": func(off int) []byte {
 			b := bytes.Clone(frag)
-			name := off + len(b) + 11 // the first element's name, inline after its offset
+			name := off + len(b) + 9 // the first element's name, inline after its offset
 			for i := 0; i < 100; i++ {
-				b = append(b, 0x01, 0xff, 0xff, 0, 0, 0, 0)
+				b = append(b, 0x01, 0, 0, 0, 0)
 				b = append(b, le32(name)...)
 				if i == 0 {
 					b = append(b, 0, 0, 0, 0, 0, 0, 1, 0, 'E', 0, 0, 0)
@@ -259,9 +259,10 @@ func TestHostileRecords(t *testing.T) {
 	}
 }
 
-// goodRecord is a plain <E>x</E> fragment without a template.
+// goodRecord is a plain <E>x</E> fragment without a template (so without
+// the dependency id of a template's elements).
 func goodRecord(t testing.TB, off int) []byte {
-	b := []byte{0x0f, 1, 1, 0, 0x01, 0xff, 0xff, 0, 0, 0, 0}
+	b := []byte{0x0f, 1, 1, 0, 0x01, 0, 0, 0, 0}
 	b = append(b, le32(off+len(b)+4)...)
 	b = append(b, 0, 0, 0, 0, 0, 0, 1, 0, 'E', 0, 0, 0)
 	b = append(b, 0x02, 0x05, 0x01, 1, 0, 'x', 0, 0x04, 0x00)
@@ -272,5 +273,48 @@ func TestPlainFragment(t *testing.T) {
 	events, _, st, err := read(t, evtxtest.RawFile(func(off int) []byte { return goodRecord(t, off) }))
 	if err != nil || st.Events != 1 || events[0] != `{"E":"x"}` {
 		t.Fatalf("%+v %v %q", st, err, events)
+	}
+}
+
+// TestNoCRCFlag: a file whose header sets the "no CRC32" flag is read
+// without its checksums being checked.
+func TestNoCRCFlag(t *testing.T) {
+	file := evtxtest.Write(evtxtest.Sample(t0))
+	file[120] |= 0x4
+	binary.LittleEndian.PutUint32(file[chunkOff(0)+124:], 0)
+	binary.LittleEndian.PutUint32(file[chunkOff(0)+52:], 0)
+	_, _, st, err := read(t, file)
+	if err != nil || st.Events != 5 || len(st.Problems) != 0 {
+		t.Fatalf("%+v %v", st, err)
+	}
+}
+
+// TestUnusedSpace: past the chunks the header counts, bytes without a
+// chunk signature are unused space, not a problem; within them they are.
+func TestUnusedSpace(t *testing.T) {
+	file := evtxtest.Write(evtxtest.Sample(t0))
+	file = append(file, bytes.Repeat([]byte{0x55}, evtx.ChunkSize)...)
+	_, _, st, err := read(t, file)
+	if err != nil || st.Events != 5 || len(st.Problems) != 0 {
+		t.Fatalf("past the chunks in use: %+v %v", st, err)
+	}
+	binary.LittleEndian.PutUint16(file[42:], 2)
+	evtxtest.FixChecksums(file)
+	_, _, st, err = read(t, file)
+	if err != nil || st.Events != 5 || st.BadChunks != 1 || !hasProblem(st, "chunk 1: no chunk header") {
+		t.Fatalf("within the chunks in use: %+v %v", st, err)
+	}
+}
+
+// TestStaleSizeCopy: a record whose trailing size copy is wrong but whose
+// binary XML is whole is read (dirty logs have them).
+func TestStaleSizeCopy(t *testing.T) {
+	file := evtxtest.Write(evtxtest.Sample(t0)[:1])
+	size := int(binary.LittleEndian.Uint32(file[chunkOff(0)+512+4:]))
+	binary.LittleEndian.PutUint32(file[chunkOff(0)+512+size-4:], 0)
+	evtxtest.FixChecksums(file)
+	_, _, st, err := read(t, file)
+	if err != nil || st.Events != 1 || len(st.Problems) != 0 {
+		t.Fatalf("%+v %v", st, err)
 	}
 }

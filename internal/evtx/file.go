@@ -74,7 +74,8 @@ func Read(r io.Reader, fn func(Record) error) (Stats, error) {
 		st.problem(fmt.Errorf("evtx: file header truncated at %d bytes", n))
 		return st, nil
 	}
-	if crc32.ChecksumIEEE(header[:120]) != le32(header[124:]) {
+	f := fileInfo{chunks: int(le16(header[42:])), noCRC: le32(header[120:])&flagNoCRC32 != 0}
+	if !f.noCRC && crc32.ChecksumIEEE(header[:120]) != le32(header[124:]) {
 		st.problem(errors.New("evtx: file header checksum mismatch (read on)"))
 	}
 	cr := newChunkReader()
@@ -91,27 +92,37 @@ func Read(r io.Reader, fn func(Record) error) (Stats, error) {
 		if n < ChunkSize {
 			st.problem(fmt.Errorf("evtx: file truncated: chunk %d has %d of %d bytes", i, n, ChunkSize))
 		}
-		out, err = readChunk(cr, buf[:n], i, &st, out, fn)
+		out, err = readChunk(cr, f, buf[:n], i, &st, out, fn)
 		if err != nil || n < ChunkSize {
 			return st, err
 		}
 	}
 }
 
+// flagNoCRC32 is the file header flag that says checksums are not kept.
+const flagNoCRC32 = 0x4
+
+// fileInfo is what the file header says about the chunks.
+type fileInfo struct {
+	chunks int  // chunks in use; a dirty file may use more
+	noCRC  bool // checksums are not kept
+}
+
 // readChunk reads the records of chunk number i (short when the file is
 // truncated) and calls fn with each.
-func readChunk(cr *chunkReader, chunk []byte, i int, st *Stats, out []byte, fn func(Record) error) ([]byte, error) {
-	if len(chunk) >= len(chunkMagic) && isZero(chunk[:len(chunkMagic)]) {
-		return out, nil // an unused chunk
+func readChunk(cr *chunkReader, f fileInfo, chunk []byte, i int, st *Stats, out []byte, fn func(Record) error) ([]byte, error) {
+	hasMagic := len(chunk) >= len(chunkMagic) && bytes.Equal(chunk[:len(chunkMagic)], chunkMagic)
+	if !hasMagic && (i >= f.chunks || isZero(chunk[:min(len(chunk), len(chunkMagic))])) {
+		return out, nil // unused space: zeros, or what an older log left past the chunks in use
 	}
-	if len(chunk) < chunkHeaderSize || !bytes.Equal(chunk[:len(chunkMagic)], chunkMagic) {
+	if len(chunk) < chunkHeaderSize || !hasMagic {
 		st.BadChunks++
 		st.problem(fmt.Errorf("evtx: chunk %d: no chunk header (%d bytes)", i, len(chunk)))
 		return out, nil
 	}
 	h := crc32.ChecksumIEEE(chunk[:120])
 	h = crc32.Update(h, crc32.IEEETable, chunk[128:chunkHeaderSize])
-	if h != le32(chunk[124:]) {
+	if !f.noCRC && h != le32(chunk[124:]) {
 		st.BadChunks++
 		st.Unreadable += plausibleRecords(chunk)
 		st.problem(fmt.Errorf("evtx: chunk %d: header checksum mismatch, chunk skipped", i))
@@ -128,7 +139,7 @@ func readChunk(cr *chunkReader, chunk []byte, i int, st *Stats, out []byte, fn f
 	if free > len(chunk) {
 		st.problem(fmt.Errorf("evtx: chunk %d: records cut at %d of %d bytes", i, len(chunk), free))
 		free = len(chunk)
-	} else if crc32.ChecksumIEEE(chunk[chunkHeaderSize:free]) != le32(chunk[52:]) {
+	} else if !f.noCRC && crc32.ChecksumIEEE(chunk[chunkHeaderSize:free]) != le32(chunk[52:]) {
 		st.problem(fmt.Errorf("evtx: chunk %d: records checksum mismatch (each record checked)", i))
 	}
 	cr.reset(chunk)
@@ -191,15 +202,14 @@ func readRecords(cr *chunkReader, data []byte, chunkNo int, st *Stats, out []byt
 	return out, nil
 }
 
-// recordSize checks a record's signature and its size, given before and
-// after it.
+// recordSize checks a record's signature and size. The copy of the size
+// that ends a record is not required to match: Windows leaves it stale in
+// records of dirty logs whose binary XML is whole, and the binary XML is
+// checked anyway.
 func recordSize(data []byte, off int) (int, bool) {
 	if !bytes.Equal(data[off:off+4], recordMagic) {
 		return 0, false
 	}
 	size := int(binary.LittleEndian.Uint32(data[off+4:]))
-	if size < minRecordSize || size > len(data)-off {
-		return 0, false
-	}
-	return size, le32(data[off+size-4:]) == uint32(size)
+	return size, size >= minRecordSize && size <= len(data)-off
 }

@@ -168,15 +168,20 @@ func skipPI(r *cursor, tok byte) error {
 }
 
 // parseElement reads an element after its open start token: dependency
-// id, data size, name, attributes, then its content.
+// id (in a template definition), data size, name, attributes, then its
+// content.
 func (c *chunkReader) parseElement(r *cursor, hasAttrs bool, depth, nest int) (node, error) {
 	if depth > maxElementDepth {
 		return node{}, errTooDeep
 	}
-	if err := r.need(6); err != nil {
+	skip := 4 // data size
+	if r.inTemplate {
+		skip += 2 // dependency id
+	}
+	if err := r.need(skip); err != nil {
 		return node{}, err
 	}
-	r.p += 6 // dependency id, data size
+	r.p += skip
 	name, err := r.name()
 	if err != nil {
 		return node{}, err
@@ -294,7 +299,7 @@ func (c *chunkReader) template(off uint32, nest int) (*template, error) {
 	}
 	t := &template{busy: true}
 	c.templates[off] = t
-	nodes, err := c.parseFragment(&cursor{c: c, p: start, end: start + size}, nest)
+	nodes, err := c.parseFragment(&cursor{c: c, p: start, end: start + size, inTemplate: true}, nest)
 	t.nodes, t.busy = nodes, false
 	if err != nil { // kept, so that records using it fail without parsing it again
 		t.err = fmt.Errorf("template at %d: %w", off, err)

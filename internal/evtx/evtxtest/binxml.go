@@ -112,8 +112,9 @@ func (w *chunkWriter) simple(name string, n int, typ byte) {
 	w.end()
 }
 
-// open writes an open start element token. Its data size is not read by
-// package evtx (nor by Windows' readers of exported files): it is 0.
+// open writes an open start element token as a template definition has
+// it, with a dependency id. Its data size is not read by package evtx: it
+// is 0.
 func (w *chunkWriter) open(name string, hasAttrs bool) {
 	tok := byte(0x01)
 	if hasAttrs {
