@@ -357,7 +357,7 @@ func (c *chunkReader) instantiate(def []node, vals []value) ([]node, error) {
 				return nil, err
 			}
 			if v.kind == kindXML {
-				out = append(out, v.xml...)
+				out = append(out, v.xml()...)
 				continue
 			}
 			out = append(out, node{kind: nodeValue, val: v})

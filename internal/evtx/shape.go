@@ -22,132 +22,136 @@ func appendEvent(dst []byte, nodes []node) ([]byte, error) {
 	return dst, errNoElement
 }
 
-// childGroup gathers the children written under one key.
-type childGroup struct {
-	key   string
-	nodes []*node
-	data  bool // unnamed <Data>: always a list of values
-	named bool // <Data Name="key">: "" when empty, its Name not repeated
+// childKey is the key a child element is written under: a named <Data>
+// under its Name, an unnamed one under "Data" as a list of values
+// (unnamed), other elements under their own name.
+type childKey struct {
+	key     string
+	named   bool // <Data Name="key">: "" when empty, its Name not repeated
+	unnamed bool // <Data> without a Name
+}
+
+func keyOf(ch *node) childKey {
+	if ch.name != "Data" {
+		return childKey{key: ch.name}
+	}
+	for _, a := range ch.attrs {
+		if a.name == "Name" {
+			return childKey{key: textString(a.parts), named: true}
+		}
+	}
+	return childKey{key: "Data", unnamed: true}
 }
 
 // appendElement appends an element's value: null when empty, its text
-// alone, or a map of "#attributes", "#text" and its children by name.
-// skipName leaves out the Name attribute a named <Data> was keyed by.
+// alone, or a map of "#attributes", "#text" and its children by key, in
+// the order each key first appears. skipName leaves out the Name
+// attribute a named <Data> was keyed by. Children are grouped by scanning
+// rather than through a map: an element has tens of children at most.
 func appendElement(dst []byte, el *node, skipName bool) []byte {
-	attrs := el.attrs
+	attrs := len(el.attrs)
 	if skipName {
-		attrs = withoutName(attrs)
+		attrs--
 	}
-	var text []value
-	var groups []childGroup
+	texts, keys := 0, 0
 	for i := range el.children {
-		ch := &el.children[i]
-		switch ch.kind {
+		switch ch := &el.children[i]; ch.kind {
 		case nodeValue:
-			text = append(text, ch.val)
+			texts++
 		case nodeElement:
-			groups = addChild(groups, ch)
+			if !seenBefore(el.children[:i], keyOf(ch)) {
+				keys++
+			}
 		}
 	}
-	if len(attrs) == 0 && len(groups) == 0 {
-		return appendScalar(dst, text)
+	if attrs == 0 && keys == 0 {
+		return appendText(dst, el.children, false)
 	}
-	n := len(groups)
-	if len(attrs) > 0 {
+	n := keys
+	if attrs > 0 {
 		n++
 	}
-	if len(text) > 0 {
+	if texts > 0 {
 		n++
 	}
 	dst = msgpack.AppendMapHeader(dst, n)
-	if len(attrs) > 0 {
-		dst = msgpack.AppendMapHeader(msgpack.AppendStr(dst, "#attributes"), len(attrs))
-		for _, a := range attrs {
-			dst = appendScalar(msgpack.AppendStr(dst, a.name), values(a.parts))
-		}
-	}
-	if len(text) > 0 {
-		dst = appendScalar(msgpack.AppendStr(dst, "#text"), text)
-	}
-	for _, g := range groups {
-		dst = appendGroup(msgpack.AppendStr(dst, g.key), g)
-	}
-	return dst
-}
-
-// addChild files a child element under its key: a named <Data> under its
-// Name, other elements under their own name.
-func addChild(groups []childGroup, ch *node) []childGroup {
-	key, named, data := ch.name, false, false
-	if ch.name == "Data" {
-		if name, ok := dataName(ch); ok {
-			key, named = name, true
-		} else {
-			data = true
-		}
-	}
-	for i := range groups {
-		if groups[i].key == key && groups[i].data == data {
-			groups[i].nodes = append(groups[i].nodes, ch)
-			return groups
-		}
-	}
-	return append(groups, childGroup{key: key, nodes: []*node{ch}, data: data, named: named})
-}
-
-func dataName(el *node) (string, bool) {
-	for _, a := range el.attrs {
-		if a.name == "Name" {
-			return valueString(values(a.parts)), true
-		}
-	}
-	return "", false
-}
-
-func withoutName(attrs []attr) []attr {
-	var out []attr
-	for _, a := range attrs {
-		if a.name != "Name" {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// appendGroup appends the value of one key: a single element's value, a
-// list for repeated elements, and for unnamed <Data> always the list of
-// their values (arrays flattened into it).
-func appendGroup(dst []byte, g childGroup) []byte {
-	if g.data {
-		var list []value
-		for _, el := range g.nodes {
-			v := values(el.children)
-			if len(v) == 1 && v[0].kind == kindList {
-				list = append(list, v[0].list...)
-				continue
-			}
-			list = append(list, value{kind: kindString, s: valueString(v)})
-			if len(v) == 1 {
-				list[len(list)-1] = v[0]
+	if attrs > 0 {
+		dst = msgpack.AppendMapHeader(msgpack.AppendStr(dst, "#attributes"), attrs)
+		for _, a := range el.attrs {
+			if !skipName || a.name != "Name" {
+				dst = appendText(msgpack.AppendStr(dst, a.name), a.parts, false)
 			}
 		}
-		dst = msgpack.AppendArrayHeader(dst, len(list))
-		for _, v := range list {
-			dst = appendValue(dst, v)
-		}
-		return dst
 	}
-	if len(g.nodes) > 1 {
-		dst = msgpack.AppendArrayHeader(dst, len(g.nodes))
+	if texts > 0 {
+		dst = appendText(msgpack.AppendStr(dst, "#text"), el.children, false)
 	}
-	for _, el := range g.nodes {
-		if g.named && len(withoutName(el.attrs)) == 0 && !hasElements(el) {
-			dst = appendText(dst, values(el.children))
+	for i := range el.children {
+		ch := &el.children[i]
+		if ch.kind != nodeElement {
 			continue
 		}
-		dst = appendElement(dst, el, g.named)
+		if k := keyOf(ch); !seenBefore(el.children[:i], k) {
+			dst = appendGroup(msgpack.AppendStr(dst, k.key), el.children[i:], k)
+		}
 	}
 	return dst
+}
+
+func seenBefore(children []node, k childKey) bool {
+	for i := range children {
+		if children[i].kind == nodeElement && keyOf(&children[i]) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// appendGroup appends the value of key k, whose elements are among
+// children: a single element's value, a list for repeated elements, and
+// for unnamed <Data> always the list of their values (arrays flattened
+// into it).
+func appendGroup(dst []byte, children []node, k childKey) []byte {
+	count := 0
+	for i := range children {
+		if children[i].kind == nodeElement && keyOf(&children[i]) == k {
+			count += groupLen(&children[i], k)
+		}
+	}
+	if count > 1 || k.unnamed {
+		dst = msgpack.AppendArrayHeader(dst, count)
+	}
+	for i := range children {
+		el := &children[i]
+		if el.kind != nodeElement || keyOf(el) != k {
+			continue
+		}
+		switch {
+		case k.unnamed:
+			if v, ok := single(el.children); ok && v.kind == kindList {
+				for _, e := range v.list() {
+					dst = appendValue(dst, e)
+				}
+				continue
+			}
+			dst = appendText(dst, el.children, true)
+		case k.named && len(el.attrs) == 1 && !hasElements(el):
+			dst = appendText(dst, el.children, true)
+		default:
+			dst = appendElement(dst, el, k.named)
+		}
+	}
+	return dst
+}
+
+// groupLen is how many values an element adds to its key's list.
+func groupLen(el *node, k childKey) int {
+	if k.unnamed {
+		if v, ok := single(el.children); ok && v.kind == kindList {
+			return len(v.list())
+		}
+	}
+	return 1
 }
 
 func hasElements(el *node) bool {
@@ -159,35 +163,35 @@ func hasElements(el *node) bool {
 	return false
 }
 
-// values are the value nodes among nodes.
-func values(nodes []node) []value {
-	var out []value
+// single returns the only value among nodes, if there is exactly one.
+func single(nodes []node) (value, bool) {
+	var v value
+	n := 0
 	for i := range nodes {
 		if nodes[i].kind == nodeValue {
-			out = append(out, nodes[i].val)
+			v = nodes[i].val
+			n++
 		}
 	}
-	return out
+	return v, n == 1
 }
 
-// appendScalar appends text content: null when there is none, a single
-// value with its type, several joined as a string.
-func appendScalar(dst []byte, vals []value) []byte {
-	switch len(vals) {
-	case 0:
-		return msgpack.AppendNil(dst)
-	case 1:
-		return appendValue(dst, vals[0])
+// appendText appends the text among nodes: a single value with its type,
+// several joined as a string, none as null (as "" when emptyString, for
+// <Data>).
+func appendText(dst []byte, nodes []node, emptyString bool) []byte {
+	if v, ok := single(nodes); ok {
+		return appendValue(dst, v)
 	}
-	return msgpack.AppendStr(dst, valueString(vals))
-}
-
-// appendText is appendScalar for a named <Data>: empty is "", not null.
-func appendText(dst []byte, vals []value) []byte {
-	if len(vals) == 0 {
+	for i := range nodes {
+		if nodes[i].kind == nodeValue {
+			return msgpack.AppendStr(dst, textString(nodes))
+		}
+	}
+	if emptyString {
 		return msgpack.AppendStr(dst, "")
 	}
-	return appendScalar(dst, vals)
+	return msgpack.AppendNil(dst)
 }
 
 func appendValue(dst []byte, v value) []byte {
@@ -195,16 +199,16 @@ func appendValue(dst []byte, v value) []byte {
 	case kindString:
 		return msgpack.AppendStr(dst, v.s)
 	case kindInt:
-		return msgpack.AppendInt(dst, v.i)
+		return msgpack.AppendInt(dst, v.int())
 	case kindUint:
-		return msgpack.AppendUint(dst, v.u)
+		return msgpack.AppendUint(dst, v.n)
 	case kindFloat:
-		return msgpack.AppendFloat(dst, v.f)
+		return msgpack.AppendFloat(dst, v.float())
 	case kindBool:
-		return msgpack.AppendBool(dst, v.b)
+		return msgpack.AppendBool(dst, v.n != 0)
 	case kindList:
-		dst = msgpack.AppendArrayHeader(dst, len(v.list))
-		for _, e := range v.list {
+		dst = msgpack.AppendArrayHeader(dst, len(v.list()))
+		for _, e := range v.list() {
 			dst = appendValue(dst, e)
 		}
 		return dst
@@ -212,11 +216,16 @@ func appendValue(dst []byte, v value) []byte {
 	return msgpack.AppendNil(dst)
 }
 
-// valueString joins values as text.
-func valueString(vals []value) string {
+// textString joins the values among nodes as text.
+func textString(nodes []node) string {
+	if v, ok := single(nodes); ok && v.kind == kindString {
+		return v.s
+	}
 	var sb strings.Builder
-	for _, v := range vals {
-		appendString(&sb, v)
+	for i := range nodes {
+		if nodes[i].kind == nodeValue {
+			appendString(&sb, nodes[i].val)
+		}
 	}
 	return sb.String()
 }
@@ -226,15 +235,15 @@ func appendString(sb *strings.Builder, v value) {
 	case kindString:
 		sb.WriteString(v.s)
 	case kindInt:
-		sb.WriteString(strconv.FormatInt(v.i, 10))
+		sb.WriteString(strconv.FormatInt(v.int(), 10))
 	case kindUint:
-		sb.WriteString(strconv.FormatUint(v.u, 10))
+		sb.WriteString(strconv.FormatUint(v.n, 10))
 	case kindFloat:
-		sb.WriteString(strconv.FormatFloat(v.f, 'g', -1, 64))
+		sb.WriteString(strconv.FormatFloat(v.float(), 'g', -1, 64))
 	case kindBool:
-		sb.WriteString(strconv.FormatBool(v.b))
+		sb.WriteString(strconv.FormatBool(v.n != 0))
 	case kindList:
-		for i, e := range v.list {
+		for i, e := range v.list() {
 			if i > 0 {
 				sb.WriteByte(',')
 			}

@@ -55,18 +55,29 @@ const (
 	kindXML
 )
 
-// value is a decoded substitution value or text.
+// value is a decoded substitution value or text. It is copied into every
+// node that holds it, so it is kept small: numbers share one word, and
+// the rare lists and binary XML values sit behind a pointer.
 type value struct {
 	kind   valueKind
+	n      uint64 // kindInt (as int64), kindUint, kindFloat (bits), kindBool (0 or 1)
 	s      string
-	i      int64
-	u      uint64
-	f      float64
-	b      bool
-	list   []value
-	xml    []node
-	weight int // what it costs each time it is substituted (kindXML)
+	more   *compound // kindList, kindXML
+	weight int       // what it costs each time it is substituted
 }
+
+type compound struct {
+	list []value
+	xml  []node
+}
+
+func (v value) int() int64       { return int64(v.n) }
+func (v value) float() float64   { return math.Float64frombits(v.n) }
+func (v value) list() []value    { return v.more.list }
+func (v value) xml() []node      { return v.more.xml }
+func intValue(i int64) value     { return value{kind: kindInt, n: uint64(i)} }
+func uintValue(u uint64) value   { return value{kind: kindUint, n: u} }
+func floatValue(f float64) value { return value{kind: kindFloat, n: math.Float64bits(f)} }
 
 func le16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }
 func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
@@ -121,7 +132,7 @@ func (c *chunkReader) decodeValue(typ byte, off, size, nest int) (value, error) 
 	case typeBinXML:
 		before := c.nodes + c.text
 		nodes, err := c.parseFragment(&cursor{c: c, p: off, end: off + size}, nest+1)
-		return value{kind: kindXML, xml: nodes, weight: c.nodes + c.text - before + size}, err
+		return value{kind: kindXML, more: &compound{xml: nodes}, weight: c.nodes + c.text - before + size}, err
 	case typeEvtHandle, typeEvtXML:
 		return value{}, fmt.Errorf("evtx: value type 0x%02x is not stored in files", typ)
 	}
@@ -140,30 +151,33 @@ func decodeFixed(typ byte, b []byte) (value, error) {
 	if len(b) != n {
 		return value{}, fmt.Errorf("evtx: value type 0x%02x of %d bytes, not %d", typ, len(b), n)
 	}
-	v := value{weight: 24}
+	var v value
 	switch typ {
 	case typeInt8:
-		v.kind, v.i = kindInt, int64(int8(b[0]))
+		v = intValue(int64(int8(b[0])))
 	case typeUint8:
-		v.kind, v.u = kindUint, uint64(b[0])
+		v = uintValue(uint64(b[0]))
 	case typeInt16:
-		v.kind, v.i = kindInt, int64(int16(le16(b)))
+		v = intValue(int64(int16(le16(b))))
 	case typeUint16:
-		v.kind, v.u = kindUint, uint64(le16(b))
+		v = uintValue(uint64(le16(b)))
 	case typeInt32:
-		v.kind, v.i = kindInt, int64(int32(le32(b)))
+		v = intValue(int64(int32(le32(b))))
 	case typeUint32:
-		v.kind, v.u = kindUint, uint64(le32(b))
+		v = uintValue(uint64(le32(b)))
 	case typeInt64:
-		v.kind, v.i = kindInt, int64(le64(b))
+		v = intValue(int64(le64(b)))
 	case typeUint64:
-		v.kind, v.u = kindUint, le64(b)
+		v = uintValue(le64(b))
 	case typeReal32:
-		v.kind, v.f = kindFloat, float64(math.Float32frombits(le32(b)))
+		v = floatValue(float64(math.Float32frombits(le32(b))))
 	case typeReal64:
-		v.kind, v.f = kindFloat, math.Float64frombits(le64(b))
+		v = floatValue(math.Float64frombits(le64(b)))
 	case typeBool:
-		v.kind, v.b = kindBool, le32(b) != 0
+		v = value{kind: kindBool}
+		if le32(b) != 0 {
+			v.n = 1
+		}
 	case typeHexInt32:
 		v.kind, v.s = kindString, "0x"+strconv.FormatUint(uint64(le32(b)), 16)
 	case typeHexInt64:
@@ -175,6 +189,7 @@ func decodeFixed(typ byte, b []byte) (value, error) {
 	case typeSysTime:
 		v.kind, v.s = kindString, formatTime(systemTime(b))
 	}
+	v.weight = 24
 	return v, nil
 }
 
@@ -210,7 +225,7 @@ func decodeArray(typ byte, b []byte) (value, error) {
 			list = append(list, v)
 		}
 	}
-	return value{kind: kindList, list: list, weight: 24*len(list) + weight}, nil
+	return value{kind: kindList, more: &compound{list: list}, weight: 24*len(list) + weight}, nil
 }
 
 // formatGUID writes a GUID as evtx_dump does: upper case, no braces.
