@@ -92,6 +92,11 @@ type chunkReader struct {
 	templates map[uint32]*template
 	nodes     int // expanded in the current record
 	text      int
+	slab      []node // the current record's nodes; see alloc
+	// building is set while a template definition is parsed, so that
+	// what it instantiates (a definition holding an instance) is not
+	// carved from the slab it outlives.
+	building int
 }
 
 func newChunkReader() *chunkReader {

@@ -182,7 +182,7 @@ func readRecords(cr *chunkReader, data []byte, chunkNo int, st *Stats, out []byt
 			continue
 		}
 		rec := Record{ID: le64(data[off+8:]), Time: FileTime(le64(data[off+16:]))}
-		cr.nodes, cr.text = 0, 0
+		cr.nodes, cr.text, cr.slab = 0, 0, cr.slab[:0]
 		nodes, err := cr.parseFragment(&cursor{c: cr, p: off + recordHeader, end: off + size - 4}, 0)
 		if err == nil {
 			out, err = appendEvent(out[:0], nodes)

@@ -299,7 +299,9 @@ func (c *chunkReader) template(off uint32, nest int) (*template, error) {
 	}
 	t := &template{busy: true}
 	c.templates[off] = t
+	c.building++
 	nodes, err := c.parseFragment(&cursor{c: c, p: start, end: start + size, inTemplate: true}, nest)
+	c.building--
 	t.nodes, t.busy = nodes, false
 	if err != nil { // kept, so that records using it fail without parsing it again
 		t.err = fmt.Errorf("template at %d: %w", off, err)
@@ -338,9 +340,13 @@ func (c *chunkReader) parseSubstitutions(r *cursor, nest int) ([]value, error) {
 
 // instantiate copies a template definition with its placeholders replaced
 // by the values, dropping null ones, and counts what it builds against the
-// record's bounds.
+// record's bounds. The copies are carved from the record's slab.
 func (c *chunkReader) instantiate(def []node, vals []value) ([]node, error) {
-	out := make([]node, 0, len(def))
+	size := instanceLen(def, vals)
+	if size > maxNodes-c.nodes { // checked before the nodes are allocated
+		return nil, errTooLarge
+	}
+	out := c.alloc(size)
 	for _, n := range def {
 		switch n.kind {
 		case nodeValue:
@@ -372,10 +378,51 @@ func (c *chunkReader) instantiate(def []node, vals []value) ([]node, error) {
 	return out, nil
 }
 
+// instanceLen is how many nodes instantiate makes of def.
+func instanceLen(def []node, vals []value) int {
+	n := 0
+	for i := range def {
+		if def[i].kind != nodeSubst {
+			n++
+		} else if idx := def[i].index; idx < len(vals) {
+			switch vals[idx].kind {
+			case kindNull:
+			case kindXML:
+				n += len(vals[idx].xml())
+			default:
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// alloc returns an empty slice of capacity n from the record's slab,
+// which is reused from record to record: the nodes of a record live until
+// its event is written. Template definitions, kept for the chunk, are
+// never built from it.
+func (c *chunkReader) alloc(n int) []node {
+	if n == 0 {
+		return nil
+	}
+	if c.building > 0 {
+		return make([]node, 0, n)
+	}
+	if cap(c.slab)-len(c.slab) < n {
+		c.slab = make([]node, 0, max(n, 4096))
+	}
+	start := len(c.slab)
+	c.slab = c.slab[:start+n]
+	return c.slab[start : start : start+n]
+}
+
 func (c *chunkReader) instantiateElement(n node, vals []value) (node, error) {
 	el := node{kind: nodeElement, name: n.name}
 	if err := c.charge(1, len(n.name)); err != nil {
 		return node{}, err
+	}
+	if len(n.attrs) > 0 {
+		el.attrs = make([]attr, 0, len(n.attrs))
 	}
 	for _, a := range n.attrs {
 		parts, err := c.instantiate(a.parts, vals)
