@@ -70,10 +70,11 @@ type checker struct {
 	prog    *progress
 }
 
-func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options) *checker {
+// newChecker prepares to read names (for the progress line) into stdout.
+func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names []string) *checker {
 	c := &checker{f: f, opts: opts, out: bufio.NewWriterSize(stdout, 64<<10), stderr: stderr,
 		levels: map[string]string{}, seen: map[string]uint64{}, hits: map[string]*ruleHits{},
-		prog: newProgress(stderr)}
+		prog: newProgress(stderr, names)}
 	c.stream = jsoniter.NewStream(jsoniter.ConfigDefault, c.out, 64<<10)
 	for _, r := range f.Rules().Rules() {
 		c.levels[r.ID] = r.Level.String()
@@ -96,19 +97,22 @@ var evtxMagic = []byte("ElfFile\x00")
 // starts with the EVTX signature or is named *.evtx, else JSON events. A JSON error or an
 // output error is returned; an .evtx file's problems are reported.
 func (c *checker) input(name string, stdin io.Reader) error {
-	in := stdin
+	in, size := stdin, int64(0)
 	if name != "-" {
 		file, err := os.Open(name)
 		if err != nil {
 			return err
 		}
 		defer file.Close()
+		if info, err := file.Stat(); err == nil {
+			size = info.Size()
+		}
 		in = file
 	} else {
 		name = "stdin"
 	}
 	br := bufio.NewReaderSize(in, 64<<10)
-	c.prog.startFile(name, in)
+	c.prog.startFile(name, size)
 	defer c.prog.endFile()
 	if head, _ := br.Peek(len(evtxMagic)); bytes.Equal(head, evtxMagic) || strings.EqualFold(filepath.Ext(name), ".evtx") {
 		return c.evtxInput(name, br)

@@ -85,3 +85,34 @@ func TestOutputFlag(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
+
+// TestProgressOnTerminalOnly: the progress line is drawn on a terminal
+// for large inputs and never otherwise (tests and pipes see none).
+func TestProgressOnTerminalOnly(t *testing.T) {
+	var buf strings.Builder
+	p := newProgress(&buf, []string{samples})
+	if p.w != nil {
+		t.Fatal("progress on a non-terminal writer")
+	}
+	tty := &strings.Builder{}
+	p = &progress{w: tty, files: 2, total: 100, start: time.Now().Add(-time.Second)}
+	p.startFile("a.evtx", 50)
+	for i := 0; i < 1024; i++ {
+		p.event()
+	}
+	p.endFile()
+	p.startFile("b.evtx", 50)
+	for i := 0; i < 2048; i++ {
+		p.event()
+	}
+	p.last = time.Time{}
+	for i := 0; i < 1024; i++ {
+		p.event()
+	}
+	p.clear()
+	out := tty.String()
+	if !strings.Contains(out, "\rsigma-check:   0% [1/2] a.evtx: 1024 event(s)") ||
+		!strings.Contains(out, "\rsigma-check:  50% [2/2] b.evtx: 4096 event(s)") || !strings.HasSuffix(out, "\r\033[K") {
+		t.Errorf("progress output %q", out)
+	}
+}

@@ -90,7 +90,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check: rule skipped:", s.Error())
 	}
 
-	c := newChecker(f, stdout, stderr, opts)
+	c := newChecker(f, stdout, stderr, opts, names)
 	for _, name := range names {
 		if err := c.input(name, stdin); err != nil {
 			fmt.Fprintln(stderr, "sigma-check:", err)

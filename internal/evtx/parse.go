@@ -326,11 +326,11 @@ func (c *chunkReader) parseSubstitutions(r *cursor, nest int) ([]value, error) {
 		size := int(le16(c.chunk[desc+4*i:]))
 		typ := c.chunk[desc+4*i+2]
 		if err := r.need(size); err != nil {
-			return nil, fmt.Errorf("evtx: substitution %d: %w", i, err)
+			return nil, fmt.Errorf("substitution %d: %w", i, err)
 		}
 		v, err := c.decodeValue(typ, r.p, size, nest)
 		if err != nil {
-			return nil, fmt.Errorf("evtx: substitution %d: %w", i, err)
+			return nil, fmt.Errorf("substitution %d: %w", i, err)
 		}
 		vals[i] = v
 		r.p += size
