@@ -318,3 +318,86 @@ func TestStaleSizeCopy(t *testing.T) {
 		t.Fatalf("%+v %v", st, err)
 	}
 }
+
+// frag builds a record's binary XML by hand, without templates: names
+// inline where they are used, element starts without a dependency id.
+type frag struct {
+	b    []byte
+	base int // chunk offset of b[0]
+}
+
+func (f *frag) open(name string, attrs ...[2]string) {
+	tok := byte(0x01)
+	if len(attrs) > 0 {
+		tok |= 0x40
+	}
+	f.b = append(f.b, tok, 0, 0, 0, 0)
+	f.name(name)
+	if len(attrs) > 0 {
+		f.b = append(f.b, 0, 0, 0, 0)
+	}
+	for _, a := range attrs {
+		f.b = append(f.b, 0x06)
+		f.name(a[0])
+		f.text(a[1])
+	}
+	f.b = append(f.b, 0x02)
+}
+
+func (f *frag) name(s string) {
+	f.b = append(f.b, le32(f.base+len(f.b)+4)...)
+	f.b = append(f.b, 0, 0, 0, 0, 0, 0, byte(len(s)), 0)
+	for _, c := range []byte(s) {
+		f.b = append(f.b, c, 0)
+	}
+	f.b = append(f.b, 0, 0)
+}
+
+func (f *frag) text(s string) {
+	f.b = append(f.b, 0x05, 0x01, byte(len(s)), 0)
+	for _, c := range []byte(s) {
+		f.b = append(f.b, c, 0)
+	}
+}
+
+func (f *frag) end() { f.b = append(f.b, 0x04) }
+
+// TestShapeRules: repeated elements get evtx_dump's _1, _2 suffixes,
+// unnamed <Data> gather in one list wherever they stand, named <Data> are
+// keyed by Name ("" when empty), text beside elements is "#text", and
+// entity and character references are resolved.
+func TestShapeRules(t *testing.T) {
+	record := func(off int) []byte {
+		f := &frag{b: []byte{0x0f, 1, 1, 0}, base: off}
+		f.open("Event")
+		f.open("UserData")
+		for _, h := range []string{"a", "b", "c"} {
+			f.open("Header")
+			f.text(h)
+			f.end()
+		}
+		f.text("t")
+		f.end()
+		f.open("EventData")
+		f.open("Data")
+		f.text("x")
+		f.end()
+		f.open("Data", [2]string{"Name", "Empty"})
+		f.end()
+		f.open("Data")
+		f.text("y")
+		f.b = append(f.b, 0x09)
+		f.name("amp")
+		f.b = append(f.b, 0x08, 'z', 0)
+		f.end()
+		f.end()
+		f.end()
+		return append(f.b, 0x00)
+	}
+	events, _, st, err := read(t, evtxtest.RawFile(record))
+	want := `{"Event":{"UserData":{"#text":"t","Header":"a","Header_1":"b","Header_2":"c"},` +
+		`"EventData":{"Data":["x","y&z"],"Empty":""}}}`
+	if err != nil || st.Events != 1 || events[0] != want {
+		t.Fatalf("%+v %v\n got %s\nwant %s", st, err, events, want)
+	}
+}

@@ -23,8 +23,8 @@ func appendEvent(dst []byte, nodes []node) ([]byte, error) {
 }
 
 // childKey is the key a child element is written under: a named <Data>
-// under its Name, an unnamed one under "Data" as a list of values
-// (unnamed), other elements under their own name.
+// under its Name, an unnamed one under "Data" (in a list of values),
+// other elements under their own name.
 type childKey struct {
 	key     string
 	named   bool // <Data Name="key">: "" when empty, its Name not repeated
@@ -44,10 +44,12 @@ func keyOf(ch *node) childKey {
 }
 
 // appendElement appends an element's value: null when empty, its text
-// alone, or a map of "#attributes", "#text" and its children by key, in
-// the order each key first appears. skipName leaves out the Name
-// attribute a named <Data> was keyed by. Children are grouped by scanning
-// rather than through a map: an element has tens of children at most.
+// alone, or a map of "#attributes", "#text" and its children in order. A
+// child repeated under the same key gets the suffixes _1, _2, ... as
+// evtx_dump writes them; unnamed <Data> are one list under "Data".
+// skipName leaves out the Name attribute a named <Data> was keyed by.
+// Children are matched by scanning rather than through a map: an element
+// has tens of children at most.
 func appendElement(dst []byte, el *node, skipName bool) []byte {
 	attrs := len(el.attrs)
 	if skipName {
@@ -59,7 +61,7 @@ func appendElement(dst []byte, el *node, skipName bool) []byte {
 		case nodeValue:
 			texts++
 		case nodeElement:
-			if !seenBefore(el.children[:i], keyOf(ch)) {
+			if k := keyOf(ch); !k.unnamed || countBefore(el.children[:i], k) == 0 {
 				keys++
 			}
 		}
@@ -91,55 +93,64 @@ func appendElement(dst []byte, el *node, skipName bool) []byte {
 		if ch.kind != nodeElement {
 			continue
 		}
-		if k := keyOf(ch); !seenBefore(el.children[:i], k) {
-			dst = appendGroup(msgpack.AppendStr(dst, k.key), el.children[i:], k)
+		k := keyOf(ch)
+		nth := countBefore(el.children[:i], k)
+		switch {
+		case k.unnamed && nth == 0:
+			dst = appendUnnamedData(msgpack.AppendStr(dst, k.key), el.children[i:])
+		case k.unnamed:
+		case nth == 0:
+			dst = appendChild(msgpack.AppendStr(dst, k.key), ch, k)
+		default:
+			dst = appendChild(msgpack.AppendStr(dst, k.key+"_"+strconv.Itoa(nth)), ch, k)
 		}
 	}
 	return dst
 }
 
-func seenBefore(children []node, k childKey) bool {
+// countBefore is how many of children are elements under key k.
+func countBefore(children []node, k childKey) int {
+	n := 0
 	for i := range children {
 		if children[i].kind == nodeElement && keyOf(&children[i]) == k {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
-// appendGroup appends the value of key k, whose elements are among
-// children: a single element's value, a list for repeated elements, and
-// for unnamed <Data> always the list of their values (arrays flattened
-// into it).
-func appendGroup(dst []byte, children []node, k childKey) []byte {
+// appendChild appends the value of a child element: a named <Data> with
+// no other attribute is its text, "" when empty.
+func appendChild(dst []byte, el *node, k childKey) []byte {
+	if k.named && len(el.attrs) == 1 && !hasElements(el) {
+		return appendText(dst, el.children, true)
+	}
+	return appendElement(dst, el, k.named)
+}
+
+// appendUnnamedData appends the list of the values of the unnamed <Data>
+// among children, string arrays flattened into it.
+func appendUnnamedData(dst []byte, children []node) []byte {
+	k := childKey{key: "Data", unnamed: true}
 	count := 0
 	for i := range children {
 		if children[i].kind == nodeElement && keyOf(&children[i]) == k {
 			count += groupLen(&children[i], k)
 		}
 	}
-	if count > 1 || k.unnamed {
-		dst = msgpack.AppendArrayHeader(dst, count)
-	}
+	dst = msgpack.AppendArrayHeader(dst, count)
 	for i := range children {
 		el := &children[i]
 		if el.kind != nodeElement || keyOf(el) != k {
 			continue
 		}
-		switch {
-		case k.unnamed:
-			if v, ok := single(el.children); ok && v.kind == kindList {
-				for _, e := range v.list() {
-					dst = appendValue(dst, e)
-				}
-				continue
+		if v, ok := single(el.children); ok && v.kind == kindList {
+			for _, e := range v.list() {
+				dst = appendValue(dst, e)
 			}
-			dst = appendText(dst, el.children, true)
-		case k.named && len(el.attrs) == 1 && !hasElements(el):
-			dst = appendText(dst, el.children, true)
-		default:
-			dst = appendElement(dst, el, k.named)
+			continue
 		}
+		dst = appendText(dst, el.children, true)
 	}
 	return dst
 }
