@@ -16,9 +16,11 @@
 // chunk whose header is corrupt, is reported in Stats and skipped, and the
 // rest of the file is read.
 //
-// Element shape (as evtx_dump): an element's children become keys, its
-// attributes a "#attributes" map, text beside attributes "#text", an
-// element with neither null. Typed values keep their type (EventID, ProcessId
-// are numbers). Under EventData, <Data Name="X">v</Data> is the key X with
-// the value v, "" when empty; unnamed <Data> values form the list "Data".
+// Element shape (as evtx_dump): an element's children become keys (a
+// repeated one Name, Name_1, Name_2, ...), its attributes a "#attributes"
+// map, text beside attributes or children "#text", an element with
+// neither null. Typed values keep their type (EventID, ProcessId are
+// numbers). <Data Name="X">v</Data> is the key X with the value v, "" when
+// empty; unnamed <Data> values form the list "Data" (evtx_dump writes
+// {"#text": [...]} there).
 package evtx
