@@ -126,6 +126,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCondition -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzAutomaton -fuzztime $(FUZZTIME) ./internal/ahocorasick
+	$(GO) test -run '^$$' -fuzz FuzzEvtx -fuzztime $(FUZZTIME) ./internal/evtx
 
 # Runs Fluent Bit with conf/ over the bundled samples. Without a Fluent Bit,
 # says what to install and runs the same samples through the filter engine

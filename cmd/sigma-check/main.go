@@ -1,22 +1,28 @@
-// Command sigma-check runs Sigma rules over JSON events with exactly the
-// engine and record handling of the sigma Fluent Bit filter, so rules can be
-// tried before they are deployed.
+// Command sigma-check runs Sigma rules over JSON events and Windows .evtx
+// files with exactly the engine and record handling of the sigma Fluent
+// Bit filter, so rules can be tried before they are deployed and exported
+// logs hunted over.
 //
-//	sigma-check [-all] [-fail-on-match] [-PROPERTY VALUE ...] [FILE|DIR|-]...
+//	sigma-check [-all] [-fail-on-match] [-summary] [-output jsonl|csv] [-PROPERTY VALUE ...] [FILE|DIR|-]...
 //
 // Every property of the filter that means something offline is a flag, its
 // name with - for _ (-rules, -min-level, -text-key, ...), with the filter's
-// default and validation. Input holds JSON objects: one per line, a JSON
-// array of them, or objects simply concatenated. Files are read in the
-// order given; a directory gives its *.json, *.jsonl and *.ndjson files,
+// default and validation. JSON input holds objects: one per line, a JSON
+// array of them, or objects simply concatenated. A file that starts with
+// the EVTX signature is read as an .evtx file (package internal/evtx),
+// each record an event in the shape evtx_dump gives it; a corrupt record
+// or chunk is reported and skipped, a file that cannot be read is
+// reported, and the other files are read. Files are read in the order
+// given; a directory gives its *.json, *.jsonl, *.ndjson and *.evtx files,
 // searched recursively in lexical order; - (or no argument) is stdin.
 // Output is JSON lines: each event that matched, with the filter's key
-// added (every event with -all). A summary goes to stderr. Exit status: 0
-// done, 1 matches found and -fail-on-match given, 2 error.
+// added (every event with -all); -output csv writes one row per match
+// instead, -summary one line or row per rule. A report per .evtx file and
+// a total go to stderr, with a progress line when stderr is a terminal.
+// Exit status: 0 done, 1 matches found and -fail-on-match given, 2 error.
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,13 +32,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
-
-	jsoniter "github.com/json-iterator/go"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/version"
 )
 
@@ -43,9 +44,13 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("sigma-check", flag.ContinueOnError)
 	flags.SetOutput(io.Discard) // errors are reported below, in one line
-	all := flags.Bool("all", false, "print every event, not only those that matched")
+	var opts options
+	flags.BoolVar(&opts.all, "all", false, "print every event, not only those that matched")
 	failOnMatch := flags.Bool("fail-on-match", false, "exit with status 1 when any event matched")
 	showVersion := flags.Bool("version", false, "print the version and exit")
+	flags.BoolVar(&opts.summary, "summary", false,
+		"print one line per rule that matched (hits, first and last event time, files) instead of the events")
+	output := flags.String("output", "jsonl", "output: jsonl (the events as JSON lines) or csv (one row per match)")
 	props := propertyFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -58,6 +63,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *showVersion {
 		fmt.Fprintln(stdout, "sigma-check", version.Version)
 		return 0
+	}
+	if opts.csv = *output == "csv"; !opts.csv && *output != "jsonl" {
+		fmt.Fprintf(stderr, "sigma-check: -output %q: want jsonl or csv\n", *output)
+		return 2
 	}
 	cfg, err := filter.ParseConfig(props.get)
 	if err != nil {
@@ -81,21 +90,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check:", u.Error())
 	}
 
-	w := bufio.NewWriter(stdout)
-	events, matched := 0, 0
+	c := newChecker(f, stdout, stderr, opts, names)
 	for _, name := range names {
-		n, m, err := checkInput(w, f, name, stdin, *all)
-		events, matched = events+n, matched+m
-		if ferr := w.Flush(); err == nil {
-			err = ferr
-		}
-		if err != nil {
+		if err := c.input(name, stdin); err != nil {
 			fmt.Fprintln(stderr, "sigma-check:", err)
 			return 2
 		}
 	}
-	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched, %d rule(s)\n", events, matched, f.Rules().Len())
-	if matched > 0 && *failOnMatch {
+	if err := c.finish(); err != nil {
+		fmt.Fprintln(stderr, "sigma-check:", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched, %d rule(s)\n", c.events, c.matched, f.Rules().Len())
+	if c.matched > 0 && *failOnMatch {
 		return 1
 	}
 	return 0
@@ -103,9 +110,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func usage(flags *flag.FlagSet, w io.Writer) {
 	fmt.Fprintln(w, "usage: sigma-check [flags] [FILE|DIR|-]...")
-	fmt.Fprintln(w, "Runs Sigma rules over JSON events as the sigma filter does. A directory gives its")
-	fmt.Fprintln(w, "*.json, *.jsonl and *.ndjson files (recursively); - or no argument reads stdin.")
-	fmt.Fprintln(w, "The flags other than -all, -fail-on-match and -version are the filter's properties.")
+	fmt.Fprintln(w, "Runs Sigma rules over JSON events and .evtx files as the sigma filter does. A directory")
+	fmt.Fprintln(w, "gives its *.json, *.jsonl, *.ndjson and *.evtx files (recursively); - or no argument reads stdin.")
+	fmt.Fprintln(w, "The flags other than -all, -fail-on-match, -output, -summary and -version are the")
+	fmt.Fprintln(w, "filter's properties.")
 	flags.SetOutput(w)
 	flags.PrintDefaults()
 }
@@ -165,13 +173,20 @@ func propertyFlags(flags *flag.FlagSet) propFlags {
 	return props
 }
 
+// regular reports whether path is a regular file, after links.
+func regular(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
 // eventExts are the extensions of the event files read from a directory.
-var eventExts = []string{".json", ".jsonl", ".ndjson"}
+var eventExts = []string{".json", ".jsonl", ".ndjson", ".evtx"}
 
 // inputs expands the arguments into the inputs to read, in order: a
 // directory gives its event files (eventExts, recursively, in lexical
-// order), a file is read whatever its extension, and - (or no argument at
-// all) is stdin, which can be read once.
+// order; only regular files, or links to them: a named pipe called x.json
+// would block the read), a file named as an argument is read whatever it
+// is, and - (or no argument at all) is stdin, which can be read once.
 func inputs(args []string) ([]string, error) {
 	if len(args) == 0 {
 		return []string{"-"}, nil
@@ -195,7 +210,7 @@ func inputs(args []string) ([]string, error) {
 		}
 		found := 0
 		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) {
+			if err == nil && !d.IsDir() && slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
 				names = append(names, path)
 				found++
 			}
@@ -209,76 +224,4 @@ func inputs(args []string) ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-// checkInput reads the events of one input (name, or stdin for -) and
-// prints those that matched, or all.
-func checkInput(w io.Writer, f *filter.Filter, name string, stdin io.Reader, all bool) (events, matched int, err error) {
-	in := stdin
-	if name != "-" {
-		file, err := os.Open(name)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer file.Close()
-		in = file
-	} else {
-		name = "stdin"
-	}
-	chunk, events, err := textevent.ReadEvents(in, time.Now())
-	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", name, err)
-	}
-	matched, err = printEvents(w, f, chunk, all)
-	if err != nil {
-		return events, matched, fmt.Errorf("%s: %w", name, err)
-	}
-	return events, matched, nil
-}
-
-// printEvents runs each event of chunk through f and writes the body of
-// each one that matched (every one with all, but for those match_only
-// drops) as a JSON line. An event matched when the filter changed it,
-// whatever the format writes.
-func printEvents(w io.Writer, f *filter.Filter, chunk []byte, all bool) (matched int, err error) {
-	s := jsoniter.NewStream(jsoniter.ConfigDefault, w, 64<<10)
-	var out []byte
-	for off := 0; off < len(chunk); {
-		end, err := msgpack.Skip(chunk, off)
-		if err != nil {
-			return matched, err
-		}
-		event := chunk[off:end]
-		off = end
-		var changed bool
-		out, changed, err = f.Process(out[:0], event)
-		if err != nil {
-			return matched, err
-		}
-		if changed && len(out) == 0 {
-			continue // dropped: match_only and no match
-		}
-		if changed {
-			matched++
-			event = out
-		} else if !all {
-			continue
-		}
-		_, p, err := msgpack.ReadArrayHeader(event, 0)
-		if err != nil {
-			return matched, err
-		}
-		body, err := msgpack.Skip(event, p)
-		if err != nil {
-			return matched, err
-		}
-		if _, err := textevent.WriteMsgpack(s, event, body); err != nil {
-			return matched, err
-		}
-		s.WriteRaw("\n")
-		if err := s.Flush(); err != nil {
-			return matched, err
-		}
-	}
-	return matched, nil
 }

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 )
@@ -227,5 +229,32 @@ func TestSeveralInputs(t *testing.T) {
 	bad := write("bad/x.json", `{"a": `)
 	if code, _, errOut := runCheck(t, "", first, bad); code != 2 || !strings.Contains(errOut, bad) {
 		t.Errorf("a broken file: exit %d, want 2 and the file named: %q", code, errOut)
+	}
+}
+
+// TestDirectoryInputsSkipPipes: a named pipe named like an event file in
+// an input directory is not read (reading it would wait forever).
+func TestDirectoryInputsSkipPipes(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"EventID": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "b.json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var code int
+	var errOut string
+	go func() {
+		defer close(done)
+		code, _, errOut = runCheck(t, "", dir)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("sigma-check still reading after 10s: it opened the pipe")
+	}
+	if code != 0 || !strings.Contains(errOut, "1 event(s)") {
+		t.Errorf("exit %d, %q", code, errOut)
 	}
 }
