@@ -103,8 +103,10 @@ func TestLiveRacingWriter(t *testing.T) {
 		switch {
 		case errors.Is(err, safefile.ErrChanged):
 			changed++
-		case errors.Is(err, rules.ErrNoRules): // read while truncated: refused, the old set stays
-			torn++
+		case errors.Is(err, rules.ErrNoRules):
+			close(stop)
+			wg.Wait()
+			t.Fatalf("a refresh during the writes failed as broken (%v), not as changed", err)
 		case err != nil:
 			close(stop)
 			wg.Wait()

@@ -110,8 +110,10 @@ func (l *Live) Refresh() (changed bool, err error) {
 	}
 	l.lastFingerprint = fp // a broken set is tried once, not on every tick
 	f, err := New(l.cfg)
-	if err == nil {
-		err = unchangedSince(l.cfg, fp)
+	// A set that loaded, or failed to, while its files were being written
+	// may hold part of the update: either way it is tried again.
+	if changed := unchangedSince(l.cfg, fp); errors.Is(changed, safefile.ErrChanged) || (err == nil && changed != nil) {
+		err = changed
 	}
 	if errors.Is(err, safefile.ErrChanged) {
 		l.lastFingerprint = "" // an update in progress: tried again at the next poll
