@@ -2,9 +2,11 @@ package filter
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/winlayout"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -40,10 +42,23 @@ type fieldIndex struct {
 	// Per Sysmon event id: which slots its StringInserts fill, per schema
 	// (-1 for a position no rule reads); the ECS moves and derivations.
 	insertSlots [][][]int
+	// The same for the other providers whose layouts are known.
+	layouts []providerSlots
+	// The unnamed event data: the slot of the field Data (-1 when no rule
+	// reads it) and the aux slots of Winlogbeat's param1..N.
+	dataSlot int
+	params   []int
 	ecsMoves    [][]slotMove
 	ecsDerive   [][]slotDerivation
 	ecsHashes   [2][4]int // process, file: the aux slots of hashPaths
 	ecsInputs   [4]int    // aux slots of derivationInput, -1 when unused
+}
+
+// providerSlots: per event id of one provider, which slots each position
+// of its StringInserts fills, per layout.
+type providerSlots struct {
+	name string
+	byID map[int][][]int
 }
 
 // slotMove fills slot to from slot from when to is empty.
@@ -61,7 +76,13 @@ const (
 	roleMessage                   // Message text
 	roleText                      // a key that may carry a JSON or XML record
 	roleECS                       // a field Elastic's pipeline moved
+	roleUnnamed                   // unnamed event data: a list, or param1..N
 )
+
+// maxParams is how many of Winlogbeat's param1..N keys are read as the
+// unnamed event data: classic providers write a handful of values; the
+// rest of a longer list is left out of Data.
+const maxParams = 32
 
 type keyNode struct {
 	byLen [][]keyEdge // index: key length
@@ -115,6 +136,9 @@ func fieldPaths(name string) [][]string {
 	}
 	paths := [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name},
 		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}}
+	if name == unnamedData { // evtx_dump writes several unnamed values {"#text": [...]}
+		paths = append(paths, []string{"Event", "EventData", name, "#text"})
+	}
 	// Top-level keys are not squeezed (that would cost every flat record a
 	// search for spaces); the usual spelling with spaces is indexed instead.
 	if spaced := camelSpaced(name); spaced != name {
@@ -122,6 +146,10 @@ func fieldPaths(name string) [][]string {
 	}
 	return paths
 }
+
+// unnamedData is the field that holds the event data values written
+// without a name (by classic providers), as SigmaHQ's rules name it.
+const unnamedData = "Data"
 
 // camelSpaced splits a CamelCase name where Windows event data puts spaces:
 // "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID".
@@ -158,7 +186,9 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 		b.idx.data = e.child
 	}
 	b.addSecondStepKeys(opt.textKeys)
+	b.addUnnamedData()
 	b.mapInserts()
+	b.mapLayouts()
 	b.addECSMoves()
 	b.addECSDerivations()
 	b.idx.root.finish()
@@ -226,6 +256,8 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 		role := roleData
 		if isLogsource[name] {
 			role = 0
+		} else if name == unnamedData {
+			role |= roleUnnamed
 		}
 		for _, path := range fieldMap[name] {
 			b.add(path, b.slotOf[name], role)
@@ -252,6 +284,52 @@ func (b *indexBuilder) addSecondStepKeys(textKeys []string) {
 	}
 }
 
+// addUnnamedData finds the slot of the field Data and gives Winlogbeat's
+// param1..N their aux slots, when some rule reads Data.
+func (b *indexBuilder) addUnnamedData() {
+	s, ok := b.ruleSlot(unnamedData)
+	if !ok {
+		b.idx.dataSlot = -1
+		return
+	}
+	b.idx.dataSlot = s
+	for i := 1; i <= maxParams; i++ {
+		p := b.aux()
+		b.idx.params = append(b.idx.params, p)
+		b.add([]string{"winlog", "event_data", "param" + strconv.Itoa(i)}, p, roleUnnamed)
+	}
+}
+
+// layoutSlots maps a layout's names to the slots they fill (-1 for a
+// position no rule reads).
+func (b *indexBuilder) layoutSlots(layout []string) []int {
+	slots := make([]int, len(layout))
+	for i, name := range layout {
+		slots[i] = -1
+		if s, ok := b.ruleSlot(name); ok {
+			slots[i] = s
+		}
+	}
+	return slots
+}
+
+// mapLayouts records the StringInserts slots of the providers other than
+// Sysmon whose layouts are known.
+func (b *indexBuilder) mapLayouts() {
+	for _, p := range winlayout.Providers() {
+		if p == sysmon.Provider {
+			continue
+		}
+		ps := providerSlots{name: p, byID: map[int][][]int{}}
+		for _, id := range winlayout.EventIDs(p) {
+			for _, layout := range winlayout.Layouts(p, id) {
+				ps.byID[id] = append(ps.byID[id], b.layoutSlots(layout))
+			}
+		}
+		b.idx.layouts = append(b.idx.layouts, ps)
+	}
+}
+
 // mapInserts records, per Sysmon event id and schema, the slot each
 // position of StringInserts fills (-1 for a position no rule reads).
 func (b *indexBuilder) mapInserts() {
@@ -264,14 +342,7 @@ func (b *indexBuilder) mapInserts() {
 			b.idx.insertSlots = append(b.idx.insertSlots, nil)
 		}
 		for _, schema := range schemas {
-			slots := make([]int, len(schema))
-			for i, name := range schema {
-				slots[i] = -1
-				if s, ok := b.ruleSlot(name); ok {
-					slots[i] = s
-				}
-			}
-			b.idx.insertSlots[id] = append(b.idx.insertSlots[id], slots)
+			b.idx.insertSlots[id] = append(b.idx.insertSlots[id], b.layoutSlots(schema))
 		}
 	}
 }

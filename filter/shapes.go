@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -37,10 +38,19 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleText != 0 && r.at[idx.eventID] < 0 && r.inner < 0 && r.loadText(idx) {
 		return
 	}
+	if r.seen&roleUnnamed != 0 {
+		r.joinUnnamed(idx)
+	}
 	// A Message beside named fields (NXLog's flat records carry one) needs
 	// nothing: decide that before reading the provider.
 	message := r.seen&roleMessage != 0 && (r.seen&roleInserts != 0 || r.seen&roleData == 0)
-	if r.seen&(roleInserts|roleECS) == 0 && !message || !r.isSysmon(idx) {
+	if r.seen&(roleInserts|roleECS) == 0 && !message {
+		return
+	}
+	if !r.isSysmon(idx) {
+		if r.seen&roleInserts != 0 {
+			r.fromLayout(idx)
+		}
 		return
 	}
 	id, ok := r.eventID(idx)
@@ -50,7 +60,7 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleECS != 0 {
 		r.fromECS(idx, id)
 	}
-	mapped := r.seen&roleInserts != 0 && r.fromInserts(idx, id)
+	mapped := r.seen&roleInserts != 0 && id < len(idx.insertSlots) && r.fromInserts(idx, idx.insertSlots[id])
 	if !mapped && message {
 		r.fromMessage(idx)
 	}
@@ -62,6 +72,28 @@ func (r *record) isSysmon(idx *fieldIndex) bool {
 	}
 	c, ok := r.Field(idx.channel)
 	return ok && sysmon.IsSysmon(c)
+}
+
+// fromLayout places the StringInserts of a provider other than Sysmon by
+// its layout for the event id and number of values. The values of a
+// provider whose layouts are not known are its unnamed data: classic
+// providers write no names.
+func (r *record) fromLayout(idx *fieldIndex) {
+	p, _ := r.Field(idx.provider)
+	for i := range idx.layouts {
+		l := &idx.layouts[i]
+		if !strings.EqualFold(string(p), l.name) {
+			continue
+		}
+		if id, ok := r.eventID(idx); ok {
+			r.fromInserts(idx, l.byID[id])
+		}
+		return
+	}
+	if idx.dataSlot >= 0 && r.at[idx.dataSlot] < 0 {
+		b, off, _ := r.value(idx.inserts)
+		r.joinList(idx.dataSlot, b, off)
+	}
 }
 
 func (r *record) eventID(idx *fieldIndex) (int, bool) {
@@ -95,7 +127,7 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		case '{':
 			r.derived, err = appendJSONRecord(&r.json, r.derived, s)
 		case '<':
-			r.derived, err = textevent.AppendXMLEvent(r.derived, s)
+			r.derived, err = textevent.AppendXMLEventWith(r.derived, s, "Message", r.outerMessage(idx))
 		default:
 			continue
 		}
@@ -118,6 +150,22 @@ func (r *record) loadText(idx *fieldIndex) bool {
 	return false
 }
 
+// outerMessage returns the Message string beside a text key, or nil. The
+// record decoded from XML keeps it, so that keyword searches see the
+// Message whether the event is read from StringInserts or from the XML
+// (in_winevtlog's render_event_as_xml sends both).
+func (r *record) outerMessage(idx *fieldIndex) []byte {
+	b, off, ok := r.value(idx.message)
+	if !ok {
+		return nil
+	}
+	msg, _, isStr, err := msgpack.ReadStr(b, off)
+	if err != nil || !isStr {
+		return nil
+	}
+	return msg
+}
+
 // errNotJSONObject: the text does not hold a JSON object.
 var errNotJSONObject = errors.New("filter: text is not a JSON object")
 
@@ -132,10 +180,10 @@ func appendJSONRecord(c *textevent.Converter, dst, text []byte) ([]byte, error) 
 	return c.Append(dst, it)
 }
 
-// fromInserts assigns StringInserts by the manifest, if their number fits
-// a schema of the event id.
-func (r *record) fromInserts(idx *fieldIndex, id int) bool {
-	if id >= len(idx.insertSlots) || idx.insertSlots[id] == nil {
+// fromInserts assigns StringInserts by the layout (the slots per position)
+// whose length is their number, if there is one.
+func (r *record) fromInserts(idx *fieldIndex, layouts [][]int) bool {
+	if layouts == nil {
 		return false
 	}
 	b, off, _ := r.value(idx.inserts)
@@ -144,7 +192,7 @@ func (r *record) fromInserts(idx *fieldIndex, id int) bool {
 	if err != nil {
 		return false
 	}
-	for _, slots := range idx.insertSlots[id] {
+	for _, slots := range layouts {
 		if len(slots) != n {
 			continue
 		}
@@ -159,6 +207,72 @@ func (r *record) fromInserts(idx *fieldIndex, id int) bool {
 		return true
 	}
 	return false
+}
+
+// joinUnnamed reads the unnamed event data into the field Data when it
+// came as a list (evtx JSON's {"#text": [...]}, a plain array, several
+// unnamed Data elements of XML) or as Winlogbeat's param1..N.
+func (r *record) joinUnnamed(idx *fieldIndex) {
+	if idx.dataSlot < 0 {
+		return
+	}
+	if b, off, ok := r.value(idx.dataSlot); ok {
+		r.joinList(idx.dataSlot, b, off)
+		return
+	}
+	start := len(r.derived)
+	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
+	n := 0
+	for _, slot := range idx.params {
+		if v, ok := r.Field(slot); ok {
+			r.derived = appendUnnamed(r.derived, n, v)
+			n++
+		}
+	}
+	if n == 0 {
+		r.derived = r.derived[:start]
+		return
+	}
+	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
+	r.at[idx.dataSlot] = r.split + start
+}
+
+// joinList makes slot hold the scalar elements of the array at b[off:]
+// as one value, when there is such an array with elements.
+//
+// The field Data is one value made of every unnamed value, in order, one
+// per line: "contains" and the other tests for a part hold when one of the
+// values holds them, as for a list field; a single value reads as itself.
+func (r *record) joinList(slot int, b []byte, off int) {
+	n, p, err := msgpack.ReadArrayHeader(b, off)
+	if err != nil || n == 0 {
+		return
+	}
+	start := len(r.derived)
+	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
+	var num [40]byte
+	values := 0
+	for i := 0; i < n; i++ {
+		if v, ok := msgpack.ScalarText(b, p, num[:0]); ok {
+			r.derived = appendUnnamed(r.derived, values, v)
+			values++
+		}
+		if p, err = msgpack.Skip(b, p); err != nil {
+			r.derived = r.derived[:start]
+			return
+		}
+	}
+	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
+	r.at[slot] = r.split + start
+}
+
+// appendUnnamed appends the i-th unnamed value, after a line feed for all
+// but the first.
+func appendUnnamed(dst []byte, i int, v []byte) []byte {
+	if i > 0 {
+		dst = append(dst, '\n')
+	}
+	return append(dst, v...)
 }
 
 // fromMessage reads the "Name: value" lines of Sysmon's message text.
