@@ -46,12 +46,12 @@ type fieldIndex struct {
 	layouts []providerSlots
 	// The unnamed event data: the slot of the field Data (-1 when no rule
 	// reads it) and the aux slots of Winlogbeat's param1..N.
-	dataSlot int
-	params   []int
-	ecsMoves    [][]slotMove
-	ecsDerive   [][]slotDerivation
-	ecsHashes   [2][4]int // process, file: the aux slots of hashPaths
-	ecsInputs   [4]int    // aux slots of derivationInput, -1 when unused
+	dataSlot  int
+	params    []int
+	ecsMoves  [][]slotMove
+	ecsDerive [][]slotDerivation
+	ecsHashes [2][4]int // process, file: the aux slots of hashPaths
+	ecsInputs [4]int    // aux slots of derivationInput, -1 when unused
 }
 
 // providerSlots: per event id of one provider, which slots each position
