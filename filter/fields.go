@@ -42,16 +42,17 @@ type fieldIndex struct {
 	// Per Sysmon event id: which slots its StringInserts fill, per schema
 	// (-1 for a position no rule reads); the ECS moves and derivations.
 	insertSlots [][][]int
-	// The same for the other providers whose layouts are known.
+	ecsMoves    [][]slotMove
+	ecsDerive   [][]slotDerivation
+	ecsHashes   [2][4]int // process, file: the aux slots of hashPaths
+	ecsInputs   [4]int    // aux slots of derivationInput, -1 when unused
+
+	// The StringInserts slots of the other providers whose layouts are known.
 	layouts []providerSlots
 	// The unnamed event data: the slot of the field Data (-1 when no rule
 	// reads it) and the aux slots of Winlogbeat's param1..N.
-	dataSlot  int
-	params    []int
-	ecsMoves  [][]slotMove
-	ecsDerive [][]slotDerivation
-	ecsHashes [2][4]int // process, file: the aux slots of hashPaths
-	ecsInputs [4]int    // aux slots of derivationInput, -1 when unused
+	dataSlot int
+	params   []int
 }
 
 // providerSlots: per event id of one provider, which slots each position
