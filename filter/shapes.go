@@ -20,11 +20,17 @@ import (
 //
 //   - a record with no event ID whose text key (json_key) holds a JSON
 //     object or an XML <Event>: the text is decoded into derived and read
-//     as the record, in any of the shapes;
-//   - a Sysmon record (by provider or channel) with positional
-//     StringInserts: the values are assigned by the manifest's field
-//     order for its event id, the schema told apart by the number of
-//     values;
+//     as the record, in any of the shapes (an XML event keeps the Message
+//     shipped beside it, for keyword searches);
+//   - unnamed event data, when a rule reads Data: a list of values (evtx
+//     JSON, XML, a plain array) or Winlogbeat's param1..N, joined into one
+//     value, one line per value;
+//   - a record with positional StringInserts: the values are assigned by
+//     the field order of the provider's layout for its event id (Sysmon by
+//     provider or channel; the Security auditing events and System 7045 by
+//     provider, internal/winlayout), the version told apart by the number
+//     of values; the values of a provider with no known layouts are its
+//     unnamed data;
 //   - a Sysmon record with neither named fields nor StringInserts of a
 //     known length, but a Message: its "Name: value" lines;
 //   - a Sysmon record after Elastic's pipeline: the ECS fields it moved
