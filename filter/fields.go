@@ -27,8 +27,9 @@ import (
 // Slots [0, fields) are the rule set's fields. The slots after them are
 // auxiliary: the places that need a second step once the whole record has
 // been seen (shapes.go): positional StringInserts, the Message text, text
-// keys that may carry a JSON or XML record, and the ECS fields Elastic's
-// Sysmon pipeline moved event data to.
+// keys that may carry a JSON or XML record, the ECS fields Elastic's
+// Sysmon pipeline moved event data to, and Winlogbeat's param1..N (the
+// unnamed event data, when a rule reads Data).
 type fieldIndex struct {
 	root   *keyNode
 	data   *keyNode // EventData's node: every field by its Sysmon name
@@ -98,6 +99,10 @@ type keyNode struct {
 	// those are dismissed by this one load, before any bucket is searched.
 	first [256]uint64
 	any   *keyEdge // the "*" key: matches any key (evtx UserData's element)
+	// numbered: the keys prefix1..prefixN (Winlogbeat's param1..N), one
+	// edge per number, found by parsing rather than by a bucket each: so
+	// many keys of two lengths would crowd those buckets into the map.
+	numbered *numberedKeys
 	// squeeze: a key with spaces also matches its name without them. Set
 	// below the top level, where evtx EventData keys live.
 	squeeze bool
@@ -294,10 +299,13 @@ func (b *indexBuilder) addUnnamedData() {
 		return
 	}
 	b.idx.dataSlot = s
-	for i := 1; i <= maxParams; i++ {
+	// winlog.event_data.Data is one of Data's paths: the node exists.
+	node := b.idx.root.edge("winlog").child.edge("event_data").child
+	node.numbered = &numberedKeys{prefix: "param", edges: make([]keyEdge, maxParams)}
+	for i := range node.numbered.edges {
 		p := b.aux()
 		b.idx.params = append(b.idx.params, p)
-		b.add([]string{"winlog", "event_data", "param" + strconv.Itoa(i)}, p, roleUnnamed)
+		node.numbered.edges[i] = keyEdge{name: "param" + strconv.Itoa(i+1), slots: []int{p}, roles: roleUnnamed}
 	}
 }
 
@@ -509,7 +517,38 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 			return e
 		}
 	}
+	if n.numbered != nil {
+		if e := n.numbered.lookup(key); e != nil {
+			return e
+		}
+	}
 	return n.any
+}
+
+// numberedKeys are the keys prefix1..prefixN of a node.
+type numberedKeys struct {
+	prefix string
+	edges  []keyEdge // index: number - 1
+}
+
+// lookup finds the edge of prefix followed by a number from 1 to N
+// written without leading zeros.
+func (k *numberedKeys) lookup(key []byte) *keyEdge {
+	digits := len(key) - len(k.prefix)
+	if digits < 1 || digits > 3 || string(key[:len(k.prefix)]) != k.prefix || key[len(k.prefix)] == '0' {
+		return nil
+	}
+	n := 0
+	for _, c := range key[len(k.prefix):] {
+		if c < '0' || c > '9' {
+			return nil
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n > len(k.edges) {
+		return nil
+	}
+	return &k.edges[n-1]
 }
 
 func (n *keyNode) lookupExact(key []byte) *keyEdge {
