@@ -2,7 +2,6 @@ package filter
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
@@ -29,7 +28,7 @@ import (
 // been seen (shapes.go): positional StringInserts, the Message text, text
 // keys that may carry a JSON or XML record, the ECS fields Elastic's
 // Sysmon pipeline moved event data to, and Winlogbeat's param1..N (the
-// unnamed event data, when a rule reads Data).
+// unnamed event data, when a rule reads Data: one slot for them all).
 type fieldIndex struct {
 	root   *keyNode
 	data   *keyNode // EventData's node: every field by its Sysmon name
@@ -51,9 +50,9 @@ type fieldIndex struct {
 	// The StringInserts slots of the other providers whose layouts are known.
 	layouts []providerSlots
 	// The unnamed event data: the slot of the field Data (-1 when no rule
-	// reads it) and the aux slots of Winlogbeat's param1..N.
-	dataSlot int
-	params   []int
+	// reads it), and the aux slot of the first of Winlogbeat's param1..N
+	// the walk met (the others are read when it did, shapes.go).
+	dataSlot, params int
 }
 
 // providerSlots: per event id of one provider, which slots each position
@@ -100,7 +99,7 @@ type keyNode struct {
 	first [256]uint64
 	any   *keyEdge // the "*" key: matches any key (evtx UserData's element)
 	// numbered: the keys prefix1..prefixN (Winlogbeat's param1..N), one
-	// edge per number, found by parsing rather than by a bucket each: so
+	// edge for them all, found by parsing rather than by a bucket each: so
 	// many keys of two lengths would crowd those buckets into the map.
 	numbered *numberedKeys
 	// squeeze: a key with spaces also matches its name without them. Set
@@ -295,17 +294,25 @@ func (b *indexBuilder) addSecondStepKeys(textKeys []string) {
 func (b *indexBuilder) addUnnamedData() {
 	s, ok := b.ruleSlot(unnamedData)
 	if !ok {
-		b.idx.dataSlot = -1
+		b.idx.dataSlot, b.idx.params = -1, -1
 		return
 	}
 	b.idx.dataSlot = s
+	b.idx.params = b.aux()
 	// winlog.event_data.Data is one of Data's paths: the node exists.
 	node := b.idx.root.edge("winlog").child.edge("event_data").child
-	node.numbered = &numberedKeys{prefix: "param", edges: make([]keyEdge, maxParams)}
-	for i := range node.numbered.edges {
-		p := b.aux()
-		b.idx.params = append(b.idx.params, p)
-		node.numbered.edges[i] = keyEdge{name: "param" + strconv.Itoa(i+1), slots: []int{p}, roles: roleUnnamed}
+	params := winlogParams
+	params.edge = keyEdge{name: "param", slots: []int{b.idx.params}, roles: roleUnnamed}
+	node.numbered = &params
+	// Rules read some paramN by name (System 7036's param1): those keys
+	// have their own edges, which must mark the unnamed data too.
+	for _, bucket := range node.byLen {
+		for i := range bucket {
+			if e := &bucket[i]; params.number([]byte(e.name)) > 0 {
+				e.slots = append(e.slots, b.idx.params)
+				e.roles |= roleUnnamed
+			}
+		}
 	}
 }
 
@@ -517,10 +524,8 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 			return e
 		}
 	}
-	if n.numbered != nil {
-		if e := n.numbered.lookup(key); e != nil {
-			return e
-		}
+	if n.numbered != nil && n.numbered.number(key) > 0 {
+		return &n.numbered.edge
 	}
 	return n.any
 }
@@ -528,28 +533,32 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 // numberedKeys are the keys prefix1..prefixN of a node.
 type numberedKeys struct {
 	prefix string
-	edges  []keyEdge // index: number - 1
+	max    int
+	edge   keyEdge
 }
 
-// lookup finds the edge of prefix followed by a number from 1 to N
-// written without leading zeros.
-func (k *numberedKeys) lookup(key []byte) *keyEdge {
+// number returns N of a key prefixN with N from 1 to max written without
+// leading zeros, or 0.
+func (k *numberedKeys) number(key []byte) int {
 	digits := len(key) - len(k.prefix)
 	if digits < 1 || digits > 3 || string(key[:len(k.prefix)]) != k.prefix || key[len(k.prefix)] == '0' {
-		return nil
+		return 0
 	}
 	n := 0
 	for _, c := range key[len(k.prefix):] {
 		if c < '0' || c > '9' {
-			return nil
+			return 0
 		}
 		n = n*10 + int(c-'0')
 	}
-	if n > len(k.edges) {
-		return nil
+	if n > k.max {
+		return 0
 	}
-	return &k.edges[n-1]
+	return n
 }
+
+// winlogParams are Winlogbeat's names of unnamed event data.
+var winlogParams = numberedKeys{prefix: "param", max: maxParams}
 
 func (n *keyNode) lookupExact(key []byte) *keyEdge {
 	if len(key) >= len(n.byLen) || len(key) == 0 || n.first[key[0]]&(1<<(len(key)&63)) == 0 {

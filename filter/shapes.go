@@ -226,21 +226,80 @@ func (r *record) joinUnnamed(idx *fieldIndex) {
 		r.joinList(idx.dataSlot, b, off)
 		return
 	}
-	start := len(r.derived)
-	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
-	n := 0
-	for _, slot := range idx.params {
-		if v, ok := r.Field(slot); ok {
-			r.derived = appendUnnamed(r.derived, n, v)
-			n++
+	if r.at[idx.params] >= 0 {
+		r.joinParams(idx)
+	}
+}
+
+// joinParams reads Winlogbeat's param1..N, in numeric order whatever the
+// order of the keys, into the field Data. The walk met one of them; the
+// others are found in their map, which only records that carry unnamed
+// data pay for.
+func (r *record) joinParams(idx *fieldIndex) {
+	b, off := r.chunk, r.body
+	if r.inner >= 0 {
+		b, off = r.derived, r.inner
+	}
+	off = mapValue(b, mapValue(b, off, "winlog"), "event_data")
+	if off < 0 {
+		return
+	}
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	if err != nil {
+		return
+	}
+	var at [maxParams]int // per number: offset of the value + 1
+	for i := 0; i < n; i++ {
+		key, vp, _, err := msgpack.ReadStr(b, p)
+		if err != nil {
+			return
+		}
+		if num := winlogParams.number(key); num > 0 && at[num-1] == 0 {
+			at[num-1] = vp + 1
+		}
+		if p, err = msgpack.Skip(b, vp); err != nil {
+			return
 		}
 	}
-	if n == 0 {
-		r.derived = r.derived[:start]
-		return
+	start := len(r.derived)
+	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
+	values := 0
+	var num [40]byte
+	for _, a := range at {
+		if a == 0 {
+			continue
+		}
+		if v, ok := msgpack.ScalarText(b, a-1, num[:0]); ok {
+			r.derived = appendUnnamed(r.derived, values, v)
+			values++
+		}
 	}
 	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
 	r.at[idx.dataSlot] = r.split + start
+}
+
+// mapValue returns the offset of key's value in the map at b[off:], or -1.
+func mapValue(b []byte, off int, key string) int {
+	if off < 0 {
+		return -1
+	}
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	if err != nil {
+		return -1
+	}
+	for i := 0; i < n; i++ {
+		k, vp, _, err := msgpack.ReadStr(b, p)
+		if err != nil {
+			return -1
+		}
+		if string(k) == key {
+			return vp
+		}
+		if p, err = msgpack.Skip(b, vp); err != nil {
+			return -1
+		}
+	}
+	return -1
 }
 
 // joinList makes slot hold the scalar elements of the array at b[off:]

@@ -361,6 +361,13 @@ detection:
   sel: {EventID: 4625, Target: ''}
   condition: sel
 ---
+title: param
+id: param
+logsource: {product: windows, service: application}
+detection:
+  sel: {param2: 'never'}
+  condition: sel
+---
 title: null
 id: isnull
 logsource: {product: windows, service: application}
@@ -432,6 +439,16 @@ func TestUnnamedData(t *testing.T) {
 	} {
 		if got := matchedRules(t, f, tc.body); got != tc.want {
 			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestParamNumbers: which keys are Winlogbeat's numbered unnamed data.
+func TestParamNumbers(t *testing.T) {
+	for key, want := range map[string]int{"param1": 1, "param32": 32, "param33": 0, "param0": 0, "param01": 0,
+		"param": 0, "paramx": 0, "param1x": 0, "Param1": 0, "param1000": 0} {
+		if got := winlogParams.number([]byte(key)); got != want {
+			t.Errorf("%s: %d, want %d", key, got, want)
 		}
 	}
 }
