@@ -432,7 +432,7 @@ func TestUnnamedData(t *testing.T) {
 		{"StringInserts single", inserts("only"), "equals"},
 		{"Winlogbeat params out of order", winlogbeat(fixture.Map{{K: "param2", V: "1234"}, {K: "param1", V: "NTDS"},
 			{K: "param4", V: `C:\Temp\ntds.dit`}, {K: "param3", V: ""}}), "contains"},
-		{"Winlogbeat single param", winlogbeat(fixture.Map{{K: "param1", V: "only"}}), "equals"},
+		{"Winlogbeat single param, read by a rule too", winlogbeat(fixture.Map{{K: "param2", V: "only"}}), "equals"},
 		{"flat list", fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 325}, {K: "Data", V: values}}, "contains"},
 		// Several values: no single one equals the joined text.
 		{"two values, one equal", evtx([]any{"only", "other"}), ""},
