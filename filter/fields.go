@@ -58,7 +58,7 @@ type fieldIndex struct {
 // providerSlots: per event id of one provider, which slots each position
 // of its StringInserts fills, per layout.
 type providerSlots struct {
-	name string
+	name []byte
 	byID map[int][][]int
 }
 
@@ -336,7 +336,7 @@ func (b *indexBuilder) mapLayouts() {
 		if p == sysmon.Provider {
 			continue
 		}
-		ps := providerSlots{name: p, byID: map[int][][]int{}}
+		ps := providerSlots{name: []byte(p), byID: map[int][][]int{}}
 		for _, id := range winlayout.EventIDs(p) {
 			for _, layout := range winlayout.Layouts(p, id) {
 				ps.byID[id] = append(ps.byID[id], b.layoutSlots(layout))

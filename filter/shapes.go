@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -88,7 +87,7 @@ func (r *record) fromLayout(idx *fieldIndex) {
 	p, _ := r.Field(idx.provider)
 	for i := range idx.layouts {
 		l := &idx.layouts[i]
-		if !strings.EqualFold(string(p), l.name) {
+		if !bytes.EqualFold(p, l.name) {
 			continue
 		}
 		if id, ok := r.eventID(idx); ok {

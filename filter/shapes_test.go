@@ -558,3 +558,26 @@ detection:
 		}
 	}
 }
+
+// TestLayoutReadingAllocates: reading Security StringInserts, unnamed data
+// and Winlogbeat params allocates nothing once the filter is warm.
+func TestLayoutReadingAllocates(t *testing.T) {
+	f := ruleFilter(t, Config{}, dataRules)
+	security := fixture.Map{{K: "ProviderName", V: winlayout.Security}, {K: "EventID", V: 4624},
+		{K: "Channel", V: "Security"}, {K: "StringInserts", V: make([]any, 27)}}
+	for i := range security[3].V.([]any) {
+		security[3].V.([]any)[i] = "-"
+	}
+	classic := fixture.Map{{K: "ProviderName", V: "ESENT"}, {K: "EventID", V: 325}, {K: "Channel", V: "Application"},
+		{K: "StringInserts", V: []any{"a", "b", "c"}}}
+	params := fixture.Map{{K: "winlog", V: fixture.Map{{K: "channel", V: "Application"}, {K: "event_id", V: "325"},
+		{K: "event_data", V: fixture.Map{{K: "param2", V: "b"}, {K: "param1", V: "a"}}}}}}
+	var chunk []byte
+	for _, body := range []fixture.Map{security, classic, params} {
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	out := make([]byte, 0, 4*len(chunk))
+	if allocs := testing.AllocsPerRun(100, func() { out, _, _ = f.Process(out[:0], chunk) }); allocs != 0 {
+		t.Errorf("%v allocations per chunk", allocs)
+	}
+}

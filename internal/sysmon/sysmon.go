@@ -4,8 +4,6 @@
 // names of its provider and channel.
 package sysmon
 
-import "strings"
-
 // The names Sysmon for Windows logs under.
 const (
 	Provider = "Microsoft-Windows-Sysmon"
@@ -15,8 +13,29 @@ const (
 // IsSysmon reports whether a provider or channel name is Sysmon's for
 // Windows (compared as Windows does, ignoring case).
 func IsSysmon(providerOrChannel []byte) bool {
-	s := string(providerOrChannel)
-	return strings.EqualFold(s, Provider) || strings.EqualFold(s, Channel)
+	return equalFoldASCII(providerOrChannel, Provider) || equalFoldASCII(providerOrChannel, Channel)
+}
+
+// equalFoldASCII compares b with the ASCII name s ignoring case, without
+// the copy a string conversion makes of names over 32 bytes (other
+// providers' names, read for every record that carries StringInserts).
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c, d := b[i], s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'A' <= d && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
 }
 
 // Schemas returns the field orders of event id, newest schema first, or
