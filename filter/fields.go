@@ -512,7 +512,19 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 	if e := n.lookupExact(key); e != nil {
 		return e
 	}
-	if n.squeeze && len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
+	if n.squeeze { // below the top level only: flat records never get here
+		if e := n.lookupBelowTop(key); e != nil {
+			return e
+		}
+	}
+	return n.any
+}
+
+// lookupBelowTop finds the edge of a key that is not there as it is: by
+// its name without spaces, or as a numbered key (numbered nodes are below
+// the top level too).
+func (n *keyNode) lookupBelowTop(key []byte) *keyEdge {
+	if len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
 		var buf [64]byte
 		squeezed := buf[:0]
 		for _, c := range key {
@@ -527,7 +539,7 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 	if n.numbered != nil && n.numbered.number(key) > 0 {
 		return &n.numbered.edge
 	}
-	return n.any
+	return nil
 }
 
 // numberedKeys are the keys prefix1..prefixN of a node.
