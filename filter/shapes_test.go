@@ -562,6 +562,9 @@ detection:
 // TestLayoutReadingAllocates: reading Security StringInserts, unnamed data
 // and Winlogbeat params allocates nothing once the filter is warm.
 func TestLayoutReadingAllocates(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	f := ruleFilter(t, Config{}, dataRules)
 	security := fixture.Map{{K: "ProviderName", V: winlayout.Security}, {K: "EventID", V: 4624},
 		{K: "Channel", V: "Security"}, {K: "StringInserts", V: make([]any, 27)}}
