@@ -512,7 +512,9 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 	if e := n.lookupExact(key); e != nil {
 		return e
 	}
-	if n.squeeze { // below the top level only: flat records never get here
+	// Below the top level only (flat records never get here), and for a
+	// key that may be one of the two kinds: most keys are neither.
+	if n.squeeze && (bytes.IndexByte(key, ' ') >= 0 || n.numbered != nil && len(key) > 0 && key[0] == n.numbered.prefix[0]) {
 		if e := n.lookupBelowTop(key); e != nil {
 			return e
 		}
