@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/winlayout"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -25,8 +26,9 @@ import (
 // Slots [0, fields) are the rule set's fields. The slots after them are
 // auxiliary: the places that need a second step once the whole record has
 // been seen (shapes.go): positional StringInserts, the Message text, text
-// keys that may carry a JSON or XML record, and the ECS fields Elastic's
-// Sysmon pipeline moved event data to.
+// keys that may carry a JSON or XML record, the ECS fields Elastic's
+// Sysmon pipeline moved event data to, and Winlogbeat's param1..N (the
+// unnamed event data, when a rule reads Data: one slot for them all).
 type fieldIndex struct {
 	root   *keyNode
 	data   *keyNode // EventData's node: every field by its Sysmon name
@@ -44,6 +46,20 @@ type fieldIndex struct {
 	ecsDerive   [][]slotDerivation
 	ecsHashes   [2][4]int // process, file: the aux slots of hashPaths
 	ecsInputs   [4]int    // aux slots of derivationInput, -1 when unused
+
+	// The StringInserts slots of the other providers whose layouts are known.
+	layouts []providerSlots
+	// The unnamed event data: the slot of the field Data (-1 when no rule
+	// reads it), and the aux slot of the first of Winlogbeat's param1..N
+	// the walk met (the others are read when it did, shapes.go).
+	dataSlot, params int
+}
+
+// providerSlots: per event id of one provider, which slots each position
+// of its StringInserts fills, per layout.
+type providerSlots struct {
+	name []byte
+	byID map[int][][]int
 }
 
 // slotMove fills slot to from slot from when to is empty.
@@ -61,7 +77,13 @@ const (
 	roleMessage                   // Message text
 	roleText                      // a key that may carry a JSON or XML record
 	roleECS                       // a field Elastic's pipeline moved
+	roleUnnamed                   // unnamed event data: a list, or param1..N
 )
+
+// maxParams is how many of Winlogbeat's param1..N keys are read as the
+// unnamed event data: classic providers write a handful of values; the
+// rest of a longer list is left out of Data.
+const maxParams = 32
 
 type keyNode struct {
 	byLen [][]keyEdge // index: key length
@@ -76,6 +98,10 @@ type keyNode struct {
 	// those are dismissed by this one load, before any bucket is searched.
 	first [256]uint64
 	any   *keyEdge // the "*" key: matches any key (evtx UserData's element)
+	// numbered: the keys prefix1..prefixN (Winlogbeat's param1..N), one
+	// edge for them all, found by parsing rather than by a bucket each: so
+	// many keys of two lengths would crowd those buckets into the map.
+	numbered *numberedKeys
 	// squeeze: a key with spaces also matches its name without them. Set
 	// below the top level, where evtx EventData keys live.
 	squeeze bool
@@ -115,6 +141,9 @@ func fieldPaths(name string) [][]string {
 	}
 	paths := [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name},
 		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}}
+	if name == unnamedData { // evtx_dump writes several unnamed values {"#text": [...]}
+		paths = append(paths, []string{"Event", "EventData", name, "#text"})
+	}
 	// Top-level keys are not squeezed (that would cost every flat record a
 	// search for spaces); the usual spelling with spaces is indexed instead.
 	if spaced := camelSpaced(name); spaced != name {
@@ -122,6 +151,10 @@ func fieldPaths(name string) [][]string {
 	}
 	return paths
 }
+
+// unnamedData is the field that holds the event data values written
+// without a name (by classic providers), as SigmaHQ's rules name it.
+const unnamedData = "Data"
 
 // camelSpaced splits a CamelCase name where Windows event data puts spaces:
 // "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID".
@@ -158,7 +191,9 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 		b.idx.data = e.child
 	}
 	b.addSecondStepKeys(opt.textKeys)
+	b.addUnnamedData()
 	b.mapInserts()
+	b.mapLayouts()
 	b.addECSMoves()
 	b.addECSDerivations()
 	b.idx.root.finish()
@@ -226,6 +261,8 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 		role := roleData
 		if isLogsource[name] {
 			role = 0
+		} else if name == unnamedData {
+			role |= roleUnnamed
 		}
 		for _, path := range fieldMap[name] {
 			b.add(path, b.slotOf[name], role)
@@ -252,6 +289,63 @@ func (b *indexBuilder) addSecondStepKeys(textKeys []string) {
 	}
 }
 
+// addUnnamedData finds the slot of the field Data and gives Winlogbeat's
+// param1..N their aux slots, when some rule reads Data.
+func (b *indexBuilder) addUnnamedData() {
+	s, ok := b.ruleSlot(unnamedData)
+	if !ok {
+		b.idx.dataSlot, b.idx.params = -1, -1
+		return
+	}
+	b.idx.dataSlot = s
+	b.idx.params = b.aux()
+	// winlog.event_data.Data is one of Data's paths: the node exists.
+	node := b.idx.root.edge("winlog").child.edge("event_data").child
+	params := winlogParams
+	params.edge = keyEdge{name: "param", slots: []int{b.idx.params}, roles: roleUnnamed}
+	node.numbered = &params
+	// Rules read some paramN by name (System 7036's param1): those keys
+	// have their own edges, which must mark the unnamed data too.
+	for _, bucket := range node.byLen {
+		for i := range bucket {
+			if e := &bucket[i]; params.number([]byte(e.name)) > 0 {
+				e.slots = append(e.slots, b.idx.params)
+				e.roles |= roleUnnamed
+			}
+		}
+	}
+}
+
+// layoutSlots maps a layout's names to the slots they fill (-1 for a
+// position no rule reads).
+func (b *indexBuilder) layoutSlots(layout []string) []int {
+	slots := make([]int, len(layout))
+	for i, name := range layout {
+		slots[i] = -1
+		if s, ok := b.ruleSlot(name); ok {
+			slots[i] = s
+		}
+	}
+	return slots
+}
+
+// mapLayouts records the StringInserts slots of the providers other than
+// Sysmon whose layouts are known.
+func (b *indexBuilder) mapLayouts() {
+	for _, p := range winlayout.Providers() {
+		if p == sysmon.Provider {
+			continue
+		}
+		ps := providerSlots{name: []byte(p), byID: map[int][][]int{}}
+		for _, id := range winlayout.EventIDs(p) {
+			for _, layout := range winlayout.Layouts(p, id) {
+				ps.byID[id] = append(ps.byID[id], b.layoutSlots(layout))
+			}
+		}
+		b.idx.layouts = append(b.idx.layouts, ps)
+	}
+}
+
 // mapInserts records, per Sysmon event id and schema, the slot each
 // position of StringInserts fills (-1 for a position no rule reads).
 func (b *indexBuilder) mapInserts() {
@@ -264,14 +358,7 @@ func (b *indexBuilder) mapInserts() {
 			b.idx.insertSlots = append(b.idx.insertSlots, nil)
 		}
 		for _, schema := range schemas {
-			slots := make([]int, len(schema))
-			for i, name := range schema {
-				slots[i] = -1
-				if s, ok := b.ruleSlot(name); ok {
-					slots[i] = s
-				}
-			}
-			b.idx.insertSlots[id] = append(b.idx.insertSlots[id], slots)
+			b.idx.insertSlots[id] = append(b.idx.insertSlots[id], b.layoutSlots(schema))
 		}
 	}
 }
@@ -425,7 +512,21 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 	if e := n.lookupExact(key); e != nil {
 		return e
 	}
-	if n.squeeze && len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
+	// Below the top level only (flat records never get here), and for a
+	// key that may be one of the two kinds: most keys are neither.
+	if n.squeeze && (bytes.IndexByte(key, ' ') >= 0 || n.numbered != nil && len(key) > 0 && key[0] == n.numbered.prefix[0]) {
+		if e := n.lookupBelowTop(key); e != nil {
+			return e
+		}
+	}
+	return n.any
+}
+
+// lookupBelowTop finds the edge of a key that is not there as it is: by
+// its name without spaces, or as a numbered key (numbered nodes are below
+// the top level too).
+func (n *keyNode) lookupBelowTop(key []byte) *keyEdge {
+	if len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
 		var buf [64]byte
 		squeezed := buf[:0]
 		for _, c := range key {
@@ -437,8 +538,41 @@ func (n *keyNode) lookup(key []byte) *keyEdge {
 			return e
 		}
 	}
-	return n.any
+	if n.numbered != nil && n.numbered.number(key) > 0 {
+		return &n.numbered.edge
+	}
+	return nil
 }
+
+// numberedKeys are the keys prefix1..prefixN of a node.
+type numberedKeys struct {
+	prefix string
+	max    int
+	edge   keyEdge
+}
+
+// number returns N of a key prefixN with N from 1 to max written without
+// leading zeros, or 0.
+func (k *numberedKeys) number(key []byte) int {
+	digits := len(key) - len(k.prefix)
+	if digits < 1 || digits > 3 || string(key[:len(k.prefix)]) != k.prefix || key[len(k.prefix)] == '0' {
+		return 0
+	}
+	n := 0
+	for _, c := range key[len(k.prefix):] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n > k.max {
+		return 0
+	}
+	return n
+}
+
+// winlogParams are Winlogbeat's names of unnamed event data.
+var winlogParams = numberedKeys{prefix: "param", max: maxParams}
 
 func (n *keyNode) lookupExact(key []byte) *keyEdge {
 	if len(key) >= len(n.byLen) || len(key) == 0 || n.first[key[0]]&(1<<(len(key)&63)) == 0 {

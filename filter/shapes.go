@@ -19,11 +19,17 @@ import (
 //
 //   - a record with no event ID whose text key (json_key) holds a JSON
 //     object or an XML <Event>: the text is decoded into derived and read
-//     as the record, in any of the shapes;
-//   - a Sysmon record (by provider or channel) with positional
-//     StringInserts: the values are assigned by the manifest's field
-//     order for its event id, the schema told apart by the number of
-//     values;
+//     as the record, in any of the shapes (an XML event keeps the Message
+//     shipped beside it, for keyword searches);
+//   - unnamed event data, when a rule reads Data: a list of values (evtx
+//     JSON, XML, a plain array) or Winlogbeat's param1..N, joined into one
+//     value, one line per value;
+//   - a record with positional StringInserts: the values are assigned by
+//     the field order of the provider's layout for its event id (Sysmon by
+//     provider or channel; the Security auditing events and System 7045 by
+//     provider, internal/winlayout), the version told apart by the number
+//     of values; the values of a provider with no known layouts are its
+//     unnamed data;
 //   - a Sysmon record with neither named fields nor StringInserts of a
 //     known length, but a Message: its "Name: value" lines;
 //   - a Sysmon record after Elastic's pipeline: the ECS fields it moved
@@ -37,10 +43,19 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleText != 0 && r.at[idx.eventID] < 0 && r.inner < 0 && r.loadText(idx) {
 		return
 	}
+	if r.seen&roleUnnamed != 0 {
+		r.joinUnnamed(idx)
+	}
 	// A Message beside named fields (NXLog's flat records carry one) needs
 	// nothing: decide that before reading the provider.
 	message := r.seen&roleMessage != 0 && (r.seen&roleInserts != 0 || r.seen&roleData == 0)
-	if r.seen&(roleInserts|roleECS) == 0 && !message || !r.isSysmon(idx) {
+	if r.seen&(roleInserts|roleECS) == 0 && !message {
+		return
+	}
+	if !r.isSysmon(idx) {
+		if r.seen&roleInserts != 0 {
+			r.fromLayout(idx)
+		}
 		return
 	}
 	id, ok := r.eventID(idx)
@@ -50,7 +65,7 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleECS != 0 {
 		r.fromECS(idx, id)
 	}
-	mapped := r.seen&roleInserts != 0 && r.fromInserts(idx, id)
+	mapped := r.seen&roleInserts != 0 && id < len(idx.insertSlots) && r.fromInserts(idx, idx.insertSlots[id])
 	if !mapped && message {
 		r.fromMessage(idx)
 	}
@@ -62,6 +77,28 @@ func (r *record) isSysmon(idx *fieldIndex) bool {
 	}
 	c, ok := r.Field(idx.channel)
 	return ok && sysmon.IsSysmon(c)
+}
+
+// fromLayout places the StringInserts of a provider other than Sysmon by
+// its layout for the event id and number of values. The values of a
+// provider whose layouts are not known are its unnamed data: classic
+// providers write no names.
+func (r *record) fromLayout(idx *fieldIndex) {
+	p, _ := r.Field(idx.provider)
+	for i := range idx.layouts {
+		l := &idx.layouts[i]
+		if !bytes.EqualFold(p, l.name) {
+			continue
+		}
+		if id, ok := r.eventID(idx); ok {
+			r.fromInserts(idx, l.byID[id])
+		}
+		return
+	}
+	if idx.dataSlot >= 0 && r.at[idx.dataSlot] < 0 {
+		b, off, _ := r.value(idx.inserts)
+		r.joinList(idx.dataSlot, b, off)
+	}
 }
 
 func (r *record) eventID(idx *fieldIndex) (int, bool) {
@@ -95,7 +132,7 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		case '{':
 			r.derived, err = appendJSONRecord(&r.json, r.derived, s)
 		case '<':
-			r.derived, err = textevent.AppendXMLEvent(r.derived, s)
+			r.derived, err = textevent.AppendXMLEventWith(r.derived, s, "Message", r.outerMessage(idx))
 		default:
 			continue
 		}
@@ -118,6 +155,22 @@ func (r *record) loadText(idx *fieldIndex) bool {
 	return false
 }
 
+// outerMessage returns the Message string beside a text key, or nil. The
+// record decoded from XML keeps it, so that keyword searches see the
+// Message whether the event is read from StringInserts or from the XML
+// (in_winevtlog's render_event_as_xml sends both).
+func (r *record) outerMessage(idx *fieldIndex) []byte {
+	b, off, ok := r.value(idx.message)
+	if !ok {
+		return nil
+	}
+	msg, _, isStr, err := msgpack.ReadStr(b, off)
+	if err != nil || !isStr {
+		return nil
+	}
+	return msg
+}
+
 // errNotJSONObject: the text does not hold a JSON object.
 var errNotJSONObject = errors.New("filter: text is not a JSON object")
 
@@ -132,10 +185,10 @@ func appendJSONRecord(c *textevent.Converter, dst, text []byte) ([]byte, error) 
 	return c.Append(dst, it)
 }
 
-// fromInserts assigns StringInserts by the manifest, if their number fits
-// a schema of the event id.
-func (r *record) fromInserts(idx *fieldIndex, id int) bool {
-	if id >= len(idx.insertSlots) || idx.insertSlots[id] == nil {
+// fromInserts assigns StringInserts by the layout (the slots per position)
+// whose length is their number, if there is one.
+func (r *record) fromInserts(idx *fieldIndex, layouts [][]int) bool {
+	if layouts == nil {
 		return false
 	}
 	b, off, _ := r.value(idx.inserts)
@@ -144,7 +197,7 @@ func (r *record) fromInserts(idx *fieldIndex, id int) bool {
 	if err != nil {
 		return false
 	}
-	for _, slots := range idx.insertSlots[id] {
+	for _, slots := range layouts {
 		if len(slots) != n {
 			continue
 		}
@@ -159,6 +212,131 @@ func (r *record) fromInserts(idx *fieldIndex, id int) bool {
 		return true
 	}
 	return false
+}
+
+// joinUnnamed reads the unnamed event data into the field Data when it
+// came as a list (evtx JSON's {"#text": [...]}, a plain array, several
+// unnamed Data elements of XML) or as Winlogbeat's param1..N.
+func (r *record) joinUnnamed(idx *fieldIndex) {
+	if idx.dataSlot < 0 {
+		return
+	}
+	if b, off, ok := r.value(idx.dataSlot); ok {
+		r.joinList(idx.dataSlot, b, off)
+		return
+	}
+	if r.at[idx.params] >= 0 {
+		r.joinParams(idx)
+	}
+}
+
+// joinParams reads Winlogbeat's param1..N, in numeric order whatever the
+// order of the keys, into the field Data. The walk met one of them; the
+// others are found in their map, which only records that carry unnamed
+// data pay for.
+func (r *record) joinParams(idx *fieldIndex) {
+	b, off := r.chunk, r.body
+	if r.inner >= 0 {
+		b, off = r.derived, r.inner
+	}
+	off = mapValue(b, mapValue(b, off, "winlog"), "event_data")
+	if off < 0 {
+		return
+	}
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	if err != nil {
+		return
+	}
+	var at [maxParams]int // per number: offset of the value + 1
+	for i := 0; i < n; i++ {
+		key, vp, _, err := msgpack.ReadStr(b, p)
+		if err != nil {
+			return
+		}
+		if num := winlogParams.number(key); num > 0 && at[num-1] == 0 {
+			at[num-1] = vp + 1
+		}
+		if p, err = msgpack.Skip(b, vp); err != nil {
+			return
+		}
+	}
+	start := len(r.derived)
+	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
+	values := 0
+	var num [40]byte
+	for _, a := range at {
+		if a == 0 {
+			continue
+		}
+		if v, ok := msgpack.ScalarText(b, a-1, num[:0]); ok {
+			r.derived = appendUnnamed(r.derived, values, v)
+			values++
+		}
+	}
+	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
+	r.at[idx.dataSlot] = r.split + start
+}
+
+// mapValue returns the offset of key's value in the map at b[off:], or -1.
+func mapValue(b []byte, off int, key string) int {
+	if off < 0 {
+		return -1
+	}
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	if err != nil {
+		return -1
+	}
+	for i := 0; i < n; i++ {
+		k, vp, _, err := msgpack.ReadStr(b, p)
+		if err != nil {
+			return -1
+		}
+		if string(k) == key {
+			return vp
+		}
+		if p, err = msgpack.Skip(b, vp); err != nil {
+			return -1
+		}
+	}
+	return -1
+}
+
+// joinList makes slot hold the scalar elements of the array at b[off:]
+// as one value, when there is such an array with elements.
+//
+// The field Data is one value made of every unnamed value, in order, one
+// per line: "contains" and the other tests for a part hold when one of the
+// values holds them, as for a list field; a single value reads as itself.
+func (r *record) joinList(slot int, b []byte, off int) {
+	n, p, err := msgpack.ReadArrayHeader(b, off)
+	if err != nil || n == 0 {
+		return
+	}
+	start := len(r.derived)
+	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
+	var num [40]byte
+	values := 0
+	for i := 0; i < n; i++ {
+		if v, ok := msgpack.ScalarText(b, p, num[:0]); ok {
+			r.derived = appendUnnamed(r.derived, values, v)
+			values++
+		}
+		if p, err = msgpack.Skip(b, p); err != nil {
+			r.derived = r.derived[:start]
+			return
+		}
+	}
+	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
+	r.at[slot] = r.split + start
+}
+
+// appendUnnamed appends the i-th unnamed value, after a line feed for all
+// but the first.
+func appendUnnamed(dst []byte, i int, v []byte) []byte {
+	if i > 0 {
+		dst = append(dst, '\n')
+	}
+	return append(dst, v...)
 }
 
 // fromMessage reads the "Name: value" lines of Sysmon's message text.

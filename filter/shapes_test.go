@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -9,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/sysmon"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/winlayout"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -332,5 +335,252 @@ func TestOddEventIDs(t *testing.T) {
 				t.Errorf("EventID %v: %v", id, err)
 			}
 		}
+	}
+}
+
+// dataRules test the unnamed event data, an empty value against null, and
+// an event ID with Qualifiers.
+const dataRules = `title: contains
+id: contains
+logsource: {product: windows, service: application}
+detection:
+  sel: {Data|contains: 'ntds.dit'}
+  condition: sel
+---
+title: equals
+id: equals
+logsource: {product: windows, service: application}
+detection:
+  sel: {Data: 'only'}
+  condition: sel
+---
+title: empty
+id: empty
+logsource: {product: windows, service: application}
+detection:
+  sel: {EventID: 4625, Target: ''}
+  condition: sel
+---
+title: param
+id: param
+logsource: {product: windows, service: application}
+detection:
+  sel: {param2: 'never'}
+  condition: sel
+---
+title: null
+id: isnull
+logsource: {product: windows, service: application}
+detection:
+  sel: {EventID: 4625, Target: null}
+  condition: sel
+`
+
+// matchedRules returns the ids of the rules that matched body, or "".
+func matchedRules(t *testing.T, f *Filter, body any) string {
+	t.Helper()
+	out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed {
+		return ""
+	}
+	var ids []string
+	for _, id := range []string{"contains", "equals", "empty", "isnull"} {
+		if bytes.Contains(out, msgpack.AppendStr(msgpack.AppendStr(nil, "id"), id)) {
+			ids = append(ids, id)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+// TestUnnamedData: Data is every unnamed value of an event, whatever shape
+// carries them; a test for a part holds when one value holds it, a single
+// value reads as itself.
+func TestUnnamedData(t *testing.T) {
+	f := ruleFilter(t, Config{}, dataRules)
+	values := []any{"NTDS", "1234", "", `C:\Temp\ntds.dit`}
+	winlogbeat := func(params fixture.Map) fixture.Map {
+		return fixture.Map{{K: "winlog", V: fixture.Map{{K: "channel", V: "Application"}, {K: "event_id", V: "325"},
+			{K: "provider_name", V: "ESENT"}, {K: "event_data", V: params}}}}
+	}
+	inserts := func(v ...any) fixture.Map {
+		return fixture.Map{{K: "ProviderName", V: "ESENT"}, {K: "EventID", V: 325}, {K: "Channel", V: "Application"},
+			{K: "StringInserts", V: v}}
+	}
+	evtx := func(data any) fixture.Map {
+		return fixture.Evtx(325, "Application", "ESENT", fixture.Map{{K: "Data", V: data}})
+	}
+	xml := func(data string) fixture.Map {
+		return fixture.Map{{K: "System", V: `<Event><System><Provider Name='ESENT'/><EventID>325</EventID>` +
+			`<Channel>Application</Channel></System><EventData>` + data + `</EventData></Event>`}}
+	}
+	for _, tc := range []struct {
+		name string
+		body fixture.Map
+		want string
+	}{
+		{"evtx #text list", evtx(fixture.Map{{K: "#text", V: values}}), "contains"},
+		{"evtx plain list", evtx(values), "contains"},
+		{"evtx single", evtx("only"), "equals"},
+		{"evtx single in a list", evtx([]any{"only"}), "equals"},
+		{"evtx empty list", evtx([]any{}), ""},
+		{"XML", xml(`<Data>NTDS</Data><Data>1234</Data><Data/><Data>C:\Temp\ntds.dit</Data>`), "contains"},
+		{"XML single", xml(`<Data>only</Data>`), "equals"},
+		{"StringInserts", inserts(values...), "contains"},
+		{"StringInserts single", inserts("only"), "equals"},
+		{"Winlogbeat params out of order", winlogbeat(fixture.Map{{K: "param2", V: "1234"}, {K: "param1", V: "NTDS"},
+			{K: "param4", V: `C:\Temp\ntds.dit`}, {K: "param3", V: ""}}), "contains"},
+		{"Winlogbeat single param, read by a rule too", winlogbeat(fixture.Map{{K: "param2", V: "only"}}), "equals"},
+		{"flat list", fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 325}, {K: "Data", V: values}}, "contains"},
+		// Several values: no single one equals the joined text.
+		{"two values, one equal", evtx([]any{"only", "other"}), ""},
+	} {
+		if got := matchedRules(t, f, tc.body); got != tc.want {
+			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestParamNumbers: which keys are Winlogbeat's numbered unnamed data.
+func TestParamNumbers(t *testing.T) {
+	for key, want := range map[string]int{"param1": 1, "param32": 32, "param33": 0, "param0": 0, "param01": 0,
+		"param": 0, "paramx": 0, "param1x": 0, "Param1": 0, "param1000": 0} {
+		if got := winlogParams.number([]byte(key)); got != want {
+			t.Errorf("%s: %d, want %d", key, got, want)
+		}
+	}
+}
+
+// TestEmptyAndQualifiers: an empty value is "", not null, in every shape,
+// XML included; an event ID with Qualifiers reads as its number.
+func TestEmptyAndQualifiers(t *testing.T) {
+	f := ruleFilter(t, Config{}, dataRules)
+	qualified := fixture.Map{{K: "#attributes", V: fixture.Map{{K: "Qualifiers", V: "16384"}}}, {K: "#text", V: "4625"}}
+	evtx := func(target any) fixture.Map {
+		ev := fixture.Evtx(4625, "Application", "App", fixture.Map{{K: "Target", V: target}})
+		return fixture.Map{{K: "Event", V: fixture.Map{
+			{K: "System", V: fixture.Map{{K: "EventID", V: qualified}, {K: "Channel", V: "Application"}}},
+			{K: "EventData", V: ev[0].V.(fixture.Map)[1].V}}}}
+	}
+	xml := func(data string) fixture.Map {
+		return fixture.Map{{K: "System", V: `<Event><System><EventID Qualifiers='16384'>4625</EventID>` +
+			`<Channel>Application</Channel></System><EventData>` + data + `</EventData></Event>`}}
+	}
+	for _, tc := range []struct {
+		name string
+		body fixture.Map
+		want string
+	}{
+		{"evtx empty", evtx(""), "empty"},
+		{"evtx null", evtx(nil), "isnull"},
+		{"XML self-closing", xml(`<Data Name='Target'/>`), "empty"},
+		{"XML open and close", xml(`<Data Name="Target"></Data>`), "empty"},
+		{"XML absent", xml(`<Data Name="Other">x</Data>`), "isnull"},
+		{"evtx Qualifiers with value", evtx("x"), ""},
+	} {
+		if got := matchedRules(t, f, tc.body); got != tc.want {
+			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestMessageBesideXML: keyword rules see in_winevtlog's Message whether
+// the event is read from the XML or from StringInserts.
+func TestMessageBesideXML(t *testing.T) {
+	kw := ruleFilter(t, Config{}, "title: k\nid: k\nlogsource: {product: windows}\ndetection:\n  keywords: ['mimikatz']\n  condition: keywords\n")
+	xml := `<Event><System><Provider Name='App'/><EventID>1</EventID><Channel>Application</Channel></System>` +
+		`<EventData><Data>x</Data></EventData></Event>`
+	message := "The user ran mimikatz."
+	if !matches(t, kw, fixture.Map{{K: "System", V: xml}, {K: "Message", V: message}}) {
+		t.Error("Message beside the XML not searched")
+	}
+	if !matches(t, kw, fixture.Map{{K: "ProviderName", V: "App"}, {K: "EventID", V: 1}, {K: "Channel", V: "Application"},
+		{K: "StringInserts", V: []any{"x"}}, {K: "Message", V: message}}) {
+		t.Error("Message beside StringInserts not searched")
+	}
+	if matches(t, kw, fixture.Map{{K: "System", V: xml}, {K: "Message", V: "benign"}}) {
+		t.Error("benign Message matched")
+	}
+}
+
+// TestSecurityInserts: Security events from in_winevtlog's default shape
+// are placed by the layout of their number of values; another count is
+// not placed, and is not taken for unnamed data either.
+func TestSecurityInserts(t *testing.T) {
+	f := ruleFilter(t, Config{}, `title: rdp
+id: rdp
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4624, LogonType: 10, IpAddress: '127.0.0.1'}
+  condition: sel
+---
+title: data
+id: data
+logsource: {product: windows, service: security}
+detection:
+  sel: {Data|contains: '127.0.0.1'}
+  condition: sel
+`)
+	record := func(values []any) fixture.Map {
+		return fixture.Map{{K: "ProviderName", V: "Microsoft-Windows-Security-Auditing"}, {K: "EventID", V: 4624},
+			{K: "Channel", V: "Security"}, {K: "StringInserts", V: values}}
+	}
+	layouts := winlayout.Layouts(winlayout.Security, 4624)
+	for _, l := range layouts {
+		var values []any
+		for _, name := range l {
+			switch name {
+			case "LogonType":
+				values = append(values, "10")
+			case "IpAddress":
+				values = append(values, "127.0.0.1")
+			default:
+				values = append(values, "-")
+			}
+		}
+		out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, record(values)))
+		rdp := bytes.Contains(out, msgpack.AppendStr(msgpack.AppendStr(nil, "id"), "rdp"))
+		data := bytes.Contains(out, msgpack.AppendStr(msgpack.AppendStr(nil, "id"), "data"))
+		if err != nil || !changed || !rdp || data {
+			t.Errorf("%d values: changed=%v err=%v", len(l), changed, err)
+		}
+		// More values, up to a count no layout has: nothing is placed.
+		for fits := true; fits; {
+			values, fits = append(values, "extra"), false
+			for _, other := range layouts {
+				fits = fits || len(other) == len(values)
+			}
+		}
+		if matches(t, f, record(values)) {
+			t.Errorf("%d values: matched", len(values))
+		}
+	}
+}
+
+// TestLayoutReadingAllocates: reading Security StringInserts, unnamed data
+// and Winlogbeat params allocates nothing once the filter is warm.
+func TestLayoutReadingAllocates(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	f := ruleFilter(t, Config{}, dataRules)
+	security := fixture.Map{{K: "ProviderName", V: winlayout.Security}, {K: "EventID", V: 4624},
+		{K: "Channel", V: "Security"}, {K: "StringInserts", V: make([]any, 27)}}
+	for i := range security[3].V.([]any) {
+		security[3].V.([]any)[i] = "-"
+	}
+	classic := fixture.Map{{K: "ProviderName", V: "ESENT"}, {K: "EventID", V: 325}, {K: "Channel", V: "Application"},
+		{K: "StringInserts", V: []any{"a", "b", "c"}}}
+	params := fixture.Map{{K: "winlog", V: fixture.Map{{K: "channel", V: "Application"}, {K: "event_id", V: "325"},
+		{K: "event_data", V: fixture.Map{{K: "param2", V: "b"}, {K: "param1", V: "a"}}}}}}
+	var chunk []byte
+	for _, body := range []fixture.Map{security, classic, params} {
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	out := make([]byte, 0, 4*len(chunk))
+	if allocs := testing.AllocsPerRun(100, func() { out, _, _ = f.Process(out[:0], chunk) }); allocs != 0 {
+		t.Errorf("%v allocations per chunk", allocs)
 	}
 }

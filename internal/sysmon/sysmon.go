@@ -4,8 +4,6 @@
 // names of its provider and channel.
 package sysmon
 
-import "strings"
-
 // The names Sysmon for Windows logs under.
 const (
 	Provider = "Microsoft-Windows-Sysmon"
@@ -15,15 +13,39 @@ const (
 // IsSysmon reports whether a provider or channel name is Sysmon's for
 // Windows (compared as Windows does, ignoring case).
 func IsSysmon(providerOrChannel []byte) bool {
-	s := string(providerOrChannel)
-	return strings.EqualFold(s, Provider) || strings.EqualFold(s, Channel)
+	return equalFoldASCII(providerOrChannel, Provider) || equalFoldASCII(providerOrChannel, Channel)
+}
+
+// equalFoldASCII compares b with the ASCII name s ignoring case, without
+// the copy a string conversion makes of names over 32 bytes (other
+// providers' names, read for every record that carries StringInserts).
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c, d := b[i], s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'A' <= d && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
 }
 
 // Schemas returns the field orders of event id, newest schema first, or
 // nil for an id Sysmon does not log. Older Sysmon versions wrote fewer
 // fields: each older schema in the list lacks fields the newer ones added
 // (User in most events with schema 4.50, ParentUser, OriginalFileName in
-// 4.20, RuleName in 4.1, Contents and Hash details for stream events).
+// 4.20, EventType of the pipe events after 4.2, RuleName in 4.1, Contents
+// and Hash details for stream events). The layouts were checked against
+// the schemas Sysmon prints (sysmon -s) of versions 8.00 (schema 4.2) and
+// 15 (4.90), and against real events of the versions between.
 // No two schemas of one event have the same length, so the number of
 // values identifies the schema.
 func Schemas(id int) [][]string {
@@ -107,8 +129,8 @@ var schemas = [...][][]string{
 	15: withOlder([]string{"RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "TargetFilename", "CreationUtcTime",
 		"Hash", "Contents", "User"}, []string{"User"}, []string{"Contents"}),
 	16: {{"UtcTime", "Configuration", "ConfigurationFileHash"}},
-	17: withOlder(pipe, []string{"User"}),
-	18: withOlder(pipe, []string{"User"}),
+	17: withOlder(pipe, []string{"User"}, []string{"EventType"}),
+	18: withOlder(pipe, []string{"User"}, []string{"EventType"}),
 	19: {{"RuleName", "EventType", "UtcTime", "Operation", "User", "EventNamespace", "Name", "Query"}},
 	20: {{"RuleName", "EventType", "UtcTime", "Operation", "User", "Name", "Type", "Destination"}},
 	21: {{"RuleName", "EventType", "UtcTime", "Operation", "User", "Consumer", "Filter"}},

@@ -1,6 +1,9 @@
 package sysmon
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The number of values must tell the schemas of an event apart, and every
 // event id Sysmon logs must have one.
@@ -30,5 +33,52 @@ func TestSchemasHaveDistinctLengths(t *testing.T) {
 	}
 	if !IsSysmon([]byte("microsoft-windows-sysmon/operational")) || IsSysmon([]byte("Linux-Sysmon")) {
 		t.Error("IsSysmon")
+	}
+}
+
+// schema42 is every event's field order in the schema Sysmon 8.00 prints
+// (sysmon -s: schemaversion 4.2), the oldest published dump at hand: each
+// must be one of the event's schemas, so StringInserts from that version
+// are placed.
+var schema42 = map[int]string{
+	1: "RuleName UtcTime ProcessGuid ProcessId Image FileVersion Description Product Company CommandLine " +
+		"CurrentDirectory User LogonGuid LogonId TerminalSessionId IntegrityLevel Hashes ParentProcessGuid " +
+		"ParentProcessId ParentImage ParentCommandLine",
+	2: "RuleName UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime PreviousCreationUtcTime",
+	3: "RuleName UtcTime ProcessGuid ProcessId Image User Protocol Initiated SourceIsIpv6 SourceIp SourceHostname " +
+		"SourcePort SourcePortName DestinationIsIpv6 DestinationIp DestinationHostname DestinationPort DestinationPortName",
+	4: "UtcTime State Version SchemaVersion",
+	5: "RuleName UtcTime ProcessGuid ProcessId Image",
+	6: "RuleName UtcTime ImageLoaded Hashes Signed Signature SignatureStatus",
+	7: "RuleName UtcTime ProcessGuid ProcessId Image ImageLoaded FileVersion Description Product Company Hashes " +
+		"Signed Signature SignatureStatus",
+	8: "RuleName UtcTime SourceProcessGuid SourceProcessId SourceImage TargetProcessGuid TargetProcessId TargetImage " +
+		"NewThreadId StartAddress StartModule StartFunction",
+	9: "RuleName UtcTime ProcessGuid ProcessId Image Device",
+	10: "RuleName UtcTime SourceProcessGUID SourceProcessId SourceThreadId SourceImage TargetProcessGUID " +
+		"TargetProcessId TargetImage GrantedAccess CallTrace",
+	11:  "RuleName UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime",
+	12:  "RuleName EventType UtcTime ProcessGuid ProcessId Image TargetObject",
+	13:  "RuleName EventType UtcTime ProcessGuid ProcessId Image TargetObject Details",
+	14:  "RuleName EventType UtcTime ProcessGuid ProcessId Image TargetObject NewName",
+	15:  "RuleName UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime Hash",
+	16:  "UtcTime Configuration ConfigurationFileHash",
+	17:  "RuleName UtcTime ProcessGuid ProcessId PipeName Image",
+	18:  "RuleName UtcTime ProcessGuid ProcessId PipeName Image",
+	19:  "RuleName EventType UtcTime Operation User EventNamespace Name Query",
+	20:  "RuleName EventType UtcTime Operation User Name Type Destination",
+	21:  "RuleName EventType UtcTime Operation User Consumer Filter",
+	255: "UtcTime ID Description",
+}
+
+func TestSchemasOfSysmon8(t *testing.T) {
+	for id, layout := range schema42 {
+		found := false
+		for _, s := range Schemas(id) {
+			found = found || strings.Join(s, " ") == layout
+		}
+		if !found {
+			t.Errorf("event %d: Sysmon 8.00's layout is in no schema", id)
+		}
 	}
 }

@@ -24,22 +24,41 @@ const maxXMLAttrs = 16
 // as msgpack, in the shape evtx_dump gives it: elements become keys,
 // attributes a "#attributes" map, text with attributes "#text", an empty
 // element null, and each <Data Name="X">v</Data> the key X with the value
-// v. Only what a Windows event uses is read: elements, attributes, text,
+// v. An empty Data element is an empty string, not null: the event holds
+// the value "" (evtx_dump writes "" too). Data elements without a name
+// (classic providers write their values so) become one key Data: the value
+// itself when there is one, {"#text": [v1, v2...]} when there are several,
+// as evtx_dump writes them. Only what a Windows event uses is read: elements, attributes, text,
 // CDATA, comments, processing instructions and the predefined and numeric
 // entities; a DOCTYPE is refused, so no entity expansion can blow up.
 // Maps and strings are written with 32-bit headers, their sizes set when
 // known. On error dst comes back as it was.
 func AppendXMLEvent(dst, text []byte) ([]byte, error) {
+	return AppendXMLEventWith(dst, text, "", nil)
+}
+
+// AppendXMLEventWith is AppendXMLEvent with one more key beside Event,
+// when value is not nil: the text the event was shipped with (Fluent
+// Bit's render_event_as_xml sends the rendered Message beside the XML),
+// so that the record read from the XML keeps it.
+func AppendXMLEventWith(dst, text []byte, key string, value []byte) ([]byte, error) {
 	x := xmlReader{s: text, out: dst}
 	x.skipMisc()
 	if rest := text[x.p:]; !bytes.HasPrefix(rest, []byte("<Event")) || len(rest) < 7 || isNameByte(rest[6]) {
 		return dst, errNotXMLEvent
 	}
-	x.out = msgpack.AppendStr(msgpack.AppendMapHeader(x.out, 1), "Event")
+	keys := 1
+	if value != nil {
+		keys = 2
+	}
+	x.out = msgpack.AppendStr(msgpack.AppendMapHeader(x.out, keys), "Event")
 	x.p++
 	x.element(0)
 	if x.err != nil {
 		return dst, x.err
+	}
+	if value != nil {
+		x.out = msgpack.AppendStrBytes(msgpack.AppendStr(x.out, key), value)
 	}
 	return x.out, nil
 }
@@ -55,6 +74,10 @@ type xmlReader struct {
 	// writes its attributes before it reads its children, so one buffer
 	// serves every level, zeroed once per document rather than per element.
 	attrs [maxXMLAttrs]xmlAttr
+	// unnamed holds the values of the unnamed Data children read so far,
+	// each parent's after the mark it took; they are written as one key
+	// when the parent ends.
+	unnamed []byte
 }
 
 var errBadXML = errors.New("textevent: malformed XML event")
@@ -133,28 +156,33 @@ type startTag struct {
 }
 
 // element reads the element whose '<' was just consumed and writes its key
-// and value.
-func (x *xmlReader) element(depth int) {
+// and value; for a Data element without a name, its value alone, and
+// unnamed comes back true.
+func (x *xmlReader) element(depth int) (unnamed bool) {
 	if depth > maxXMLDepth {
 		x.fail()
-		return
+		return false
 	}
 	tag := x.startTag()
 	if x.err != nil {
-		return
+		return false
 	}
 	attrs := tag.attrs
 	if depth > 0 { // the root's key is written by the caller
-		attrs = x.appendKey(tag.name, attrs)
+		attrs, unnamed = x.appendKey(tag.name, attrs)
 	}
+	isData := string(localName(tag.name)) == "Data"
 	switch {
+	case tag.selfClosing && isData && len(attrs) == 0:
+		x.out = msgpack.AppendStr(x.out, "")
 	case tag.selfClosing:
 		x.appendEmpty(attrs)
 	case !x.hasChildren():
-		x.appendLeaf(tag.name, attrs)
+		x.appendLeaf(tag.name, attrs, isData)
 	default:
 		x.appendParent(tag.name, attrs, depth)
 	}
+	return unnamed
 }
 
 // startTag reads the rest of a start tag: the name, the attributes, and
@@ -215,19 +243,22 @@ func (x *xmlReader) attribute() (name, value []byte) {
 
 // appendKey writes the key of an element below the root: its local name,
 // or for <Data Name="X"> X, as evtx_dump does; the attributes of such a
-// Data element are not kept. It returns the attributes left to write.
-func (x *xmlReader) appendKey(name []byte, attrs []xmlAttr) []xmlAttr {
+// Data element are not kept. It returns the attributes left to write. A
+// Data element without a name gets no key: its parent gathers its value
+// with the other unnamed ones (unnamed is true).
+func (x *xmlReader) appendKey(name []byte, attrs []xmlAttr) (left []xmlAttr, unnamed bool) {
 	key := localName(name)
 	if string(key) == "Data" {
 		for _, a := range attrs {
 			if string(a.name) == "Name" {
 				x.appendText(a.value)
-				return nil
+				return nil, false
 			}
 		}
+		return attrs, true
 	}
 	x.out = msgpack.AppendStrBytes(x.out, key)
-	return attrs
+	return attrs, false
 }
 
 // appendEmpty writes the value of <name .../>: its attributes, or null.
@@ -242,8 +273,8 @@ func (x *xmlReader) appendEmpty(attrs []xmlAttr) {
 
 // appendLeaf reads the content and end tag of an element without child
 // elements and writes its value: the text, the attributes with the text
-// as "#text", or null.
-func (x *xmlReader) appendLeaf(name []byte, attrs []xmlAttr) {
+// as "#text", or when empty null ("" for a Data element).
+func (x *xmlReader) appendLeaf(name []byte, attrs []xmlAttr, isData bool) {
 	start := x.p
 	x.skipContent()
 	text := x.s[start:x.p]
@@ -256,7 +287,7 @@ func (x *xmlReader) appendLeaf(name []byte, attrs []xmlAttr) {
 		x.appendText(text)
 	case len(attrs) > 0:
 		x.appendEmpty(attrs)
-	case len(text) > 0:
+	case len(text) > 0 || isData:
 		x.appendText(text)
 	default:
 		x.out = msgpack.AppendNil(x.out)
@@ -264,8 +295,8 @@ func (x *xmlReader) appendLeaf(name []byte, attrs []xmlAttr) {
 }
 
 // appendParent reads the children and end tag of an element and writes a
-// map: the attributes, then a key per child. Text between the children is
-// dropped.
+// map: the attributes, then a key per child, the unnamed Data children
+// last, under one key. Text between the children is dropped.
 func (x *xmlReader) appendParent(name []byte, attrs []xmlAttr, depth int) {
 	hdr := len(x.out)
 	x.out = msgpack.AppendMapHeader32(x.out, 0) // the count is known at the end
@@ -274,6 +305,7 @@ func (x *xmlReader) appendParent(name []byte, attrs []xmlAttr, depth int) {
 		x.appendAttrs(attrs)
 		n++
 	}
+	mark, unnamed := len(x.unnamed), 0
 	for x.err == nil {
 		x.skipContent()
 		if x.p >= len(x.s) {
@@ -284,10 +316,26 @@ func (x *xmlReader) appendParent(name []byte, attrs []xmlAttr, depth int) {
 			break
 		}
 		x.p++ // '<'
-		x.element(depth + 1)
+		at := len(x.out)
+		if x.element(depth + 1) {
+			x.unnamed = append(x.unnamed, x.out[at:]...)
+			x.out = x.out[:at]
+			unnamed++
+			continue
+		}
 		n++
 	}
 	x.endTag(name)
+	if unnamed > 0 {
+		x.out = msgpack.AppendStr(x.out, "Data")
+		if unnamed > 1 {
+			x.out = msgpack.AppendStr(msgpack.AppendMapHeader(x.out, 1), "#text")
+			x.out = msgpack.AppendArrayHeader(x.out, unnamed)
+		}
+		x.out = append(x.out, x.unnamed[mark:]...)
+		x.unnamed = x.unnamed[:mark]
+		n++
+	}
 	msgpack.PutHeader32(x.out, hdr, n)
 }
 

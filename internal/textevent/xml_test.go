@@ -38,7 +38,7 @@ func TestXMLEvent(t *testing.T) {
 			{K: "Correlation", V: nil},
 			{K: "Execution", V: fixture.Map{{K: "#attributes", V: fixture.Map{{K: "ProcessID", V: "4"}}}}},
 		}},
-		{K: "EventData", V: fixture.Map{{K: "A", V: "x <&> AB &bogus; <raw>"}, {K: "Empty", V: nil}, {K: "Data", V: "unnamed"}}},
+		{K: "EventData", V: fixture.Map{{K: "A", V: "x <&> AB &bogus; <raw>"}, {K: "Empty", V: ""}, {K: "Data", V: "unnamed"}}},
 	}}})
 	if got := normalizeMsgpack(t, out); string(got) != string(want) {
 		t.Errorf("decoded\n%q\nwant\n%q", got, want)
@@ -55,6 +55,42 @@ func TestXMLEvent(t *testing.T) {
 		if _, err := decodeXML(t, bad); err == nil {
 			t.Errorf("%.40q: decoded", bad)
 		}
+	}
+}
+
+// TestXMLEventData: empty Data elements, named or not, hold "", not null;
+// unnamed ones gather under one key Data, in order, as evtx_dump writes
+// them, whatever else the parent holds; a Message given beside the XML is
+// a key beside Event.
+func TestXMLEventData(t *testing.T) {
+	for _, c := range []struct {
+		xml  string
+		want fixture.Map
+	}{
+		{`<EventData><Data Name="A"/><Data Name='B'></Data><Data Name="C">c</Data></EventData>`,
+			fixture.Map{{K: "A", V: ""}, {K: "B", V: ""}, {K: "C", V: "c"}}},
+		{`<EventData><Data>v1</Data><Data/><Data>v&amp;3</Data><Binary>00</Binary></EventData>`,
+			fixture.Map{{K: "Binary", V: "00"}, {K: "Data", V: fixture.Map{{K: "#text", V: []any{"v1", "", "v&3"}}}}}},
+		{`<EventData><Data></Data></EventData>`, fixture.Map{{K: "Data", V: ""}}},
+		{`<EventData><Data Name="N">n</Data><Data>u</Data><Empty/></EventData>`,
+			fixture.Map{{K: "N", V: "n"}, {K: "Empty", V: nil}, {K: "Data", V: "u"}}},
+	} {
+		out, err := decodeXML(t, `<Event>`+c.xml+`</Event>`)
+		if err != nil {
+			t.Fatalf("%s: %v", c.xml, err)
+		}
+		want := fixture.Encode(nil, fixture.Map{{K: "Event", V: fixture.Map{{K: "EventData", V: c.want}}}})
+		if got := normalizeMsgpack(t, out); string(got) != string(want) {
+			t.Errorf("%s: decoded\n%q\nwant\n%q", c.xml, got, want)
+		}
+	}
+	out, err := AppendXMLEventWith(nil, []byte(`<Event><System/></Event>`), "Message", []byte("text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixture.Encode(nil, fixture.Map{{K: "Event", V: fixture.Map{{K: "System", V: nil}}}, {K: "Message", V: "text"}})
+	if got := normalizeMsgpack(t, out); string(got) != string(want) {
+		t.Errorf("with Message: decoded\n%q\nwant\n%q", got, want)
 	}
 }
 
@@ -98,6 +134,13 @@ func normalizeMsgpack(t *testing.T, b []byte) []byte {
 		if n, p, err := msgpack.ReadMapHeader(b, off); err == nil {
 			out = msgpack.AppendMapHeader(out, n)
 			for i := 0; i < 2*n; i++ {
+				p = walk(p)
+			}
+			return p
+		}
+		if n, p, err := msgpack.ReadArrayHeader(b, off); err == nil {
+			out = msgpack.AppendArrayHeader(out, n)
+			for i := 0; i < n; i++ {
 				p = walk(p)
 			}
 			return p
