@@ -21,6 +21,18 @@ import (
 // order Sysmon wrote it, so every Sysmon event of the regression data must
 // list its fields exactly as one of the schemas of its event id.
 func TestManifestOrder(t *testing.T) {
+	checkLayouts(t, 5, func(provider string, id int) [][]string {
+		if provider != sysmon.Provider {
+			return nil
+		}
+		return sysmon.Schemas(id)
+	})
+}
+
+// checkLayouts requires every regression event whose provider and event id
+// have layouts (by layoutsOf) to list its EventData exactly as one of them,
+// and at least minIDs event ids to have been checked.
+func checkLayouts(t *testing.T, minIDs int, layoutsOf func(provider string, id int) [][]string) {
 	dir := sigmaHQ(t)
 	checked := map[int]int{}
 	filepath.WalkDir(filepath.Join(dir, "regression_data"), func(path string, d fs.DirEntry, err error) error {
@@ -38,22 +50,23 @@ func TestManifestOrder(t *testing.T) {
 		_, body, _ := msgpack.ReadArrayHeader(chunk, 0)
 		body, _ = msgpack.Skip(chunk, body) // [ts, meta]
 		provider := lookupText(chunk, body, "Event", "System", "Provider", "#attributes", "Name")
-		if provider != sysmon.Provider {
+		id, _ := strconv.Atoi(lookupText(chunk, body, "Event", "System", "EventID"))
+		layouts := layoutsOf(provider, id)
+		if layouts == nil {
 			return nil
 		}
-		id, _ := strconv.Atoi(lookupText(chunk, body, "Event", "System", "EventID"))
 		got := keysAt(chunk, body, "Event", "EventData")
-		for _, schema := range sysmon.Schemas(id) {
-			if fmt.Sprint(schema) == fmt.Sprint(got) {
+		for _, l := range layouts {
+			if fmt.Sprint(l) == fmt.Sprint(got) {
 				checked[id]++
 				return nil
 			}
 		}
-		t.Errorf("%s: event %d fields %v are in no known schema", filepath.Base(filepath.Dir(path)), id, got)
+		t.Errorf("%s: %s %d fields %v are in no known layout", filepath.Base(filepath.Dir(path)), provider, id, got)
 		return nil
 	})
 	t.Logf("events checked per event id: %v", checked)
-	if len(checked) < 5 {
+	if len(checked) < minIDs {
 		t.Errorf("only %d event ids checked", len(checked))
 	}
 }
