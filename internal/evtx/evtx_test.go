@@ -401,3 +401,46 @@ func TestShapeRules(t *testing.T) {
 		t.Fatalf("%+v %v\n got %s\nwant %s", st, err, events, want)
 	}
 }
+
+// TestShapeKeysAreUnique: what a log names its elements and attributes
+// cannot make a key repeat (a value a reader could drop) or a map header
+// disagree with its pairs: a second Name attribute stays an attribute, and
+// a child that would repeat a key takes the next free suffix.
+func TestShapeKeysAreUnique(t *testing.T) {
+	events, _, st, err := read(t, evtxtest.RawFile(clashingKeys))
+	want := `{"Event":{"EventData":{"#text":"own text","a":{"#attributes":{"Name":"b","Other":"x"},"#text":"v"},` +
+		`"Data":"named","Data_1":["unnamed"],"#text_1":"t"},"UserData":{"Foo":"Foo","Foo_1":"Foo","Foo_1_1":"Foo_1"}}}`
+	if err != nil || st.Events != 1 || events[0] != want {
+		t.Fatalf("%+v %v\n got %s\nwant %s", st, err, events, want)
+	}
+}
+
+// clashingKeys is a record whose names would repeat keys, at offset off.
+func clashingKeys(off int) []byte {
+	f := &frag{b: []byte{0x0f, 1, 1, 0}, base: off}
+	f.open("Event")
+	f.open("EventData")
+	f.open("Data", [2]string{"Name", "a"}, [2]string{"Name", "b"}, [2]string{"Other", "x"})
+	f.text("v")
+	f.end()
+	f.open("Data", [2]string{"Name", "Data"})
+	f.text("named")
+	f.end()
+	f.open("Data")
+	f.text("unnamed")
+	f.end()
+	f.open("Data", [2]string{"Name", "#text"})
+	f.text("t")
+	f.end()
+	f.text("own text")
+	f.end()
+	f.open("UserData")
+	for _, name := range []string{"Foo", "Foo", "Foo_1"} {
+		f.open(name)
+		f.text(name)
+		f.end()
+	}
+	f.end()
+	f.end()
+	return append(f.b, 0x00)
+}

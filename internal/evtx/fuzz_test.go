@@ -3,6 +3,7 @@ package evtx_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/evtx"
@@ -38,12 +39,16 @@ func FuzzEvtx(f *testing.F) {
 	f.Add(recordsOf(evtxtest.Write(evtxtest.Sample(t0))))
 	f.Add(recordsOf(evtxtest.RawFile(func(off int) []byte { return goodRecord(f, off) })))
 	f.Add([]byte("ElfFile\x00"))
+	f.Add(recordsOf(evtxtest.RawFile(clashingKeys)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		events := 0
 		st, err := evtx.Read(bytes.NewReader(fuzzFile(data)), func(r evtx.Record) error {
 			events++
 			if end, err := msgpack.Skip(r.Event, 0); err != nil || end != len(r.Event) {
 				t.Fatalf("record %d: event is not one msgpack value: %v", r.ID, err)
+			}
+			if err := uniqueKeys(r.Event, 0); err != nil {
+				t.Fatalf("record %d: %v", r.ID, err)
 			}
 			return nil
 		})
@@ -54,4 +59,35 @@ func FuzzEvtx(f *testing.F) {
 			t.Fatalf("%d events, stats %+v", events, st)
 		}
 	})
+}
+
+// uniqueKeys fails when a map at or below b[p:] holds a key twice: a
+// reader keeping one of the two would lose the other's value.
+func uniqueKeys(b []byte, p int) error {
+	if n, q, err := msgpack.ReadArrayHeader(b, p); err == nil {
+		for i := 0; i < n; i++ {
+			if err := uniqueKeys(b, q); err != nil {
+				return err
+			}
+			q, _ = msgpack.Skip(b, q)
+		}
+		return nil
+	}
+	n, q, err := msgpack.ReadMapHeader(b, p)
+	if err != nil {
+		return nil // a scalar
+	}
+	seen := map[string]bool{}
+	for i := 0; i < n; i++ {
+		k, vp, _, _ := msgpack.ReadStr(b, q)
+		if seen[string(k)] {
+			return fmt.Errorf("key %q written twice", k)
+		}
+		seen[string(k)] = true
+		if err := uniqueKeys(b, vp); err != nil {
+			return err
+		}
+		q, _ = msgpack.Skip(b, vp)
+	}
+	return nil
 }

@@ -47,76 +47,111 @@ func keyOf(ch *node) childKey {
 // alone, or a map of "#attributes", "#text" and its children in order. A
 // child repeated under the same key gets the suffixes _1, _2, ... as
 // evtx_dump writes them; unnamed <Data> are one list under "Data".
-// skipName leaves out the Name attribute a named <Data> was keyed by.
-// Children are matched by scanning rather than through a map: an element
-// has tens of children at most.
+// skipName leaves out the Name attribute a named <Data> was keyed by (the
+// first, as keyOf reads it). Every key is written once: see childKeys.
 func appendElement(dst []byte, el *node, skipName bool) []byte {
-	attrs := len(el.attrs)
-	if skipName {
-		attrs--
-	}
-	texts, keys := 0, 0
+	attrs := attributes(el, skipName)
+	texts := 0
 	for i := range el.children {
-		switch ch := &el.children[i]; ch.kind {
-		case nodeValue:
+		if el.children[i].kind == nodeValue {
 			texts++
-		case nodeElement:
-			if k := keyOf(ch); !k.unnamed || countBefore(el.children[:i], k) == 0 {
-				keys++
-			}
 		}
 	}
-	if attrs == 0 && keys == 0 {
-		return appendText(dst, el.children, false)
-	}
-	n := keys
-	if attrs > 0 {
-		n++
+	used := map[string]bool{}
+	if len(attrs) > 0 {
+		used["#attributes"] = true
 	}
 	if texts > 0 {
-		n++
+		used["#text"] = true
 	}
-	dst = msgpack.AppendMapHeader(dst, n)
-	if attrs > 0 {
-		dst = msgpack.AppendMapHeader(msgpack.AppendStr(dst, "#attributes"), attrs)
-		for _, a := range el.attrs {
-			if !skipName || a.name != "Name" {
-				dst = appendText(msgpack.AppendStr(dst, a.name), a.parts, false)
-			}
+	children := childKeys(el, used)
+	if len(attrs) == 0 && len(children) == 0 {
+		return appendText(dst, el.children, false)
+	}
+	dst = msgpack.AppendMapHeader(dst, len(used))
+	if len(attrs) > 0 {
+		attrKeys := map[string]bool{}
+		dst = msgpack.AppendMapHeader(msgpack.AppendStr(dst, "#attributes"), len(attrs))
+		for _, a := range attrs {
+			dst = appendText(msgpack.AppendStr(dst, uniqueKey(attrKeys, a.name)), a.parts, false)
 		}
 	}
 	if texts > 0 {
 		dst = appendText(msgpack.AppendStr(dst, "#text"), el.children, false)
 	}
+	for _, c := range children {
+		ch := &el.children[c.index]
+		dst = msgpack.AppendStr(dst, c.key)
+		if c.unnamedList {
+			dst = appendUnnamedData(dst, el.children[c.index:])
+		} else {
+			dst = appendChild(dst, ch, keyOf(ch))
+		}
+	}
+	return dst
+}
+
+// attributes are the attributes of el that are written: all, less the
+// first Name when skipName.
+func attributes(el *node, skipName bool) []attr {
+	for i, a := range el.attrs {
+		if skipName && a.name == "Name" {
+			return append(el.attrs[:i:i], el.attrs[i+1:]...)
+		}
+	}
+	return el.attrs
+}
+
+// childOut is a child element as written: the child's index and its key;
+// unnamedList marks the first unnamed <Data>, which writes them all.
+type childOut struct {
+	index       int
+	key         string
+	unnamedList bool
+}
+
+// childKeys decides, in one pass over the children, the key each child
+// element is written under, marking every key in used. A key is never
+// written twice, whatever the log holds (a <Data Name="Data"> beside
+// unnamed <Data>, a <Data Name="#text">, a <Foo_1> beside two <Foo>): a
+// later child that would repeat one gets the next free suffix, so no
+// value can hide another from a reader that keeps the first or the last.
+func childKeys(el *node, used map[string]bool) []childOut {
+	var out []childOut
+	seen := map[childKey]int{}
+	listed := false
 	for i := range el.children {
 		ch := &el.children[i]
 		if ch.kind != nodeElement {
 			continue
 		}
 		k := keyOf(ch)
-		nth := countBefore(el.children[:i], k)
-		switch {
-		case k.unnamed && nth == 0:
-			dst = appendUnnamedData(msgpack.AppendStr(dst, k.key), el.children[i:])
-		case k.unnamed:
-		case nth == 0:
-			dst = appendChild(msgpack.AppendStr(dst, k.key), ch, k)
-		default:
-			dst = appendChild(msgpack.AppendStr(dst, k.key+"_"+strconv.Itoa(nth)), ch, k)
+		if k.unnamed {
+			if !listed {
+				listed = true
+				out = append(out, childOut{index: i, key: uniqueKey(used, k.key), unnamedList: true})
+			}
+			continue
 		}
+		key := k.key
+		if nth := seen[k]; nth > 0 {
+			key += "_" + strconv.Itoa(nth)
+		}
+		seen[k]++
+		out = append(out, childOut{index: i, key: uniqueKey(used, key)})
 	}
-	return dst
+	return out
 }
 
-// countBefore is how many of children are elements under key k.
-func countBefore(children []node, k childKey) int {
-	n := 0
-	for i := range children {
-		if children[i].kind == nodeElement && keyOf(&children[i]) == k {
-			n++
-		}
+// uniqueKey returns key, or key with the first suffix _N not in used, and
+// marks it used.
+func uniqueKey(used map[string]bool, key string) string {
+	k := key
+	for n := 1; used[k]; n++ {
+		k = key + "_" + strconv.Itoa(n)
 	}
-	return n
+	used[k] = true
+	return k
 }
 
 // appendChild appends the value of a child element: a named <Data> with
