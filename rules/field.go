@@ -252,7 +252,7 @@ func (c *compiler) compilePatterns(values []string, spec *fieldSpec) (valueTest,
 	groups := make([]patternTest, 0, len(values))
 	expanded := false
 	for _, v := range values {
-		variants, err := c.transform(parseValue(v), spec.transforms)
+		variants, err := c.transform(v, spec.transforms)
 		if err != nil {
 			return nil, err
 		}
@@ -271,10 +271,23 @@ func (c *compiler) compilePatterns(values []string, spec *fieldSpec) (valueTest,
 	return t, nil
 }
 
-// transform applies the transforms in turn to every variant of a value.
-func (c *compiler) transform(toks []token, transforms []namedTransform) ([][]token, error) {
-	variants := [][]token{toks}
+// transform parses the value v and applies the transforms in turn to every
+// variant of it. expand reads v as written, before it is parsed: whether a
+// percent sign is escaped (\%) or follows an escaped backslash (\\%) is
+// lost once Sigma's escapes are resolved; so it must come first.
+func (c *compiler) transform(v string, transforms []namedTransform) ([][]token, error) {
+	variants := [][]token{parseValue(v)}
+	if len(transforms) > 0 && transforms[0].name == "expand" {
+		var err error
+		if variants, err = expandPlaceholders(v, c.placeholders); err != nil {
+			return nil, fmt.Errorf("expand: %w", err)
+		}
+		transforms = transforms[1:]
+	}
 	for _, tr := range transforms {
+		if tr.name == "expand" {
+			return nil, errorf(KindModifierCombination, "expand must come before the other value transforms (%s)", transforms[0].name)
+		}
 		var next [][]token
 		for _, toks := range variants {
 			out, err := tr.fn(c, toks)

@@ -61,9 +61,8 @@ var modifiers = map[string]modifier{
 	"utf16":        {kind: transformModifier, transform: pure(utf16Encoder(false, true))},
 	"wide":         {kind: transformModifier, transform: pure(utf16Encoder(false, false))},
 	"windash":      {kind: transformModifier, transform: pure(windashVariants)},
-	"expand": {kind: transformModifier, transform: func(c *compiler, toks []token) ([][]token, error) {
-		return expandPlaceholders(toks, c.placeholders)
-	}},
+	// expand is applied to the value as written, by compiler.transform.
+	"expand": {kind: transformModifier, transform: func(*compiler, []token) ([][]token, error) { return nil, nil }},
 
 	"re":       {kind: comparatorModifier, compile: compileRegex},
 	"cidr":     {kind: comparatorModifier, compile: compileCIDR},

@@ -164,6 +164,28 @@ func TestSpecExpandEscapedPercent(t *testing.T) {
 	}
 }
 
+// An escaped backslash before a placeholder is one backslash, and the
+// placeholder is expanded (the escapes are read before Sigma's are
+// resolved); expand must come before the other transforms.
+func TestExpandAfterEscapedBackslash(t *testing.T) {
+	src := specRule("  sel: {A|expand: 'C:\\\\%name%\\x'}\n  condition: sel\n")
+	set, report, err := Compile([]Source{{Name: "t.yml", Data: []byte(src)}},
+		Options{Placeholders: map[string][]string{"name": {"Win"}}})
+	if err != nil {
+		t.Fatalf("Compile: %v (skipped %v)", err, report.Skipped)
+	}
+	for value, want := range map[string]bool{`C:\Win\x`: true, `C:%name%\x`: false, `C:\%name%\x`: false} {
+		if got := matches(set, map[string]string{"A": value}); got != want {
+			t.Errorf("%q: got %v, want %v", value, got, want)
+		}
+	}
+	late := specRule("  sel: {A|base64|expand: '%name%'}\n  condition: sel\n")
+	_, report, _ = Compile([]Source{{Name: "t.yml", Data: []byte(late)}}, Options{Placeholders: map[string][]string{"name": {"x"}}})
+	if len(report.Skipped) != 1 || !strings.Contains(report.Skipped[0].Error(), "expand must come before") {
+		t.Errorf("expand after base64: skipped %v", report.Skipped)
+	}
+}
+
 // sigma-rules-specification.md, "Value Modifiers": a value may expand into
 // several; with |all each listed value must hold in one of its variants (AND
 // over values of OR over variants, as pySigma builds it).

@@ -146,11 +146,13 @@ func isWordByte(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
 }
 
-// expandPlaceholders replaces %name% placeholders with each of their
-// values. Placeholder values are Sigma values: their wildcards count. A
-// percent sign after a backslash is plain text (the specification's
-// example: '\%plain%name%' reads "%plain", then placeholder %name%).
-func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]token, error) {
+// expandPlaceholders parses the value v as written, its %name%
+// placeholders replaced with each of their values. Placeholder values are
+// Sigma values: their wildcards count. A percent sign after a backslash is
+// plain text (the specification's example: '\%plain%name%' reads
+// "%plain", then placeholder %name%); after an escaped backslash (\\%) it
+// opens a placeholder.
+func expandPlaceholders(v string, placeholders map[string][]string) ([][]token, error) {
 	out := [][]token{nil}
 	appendAlternatives := func(alts [][]token) {
 		var next [][]token
@@ -161,40 +163,33 @@ func expandPlaceholders(toks []token, placeholders map[string][]string) ([][]tok
 		}
 		out = next
 	}
-	for _, t := range toks {
-		if t.kind != literalToken {
-			appendAlternatives([][]token{{t}})
-			continue
+	s := v
+	for {
+		i := placeholderPercent(s, 0)
+		j := -1
+		if i >= 0 {
+			j = placeholderPercent(s, i+1)
 		}
-		s := string(t.lit)
-		for {
-			i := placeholderPercent(s, 0)
-			j := -1
-			if i >= 0 {
-				j = placeholderPercent(s, i+1)
-			}
-			if i < 0 || j < 0 {
-				appendAlternatives([][]token{literalTokens([]byte(unescapePercent(s)))})
-				break
-			}
-			name := s[i+1 : j]
-			values, ok := placeholders[name]
-			if !ok {
-				return nil, errorf(KindUnknownPlaceholder, "%w: placeholder %%%s%% is not defined (see the placeholders property)", ErrUnsupported, name)
-			}
-			appendAlternatives([][]token{literalTokens([]byte(unescapePercent(s[:i])))})
-			var alts [][]token
-			for _, v := range values {
-				alts = append(alts, parseValue(v))
-			}
-			appendAlternatives(alts)
-			if len(out) > 4096 {
-				return nil, errorf(KindBadValue, "expand: too many combinations")
-			}
-			s = s[j+1:]
+		if i < 0 || j < 0 {
+			appendAlternatives([][]token{parseValue(unescapePercent(s))})
+			return out, nil
 		}
+		name := s[i+1 : j]
+		values, ok := placeholders[name]
+		if !ok {
+			return nil, errorf(KindUnknownPlaceholder, "%w: placeholder %%%s%% is not defined (see the placeholders property)", ErrUnsupported, name)
+		}
+		appendAlternatives([][]token{parseValue(unescapePercent(s[:i]))})
+		var alts [][]token
+		for _, v := range values {
+			alts = append(alts, parseValue(v))
+		}
+		appendAlternatives(alts)
+		if len(out) > 4096 {
+			return nil, errorf(KindBadValue, "expand: too many combinations")
+		}
+		s = s[j+1:]
 	}
-	return out, nil
 }
 
 // placeholderPercent returns the index of the first '%' in s from 'from'
@@ -203,8 +198,8 @@ func placeholderPercent(s string, from int) int {
 	for i := from; i < len(s); i++ {
 		switch s[i] {
 		case '\\':
-			if i+1 < len(s) && s[i+1] == '%' {
-				i++
+			if i+1 < len(s) && (s[i+1] == '%' || s[i+1] == '\\') {
+				i++ // \% is a plain percent; \\ one backslash, whatever follows
 			}
 		case '%':
 			return i
@@ -213,7 +208,21 @@ func placeholderPercent(s string, from int) int {
 	return -1
 }
 
-// unescapePercent turns each escaped '\%' of plain text into '%'.
+// unescapePercent turns each escaped '\%' of a value as written into '%',
+// leaving escaped backslashes ('\\') for parseValue.
 func unescapePercent(s string) string {
-	return strings.ReplaceAll(s, `\%`, "%")
+	if !strings.Contains(s, `\%`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (s[i+1] == '%' || s[i+1] == '\\') {
+			i++
+			if s[i] == '\\' {
+				b.WriteByte('\\') // kept escaped: parseValue reads it
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
