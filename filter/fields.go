@@ -53,6 +53,12 @@ type fieldIndex struct {
 	// reads it), and the aux slot of the first of Winlogbeat's param1..N
 	// the walk met (the others are read when it did, shapes.go).
 	dataSlot, params int
+
+	// The record's logsource (jsonlogs.go): the slot of
+	// rules.FieldLogsource (-1 when no rule has a logsource) and the
+	// configured value as msgpack (nil: recognise).
+	logsource      int
+	logsourceValue []byte
 }
 
 // providerSlots: per event id of one provider, which slots each position
@@ -121,14 +127,17 @@ var DefaultTextKeys = []string{"log", "message", "System"}
 
 // indexOptions are the configurable parts of the index.
 type indexOptions struct {
-	textKeys []string              // nil: DefaultTextKeys
-	fieldMap map[string][][]string // field_map: extra paths per field, searched first
+	textKeys  []string              // nil: DefaultTextKeys
+	logsource string                // the logsource property, normalised
+	fieldMap  map[string][][]string // field_map: extra paths per field, searched first
 }
 
 // fieldPaths returns where the shapes keep the field name. Paths earlier in
 // the list win when a record has several.
 func fieldPaths(name string) [][]string {
 	switch name {
+	case rules.FieldLogsource: // not a record key: set by setLogsource
+		return nil
 	case rules.FieldEventID:
 		return [][]string{{"EventID"}, {"EventCode"}, {"Event", "System", "EventID"}, {"Event", "System", "EventID", "#text"},
 			{"winlog", "event_id"}, {"event_id", "id"}, {"event", "code"}}
@@ -239,6 +248,7 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	b.mapLayouts()
 	b.addECSMoves()
 	b.addECSDerivations()
+	b.addLogsource(opt.logsource)
 	b.idx.root.finish()
 	return b.idx
 }

@@ -79,6 +79,11 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	if r.seen&^roleData != 0 {
 		r.resolve(idx)
 	}
+	// A Windows record has no logsource list: its channel and event ID
+	// tell what it is.
+	if idx.logsource >= 0 && (idx.logsourceValue != nil || r.at[idx.eventID] == absent && r.at[idx.channel] == absent) {
+		r.setLogsource(idx)
+	}
 	return end, nil
 }
 
