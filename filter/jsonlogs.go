@@ -17,11 +17,14 @@ import (
 //	log                        keys                                               logsource
 //	AWS CloudTrail             eventSource, eventName and awsRegion               product=aws service=cloudtrail
 //	GCP audit log              protoPayload.@type ...google.cloud.audit.AuditLog  product=gcp service=gcp.audit
+//	  (Google Workspace          and protoPayload.serviceName login. or             service=google_workspace.login
+//	  login and admin)           admin.googleapis.com                               or google_workspace.admin)
 //	Kubernetes audit           kind Event, apiVersion audit.k8s.io/*              product=kubernetes service=audit
 //	Okta system log            eventType, actor and published                     product=okta service=okta
 //	GitHub audit log           action, actor and @timestamp or created_at         product=github service=audit
 //	Azure sign-in, audit,      category, and operationName, resourceId or         product=azure service=signinlogs,
 //	  activity logs              properties; the service by category                auditlogs or activitylogs
+//	  (Log Analytics rows)       or TimeGenerated and Type SigninLogs, AuditLogs...
 //	Zeek                       _path                                              product=zeek service=<_path>
 
 // Recognition reads these keys of the top-level map (protoPayload.@type
@@ -44,6 +47,9 @@ const (
 	keyResourceID
 	keyProperties
 	keyPath
+	keyProtoService // protoPayload.serviceName, read with keyProtoType
+	keyType
+	keyTimeGenerated
 	jsonLogKeys
 )
 
@@ -85,6 +91,10 @@ func jsonLogKey(key []byte) int {
 		return keyProperties
 	case "_path":
 		return keyPath
+	case "Type":
+		return keyType
+	case "TimeGenerated":
+		return keyTimeGenerated
 	}
 	return -1
 }
@@ -122,7 +132,7 @@ func (v *jsonLogView) read(b []byte, off int) bool {
 			return false
 		}
 		if k := jsonLogKey(key); k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {
-			v.at[k] = mapValue(b, p, "@type")
+			v.at[k], v.at[keyProtoService] = mapValue(b, p, "@type"), mapValue(b, p, "serviceName")
 		} else if k >= 0 && v.at[k] == 0 {
 			v.at[k] = p
 		}
@@ -139,6 +149,15 @@ var azureServices = map[string]string{
 	"auditlogs": "auditlogs", "administrative": "activitylogs", "security": "activitylogs",
 	"servicehealth": "activitylogs", "alert": "activitylogs", "recommendation": "activitylogs",
 	"policy": "activitylogs", "autoscale": "activitylogs", "resourcehealth": "activitylogs",
+}
+
+// azureTables maps the Log Analytics tables (a record's Type, beside
+// TimeGenerated) to the services SigmaHQ's rules name; their columns are
+// the field names those rules read (ResultType, DeviceDetail.deviceId).
+var azureTables = map[string]string{
+	"SigninLogs": "signinlogs", "AADNonInteractiveUserSignInLogs": "signinlogs",
+	"AADServicePrincipalSignInLogs": "signinlogs", "AADManagedIdentitySignInLogs": "signinlogs",
+	"AuditLogs": "auditlogs", "AzureActivity": "activitylogs",
 }
 
 // addLogsource finds the slot of rules.FieldLogsource (-1 when no rule
@@ -175,7 +194,7 @@ func (r *record) setLogsource(idx *fieldIndex) {
 	case v.has(keyEventSource) && v.has(keyEventName) && v.has(keyAwsRegion):
 		kind = "product=aws service=cloudtrail"
 	case string(v.text(keyProtoType)) == "type.googleapis.com/google.cloud.audit.AuditLog":
-		kind = "product=gcp service=gcp.audit"
+		kind = gcpService(v.text(keyProtoService))
 	case string(v.text(keyKind)) == "Event" && bytes.HasPrefix(v.text(keyAPIVersion), []byte("audit.k8s.io/")):
 		kind = "product=kubernetes service=audit"
 	case v.has(keyEventType) && v.has(keyActor) && v.has(keyPublished):
@@ -190,6 +209,8 @@ func (r *record) setLogsource(idx *fieldIndex) {
 				kind = "product=azure service=" + service
 			}
 		}
+	case v.has(keyTimeGenerated) && azureTables[string(v.text(keyType))] != "":
+		kind = "product=azure service=" + azureTables[string(v.text(keyType))]
 	case v.has(keyPath):
 		path := v.text(keyPath)
 		if len(path) == 0 || bytes.ContainsAny(path, " ,=") {
@@ -201,6 +222,18 @@ func (r *record) setLogsource(idx *fieldIndex) {
 		return
 	}
 	r.setDerivedStr(idx.logsource, kind, nil)
+}
+
+// gcpService tells Google Workspace's audit logs, which are Cloud Audit
+// Logs too, from the others by their serviceName.
+func gcpService(serviceName []byte) string {
+	switch string(serviceName) {
+	case "login.googleapis.com":
+		return "product=gcp service=google_workspace.login"
+	case "admin.googleapis.com":
+		return "product=gcp service=google_workspace.admin"
+	}
+	return "product=gcp service=gcp.audit"
 }
 
 func appendLower(dst, s []byte) []byte {
