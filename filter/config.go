@@ -38,6 +38,9 @@ type Config struct {
 	FieldMapFile string
 	// FieldMap holds extra record paths per field, searched first.
 	FieldMap map[string][][]string
+	// Logsource is what every record of this instance is, normalised by
+	// rules.ParseLogsourceList; "" recognises well-known JSON logs.
+	Logsource string
 	// RefreshInterval: how often Live polls the files; 0 never.
 	RefreshInterval time.Duration
 	// StatsInterval: how often the plugin logs the counters; 0 only at exit.

@@ -53,6 +53,12 @@ type fieldIndex struct {
 	// reads it), and the aux slot of the first of Winlogbeat's param1..N
 	// the walk met (the others are read when it did, shapes.go).
 	dataSlot, params int
+
+	// The record's logsource (jsonlogs.go): the slot of
+	// rules.FieldLogsource (-1 when no rule has a logsource) and the
+	// configured value as msgpack (nil: recognise).
+	logsource      int
+	logsourceValue []byte
 }
 
 // providerSlots: per event id of one provider, which slots each position
@@ -121,14 +127,17 @@ var DefaultTextKeys = []string{"log", "message", "System"}
 
 // indexOptions are the configurable parts of the index.
 type indexOptions struct {
-	textKeys []string              // nil: DefaultTextKeys
-	fieldMap map[string][][]string // field_map: extra paths per field, searched first
+	textKeys  []string              // nil: DefaultTextKeys
+	logsource string                // the logsource property, normalised
+	fieldMap  map[string][][]string // field_map: extra paths per field, searched first
 }
 
 // fieldPaths returns where the shapes keep the field name. Paths earlier in
 // the list win when a record has several.
 func fieldPaths(name string) [][]string {
 	switch name {
+	case rules.FieldLogsource: // not a record key: set by setLogsource
+		return nil
 	case rules.FieldEventID:
 		return [][]string{{"EventID"}, {"EventCode"}, {"Event", "System", "EventID"}, {"Event", "System", "EventID", "#text"},
 			{"winlog", "event_id"}, {"event_id", "id"}, {"event", "code"}}
@@ -145,11 +154,49 @@ func fieldPaths(name string) [][]string {
 		paths = append(paths, []string{"Event", "EventData", name, "#text"})
 	}
 	// Top-level keys are not squeezed (that would cost every flat record a
-	// search for spaces); the usual spelling with spaces is indexed instead.
-	if spaced := camelSpaced(name); spaced != name {
+	// search for spaces); the usual spellings with spaces are indexed
+	// instead: "Threat Name", and with an acronym split off, the
+	// specification's own "SAM User Account".
+	if spaced := camelSpaced(name, false); spaced != name {
 		paths = append(paths, []string{spaced})
 	}
-	return paths
+	if spaced := camelSpaced(name, true); spaced != camelSpaced(name, false) {
+		paths = append(paths, []string{spaced})
+	}
+	return append(paths, dottedPaths(name)...)
+}
+
+// Bounds of dottedPaths: a name of more than maxDottedKeys keys is looked
+// up as it is only; at most maxDottedPaths splits of one name are indexed.
+const (
+	maxDottedKeys  = 8
+	maxDottedPaths = 32
+)
+
+// dottedPaths returns the nested paths a field name with dots reaches in
+// any record, after the exact key (fieldPaths' first path): the name split
+// at its dots from the left, each tail split again, so a.b.c tries a ->
+// b.c, a -> b -> c, then a.b -> c. A key holding dots itself is found
+// this way at any level. The splits are index edges, built once: a record
+// pays for them only when it has the keys.
+func dottedPaths(name string) [][]string {
+	if strings.Count(name, ".") == 0 || strings.Count(name, ".") >= maxDottedKeys {
+		return nil
+	}
+	var out [][]string
+	var split func(prefix []string, rest string)
+	split = func(prefix []string, rest string) {
+		for i := 0; i < len(rest) && len(out) < maxDottedPaths; i++ {
+			if rest[i] != '.' || i == 0 || i == len(rest)-1 {
+				continue
+			}
+			head := append(append([]string(nil), prefix...), rest[:i])
+			out = append(out, append(append([]string(nil), head...), rest[i+1:]))
+			split(head, rest[i+1:])
+		}
+	}
+	split(nil, name)
+	return out
 }
 
 // unnamedData is the field that holds the event data values written
@@ -157,12 +204,17 @@ func fieldPaths(name string) [][]string {
 const unnamedData = "Data"
 
 // camelSpaced splits a CamelCase name where Windows event data puts spaces:
-// "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID".
-func camelSpaced(name string) string {
+// "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID"; with
+// acronyms, also after an acronym followed by a word: "SAMUserAccount" ->
+// "SAM User Account".
+func camelSpaced(name string, acronyms bool) string {
+	upper := func(c byte) bool { return 'A' <= c && c <= 'Z' }
+	lower := func(c byte) bool { return 'a' <= c && c <= 'z' }
 	var b []byte
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if i > 0 && 'A' <= c && c <= 'Z' && 'a' <= name[i-1] && name[i-1] <= 'z' {
+		if i > 0 && upper(c) && (lower(name[i-1]) ||
+			acronyms && upper(name[i-1]) && i+1 < len(name) && lower(name[i+1])) {
 			b = append(b, ' ')
 		}
 		b = append(b, c)
@@ -196,6 +248,7 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	b.mapLayouts()
 	b.addECSMoves()
 	b.addECSDerivations()
+	b.addLogsource(opt.logsource)
 	b.idx.root.finish()
 	return b.idx
 }

@@ -84,7 +84,7 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	f := &Filter{
 		set:       set,
 		report:    report,
-		index:     newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap}),
+		index:     newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap, logsource: cfg.Logsource}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,

@@ -159,6 +159,18 @@ var Properties = []Property{
 		},
 	},
 	{
+		Name: "logsource", Type: TypeString, Offline: true,
+		Description: "What this instance's records are, so only rules of that logsource (and rules without one) run: comma-separated items of space-separated product=, category=, service= pairs (e.g. product=aws service=cloudtrail, product=kubernetes service=audit). Unset: well-known JSON logs are recognised by their keys.",
+		set: func(c *Config, v string) error {
+			list, err := rules.ParseLogsourceList(v)
+			if err != nil {
+				return err
+			}
+			c.Logsource = list
+			return nil
+		},
+	},
+	{
 		Name: "refresh_interval", Type: TypeString, Default: "0",
 		Description: "Poll the rule, filter, placeholder and field_map files this often (seconds, or a duration such as 30s or 5m) and swap in the new rules when they change; 0 disables. A set that fails to load is not swapped in.",
 		set: func(c *Config, v string) (err error) {

@@ -25,6 +25,14 @@ type record struct {
 	inner   int   // offset in derived of a record decoded from text, or -1
 	json    textevent.Converter
 	num     [40]byte // Field's text of a number
+
+	// Multi-valued fields (multivalue.go): the values of slots reached
+	// through an array of maps, whose at is severalValues; several is set
+	// when some slot holds an array or several values; inArray while the
+	// walk is inside an array of maps.
+	extra   []slotValue
+	several bool
+	inArray bool
 }
 
 func newRecord(slots int) *record {
@@ -42,7 +50,10 @@ func (r *record) Field(slot int) ([]byte, bool) {
 
 // Present implements rules.FieldPresence: the record has the field,
 // whatever it holds (null, a map or an array included).
-func (r *record) Present(slot int) bool { return r.at[slot] >= 0 }
+func (r *record) Present(slot int) bool { return r.at[slot] != absent }
+
+// absent is at's value for a slot the record has no value for.
+const absent = -1
 
 // maxDerived is the largest derived buffer a record keeps between
 // records: a record with a larger text payload gets its own, freed after.
@@ -54,6 +65,7 @@ const maxDerived = 256 << 10
 func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	r.chunk, r.body, r.split, r.base = b, off, len(b), 0
 	r.seen, r.inner = 0, -1
+	r.extra, r.several, r.inArray = r.extra[:0], false, false
 	if cap(r.derived) > maxDerived {
 		r.derived = nil
 	}
@@ -66,6 +78,11 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	}
 	if r.seen&^roleData != 0 {
 		r.resolve(idx)
+	}
+	// A Windows record has no logsource list: its channel and event ID
+	// tell what it is.
+	if idx.logsource >= 0 && (idx.logsourceValue != nil || r.at[idx.eventID] == absent && r.at[idx.channel] == absent) {
+		r.setLogsource(idx)
 	}
 	return end, nil
 }
@@ -83,17 +100,21 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 			}
 		}
 		e := node.lookup(key)
-		if e != nil && e.child != nil && vp < len(b) && msgpack.IsMap(b[vp]) {
-			if p, err = r.loadMap(e.child, b, vp); err != nil {
+		if e != nil && vp < len(b) && !msgpack.IsFixStr(b[vp]) && msgpack.IsContainer(b[vp]) {
+			if p, err = r.loadContainer(e, b, vp); err != nil {
 				return 0, err
 			}
 			continue
 		}
-		if e != nil && len(e.slots) > 0 {
+		if e != nil && len(e.slots) > 0 { // fill, inlined for flat records
 			r.seen |= e.roles
-			for _, slot := range e.slots {
-				if r.at[slot] < 0 {
-					r.at[slot] = r.base + vp
+			if r.inArray {
+				r.addValues(e.slots, r.base+vp)
+			} else {
+				for _, slot := range e.slots {
+					if r.at[slot] == absent {
+						r.at[slot] = r.base + vp
+					}
 				}
 			}
 		}
@@ -102,6 +123,40 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 		}
 	}
 	return p, nil
+}
+
+// fill makes the value at off (as at stores it) the value of e's slots.
+// When a field appears twice, the first occurrence wins, except inside an
+// array of maps, where every occurrence is one of the field's values.
+func (r *record) fill(e *keyEdge, off int) {
+	r.seen |= e.roles
+	if r.inArray {
+		r.addValues(e.slots, off)
+		return
+	}
+	for _, slot := range e.slots {
+		if r.at[slot] == absent {
+			r.at[slot] = off
+		}
+	}
+}
+
+// loadContainer handles a map or array value under e's key and returns
+// the offset after it: a map is searched with e's child node; otherwise
+// the value fills e's slots (an array makes them multi-valued), and the
+// maps in an array are searched with the child node.
+func (r *record) loadContainer(e *keyEdge, b []byte, vp int) (end int, err error) {
+	if e.child != nil && msgpack.IsMap(b[vp]) {
+		return r.loadMap(e.child, b, vp)
+	}
+	if len(e.slots) > 0 {
+		r.fill(e, r.base+vp)
+		r.several = r.several || isArray(b[vp])
+	}
+	if e.child != nil && isArray(b[vp]) {
+		return r.loadArrayOfMaps(e.child, b, vp)
+	}
+	return msgpack.Skip(b, vp)
 }
 
 // readKey reads a key that is not a fixstr and returns the offset of its

@@ -52,6 +52,13 @@
     X(MAP_STR, "field_map", NULL, \
       "YAML file mapping Sigma field names to record paths (dotted, \\. " \
       "for a dot inside a key), for shapes the filter does not know.") \
+    X(MAP_STR, "logsource", NULL, \
+      "What this instance's records are, so only rules of that " \
+      "logsource (and rules without one) run: comma-separated items of " \
+      "space-separated product=, category=, service= pairs (e.g. " \
+      "product=aws service=cloudtrail, product=kubernetes " \
+      "service=audit). Unset: well-known JSON logs are recognised by " \
+      "their keys.") \
     X(MAP_STR, "refresh_interval", "0", \
       "Poll the rule, filter, placeholder and field_map files this " \
       "often (seconds, or a duration such as 30s or 5m) and swap in " \

@@ -78,6 +78,9 @@ func (f *fieldMatcher) eval(m *matcher) bool {
 	}
 	v, ok := m.ev.Field(f.slot)
 	if !ok {
+		if m.holdsSeveral(f.slot) {
+			return f.evalSeveral(m)
+		}
 		if f.exists && fieldPresent(m.ev, f.slot) {
 			return !f.matchAbsent
 		}

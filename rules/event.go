@@ -33,3 +33,22 @@ const (
 	FieldChannel  = "Channel"
 	FieldProvider = "Provider_Name"
 )
+
+// MultiValued is implemented by events whose fields may hold several
+// values: a JSON array, or a field path through an array of maps. For
+// such a field Field gives no text; a value test holds when it holds for
+// at least one value (|all over several values: each value holds for
+// some element), null and exists: false do not match it (the field is
+// present), and an empty array matches no value test.
+type MultiValued interface {
+	// Several reports whether any field of the event holds several
+	// values; asked once per event, so that events without any pay
+	// nothing more.
+	Several() bool
+	// HoldsSeveral reports whether the field in slot does.
+	HoldsSeveral(slot int) bool
+	// EachValue calls v.Visit with each scalar value of the field in
+	// slot (as Field gives text) until Visit returns true, and reports
+	// whether one did.
+	EachValue(slot int, v Visitor) bool
+}

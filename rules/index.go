@@ -199,6 +199,9 @@ func guardKey(gs []guard) string {
 	var b []byte
 	for _, g := range gs {
 		b = fmt.Appendf(b, "%d:%t:", g.slot, g.negate)
+		if g.kind != nil {
+			b = fmt.Appendf(b, "kind:%q:%q:%q:", g.kind.product, g.kind.category, g.kind.service)
+		}
 		for _, v := range g.values {
 			b = fmt.Appendf(b, "%d:%q,", v.kind, v.lit)
 		}

@@ -16,12 +16,18 @@ type guard struct {
 	values []pattern // case-insensitive
 	// negate: the field, when present, must match none of the values.
 	negate bool
+	// kind: a guard on FieldLogsource, passing when the record's
+	// logsource list has an item compatible with the rule's logsource.
+	kind *logsourceKind
 }
 
 func (g *guard) pass(m *matcher) bool {
 	v, ok := m.guardValue(g.slot)
 	if !ok {
 		return true
+	}
+	if g.kind != nil {
+		return g.kind.passKind(v)
 	}
 	for i := range g.values {
 		if g.values[i].match(v) {
@@ -139,6 +145,16 @@ var windowsChannels = []string{"microsoft-windows-*", "security", "system", "app
 // and a Windows or product-less rule that is not about Sysmon never meets a
 // Sysmon event.
 func compileLogsource(ls sigma.Logsource, slot func(string) int) ([]guard, bool) {
+	guards, mapped := windowsGuards(ls, slot)
+	if g, ok := kindGuard(ls, slot); ok {
+		guards = append(guards, g)
+	}
+	return guards, mapped
+}
+
+// windowsGuards returns the guards on the Windows fields (channel, event
+// id, provider) for ls, and whether ls is mapped to Windows events.
+func windowsGuards(ls sigma.Logsource, slot func(string) int) ([]guard, bool) {
 	product := strings.ToLower(ls.Product)
 	category := strings.ToLower(ls.Category)
 	service := strings.ToLower(ls.Service)

@@ -10,6 +10,11 @@ import "sync"
 // nothing once warm.
 type matcher struct {
 	ev         Event
+	mv         MultiValued // ev, when some field of it holds several values
+	mvKnown    bool        // mv is set for this event (see holdsSeveral)
+	elemVisit  keywordVisit
+	part       partTest
+	scanVisit  scanVisit
 	folded     []byte
 	hits       []int32
 	mark       []uint32 // per clause: == epoch when one of its literals occurred
@@ -44,6 +49,7 @@ var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byt
 func (s *Set) Match(ev Event, dst []int) []int {
 	m := matcherPool.Get().(*matcher)
 	m.ev = ev
+	m.mv, m.mvKnown = nil, false
 	m.nextEpoch(s)
 	s.applyGroups(m)
 	s.scanFields(m)
@@ -56,7 +62,7 @@ func (s *Set) Match(ev Event, dst []int) []int {
 			found[j], found[j-1] = found[j-1], found[j]
 		}
 	}
-	m.ev = nil
+	m.ev, m.mv, m.mvKnown = nil, nil, false
 	matcherPool.Put(m)
 	return dst
 }
@@ -94,6 +100,9 @@ func (s *Set) scanFields(m *matcher) {
 		}
 		if v, ok := m.ev.Field(sc.slot); ok {
 			s.scanValue(sc, v, m)
+		} else if m.holdsSeveral(sc.slot) {
+			m.scanVisit = scanVisit{set: s, sc: sc, m: m}
+			m.mv.EachValue(sc.slot, &m.scanVisit)
 		}
 	}
 	if len(m.kwScans) > 0 {
@@ -159,5 +168,17 @@ func (k *keywordScan) Visit(v []byte) bool {
 	for _, sc := range k.m.kwScans {
 		k.set.scanValue(sc, v, k.m)
 	}
+	return false
+}
+
+// scanVisit runs a field scan on each value of a multi-valued field.
+type scanVisit struct {
+	set *Set
+	sc  *slotScan
+	m   *matcher
+}
+
+func (v *scanVisit) Visit(text []byte) bool {
+	v.set.scanValue(v.sc, text, v.m)
 	return false
 }

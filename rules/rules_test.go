@@ -317,8 +317,8 @@ func TestFailedRuleLeavesNoFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(set.Fields(), ","); got != "Good,Channel" {
-		t.Errorf("fields: got %q, want %q (the failed rule's Bad and Worse left out)", got, "Good,Channel")
+	if got := strings.Join(set.Fields(), ","); got != "Good,Channel,"+FieldLogsource {
+		t.Errorf("fields: got %q, want %q (the failed rule's Bad and Worse left out)", got, "Good,Channel,"+FieldLogsource)
 	}
 }
 

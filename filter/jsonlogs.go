@@ -1,0 +1,262 @@
+package filter
+
+import (
+	"bytes"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// What a record is beyond Windows: the value of rules.FieldLogsource, a
+// logsource list that the rules' logsource guards read. With the
+// logsource property every record of the instance is what the property
+// says; without it, the well-known JSON logs below are recognised by keys
+// of their own, and any other record has no logsource (every rule's
+// Windows guards decide, as before).
+//
+//	log                        keys                                               logsource
+//	AWS CloudTrail             eventSource, eventName and awsRegion               product=aws service=cloudtrail
+//	GCP audit log              protoPayload.@type ...google.cloud.audit.AuditLog  product=gcp service=gcp.audit
+//	  (Google Workspace          and protoPayload.serviceName login. or             service=google_workspace.login
+//	  login and admin)           admin.googleapis.com                               or google_workspace.admin)
+//	Kubernetes audit           kind Event, apiVersion audit.k8s.io/*              product=kubernetes service=audit
+//	Okta system log            eventType, actor and published                     product=okta service=okta
+//	GitHub audit log           action, actor and @timestamp or created_at         product=github service=audit
+//	Azure sign-in, audit,      category, and operationName, resourceId or         product=azure service=signinlogs,
+//	  activity logs              properties; the service by category                auditlogs or activitylogs
+//	  (Log Analytics rows)       or TimeGenerated and Type SigninLogs, AuditLogs...
+//	Zeek                       _path                                              product=zeek service=<_path>
+
+// Recognition reads these keys of the top-level map (protoPayload.@type
+// one level down).
+const (
+	keyEventSource = iota
+	keyEventName
+	keyAwsRegion
+	keyProtoType
+	keyKind
+	keyAPIVersion
+	keyEventType
+	keyActor
+	keyPublished
+	keyAction
+	keyTimestamp
+	keyCreatedAt
+	keyCategory
+	keyOperationName
+	keyResourceID
+	keyProperties
+	keyPath
+	keyProtoService // protoPayload.serviceName, read with keyProtoType
+	keyType
+	keyTimeGenerated
+	jsonLogKeys
+)
+
+// jsonLogKey returns the key's number, or -1 for a key recognition does
+// not read.
+func jsonLogKey(key []byte) int {
+	switch string(key) {
+	case "eventSource":
+		return keyEventSource
+	case "eventName":
+		return keyEventName
+	case "awsRegion":
+		return keyAwsRegion
+	case "protoPayload":
+		return keyProtoType
+	case "kind":
+		return keyKind
+	case "apiVersion":
+		return keyAPIVersion
+	case "eventType":
+		return keyEventType
+	case "actor":
+		return keyActor
+	case "published":
+		return keyPublished
+	case "action":
+		return keyAction
+	case "@timestamp":
+		return keyTimestamp
+	case "created_at":
+		return keyCreatedAt
+	case "category":
+		return keyCategory
+	case "operationName":
+		return keyOperationName
+	case "resourceId":
+		return keyResourceID
+	case "properties":
+		return keyProperties
+	case "_path":
+		return keyPath
+	case "Type":
+		return keyType
+	case "TimeGenerated":
+		return keyTimeGenerated
+	}
+	return -1
+}
+
+// jsonLogView is what recognition saw of a record's top level: per key,
+// the offset of its value in b, or 0 when absent (a value never starts a
+// chunk).
+type jsonLogView struct {
+	b  []byte
+	at [jsonLogKeys]int
+}
+
+func (v *jsonLogView) has(k int) bool { return v.at[k] > 0 }
+
+// text returns the string value of key k, or nil.
+func (v *jsonLogView) text(k int) []byte {
+	if !v.has(k) {
+		return nil
+	}
+	s, _, isStr, err := msgpack.ReadStr(v.b, v.at[k])
+	if err != nil || !isStr {
+		return nil
+	}
+	return s
+}
+
+// read walks the top-level map at b[off:], and protoPayload's keys for
+// its @type. A malformed record is left unrecognised.
+func (v *jsonLogView) read(b []byte, off int) bool {
+	v.b = b
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	for i := 0; i < n && err == nil; i++ {
+		var key []byte
+		if key, p, err = readKey(b, p); err != nil {
+			return false
+		}
+		if k := jsonLogKey(key); k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {
+			v.at[k], v.at[keyProtoService] = mapValue(b, p, "@type"), mapValue(b, p, "serviceName")
+		} else if k >= 0 && v.at[k] == 0 {
+			v.at[k] = p
+		}
+		p, err = msgpack.Skip(b, p)
+	}
+	return err == nil
+}
+
+// azureServices maps an Azure log's category to the service SigmaHQ's
+// rules name.
+var azureServices = map[string]string{
+	"signinlogs": "signinlogs", "noninteractiveusersigninlogs": "signinlogs",
+	"serviceprincipalsigninlogs": "signinlogs", "managedidentitysigninlogs": "signinlogs",
+	"auditlogs": "auditlogs", "administrative": "activitylogs", "security": "activitylogs",
+	"servicehealth": "activitylogs", "alert": "activitylogs", "recommendation": "activitylogs",
+	"policy": "activitylogs", "autoscale": "activitylogs", "resourcehealth": "activitylogs",
+}
+
+// azureTables maps the Log Analytics tables (a record's Type, beside
+// TimeGenerated) to the services SigmaHQ's rules name; their columns are
+// the field names those rules read (ResultType, DeviceDetail.deviceId).
+var azureTables = map[string]string{
+	"SigninLogs": "signinlogs", "AADNonInteractiveUserSignInLogs": "signinlogs",
+	"AADServicePrincipalSignInLogs": "signinlogs", "AADManagedIdentitySignInLogs": "signinlogs",
+	"AuditLogs": "auditlogs", "AzureActivity": "activitylogs",
+}
+
+// addLogsource finds the slot of rules.FieldLogsource (-1 when no rule
+// has a logsource) and keeps the configured logsource.
+func (b *indexBuilder) addLogsource(configured string) {
+	idx := &b.idx
+	idx.logsource = -1
+	if s, ok := b.ruleSlot(rules.FieldLogsource); ok {
+		idx.logsource = s
+		if configured != "" {
+			idx.logsourceValue = msgpack.AppendStr(nil, configured)
+		}
+	}
+}
+
+// setLogsource gives the record its logsource: the configured one, or,
+// for a record that has no Windows event ID or channel, the one of a JSON
+// log recognised by its top-level keys.
+func (r *record) setLogsource(idx *fieldIndex) {
+	if idx.logsourceValue != nil {
+		r.setDerived(idx.logsource, idx.logsourceValue)
+		return
+	}
+	b, body := r.chunk, r.body
+	if r.inner >= 0 {
+		b, body = r.derived, r.inner
+	}
+	var v jsonLogView
+	if !v.read(b, body) {
+		return
+	}
+	var kind string
+	switch {
+	case v.has(keyEventSource) && v.has(keyEventName) && v.has(keyAwsRegion):
+		kind = "product=aws service=cloudtrail"
+	case string(v.text(keyProtoType)) == "type.googleapis.com/google.cloud.audit.AuditLog":
+		kind = gcpService(v.text(keyProtoService))
+	case string(v.text(keyKind)) == "Event" && bytes.HasPrefix(v.text(keyAPIVersion), []byte("audit.k8s.io/")):
+		kind = "product=kubernetes service=audit"
+	case v.has(keyEventType) && v.has(keyActor) && v.has(keyPublished):
+		kind = "product=okta service=okta"
+	case v.has(keyAction) && v.has(keyActor) && (v.has(keyTimestamp) || v.has(keyCreatedAt)):
+		kind = "product=github service=audit"
+	case v.has(keyCategory) && (v.has(keyOperationName) || v.has(keyResourceID) || v.has(keyProperties)):
+		kind = "product=azure"
+		var buf [32]byte
+		if category := v.text(keyCategory); len(category) <= len(buf) {
+			if service, ok := azureServices[string(appendLower(buf[:0], category))]; ok {
+				kind = "product=azure service=" + service
+			}
+		}
+	case v.has(keyTimeGenerated) && azureTables[string(v.text(keyType))] != "":
+		kind = "product=azure service=" + azureTables[string(v.text(keyType))]
+	case v.has(keyPath):
+		path := v.text(keyPath)
+		if len(path) == 0 || bytes.ContainsAny(path, " ,=") {
+			return
+		}
+		r.setDerivedStr(idx.logsource, "product=zeek service=", path)
+		return
+	default:
+		return
+	}
+	r.setDerivedStr(idx.logsource, kind, nil)
+}
+
+// gcpService tells Google Workspace's audit logs, which are Cloud Audit
+// Logs too, from the others by their serviceName.
+func gcpService(serviceName []byte) string {
+	switch string(serviceName) {
+	case "login.googleapis.com":
+		return "product=gcp service=google_workspace.login"
+	case "admin.googleapis.com":
+		return "product=gcp service=google_workspace.admin"
+	}
+	return "product=gcp service=gcp.audit"
+}
+
+func appendLower(dst, s []byte) []byte {
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// setDerived makes the msgpack value v, copied to derived, the value of
+// slot.
+func (r *record) setDerived(slot int, v []byte) {
+	r.at[slot] = r.split + len(r.derived)
+	r.derived = append(r.derived, v...)
+}
+
+// setDerivedStr makes the string a followed by b, written to derived, the
+// value of slot. b may be in derived: it lies before what is appended.
+func (r *record) setDerivedStr(slot int, a string, b []byte) {
+	r.at[slot] = r.split + len(r.derived)
+	r.derived = msgpack.AppendStrHeader(r.derived, len(a)+len(b))
+	r.derived = append(append(r.derived, a...), b...)
+}

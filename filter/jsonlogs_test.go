@@ -1,0 +1,101 @@
+package filter
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+)
+
+// One rule per logsource, each reading the same field, so that only the
+// logsource decides which of them a record meets.
+const kindRules = `title: aws
+id: 00000000-0000-4000-8000-0000000000a1
+logsource: {product: aws, service: cloudtrail}
+detection: {sel: {probe: x}, condition: sel}
+---
+title: k8s
+id: 00000000-0000-4000-8000-0000000000a2
+logsource: {product: kubernetes, category: application, service: audit}
+detection: {sel: {probe: x}, condition: sel}
+---
+title: azure signin
+id: 00000000-0000-4000-8000-0000000000a3
+logsource: {product: azure, service: signinlogs}
+detection: {sel: {probe: x}, condition: sel}
+---
+title: zeek dns
+id: 00000000-0000-4000-8000-0000000000a4
+logsource: {product: zeek, service: dns}
+detection: {sel: {probe: x}, condition: sel}
+---
+title: none
+id: 00000000-0000-4000-8000-0000000000a5
+detection: {sel: {probe: x}, condition: sel}
+`
+
+// matchedTitles returns the titles of the kindRules that match body
+// (with probe: x added), each run by a filter of its own.
+func matchedTitles(t *testing.T, cfg Config, body fixture.Map) string {
+	t.Helper()
+	var titles []string
+	for _, doc := range strings.Split(kindRules, "---\n") {
+		title := strings.TrimPrefix(strings.SplitN(doc, "\n", 2)[0], "title: ")
+		f := ruleFilter(t, cfg, doc)
+		if matches(t, f, append(append(fixture.Map(nil), body...), fixture.KV{K: "probe", V: "x"})) {
+			titles = append(titles, title)
+		}
+	}
+	return strings.Join(titles, ",")
+}
+
+func TestRecognisedJSONLogs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body fixture.Map
+		want string
+	}{
+		{"CloudTrail", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}, {K: "awsRegion", V: "us-east-1"}}, "aws,none"},
+		{"CloudTrail without awsRegion", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"Kubernetes audit", fixture.Map{{K: "kind", V: "Event"}, {K: "apiVersion", V: "audit.k8s.io/v1"}}, "k8s,none"},
+		{"not a Kubernetes audit", fixture.Map{{K: "kind", V: "Pod"}, {K: "apiVersion", V: "v1"}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"Azure sign-in", fixture.Map{{K: "category", V: "SignInLogs"}, {K: "operationName", V: "Sign-in activity"}}, "azure signin,none"},
+		{"Azure activity", fixture.Map{{K: "category", V: "Administrative"}, {K: "resourceId", V: "/subscriptions/x"}}, "none"},
+		{"Zeek dns", fixture.Map{{K: "_path", V: "dns"}}, "zeek dns,none"},
+		{"Zeek conn", fixture.Map{{K: "_path", V: "conn"}}, "none"},
+		{"GCP audit", fixture.Map{{K: "protoPayload", V: fixture.Map{{K: "@type", V: "type.googleapis.com/google.cloud.audit.AuditLog"}}}}, "none"},
+		{"Okta", fixture.Map{{K: "eventType", V: "user.session.start"}, {K: "actor", V: fixture.Map{{K: "id", V: "1"}}}, {K: "published", V: "2024-01-01T00:00:00Z"}}, "none"},
+		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"Windows channel", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4624}}, "none"},
+	} {
+		if got := matchedTitles(t, Config{}, tc.body); got != tc.want {
+			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestLogsourceProperty(t *testing.T) {
+	cfg, err := ParseConfig(logsourceOnly("product=AWS  service=cloudtrail ,product=zeek"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Logsource != "product=aws service=cloudtrail,product=zeek" {
+		t.Errorf("normalised to %q", cfg.Logsource)
+	}
+	// The property decides, whatever the record's keys say.
+	for _, body := range []fixture.Map{{{K: "msg", V: "x"}}, {{K: "kind", V: "Event"}, {K: "apiVersion", V: "audit.k8s.io/v1"}}} {
+		if got := matchedTitles(t, cfg, body); got != "aws,zeek dns,none" {
+			t.Errorf("%v: matched %q", body, got)
+		}
+	}
+	for _, bad := range []string{"", "product", "product=aws foo", "vendor=x", "product=a product=b", "product=aws,,service=x"} {
+		if _, err := ParseConfig(logsourceOnly(bad)); err == nil {
+			t.Errorf("logsource %q accepted", bad)
+		}
+	}
+}
+
+// logsourceOnly is a property source with only logsource set.
+func logsourceOnly(v string) func(string) (string, bool) {
+	return func(name string) (string, bool) { return v, name == "logsource" }
+}

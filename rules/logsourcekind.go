@@ -1,0 +1,103 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	sigma "github.com/bradleyjkemp/sigma-go"
+)
+
+// FieldLogsource is the canonical name of what a record says it is, beyond
+// Windows: the text of a logsource list, items separated by commas, each
+// one or more space-separated key=value pairs of product, category and
+// service ("product=aws service=cloudtrail, product=kubernetes
+// service=audit"). An Event gives it from configuration (the logsource
+// property) or from keys that identify a well-known JSON log. It is not a
+// record key: no record names it.
+const FieldLogsource = "sigma.logsource"
+
+// logsourceKind is a rule's logsource, for the guard on FieldLogsource.
+type logsourceKind struct {
+	product, category, service string // folded; "" when the rule has none
+}
+
+// kindGuard returns the guard that keeps a rule with logsource ls off
+// records that say they are of another logsource, or false for a rule
+// without one (it runs on every record).
+func kindGuard(ls sigma.Logsource, slot func(string) int) (guard, bool) {
+	k := logsourceKind{product: foldString(strings.TrimSpace(ls.Product)), category: foldString(strings.TrimSpace(ls.Category)),
+		service: foldString(strings.TrimSpace(ls.Service))}
+	if k == (logsourceKind{}) {
+		return guard{}, false
+	}
+	return guard{slot: slot(FieldLogsource), kind: &k}, true
+}
+
+// passKind reports whether some item of the folded logsource list v is
+// compatible with k: every key both name has the same value.
+func (k *logsourceKind) passKind(v []byte) bool {
+	for len(v) > 0 {
+		item := v
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			item, v = v[:i], v[i+1:]
+		} else {
+			v = nil
+		}
+		if k.compatible(item) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *logsourceKind) compatible(item []byte) bool {
+	for _, pair := range bytes.Fields(item) {
+		key, value, ok := bytes.Cut(pair, []byte{'='})
+		if !ok {
+			continue
+		}
+		var want string
+		switch string(key) {
+		case "product":
+			want = k.product
+		case "category":
+			want = k.category
+		case "service":
+			want = k.service
+		}
+		if want != "" && want != string(value) {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseLogsourceList checks a logsource list (see FieldLogsource) and
+// returns it normalised: lower case, one space between pairs, commas
+// between items, no other space.
+func ParseLogsourceList(s string) (string, error) {
+	var items []string
+	for _, item := range strings.Split(s, ",") {
+		pairs := strings.Fields(strings.ToLower(item))
+		if len(pairs) == 0 {
+			return "", fmt.Errorf("rules: logsource %q: an empty item", s)
+		}
+		seen := map[string]bool{}
+		for _, p := range pairs {
+			key, value, ok := strings.Cut(p, "=")
+			if !ok || value == "" || strings.ContainsAny(value, "=,") {
+				return "", fmt.Errorf("rules: logsource %q: %q is not key=value", s, p)
+			}
+			if key != "product" && key != "category" && key != "service" {
+				return "", fmt.Errorf("rules: logsource %q: unknown key %q (product, category or service)", s, key)
+			}
+			if seen[key] {
+				return "", fmt.Errorf("rules: logsource %q: %s given twice in one item", s, key)
+			}
+			seen[key] = true
+		}
+		items = append(items, strings.Join(pairs, " "))
+	}
+	return strings.Join(items, ","), nil
+}
