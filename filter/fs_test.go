@@ -104,9 +104,7 @@ func TestLiveRacingWriter(t *testing.T) {
 		case errors.Is(err, safefile.ErrChanged):
 			changed++
 		case errors.Is(err, rules.ErrNoRules):
-			close(stop)
-			wg.Wait()
-			t.Fatalf("a refresh during the writes failed as broken (%v), not as changed", err)
+			torn++ // an empty read not seen as changed: a failure unless a rewrite looked settled
 		case err != nil:
 			close(stop)
 			wg.Wait()
