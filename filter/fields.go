@@ -121,7 +121,7 @@ type keyEdge struct {
 }
 
 // DefaultTextKeys are the keys searched for a record carried as text when
-// json_key is not set: tail without a parser (log), syslog (message), and
+// text_key is not set: tail without a parser (log), syslog (message), and
 // in_winevtlog's render_event_as_xml (System).
 var DefaultTextKeys = []string{"log", "message", "System"}
 

@@ -17,13 +17,13 @@ import (
 // auxiliary role, so flat, evtx, Winlogbeat and OpenTelemetry records never
 // pay for it:
 //
-//   - a record with no event ID whose text key (json_key) holds a JSON
+//   - a record with no event ID whose text key (text_key) holds a JSON
 //     object or an XML <Event>: the text is decoded into derived and read
 //     as the record, in any of the shapes (an XML event keeps the Message
 //     shipped beside it, for keyword searches);
 //   - unnamed event data, when a rule reads Data: a list of values (evtx
-//     JSON, XML, a plain array) or Winlogbeat's param1..N, joined into one
-//     value, one line per value;
+//     JSON, XML, a plain array) or Winlogbeat's param1..N, held as a field
+//     of several values;
 //   - a record with positional StringInserts: the values are assigned by
 //     the field order of the provider's layout for its event id (Sysmon by
 //     provider or channel; the Security auditing events and System 7045 by
@@ -260,21 +260,32 @@ func (r *record) joinParams(idx *fieldIndex) {
 			return
 		}
 	}
-	start := len(r.derived)
-	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
-	values := 0
+	// The values, in number order, as an array Data holds (joinList).
 	var num [40]byte
+	values := 0
+	for _, a := range at {
+		if a == 0 {
+			continue
+		}
+		if _, ok := msgpack.ScalarText(b, a-1, num[:0]); ok {
+			values++
+		}
+	}
+	if values == 0 {
+		return
+	}
+	start := len(r.derived)
+	r.derived = msgpack.AppendArrayHeader(r.derived, values)
 	for _, a := range at {
 		if a == 0 {
 			continue
 		}
 		if v, ok := msgpack.ScalarText(b, a-1, num[:0]); ok {
-			r.derived = appendUnnamed(r.derived, values, v)
-			values++
+			r.derived = msgpack.AppendStrBytes(r.derived, v)
 		}
 	}
-	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
 	r.at[idx.dataSlot] = r.split + start
+	r.several = true
 }
 
 // mapValue returns the offset of key's value in the map at b[off:], or -1.
@@ -301,42 +312,21 @@ func mapValue(b []byte, off int, key string) int {
 	return -1
 }
 
-// joinList makes slot hold the scalar elements of the array at b[off:]
-// as one value, when there is such an array with elements.
+// joinList makes slot hold the array at b[off:] (b being the record's
+// chunk or derived buffer), when there is such an array with elements.
 //
-// The field Data is one value made of every unnamed value, in order, one
-// per line: "contains" and the other tests for a part hold when one of the
-// values holds them, as for a list field; a single value reads as itself.
+// The field Data is every unnamed value, in order, as a field of several
+// values (see multivalue.go): a test holds when it holds for one of them,
+// "contains" as equality; a single value reads as itself.
 func (r *record) joinList(slot int, b []byte, off int) {
-	n, p, err := msgpack.ReadArrayHeader(b, off)
-	if err != nil || n == 0 {
+	if n, _, err := msgpack.ReadArrayHeader(b, off); err != nil || n == 0 {
 		return
 	}
-	start := len(r.derived)
-	r.derived = msgpack.AppendStrHeader32(r.derived, 0)
-	var num [40]byte
-	values := 0
-	for i := 0; i < n; i++ {
-		if v, ok := msgpack.ScalarText(b, p, num[:0]); ok {
-			r.derived = appendUnnamed(r.derived, values, v)
-			values++
-		}
-		if p, err = msgpack.Skip(b, p); err != nil {
-			r.derived = r.derived[:start]
-			return
-		}
+	if len(r.derived) > 0 && len(b) > 0 && &b[0] == &r.derived[0] {
+		off += r.split
 	}
-	msgpack.PutHeader32(r.derived, start, len(r.derived)-start-5)
-	r.at[slot] = r.split + start
-}
-
-// appendUnnamed appends the i-th unnamed value, after a line feed for all
-// but the first.
-func appendUnnamed(dst []byte, i int, v []byte) []byte {
-	if i > 0 {
-		dst = append(dst, '\n')
-	}
-	return append(dst, v...)
+	r.at[slot] = off
+	r.several = true
 }
 
 // fromMessage reads the "Name: value" lines of Sysmon's message text.

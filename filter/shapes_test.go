@@ -434,8 +434,10 @@ func TestUnnamedData(t *testing.T) {
 			{K: "param4", V: `C:\Temp\ntds.dit`}, {K: "param3", V: ""}}), "contains"},
 		{"Winlogbeat single param, read by a rule too", winlogbeat(fixture.Map{{K: "param2", V: "only"}}), "equals"},
 		{"flat list", fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 325}, {K: "Data", V: values}}, "contains"},
-		// Several values: no single one equals the joined text.
-		{"two values, one equal", evtx([]any{"only", "other"}), ""},
+		// Several values are a field of several values: a test holds
+		// when it holds for one of them, equality too.
+		{"two values, one equal", evtx([]any{"only", "other"}), "equals"},
+		{"two values, none equal", evtx([]any{"other", "another"}), ""},
 	} {
 		if got := matchedRules(t, f, tc.body); got != tc.want {
 			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)
