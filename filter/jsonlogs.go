@@ -50,6 +50,7 @@ const (
 	keyProtoService // protoPayload.serviceName, read with keyProtoType
 	keyType
 	keyTimeGenerated
+	keyTs // Zeek's ts
 	jsonLogKeys
 )
 
@@ -95,6 +96,8 @@ func jsonLogKey(key []byte) int {
 		return keyType
 	case "TimeGenerated":
 		return keyTimeGenerated
+	case "ts":
+		return keyTs
 	}
 	return -1
 }
@@ -199,29 +202,49 @@ func (r *record) setLogsource(idx *fieldIndex) {
 		kind = "product=kubernetes service=audit"
 	case v.has(keyEventType) && v.has(keyActor) && v.has(keyPublished):
 		kind = "product=okta service=okta"
-	case v.has(keyAction) && v.has(keyActor) && (v.has(keyTimestamp) || v.has(keyCreatedAt)):
-		kind = "product=github service=audit"
-	case v.has(keyCategory) && (v.has(keyOperationName) || v.has(keyResourceID) || v.has(keyProperties)):
+	case v.has(keyActor) && bytes.IndexByte(v.text(keyAction), '.') > 0 && (v.has(keyTimestamp) || v.has(keyCreatedAt)):
+		kind = "product=github service=audit" // actions are "repo.create", "org.add_member"...
+	case v.has(keyCategory) && (azureResource(v.text(keyResourceID)) ||
+		(azureService(v.text(keyCategory)) != "" && (v.has(keyOperationName) || v.has(keyProperties)))):
 		kind = "product=azure"
-		var buf [32]byte
-		if category := v.text(keyCategory); len(category) <= len(buf) {
-			if service, ok := azureServices[string(appendLower(buf[:0], category))]; ok {
-				kind = "product=azure service=" + service
-			}
+		if service := azureService(v.text(keyCategory)); service != "" {
+			kind += " service=" + service
 		}
 	case v.has(keyTimeGenerated) && azureTables[string(v.text(keyType))] != "":
 		kind = "product=azure service=" + azureTables[string(v.text(keyType))]
-	case v.has(keyPath):
+	case v.has(keyPath) && v.has(keyTs):
 		path := v.text(keyPath)
-		if len(path) == 0 || bytes.ContainsAny(path, " ,=") {
+		if len(path) == 0 || len(path) > 64 || bytes.ContainsAny(path, " ,=") {
 			return
 		}
-		r.setDerivedStr(idx.logsource, "product=zeek service=", path)
+		var buf [64]byte
+		r.setDerivedStr(idx.logsource, "product=zeek service=", appendLower(buf[:0], path))
 		return
 	default:
 		return
 	}
 	r.setDerivedStr(idx.logsource, kind, nil)
+}
+
+// azureService is the service of an Azure diagnostic category SigmaHQ's
+// rules name, or "".
+func azureService(category []byte) string {
+	var buf [32]byte
+	if len(category) > len(buf) {
+		return ""
+	}
+	return azureServices[string(appendLower(buf[:0], category))]
+}
+
+// azureResource says whether id is an Azure resource id: a subscription's
+// or a tenant's (Entra ID's logs).
+func azureResource(id []byte) bool {
+	var buf [16]byte
+	if len(id) < len("/tenants/") {
+		return false
+	}
+	head := appendLower(buf[:0], id[:min(len(id), len("/subscriptions/"))])
+	return bytes.HasPrefix(head, []byte("/subscriptions/")) || bytes.HasPrefix(head, []byte("/tenants/"))
 }
 
 // gcpService tells Google Workspace's audit logs, which are Cloud Audit

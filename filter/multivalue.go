@@ -62,7 +62,7 @@ func (r *record) loadArrayOfMaps(node *keyNode, b []byte, off int) (end int, err
 func (r *record) addValues(slots []int, off int) {
 	r.several = true
 	for _, slot := range slots {
-		if len(r.extra) >= maxExtraValues-1 {
+		if len(r.extra)+2 > maxExtraValues { // this slot may add two
 			return
 		}
 		if at := r.at[slot]; at >= 0 {

@@ -49,3 +49,29 @@ func TestArrayBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyListsAndNull: an empty unnamed Data list is an absent Data, in
+// every form; an array is present for neq: null, even empty or of nulls.
+func TestEmptyListsAndNull(t *testing.T) {
+	rule := func(sel string) *Filter {
+		return ruleFilter(t, Config{}, "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  sel: {"+sel+"}\n  condition: sel\n")
+	}
+	isNull, notNull := rule("Data: null"), rule("tags|neq: null")
+	for name, tc := range map[string]struct {
+		f    *Filter
+		body fixture.Map
+		want bool
+	}{
+		"Data: []":            {isNull, fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 1}, {K: "Data", V: []any{}}}, true},
+		"Data: {#text: []}":   {isNull, fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 1}, {K: "Data", V: fixture.Map{{K: "#text", V: []any{}}}}}, true},
+		"Data: [x]":           {isNull, fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 1}, {K: "Data", V: []any{"x"}}}, false},
+		"tags: [] neq null":   {notNull, fixture.Map{{K: "tags", V: []any{}}}, true},
+		"tags: [nil]":         {notNull, fixture.Map{{K: "tags", V: []any{nil}}}, true},
+		"no tags, neq null":   {notNull, fixture.Map{{K: "other", V: 1}}, false},
+		"tags: null neq null": {notNull, fixture.Map{{K: "tags", V: nil}}, false},
+	} {
+		if got := matches(t, tc.f, tc.body); got != tc.want {
+			t.Errorf("%s: got %v, want %v", name, got, tc.want)
+		}
+	}
+}

@@ -320,6 +320,9 @@ func mapValue(b []byte, off int, key string) int {
 // "contains" as equality; a single value reads as itself.
 func (r *record) joinList(slot int, b []byte, off int) {
 	if n, _, err := msgpack.ReadArrayHeader(b, off); err != nil || n == 0 {
+		if err == nil {
+			r.at[slot] = absent // an empty list: no Data, as {"#text": []}
+		}
 		return
 	}
 	if len(r.derived) > 0 && len(b) > 0 && &b[0] == &r.derived[0] {

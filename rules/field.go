@@ -284,9 +284,13 @@ func (c *compiler) transform(v string, transforms []namedTransform) ([][]token, 
 		}
 		transforms = transforms[1:]
 	}
-	for _, tr := range transforms {
+	for i, tr := range transforms {
 		if tr.name == "expand" {
-			return nil, errorf(KindModifierCombination, "expand must come before the other value transforms (%s)", transforms[0].name)
+			before := "expand" // a second expand; the first was applied above
+			if i > 0 {
+				before = transforms[i-1].name
+			}
+			return nil, errorf(KindModifierCombination, "expand must come first among the value transforms, once (here after %s)", before)
 		}
 		var next [][]token
 		for _, toks := range variants {

@@ -26,6 +26,9 @@ func (f *fieldMatcher) evalSeveral(m *matcher) bool {
 	if f.test == nil {
 		return false
 	}
+	if _, present := f.test.(existsTest); present { // neq: null, on a field that is there
+		return true
+	}
 	parts, ok := f.test.(allOfValues)
 	if !ok || parts.parts() < 2 {
 		m.elemVisit = keywordVisit{test: f.test, m: m}

@@ -181,8 +181,12 @@ func TestExpandAfterEscapedBackslash(t *testing.T) {
 	}
 	late := specRule("  sel: {A|base64|expand: '%name%'}\n  condition: sel\n")
 	_, report, _ = Compile([]Source{{Name: "t.yml", Data: []byte(late)}}, Options{Placeholders: map[string][]string{"name": {"x"}}})
-	if len(report.Skipped) != 1 || !strings.Contains(report.Skipped[0].Error(), "expand must come before") {
+	if len(report.Skipped) != 1 || !strings.Contains(report.Skipped[0].Error(), "expand must come first among the value transforms, once (here after base64)") {
 		t.Errorf("expand after base64: skipped %v", report.Skipped)
+	}
+	twice := specRule("  sel: {A|expand|expand: '%name%'}\n  condition: sel\n")
+	if _, report, _ = Compile([]Source{{Name: "t.yml", Data: []byte(twice)}}, Options{Placeholders: map[string][]string{"name": {"x"}}}); len(report.Skipped) != 1 {
+		t.Errorf("expand twice: skipped %v", report.Skipped)
 	}
 }
 
