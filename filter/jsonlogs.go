@@ -206,12 +206,9 @@ func (r *record) setLogsource(idx *fieldIndex) {
 		kind = "product=github service=audit" // actions are "repo.create", "org.add_member"...
 	case v.has(keyCategory) && (azureResource(v.text(keyResourceID)) ||
 		(azureService(v.text(keyCategory)) != "" && (v.has(keyOperationName) || v.has(keyProperties)))):
-		kind = "product=azure"
-		if service := azureService(v.text(keyCategory)); service != "" {
-			kind += " service=" + service
-		}
+		kind = azureKind(azureService(v.text(keyCategory)))
 	case v.has(keyTimeGenerated) && azureTables[string(v.text(keyType))] != "":
-		kind = "product=azure service=" + azureTables[string(v.text(keyType))]
+		kind = azureKind(azureTables[string(v.text(keyType))])
 	case v.has(keyPath) && v.has(keyTs):
 		path := v.text(keyPath)
 		if len(path) == 0 || len(path) > 64 || bytes.ContainsAny(path, " ,=") {
@@ -235,6 +232,22 @@ func azureService(category []byte) string {
 	}
 	return azureServices[string(appendLower(buf[:0], category))]
 }
+
+// azureKinds are the logsource lists of the Azure services, built once:
+// a record's kind is looked up, not concatenated.
+var azureKinds = func() map[string]string {
+	kinds := map[string]string{"": "product=azure"}
+	for _, service := range azureServices {
+		kinds[service] = "product=azure service=" + service
+	}
+	for _, service := range azureTables {
+		kinds[service] = "product=azure service=" + service
+	}
+	return kinds
+}()
+
+// azureKind is the logsource list of an Azure service ("" for none).
+func azureKind(service string) string { return azureKinds[service] }
 
 // azureResource says whether id is an Azure resource id: a subscription's
 // or a tenant's (Entra ID's logs).

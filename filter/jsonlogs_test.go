@@ -105,3 +105,31 @@ func TestLogsourceProperty(t *testing.T) {
 func logsourceOnly(v string) func(string) (string, bool) {
 	return func(name string) (string, bool) { return v, name == "logsource" }
 }
+
+// TestJSONLogsAllocateNothing: recognising a record's log kind, nested
+// fields and arrays cost no allocation on records that match nothing.
+func TestJSONLogsAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	f := ruleFilter(t, Config{}, kindRules)
+	var chunk []byte
+	for _, body := range []fixture.Map{
+		{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "ListUsers"}, {K: "awsRegion", V: "us-east-1"},
+			{K: "userIdentity", V: fixture.Map{{K: "type", V: "IAMUser"}}}},
+		{{K: "ts", V: 1.7e9}, {K: "_path", V: "DNS"}, {K: "query", V: "example.com"}},
+		{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x"}, {K: "properties", V: fixture.Map{{K: "a", V: 1}}}},
+		{{K: "msg", V: "plain"}, {K: "tags", V: []any{"a", "b"}}, {K: "resources", V: []any{fixture.Map{{K: "ARN", V: "x"}}}}},
+	} {
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	f.Process(nil, chunk) // warm the pools
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, changed, _ := f.Process(nil, chunk); changed {
+			t.Fatal("unexpected match")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("got %.1f allocations per chunk, want 0", allocs)
+	}
+}

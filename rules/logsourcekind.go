@@ -52,7 +52,16 @@ func (k *logsourceKind) passKind(v []byte) bool {
 }
 
 func (k *logsourceKind) compatible(item []byte) bool {
-	for _, pair := range bytes.Fields(item) {
+	for len(item) > 0 {
+		// The pairs one by one, without a slice of them: this runs when
+		// consecutive records are of different kinds, on the hot path.
+		item = bytes.TrimLeft(item, " ")
+		pair := item
+		if i := bytes.IndexByte(item, ' '); i >= 0 {
+			pair, item = item[:i], item[i+1:]
+		} else {
+			item = nil
+		}
 		key, value, ok := bytes.Cut(pair, []byte{'='})
 		if !ok {
 			continue
