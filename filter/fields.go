@@ -59,6 +59,7 @@ type fieldIndex struct {
 	// configured value as msgpack (nil: recognise).
 	logsource      int
 	logsourceValue []byte
+	otherProducts  bool // some rule is not of product windows
 }
 
 // providerSlots: per event id of one provider, which slots each position
@@ -130,6 +131,9 @@ type indexOptions struct {
 	textKeys  []string              // nil: DefaultTextKeys
 	logsource string                // the logsource property, normalised
 	fieldMap  map[string][][]string // field_map: extra paths per field, searched first
+	// otherProducts: some rule is of a product other than Windows, so
+	// records with a Windows channel are told they are Windows.
+	otherProducts bool
 }
 
 // fieldPaths returns where the shapes keep the field name. Paths earlier in
@@ -248,7 +252,7 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	b.mapLayouts()
 	b.addECSMoves()
 	b.addECSDerivations()
-	b.addLogsource(opt.logsource)
+	b.addLogsource(opt.logsource, opt.otherProducts)
 	b.idx.root.finish()
 	return b.idx
 }

@@ -82,9 +82,10 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		cfg.AddKey = DefaultAddKey
 	}
 	f := &Filter{
-		set:       set,
-		report:    report,
-		index:     newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap, logsource: cfg.Logsource}),
+		set:    set,
+		report: report,
+		index: newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap, logsource: cfg.Logsource,
+			otherProducts: otherProducts(set)}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,

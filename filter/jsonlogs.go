@@ -165,7 +165,7 @@ var azureTables = map[string]string{
 
 // addLogsource finds the slot of rules.FieldLogsource (-1 when no rule
 // has a logsource) and keeps the configured logsource.
-func (b *indexBuilder) addLogsource(configured string) {
+func (b *indexBuilder) addLogsource(configured string, otherProducts bool) {
 	idx := &b.idx
 	idx.logsource = -1
 	if s, ok := b.ruleSlot(rules.FieldLogsource); ok {
@@ -174,6 +174,21 @@ func (b *indexBuilder) addLogsource(configured string) {
 			idx.logsourceValue = msgpack.AppendStr(nil, configured)
 		}
 	}
+	// A Windows record is told its product only when some rule is of
+	// another product, which it keeps from running; otherwise the list
+	// would change nothing and cost every record.
+	idx.otherProducts = otherProducts
+}
+
+// otherProducts says whether some rule of set is of a product other than
+// Windows.
+func otherProducts(set *rules.Set) bool {
+	for _, r := range set.Rules() {
+		if r.Product != "" && r.Product != "windows" {
+			return true
+		}
+	}
+	return false
 }
 
 // setLogsource gives the record its logsource: the configured one, or,
@@ -284,6 +299,24 @@ func appendLower(dst, s []byte) []byte {
 
 // setDerived makes the msgpack value v, copied to derived, the value of
 // slot.
+// The logsource lists of records with a Windows event log channel,
+// encoded once: Sysmon for Linux writes Windows-shaped events on the
+// Linux-Sysmon/Operational channel.
+var (
+	windowsKind = msgpack.AppendStr(nil, "product=windows")
+	linuxKind   = msgpack.AppendStr(nil, "product=linux")
+)
+
+// setWindowsLogsource gives a record with a channel its product.
+func (r *record) setWindowsLogsource(idx *fieldIndex) {
+	channel, _ := r.Field(idx.channel)
+	if len(channel) >= 6 && bytes.EqualFold(channel[:6], []byte("linux-")) {
+		r.setDerived(idx.logsource, linuxKind)
+		return
+	}
+	r.setDerived(idx.logsource, windowsKind)
+}
+
 func (r *record) setDerived(slot int, v []byte) {
 	r.at[slot] = r.split + len(r.derived)
 	r.derived = append(r.derived, v...)

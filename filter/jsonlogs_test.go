@@ -1,10 +1,12 @@
 package filter
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 )
 
 // One rule per logsource, each reading the same field, so that only the
@@ -131,5 +133,56 @@ func TestJSONLogsAllocateNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("got %.1f allocations per chunk, want 0", allocs)
+	}
+}
+
+// TestWindowsRecordsRunNoOtherProducts: a record with a Windows event log
+// channel is a Windows record, whatever the channel: rules of other
+// products (here a Zeek rule that matches what lacks its fields) do not run
+// on it, while rules without a product still do. Sysmon for Linux's channel
+// makes it a Linux record.
+func TestWindowsRecordsRunNoOtherProducts(t *testing.T) {
+	src := `title: zeek
+id: zeek
+logsource: {product: zeek, service: rdp}
+detection:
+  sel: {id.resp_p: 3389}
+  condition: not sel
+---
+title: any
+id: any
+detection:
+  sel: {probe: x}
+  condition: sel
+---
+title: linux
+id: linux
+logsource: {product: linux}
+detection:
+  sel: {probe: x}
+  condition: sel
+`
+	f := ruleFilter(t, Config{}, src)
+	for name, tc := range map[string]struct {
+		body fixture.Map
+		want string
+	}{
+		"unmapped Windows channel": {fixture.Map{{K: "Channel", V: "Microsoft-Windows-RPC/Debug"}, {K: "EventID", V: 5}, {K: "probe", V: "x"}}, "any"},
+		"Sysmon for Linux":         {fixture.Map{{K: "Channel", V: "Linux-Sysmon/Operational"}, {K: "EventID", V: 1}, {K: "probe", V: "x"}}, "any,linux"},
+		"no channel, as before":    {fixture.Map{{K: "EventID", V: 5}, {K: "probe", V: "x"}}, "zeek,any,linux"},
+	} {
+		var got []string
+		out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"zeek", "any", "linux"} {
+			if changed && bytes.Contains(out, msgpack.AppendStr(msgpack.AppendStr(nil, "id"), id)) {
+				got = append(got, id)
+			}
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%s: matched %v, want %s", name, got, tc.want)
+		}
 	}
 }

@@ -79,10 +79,21 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	if r.seen&^roleData != 0 {
 		r.resolve(idx)
 	}
-	// A Windows record has no logsource list: its channel and event ID
-	// tell what it is.
-	if idx.logsource >= 0 && (idx.logsourceValue != nil || r.at[idx.eventID] == absent && r.at[idx.channel] == absent) {
-		r.setLogsource(idx)
+	if idx.logsource >= 0 {
+		switch {
+		case idx.logsourceValue != nil:
+			r.setLogsource(idx) // the configured one
+		case r.at[idx.channel] != absent:
+			if !idx.otherProducts {
+				break
+			}
+			// A Windows record: its channel and event ID tell which
+			// Windows rules apply; the list says it is Windows, so that
+			// other products' rules do not run on a channel no guard maps.
+			r.setWindowsLogsource(idx)
+		case r.at[idx.eventID] == absent:
+			r.setLogsource(idx) // a JSON log recognised by its keys
+		}
 	}
 	return end, nil
 }

@@ -453,6 +453,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 		return rule, compiledRule{}, ruleRef{}, err
 	}
 	rule.LogsourceMapped = mapped
+	rule.Product = foldString(strings.TrimSpace(sr.Logsource.Product))
 	ref = ruleRef{id: sr.ID, logsource: sr.Logsource}
 	ref.name, _ = sr.AdditionalFields["name"].(string)
 	return rule, compiled, ref, nil

@@ -18,6 +18,8 @@ type Rule struct {
 	// LogsourceMapped is false when the rule's logsource could not be
 	// turned into guards, so it is evaluated on its fields alone.
 	LogsourceMapped bool
+	// Product is the rule's logsource product, lower case ("" for none).
+	Product string
 }
 
 // Set is a compiled rule set. It is immutable and safe for concurrent use.
