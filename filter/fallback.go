@@ -16,9 +16,9 @@ import (
 func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, loaded *Filter)) *Live {
 	// The files as they are now, when they did not load: polling retries
 	// them once they change, not on the first tick.
-	fp, _ := fingerprint(cfg)
-	if errors.Is(loadErr, safefile.ErrChanged) {
-		fp = ""
+	var fp string
+	if polls(cfg) && !errors.Is(loadErr, safefile.ErrChanged) {
+		fp, _ = fingerprint(cfg)
 	}
 	if cfg.FieldMapFile != "" {
 		m, err := LoadFieldMap(cfg.FieldMapFile)
@@ -27,10 +27,5 @@ func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, l
 		}
 		cfg.FieldMap = m
 	}
-	l := &Live{cfg: cfg, notify: notify, lastFingerprint: fp}
-	l.cur.Store(NewWithRules(cfg, last.set, last.report))
-	if polls(cfg) {
-		l.start()
-	}
-	return l
+	return newLive(cfg, NewWithRules(cfg, last.set, last.report), fp, notify)
 }

@@ -52,12 +52,18 @@ func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) 
 	if err != nil {
 		return nil, err
 	}
+	return newLive(cfg, f, fp, notify), nil
+}
+
+// newLive runs f, loaded from cfg's files in the state fp, and with a
+// refresh interval polls them.
+func newLive(cfg Config, f *Filter, fp string, notify func(err error, loaded *Filter)) *Live {
 	l := &Live{cfg: cfg, notify: notify, lastFingerprint: fp}
 	l.cur.Store(f)
 	if polls(cfg) {
 		l.start()
 	}
-	return l, nil
+	return l
 }
 
 // polls says whether a Live for cfg polls its files: with a refresh

@@ -424,8 +424,7 @@ func (r *record) fromECS(idx *fieldIndex, id int) {
 		if len(v) == 0 {
 			continue
 		}
-		r.at[d.to] = r.split + len(r.derived)
-		r.derived = msgpack.AppendStrBytes(r.derived, v)
+		r.setDerivedStr(d.to, "", v)
 	}
 }
 
