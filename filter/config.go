@@ -45,6 +45,22 @@ type Config struct {
 	RefreshInterval time.Duration
 	// StatsInterval: how often the plugin logs the counters; 0 only at exit.
 	StatsInterval time.Duration
+	// TimeKey is the field correlations read event time from; "" means
+	// the Fluent Bit timestamp. Offline (sigma-check) also reads
+	// OfflineTimeFields when it is unset.
+	TimeKey string
+	Offline bool
+	// Correlation state: how late an event may be (0: the timespan), how
+	// many groups per correlation, how long a group is muted after it
+	// fired, and whether alerts also come out as records of their own.
+	CorrelationMaxDelay  time.Duration
+	CorrelationMaxGroups int
+	CorrelationSuppress  time.Duration
+	CorrelationRecord    bool
+	// StateFile, when set, is where Live saves the correlation state every
+	// StateCheckpoint and at Close, and restores it from at start.
+	StateFile       string
+	StateCheckpoint time.Duration
 }
 
 // ErrBadProperty marks an invalid property value.
@@ -117,6 +133,33 @@ func parseInterval(v string) (time.Duration, error) {
 	}
 	if d != 0 && (d < time.Second || d > 24*time.Hour) {
 		return 0, fmt.Errorf("%q is out of range: 0 (off) or from 1s to 24h", v)
+	}
+	return d, nil
+}
+
+// parseSpan reads a duration of event time: seconds ("90"), a Go
+// duration ("90s", "5m", "2h") or days and weeks as Sigma writes them
+// ("1d", "2w"); at most 366 days.
+func parseSpan(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	bad := fmt.Errorf("%q is not a number of seconds or a duration (90, 90s, 5m, 2h, 1d)", v)
+	var d time.Duration
+	if n, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if unit := strings.TrimLeft(v, "0123456789"); (unit == "d" || unit == "w") && len(unit) < len(v) {
+		n, err := strconv.Atoi(v[:len(v)-1])
+		if err != nil || n > 366 {
+			return 0, bad
+		}
+		d = time.Duration(n) * 24 * time.Hour
+		if unit == "w" {
+			d *= 7
+		}
+	} else if d, err = time.ParseDuration(v); err != nil {
+		return 0, bad
+	}
+	if d < 0 || d > 366*24*time.Hour {
+		return 0, fmt.Errorf("%q is out of range: from 0 to 366 days", v)
 	}
 	return d, nil
 }

@@ -45,7 +45,7 @@ func (f *Filter) Counters() Counters {
 		Records: f.counts.records.Load(), Matched: f.counts.matched.Load(),
 		Dropped: f.counts.dropped.Load(), Malformed: f.counts.malformed.Load(),
 	}
-	rs := f.set.Rules()
+	rs := f.metas
 	for i := range f.counts.rules {
 		if n := f.counts.rules[i].Load(); n > 0 {
 			c.Rules = append(c.Rules, RuleCount{ID: rs[i].ID, Title: rs[i].Title, Count: n})

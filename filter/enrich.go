@@ -8,7 +8,7 @@ import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 // stands; should the record hold it more than once, the later copies are
 // dropped so the output never has a duplicate key. New keys go at the end.
 func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scratch) []byte {
-	s.vals, s.adds = f.appendAdditions(s.vals[:0], s.adds[:0], matched)
+	s.vals, s.adds = f.appendAdditions(s.vals[:0], s.adds[:0], matched, s.shown)
 	adds, vals := s.adds, s.vals
 	// record.load has walked this body, so it is complete msgpack.
 	n, first, _ := msgpack.ReadMapHeader(b, ev.body)

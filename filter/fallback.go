@@ -13,7 +13,10 @@ import (
 // does and swaps in their rules once they change and load.
 // loadErr is why cfg's rules did not load: when it is an update caught
 // mid-write (safefile.ErrChanged), the first poll tries them again.
-func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, loaded *Filter)) *Live {
+//
+// The new filter carries on last's correlation state. The error is the
+// state file's (see NewLive).
+func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, loaded *Filter)) (*Live, error) {
 	// The files as they are now, when they did not load: polling retries
 	// them once they change, not on the first tick.
 	var fp string
@@ -27,5 +30,11 @@ func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, l
 		}
 		cfg.FieldMap = m
 	}
-	return newLive(cfg, NewWithRules(cfg, last.set, last.report), fp, notify)
+	l, err := newLive(cfg, NewWithRules(cfg, last.set, last.report), fp, notify)
+	if err != nil {
+		return nil, err
+	}
+	// After the state file is read: what last holds in memory is newer.
+	l.Filter().AdoptState(last)
+	return l, nil
 }

@@ -29,7 +29,10 @@ func TestNewLiveOnRetries(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := Config{RulePaths: []string{dir}, RefreshInterval: 24 * time.Hour}
-			l := NewLiveOn(cfg, last, tc.loadErr, nil)
+			l, err := NewLiveOn(cfg, last, tc.loadErr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			defer l.Close()
 			changed, err := l.Refresh()
 			if err != nil || changed != tc.want {

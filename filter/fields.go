@@ -60,6 +60,8 @@ type fieldIndex struct {
 	logsource      int
 	logsourceValue []byte
 	otherProducts  bool // some rule is not of product windows
+
+	extra []int // slots of indexOptions.extra, in its order
 }
 
 // providerSlots: per event id of one provider, which slots each position
@@ -134,6 +136,9 @@ type indexOptions struct {
 	// otherProducts: some rule is of a product other than Windows, so
 	// records with a Windows channel are told they are Windows.
 	otherProducts bool
+	// extra are fields the filter itself reads (time_key, the offline
+	// time fields), resolved through the shapes as rules' fields are.
+	extra []string
 }
 
 // fieldPaths returns where the shapes keep the field name. Paths earlier in
@@ -253,8 +258,28 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	b.addECSMoves()
 	b.addECSDerivations()
 	b.addLogsource(opt.logsource, opt.otherProducts)
+	b.idx.extra = b.addExtraFields(opt.extra)
 	b.idx.root.finish()
 	return b.idx
+}
+
+// addExtraFields gives each extra field a slot: the rules' own when some
+// rule reads it, else an aux slot. An extra field has no data role: the
+// filter reading it does not make a record need a second step.
+func (b *indexBuilder) addExtraFields(names []string) []int {
+	var slots []int
+	for _, name := range names {
+		s, ok := b.slotOf[name]
+		if !ok {
+			s = b.aux()
+			b.slotOf[name] = s
+			for _, path := range fieldPaths(name) {
+				b.add(path, s, 0)
+			}
+		}
+		slots = append(slots, s)
+	}
+	return slots
 }
 
 // indexBuilder is the state of newFieldIndex while it adds paths.

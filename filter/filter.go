@@ -7,9 +7,11 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -28,9 +30,15 @@ type Filter struct {
 	format    Format
 	matchOnly bool
 	fieldMap  map[string][][]string // as loaded, for a successor that falls back on it
-	outputs   []ruleOutput          // per rule: what it writes into a record
+	outputs   []ruleOutput          // per meta: what it writes into a record
 	scratch   sync.Pool
 	counts    counters
+
+	// metas are the rules, then the correlations: what matched indexes
+	// once correlations are in (ruleCount is where they start).
+	metas     []rules.Rule
+	ruleCount int
+	corr      *correlator // nil without correlations
 }
 
 // scratch is the per-call working state of Process.
@@ -41,6 +49,11 @@ type scratch struct {
 	vals  []byte
 	adds  []addition
 	found []bool
+	// correlations
+	corr    correlationScratch
+	visible []int             // what a record shows: matched less silent rules, plus alerts
+	shown   []correlate.Alert // the alerts written into the record
+	closed  []correlate.Alert // alerts decided at a window's close: records of their own
 }
 
 // New loads the rules cfg names (or the embedded default) and prepares the
@@ -85,17 +98,26 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		set:    set,
 		report: report,
 		index: newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap, logsource: cfg.Logsource,
-			otherProducts: otherProducts(set)}),
+			otherProducts: otherProducts(set), extra: timeFields(cfg, set)}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,
 		matchOnly: cfg.MatchOnly,
 		fieldMap:  cfg.FieldMap,
 	}
-	for _, r := range set.Rules() {
+	f.ruleCount = len(set.Rules())
+	f.metas = slices.Clip(set.Rules())
+	for _, c := range set.Correlations() {
+		f.metas = append(f.metas, c.Rule)
+	}
+	for _, r := range f.metas {
 		f.outputs = append(f.outputs, newRuleOutput(r))
 	}
-	f.counts.rules = make([]atomic.Uint64, len(set.Rules()))
+	f.counts.rules = make([]atomic.Uint64, len(f.metas))
+	if len(set.Correlations()) > 0 {
+		f.corr = &correlator{set: set, engine: correlate.New(specsOf(set, cfg)), timeSlots: f.index.extra,
+			headerTime: !cfg.Offline, record: cfg.CorrelationRecord}
+	}
 	slots := f.index.slots
 	f.scratch.New = func() any { return &scratch{rec: newRecord(slots), matched: make([]int, 0, 8)} }
 	return f
@@ -125,6 +147,7 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 	defer f.scratch.Put(s)
 
 	var records, matchedRecords, dropped uint64
+	clock := f.startClock()
 	copied := 0 // chunk[:copied] is accounted for in out
 	out = dst
 	// emit starts or continues the new chunk: the events since the last
@@ -148,23 +171,52 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 			continue
 		}
 		s.matched = s.matched[:0]
+		visible := s.matched
 		if ev.kind == recordEvent {
 			records++
 			s.matched = f.set.Match(s.rec, s.matched)
-		}
-		switch {
-		case len(s.matched) > 0:
-			matchedRecords++
+			visible = s.matched
+			if f.corr != nil {
+				visible = f.correlate(s, chunk, ev, &clock)
+			}
 			for _, i := range s.matched {
 				f.counts.rules[i].Add(1)
 			}
+		}
+		switch {
+		case len(visible) > 0:
+			matchedRecords++
 			emit(ev.start)
-			out = f.appendEnriched(out, chunk, ev, s.matched, s)
+			out = f.appendEnriched(out, chunk, ev, visible, s)
 			copied = ev.end
 		case f.matchOnly:
 			dropped++
 			emit(ev.start)
 			copied = ev.end
+		}
+		if f.corr != nil && f.corr.record && len(s.shown) > 0 {
+			emit(ev.end)
+			copied = ev.end
+			for _, a := range s.shown {
+				out = f.appendAlertRecord(out, clock.last, a, s)
+			}
+		}
+	}
+	if f.corr != nil {
+		// Windows that closed come out as records of their own, before a
+		// malformed tail (which must stay last).
+		if s.closed = f.decideWindows(&clock, s.closed); len(s.closed) > 0 {
+			end := len(chunk)
+			var me *MalformedError
+			if errors.As(err, &me) {
+				end = me.Offset
+			}
+			emit(end)
+			copied = end
+			for _, a := range s.closed {
+				out = f.appendAlertRecord(out, a.End, a, s)
+			}
+			s.closed = s.closed[:0]
 		}
 	}
 	f.counts.records.Add(records)

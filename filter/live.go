@@ -34,6 +34,8 @@ type Live struct {
 
 	stop chan struct{}
 	done chan struct{}
+
+	state *stateKeeper // nil without state_file
 }
 
 // NewLive loads the filter cfg describes. With cfg.RefreshInterval set it
@@ -52,18 +54,27 @@ func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) 
 	if err != nil {
 		return nil, err
 	}
-	return newLive(cfg, f, fp, notify), nil
+	return newLive(cfg, f, fp, notify)
 }
 
 // newLive runs f, loaded from cfg's files in the state fp, and with a
-// refresh interval polls them.
-func newLive(cfg Config, f *Filter, fp string, notify func(err error, loaded *Filter)) *Live {
+// refresh interval polls them. With a state file it restores f's
+// correlation state from it and checkpoints it.
+func newLive(cfg Config, f *Filter, fp string, notify func(err error, loaded *Filter)) (*Live, error) {
 	l := &Live{cfg: cfg, notify: notify, lastFingerprint: fp}
 	l.cur.Store(f)
+	if cfg.StateFile != "" {
+		k, err := openState(cfg, f)
+		if err != nil {
+			return nil, err
+		}
+		l.state = k
+		k.checkpoint(l, cfg.StateCheckpoint)
+	}
 	if polls(cfg) {
 		l.start()
 	}
-	return l
+	return l, nil
 }
 
 // polls says whether a Live for cfg polls its files: with a refresh
@@ -130,18 +141,27 @@ func (l *Live) Refresh() (changed bool, err error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	f.AdoptState(l.cur.Load())
 	old := l.cur.Swap(f)
 	l.retired = l.retired.add(old.Counters())
 	return true, nil
 }
 
-// Close stops the polling; the current filter stays usable.
-func (l *Live) Close() {
+// Close stops the polling and, with a state file, the checkpoints: the
+// state is saved a last time and the file's lock released (the error is
+// that save's). The current filter stays usable.
+func (l *Live) Close() error {
 	if l.stop != nil {
 		close(l.stop)
 		<-l.done
 		l.stop = nil
 	}
+	if l.state != nil {
+		err := l.state.close(l.Filter())
+		l.state = nil
+		return err
+	}
+	return nil
 }
 
 // Counters returns the counts of every filter this Live has run.

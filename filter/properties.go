@@ -3,6 +3,7 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
@@ -183,6 +184,66 @@ var Properties = []Property{
 		Description: "Log the counters (records, matches, top rules, malformed chunks, recovered panics) at info this often (seconds or a duration); 0 logs them only at exit.",
 		set: func(c *Config, v string) (err error) {
 			c.StatsInterval, err = parseInterval(v)
+			return err
+		},
+	},
+	{
+		Name: "time_key", Type: TypeString, Offline: true,
+		Description: "Field holding the event time correlations count by (a Sigma field name, resolved as rules resolve fields: RFC 3339, Sysmon UtcTime, SystemTime, epoch seconds or milliseconds); unset or unreadable: the record's Fluent Bit timestamp.",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.TimeKey, v, "no field given")
+		},
+	},
+	{
+		Name: "correlation_max_delay", Type: TypeString, Offline: true,
+		Description: "How late (in event time) a record may arrive behind the newest of its correlation group and still count (seconds, or a duration such as 90s, 5m, 2h, 1d); later ones are counted as late and ignored for correlation. Unset: each correlation's timespan.",
+		set: func(c *Config, v string) (err error) {
+			c.CorrelationMaxDelay, err = parseSpan(v)
+			return err
+		},
+	},
+	{
+		Name: "correlation_max_groups", Type: TypeString, Default: "100000", Offline: true,
+		Description: "Most groups (distinct group-by values) kept per correlation; the least recently updated group is evicted first, and counted.",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 100_000_000 {
+				return fmt.Errorf("%q is not a number of groups from 1 to 100000000", v)
+			}
+			c.CorrelationMaxGroups = n
+			return nil
+		},
+	},
+	{
+		Name: "correlation_suppress", Type: TypeString, Default: "0", Offline: true,
+		Description: "After a correlation fires for a group, mute further firings of it for that group this long (event time; seconds or a duration); 0 mutes nothing.",
+		set: func(c *Config, v string) (err error) {
+			c.CorrelationSuppress, err = parseSpan(v)
+			return err
+		},
+	},
+	{
+		Name: "correlation_record", Type: TypeBool, Default: "off", Offline: true,
+		Description: "Also write each correlation alert as a record of its own (same tag), after the record that completed it, holding the alert and the group values. Alerts decided when a window closes always come out this way.",
+		set: func(c *Config, v string) error {
+			return setBool(&c.CorrelationRecord, v)
+		},
+	},
+	{
+		Name: "state_file", Type: TypeString,
+		Description: "File the correlation state is saved to (atomically, every state_checkpoint and at exit) and restored from at start, so windows survive restarts; a missing file is an empty start, a corrupt one is reported and ignored. Two instances may not name the same file.",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.StateFile, v, "no file given")
+		},
+	},
+	{
+		Name: "state_checkpoint", Type: TypeString, Default: "60",
+		Description: "How often the correlation state is written to state_file (seconds or a duration, 1s to 24h).",
+		set: func(c *Config, v string) (err error) {
+			c.StateCheckpoint, err = parseInterval(v)
+			if err == nil && c.StateCheckpoint == 0 {
+				err = fmt.Errorf("%q: the state is checkpointed at least every 24h (0 is not allowed)", v)
+			}
 			return err
 		},
 	},

@@ -20,7 +20,8 @@ func TestParseConfig(t *testing.T) {
 	// changes this.
 	defaults := func() Config {
 		return Config{AddKey: "sigma", Format: FormatSigma, TextKeys: []string{"log", "message", "System"},
-			Rules: rules.Options{Statuses: []string{"stable", "test", "experimental", ""}}}
+			Rules:                rules.Options{Statuses: []string{"stable", "test", "experimental", ""}},
+			CorrelationMaxGroups: 100000, StateCheckpoint: time.Minute}
 	}
 	tests := []struct {
 		name  string
@@ -64,6 +65,24 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad interval", props: map[string]string{"refresh_interval": "soon"}, err: true},
 		{name: "interval too short", props: map[string]string{"stats_interval": "10ms"}, err: true},
 		{name: "interval too long", props: map[string]string{"stats_interval": "1000h"}, err: true},
+		{name: "correlation properties", props: map[string]string{"time_key": "UtcTime", "correlation_max_delay": "2d",
+			"correlation_max_groups": "500", "correlation_suppress": "90", "correlation_record": "on",
+			"state_file": "/var/lib/sigma/state", "state_checkpoint": "10s"},
+			want: func(c *Config) {
+				c.TimeKey, c.CorrelationMaxDelay, c.CorrelationMaxGroups = "UtcTime", 48*time.Hour, 500
+				c.CorrelationSuppress, c.CorrelationRecord = 90*time.Second, true
+				c.StateFile, c.StateCheckpoint = "/var/lib/sigma/state", 10*time.Second
+			}},
+		{name: "max delay in weeks and Go units", props: map[string]string{"correlation_max_delay": "1w", "correlation_suppress": "1h30m"},
+			want: func(c *Config) { c.CorrelationMaxDelay, c.CorrelationSuppress = 7*24*time.Hour, 90*time.Minute }},
+		{name: "bad max delay", props: map[string]string{"correlation_max_delay": "soonish"}, err: true},
+		{name: "max delay too long", props: map[string]string{"correlation_max_delay": "400d"}, err: true},
+		{name: "negative suppress", props: map[string]string{"correlation_suppress": "-5s"}, err: true},
+		{name: "zero groups", props: map[string]string{"correlation_max_groups": "0"}, err: true},
+		{name: "groups not a number", props: map[string]string{"correlation_max_groups": "many"}, err: true},
+		{name: "checkpoint off", props: map[string]string{"state_checkpoint": "0"}, err: true},
+		{name: "empty state_file", props: map[string]string{"state_file": " "}, err: true},
+		{name: "empty time_key", props: map[string]string{"time_key": ""}, err: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package filter
 import (
 	"slices"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/attack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
@@ -30,20 +31,23 @@ func (a *additions) add(key string, mode mergeMode, build func([]byte) []byte) {
 }
 
 // appendAdditions builds what the format adds for the matched rules into
-// buf, and returns the additions.
-func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int) ([]byte, []addition) {
+// buf, and returns the additions. matched indexes f.metas (rules, then
+// correlations); alerts are the alerts of the correlations among them.
+func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int, alerts []correlate.Alert) ([]byte, []addition) {
 	a := additions{buf: buf, list: adds}
 	top := rules.LevelUnknown
 	for _, i := range matched {
-		top = max(top, f.set.Rules()[i].Level)
+		top = max(top, f.metas[i].Level)
 	}
 	switch f.format {
 	case FormatSigma:
-		f.addSigma(&a, matched, top)
+		f.addSigma(&a, matched, alerts, top)
 	case FormatFlat:
 		f.addFlat(&a, matched, top)
+		f.addFlatCorrelations(&a, alerts)
 	case FormatECS:
 		f.addECS(&a, matched, top)
+		f.addECSCorrelations(&a, alerts)
 	}
 	if f.tagKey != "" {
 		// A string, not a boolean: grep's and rewrite_tag's regexes test
@@ -54,11 +58,15 @@ func (f *Filter) appendAdditions(buf []byte, adds []addition, matched []int) ([]
 }
 
 // addSigma writes add_key: {"matches": [...], "level", "count"}.
-func (f *Filter) addSigma(a *additions, matched []int, top rules.Level) {
+func (f *Filter) addSigma(a *additions, matched []int, alerts []correlate.Alert, top rules.Level) {
 	a.add(f.addKey, replace, func(b []byte) []byte {
 		b = msgpack.AppendMapHeader(b, 3)
 		b = msgpack.AppendArrayHeader(msgpack.AppendStr(b, "matches"), len(matched))
 		for _, i := range matched {
+			if alert := f.alertOf(i, alerts); alert != nil {
+				b = f.appendCorrelationMatch(b, i, alert)
+				continue
+			}
 			b = append(b, f.outputs[i].sigma...)
 		}
 		b = msgpack.AppendStr(msgpack.AppendStr(b, "level"), top.String())
@@ -68,7 +76,7 @@ func (f *Filter) addSigma(a *additions, matched []int, top rules.Level) {
 
 // addFlat writes the flat format's top-level keys.
 func (f *Filter) addFlat(a *additions, matched []int, top rules.Level) {
-	rs := f.set.Rules()
+	rs := f.metas
 	a.add(FlatRuleIDs, replace, func(b []byte) []byte {
 		return appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].ID) })
 	})
@@ -104,7 +112,7 @@ func (f *Filter) addECS(a *additions, matched []int, top rules.Level) {
 // appendECSRule appends the rule object: id, name and description per
 // matched rule, their authors and references without repeats.
 func (f *Filter) appendECSRule(b []byte, matched []int) []byte {
-	rs := f.set.Rules()
+	rs := f.metas
 	b = msgpack.AppendMapHeader(b, 6)
 	b = msgpack.AppendStr(b, "id")
 	b = appendEach(b, matched, func(b []byte, i int) []byte { return msgpack.AppendStr(b, rs[i].ID) })
@@ -184,7 +192,7 @@ func appendEach(b []byte, matched []int, each func([]byte, int) []byte) []byte {
 func (f *Filter) unionTags(matched []int) []string {
 	var tags []string
 	for _, i := range matched {
-		for _, t := range f.set.Rules()[i].Tags {
+		for _, t := range f.metas[i].Tags {
 			tags = appendNew(tags, t)
 		}
 	}

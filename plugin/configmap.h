@@ -68,6 +68,38 @@
       "Log the counters (records, matches, top rules, malformed " \
       "chunks, recovered panics) at info this often (seconds or a " \
       "duration); 0 logs them only at exit.") \
+    X(MAP_STR, "time_key", NULL, \
+      "Field holding the event time correlations count by (a Sigma " \
+      "field name, resolved as rules resolve fields: RFC 3339, Sysmon " \
+      "UtcTime, SystemTime, epoch seconds or milliseconds); unset or " \
+      "unreadable: the record's Fluent Bit timestamp.") \
+    X(MAP_STR, "correlation_max_delay", NULL, \
+      "How late (in event time) a record may arrive behind the newest " \
+      "of its correlation group and still count (seconds, or a " \
+      "duration such as 90s, 5m, 2h, 1d); later ones are counted as " \
+      "late and ignored for correlation. Unset: each correlation's " \
+      "timespan.") \
+    X(MAP_STR, "correlation_max_groups", "100000", \
+      "Most groups (distinct group-by values) kept per correlation; " \
+      "the least recently updated group is evicted first, and counted.") \
+    X(MAP_STR, "correlation_suppress", "0", \
+      "After a correlation fires for a group, mute further firings of " \
+      "it for that group this long (event time; seconds or a " \
+      "duration); 0 mutes nothing.") \
+    X(MAP_BOOL, "correlation_record", "off", \
+      "Also write each correlation alert as a record of its own (same " \
+      "tag), after the record that completed it, holding the alert and " \
+      "the group values. Alerts decided when a window closes always " \
+      "come out this way.") \
+    X(MAP_STR, "state_file", NULL, \
+      "File the correlation state is saved to (atomically, every " \
+      "state_checkpoint and at exit) and restored from at start, so " \
+      "windows survive restarts; a missing file is an empty start, a " \
+      "corrupt one is reported and ignored. Two instances may not name " \
+      "the same file.") \
+    X(MAP_STR, "state_checkpoint", "60", \
+      "How often the correlation state is written to state_file " \
+      "(seconds or a duration, 1s to 24h).") \
     X(MAP_BOOL, "strict", "off", \
       "Fail the start when any rule cannot be loaded, instead of " \
       "skipping it.")

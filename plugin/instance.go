@@ -99,6 +99,7 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 	inst.noteLoad(!inst.fallback.Load())
 	remembered.started(inst.id, inst.live.Filter())
 	inst.logLoad(cfg, source, time.Since(start))
+	inst.logState(cfg)
 	started = true
 	return inst, nil
 }
@@ -109,13 +110,20 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 func (i *instance) load(cfg filter.Config) (source string, err error) {
 	i.live, err = filter.NewLive(cfg, i.refreshed)
 	if err == nil {
+		// A hot reload: the correlation state this filter had carries over
+		// (read after the state file, so the newer state in memory wins).
+		if last, ok := remembered.last(i.id); ok {
+			i.live.Filter().AdoptState(last)
+		}
 		return filter.RuleSource(cfg), nil
 	}
 	last, ok := remembered.last(i.id)
 	if !ok {
 		return "", err
 	}
-	i.live = filter.NewLiveOn(cfg, last, err, i.refreshed)
+	if i.live, err = filter.NewLiveOn(cfg, last, err, i.refreshed); err != nil {
+		return "", err
+	}
 	i.fallback.Store(true)
 	i.log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
 		err, len(last.Rules().Rules()))
@@ -157,9 +165,31 @@ func (i *instance) logLoad(cfg filter.Config, source string, took time.Duration)
 	}
 }
 
+// logState logs what the correlations are and what was restored from the
+// state file.
+func (i *instance) logState(cfg filter.Config) {
+	f := i.live.Filter()
+	if n := len(f.Rules().Correlations()); n > 0 {
+		i.log.infof("%d correlation(s) loaded; time_key=%q correlation_max_groups=%d correlation_suppress=%s correlation_record=%t",
+			n, cfg.TimeKey, cfg.CorrelationMaxGroups, cfg.CorrelationSuppress, cfg.CorrelationRecord)
+	}
+	report, loadErr, ok := i.live.StateLoad()
+	switch {
+	case !ok:
+	case loadErr != nil:
+		i.log.errorf("state_file %s could not be restored, starting with empty correlation state: %v", cfg.StateFile, loadErr)
+	default:
+		i.log.infof("state_file %s: %s", cfg.StateFile, report)
+	}
+}
+
 // refreshed hears from the refresh goroutine; the message is logged on
 // Fluent Bit's thread by the next filter call.
 func (i *instance) refreshed(err error, f *filter.Filter) {
+	if errors.Is(err, filter.ErrCheckpoint) {
+		i.queueNote(note{warn: true, msg: err.Error()})
+		return
+	}
 	// A skipped rule is a warning here as at the first load.
 	n := note{warn: err != nil || len(f.Report().Skipped)+len(f.Report().UnusedFilters) > 0}
 	if err == nil {
@@ -181,6 +211,11 @@ func (i *instance) refreshed(err error, f *filter.Filter) {
 			n.msg += fmt.Sprintf("; skipped: %v", s)
 		}
 	}
+	i.queueNote(n)
+}
+
+// queueNote keeps n for the next filter call to log.
+func (i *instance) queueNote(n note) {
 	i.notesMu.Lock()
 	if len(i.notes) == maxNotes {
 		i.notes = i.notes[1:]
@@ -245,7 +280,9 @@ func (i *instance) logCounters(what string) {
 // close stops the refresh goroutine and logs the last messages and the
 // counters.
 func (i *instance) close() {
-	i.live.Close()
+	if err := i.live.Close(); err != nil {
+		i.log.errorf("correlation state not saved: %v", err)
+	}
 	remembered.exited(i.id, i.live.Filter())
 	i.pending.Store(true)
 	i.housekeeping()

@@ -1,0 +1,265 @@
+package filter
+
+import (
+	"strconv"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// This file feeds correlations: each record that matched a rule a
+// correlation references becomes an event of that correlation's group
+// (its group-by values), at the record's event time. The state lives in a
+// correlate.Engine; alerts come back to be written (render.go) into the
+// completing record, or into records of their own.
+
+// correlator is the correlation half of a Filter; nil without
+// correlations.
+type correlator struct {
+	set    *rules.Set
+	engine *correlate.Engine
+	// timeSlots are the slots of time_key (or, offline, of the usual time
+	// fields), read in order; the first readable one is the event time.
+	timeSlots []int
+	// headerTime: the Fluent Bit timestamp counts (not offline, where the
+	// records' timestamps are not event times).
+	headerTime bool
+	record     bool // correlation_record: standalone alert records too
+	// lastTime is the event time of the last record seen, for the next
+	// record without a time of its own (across chunks).
+	lastTime atomic.Int64
+}
+
+// correlationKinds maps the rules' types onto the engine's kinds.
+var correlationKinds = map[rules.CorrelationType]correlate.Kind{
+	rules.EventCount: correlate.EventCount, rules.ValueCount: correlate.ValueCount,
+	rules.Temporal: correlate.Temporal, rules.TemporalOrdered: correlate.TemporalOrdered,
+	rules.ValueSum: correlate.ValueSum, rules.ValueAvg: correlate.ValueAvg,
+	rules.ValuePercentile: correlate.ValueShare,
+}
+
+var boundOps = map[string]correlate.Op{
+	"gt": correlate.GT, "gte": correlate.GTE, "lt": correlate.LT, "lte": correlate.LTE,
+	"eq": correlate.EQ, "neq": correlate.NEQ,
+}
+
+// specsOf turns the set's correlations into the engine's specs.
+func specsOf(set *rules.Set, cfg Config) []correlate.Spec {
+	var specs []correlate.Spec
+	for _, c := range set.Correlations() {
+		kind := correlationKinds[c.Type]
+		if c.Type == rules.ValuePercentile && c.Percentile > 0 {
+			kind = correlate.Percentile
+		}
+		spec := correlate.Spec{
+			Key: c.ID + "/" + c.Digest, Kind: kind, Refs: len(c.Refs), Percentile: c.Percentile,
+			Window: c.Timespan, MaxDelay: cfg.CorrelationMaxDelay, Suppress: cfg.CorrelationSuppress,
+			MaxGroups: cfg.CorrelationMaxGroups,
+		}
+		for _, b := range c.Bounds {
+			spec.Bounds = append(spec.Bounds, correlate.Bound{Op: boundOps[b.Op], Value: b.Value})
+		}
+		specs = append(specs, spec)
+	}
+	return specs
+}
+
+// correlationScratch is the per-call working state of observe.
+type correlationScratch struct {
+	text   []byte   // group values and field text, back to back
+	group  []string // views into text
+	alerts []correlate.Alert
+}
+
+// observe feeds the record's matches of rules in matched to the
+// correlations that reference them, and their alerts, in turn, to the
+// correlations that reference those (chains). It returns the alerts, in
+// the order they fired.
+func (c *correlator) observe(rec *record, matched []int, t int64, cs *correlationScratch) []correlate.Alert {
+	cs.alerts = cs.alerts[:0]
+	for _, i := range matched {
+		for _, use := range c.set.RuleUsers(i) {
+			c.feed(rec, use, t, cs)
+		}
+	}
+	// Alerts appended while this loop runs are fed on too; the rules
+	// package refuses cycles, so chains end.
+	for n := 0; n < len(cs.alerts); n++ {
+		if cs.alerts[n].Closed {
+			continue // decided at a window's close: not this record's
+		}
+		for _, use := range c.set.CorrelationUsers(cs.alerts[n].Spec) {
+			c.feed(rec, use, t, cs)
+		}
+	}
+	return cs.alerts
+}
+
+// feed observes one event of correlation use.Correlation: the record, as
+// the match of the rule at use.Position of its rules list. A record that
+// lacks a group-by field is not counted, as a SIEM's "stats ... by" leaves
+// it out.
+func (c *correlator) feed(rec *record, use rules.RefUse, t int64, cs *correlationScratch) {
+	corr := &c.set.Correlations()[use.Correlation]
+	slots := corr.GroupSlots[use.Position]
+	cs.text, cs.group = cs.text[:0], cs.group[:0]
+	var ends [16]int
+	if len(slots) > len(ends) {
+		return // the rules package bounds group-by well below this
+	}
+	for g, slot := range slots {
+		v, ok := rec.Field(slot)
+		if !ok {
+			return
+		}
+		cs.text = append(cs.text, v...)
+		ends[g] = len(cs.text)
+	}
+	ev := correlate.Event{Spec: use.Correlation, Time: t, Ref: use.Position}
+	if corr.FieldSlot >= 0 {
+		v, ok := rec.Field(corr.FieldSlot)
+		start := len(cs.text)
+		cs.text = append(cs.text, v...)
+		ev.Value = cs.text[start:]
+		ev.HasValue = ok
+		if ok && numericKind(corr) {
+			ev.Number, ev.HasValue = parseNumber(v)
+		}
+	}
+	// Views into cs.text, which no longer grows: the engine copies what
+	// it keeps.
+	start := 0
+	for g := range slots {
+		cs.group = append(cs.group, bytesView(cs.text[start:ends[g]]))
+		start = ends[g]
+	}
+	ev.Group = cs.group
+	cs.alerts = c.engine.Observe(ev, cs.alerts)
+}
+
+func numericKind(c *rules.Correlation) bool {
+	return c.Type == rules.ValueSum || c.Type == rules.ValueAvg || c.Type == rules.ValuePercentile && c.Percentile > 0
+}
+
+// parseNumber reads a field's text as a number ("1024", "-3", "2.5",
+// "0x10" as Windows writes some counters).
+func parseNumber(v []byte) (float64, bool) {
+	s := bytesView(v)
+	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		n, err := strconv.ParseUint(s[2:], 16, 64)
+		return float64(n), err == nil
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	return n, err == nil
+}
+
+// bytesView is b as a string without copying; the string is valid while b
+// is unchanged.
+func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// eventTime is the record's event time: the first readable time slot,
+// else its Fluent Bit timestamp (unless offline), else prev (the previous
+// record's), so that a stream never runs backwards to zero.
+func (c *correlator) eventTime(rec *record, chunk []byte, ev event, prev int64) int64 {
+	for _, slot := range c.timeSlots {
+		if v, ok := rec.Field(slot); ok {
+			if t, ok := parseTimeText(v); ok {
+				return t
+			}
+		}
+	}
+	if c.headerTime {
+		if t := headerTime(chunk, ev); t > 0 {
+			return t
+		}
+	}
+	return prev
+}
+
+// timeFields are the fields event time is read from: time_key, or
+// offline (sigma-check) the usual time fields; none without correlations.
+func timeFields(cfg Config, set *rules.Set) []string {
+	switch {
+	case len(set.Correlations()) == 0:
+		return nil
+	case cfg.TimeKey != "":
+		return []string{cfg.TimeKey}
+	case cfg.Offline:
+		return OfflineTimeFields
+	}
+	return nil
+}
+
+// OfflineTimeFields are the fields sigma-check reads event time from when
+// time_key is unset: where the shapes it reads keep the event's own time.
+var OfflineTimeFields = []string{"Event.System.TimeCreated.SystemTime", "TimeCreated", "UtcTime", "@timestamp", "timestamp", "eventTime"}
+
+// unixTime formats event time for the output (RFC 3339, UTC).
+func unixTime(t int64) string { return time.Unix(0, t).UTC().Format(time.RFC3339Nano) }
+
+// clock is event time over one Process call: the last record's (a record
+// without a time of its own takes it) and the newest seen.
+type clock struct{ last, newest int64 }
+
+func (f *Filter) startClock() clock {
+	if f.corr == nil {
+		return clock{}
+	}
+	return clock{last: f.corr.lastTime.Load()}
+}
+
+// correlate feeds the record's matches to the correlations and returns
+// what the record shows: its matches of rules that are not silent, then
+// the correlations it completed (also left in s.shown). Alerts decided at
+// a window's close are kept in s.closed for records of their own.
+func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int {
+	c := f.corr
+	t := c.eventTime(s.rec, chunk, ev, ck.last)
+	ck.last, ck.newest = t, max(ck.newest, t)
+	s.shown, s.visible = s.shown[:0], s.visible[:0]
+	for _, i := range s.matched {
+		if !f.metas[i].Silent {
+			s.visible = append(s.visible, i)
+		}
+	}
+	if len(s.matched) == 0 || t == 0 {
+		return s.visible // a record without any event time is not counted
+	}
+	for _, a := range c.observe(s.rec, s.matched, t, &s.corr) {
+		meta := f.ruleCount + a.Spec
+		f.counts.rules[meta].Add(1)
+		switch {
+		case a.Closed:
+			s.closed = append(s.closed, a)
+		case !f.metas[meta].Silent:
+			s.shown = append(s.shown, a)
+			s.visible = append(s.visible, meta)
+		}
+	}
+	return s.visible
+}
+
+// decideWindows closes the windows event time has passed, appending their
+// alerts to closed, and keeps the clock for the next call. It returns the
+// alerts to write: those of correlations that are not silent.
+func (f *Filter) decideWindows(ck *clock, closed []correlate.Alert) []correlate.Alert {
+	c := f.corr
+	c.lastTime.Store(ck.last)
+	if ck.newest > 0 {
+		n := len(closed)
+		closed = c.engine.Advance(ck.newest, closed)
+		for _, a := range closed[n:] {
+			f.counts.rules[f.ruleCount+a.Spec].Add(1)
+		}
+	}
+	kept := closed[:0]
+	for _, a := range closed {
+		if !f.metas[f.ruleCount+a.Spec].Silent {
+			kept = append(kept, a)
+		}
+	}
+	return kept
+}

@@ -1,0 +1,145 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
+)
+
+// This file keeps correlation state across reloads and restarts: a new
+// filter adopts the state of the one it replaces, and with state_file set
+// a Live saves the state every state_checkpoint and at Close, and restores
+// it when it starts.
+
+// AdoptState takes over the correlation state of old, the filter this one
+// replaces (a refresh, or a hot reload of the same instance): the state of
+// each correlation whose id and definition are unchanged. old must not
+// process records afterwards; records it still filters between the adopt
+// and the swap update state that is then gone.
+func (f *Filter) AdoptState(old *Filter) {
+	if f.corr == nil || old == nil || old.corr == nil || old == f {
+		return
+	}
+	f.corr.engine.Adopt(old.corr.engine)
+	f.corr.lastTime.Store(old.corr.lastTime.Load())
+}
+
+// Flush decides every window still open, as if event time had passed them
+// all, and appends their alerts to dst as records of their own. sigma-check
+// calls it at the end of its input; a running filter never does (its open
+// windows are saved with the state and decided after a restart).
+func (f *Filter) Flush(dst []byte) []byte {
+	if f.corr == nil {
+		return dst
+	}
+	s := f.scratch.Get().(*scratch)
+	defer f.scratch.Put(s)
+	ck := clock{last: f.corr.lastTime.Load(), newest: 1<<63 - 1}
+	for _, a := range f.decideWindows(&ck, s.closed[:0]) {
+		dst = f.appendAlertRecord(dst, a.End, a, s)
+	}
+	return dst
+}
+
+// CorrelationCounters returns the correlation engine's counters (late,
+// evicted, suppressed events and live groups); zero without correlations.
+func (f *Filter) CorrelationCounters() correlate.Counters {
+	if f.corr == nil {
+		return correlate.Counters{}
+	}
+	return f.corr.engine.Counters()
+}
+
+// ErrCheckpoint marks a failed checkpoint of the state file, reported to
+// a Live's notify (with a nil filter); the next checkpoint tries again.
+var ErrCheckpoint = errors.New("filter: correlation state checkpoint failed")
+
+// stateKeeper saves a Live's correlation state to the state file.
+type stateKeeper struct {
+	path   string
+	unlock func()
+	loaded correlate.LoadReport
+	// loadErr is why the file could not be restored (corrupt, truncated,
+	// foreign): reported, never fatal, and the state starts empty.
+	loadErr error
+	mu      sync.Mutex // serialises saves
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// openState locks cfg.StateFile and restores f's state from it. A path
+// that exists and is not a regular file, or that another instance holds,
+// is an error; a file that cannot be read as state is reported in
+// loadErr.
+func openState(cfg Config, f *Filter) (*stateKeeper, error) {
+	if info, err := os.Stat(cfg.StateFile); err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("filter: state_file %s: not a regular file (%s)", cfg.StateFile, info.Mode().Type())
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("filter: state_file: %w", err)
+	}
+	unlock, err := correlate.LockFile(cfg.StateFile)
+	if err != nil {
+		return nil, fmt.Errorf("filter: state_file: %w", err)
+	}
+	k := &stateKeeper{path: cfg.StateFile, unlock: unlock}
+	if f.corr != nil {
+		k.loaded, k.loadErr = f.corr.engine.Load(cfg.StateFile)
+	}
+	return k, nil
+}
+
+// save writes f's state, when it has correlations.
+func (k *stateKeeper) save(f *Filter) error {
+	if f.corr == nil {
+		return nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return f.corr.engine.Save(k.path)
+}
+
+// checkpoint saves the current filter's state every interval until stop;
+// errors go to notify.
+func (k *stateKeeper) checkpoint(l *Live, every time.Duration) {
+	k.stop, k.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(k.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-k.stop:
+				return
+			case <-t.C:
+				if err := k.save(l.Filter()); err != nil && l.notify != nil {
+					l.notify(fmt.Errorf("%w: %w", ErrCheckpoint, err), nil)
+				}
+			}
+		}
+	}()
+}
+
+// close stops the checkpoints, saves a last time and releases the lock.
+func (k *stateKeeper) close(f *Filter) error {
+	if k.stop != nil {
+		close(k.stop)
+		<-k.done
+		k.stop = nil
+	}
+	err := k.save(f)
+	k.unlock()
+	return err
+}
+
+// StateLoad reports what was restored from the state file at start, and
+// why it could not be, if so; ok is false without a state file.
+func (l *Live) StateLoad() (report correlate.LoadReport, loadErr error, ok bool) {
+	if l.state == nil {
+		return correlate.LoadReport{}, nil, false
+	}
+	return l.state.loaded, l.state.loadErr, true
+}
