@@ -55,6 +55,12 @@ func (f *Filter) Counters() Counters {
 	return c
 }
 
+// RecordCounts returns how many records matched and how many match_only
+// dropped, cheaply (Counters also lists the rules).
+func (f *Filter) RecordCounts() (matched, dropped uint64) {
+	return f.counts.matched.Load(), f.counts.dropped.Load()
+}
+
 // add sums two sets of counts, rules by id.
 func (c Counters) add(d Counters) Counters {
 	out := Counters{Records: c.Records + d.Records, Matched: c.Matched + d.Matched, Dropped: c.Dropped + d.Dropped,

@@ -79,6 +79,9 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names 
 	for _, r := range f.Rules().Rules() {
 		c.levels[r.ID] = r.Level.String()
 	}
+	for _, r := range f.Rules().Correlations() {
+		c.levels[r.ID] = r.Level.String()
+	}
 	if opts.csv {
 		c.csv = csv.NewWriter(c.out)
 		if opts.summary {
@@ -117,7 +120,9 @@ func (c *checker) input(name string, stdin io.Reader) error {
 	if head, _ := br.Peek(len(evtxMagic)); bytes.Equal(head, evtxMagic) || strings.EqualFold(filepath.Ext(name), ".evtx") {
 		return c.evtxInput(name, br)
 	}
-	chunk, _, err := textevent.ReadEvents(br, time.Now())
+	// Stamped 0, "no time": a JSON event's own time fields are its event
+	// time (see filter.OfflineTimeFields), never the wall clock.
+	chunk, _, err := textevent.ReadEvents(br, time.Unix(0, 0))
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -193,6 +198,7 @@ func appendChunkEvent(dst []byte, t time.Time, body []byte) []byte {
 // options ask for. An event matched when the filter changed it, whatever
 // the format writes.
 func (c *checker) check(event []byte, m eventMeta) error {
+	matchedBefore, droppedBefore := c.f.RecordCounts()
 	out, changed, err := c.f.Process(c.scratch[:0], event)
 	c.scratch = out
 	if err != nil {
@@ -200,15 +206,29 @@ func (c *checker) check(event []byte, m eventMeta) error {
 	}
 	c.events++
 	c.prog.event()
-	if changed && len(out) == 0 {
-		return nil // dropped: match_only and no match
-	}
-	if changed {
+	matchedAfter, droppedAfter := c.f.RecordCounts()
+	matched := matchedAfter > matchedBefore
+	if matched {
 		c.matched++
-		event = out
-		if c.opts.csv || c.opts.summary {
-			c.attribute(m)
-		}
+	}
+	if !changed {
+		out = event
+	}
+	// The record comes first in out unless match_only dropped it; what
+	// follows are correlation alert records.
+	record := 1
+	if droppedAfter > droppedBefore {
+		record = 0
+	}
+	return c.write(out, m, changed, record, matched || c.opts.all)
+}
+
+// write writes what the options ask for of the filter's output for one
+// event: its first records events are the record (printed when
+// printRecord), the rest alert records (always printed).
+func (c *checker) write(out []byte, m eventMeta, changed bool, records int, printRecord bool) error {
+	if changed && (c.opts.csv || c.opts.summary) {
+		c.attribute(m)
 	}
 	switch {
 	case c.opts.summary:
@@ -219,8 +239,18 @@ func (c *checker) check(event []byte, m eventMeta) error {
 		}
 		c.matches = c.matches[:0]
 		return c.csv.Error()
-	case changed || c.opts.all:
-		return c.writeBody(event)
+	}
+	for off, n := 0, 0; off < len(out); n++ {
+		end, err := msgpack.Skip(out, off)
+		if err != nil {
+			return err
+		}
+		if n >= records || printRecord {
+			if err := c.writeBody(out[off:end]); err != nil {
+				return err
+			}
+		}
+		off = end
 	}
 	return nil
 }
@@ -282,9 +312,15 @@ func (c *checker) flush() error {
 	return c.out.Flush()
 }
 
-// finish writes the summary, if asked for, and flushes the output.
+// finish decides the correlation windows still open at the end of the
+// input, writes the summary, if asked for, and flushes the output.
 func (c *checker) finish() error {
 	c.prog.clear()
+	if alerts := c.f.Flush(nil); len(alerts) > 0 {
+		if err := c.write(alerts, eventMeta{file: "(end of input)"}, true, 0, true); err != nil {
+			return err
+		}
+	}
 	if c.opts.summary {
 		c.writeSummary()
 	}

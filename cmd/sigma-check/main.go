@@ -73,6 +73,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
 	}
+	cfg.Offline = true // event time from the events' own fields, never the clock
 	names, err := inputs(flags.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "sigma-check:", err)
