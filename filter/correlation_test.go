@@ -1,0 +1,511 @@
+package filter
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// bruteForce is the README's worked example: ten failed logons from one
+// address within five minutes.
+const bruteForce = `title: Brute force from one address
+id: 7f1b0d57-2a48-4c8e-9a3f-1f0e3c5d8a11
+status: experimental
+level: high
+correlation:
+  type: event_count
+  rules:
+    - failed_logon
+  group-by:
+    - IpAddress
+  timespan: 5m
+  condition:
+    gte: 10
+---
+title: Failed logon
+id: 5c8f0a36-1d3e-4b7c-8e2a-9b6d4f1c2e70
+name: failed_logon
+status: experimental
+level: low
+logsource:
+  product: windows
+  service: security
+detection:
+  selection:
+    EventID: 4625
+  condition: selection
+`
+
+var t0 = time.Date(2026, 11, 30, 2, 10, 0, 0, time.UTC)
+
+// logon is a Security event in the evtx JSON shape.
+func logon(id int, ip, user string) fixture.Map {
+	return fixture.Evtx(id, "Security", "Microsoft-Windows-Security-Auditing",
+		fixture.Map{{K: "TargetUserName", V: user}, {K: "IpAddress", V: ip}})
+}
+
+func correlationFilter(t *testing.T, cfg Config, src string) *Filter {
+	t.Helper()
+	set, report, err := rules.Compile([]rules.Source{{Name: "c.yml", Data: []byte(src)}}, rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Skipped) > 0 {
+		t.Fatalf("skipped: %v", report.Skipped)
+	}
+	return NewWithRules(cfg, set, report)
+}
+
+// at is a chunk event stamped t0+d.
+func at(d time.Duration, body fixture.Map) []byte {
+	return fixture.Event(nil, fixture.Time(t0.Add(d)), nil, body)
+}
+
+// decodeChunk returns the bodies of a chunk's events as JSON values.
+func decodeChunk(t *testing.T, chunk []byte) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for off := 0; off < len(chunk); {
+		end, err := msgpack.Skip(chunk, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, p, _ := msgpack.ReadArrayHeader(chunk, off)
+		body, _ := msgpack.Skip(chunk, p)
+		var buf bytes.Buffer
+		stream := jsoniter.NewStream(jsoniter.ConfigDefault, &buf, 1024)
+		if _, err := textevent.WriteMsgpack(stream, chunk, body); err != nil {
+			t.Fatal(err)
+		}
+		stream.Flush()
+		var m map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+			t.Fatalf("%v: %s", err, buf.Bytes())
+		}
+		out = append(out, m)
+		off = end
+	}
+	return out
+}
+
+// run processes each chunk and returns the output of each (the input when
+// unchanged).
+func run(t *testing.T, f *Filter, chunks ...[]byte) [][]map[string]any {
+	t.Helper()
+	var outs [][]map[string]any
+	for _, c := range chunks {
+		out, changed, err := f.Process(nil, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !changed {
+			out = c
+		}
+		outs = append(outs, decodeChunk(t, out))
+	}
+	return outs
+}
+
+func matchesOf(rec map[string]any) []map[string]any {
+	s, _ := rec["sigma"].(map[string]any)
+	list, _ := s["matches"].([]any)
+	var out []map[string]any
+	for _, m := range list {
+		out = append(out, m.(map[string]any))
+	}
+	return out
+}
+
+func TestEventCountFiresOnTheTenthAndRestarts(t *testing.T) {
+	f := correlationFilter(t, Config{}, bruteForce)
+	var fired []int
+	for i := range 25 {
+		recs := run(t, f, at(time.Duration(i)*time.Second, logon(4625, "10.1.2.3", "admin")))[0]
+		if len(recs) != 1 {
+			t.Fatalf("event %d: %d records out, want 1", i+1, len(recs))
+		}
+		ms := matchesOf(recs[0])
+		if len(ms) == 0 {
+			continue
+		}
+		fired = append(fired, i+1)
+		m := ms[0]
+		if len(ms) != 1 || m["id"] != "7f1b0d57-2a48-4c8e-9a3f-1f0e3c5d8a11" || m["type"] != "event_count" {
+			t.Fatalf("event %d: matches %v, want the correlation alone (the base rule is silent)", i+1, ms)
+		}
+		if g := m["group"].(map[string]any); g["IpAddress"] != "10.1.2.3" {
+			t.Errorf("group = %v", g)
+		}
+		if m["value"] != float64(10) {
+			t.Errorf("value = %v, want 10", m["value"])
+		}
+		w := m["window"].(map[string]any)
+		if want := t0.Add(time.Duration(i-9) * time.Second).Format(time.RFC3339Nano); w["start"] != want {
+			t.Errorf("window start = %v, want %v", w["start"], want)
+		}
+		if rs := m["rules"].([]any); len(rs) != 1 || rs[0] != "5c8f0a36-1d3e-4b7c-8e2a-9b6d4f1c2e70" {
+			t.Errorf("rules = %v", rs)
+		}
+		if recs[0]["sigma"].(map[string]any)["level"] != "high" {
+			t.Errorf("level = %v", recs[0]["sigma"])
+		}
+	}
+	if fmt.Sprint(fired) != "[10 20]" {
+		t.Errorf("fired at events %v, want [10 20]: the group restarts after firing", fired)
+	}
+}
+
+func TestGroupsAreSeparateAndMissingGroupFieldIsNotCounted(t *testing.T) {
+	f := correlationFilter(t, Config{}, bruteForce)
+	var chunk []byte
+	for i := range 9 {
+		chunk = append(chunk, at(time.Duration(i)*time.Second, logon(4625, "10.0.0.1", "a"))...)
+		chunk = append(chunk, at(time.Duration(i)*time.Second, logon(4625, "10.0.0.2", "a"))...)
+		chunk = append(chunk, at(time.Duration(i)*time.Second,
+			fixture.Evtx(4625, "Security", "Microsoft-Windows-Security-Auditing", fixture.Map{{K: "TargetUserName", V: "a"}}))...)
+	}
+	for _, rec := range run(t, f, chunk)[0] {
+		if len(matchesOf(rec)) > 0 {
+			t.Fatalf("fired on 9 events per address: %v", rec)
+		}
+	}
+	recs := run(t, f, at(10*time.Second, logon(4625, "10.0.0.2", "a")))[0]
+	if ms := matchesOf(recs[0]); len(ms) != 1 || ms[0]["group"].(map[string]any)["IpAddress"] != "10.0.0.2" {
+		t.Errorf("tenth event of 10.0.0.2: %v", recs[0])
+	}
+}
+
+func TestWindowSlidesAndOldEventsExpire(t *testing.T) {
+	f := correlationFilter(t, Config{}, bruteForce)
+	// Nine events, then the tenth six minutes after the first: the first
+	// has left the 5-minute window.
+	for i := range 9 {
+		run(t, f, at(time.Duration(i)*time.Second, logon(4625, "10.0.0.9", "a")))
+	}
+	if recs := run(t, f, at(6*time.Minute, logon(4625, "10.0.0.9", "a")))[0]; len(matchesOf(recs[0])) > 0 {
+		t.Fatalf("fired with events outside the window: %v", recs[0])
+	}
+}
+
+func TestCorrelationRecord(t *testing.T) {
+	f := correlationFilter(t, Config{CorrelationRecord: true}, bruteForce)
+	var chunk []byte
+	for i := range 10 {
+		chunk = append(chunk, at(time.Duration(i)*time.Second, logon(4625, "10.1.2.3", "admin"))...)
+	}
+	chunk = append(chunk, at(11*time.Second, logon(4624, "10.1.2.3", "admin"))...)
+	recs := run(t, f, chunk)[0]
+	if len(recs) != 12 {
+		t.Fatalf("%d records out, want 11 and an alert record", len(recs))
+	}
+	alert := recs[10]
+	if alert["IpAddress"] != "10.1.2.3" || len(matchesOf(alert)) != 1 || alert["Event"] != nil {
+		t.Errorf("alert record = %v, want the group value and the correlation only", alert)
+	}
+	if len(matchesOf(recs[9])) != 1 {
+		t.Errorf("the completing record lacks the correlation: %v", recs[9])
+	}
+}
+
+const fewLogons = `title: Fewer than three logons
+id: few
+correlation:
+  type: event_count
+  rules: [logon]
+  group-by: [TargetUserName]
+  timespan: 1m
+  condition:
+    lt: 3
+---
+title: Logon
+id: logon-rule
+name: logon
+logsource: {product: windows, service: security}
+detection:
+  selection:
+    EventID: 4624
+  condition: selection
+`
+
+func TestUpperBoundIsDecidedWhenTheWindowCloses(t *testing.T) {
+	f := correlationFilter(t, Config{}, fewLogons)
+	first := run(t, f, at(0, logon(4624, "", "alice")), at(time.Second, logon(4624, "", "bob")),
+		at(2*time.Second, logon(4624, "", "bob")), at(3*time.Second, logon(4624, "", "bob")))
+	for _, recs := range first {
+		for _, r := range recs {
+			if len(matchesOf(r)) > 0 {
+				t.Fatalf("an upper-bound condition fired before its window closed: %v", r)
+			}
+		}
+	}
+	// Event time passes alice's window end (t0+1m): the next call, on
+	// any record, decides it. bob had three: no alert.
+	recs := run(t, f, at(2*time.Minute, logon(4688, "", "carol")))[0]
+	if len(recs) != 2 {
+		t.Fatalf("%d records out, want the record and one alert record", len(recs))
+	}
+	alert := recs[1]
+	ms := matchesOf(alert)
+	if alert["TargetUserName"] != "alice" || len(ms) != 1 || ms[0]["value"] != float64(1) {
+		t.Errorf("alert record = %v, want alice's window with 1 event", alert)
+	}
+}
+
+func TestCorrelationFormats(t *testing.T) {
+	chunk := func() []byte {
+		var c []byte
+		for i := range 10 {
+			c = append(c, at(time.Duration(i)*time.Second, logon(4625, "10.1.2.3", "admin"))...)
+		}
+		return c
+	}
+	f := correlationFilter(t, Config{Format: FormatECS}, bruteForce)
+	last := run(t, f, chunk())[0][9]
+	rule, _ := last["rule"].(map[string]any)
+	if ids, _ := rule["id"].([]any); len(ids) != 1 || ids[0] != "7f1b0d57-2a48-4c8e-9a3f-1f0e3c5d8a11" {
+		t.Errorf("ecs rule = %v", rule)
+	}
+	corr, _ := last["sigma"].(map[string]any)["correlations"].([]any)
+	if len(corr) != 1 || corr[0].(map[string]any)["type"] != "event_count" {
+		t.Errorf("ecs sigma.correlations = %v", last["sigma"])
+	}
+	f = correlationFilter(t, Config{Format: FormatFlat}, bruteForce)
+	last = run(t, f, chunk())[0][9]
+	for key, want := range map[string]string{
+		FlatCorrelationTypes: "[event_count]", FlatCorrelationGroups: "[IpAddress=10.1.2.3]", FlatCorrelationValues: "[10]",
+		FlatCorrelationStarts: "[" + t0.Format(time.RFC3339Nano) + "]", FlatRuleIDs: "[7f1b0d57-2a48-4c8e-9a3f-1f0e3c5d8a11]",
+	} {
+		if got := fmt.Sprint(last[key]); got != want {
+			t.Errorf("flat %s = %s, want %s", key, got, want)
+		}
+	}
+}
+
+func TestGenerateWritesTheBaseRule(t *testing.T) {
+	src := strings.Replace(bruteForce, "    gte: 10\n", "    gte: 10\n  generate: true\n", 1)
+	f := correlationFilter(t, Config{}, src)
+	recs := run(t, f, at(0, logon(4625, "10.1.2.3", "admin")))[0]
+	if ms := matchesOf(recs[0]); len(ms) != 1 || ms[0]["id"] != "5c8f0a36-1d3e-4b7c-8e2a-9b6d4f1c2e70" {
+		t.Errorf("with generate: true the base rule's match is written: %v", recs[0])
+	}
+}
+
+func TestOutOfOrderWithinDelayCountsAndLateDoesNot(t *testing.T) {
+	f := correlationFilter(t, Config{CorrelationMaxDelay: time.Minute}, bruteForce)
+	// Eight events at +2m.., then one at +1m30 (late by 38 s: counts),
+	// one at 0 (late by over a minute: ignored), then the tenth.
+	for i := range 8 {
+		run(t, f, at(2*time.Minute+time.Duration(i)*time.Second, logon(4625, "10.7.7.7", "a")))
+	}
+	run(t, f, at(90*time.Second, logon(4625, "10.7.7.7", "a")))
+	run(t, f, at(0, logon(4625, "10.7.7.7", "a")))
+	if got := f.CorrelationCounters().Late; got != 1 {
+		t.Errorf("late = %d, want 1", got)
+	}
+	recs := run(t, f, at(2*time.Minute+10*time.Second, logon(4625, "10.7.7.7", "a")))[0]
+	if ms := matchesOf(recs[0]); len(ms) != 1 || ms[0]["value"] != float64(10) {
+		t.Errorf("tenth counted event = %v", recs[0])
+	}
+}
+
+func TestTimeKeyIsTheEventTime(t *testing.T) {
+	// The records' Fluent Bit timestamps are all equal (the consume time
+	// of in_kafka); their own field spreads them over ten minutes, more
+	// than the timespan.
+	f := correlationFilter(t, Config{TimeKey: "EventTime"}, bruteForce)
+	var chunk []byte
+	for i := range 10 {
+		rec := logon(4625, "10.3.3.3", "a").With("EventTime", t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339))
+		chunk = append(chunk, at(0, rec)...)
+	}
+	for _, rec := range run(t, f, chunk)[0] {
+		if len(matchesOf(rec)) > 0 {
+			t.Fatalf("fired though the events span ten minutes of event time")
+		}
+	}
+}
+
+// failedThenSuccess is the specification's example "Failed Logins
+// Followed by Successful Login" (a chain), with EventID for the
+// specification's User field mapped to TargetUserName.
+const failedThenSuccess = `title: Correlation - Multiple Failed Logins Followed by Successful Login
+id: b180ead8-d58f-40b2-ae54-c8940995b9b6
+status: experimental
+correlation:
+    type: temporal_ordered
+    rules:
+        - multiple_failed_login
+        - successful_login
+    group-by:
+        - TargetUserName
+    timespan: 10m
+level: high
+---
+title: Multiple failed logons
+id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
+name: multiple_failed_login
+correlation:
+    type: event_count
+    rules:
+        - failed_login
+    group-by:
+        - TargetUserName
+    timespan: 10m
+    condition:
+        gte: 10
+---
+title: Single failed login
+id: 53ba33fd-3a50-4468-a5ef-c583635cfa92
+name: failed_login
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID:
+            - 529
+            - 4625
+    condition: selection
+---
+title: Successful login
+id: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8
+name: successful_login
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID:
+            - 528
+            - 4624
+    condition: selection
+`
+
+func TestChainedCorrelations(t *testing.T) {
+	f := correlationFilter(t, Config{}, failedThenSuccess)
+	// A success before the failures does not complete the ordered pair.
+	run(t, f, at(0, logon(4624, "", "bob")))
+	for i := range 10 {
+		recs := run(t, f, at(time.Duration(i+1)*time.Second, logon(4625, "", "bob")))[0]
+		if ms := matchesOf(recs[0]); len(ms) > 0 {
+			t.Fatalf("failure %d shows %v: the inner correlation is referenced, so silent", i+1, ms)
+		}
+	}
+	recs := run(t, f, at(time.Minute, logon(4624, "", "bob")))[0]
+	ms := matchesOf(recs[0])
+	if len(ms) != 1 || ms[0]["id"] != "b180ead8-d58f-40b2-ae54-c8940995b9b6" || ms[0]["type"] != "temporal_ordered" {
+		t.Fatalf("success after ten failures: %v", recs[0])
+	}
+	if rs := fmt.Sprint(ms[0]["rules"]); rs != "[a8418a5a-5fc4-46b5-b23b-6c73beb19d41 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8]" {
+		t.Errorf("rules = %s", rs)
+	}
+}
+
+func TestStateFileSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "bf.yml")
+	if err := os.WriteFile(rulesPath, []byte(bruteForce), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{RulePaths: []string{rulesPath}, StateFile: filepath.Join(dir, "state"), StateCheckpoint: time.Hour,
+		Rules: rules.Options{Statuses: rules.DefaultStatuses}}
+	l, err := NewLive(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 9 {
+		run(t, l.Filter(), at(time.Duration(i)*time.Second, logon(4625, "10.9.9.9", "a")))
+	}
+	if _, err := NewLive(cfg, nil); err == nil || !strings.Contains(err.Error(), "state") {
+		t.Errorf("a second instance on the same state file: %v, want an error", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := NewLive(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	if _, loadErr, ok := l2.StateLoad(); !ok || loadErr != nil {
+		t.Fatalf("state load: %v %v", ok, loadErr)
+	}
+	recs := run(t, l2.Filter(), at(10*time.Second, logon(4625, "10.9.9.9", "a")))[0]
+	if len(matchesOf(recs[0])) != 1 {
+		t.Errorf("the tenth event after a restart did not fire: %v", recs[0])
+	}
+}
+
+func TestCorruptStateFileIsReportedNotFatal(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "bf.yml")
+	os.WriteFile(rulesPath, []byte(bruteForce), 0o644)
+	state := filepath.Join(dir, "state")
+	os.WriteFile(state, []byte("not a state file at all"), 0o644)
+	cfg := Config{RulePaths: []string{rulesPath}, StateFile: state, StateCheckpoint: time.Hour,
+		Rules: rules.Options{Statuses: rules.DefaultStatuses}}
+	l, err := NewLive(cfg, nil)
+	if err != nil {
+		t.Fatalf("a corrupt state file failed the start: %v", err)
+	}
+	defer l.Close()
+	if _, loadErr, _ := l.StateLoad(); loadErr == nil {
+		t.Error("a corrupt state file was not reported")
+	}
+	cfg.StateFile = dir
+	if _, err := NewLive(cfg, nil); err == nil {
+		t.Error("a directory as state_file started")
+	}
+}
+
+func TestRefreshCarriesStateOfUnchangedCorrelations(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "bf.yml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(rulesPath, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(bruteForce)
+	cfg := Config{RulePaths: []string{rulesPath}, Rules: rules.Options{Statuses: rules.DefaultStatuses}}
+	for _, tc := range []struct {
+		name, src string
+		fires     bool
+	}{
+		{"title changed", strings.Replace(bruteForce, "Brute force from one address", "Brute force (renamed)", 1), true},
+		{"threshold changed", strings.Replace(bruteForce, "gte: 10", "gte: 11", 1), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			write(bruteForce)
+			l, err := NewLive(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			for i := range 9 {
+				run(t, l.Filter(), at(time.Duration(i)*time.Second, logon(4625, "10.5.5.5", "a")))
+			}
+			write(tc.src)
+			if changed, err := l.Refresh(); !changed || err != nil {
+				t.Fatalf("refresh: %v %v", changed, err)
+			}
+			recs := run(t, l.Filter(), at(10*time.Second, logon(4625, "10.5.5.5", "a")))[0]
+			if fired := len(matchesOf(recs[0])) == 1; fired != tc.fires {
+				t.Errorf("fired = %v, want %v", fired, tc.fires)
+			}
+		})
+	}
+}
