@@ -130,7 +130,7 @@ func (a *timesAgg) decode(r *decoder, p *plan) {
 	}
 }
 
-func (a *counterAgg) encode(w *encoder)           { w.uvarint(a.n) }
+func (a *counterAgg) encode(w *encoder)          { w.uvarint(a.n) }
 func (a *counterAgg) decode(r *decoder, _ *plan) { a.n = r.uvarint() }
 
 func (a *bucketAgg) encode(w *encoder) {

@@ -179,7 +179,7 @@ func TestEviction(t *testing.T) {
 	feed(e, 0, "a", 0)
 	feed(e, 0, "b", 1*sec)
 	feed(e, 0, "a", 2*sec) // touches a (and fires: gte 2)
-	feed(e, 0, "c", 3*sec)   // evicts b, the least recently updated
+	feed(e, 0, "c", 3*sec) // evicts b, the least recently updated
 	if c := e.Counters(); c.Evicted != 1 || c.Groups != 2 {
 		t.Fatalf("counters %+v, want Evicted 1 Groups 2", c)
 	}
