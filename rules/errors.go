@@ -35,8 +35,10 @@ const (
 	KindUnknownPlaceholder                    // an expand placeholder no placeholders file defines
 	KindBadSearch                             // a search with nothing in it
 	KindBadCondition                          // a condition that does not parse or names nothing
-	KindUnsupportedConstruct                  // aggregations and correlation rules
+	KindUnsupportedConstruct                  // aggregations, and correlation forms not evaluated
 	KindInternal                              // a panic while compiling
+	KindBadCorrelation                        // a correlation definition that is incomplete or invalid
+	KindBadReference                          // a correlation reference that is missing, failed, ambiguous or cyclic
 )
 
 var kindNames = [...]string{
@@ -58,6 +60,8 @@ var kindNames = [...]string{
 	KindBadCondition:         "bad condition",
 	KindUnsupportedConstruct: "unsupported construct",
 	KindInternal:             "internal error",
+	KindBadCorrelation:       "bad correlation",
+	KindBadReference:         "bad reference",
 }
 
 func (k ErrorKind) String() string {

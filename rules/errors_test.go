@@ -39,7 +39,9 @@ func TestCompileErrorKinds(t *testing.T) {
 		{"condition syntax", head + "  a: {A: x}\n  condition: a and (\n", KindBadCondition},
 		{"no condition", head + "  a: {A: x}\n", KindBadCondition},
 		{"aggregation", head + "  a: {A: x}\n  condition: a | count() > 5\n", KindUnsupportedConstruct},
-		{"correlation", "title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [r1]\n", KindUnsupportedConstruct},
+		{"correlation without timespan", "title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [r1]\n", KindBadCorrelation},
+		{"correlation expression condition", "title: c\ncorrelation: {type: temporal, rules: [r1], timespan: 1m, condition: r1 and not r2}\n", KindUnsupportedConstruct},
+		{"correlation of a missing rule", "title: c\ncorrelation: {type: temporal, rules: [r1], timespan: 1m}\n", KindBadReference},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,7 +102,7 @@ func TestReasons(t *testing.T) {
 
 func TestErrorKindNames(t *testing.T) {
 	seen := map[string]ErrorKind{}
-	for k := KindOther; k <= KindInternal; k++ {
+	for k := KindOther; k <= KindBadReference; k++ {
 		name := k.String()
 		if name == "" || strings.HasPrefix(name, "ErrorKind(") {
 			t.Errorf("kind %d has no name", k)

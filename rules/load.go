@@ -118,7 +118,7 @@ func anyFold(list, values []string) bool {
 type Report struct {
 	Files    int       // rule and filter files read
 	Loaded   int       // rules compiled into the set
-	Filtered int       // rules left out by the selection options
+	Filtered int       // rules and correlations left out by the selection options
 	Skipped  []Skipped // rules and files that could not be loaded
 	// Unmapped counts loaded rules whose logsource has no guard.
 	Unmapped int
@@ -135,6 +135,10 @@ type Report struct {
 	Filters       int
 	FilteredRules int
 	UnusedFilters []Skipped
+	// Correlations counts the correlation rules loaded. The rules they
+	// reference are in Loaded; those the selection left out are not
+	// counted in Filtered.
+	Correlations int
 }
 
 // Default returns the embedded default rule set.
@@ -261,6 +265,7 @@ func compile(srcs, filterSrcs []Source, opts Options) (*Set, Report, error) {
 		report:     Report{Files: len(srcs) + len(filterSrcs)},
 		seen:       map[string]string{},
 		seenFilter: map[string]string{},
+		failed:     map[string]error{},
 	}
 	for i, src := range append(srcs[:len(srcs):len(srcs)], filterSrcs...) {
 		docs, err := splitDocuments(src.Data)
@@ -268,13 +273,17 @@ func compile(srcs, filterSrcs []Source, opts Options) (*Set, Report, error) {
 			l.report.Skipped = append(l.report.Skipped, Skipped{File: src.Name, Err: err})
 		}
 		for _, doc := range docs {
-			if isFilterDocument(doc) {
+			switch {
+			case isFilterDocument(doc):
 				l.filter(src, doc)
-			} else {
+			case isCorrelationDocument(doc):
+				l.correlation(src, doc, i >= len(srcs))
+			default:
 				l.rule(src, doc, i >= len(srcs))
 			}
 		}
 	}
+	l.settle()
 	set, report := l.set, l.report
 	report.Filters = len(l.filters)
 	report.FilteredRules, report.UnusedFilters = applyFilters(set, l.refs, l.filters)
@@ -285,6 +294,9 @@ func compile(srcs, filterSrcs []Source, opts Options) (*Set, Report, error) {
 	digested := set.rules
 	for _, f := range l.filters {
 		digested = append(digested[:len(digested):len(digested)], Rule{ID: "filter " + f.id + " " + f.title, File: f.file})
+	}
+	for _, c := range set.correlations {
+		digested = append(digested[:len(digested):len(digested)], Rule{ID: "correlation " + c.ID + " " + c.Digest, File: c.File})
 	}
 	report.Digest = digest(digested, append(srcs[:len(srcs):len(srcs)], filterSrcs...))
 	if len(set.rules) == 0 {
@@ -303,6 +315,12 @@ type loader struct {
 	refs       []ruleRef         // per rule of set
 	filters    []compiledFilter
 	seenFilter map[string]string // filter id -> file
+	// Rules and correlations wait in pool and corrs until the correlations
+	// are resolved (see correlation_load.go); failed holds the documents
+	// that did not load, by "id:"+lower-case id and "name:"+name.
+	pool   []pooledRule
+	corrs  []pendingCorrelation
+	failed map[string]error
 }
 
 // skip reports a document that was not loaded.
@@ -310,9 +328,10 @@ func (l *loader) skip(file, id, title string, err error) {
 	l.report.Skipped = append(l.report.Skipped, Skipped{File: file, ID: id, Title: title, Err: withFile(err, file, id)})
 }
 
-// rule compiles one rule document into the set, unless it fails, repeats
-// an id, is left out by the selection options or comes from the filters
-// property (filtersOnly).
+// rule compiles one rule document and keeps it for settle, unless it
+// fails, repeats an id or comes from the filters property (filtersOnly).
+// Whether the selection options keep it is settled with the correlations,
+// which may need it.
 func (l *loader) rule(src Source, doc *yaml.Node, filtersOnly bool) {
 	rule, compiled, ref, err := compileDocument(l.c, doc)
 	if err == nil && filtersOnly {
@@ -325,22 +344,14 @@ func (l *loader) rule(src Source, doc *yaml.Node, filtersOnly bool) {
 	}
 	if err != nil {
 		l.skip(src.Name, rule.ID, rule.Title, err)
+		l.noteFailed(doc, err)
 		return
 	}
 	rule.File = src.Name
 	if rule.ID != "" {
 		l.seen[rule.ID] = src.Name
 	}
-	if !l.opts.selects(&rule) {
-		l.report.Filtered++
-		return
-	}
-	if !rule.LogsourceMapped {
-		l.report.Unmapped++
-	}
-	l.set.rules = append(l.set.rules, rule)
-	l.set.compiled = append(l.set.compiled, compiled)
-	l.refs = append(l.refs, ref)
+	l.pool = append(l.pool, pooledRule{rule: rule, compiled: compiled, ref: ref, selected: l.opts.selects(&rule)})
 }
 
 // filter compiles one filter document, unless it fails or repeats an id.
@@ -407,16 +418,8 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	if root.Kind != yaml.MappingNode {
 		return Rule{}, compiledRule{}, ruleRef{}, errorf(KindNotARule, "not a Sigma rule: document is not a map")
 	}
-	keys := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		keys[root.Content[i].Value] = true
-	}
-	switch {
-	case keys["correlation"]:
-		var meta struct{ ID, Title string }
-		_ = root.Decode(&meta)
-		return Rule{ID: meta.ID, Title: meta.Title}, compiledRule{}, ruleRef{}, errorf(KindUnsupportedConstruct, "%w: correlation rule", ErrUnsupported)
-	case !keys["detection"]:
+	// Correlation documents are parsed in correlation_parse.go.
+	if mapValue(root, "detection") == nil {
 		return Rule{}, compiledRule{}, ruleRef{}, errorf(KindNotARule, "not a Sigma rule: no detection")
 	}
 
@@ -456,6 +459,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	rule.Product = foldString(strings.TrimSpace(sr.Logsource.Product))
 	ref = ruleRef{id: sr.ID, logsource: sr.Logsource}
 	ref.name, _ = sr.AdditionalFields["name"].(string)
+	rule.Name = ref.name
 	return rule, compiled, ref, nil
 }
 

@@ -267,7 +267,7 @@ func TestCompileErrors(t *testing.T) {
 		{"pattern matches nothing", head + "  a: {A: x}\n  condition: 1 of sel_*\n", false, `"sel_*" matches no search`},
 		{"no condition", head + "  a: {A: x}\n", false, "no condition"},
 		{"unknown level", strings.Replace(head, "id: r1", "id: r1\nlevel: severe", 1) + "  a: {A: x}\n  condition: a\n", false, `unknown level "severe"`},
-		{"correlation", "title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [r1]\n", true, "correlation"},
+		{"correlation without timespan", "title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [r1]\n", false, "correlation has no timespan"},
 		{"not a rule", "title: x\nfoo: bar\n", false, "no detection"},
 		{"yaml syntax", "title: [unclosed\n", false, "yaml"},
 		{"bad condition syntax", head + "  a: {A: x}\n  condition: a and (\n", false, "condition: ends too early"},
@@ -343,7 +343,7 @@ func TestLoad(t *testing.T) {
 	write("notes.txt", rule("ignored"))
 	write("broken.yml", "title: [")
 	write("dup.yml", rule("one"))
-	write("multi.yml", rule("four")+"---\n"+"title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [four]\n")
+	write("multi.yml", rule("four")+"---\n"+"title: c\nid: c1\ncorrelation:\n  type: event_count\n  rules: [four]\n  timespan: 5m\n  condition: {gte: 3}\n")
 
 	set, report, err := Load([]string{dir}, Options{})
 	if err != nil {
@@ -356,14 +356,15 @@ func TestLoad(t *testing.T) {
 	if got := strings.Join(ids, ","); got != "one,four,three,two" {
 		t.Errorf("loaded %q, want one,four,three,two (file order)", got)
 	}
-	if report.Files != 6 || report.Loaded != 4 || len(report.Skipped) != 3 {
-		t.Errorf("report: files %d loaded %d skipped %d; want 6, 4, 3: %v", report.Files, report.Loaded, len(report.Skipped), report.Skipped)
+	if report.Files != 6 || report.Loaded != 4 || report.Correlations != 1 || len(report.Skipped) != 2 {
+		t.Errorf("report: files %d loaded %d correlations %d skipped %d; want 6, 4, 1, 2: %v",
+			report.Files, report.Loaded, report.Correlations, len(report.Skipped), report.Skipped)
 	}
 	reasons := ""
 	for _, s := range report.Skipped {
 		reasons += s.Error() + "\n"
 	}
-	for _, want := range []string{"broken.yml", "duplicate rule id", "correlation rule", "rule c1"} {
+	for _, want := range []string{"broken.yml", "duplicate rule id"} {
 		if !strings.Contains(reasons, want) {
 			t.Errorf("skip reasons should mention %q:\n%s", want, reasons)
 		}

@@ -20,6 +20,13 @@ type Rule struct {
 	LogsourceMapped bool
 	// Product is the rule's logsource product, lower case ("" for none).
 	Product string
+	// Name is the rule's name attribute, by which correlations may
+	// reference it.
+	Name string
+	// Silent is true when loaded correlations reference the rule (or the
+	// correlation) and none of them says generate: true: its matches feed
+	// them but are not written into records.
+	Silent bool
 }
 
 // Set is a compiled rule set. It is immutable and safe for concurrent use.
@@ -27,6 +34,12 @@ type Set struct {
 	rules    []Rule
 	compiled []compiledRule
 	fields   []string
+
+	// Correlations (see correlation.go) and, per rule and per
+	// correlation, the correlations referencing it.
+	correlations []Correlation
+	ruleUsers    [][]RefUse
+	corrUsers    [][]RefUse
 
 	// The index (see prefilter.go): rules grouped by logsource guards, and
 	// per field an automaton over the literals rules require.
