@@ -152,8 +152,11 @@ func TestEventCountFiresOnTheTenthAndRestarts(t *testing.T) {
 			t.Errorf("value = %v, want 10", m["value"])
 		}
 		w := m["window"].(map[string]any)
-		if want := t0.Add(time.Duration(i-9) * time.Second).Format(time.RFC3339Nano); w["start"] != want {
-			t.Errorf("window start = %v, want %v", w["start"], want)
+		// The sliding window that met the condition ends at the completing
+		// event and spans the timespan.
+		end := t0.Add(time.Duration(i) * time.Second)
+		if w["start"] != end.Add(-5*time.Minute).Format(time.RFC3339Nano) || w["end"] != end.Format(time.RFC3339Nano) {
+			t.Errorf("window = %v, want 5 minutes up to %v", w, end)
 		}
 		if rs := m["rules"].([]any); len(rs) != 1 || rs[0] != "5c8f0a36-1d3e-4b7c-8e2a-9b6d4f1c2e70" {
 			t.Errorf("rules = %v", rs)
@@ -285,7 +288,7 @@ func TestCorrelationFormats(t *testing.T) {
 	last = run(t, f, chunk())[0][9]
 	for key, want := range map[string]string{
 		FlatCorrelationTypes: "[event_count]", FlatCorrelationGroups: "[IpAddress=10.1.2.3]", FlatCorrelationValues: "[10]",
-		FlatCorrelationStarts: "[" + t0.Format(time.RFC3339Nano) + "]", FlatRuleIDs: "[7f1b0d57-2a48-4c8e-9a3f-1f0e3c5d8a11]",
+		FlatCorrelationStarts: "[" + t0.Add(9*time.Second-5*time.Minute).Format(time.RFC3339Nano) + "]", FlatRuleIDs: "[7f1b0d57-2a48-4c8e-9a3f-1f0e3c5d8a11]",
 	} {
 		if got := fmt.Sprint(last[key]); got != want {
 			t.Errorf("flat %s = %s, want %s", key, got, want)

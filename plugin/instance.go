@@ -179,7 +179,8 @@ func (i *instance) logState(cfg filter.Config) {
 	case loadErr != nil:
 		i.log.errorf("state_file %s could not be restored, starting with empty correlation state: %v", cfg.StateFile, loadErr)
 	default:
-		i.log.infof("state_file %s: %s", cfg.StateFile, report)
+		i.log.infof("state_file %s: restored %d group(s) of %d correlation(s); %d correlation(s) in the file are no longer loaded or changed",
+			cfg.StateFile, report.Groups, report.Specs, report.DroppedSpecs)
 	}
 }
 
