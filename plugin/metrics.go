@@ -30,6 +30,10 @@ const (
 	metricRules
 	metricLastLoad
 	metricFallback
+	metricCorrGroups
+	metricCorrLate
+	metricCorrEvicted
+	metricCorrSuppressed
 	numMetrics
 )
 
@@ -54,6 +58,14 @@ var metricDefs = [numMetrics]struct {
 	metricLastLoad: {true, "sigma_rules_last_load_timestamp_seconds", "Unix time the rules the instance runs were loaded.", []string{"name"}},
 	metricFallback: {true, "sigma_rules_fallback_active",
 		"1 while the instance runs on the last good rules because the rules of a reload failed to load.", []string{"name"}},
+	metricCorrGroups: {true, "sigma_correlation_groups", "Correlation groups (distinct group-by values) held in memory, over all correlations.",
+		[]string{"name"}},
+	metricCorrLate: {false, "sigma_correlation_late_records_total",
+		"Records later than correlation_max_delay behind their group, ignored for correlation (never dropped).", []string{"name"}},
+	metricCorrEvicted: {false, "sigma_correlation_evicted_groups_total",
+		"Correlation groups evicted because a correlation held correlation_max_groups.", []string{"name"}},
+	metricCorrSuppressed: {false, "sigma_correlation_suppressed_alerts_total",
+		"Correlation alerts muted by correlation_suppress.", []string{"name"}},
 }
 
 // ruleStates are the values of the state label of sigma_rules, in the
@@ -84,6 +96,11 @@ type metrics struct {
 	rules     map[string]*ruleSeries // by filter.RuleKey, every rule this instance has run
 	pushed    [numMetrics]uint64     // per flat counter, the value last pushed
 	started   bool                   // the first push created every series at 0
+	// The correlation counters are the engine's, and a refresh or reload
+	// brings a new engine (its state adopted, its counts from 0): they
+	// are pushed from the filter that counted them.
+	corrFilter *filter.Filter
+	corrPushed [3]uint64
 }
 
 // ruleSeries is the label values of one rule's matches counter, resolved
@@ -191,6 +208,7 @@ func (m *metrics) push(i *instance) {
 			m.pushed[f.k] = f.v
 		}
 	}
+	m.pushCorrelations(i.live.Filter(), name)
 	m.started = true
 	for _, r := range c.Rules {
 		s := m.rules[r.Key()]
@@ -205,10 +223,32 @@ func (m *metrics) push(i *instance) {
 	m.setGauges(i)
 }
 
+// pushCorrelations pushes what the correlation counters of f gained.
+func (m *metrics) pushCorrelations(f *filter.Filter, name []*C.char) {
+	if f != m.corrFilter {
+		m.corrFilter, m.corrPushed = f, [3]uint64{}
+	}
+	c := f.CorrelationCounters()
+	for n, x := range [...]struct {
+		k metric
+		v uint64
+	}{{metricCorrLate, c.Late}, {metricCorrEvicted, c.Evicted}, {metricCorrSuppressed, c.Suppressed}} {
+		if x.v > m.corrPushed[n] || !m.started {
+			m.update(x.k, float64(x.v-m.corrPushed[n]), name)
+			m.corrPushed[n] = x.v
+		}
+	}
+	m.update(metricCorrGroups, float64(c.Groups), name)
+}
+
 // describe resolves the label values of every rule of f and creates their
 // series at 0, so a rule's first match is an increase Prometheus sees.
 func (m *metrics) describe(f *filter.Filter) {
-	for _, r := range f.Rules().Rules() {
+	rs := f.Rules().Rules()
+	for _, c := range f.Rules().Correlations() {
+		rs = append(rs[:len(rs):len(rs)], c.Rule)
+	}
+	for _, r := range rs {
 		level := r.Level.String()
 		if level == "" {
 			level = "unknown"

@@ -60,6 +60,9 @@ func TestFileAndNetworkAccess(t *testing.T) {
 		"detection:\n  s: {ImageLoaded|endswith: '%suffix%', Image|expand: '%apps%'}\n  condition: s\n")
 	writeFile(t, filepath.Join(rulesDir, "b.yml"), "title: u\nid: u\nlogsource: {product: windows, category: image_load}\n"+
 		"detection:\n  s: {ImageLoaded|endswith: .node}\n  condition: s\n")
+	writeFile(t, filepath.Join(rulesDir, "c.yml"), "title: c\nid: c\ncorrelation:\n  type: event_count\n  rules: [u]\n"+
+		"  group-by: [Image]\n  timespan: 1h\n  condition: {gte: 2}\n")
+	state := filepath.Join(dir, "state")
 	placeholders := filepath.Join(dir, "placeholders.yml")
 	writeFile(t, placeholders, "apps: ['*\\slack.exe']\n")
 	fieldMap := filepath.Join(dir, "map.yml")
@@ -71,7 +74,7 @@ func TestFileAndNetworkAccess(t *testing.T) {
 	}
 	args := []string{"-f", "-qq", "-e", "trace=open,openat,socket,connect,execve", "-o", trace, hosts["v5.0.3"], pluginPath,
 		"-p", "rules=" + rulesDir, "-p", "placeholders=" + placeholders, "-p", "field_map=" + fieldMap,
-		"-p", "refresh_interval=1", in, out}
+		"-p", "refresh_interval=1", "-p", "state_file=" + state, in, out}
 	if b, err := exec.Command(strace, args...).CombinedOutput(); err != nil {
 		t.Skipf("strace cannot trace here: %v\n%s", err, b)
 	}
@@ -95,6 +98,13 @@ func TestFileAndNetworkAccess(t *testing.T) {
 		}
 		if m := opened.FindStringSubmatch(line); m != nil {
 			seen++
+			// The one file the plugin writes: state_file, beside it its
+			// lock and the temporary file it is renamed from. (The host
+			// itself writes out.bin.)
+			writes := strings.Contains(line, "O_WRONLY") || strings.Contains(line, "O_RDWR") || strings.Contains(line, "O_CREAT")
+			if writes && !strings.HasPrefix(m[1], state) && m[1] != out && !strings.HasPrefix(m[1], "/dev/") {
+				t.Errorf("opened for writing: %s", line)
+			}
 			ok := false
 			for _, prefix := range allowed {
 				ok = ok || strings.HasPrefix(m[1], prefix)
@@ -105,7 +115,7 @@ func TestFileAndNetworkAccess(t *testing.T) {
 		}
 	}
 	// The trace must have seen the plugin read its files at all.
-	for _, want := range []string{"a.yml", "placeholders.yml", "map.yml", "flb-filter_sigma.so"} {
+	for _, want := range []string{"a.yml", "placeholders.yml", "map.yml", "flb-filter_sigma.so", state} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the trace does not show %s being opened", want)
 		}
