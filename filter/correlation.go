@@ -28,9 +28,47 @@ type correlator struct {
 	// records' timestamps are not event times).
 	headerTime bool
 	record     bool // correlation_record: standalone alert records too
+	// Fields from split on are read by correlations only: late indexes
+	// them, and they are loaded only for records that matched a rule.
+	split int
+	late  fieldIndex
 	// lastTime is the event time of the last record seen, for the next
 	// record without a time of its own (across chunks).
 	lastTime atomic.Int64
+}
+
+// splitFields returns the set's fields an index loads: with rules, those
+// rules read (the others named "", which no record fills); else those
+// only correlations read. Every record is loaded for the rules; only
+// records that matched one are loaded again for the correlations, so
+// group-by and value fields cost the records that match nothing nothing.
+func splitFields(set *rules.Set, forRules bool) []string {
+	fields := set.Fields()
+	split := set.RuleFields()
+	if len(set.Correlations()) == 0 || split >= len(fields) {
+		return fields
+	}
+	out := make([]string, len(fields))
+	for i, name := range fields {
+		if (i < split) == forRules {
+			out[i] = name
+		}
+	}
+	return out
+}
+
+// corrFields reads a record's fields for correlations: those rules read
+// from the record as loaded for them, the others from late.
+type corrFields struct {
+	main, late *record
+	split      int
+}
+
+func (c corrFields) Field(slot int) ([]byte, bool) {
+	if slot >= c.split && c.late != nil {
+		return c.late.Field(slot)
+	}
+	return c.main.Field(slot)
 }
 
 // correlationKinds maps the rules' types onto the engine's kinds.
@@ -78,7 +116,7 @@ type correlationScratch struct {
 // correlations that reference them, and their alerts, in turn, to the
 // correlations that reference those (chains). It returns the alerts, in
 // the order they fired.
-func (c *correlator) observe(rec *record, matched []int, t int64, cs *correlationScratch) []correlate.Alert {
+func (c *correlator) observe(rec corrFields, matched []int, t int64, cs *correlationScratch) []correlate.Alert {
 	cs.alerts = cs.alerts[:0]
 	for _, i := range matched {
 		for _, use := range c.set.RuleUsers(i) {
@@ -102,7 +140,7 @@ func (c *correlator) observe(rec *record, matched []int, t int64, cs *correlatio
 // the match of the rule at use.Position of its rules list. A record that
 // lacks a group-by field is not counted, as a SIEM's "stats ... by" leaves
 // it out.
-func (c *correlator) feed(rec *record, use rules.RefUse, t int64, cs *correlationScratch) {
+func (c *correlator) feed(rec corrFields, use rules.RefUse, t int64, cs *correlationScratch) {
 	corr := &c.set.Correlations()[use.Correlation]
 	slots := corr.GroupSlots[use.Position]
 	cs.text, cs.group = cs.text[:0], cs.group[:0]
@@ -228,7 +266,14 @@ func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int 
 	if len(s.matched) == 0 || t == 0 {
 		return s.visible // a record without any event time is not counted
 	}
-	for _, a := range c.observe(s.rec, s.matched, t, &s.corr) {
+	fields := corrFields{main: s.rec, split: c.split}
+	if c.split < len(c.set.Fields()) {
+		// record.load has walked this body: it cannot fail here.
+		if _, err := s.lateRec.load(&c.late, chunk, ev.body); err == nil {
+			fields.late = s.lateRec
+		}
+	}
+	for _, a := range c.observe(fields, s.matched, t, &s.corr) {
 		meta := f.ruleCount + a.Spec
 		f.counts.rules[meta].Add(1)
 		switch {

@@ -340,6 +340,9 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 		*ls.slot = s
 	}
 	for _, name := range names {
+		if name == "" {
+			continue // a slot another index fills (see lateFields)
+		}
 		role := roleData
 		if isLogsource[name] {
 			role = 0

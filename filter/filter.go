@@ -44,6 +44,7 @@ type Filter struct {
 // scratch is the per-call working state of Process.
 type scratch struct {
 	rec     *record
+	lateRec *record // the fields only correlations read (see lateFields)
 	matched []int
 	// enrichment
 	vals  []byte
@@ -97,8 +98,8 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	f := &Filter{
 		set:    set,
 		report: report,
-		index: newFieldIndex(set.Fields(), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap, logsource: cfg.Logsource,
-			otherProducts: otherProducts(set), extra: timeFields(cfg, set)}),
+		index: newFieldIndex(splitFields(set, true), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
+			logsource: cfg.Logsource, otherProducts: otherProducts(set), extra: timeFields(cfg, set)}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,
@@ -116,10 +117,20 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	f.counts.rules = make([]atomic.Uint64, len(f.metas))
 	if len(set.Correlations()) > 0 {
 		f.corr = &correlator{set: set, engine: correlate.New(specsOf(set, cfg)), timeSlots: f.index.extra,
-			headerTime: !cfg.Offline, record: cfg.CorrelationRecord}
+			headerTime: !cfg.Offline, record: cfg.CorrelationRecord, split: set.RuleFields()}
+		if f.corr.split < len(set.Fields()) {
+			f.corr.late = newFieldIndex(splitFields(set, false), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
+				logsource: cfg.Logsource, otherProducts: otherProducts(set)})
+		}
 	}
 	slots := f.index.slots
-	f.scratch.New = func() any { return &scratch{rec: newRecord(slots), matched: make([]int, 0, 8)} }
+	lateSlots := 0
+	if f.corr != nil {
+		lateSlots = f.corr.late.slots
+	}
+	f.scratch.New = func() any {
+		return &scratch{rec: newRecord(slots), lateRec: newRecord(lateSlots), matched: make([]int, 0, 8)}
+	}
 	return f
 }
 
@@ -225,6 +236,6 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 	if changed {
 		out = append(out, chunk[copied:]...)
 	}
-	s.rec.chunk = nil
+	s.rec.chunk, s.lateRec.chunk = nil, nil
 	return out, changed, err
 }

@@ -283,8 +283,13 @@ func compile(srcs, filterSrcs []Source, opts Options) (*Set, Report, error) {
 			}
 		}
 	}
+	// Slots given out from here on are read by correlations only (group-by
+	// and condition fields no rule reads): the filter loads those only for
+	// records that matched a rule a correlation references.
+	ruleFields := len(l.c.fields)
 	l.settle()
 	set, report := l.set, l.report
+	set.ruleFields = ruleFields
 	report.Filters = len(l.filters)
 	report.FilteredRules, report.UnusedFilters = applyFilters(set, l.refs, l.filters)
 	set.fields = l.c.fields

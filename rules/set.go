@@ -34,6 +34,9 @@ type Set struct {
 	rules    []Rule
 	compiled []compiledRule
 	fields   []string
+	// ruleFields: fields[:ruleFields] are read by rules (and perhaps by
+	// correlations), the rest by correlations only.
+	ruleFields int
 
 	// Correlations (see correlation.go) and, per rule and per
 	// correlation, the correlations referencing it.
@@ -65,6 +68,11 @@ type slotScan struct {
 	ac      *acAutomaton
 	litBase int32 // the automaton's literal i is litClauses[litBase+i]
 }
+
+// RuleFields returns how many of Fields() rules read: the fields after
+// them are read only by correlations, so a caller may leave them unread
+// until a record matched a rule some correlation references.
+func (s *Set) RuleFields() int { return s.ruleFields }
 
 // Rules returns the rules of the set; Match reports indexes into it. The
 // caller must not modify the slice.
