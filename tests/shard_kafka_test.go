@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-		"sync"
+	"sync"
 	"testing"
 	"time"
 
