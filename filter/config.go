@@ -61,6 +61,12 @@ type Config struct {
 	// StateCheckpoint and at Close, and restores it from at start.
 	StateFile       string
 	StateCheckpoint time.Duration
+	// ShardKey names the Sigma fields whose values every record carries
+	// under ShardKeyName ("" means DefaultShardKeyName): joined with |,
+	// or with Shards > 0 their shard number (shard.go). Empty: off.
+	ShardKey     []string
+	ShardKeyName string
+	Shards       int
 }
 
 // ErrBadProperty marks an invalid property value.
@@ -94,6 +100,9 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 	if slices.Contains(cfg.Format.Keys(cfg.AddKey), cfg.TagKey) {
 		return Config{}, fmt.Errorf("filter: %w: tag_key: %q is a key format %s writes itself; choose another (e.g. sigma_match)",
 			ErrBadProperty, cfg.TagKey, cfg.Format)
+	}
+	if err := checkShard(cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }

@@ -2,13 +2,20 @@ package filter
 
 import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 
-// appendEnriched appends ev with the format's keys added. The timestamp,
+// appendEnriched appends ev with the format's keys for the matched rules
+// (none when matched is empty) and the shard key added. The timestamp,
 // metadata and every other key and value are copied byte for byte, in
 // their order. A key the record already has is replaced or merged where it
 // stands; should the record hold it more than once, the later copies are
 // dropped so the output never has a duplicate key. New keys go at the end.
 func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scratch) []byte {
-	s.vals, s.adds = f.appendAdditions(s.vals[:0], s.adds[:0], matched, s.shown)
+	s.vals, s.adds = s.vals[:0], s.adds[:0]
+	if len(matched) > 0 {
+		s.vals, s.adds = f.appendAdditions(s.vals, s.adds, matched, s.shown)
+	}
+	if f.shard != nil {
+		s.vals, s.adds = f.shard.appendAddition(s.vals, s.adds, s.rec)
+	}
 	adds, vals := s.adds, s.vals
 	// record.load has walked this body, so it is complete msgpack.
 	n, first, _ := msgpack.ReadMapHeader(b, ev.body)

@@ -31,6 +31,7 @@ type Filter struct {
 	matchOnly bool
 	fieldMap  map[string][][]string // as loaded, for a successor that falls back on it
 	outputs   []ruleOutput          // per meta: what it writes into a record
+	shard     *sharding             // shard_key: written into every record; nil when off
 	scratch   sync.Pool
 	counts    counters
 
@@ -83,6 +84,9 @@ func New(cfg Config) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w", noRules(err, cfg, report))
 	}
+	if err := checkShard(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Strict && len(report.Skipped) > 0 {
 		return nil, fmt.Errorf("filter: %w: %d rule(s) could not be loaded, the first: %v", ErrStrict, len(report.Skipped), report.Skipped[0])
 	}
@@ -90,15 +94,17 @@ func New(cfg Config) (*Filter, error) {
 }
 
 // NewWithRules builds a filter over an already compiled set; report is kept
-// for Report.
+// for Report. cfg's shard settings must be valid (New checks them).
 func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	if cfg.AddKey == "" {
 		cfg.AddKey = DefaultAddKey
 	}
+	fields, shard := shardFields(cfg, splitFields(set, true))
 	f := &Filter{
 		set:    set,
 		report: report,
-		index: newFieldIndex(splitFields(set, true), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
+		shard:  shard,
+		index: newFieldIndex(fields, indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
 			logsource: cfg.Logsource, otherProducts: otherProducts(set), extra: timeFields(cfg, set)}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
@@ -141,9 +147,10 @@ func (f *Filter) Rules() *rules.Set { return f.set }
 func (f *Filter) Report() rules.Report { return f.report }
 
 // Process filters one chunk. When no record matches (and match_only drops
-// nothing) it returns changed=false and out is dst unchanged: the caller
-// passes the chunk on as it is. Otherwise it appends the new chunk to dst
-// and returns it with changed=true.
+// nothing, and shard_key, which rewrites every record, is unset) it returns
+// changed=false and out is dst unchanged: the caller passes the chunk on
+// as it is. Otherwise it appends the new chunk to dst and returns it with
+// changed=true.
 //
 // Records are never lost or reordered: events that are not records, or
 // whose body is not a map, pass through byte for byte, as do records that
@@ -203,6 +210,10 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		case f.matchOnly:
 			dropped++
 			emit(ev.start)
+			copied = ev.end
+		case f.shard != nil && ev.kind == recordEvent:
+			emit(ev.start)
+			out = f.appendEnriched(out, chunk, ev, nil, s)
 			copied = ev.end
 		}
 		if f.corr != nil && f.corr.record && len(s.shown) > 0 {

@@ -96,6 +96,28 @@ var Properties = []Property{
 		},
 	},
 	{
+		Name: "shard_key", Type: TypeString,
+		Description: "Comma-separated Sigma field names (found in every record shape, as rules find them): write their values, joined with |, into every record under shard_key_name, for out_kafka's message_key_field or rewrite_tag to send each group to one aggregator.",
+		set: func(c *Config, v string) error {
+			return setList(&c.ShardKey, v, "no field given")
+		},
+	},
+	{
+		Name: "shard_key_name", Type: TypeString, Default: DefaultShardKeyName,
+		Description: "The top-level string key shard_key writes; an existing key of that name is replaced.",
+		set: func(c *Config, v string) error {
+			return setNonEmpty(&c.ShardKeyName, v, "must not be empty")
+		},
+	},
+	{
+		Name: "shards", Type: TypeString, Default: "0",
+		Description: "With shard_key: write a shard number 0 to shards-1 (FNV-1a 64 of the joined values, modulo shards) instead of the values; 0 writes the values.",
+		set: func(c *Config, v string) (err error) {
+			c.Shards, err = parseShards(v)
+			return err
+		},
+	},
+	{
 		Name: "min_level", Type: TypeString, Offline: true,
 		Description: "Load only rules of this level or higher: informational, low, medium, high or critical.",
 		set: func(c *Config, v string) error {

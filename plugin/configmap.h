@@ -26,6 +26,19 @@
       "marker for grep and rewrite_tag (e.g. sigma_match).") \
     X(MAP_BOOL, "match_only", "off", \
       "Drop records that match no rule.") \
+    X(MAP_STR, "shard_key", NULL, \
+      "Comma-separated Sigma field names (found in every record shape, " \
+      "as rules find them): write their values, joined with |, into " \
+      "every record under shard_key_name, for out_kafka's " \
+      "message_key_field or rewrite_tag to send each group to one " \
+      "aggregator.") \
+    X(MAP_STR, "shard_key_name", "sigma_shard", \
+      "The top-level string key shard_key writes; an existing key of " \
+      "that name is replaced.") \
+    X(MAP_STR, "shards", "0", \
+      "With shard_key: write a shard number 0 to shards-1 (FNV-1a 64 " \
+      "of the joined values, modulo shards) instead of the values; 0 " \
+      "writes the values.") \
     X(MAP_STR, "min_level", NULL, \
       "Load only rules of this level or higher: informational, low, " \
       "medium, high or critical.") \

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -122,15 +123,15 @@ func canonical(sections []section) string {
 }
 
 var knownPlugins = map[string]map[string]bool{
-	"input":  {"tail": true, "forward": true, "winevtlog": true, "dummy": true, "syslog": true},
-	"filter": {"sigma": true, "rewrite_tag": true, "grep": true},
-	"output": {"stdout": true, "forward": true, "opensearch": true, "es": true, "http": true, "file": true},
+	"input":  {"tail": true, "forward": true, "winevtlog": true, "dummy": true, "syslog": true, "kafka": true},
+	"filter": {"sigma": true, "rewrite_tag": true, "grep": true, "nest": true},
+	"output": {"stdout": true, "forward": true, "opensearch": true, "es": true, "http": true, "file": true, "kafka": true},
 }
 
 var filterCommon = map[string]bool{"name": true, "match": true, "match_regex": true, "alias": true, "log_level": true}
 
 // checkSections checks plugin names, sigma properties and the keys
-// rewrite_tag and grep route on.
+// rewrite_tag, grep and the kafka output's message key route on.
 func checkSections(t *testing.T, name string, sections []section) {
 	t.Helper()
 	props := map[string]bool{}
@@ -138,6 +139,7 @@ func checkSections(t *testing.T, name string, sections []section) {
 		props[p.Name] = true
 	}
 	var written []string // top-level keys the sigma filter writes
+	var messageKeys []string
 	sigmaSeen := false
 	for _, s := range sections {
 		if s.kind == "service" {
@@ -145,6 +147,9 @@ func checkSections(t *testing.T, name string, sections []section) {
 		}
 		if !knownPlugins[s.kind][s.name()] {
 			t.Errorf("%s: %s %q is not a plugin this check knows", name, s.kind, s.name())
+		}
+		if key, ok := s.props["message_key_field"]; ok && s.kind == "output" {
+			messageKeys = append(messageKeys, key) // checked once every filter is seen: YAML's kinds come in any order
 		}
 		if s.kind != "filter" {
 			continue
@@ -173,6 +178,9 @@ func checkSections(t *testing.T, name string, sections []section) {
 			if cfg.TagKey != "" {
 				written = append(written, cfg.TagKey)
 			}
+			if len(cfg.ShardKey) > 0 {
+				written = append(written, cfg.ShardKeyName)
+			}
 		case "rewrite_tag", "grep":
 			if !sigmaSeen {
 				t.Errorf("%s: %s before the sigma filter", name, s.name())
@@ -182,6 +190,11 @@ func checkSections(t *testing.T, name string, sections []section) {
 					checkAccessor(t, name, v, written)
 				}
 			}
+		}
+	}
+	for _, key := range messageKeys {
+		if !slices.Contains(written, key) {
+			t.Errorf("%s: kafka keys messages by %s, which the sigma filter does not write (it writes %v)", name, key, written)
 		}
 	}
 }
@@ -213,8 +226,9 @@ func checkAccessor(t *testing.T, name, rule string, written []string) {
 }
 
 func TestExampleConfigs(t *testing.T) {
-	roles := map[string]deployRole{"fluent-bit": sampleRole, "aggregator": aggregatorRole, "windows-forwarder": forwarderRole}
-	for _, base := range []string{"fluent-bit", "aggregator", "windows-forwarder"} {
+	roles := map[string]deployRole{"fluent-bit": sampleRole, "aggregator": aggregatorRole, "windows-forwarder": forwarderRole,
+		"shard-router-kafka": aggregatorRole, "shard-aggregator-kafka": aggregatorRole, "shard-router-forward": aggregatorRole}
+	for _, base := range []string{"fluent-bit", "aggregator", "windows-forwarder", "shard-router-kafka", "shard-aggregator-kafka", "shard-router-forward"} {
 		t.Run(base, func(t *testing.T) {
 			classicPath := filepath.Join("..", "conf", base+".conf")
 			classic, pluginsFile := parseClassic(t, classicPath)
@@ -521,8 +535,8 @@ func checkLossless(t *testing.T, name string, sections []section, role deployRol
 			t.Errorf("%s: output %s: retry_limit %q drops records after the last retry; want no_limits", name, s.name(), s.props["retry_limit"])
 		case s.kind == "filter" && s.name() == "rewrite_tag" && s.props["emitter_storage.type"] != "filesystem":
 			t.Errorf("%s: rewrite_tag's emitter is not buffered on the file system", name)
-		case s.kind == "filter" && s.name() == "sigma" && (s.props["alias"] == "" || s.props["refresh_interval"] == ""):
-			t.Errorf("%s: the sigma filter wants an alias (its metrics' name label) and a refresh_interval", name)
+		case s.kind == "filter" && s.name() == "sigma" && (s.props["alias"] == "" || s.props["refresh_interval"] == "" && s.props["rules"] != ""):
+			t.Errorf("%s: the sigma filter wants an alias (its metrics' name label) and, with rule files, a refresh_interval", name)
 		}
 	}
 	if role != aggregatorRole {

@@ -34,7 +34,7 @@ detection:
 
 // failedLogons is a chunk of n failed logons from one address, a second
 // apart.
-func failedLogons(n int) []byte {
+func failedLogonChunk(n int) []byte {
 	var chunk []byte
 	start := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)
 	for i := range n {
@@ -64,7 +64,7 @@ func TestCorrelationStateAcrossHotReload(t *testing.T) {
 	dir := t.TempDir()
 	rulesFile := filepath.Join(dir, "bf.yml")
 	writeFile(t, rulesFile, bruteForceRules)
-	chunk := failedLogons(6)
+	chunk := failedLogonChunk(6)
 	for _, tc := range []struct {
 		name  string
 		extra []string
@@ -103,7 +103,7 @@ func TestCorrelationStateFileAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	rulesFile, state := filepath.Join(dir, "bf.yml"), filepath.Join(dir, "state")
 	writeFile(t, rulesFile, bruteForceRules)
-	chunk := failedLogons(6)
+	chunk := failedLogonChunk(6)
 	args := []string{"-p", "rules=" + rulesFile, "-p", "state_file=" + state}
 	first := runHost(t, "v5.0.3", chunk, args...)
 	if first.exit != 0 || len(firedAt(t, first.out)) != 0 {
