@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -392,6 +395,111 @@ func TestShardedKafka(t *testing.T) {
 	if single := shardMatches(t, cfg, chunk); sharded != single || single == 0 {
 		t.Errorf("the aggregators matched %d records, one node %d", sharded, single)
 	}
+
+	// Correlations grouped by the shard key: the aggregators, each with its
+	// share and event time from @timestamp (their records are stamped at
+	// consumption), raise the same alerts as one node on the whole input.
+	writeFile(t, dir+"/correlations.yml", shardCorrelations)
+	cfg = filter.Config{RulePaths: []string{dir}, TimeKey: "@timestamp"}
+	var shardedAlerts []string
+	for _, c := range arrived {
+		shardedAlerts = append(shardedAlerts, correlationAlerts(t, cfg, c)...)
+	}
+	single := correlationAlerts(t, cfg, chunk)
+	sort.Strings(shardedAlerts)
+	sort.Strings(single)
+	t.Logf("%d correlation alerts, the same from %d aggregators as from one node", len(single), n)
+	if len(single) < 20 || strings.Join(single, "\n") != strings.Join(shardedAlerts, "\n") {
+		t.Errorf("%d alerts from %d aggregators, %d from one node:\n%s\n--\n%s", len(shardedAlerts), n, len(single),
+			strings.Join(shardedAlerts, "\n"), strings.Join(single, "\n"))
+	}
+}
+
+// shardCorrelations are grouped by IpAddress, the routing tier's key:
+// failed logons per address, distinct accounts per address, and fewer
+// than 20 per address in ten minutes (decided when a window closes).
+const shardCorrelations = `title: failed logons from one address
+id: 11111111-0000-0000-0000-000000000001
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 2m
+  condition: {gte: 3}
+---
+title: many accounts from one address
+id: 11111111-0000-0000-0000-000000000002
+correlation:
+  type: value_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 10m
+  condition: {field: TargetUserName, gte: 4}
+---
+title: few failures from one address
+id: 11111111-0000-0000-0000-000000000003
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 10m
+  condition: {lt: 20}
+---
+title: failed logon
+id: 11111111-0000-0000-0000-000000000004
+name: failed_logon
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4625}
+  condition: sel
+`
+
+// correlationAlerts runs chunk through a new filter of cfg, as one
+// aggregator, decides the windows still open at the end, and lists its
+// correlation alerts as "id group value window".
+func correlationAlerts(t *testing.T, cfg filter.Config, chunk []byte) []string {
+	t.Helper()
+	f, err := filter.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, changed, err := f.Process(nil, chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed {
+		out = chunk
+	}
+	out = f.Flush(out)
+	var alerts []string
+	for _, ev := range chunkEvents(t, out) {
+		var rec struct {
+			Sigma struct {
+				Matches []struct {
+					ID     string
+					Type   string
+					Group  map[string]string
+					Value  float64
+					Window struct{ Start, End string }
+				}
+			}
+		}
+		var buf bytes.Buffer
+		stream := jsoniter.NewStream(jsoniter.ConfigDefault, &buf, 1024)
+		if _, err := textevent.WriteMsgpack(stream, ev.body, 0); err != nil {
+			t.Fatal(err)
+		}
+		stream.Flush()
+		if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range rec.Sigma.Matches {
+			if m.Type != "" {
+				alerts = append(alerts, fmt.Sprintf("%s %v %g %s..%s", m.ID, m.Group, m.Value, m.Window.Start, m.Window.End))
+			}
+		}
+	}
+	return alerts
 }
 
 // shardMatches runs chunk through a new filter of cfg, as one aggregator,
