@@ -18,7 +18,7 @@ import (
 func allKinds() []Spec {
 	pct := spec(Percentile, 1, time.Minute, Bound{GTE, 40})
 	pct.Percentile = 50
-	pctClose := spec(Percentile, 1, time.Minute, Bound{LT, 40})
+	pctClose := spec(Percentile, 1, 30*time.Second, Bound{LT, 40})
 	pctClose.Key, pctClose.Percentile = "pct-close", 90
 	specs := []Spec{
 		spec(EventCount, 2, time.Minute, Bound{GTE, 5}),
@@ -30,10 +30,9 @@ func allKinds() []Spec {
 		spec(ValueShare, 1, time.Minute, Bound{LTE, 20}),
 		pct,
 		pctClose,
-		{Key: "count-close", Kind: EventCount, Refs: 1, Bounds: []Bound{{LT, 4}}, Window: 30 * time.Second},
+		{Key: "count-close", Kind: EventCount, Refs: 1, Bounds: []Bound{{GTE, 20}, {LTE, 30}}, Window: 30 * time.Second},
 		{Key: "sum-close", Kind: ValueSum, Refs: 1, Bounds: []Bound{{LTE, 100}}, Window: 30 * time.Second},
-		{Key: "distinct-close", Kind: ValueCount, Refs: 1, Bounds: []Bound{{EQ, 2}}, Window: 30 * time.Second},
-		{Key: "big-count", Kind: EventCount, Refs: 1, Bounds: []Bound{{GTE, 5000}}, Window: time.Minute},
+		{Key: "distinct-close", Kind: ValueCount, Refs: 1, Bounds: []Bound{{NEQ, 3}}, Window: 30 * time.Second},
 	}
 	for i := range specs {
 		specs[i].Suppress = 3 * time.Second
@@ -45,11 +44,11 @@ func allKinds() []Spec {
 func stream(specs []Spec, from, n int) []Event {
 	var evs []Event
 	for i := from; i < from+n; i++ {
-		s := i % len(specs)
+		s, j := i%len(specs), i/len(specs)
 		evs = append(evs, Event{
-			Spec: s, Group: []string{fmt.Sprint("h", i%5), "u"}, Time: int64(i) * sec / 4,
-			Ref: (i / 7) % max(specs[s].Refs, 1), Value: []byte(fmt.Sprint("v", i%9)),
-			Number: float64(i % 100), HasValue: true,
+			Spec: s, Group: []string{fmt.Sprint("h", j%2), "u"}, Time: int64(i) * sec / 20,
+			Ref: (j / 3) % max(specs[s].Refs, 1), Value: []byte(fmt.Sprint("v", j%9)),
+			Number: float64(j%100) * float64(i/1000%3), HasValue: true,
 		})
 	}
 	return evs
@@ -81,8 +80,20 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if rep.Specs != len(specs) || rep.Groups != orig.Counters().Groups || rep.DroppedSpecs != 0 {
 		t.Fatalf("report %+v, want %d specs, %d groups", rep, len(specs), orig.Counters().Groups)
 	}
+	if a, b := orig.marshal(), loaded.marshal(); string(a) != string(b) {
+		t.Fatalf("state saved after loading differs from the original (%d and %d bytes)", len(b), len(a))
+	}
 	rest := stream(specs, 2000, 2000)
 	want, got := observeAll(orig, rest), observeAll(loaded, rest)
+	perSpec := make([]int, len(specs))
+	for _, a := range want {
+		perSpec[a.Spec]++
+	}
+	for i, n := range perSpec {
+		if n == 0 {
+			t.Errorf("spec %s fired nothing after the reload point: the stream does not exercise it", specs[i].Key)
+		}
+	}
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("after reload %d alerts, without %d; first differing:\n%s", len(got), len(want), firstDiff(got, want))
 	}
@@ -348,9 +359,10 @@ func TestConcurrent(t *testing.T) {
 			}
 		}()
 	}
-	stop := make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
+	path := filepath.Join(t.TempDir(), "state")
 	go func() {
-		path := filepath.Join(t.TempDir(), "state")
+		defer close(done)
 		for {
 			select {
 			case <-stop:
@@ -366,6 +378,7 @@ func TestConcurrent(t *testing.T) {
 	}()
 	wg.Wait()
 	close(stop)
+	<-done
 	// spec 0 gets 2500 events per worker over 50 groups (25 of them, by
 	// parity of i): 100 each, 10 alerts per group.
 	if want := workers * 25 * 10; fired != want || e.Counters().Fired != uint64(want) {
