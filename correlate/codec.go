@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 )
 
 // encoder appends the state file's primitive values.
@@ -168,11 +170,12 @@ func (a *scalarAgg) decode(r *decoder, _ *plan) {
 
 const maxValueLen = 1 << 20
 
+// encode sorts the values so equal state always saves to equal bytes.
 func (a *distinctAgg) encode(w *encoder) {
 	w.uvarint(uint64(len(a.m)))
-	for k, t := range a.m {
+	for _, k := range slices.Sorted(maps.Keys(a.m)) {
 		w.str(k)
-		w.varint(t)
+		w.varint(a.m[k])
 	}
 }
 
