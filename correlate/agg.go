@@ -11,7 +11,7 @@ import (
 // window-close specs hold only the events of the one open window.
 type aggregator interface {
 	// add counts ev; newest is the group's newest event time after ev.
-	add(ev *Event, p *plan, newest int64)
+	add(ev Event, p *plan, newest int64)
 	// measure returns the aggregate over the kept events with time in
 	// [lo, hi] and a mask of the contributing refs (0: use the group's).
 	measure(p *plan, lo, hi int64, sc *[]float64) (float64, uint64)
@@ -69,7 +69,7 @@ func inRange(s []int64, lo, hi int64) int {
 // times can never matter.
 type timesAgg struct{ t []int64 }
 
-func (a *timesAgg) add(ev *Event, p *plan, _ int64) {
+func (a *timesAgg) add(ev Event, p *plan, _ int64) {
 	if a.t == nil {
 		a.t = make([]int64, 0, p.need)
 	}
@@ -92,7 +92,7 @@ func (a *timesAgg) reset() { a.t = a.t[:0] }
 // counterAgg counts the events of one open window (window-close EventCount).
 type counterAgg struct{ n uint64 }
 
-func (a *counterAgg) add(*Event, *plan, int64) { a.n++ }
+func (a *counterAgg) add(Event, *plan, int64) { a.n++ }
 func (a *counterAgg) measure(*plan, int64, int64, *[]float64) (float64, uint64) {
 	return float64(a.n), 0
 }
@@ -122,7 +122,7 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func (a *bucketAgg) add(ev *Event, p *plan, _ int64) {
+func (a *bucketAgg) add(ev Event, p *plan, _ int64) {
 	if a.b == nil {
 		a.b = make([]bucket, bucketSlots)
 	}
@@ -171,7 +171,7 @@ type scalarAgg struct {
 	n   uint64
 }
 
-func (a *scalarAgg) add(ev *Event, _ *plan, _ int64) { a.sum += ev.Number; a.n++ }
+func (a *scalarAgg) add(ev Event, _ *plan, _ int64) { a.sum += ev.Number; a.n++ }
 func (a *scalarAgg) measure(p *plan, _, _ int64, _ *[]float64) (float64, uint64) {
 	return aggregate(p.Kind, a.sum, a.n), 0
 }
@@ -189,7 +189,7 @@ func (a *distinctAgg) limit(p *plan) int {
 	return max(p.capN, 1)
 }
 
-func (a *distinctAgg) add(ev *Event, p *plan, newest int64) {
+func (a *distinctAgg) add(ev Event, p *plan, newest int64) {
 	if a.m == nil {
 		a.m = make(map[string]int64)
 	}
@@ -245,7 +245,7 @@ func (a *distinctAgg) reset() { clear(a.m) }
 // an event arriving out of order still finds its partners.
 type temporalAgg struct{ t [][]int64 }
 
-func (a *temporalAgg) add(ev *Event, p *plan, _ int64) {
+func (a *temporalAgg) add(ev Event, p *plan, _ int64) {
 	if a.t == nil {
 		a.t = make([][]int64, p.refs)
 	}
@@ -302,7 +302,7 @@ type shareEntry struct {
 	h uint64
 }
 
-func (a *shareAgg) add(ev *Event, p *plan, newest int64) {
+func (a *shareAgg) add(ev Event, p *plan, newest int64) {
 	if a.n == nil {
 		a.n = make(map[uint64]uint32)
 	}
@@ -358,7 +358,7 @@ type sampleEntry struct {
 	x float64
 }
 
-func (a *sampleAgg) add(ev *Event, p *plan, newest int64) {
+func (a *sampleAgg) add(ev Event, p *plan, newest int64) {
 	i := len(a.e)
 	for i > 0 && a.e[i-1].t > ev.Time {
 		i--

@@ -19,12 +19,12 @@ type Engine struct {
 
 // specState is one spec's groups, split into shards by group key hash.
 type specState struct {
-	p        plan
-	index    int
-	shards   []shard
-	mask     uint64
-	perShard int
-	sweep    atomic.Uint32
+	p      plan
+	index  int
+	shards []shard
+	mask   uint64
+	groups atomic.Int64 // over all shards: MaxGroups is per spec
+	sweep  atomic.Uint32
 }
 
 const (
@@ -44,18 +44,18 @@ func New(specs []Spec) *Engine {
 	return e
 }
 
-// newSpecState sizes the shards: up to 64, each holding at least 1024 of
-// MaxGroups, so the per-shard LRU stays close to a global one and small
-// limits are exact.
+// newSpecState sizes the shards: up to 64, with room for at least 1024 of
+// MaxGroups each on average, so evicting a shard's least recently updated
+// group stays close to a global LRU, and limits under 2048 use one shard
+// (exact LRU).
 func newSpecState(p plan, index int) *specState {
 	n := 1
 	for n < maxShards && n*2*groupsPerShard <= p.MaxGroups {
 		n *= 2
 	}
 	ss := &specState{p: p, index: index, shards: make([]shard, n), mask: uint64(n - 1)}
-	ss.perShard = (p.MaxGroups + n - 1) / n
 	for i := range ss.shards {
-		ss.shards[i].init()
+		ss.shards[i].init(&ss.groups)
 	}
 	return ss
 }
@@ -125,15 +125,9 @@ func (e *Engine) Observe(ev Event, dst []Alert) []Alert {
 	return e.count(ss, sh, g, &ev, dst)
 }
 
-// addGroup creates a group, evicting the shard's least recently updated
-// one when the shard is full.
+// addGroup creates a group, making room first.
 func (e *Engine) addGroup(ss *specState, sh *shard, key string) *group {
-	if len(sh.groups) >= ss.perShard {
-		if victim := sh.oldest(); victim != nil {
-			sh.remove(victim)
-			e.evicted.Add(1)
-		}
-	}
+	e.makeRoom(ss, sh)
 	g := newGroup(key, &ss.p)
 	sh.insert(g)
 	return g
@@ -151,12 +145,12 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 	switch {
 	case p.perEvent:
 		a := g.agg.(*shareAgg)
-		a.add(ev, p, g.newest)
+		a.add(*ev, p, g.newest)
 		if v := a.shareOf(hashBytes(ev.Value)); p.holds(v) {
 			dst = e.emit(ss, g, v, satSub(g.newest, p.window), g.newest, refBit(ev.Ref), false, dst)
 		}
 	case p.sliding:
-		g.agg.add(ev, p, g.newest)
+		g.agg.add(*ev, p, g.newest)
 		lo := satSub(g.newest, p.window)
 		if v, mask := g.agg.measure(p, lo, g.newest, &sh.scratch); p.holds(v) {
 			dst = e.emit(ss, g, v, lo, g.newest, mask, false, dst)
@@ -168,9 +162,39 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 			g.start = ev.Time
 			sh.pushDue(g)
 		}
-		g.agg.add(ev, p, g.newest)
+		g.agg.add(*ev, p, g.newest)
 	}
 	return dst
+}
+
+// makeRoom evicts a group when ss holds MaxGroups: the least recently
+// updated of sh (locked by the caller), else of the first other shard that
+// can be locked without waiting (waiting could deadlock). When none can,
+// the spec briefly holds one group more; the next new group evicts again.
+func (e *Engine) makeRoom(ss *specState, sh *shard) {
+	if ss.groups.Load() < int64(ss.p.MaxGroups) {
+		return
+	}
+	if victim := sh.oldest(); victim != nil {
+		sh.remove(victim)
+		e.evicted.Add(1)
+		return
+	}
+	for i := range ss.shards {
+		o := &ss.shards[i]
+		if o == sh || !o.mu.TryLock() {
+			continue
+		}
+		victim := o.oldest()
+		if victim != nil {
+			o.remove(victim)
+			e.evicted.Add(1)
+		}
+		o.mu.Unlock()
+		if victim != nil {
+			return
+		}
+	}
 }
 
 func refBit(ref int) uint64 {
@@ -264,12 +288,7 @@ func (e *Engine) Advance(now int64, dst []Alert) []Alert {
 func (e *Engine) Counters() Counters {
 	c := Counters{Late: e.late.Load(), Evicted: e.evicted.Load(), Fired: e.fired.Load(), Suppressed: e.suppress.Load()}
 	for _, ss := range e.specs {
-		for i := range ss.shards {
-			sh := &ss.shards[i]
-			sh.mu.Lock()
-			c.Groups += len(sh.groups)
-			sh.mu.Unlock()
-		}
+		c.Groups += int(ss.groups.Load())
 	}
 	return c
 }
@@ -327,11 +346,6 @@ func (e *Engine) place(ss *specState, g *group) {
 	if sh.groups[g.key] != nil {
 		return
 	}
-	if len(sh.groups) >= ss.perShard {
-		if victim := sh.oldest(); victim != nil {
-			sh.remove(victim)
-			e.evicted.Add(1)
-		}
-	}
+	e.makeRoom(ss, sh)
 	sh.insert(g)
 }

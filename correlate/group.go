@@ -34,11 +34,13 @@ type shard struct {
 	lru     group    // sentinel: lru.next is the most recent, lru.prev the least
 	due     []*group // min-heap of open windows by start (end = start + Window)
 	nextDue atomic.Int64
-	scratch []float64 // percentile sort buffer
-	_       [64]byte  // keep neighbouring shards' mutexes off one cache line
+	scratch []float64     // percentile sort buffer
+	count   *atomic.Int64 // the spec's group count
+	_       [64]byte      // keep neighbouring shards' mutexes off one cache line
 }
 
-func (s *shard) init() {
+func (s *shard) init(count *atomic.Int64) {
+	s.count = count
 	s.groups = make(map[string]*group)
 	s.lru.next, s.lru.prev = &s.lru, &s.lru
 	s.nextDue.Store(math.MaxInt64)
@@ -73,6 +75,7 @@ func (s *shard) oldest() *group {
 // insert adds g as the most recent group (and its open window, if any).
 func (s *shard) insert(g *group) {
 	s.groups[g.key] = g
+	s.count.Add(1)
 	s.pushFront(g)
 	if g.heapIdx >= 0 {
 		g.heapIdx = -1
@@ -87,6 +90,7 @@ func (s *shard) remove(g *group) {
 	}
 	s.unlink(g)
 	delete(s.groups, g.key)
+	s.count.Add(-1)
 }
 
 // The due heap: open windows ordered by start, so Advance looks only at

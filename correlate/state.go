@@ -172,8 +172,9 @@ func (e *Engine) clear() {
 		for i := range ss.shards {
 			sh := &ss.shards[i]
 			sh.mu.Lock()
+			ss.groups.Add(-int64(len(sh.groups)))
 			sh.due = nil
-			sh.init()
+			sh.init(&ss.groups)
 			sh.mu.Unlock()
 		}
 	}
@@ -282,9 +283,7 @@ func (e *Engine) install(wm int64, restored map[*specState][]*group, rep *LoadRe
 		for _, g := range groups {
 			e.place(ss, g)
 		}
-		for i := range ss.shards {
-			rep.Groups += len(ss.shards[i].groups)
-		}
+		rep.Groups += int(ss.groups.Load())
 	}
 }
 
