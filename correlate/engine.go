@@ -136,12 +136,15 @@ func (e *Engine) addGroup(ss *specState, sh *shard, key string) *group {
 // count applies one event to its group.
 func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Alert) []Alert {
 	p := &ss.p
-	if (g.newest != noTime && ev.Time < satSub(g.newest, p.maxDelay)) || ev.Time <= g.floor {
+	x := g.ext
+	if (g.newest != noTime && ev.Time < satSub(g.newest, p.maxDelay)) || (x != nil && ev.Time <= x.floor) {
 		e.late.Add(1)
 		return dst
 	}
 	g.newest = max(g.newest, ev.Time)
-	g.refs |= refBit(ev.Ref)
+	if x != nil {
+		x.refs |= refBit(ev.Ref)
+	}
 	switch {
 	case p.perEvent:
 		a := g.agg.(*shareAgg)
@@ -155,11 +158,13 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 		if v, mask := g.agg.measure(p, lo, g.newest, &sh.scratch); p.holds(v) {
 			dst = e.emit(ss, g, v, lo, g.newest, mask, false, dst)
 			g.agg.reset()
-			g.refs = 0
+			if x != nil {
+				x.refs = 0
+			}
 		}
 	default:
-		if g.heapIdx < 0 {
-			g.start = ev.Time
+		if x.heapIdx < 0 {
+			x.start = ev.Time
 			sh.pushDue(g)
 		}
 		g.agg.add(*ev, p, g.newest)
@@ -206,15 +211,19 @@ func refBit(ref int) uint64 {
 
 // emit appends an alert unless Suppress mutes it.
 func (e *Engine) emit(ss *specState, g *group, v float64, start, end int64, mask uint64, closed bool, dst []Alert) []Alert {
+	x := g.ext
 	if mask == 0 {
-		mask = g.refs
+		mask = 1 // a spec of one rule has no ext
+		if x != nil {
+			mask = x.refs
+		}
 	}
-	if end < g.muted {
+	if x != nil && end < x.muted {
 		e.suppress.Add(1)
 		return dst
 	}
-	if ss.p.suppress > 0 {
-		g.muted = satAdd(end, ss.p.suppress)
+	if x != nil && ss.p.suppress > 0 {
+		x.muted = satAdd(end, ss.p.suppress)
 	}
 	e.fired.Add(1)
 	values, _ := decodeKey(g.key)
@@ -227,7 +236,7 @@ func (e *Engine) emit(ss *specState, g *group, v float64, start, end int64, mask
 
 // decideDue decides every open window of sh whose end is before now.
 func (e *Engine) decideDue(ss *specState, sh *shard, now int64, dst []Alert) []Alert {
-	for len(sh.due) > 0 && satAdd(sh.due[0].start, ss.p.window) < now {
+	for len(sh.due) > 0 && satAdd(sh.due[0].ext.start, ss.p.window) < now {
 		g := sh.due[0]
 		sh.removeDue(0)
 		dst = e.decide(ss, sh, g, dst)
@@ -237,13 +246,14 @@ func (e *Engine) decideDue(ss *specState, sh *shard, now int64, dst []Alert) []A
 
 // decide judges g's window (already out of the heap) and restarts g.
 func (e *Engine) decide(ss *specState, sh *shard, g *group, dst []Alert) []Alert {
-	end := satAdd(g.start, ss.p.window)
+	x := g.ext
+	end := satAdd(x.start, ss.p.window)
 	if v, mask := g.agg.measure(&ss.p, math.MinInt64, math.MaxInt64, &sh.scratch); ss.p.holds(v) {
-		dst = e.emit(ss, g, v, g.start, end, mask, true, dst)
+		dst = e.emit(ss, g, v, x.start, end, mask, true, dst)
 	}
-	g.floor = end
+	x.floor = end
 	g.agg.reset()
-	g.refs = 0
+	x.refs = 0
 	return dst
 }
 
@@ -253,7 +263,7 @@ func (e *Engine) decide(ss *specState, sh *shard, g *group, dst []Alert) []Alert
 func (e *Engine) expire(ss *specState, sh *shard, horizon, now int64) {
 	for range expireBatch {
 		g := sh.oldest()
-		if g == nil || g.heapIdx >= 0 || g.newest >= horizon || g.muted > now {
+		if g == nil || g.open() || g.newest >= horizon || (g.ext != nil && g.ext.muted > now) {
 			return
 		}
 		sh.remove(g)
@@ -329,10 +339,10 @@ func (e *Engine) takeShard(ss *specState, from *shard) {
 	from.mu.Lock()
 	defer from.mu.Unlock()
 	for g := from.oldest(); g != nil; g = from.oldest() {
-		open := g.heapIdx >= 0
+		open := g.open()
 		from.remove(g)
 		if open {
-			g.heapIdx = 0 // insert reopens the window in the new heap
+			g.ext.heapIdx = 0 // insert reopens the window in the new heap
 		}
 		e.place(ss, g)
 	}
@@ -347,5 +357,6 @@ func (e *Engine) place(ss *specState, g *group) {
 		return
 	}
 	e.makeRoom(ss, sh)
+	g.ensureExt(&ss.p) // Suppress may be on now and not before
 	sh.insert(g)
 }

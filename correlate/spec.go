@@ -207,6 +207,12 @@ func (p *plan) holds(v float64) bool {
 	return true
 }
 
+// needsExt reports whether groups of this spec need a groupExt: windows to
+// decide, suppression, or several refs to tell apart.
+func (p *plan) needsExt() bool {
+	return !p.sliding || p.suppress > 0 || p.refs > 1
+}
+
 // counts reports whether the engine counts ev for this plan at all.
 func (p *plan) counts(ev *Event) bool {
 	if !p.valid || ev.Ref < 0 || ev.Ref >= p.refs {
