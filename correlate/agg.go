@@ -29,7 +29,7 @@ func newAggregator(p *plan) aggregator {
 		if p.need > maxExactCount {
 			return &bucketAgg{}
 		}
-		return &timesAgg{}
+		return newTimesAgg(p)
 	case ValueCount:
 		return &distinctAgg{}
 	case Temporal, TemporalOrdered:
@@ -63,31 +63,6 @@ func inRange(s []int64, lo, hi int64) int {
 	}
 	return max(b-a, 0)
 }
-
-// timesAgg keeps the newest p.need event times (sliding EventCount): the
-// condition can only hold once that many fall in one window, so older
-// times can never matter.
-type timesAgg struct{ t []int64 }
-
-func (a *timesAgg) add(ev Event, p *plan, _ int64) {
-	if a.t == nil {
-		a.t = make([]int64, 0, p.need)
-	}
-	if len(a.t) == p.need {
-		if ev.Time <= a.t[0] {
-			return // older than every kept time: cannot complete a window sooner
-		}
-		copy(a.t, a.t[1:])
-		a.t = a.t[:len(a.t)-1]
-	}
-	a.t = insertSorted(a.t, ev.Time)
-}
-
-func (a *timesAgg) measure(_ *plan, lo, hi int64, _ *[]float64) (float64, uint64) {
-	return float64(inRange(a.t, lo, hi)), 0
-}
-
-func (a *timesAgg) reset() { a.t = a.t[:0] }
 
 // counterAgg counts the events of one open window (window-close EventCount).
 type counterAgg struct{ n uint64 }

@@ -119,19 +119,6 @@ func (r *decoder) times(what string, limit int) []int64 {
 // Aggregator encodings. Each decode checks the limits its plan implies, so
 // a state file cannot make a group larger than live traffic could.
 
-func (a *timesAgg) encode(w *encoder) {
-	w.uvarint(uint64(len(a.t)))
-	for _, t := range a.t {
-		w.varint(t)
-	}
-}
-
-func (a *timesAgg) decode(r *decoder, p *plan) {
-	if t := r.times("event times", p.need); len(t) > 0 {
-		a.t = append(make([]int64, 0, p.need), t...)
-	}
-}
-
 func (a *counterAgg) encode(w *encoder)          { w.uvarint(a.n) }
 func (a *counterAgg) decode(r *decoder, _ *plan) { a.n = r.uvarint() }
 

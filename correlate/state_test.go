@@ -271,6 +271,7 @@ func TestLoadAbsurdGroupLengths(t *testing.T) {
 	}
 	g.uvarint(1)
 	g.uvarint(0)
+	g.varint(0)     // base
 	g.uvarint(1000) // times
 	for i := range 1000 {
 		g.varint(int64(i))
