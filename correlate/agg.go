@@ -11,7 +11,7 @@ import (
 // window-close specs hold only the events of the one open window.
 type aggregator interface {
 	// add counts ev; newest is the group's newest event time after ev.
-	add(ev *Event, p *plan, newest int64)
+	add(ev Event, p *plan, newest int64)
 	// measure returns the aggregate over the kept events with time in
 	// [lo, hi] and a mask of the contributing refs (0: use the group's).
 	measure(p *plan, lo, hi int64, sc *[]float64) (float64, uint64)
@@ -29,7 +29,7 @@ func newAggregator(p *plan) aggregator {
 		if p.need > maxExactCount {
 			return &bucketAgg{}
 		}
-		return &timesAgg{}
+		return newTimesAgg(p)
 	case ValueCount:
 		return &distinctAgg{}
 	case Temporal, TemporalOrdered:
@@ -64,35 +64,10 @@ func inRange(s []int64, lo, hi int64) int {
 	return max(b-a, 0)
 }
 
-// timesAgg keeps the newest p.need event times (sliding EventCount): the
-// condition can only hold once that many fall in one window, so older
-// times can never matter.
-type timesAgg struct{ t []int64 }
-
-func (a *timesAgg) add(ev *Event, p *plan, _ int64) {
-	if a.t == nil {
-		a.t = make([]int64, 0, p.need)
-	}
-	if len(a.t) == p.need {
-		if ev.Time <= a.t[0] {
-			return // older than every kept time: cannot complete a window sooner
-		}
-		copy(a.t, a.t[1:])
-		a.t = a.t[:len(a.t)-1]
-	}
-	a.t = insertSorted(a.t, ev.Time)
-}
-
-func (a *timesAgg) measure(_ *plan, lo, hi int64, _ *[]float64) (float64, uint64) {
-	return float64(inRange(a.t, lo, hi)), 0
-}
-
-func (a *timesAgg) reset() { a.t = a.t[:0] }
-
 // counterAgg counts the events of one open window (window-close EventCount).
 type counterAgg struct{ n uint64 }
 
-func (a *counterAgg) add(*Event, *plan, int64) { a.n++ }
+func (a *counterAgg) add(Event, *plan, int64) { a.n++ }
 func (a *counterAgg) measure(*plan, int64, int64, *[]float64) (float64, uint64) {
 	return float64(a.n), 0
 }
@@ -122,7 +97,7 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func (a *bucketAgg) add(ev *Event, p *plan, _ int64) {
+func (a *bucketAgg) add(ev Event, p *plan, _ int64) {
 	if a.b == nil {
 		a.b = make([]bucket, bucketSlots)
 	}
@@ -171,7 +146,7 @@ type scalarAgg struct {
 	n   uint64
 }
 
-func (a *scalarAgg) add(ev *Event, _ *plan, _ int64) { a.sum += ev.Number; a.n++ }
+func (a *scalarAgg) add(ev Event, _ *plan, _ int64) { a.sum += ev.Number; a.n++ }
 func (a *scalarAgg) measure(p *plan, _, _ int64, _ *[]float64) (float64, uint64) {
 	return aggregate(p.Kind, a.sum, a.n), 0
 }
@@ -189,7 +164,7 @@ func (a *distinctAgg) limit(p *plan) int {
 	return max(p.capN, 1)
 }
 
-func (a *distinctAgg) add(ev *Event, p *plan, newest int64) {
+func (a *distinctAgg) add(ev Event, p *plan, newest int64) {
 	if a.m == nil {
 		a.m = make(map[string]int64)
 	}
@@ -245,7 +220,7 @@ func (a *distinctAgg) reset() { clear(a.m) }
 // an event arriving out of order still finds its partners.
 type temporalAgg struct{ t [][]int64 }
 
-func (a *temporalAgg) add(ev *Event, p *plan, _ int64) {
+func (a *temporalAgg) add(ev Event, p *plan, _ int64) {
 	if a.t == nil {
 		a.t = make([][]int64, p.refs)
 	}
@@ -302,7 +277,7 @@ type shareEntry struct {
 	h uint64
 }
 
-func (a *shareAgg) add(ev *Event, p *plan, newest int64) {
+func (a *shareAgg) add(ev Event, p *plan, newest int64) {
 	if a.n == nil {
 		a.n = make(map[uint64]uint32)
 	}
@@ -358,7 +333,7 @@ type sampleEntry struct {
 	x float64
 }
 
-func (a *sampleAgg) add(ev *Event, p *plan, newest int64) {
+func (a *sampleAgg) add(ev Event, p *plan, newest int64) {
 	i := len(a.e)
 	for i > 0 && a.e[i-1].t > ev.Time {
 		i--

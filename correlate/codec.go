@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 )
 
 // encoder appends the state file's primitive values.
@@ -117,19 +119,6 @@ func (r *decoder) times(what string, limit int) []int64 {
 // Aggregator encodings. Each decode checks the limits its plan implies, so
 // a state file cannot make a group larger than live traffic could.
 
-func (a *timesAgg) encode(w *encoder) {
-	w.uvarint(uint64(len(a.t)))
-	for _, t := range a.t {
-		w.varint(t)
-	}
-}
-
-func (a *timesAgg) decode(r *decoder, p *plan) {
-	if t := r.times("event times", p.need); len(t) > 0 {
-		a.t = append(make([]int64, 0, p.need), t...)
-	}
-}
-
 func (a *counterAgg) encode(w *encoder)          { w.uvarint(a.n) }
 func (a *counterAgg) decode(r *decoder, _ *plan) { a.n = r.uvarint() }
 
@@ -168,11 +157,12 @@ func (a *scalarAgg) decode(r *decoder, _ *plan) {
 
 const maxValueLen = 1 << 20
 
+// encode sorts the values so equal state always saves to equal bytes.
 func (a *distinctAgg) encode(w *encoder) {
 	w.uvarint(uint64(len(a.m)))
-	for k, t := range a.m {
+	for _, k := range slices.Sorted(maps.Keys(a.m)) {
 		w.str(k)
-		w.varint(t)
+		w.varint(a.m[k])
 	}
 }
 

@@ -19,12 +19,12 @@ type Engine struct {
 
 // specState is one spec's groups, split into shards by group key hash.
 type specState struct {
-	p        plan
-	index    int
-	shards   []shard
-	mask     uint64
-	perShard int
-	sweep    atomic.Uint32
+	p      plan
+	index  int
+	shards []shard
+	mask   uint64
+	groups atomic.Int64 // over all shards: MaxGroups is per spec
+	sweep  atomic.Uint32
 }
 
 const (
@@ -44,18 +44,18 @@ func New(specs []Spec) *Engine {
 	return e
 }
 
-// newSpecState sizes the shards: up to 64, each holding at least 1024 of
-// MaxGroups, so the per-shard LRU stays close to a global one and small
-// limits are exact.
+// newSpecState sizes the shards: up to 64, with room for at least 1024 of
+// MaxGroups each on average, so evicting a shard's least recently updated
+// group stays close to a global LRU, and limits under 2048 use one shard
+// (exact LRU).
 func newSpecState(p plan, index int) *specState {
 	n := 1
 	for n < maxShards && n*2*groupsPerShard <= p.MaxGroups {
 		n *= 2
 	}
 	ss := &specState{p: p, index: index, shards: make([]shard, n), mask: uint64(n - 1)}
-	ss.perShard = (p.MaxGroups + n - 1) / n
 	for i := range ss.shards {
-		ss.shards[i].init()
+		ss.shards[i].init(&ss.groups)
 	}
 	return ss
 }
@@ -125,15 +125,9 @@ func (e *Engine) Observe(ev Event, dst []Alert) []Alert {
 	return e.count(ss, sh, g, &ev, dst)
 }
 
-// addGroup creates a group, evicting the shard's least recently updated
-// one when the shard is full.
+// addGroup creates a group, making room first.
 func (e *Engine) addGroup(ss *specState, sh *shard, key string) *group {
-	if len(sh.groups) >= ss.perShard {
-		if victim := sh.oldest(); victim != nil {
-			sh.remove(victim)
-			e.evicted.Add(1)
-		}
-	}
+	e.makeRoom(ss, sh)
 	g := newGroup(key, &ss.p)
 	sh.insert(g)
 	return g
@@ -142,35 +136,70 @@ func (e *Engine) addGroup(ss *specState, sh *shard, key string) *group {
 // count applies one event to its group.
 func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Alert) []Alert {
 	p := &ss.p
-	if (g.newest != noTime && ev.Time < satSub(g.newest, p.maxDelay)) || ev.Time <= g.floor {
+	x := g.ext
+	if (g.newest != noTime && ev.Time < satSub(g.newest, p.maxDelay)) || (x != nil && ev.Time <= x.floor) {
 		e.late.Add(1)
 		return dst
 	}
 	g.newest = max(g.newest, ev.Time)
-	g.refs |= refBit(ev.Ref)
+	if x != nil {
+		x.refs |= refBit(ev.Ref)
+	}
 	switch {
 	case p.perEvent:
 		a := g.agg.(*shareAgg)
-		a.add(ev, p, g.newest)
+		a.add(*ev, p, g.newest)
 		if v := a.shareOf(hashBytes(ev.Value)); p.holds(v) {
 			dst = e.emit(ss, g, v, satSub(g.newest, p.window), g.newest, refBit(ev.Ref), false, dst)
 		}
 	case p.sliding:
-		g.agg.add(ev, p, g.newest)
+		g.agg.add(*ev, p, g.newest)
 		lo := satSub(g.newest, p.window)
 		if v, mask := g.agg.measure(p, lo, g.newest, &sh.scratch); p.holds(v) {
 			dst = e.emit(ss, g, v, lo, g.newest, mask, false, dst)
 			g.agg.reset()
-			g.refs = 0
+			if x != nil {
+				x.refs = 0
+			}
 		}
 	default:
-		if g.heapIdx < 0 {
-			g.start = ev.Time
+		if x.heapIdx < 0 {
+			x.start = ev.Time
 			sh.pushDue(g)
 		}
-		g.agg.add(ev, p, g.newest)
+		g.agg.add(*ev, p, g.newest)
 	}
 	return dst
+}
+
+// makeRoom evicts a group when ss holds MaxGroups: the least recently
+// updated of sh (locked by the caller), else of the first other shard that
+// can be locked without waiting (waiting could deadlock). When none can,
+// the spec briefly holds one group more; the next new group evicts again.
+func (e *Engine) makeRoom(ss *specState, sh *shard) {
+	if ss.groups.Load() < int64(ss.p.MaxGroups) {
+		return
+	}
+	if victim := sh.oldest(); victim != nil {
+		sh.remove(victim)
+		e.evicted.Add(1)
+		return
+	}
+	for i := range ss.shards {
+		o := &ss.shards[i]
+		if o == sh || !o.mu.TryLock() {
+			continue
+		}
+		victim := o.oldest()
+		if victim != nil {
+			o.remove(victim)
+			e.evicted.Add(1)
+		}
+		o.mu.Unlock()
+		if victim != nil {
+			return
+		}
+	}
 }
 
 func refBit(ref int) uint64 {
@@ -182,15 +211,19 @@ func refBit(ref int) uint64 {
 
 // emit appends an alert unless Suppress mutes it.
 func (e *Engine) emit(ss *specState, g *group, v float64, start, end int64, mask uint64, closed bool, dst []Alert) []Alert {
+	x := g.ext
 	if mask == 0 {
-		mask = g.refs
+		mask = 1 // a spec of one rule has no ext
+		if x != nil {
+			mask = x.refs
+		}
 	}
-	if end < g.muted {
+	if x != nil && end < x.muted {
 		e.suppress.Add(1)
 		return dst
 	}
-	if ss.p.suppress > 0 {
-		g.muted = satAdd(end, ss.p.suppress)
+	if x != nil && ss.p.suppress > 0 {
+		x.muted = satAdd(end, ss.p.suppress)
 	}
 	e.fired.Add(1)
 	values, _ := decodeKey(g.key)
@@ -203,7 +236,7 @@ func (e *Engine) emit(ss *specState, g *group, v float64, start, end int64, mask
 
 // decideDue decides every open window of sh whose end is before now.
 func (e *Engine) decideDue(ss *specState, sh *shard, now int64, dst []Alert) []Alert {
-	for len(sh.due) > 0 && satAdd(sh.due[0].start, ss.p.window) < now {
+	for len(sh.due) > 0 && satAdd(sh.due[0].ext.start, ss.p.window) < now {
 		g := sh.due[0]
 		sh.removeDue(0)
 		dst = e.decide(ss, sh, g, dst)
@@ -213,13 +246,14 @@ func (e *Engine) decideDue(ss *specState, sh *shard, now int64, dst []Alert) []A
 
 // decide judges g's window (already out of the heap) and restarts g.
 func (e *Engine) decide(ss *specState, sh *shard, g *group, dst []Alert) []Alert {
-	end := satAdd(g.start, ss.p.window)
+	x := g.ext
+	end := satAdd(x.start, ss.p.window)
 	if v, mask := g.agg.measure(&ss.p, math.MinInt64, math.MaxInt64, &sh.scratch); ss.p.holds(v) {
-		dst = e.emit(ss, g, v, g.start, end, mask, true, dst)
+		dst = e.emit(ss, g, v, x.start, end, mask, true, dst)
 	}
-	g.floor = end
+	x.floor = end
 	g.agg.reset()
-	g.refs = 0
+	x.refs = 0
 	return dst
 }
 
@@ -229,7 +263,7 @@ func (e *Engine) decide(ss *specState, sh *shard, g *group, dst []Alert) []Alert
 func (e *Engine) expire(ss *specState, sh *shard, horizon, now int64) {
 	for range expireBatch {
 		g := sh.oldest()
-		if g == nil || g.heapIdx >= 0 || g.newest >= horizon || g.muted > now {
+		if g == nil || g.open() || g.newest >= horizon || (g.ext != nil && g.ext.muted > now) {
 			return
 		}
 		sh.remove(g)
@@ -264,12 +298,7 @@ func (e *Engine) Advance(now int64, dst []Alert) []Alert {
 func (e *Engine) Counters() Counters {
 	c := Counters{Late: e.late.Load(), Evicted: e.evicted.Load(), Fired: e.fired.Load(), Suppressed: e.suppress.Load()}
 	for _, ss := range e.specs {
-		for i := range ss.shards {
-			sh := &ss.shards[i]
-			sh.mu.Lock()
-			c.Groups += len(sh.groups)
-			sh.mu.Unlock()
-		}
+		c.Groups += int(ss.groups.Load())
 	}
 	return c
 }
@@ -310,10 +339,10 @@ func (e *Engine) takeShard(ss *specState, from *shard) {
 	from.mu.Lock()
 	defer from.mu.Unlock()
 	for g := from.oldest(); g != nil; g = from.oldest() {
-		open := g.heapIdx >= 0
+		open := g.open()
 		from.remove(g)
 		if open {
-			g.heapIdx = 0 // insert reopens the window in the new heap
+			g.ext.heapIdx = 0 // insert reopens the window in the new heap
 		}
 		e.place(ss, g)
 	}
@@ -327,11 +356,7 @@ func (e *Engine) place(ss *specState, g *group) {
 	if sh.groups[g.key] != nil {
 		return
 	}
-	if len(sh.groups) >= ss.perShard {
-		if victim := sh.oldest(); victim != nil {
-			sh.remove(victim)
-			e.evicted.Add(1)
-		}
-	}
+	e.makeRoom(ss, sh)
+	g.ensureExt(&ss.p) // Suppress may be on now and not before
 	sh.insert(g)
 }

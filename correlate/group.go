@@ -7,24 +7,42 @@ import (
 	"sync/atomic"
 )
 
-// group is the state of one (spec, group-by values) pair.
+// group is the state of one (spec, group-by values) pair. It is kept to 64
+// bytes: what only some specs need lives in ext.
 type group struct {
 	key        string // group-by values, each as uvarint length + bytes
 	prev, next *group // shard LRU list, most recently updated first
 	agg        aggregator
-	newest     int64  // newest counted event time
-	start      int64  // open window's start (window-close specs)
-	floor      int64  // end of the last decided window: events at or before it are late
-	muted      int64  // alerts ending before this are suppressed
-	refs       uint64 // refs that contributed since the last restart
-	heapIdx    int32  // position in the shard's due heap, -1 when no window is open
+	newest     int64     // newest counted event time
+	ext        *groupExt // nil when the spec needs none of it (see plan.needsExt)
+}
+
+// groupExt is the state of window-close decisions, suppression and
+// multi-rule refs.
+type groupExt struct {
+	start   int64  // open window's start
+	floor   int64  // end of the last decided window: events at or before it are late
+	muted   int64  // alerts ending before this are suppressed
+	refs    uint64 // refs that contributed since the last restart
+	heapIdx int32  // position in the shard's due heap, -1 when no window is open
 }
 
 const noTime = math.MinInt64
 
 func newGroup(key string, p *plan) *group {
-	return &group{key: key, agg: newAggregator(p), newest: noTime, floor: noTime, muted: noTime, heapIdx: -1}
+	g := &group{key: key, agg: newAggregator(p), newest: noTime}
+	g.ensureExt(p)
+	return g
 }
+
+func (g *group) ensureExt(p *plan) {
+	if g.ext == nil && p.needsExt() {
+		g.ext = &groupExt{floor: noTime, muted: noTime, heapIdx: -1}
+	}
+}
+
+// open reports whether g has a window waiting for its decision.
+func (g *group) open() bool { return g.ext != nil && g.ext.heapIdx >= 0 }
 
 // shard holds a slice of a spec's groups under one mutex, so threads
 // updating different groups rarely meet.
@@ -34,11 +52,13 @@ type shard struct {
 	lru     group    // sentinel: lru.next is the most recent, lru.prev the least
 	due     []*group // min-heap of open windows by start (end = start + Window)
 	nextDue atomic.Int64
-	scratch []float64 // percentile sort buffer
-	_       [64]byte  // keep neighbouring shards' mutexes off one cache line
+	scratch []float64     // percentile sort buffer
+	count   *atomic.Int64 // the spec's group count
+	_       [64]byte      // keep neighbouring shards' mutexes off one cache line
 }
 
-func (s *shard) init() {
+func (s *shard) init(count *atomic.Int64) {
+	s.count = count
 	s.groups = make(map[string]*group)
 	s.lru.next, s.lru.prev = &s.lru, &s.lru
 	s.nextDue.Store(math.MaxInt64)
@@ -73,27 +93,29 @@ func (s *shard) oldest() *group {
 // insert adds g as the most recent group (and its open window, if any).
 func (s *shard) insert(g *group) {
 	s.groups[g.key] = g
+	s.count.Add(1)
 	s.pushFront(g)
-	if g.heapIdx >= 0 {
-		g.heapIdx = -1
+	if g.open() {
+		g.ext.heapIdx = -1
 		s.pushDue(g)
 	}
 }
 
 // remove drops g and any open window it has.
 func (s *shard) remove(g *group) {
-	if g.heapIdx >= 0 {
-		s.removeDue(int(g.heapIdx))
+	if g.open() {
+		s.removeDue(int(g.ext.heapIdx))
 	}
 	s.unlink(g)
 	delete(s.groups, g.key)
+	s.count.Add(-1)
 }
 
 // The due heap: open windows ordered by start, so Advance looks only at
 // the top. nextDue mirrors the top's start for a lock-free "nothing due".
 
 func (s *shard) pushDue(g *group) {
-	g.heapIdx = int32(len(s.due))
+	g.ext.heapIdx = int32(len(s.due))
 	s.due = append(s.due, g)
 	s.up(len(s.due) - 1)
 	s.syncTop()
@@ -102,7 +124,7 @@ func (s *shard) pushDue(g *group) {
 func (s *shard) removeDue(i int) {
 	last := len(s.due) - 1
 	s.swap(i, last)
-	s.due[last].heapIdx = -1
+	s.due[last].ext.heapIdx = -1
 	s.due[last] = nil
 	s.due = s.due[:last]
 	if i < last {
@@ -117,18 +139,18 @@ func (s *shard) syncTop() {
 		s.nextDue.Store(math.MaxInt64)
 		return
 	}
-	s.nextDue.Store(s.due[0].start)
+	s.nextDue.Store(s.due[0].ext.start)
 }
 
 func (s *shard) swap(i, j int) {
 	s.due[i], s.due[j] = s.due[j], s.due[i]
-	s.due[i].heapIdx, s.due[j].heapIdx = int32(i), int32(j)
+	s.due[i].ext.heapIdx, s.due[j].ext.heapIdx = int32(i), int32(j)
 }
 
 func (s *shard) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if s.due[p].start <= s.due[i].start {
+		if s.due[p].ext.start <= s.due[i].ext.start {
 			return
 		}
 		s.swap(i, p)
@@ -140,10 +162,10 @@ func (s *shard) down(i int) {
 	n := len(s.due)
 	for {
 		m, l, r := i, 2*i+1, 2*i+2
-		if l < n && s.due[l].start < s.due[m].start {
+		if l < n && s.due[l].ext.start < s.due[m].ext.start {
 			m = l
 		}
-		if r < n && s.due[r].start < s.due[m].start {
+		if r < n && s.due[r].ext.start < s.due[m].ext.start {
 			m = r
 		}
 		if m == i {

@@ -94,7 +94,7 @@ func TestDistinctCap(t *testing.T) {
 	p := newPlan(spec(ValueCount, 1, time.Minute, Bound{LTE, 2}))
 	a := &distinctAgg{}
 	for i := range 10 {
-		a.add(&Event{Time: int64(i), Value: []byte(fmt.Sprint(i))}, &p, int64(i))
+		a.add(Event{Time: int64(i), Value: []byte(fmt.Sprint(i))}, &p, int64(i))
 	}
 	if len(a.m) != 3 {
 		t.Fatalf("kept %d distinct values for lte 2, want 3", len(a.m))

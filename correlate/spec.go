@@ -138,6 +138,7 @@ type plan struct {
 	maxDelay int64
 	suppress int64
 	bucketW  int64
+	unit     uint64 // timesAgg offset unit: Window/2^30 + 1 ns
 	refs     int
 }
 
@@ -165,6 +166,7 @@ func newPlan(s Spec) plan {
 	p.need = countNeeded(p.Bounds)
 	p.capN = countCap(p.Bounds)
 	p.bucketW = max(p.window/bucketsPerSpan, 1)
+	p.unit = uint64(max(p.window, 0))>>30 + 1
 	return p
 }
 
@@ -205,6 +207,12 @@ func (p *plan) holds(v float64) bool {
 		}
 	}
 	return true
+}
+
+// needsExt reports whether groups of this spec need a groupExt: windows to
+// decide, suppression, or several refs to tell apart.
+func (p *plan) needsExt() bool {
+	return !p.sliding || p.suppress > 0 || p.refs > 1
 }
 
 // counts reports whether the engine counts ev for this plan at all.

@@ -112,11 +112,15 @@ func (ss *specState) encodeGroups(w *encoder) int {
 		for g := sh.lru.prev; g != &sh.lru; g = g.prev {
 			w.str(g.key)
 			w.varint(g.newest)
-			w.varint(g.start)
-			w.varint(g.floor)
-			w.varint(g.muted)
-			w.uvarint(g.refs)
-			w.uvarint(boolByte(g.heapIdx >= 0))
+			x := g.ext
+			if x == nil {
+				x = &groupExt{floor: noTime, muted: noTime, heapIdx: -1}
+			}
+			w.varint(x.start)
+			w.varint(x.floor)
+			w.varint(x.muted)
+			w.uvarint(x.refs)
+			w.uvarint(boolByte(x.heapIdx >= 0))
 			g.agg.encode(w)
 			n++
 		}
@@ -172,8 +176,9 @@ func (e *Engine) clear() {
 		for i := range ss.shards {
 			sh := &ss.shards[i]
 			sh.mu.Lock()
+			ss.groups.Add(-int64(len(sh.groups)))
 			sh.due = nil
-			sh.init()
+			sh.init(&ss.groups)
 			sh.mu.Unlock()
 		}
 	}
@@ -256,12 +261,18 @@ func decodeGroups(r *decoder, p *plan, n int) []*group {
 	groups := make([]*group, 0, n)
 	for range n {
 		g := newGroup(r.str("group key", maxKeyLen), p)
-		g.newest, g.start, g.floor, g.muted = r.varint(), r.varint(), r.varint(), r.varint()
-		g.refs = r.uvarint()
-		if open := r.uvarint(); open == 1 {
-			g.heapIdx = 0
-		} else if open != 0 {
+		g.newest = r.varint()
+		x := groupExt{start: r.varint(), floor: r.varint(), muted: r.varint(), refs: r.uvarint(), heapIdx: -1}
+		switch open := r.uvarint(); {
+		case open == 1 && p.sliding:
+			r.fail("open window in a spec decided as events arrive")
+		case open == 1:
+			x.heapIdx = 0
+		case open != 0:
 			r.fail("window flag %d", open)
+		}
+		if g.ext != nil {
+			*g.ext = x
 		}
 		g.agg.decode(r, p)
 		if _, ok := decodeKey(g.key); r.err == nil && !ok {
@@ -282,9 +293,7 @@ func (e *Engine) install(wm int64, restored map[*specState][]*group, rep *LoadRe
 		for _, g := range groups {
 			e.place(ss, g)
 		}
-		for i := range ss.shards {
-			rep.Groups += len(ss.shards[i].groups)
-		}
+		rep.Groups += int(ss.groups.Load())
 	}
 }
 
