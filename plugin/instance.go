@@ -121,9 +121,11 @@ func (i *instance) load(cfg filter.Config) (source string, err error) {
 	if !ok {
 		return "", err
 	}
-	if i.live, err = filter.NewLiveOn(cfg, last, err, i.refreshed); err != nil {
-		return "", err
+	live, stateErr := filter.NewLiveOn(cfg, last, err, i.refreshed)
+	if stateErr != nil {
+		return "", stateErr
 	}
+	i.live = live
 	i.fallback.Store(true)
 	i.log.errorf("%v; running on the rules this filter ran before the reload (%d rule(s)) until the new ones load",
 		err, len(last.Rules().Rules()))
