@@ -160,6 +160,19 @@ func TestLateAfterDecidedWindow(t *testing.T) {
 	}
 }
 
+func TestWatermark(t *testing.T) {
+	e := New([]Spec{countSpec(time.Minute, Bound{LT, 5})})
+	if e.Watermark() != math.MinInt64 {
+		t.Fatalf("watermark before any event: %d", e.Watermark())
+	}
+	feed(e, 0, "a", 10*sec, 5*sec)
+	if e.Watermark() != 10*sec {
+		t.Fatalf("watermark %d, want 10s (the newest, not the last)", e.Watermark())
+	}
+	got := feed(e, 0, "b", 80*sec) // decides a's window [10s,70s] if they share a shard
+	one(t, e.Advance(e.Watermark(), got), 2, true)
+}
+
 func TestObserveDecidesOtherGroupsInShard(t *testing.T) {
 	s := countSpec(10*time.Second, Bound{LT, 5})
 	s.MaxGroups = 1000 // one shard
