@@ -36,18 +36,31 @@ func BenchmarkObserve(b *testing.B) {
 }
 
 // TestObserveDoesNotAllocate pins the hot path (an existing group that does
-// not fire) at zero allocations.
+// not fire, a value already seen) at zero allocations for every kind.
 func TestObserveDoesNotAllocate(t *testing.T) {
-	e := New([]Spec{countSpec(time.Hour, Bound{GTE, 1000})})
-	g := []string{"host", "user"}
-	e.Observe(Event{Group: g, Time: 1}, nil)
-	now := int64(1)
-	allocs := testing.AllocsPerRun(500, func() {
-		now++
-		e.Observe(Event{Group: g, Time: now}, nil)
-	})
-	if allocs != 0 {
-		t.Fatalf("Observe on an existing group: %v allocs, want 0", allocs)
+	pct := spec(Percentile, 1, time.Hour, Bound{GTE, 1e9})
+	pct.Percentile = 50
+	for _, s := range []Spec{
+		countSpec(time.Hour, Bound{GTE, 1000}),
+		countSpec(time.Hour, Bound{LT, 5}),
+		spec(ValueCount, 1, time.Hour, Bound{GTE, 1000}),
+		spec(Temporal, 2, time.Hour),
+		spec(TemporalOrdered, 2, time.Hour),
+		spec(ValueSum, 1, time.Hour, Bound{GT, 1e18}),
+		spec(ValueAvg, 1, time.Hour, Bound{LT, 0}),
+		spec(ValueShare, 1, time.Hour, Bound{LTE, 1}),
+		pct,
+	} {
+		e := New([]Spec{s})
+		ev := Event{Group: []string{"host", "user"}, Time: 1, Value: []byte("v"), Number: 1, HasValue: true}
+		e.Observe(ev, nil)
+		allocs := testing.AllocsPerRun(500, func() {
+			ev.Time++
+			e.Observe(ev, nil)
+		})
+		if allocs != 0 {
+			t.Errorf("%s: Observe on an existing group: %v allocs, want 0", s.Kind, allocs)
+		}
 	}
 }
 
