@@ -320,3 +320,21 @@ func TestSpecExampleBruteForceChain(t *testing.T) {
 		t.Fatalf("success after 10 failures: got %+v, want refs [0 1] for bob", out)
 	}
 }
+
+// The specification's value_count example: more than or equal 100
+// different user accounts per ComputerName and WorkstationName in a day.
+func TestSpecExampleManyUsers(t *testing.T) {
+	e := New([]Spec{{Key: "vc", Kind: ValueCount, Refs: 1, Bounds: []Bound{{GTE, 100}}, Window: 24 * time.Hour}})
+	obs := func(ws string, user int, tm int64) []Alert {
+		return e.Observe(Event{Group: []string{"dc1", ws}, Time: tm, Value: []byte(fmt.Sprint("user", user)), HasValue: true}, nil)
+	}
+	for i := range 99 {
+		none(t, obs("ws1", i, int64(i)*sec))
+		none(t, obs("ws1", i, int64(i)*sec+1)) // the same users again add nothing
+		none(t, obs("ws2", i, int64(i)*sec))
+	}
+	a := one(t, obs("ws1", 99, 100*sec), 100, false)
+	if !reflect.DeepEqual(a.Group, []string{"dc1", "ws1"}) {
+		t.Fatalf("group %v", a.Group)
+	}
+}
