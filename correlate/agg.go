@@ -173,7 +173,7 @@ func (a *distinctAgg) add(ev Event, p *plan, newest int64) {
 		return
 	}
 	if len(a.m) >= a.limit(p) {
-		if !p.sliding || !a.dropOldest(newest-p.window, ev.Time) {
+		if !p.sliding || !a.dropOldest(satSub(newest, p.window), ev.Time) {
 			return
 		}
 	}
@@ -282,7 +282,7 @@ func (a *shareAgg) add(ev Event, p *plan, newest int64) {
 		a.n = make(map[uint64]uint32)
 	}
 	a.insert(shareEntry{t: ev.Time, h: hashBytes(ev.Value)})
-	a.prune(newest-p.window, sampleSize)
+	a.prune(satSub(newest, p.window), sampleSize)
 }
 
 func (a *shareAgg) insert(x shareEntry) {
@@ -340,7 +340,7 @@ func (a *sampleAgg) add(ev Event, p *plan, newest int64) {
 	}
 	a.e = slices.Insert(a.e, i, sampleEntry{t: ev.Time, x: ev.Number})
 	k := 0
-	for k < len(a.e) && ((p.sliding && a.e[k].t < newest-p.window) || len(a.e)-k > sampleSize) {
+	for k < len(a.e) && ((p.sliding && a.e[k].t < satSub(newest, p.window)) || len(a.e)-k > sampleSize) {
 		k++
 	}
 	if k > 0 {

@@ -36,18 +36,31 @@ func BenchmarkObserve(b *testing.B) {
 }
 
 // TestObserveDoesNotAllocate pins the hot path (an existing group that does
-// not fire) at zero allocations.
+// not fire, a value already seen) at zero allocations for every kind.
 func TestObserveDoesNotAllocate(t *testing.T) {
-	e := New([]Spec{countSpec(time.Hour, Bound{GTE, 1000})})
-	g := []string{"host", "user"}
-	e.Observe(Event{Group: g, Time: 1}, nil)
-	now := int64(1)
-	allocs := testing.AllocsPerRun(500, func() {
-		now++
-		e.Observe(Event{Group: g, Time: now}, nil)
-	})
-	if allocs != 0 {
-		t.Fatalf("Observe on an existing group: %v allocs, want 0", allocs)
+	pct := spec(Percentile, 1, time.Hour, Bound{GTE, 1e9})
+	pct.Percentile = 50
+	for _, s := range []Spec{
+		countSpec(time.Hour, Bound{GTE, 1000}),
+		countSpec(time.Hour, Bound{LT, 5}),
+		spec(ValueCount, 1, time.Hour, Bound{GTE, 1000}),
+		spec(Temporal, 2, time.Hour),
+		spec(TemporalOrdered, 2, time.Hour),
+		spec(ValueSum, 1, time.Hour, Bound{GT, 1e18}),
+		spec(ValueAvg, 1, time.Hour, Bound{LT, 0}),
+		spec(ValueShare, 1, time.Hour, Bound{LTE, 1}),
+		pct,
+	} {
+		e := New([]Spec{s})
+		ev := Event{Group: []string{"host", "user"}, Time: 1, Value: []byte("v"), Number: 1, HasValue: true}
+		e.Observe(ev, nil)
+		allocs := testing.AllocsPerRun(500, func() {
+			ev.Time++
+			e.Observe(ev, nil)
+		})
+		if allocs != 0 {
+			t.Errorf("%s: Observe on an existing group: %v allocs, want 0", s.Kind, allocs)
+		}
 	}
 }
 
@@ -65,28 +78,48 @@ func BenchmarkObserveParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkGroupsMemory measures the heap held by 100,000 groups of an
-// event_count gte 10 correlation, each holding 9 events (one short of
-// firing: the most an unfired group keeps).
+// BenchmarkGroupsMemory measures the heap held by 100,000 groups, each
+// fed 9 events (one short of firing gte 10: the most an unfired group of
+// event_count_gte_10 keeps). Other kinds for comparison.
 func BenchmarkGroupsMemory(b *testing.B) {
 	const n = 100000
 	groups := benchGroups(n, "m")
-	for b.Loop() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		e := New([]Spec{countSpec(time.Hour, Bound{GTE, 10})})
-		for k := range 9 {
-			for i, g := range groups {
-				e.Observe(Event{Group: g, Time: int64(k*n + i)}, nil)
-			}
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		if c := e.Counters(); c.Groups != n || c.Fired != 0 {
-			b.Fatalf("counters %+v", c)
-		}
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/group")
-		runtime.KeepAlive(e)
+	cases := []struct {
+		name string
+		spec Spec
+	}{
+		{"event_count_gte_10", countSpec(time.Hour, Bound{GTE, 10})},
+		{"event_count_lt_10", countSpec(time.Hour, Bound{LT, 10})},
+		{"value_count_gte_10", spec(ValueCount, 1, time.Hour, Bound{GTE, 10})},
+		{"temporal_3", spec(Temporal, 3, time.Hour)},
+		{"value_sum_gt", spec(ValueSum, 1, time.Hour, Bound{GT, 1e9})},
 	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.ReportMetric(groupsMemory(b, c.spec, groups), "bytes/group")
+			}
+		})
+	}
+}
+
+func groupsMemory(b *testing.B, s Spec, groups [][]string) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	e := New([]Spec{s})
+	values := [][]byte{[]byte("alice"), []byte("bob"), []byte("carol")}
+	for k := range 9 {
+		for i, g := range groups {
+			e.Observe(Event{Group: g, Time: int64(k*len(groups) + i), Ref: k % 2,
+				Value: values[k%3], Number: 1, HasValue: true}, nil)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if c := e.Counters(); c.Groups != len(groups) || c.Fired != 0 {
+		b.Fatalf("counters %+v", c)
+	}
+	runtime.KeepAlive(e)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(len(groups))
 }

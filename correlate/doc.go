@@ -46,23 +46,31 @@
 //
 // # Memory
 //
-// Per group, bounded by the condition: event_count keeps at most N
-// timestamps for lower bounds (N the smallest count meeting them; beyond
-// 4096 it counts in buckets like value_sum) and a single counter for
-// window-close conditions; value_count at most N (sliding) or max bound + 1
-// (window close) distinct values, and the reported count is exact up to
-// there; temporal kinds the newest 8 times per referenced rule; value_sum
-// and value_avg a sum and count for window-close conditions and 33 buckets
-// of Window/32 for sliding ones, so up to Window/32 of events older than
-// the window's start may count; value_percentile (both readings) a sample
-// of the newest 1024 events of the window: exact below that, the newest
-// 1024 above it. At most MaxGroups groups per spec (default 100000); a new
-// group evicts the least recently updated one (Counters.Evicted). Groups
-// are split over up to 64 shards of at least 1024 groups' capacity each,
-// and the limit and the LRU order are per shard (exact below 2048 groups).
-// Groups whose newest event is older than watermark-Window-MaxDelay, with
-// no open window and no running suppression, are freed as event time
-// advances: a few per Observe and one shard per Advance.
+// Per group, bounded by the condition: event_count keeps the newest N event
+// times for lower bounds (N the smallest count meeting them), as 32-bit
+// offsets in units of Window/2^30 (so a count may include an event up to
+// that unit, 4 µs for 1h, older than the window; beyond N = 4096 it counts
+// in buckets like value_sum), and a single counter for window-close
+// conditions; value_count at most N (sliding) or max bound + 1 (window
+// close) distinct values, and the reported count is exact up to there;
+// temporal kinds the newest 8 times per referenced rule; value_sum and
+// value_avg a sum and count for window-close conditions and 33 buckets of
+// Window/32 for sliding ones, so up to Window/32 of events older than the
+// window's start may count; value_percentile (both readings) a sample of
+// the newest 1024 events of the window: exact below that, the newest 1024
+// above it. Measured (BenchmarkGroupsMemory, 100,000 groups): 187 bytes per
+// group for event_count gte 10, 191 for lt 10, about 400 for value_count
+// and temporal, 1 KB for sliding value_sum.
+//
+// At most MaxGroups groups per spec (default 100000): a new group beyond
+// that evicts a least recently updated one (Counters.Evicted). Groups are
+// split over up to 64 shards (one per 1024 groups of MaxGroups, so limits
+// under 2048 use one shard); the victim is the least recently updated group
+// of the shard the new group lands in, which with many groups is close to
+// the global one and below 2048 is exact. Groups whose newest event is
+// older than watermark-Window-MaxDelay, with no open window and no running
+// suppression, are freed as event time advances: a few per Observe (from
+// its shard's LRU tail) and one shard per Advance.
 //
 // # Alerts
 //

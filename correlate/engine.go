@@ -92,6 +92,10 @@ func (e *Engine) raise(t int64) int64 {
 	}
 }
 
+// Watermark is the newest event time Observe has seen (math.MinInt64
+// before the first): the natural now for Advance.
+func (e *Engine) Watermark() int64 { return e.watermark.Load() }
+
 // Observe counts ev and appends to dst the alerts it causes: its own
 // group's (conditions that fire as soon as they hold) and those of windows
 // in its shard that the new watermark closed.

@@ -160,6 +160,19 @@ func TestLateAfterDecidedWindow(t *testing.T) {
 	}
 }
 
+func TestWatermark(t *testing.T) {
+	e := New([]Spec{countSpec(time.Minute, Bound{LT, 5})})
+	if e.Watermark() != math.MinInt64 {
+		t.Fatalf("watermark before any event: %d", e.Watermark())
+	}
+	feed(e, 0, "a", 10*sec, 5*sec)
+	if e.Watermark() != 10*sec {
+		t.Fatalf("watermark %d, want 10s (the newest, not the last)", e.Watermark())
+	}
+	got := feed(e, 0, "b", 80*sec) // decides a's window [10s,70s] if they share a shard
+	one(t, e.Advance(e.Watermark(), got), 2, true)
+}
+
 func TestObserveDecidesOtherGroupsInShard(t *testing.T) {
 	s := countSpec(10*time.Second, Bound{LT, 5})
 	s.MaxGroups = 1000 // one shard
@@ -305,5 +318,23 @@ func TestSpecExampleBruteForceChain(t *testing.T) {
 	out = feedChain("bob", 30*sec, true)
 	if len(out) != 1 || !reflect.DeepEqual(out[0].Refs, []int{0, 1}) || out[0].Group[0] != "bob" {
 		t.Fatalf("success after 10 failures: got %+v, want refs [0 1] for bob", out)
+	}
+}
+
+// The specification's value_count example: more than or equal 100
+// different user accounts per ComputerName and WorkstationName in a day.
+func TestSpecExampleManyUsers(t *testing.T) {
+	e := New([]Spec{{Key: "vc", Kind: ValueCount, Refs: 1, Bounds: []Bound{{GTE, 100}}, Window: 24 * time.Hour}})
+	obs := func(ws string, user int, tm int64) []Alert {
+		return e.Observe(Event{Group: []string{"dc1", ws}, Time: tm, Value: []byte(fmt.Sprint("user", user)), HasValue: true}, nil)
+	}
+	for i := range 99 {
+		none(t, obs("ws1", i, int64(i)*sec))
+		none(t, obs("ws1", i, int64(i)*sec+1)) // the same users again add nothing
+		none(t, obs("ws2", i, int64(i)*sec))
+	}
+	a := one(t, obs("ws1", 99, 100*sec), 100, false)
+	if !reflect.DeepEqual(a.Group, []string{"dc1", "ws1"}) {
+		t.Fatalf("group %v", a.Group)
 	}
 }

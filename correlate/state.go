@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
 )
 
 // The state file: magic, one version byte, the body, then the CRC-32
@@ -21,7 +23,7 @@ import (
 const (
 	stateMagic   = "SIGMACORRSTATE"
 	stateVersion = 1
-	maxStateSize = 1 << 32 // a state file larger than this is refused before reading
+	maxStateSize = 1 << 32 // a state file larger than this is refused before it is read
 	maxKeyLen    = 1 << 16
 )
 
@@ -143,21 +145,14 @@ func boolByte(b bool) uint64 {
 // were open at Save are decided by the next Advance or Observe past their
 // end.
 func (e *Engine) Load(path string) (LoadReport, error) {
-	fi, err := os.Stat(path)
+	// safefile refuses a directory, pipe or device before opening it and
+	// never blocks on one that replaces the file meanwhile.
+	data, err := safefile.Read(path, maxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return LoadReport{}, nil
 	}
 	if err != nil {
-		return LoadReport{}, fmt.Errorf("correlate: state file: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return LoadReport{}, fmt.Errorf("correlate: state file %s is not a regular file", path)
-	}
-	if fi.Size() > maxStateSize {
-		return LoadReport{}, fmt.Errorf("correlate: state file %s: %w: %d bytes, more than %d", path, ErrCorruptState, fi.Size(), int64(maxStateSize))
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+		e.clear()
 		return LoadReport{}, fmt.Errorf("correlate: state file: %w", err)
 	}
 	e.clear()
