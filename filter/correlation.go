@@ -233,7 +233,8 @@ func timeFields(cfg Config, set *rules.Set) []string {
 
 // OfflineTimeFields are the fields sigma-check reads event time from when
 // time_key is unset: where the shapes it reads keep the event's own time.
-var OfflineTimeFields = []string{"Event.System.TimeCreated.SystemTime", "TimeCreated", "UtcTime", "@timestamp", "timestamp", "eventTime"}
+var OfflineTimeFields = []string{"Event.System.TimeCreated.#attributes.SystemTime", "Event.System.TimeCreated.SystemTime",
+	"TimeCreated", "UtcTime", "@timestamp", "timestamp", "eventTime"}
 
 // unixTime formats event time for the output (RFC 3339, UTC).
 func unixTime(t int64) string { return time.Unix(0, t).UTC().Format(time.RFC3339Nano) }

@@ -230,3 +230,22 @@ func TestCorrelationsConcurrently(t *testing.T) {
 		t.Errorf("%d records, want %d", got, workers*chunks*perChunk)
 	}
 }
+
+func TestCorrelationSuppress(t *testing.T) {
+	src := strings.Replace(bruteForce, "gte: 10", "gte: 2", 1)
+	f := correlationFilter(t, Config{CorrelationSuppress: time.Minute}, src)
+	var fired []int
+	for i := range 12 { // every 10 s: pairs complete at 2, 4, 6, ...
+		if len(matchesOf(run(t, f, at(time.Duration(i)*10*time.Second, logon(4625, "10.1.1.1", "a")))[0][0])) > 0 {
+			fired = append(fired, i+1)
+		}
+	}
+	// Fired at 2 (t=10s); muted until a minute later: 4 (30s), 6 (50s)
+	// muted; 8 (70s) fires; 10, 12 muted.
+	if fmt.Sprint(fired) != "[2 8]" {
+		t.Errorf("fired at %v, want [2 8]", fired)
+	}
+	if got := f.CorrelationCounters().Suppressed; got != 4 {
+		t.Errorf("suppressed = %d, want 4", got)
+	}
+}

@@ -96,6 +96,9 @@ func parseISOTime(v []byte) (int64, bool) {
 			return 0, false
 		}
 	}
+	if len(rest) > 1 && rest[0] == ' ' {
+		rest = rest[1:] // in_winevtlog's TimeCreated: "2026-11-25 10:42:07 +0000"
+	}
 	offset, ok := zoneOffset(rest)
 	if !ok || month < 1 || month > 12 || hour > 23 || minute > 59 || sec > 60 {
 		return 0, false

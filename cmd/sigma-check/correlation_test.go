@@ -86,3 +86,29 @@ func writeTestFile(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCorrelationTimeFromEvtxJSON: evtx JSON (as evtx_dump writes it)
+// carries its time in Event.System.TimeCreated's SystemTime attribute.
+func TestCorrelationTimeFromEvtxJSON(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "c.yml")
+	writeTestFile(t, rulesFile, strings.Replace(checkCorrelations, "{gte: 3}", "{gte: 2}", 1))
+	event := func(at string) string {
+		return `{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4625,` +
+			`"Channel":"Security","TimeCreated":{"#attributes":{"SystemTime":"` + at + `"}}},` +
+			`"EventData":{"IpAddress":"10.0.0.1","TargetUserName":"a"}}}` + "\n"
+	}
+	// An hour apart, then a second apart: only the third completes two
+	// within five minutes.
+	in := event("2026-01-01T00:00:00.000Z") + event("2026-01-01T01:00:00.000Z") + event("2026-01-01T01:00:01.000Z")
+	code, out, errOut := runCheck(t, in, "-rules", rulesFile)
+	var completing []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(l, `"id":"bf-check"`) {
+			completing = append(completing, l)
+		}
+	}
+	if code != 0 || len(completing) != 1 || !strings.Contains(completing[0], `"SystemTime":"2026-01-01T01:00:01.000Z"`) {
+		t.Errorf("exit %d, want the third event alone to carry the brute force: %s\n%s", code, out, errOut)
+	}
+}
