@@ -252,3 +252,19 @@ func TestParseShape(t *testing.T) {
 		t.Error("ParseShape(xml): no error")
 	}
 }
+
+func TestRenderUserData(t *testing.T) {
+	evs, err := ParseEvtxJSON([]byte(`{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-WMI-Activity"}},"EventID":5858,
+"Channel":"Microsoft-Windows-WMI-Activity/Operational"},"UserData":{"Operation_ClientFailure":{"#attributes":{"xmlns":"x"},"Id":"{0}","ResultCode":"0x80041003"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := fixture.JSON(Render(Flat, evs[0]))
+	if want := `"EventRecordID":0,"Id":"{0}","ResultCode":"0x80041003"}`; !strings.HasSuffix(flat, want) {
+		t.Errorf("flat: got %s, want it to end %s", flat, want)
+	}
+	evtx := fixture.JSON(Render(Evtx, evs[0]))
+	if want := `"UserData":{"Operation_ClientFailure":{"#attributes":{"xmlns":"x"},"Id":"{0}","ResultCode":"0x80041003"}}}}`; !strings.HasSuffix(evtx, want) || strings.Contains(evtx, "EventData") {
+		t.Errorf("evtx: got %s, want UserData as it was and no EventData", evtx)
+	}
+}

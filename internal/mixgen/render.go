@@ -49,11 +49,7 @@ func Render(shape Shape, ev Event) fixture.Map {
 	if shape == Flat {
 		m := fixture.Map{{K: "EventID", V: ev.ID}, {K: "Channel", V: ev.Channel}, {K: "ProviderName", V: ev.Provider},
 			{K: "Computer", V: ev.Computer}, {K: "TimeCreated", V: created}, {K: "EventRecordID", V: ev.RecordID}}
-		m = append(m, ev.Data...)
-		if ev.userData != nil {
-			m = append(m, fixture.KV{K: "UserData", V: ev.userData})
-		}
-		return m
+		return append(append(m, ev.Data...), flatUserData(ev.userData)...)
 	}
 	system := ev.system
 	if system == nil {
@@ -76,6 +72,28 @@ func Render(shape Shape, ev Event) fixture.Map {
 		event = append(event, fixture.KV{K: "UserData", V: ev.userData})
 	}
 	return fixture.Map{{K: "Event", V: event}}
+}
+
+// flatUserData returns the fields of an event's UserData (one element
+// holding the fields, <UserData><Operation_ClientFailure><Id>...), as a
+// shipper that flattens events sets them: at the top level, beside the
+// EventData a classic event would have.
+func flatUserData(userData any) fixture.Map {
+	var out fixture.Map
+	outer, _ := userData.(fixture.Map)
+	for _, element := range outer {
+		fields, ok := element.V.(fixture.Map)
+		if !ok {
+			out = append(out, element)
+			continue
+		}
+		for _, kv := range fields {
+			if kv.K != "#attributes" {
+				out = append(out, kv)
+			}
+		}
+	}
+	return out
 }
 
 // AppendJSONLine appends ev as one line of JSON in shape.
