@@ -19,7 +19,9 @@ func TestRun(t *testing.T) {
 		t.Fatalf("got %d lines, want 500", len(lines))
 	}
 	for i, line := range lines {
-		var ev struct{ Event struct{ System map[string]any } }
+		var ev struct {
+			Event struct{ System map[string]any }
+		}
 		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Event.System["EventID"] == nil {
 			t.Fatalf("line %d is not an evtx JSON event (%v): %.200s", i+1, err, line)
 		}
