@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/mixgen"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
 )
@@ -83,26 +85,137 @@ func corpusChunk(b *testing.B, dir, prefix string) []byte {
 	return chunk
 }
 
+// mixedChunks returns chunks of 1,000 events of mixgen's stream in shape
+// (seed 1), SigmaHQ's regression events mixed in at 1%: several chunks, so
+// that caches keyed on what a chunk holds do not see the same one again
+// at once.
+func mixedChunks(tb testing.TB, dir string, shape mixgen.Shape, n int) [][]byte {
+	reg, err := mixgen.ReadRegression(filepath.Join(dir, "regression_data"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := mixgen.New(mixgen.Options{Seed: 1, Regression: reg})
+	chunks := make([][]byte, n)
+	for i := range chunks {
+		chunks[i] = g.AppendChunk(nil, 1000, shape)
+	}
+	return chunks
+}
+
 // BenchmarkCorpus runs the whole SigmaHQ corpus (rules, threat hunting,
-// emerging threats) over 1,000-event chunks; one op is one chunk.
+// emerging threats) over 1,000-event chunks; one op is one chunk. mixed
+// and mixed_evtx cycle through 16 chunks of internal/mixgen's realistic
+// mix of Windows events, flat and in evtx JSON; the others repeat one
+// chunk of one kind.
 func BenchmarkCorpus(b *testing.B) {
 	dir := benchSigmaHQ(b)
 	f := corpusFilterB(b, dir)
 	for _, kind := range []struct{ name, prefix string }{{"process_creation", "proc_creation_"}, {"image_load", "image_load_"}} {
 		chunk := corpusChunk(b, dir, kind.prefix)
-		b.Run(kind.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(chunk)))
-			out := make([]byte, 0, 2*len(chunk))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				out, _, _ = f.Process(out[:0], chunk)
-			}
-			events := float64(b.N) * 1000
-			b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
-		})
+		b.Run(kind.name, func(b *testing.B) { benchChunks(b, f, [][]byte{chunk}) })
 	}
+	for _, mix := range []struct {
+		name  string
+		shape mixgen.Shape
+	}{{"mixed", mixgen.Flat}, {"mixed_evtx", mixgen.Evtx}} {
+		chunks := mixedChunks(b, dir, mix.shape, 16)
+		b.Run(mix.name, func(b *testing.B) { benchChunks(b, f, chunks) })
+	}
+}
+
+// benchChunks filters chunks of 1,000 events in turn, one per op.
+func benchChunks(b *testing.B, f *filter.Filter, chunks [][]byte) {
+	b.ReportAllocs()
+	size := 0
+	for _, c := range chunks {
+		size += len(c)
+	}
+	b.SetBytes(int64(size / len(chunks)))
+	out := make([]byte, 0, 2*size/len(chunks))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, _, _ = f.Process(out[:0], chunks[i%len(chunks)])
+	}
+	events := float64(b.N) * 1000
+	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
+}
+
+// TestMixedCorpusMatches measures how many of mixgen's generated events
+// any SigmaHQ rule matches: benign values match almost nothing (a few
+// percent at most, threat-hunting rules being noisy); more means the
+// generator's values are unrealistic. The regression events mixed into
+// the benchmark's stream must still match in both shapes.
+func TestMixedCorpusMatches(t *testing.T) {
+	dir := sigmaHQ(t)
+	f := corpusFilter(t)
+	g := mixgen.New(mixgen.Options{Seed: 1})
+	var chunk []byte
+	const n = 20000
+	chunk = g.AppendChunk(chunk, n, mixgen.Flat)
+	before := f.Counters()
+	matched := matchedRecords(t, f, chunk)
+	t.Logf("%d of %d generated events (%.2f%%) match a SigmaHQ rule", matched, n, 100*float64(matched)/n)
+	for _, r := range f.Counters().Rules {
+		if d := r.Count - countOf(before, r.Key()); d > 0 {
+			t.Logf("  %d %s", d, r.Title)
+		}
+	}
+	if matched > n*3/100 {
+		t.Errorf("%d of %d generated events match: over 3%%, the generated values are not benign", matched, n)
+	}
+
+	reg, err := mixgen.ReadRegression(filepath.Join(dir, "regression_data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[mixgen.Shape]int{}
+	for _, shape := range []mixgen.Shape{mixgen.Flat, mixgen.Evtx} {
+		var chunk []byte
+		for _, ev := range reg {
+			chunk = fixture.Event(chunk, fixture.Time(ev.Time), nil, mixgen.Render(shape, ev))
+		}
+		counts[shape] = matchedRecords(t, f, chunk)
+		t.Logf("%s: %d of %d regression events match", shape, counts[shape], len(reg))
+	}
+	if counts[mixgen.Flat] != counts[mixgen.Evtx] || counts[mixgen.Evtx] < len(reg)*9/10 {
+		t.Errorf("regression events matched: %d flat, %d evtx, of %d; want the same, at least 90%%",
+			counts[mixgen.Flat], counts[mixgen.Evtx], len(reg))
+	}
+}
+
+// matchedRecords filters chunk and counts the records the filter marked.
+func matchedRecords(t *testing.T, f *filter.Filter, chunk []byte) int {
+	t.Helper()
+	out, changed, err := f.Process(nil, chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed {
+		return 0
+	}
+	key := msgpack.AppendStr(nil, filter.DefaultAddKey)
+	matched := 0
+	for off := 0; off < len(out); {
+		end, err := msgpack.Skip(out, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(out[off:end], key) {
+			matched++
+		}
+		off = end
+	}
+	return matched
+}
+
+func countOf(c filter.Counters, key string) uint64 {
+	for _, r := range c.Rules {
+		if r.Key() == key {
+			return r.Count
+		}
+	}
+	return 0
 }
 
 // BenchmarkCorpusReference evaluates every rule sigma-go parses with its
