@@ -348,17 +348,22 @@ func (e *Engine) takeShard(ss *specState, from *shard) {
 		if open {
 			g.ext.heapIdx = 0 // insert reopens the window in the new heap
 		}
-		e.place(ss, g)
+		e.place(ss, g, true)
 	}
 }
 
-// place inserts a group built elsewhere (Adopt, Load) into ss.
-func (e *Engine) place(ss *specState, g *group) {
+// place inserts a group built elsewhere into ss. A group of the same key
+// already there is kept (Load), or replaced (Adopt: the state in memory
+// is newer than the state file read at start).
+func (e *Engine) place(ss *specState, g *group, replace bool) {
 	sh := ss.shardOf([]byte(g.key))
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.groups[g.key] != nil {
-		return
+	if had := sh.groups[g.key]; had != nil {
+		if !replace {
+			return
+		}
+		sh.remove(had)
 	}
 	e.makeRoom(ss, sh)
 	g.ensureExt(&ss.p) // Suppress may be on now and not before

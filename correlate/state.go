@@ -286,7 +286,7 @@ func (e *Engine) install(wm int64, restored map[*specState][]*group, rep *LoadRe
 	for ss, groups := range restored {
 		rep.Specs++
 		for _, g := range groups {
-			e.place(ss, g)
+			e.place(ss, g, false)
 		}
 		rep.Groups += int(ss.groups.Load())
 	}

@@ -423,3 +423,24 @@ func FuzzLoad(f *testing.F) {
 		e.Advance(1<<62, nil)
 	})
 }
+
+// TestAdoptWinsOverTheStateFile: a new instance reads the state file at
+// start, then adopts its predecessor's state in memory, which is newer
+// (the file may be a checkpoint old, or its last save may have failed).
+func TestAdoptWinsOverTheStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	s := countSpec(time.Hour, Bound{GTE, 10})
+	old := New([]Spec{s})
+	feed(old, 0, "h", 1, 2, 3)
+	if err := old.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	feed(old, 0, "h", 4, 5, 6, 7, 8) // 8 events in memory, 3 in the file
+	e := New([]Spec{s})
+	if _, err := e.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	e.Adopt(old)
+	none(t, feed(e, 0, "h", 9))
+	one(t, feed(e, 0, "h", 10), 10, false)
+}

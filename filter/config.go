@@ -97,7 +97,11 @@ func ParseConfig(get func(name string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("filter: %w: %s: %w", ErrBadProperty, name, err)
 		}
 	}
-	if slices.Contains(cfg.Format.Keys(cfg.AddKey), cfg.TagKey) {
+	if cfg.Format == FormatECS && slices.Contains(cfg.Format.Keys(cfg.AddKey), cfg.AddKey) {
+		return Config{}, fmt.Errorf("filter: %w: add_key: %q is an ECS field format ecs writes itself (correlations go under add_key); choose another (e.g. sigma)",
+			ErrBadProperty, cfg.AddKey)
+	}
+	if slices.Contains(cfg.Format.WrittenKeys(cfg.AddKey), cfg.TagKey) {
 		return Config{}, fmt.Errorf("filter: %w: tag_key: %q is a key format %s writes itself; choose another (e.g. sigma_match)",
 			ErrBadProperty, cfg.TagKey, cfg.Format)
 	}

@@ -35,6 +35,9 @@ type correlator struct {
 	// lastTime is the event time of the last record seen, for the next
 	// record without a time of its own (across chunks).
 	lastTime atomic.Int64
+	// future counts records of base rules whose event time was more than
+	// MaxFuture ahead of the clock (reported as late).
+	future atomic.Uint64
 }
 
 // splitFields returns the set's fields an index loads: with rules, those
@@ -144,9 +147,9 @@ func (c *correlator) feed(rec corrFields, use rules.RefUse, t int64, cs *correla
 	corr := &c.set.Correlations()[use.Correlation]
 	slots := corr.GroupSlots[use.Position]
 	cs.text, cs.group = cs.text[:0], cs.group[:0]
-	var ends [16]int
+	var ends [rules.MaxGroupBy]int
 	if len(slots) > len(ends) {
-		return // the rules package bounds group-by well below this
+		return // the rules package refuses more
 	}
 	for g, slot := range slots {
 		v, ok := rec.Field(slot)
@@ -240,14 +243,27 @@ var OfflineTimeFields = []string{"Event.System.TimeCreated.#attributes.SystemTim
 func unixTime(t int64) string { return time.Unix(0, t).UTC().Format(time.RFC3339Nano) }
 
 // clock is event time over one Process call: the last record's (a record
-// without a time of its own takes it) and the newest seen.
-type clock struct{ last, newest int64 }
+// without a time of its own takes it), the newest seen, and, in a running
+// filter, the latest event time taken for true.
+type clock struct{ last, newest, limit int64 }
+
+// MaxFuture is how far ahead of the wall clock an event time may be in a
+// running filter. One record from a host with a wrong clock (or a
+// time_key holding a date in 2099) would otherwise move event time so far
+// on that every window closes and every later record counts as late; such
+// records are counted as late instead. sigma-check has no limit: files
+// are read long after their events.
+const MaxFuture = 10 * time.Minute
 
 func (f *Filter) startClock() clock {
 	if f.corr == nil {
 		return clock{}
 	}
-	return clock{last: f.corr.lastTime.Load()}
+	ck := clock{last: f.corr.lastTime.Load()}
+	if f.corr.headerTime {
+		ck.limit = time.Now().Add(MaxFuture).UnixNano()
+	}
+	return ck
 }
 
 // correlate feeds the record's matches to the correlations and returns
@@ -256,14 +272,20 @@ func (f *Filter) startClock() clock {
 // a window's close are kept in s.closed for records of their own.
 func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int {
 	c := f.corr
-	t := c.eventTime(s.rec, chunk, ev, ck.last)
-	ck.last, ck.newest = t, max(ck.newest, t)
 	s.shown, s.visible = s.shown[:0], s.visible[:0]
 	for _, i := range s.matched {
 		if !f.metas[i].Silent {
 			s.visible = append(s.visible, i)
 		}
 	}
+	t := c.eventTime(s.rec, chunk, ev, ck.last)
+	if ck.limit > 0 && t > ck.limit {
+		if len(s.matched) > 0 {
+			c.future.Add(1)
+		}
+		return s.visible
+	}
+	ck.last, ck.newest = t, max(ck.newest, t)
 	if len(s.matched) == 0 || t == 0 {
 		return s.visible // a record without any event time is not counted
 	}

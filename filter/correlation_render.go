@@ -24,24 +24,11 @@ const (
 	FlatCorrelationEnds   = "sigma_correlation_window_ends"
 )
 
-// alertOf returns the alert behind meta index i, nil for a rule.
-func (f *Filter) alertOf(i int, alerts []correlate.Alert) *correlate.Alert {
-	if i < f.ruleCount {
-		return nil
-	}
-	for k := range alerts {
-		if alerts[k].Spec == i-f.ruleCount {
-			return &alerts[k]
-		}
-	}
-	return nil
-}
-
 // appendCorrelationMatch appends a correlation's entry in sigma.matches:
 // a rule's entry plus type, group, value, window and rules.
 func (f *Filter) appendCorrelationMatch(b []byte, i int, a *correlate.Alert) []byte {
-	static := f.outputs[i].sigma // a fixmap of 8: its pairs follow the header byte
-	b = msgpack.AppendMapHeader(b, 8+5)
+	static := f.outputs[i].sigma // a fixmap of matchPairs: its pairs follow the header byte
+	b = msgpack.AppendMapHeader(b, matchPairs+5)
 	b = append(b, static[1:]...)
 	return f.appendAlertFacts(b, a)
 }
@@ -144,6 +131,19 @@ func (f *Filter) groupText(al *correlate.Alert) string {
 		sb.WriteString(v)
 	}
 	return sb.String()
+}
+
+// appendAlertRecords appends a record of its own for each alert, stamped
+// t, or, when t is 0, its window's end (a decision at window close).
+func (f *Filter) appendAlertRecords(dst []byte, alerts []correlate.Alert, t int64, s *scratch) []byte {
+	for _, a := range alerts {
+		stamp := t
+		if stamp == 0 {
+			stamp = a.End
+		}
+		dst = f.appendAlertRecord(dst, stamp, a, s)
+	}
+	return dst
 }
 
 // appendAlertRecord appends a record of its own for an alert, stamped t:

@@ -249,3 +249,23 @@ func TestCorrelationSuppress(t *testing.T) {
 		t.Errorf("suppressed = %d, want 4", got)
 	}
 }
+
+// TestFutureEventTimeIsLate: one record from a host whose clock is years
+// ahead does not close every window and make every later record late.
+func TestFutureEventTimeIsLate(t *testing.T) {
+	f := correlationFilter(t, Config{TimeKey: "EventTime"}, strings.Replace(bruteForce, "gte: 10", "gte: 3", 1))
+	now := time.Now().UTC()
+	rec := func(at time.Time) []byte {
+		return fixture.Event(nil, fixture.Time(now), nil, logon(4625, "10.9.9.9", "a").With("EventTime", at.Format(time.RFC3339)))
+	}
+	run(t, f, rec(now.AddDate(73, 0, 0)))
+	var fired []int
+	for i := range 3 {
+		if len(matchesOf(run(t, f, rec(now.Add(time.Duration(i)*time.Second)))[0][0])) > 0 {
+			fired = append(fired, i+1)
+		}
+	}
+	if fmt.Sprint(fired) != "[3]" || f.CorrelationCounters().Late != 1 {
+		t.Errorf("fired at %v, late %d; want [3] and the one record from the future", fired, f.CorrelationCounters().Late)
+	}
+}

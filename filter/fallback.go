@@ -30,11 +30,5 @@ func NewLiveOn(cfg Config, last *Filter, loadErr error, notify func(err error, l
 		}
 		cfg.FieldMap = m
 	}
-	l, err := newLive(cfg, NewWithRules(cfg, last.set, last.report), fp, notify)
-	if err != nil {
-		return nil, err
-	}
-	// After the state file is read: what last holds in memory is newer.
-	l.Filter().AdoptState(last)
-	return l, nil
+	return newLive(cfg, NewWithRules(cfg, last.set, last.report), fp, notify, last)
 }

@@ -140,6 +140,24 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	return f
 }
 
+// evaluate matches a record event against the rules, counts the matches
+// and feeds the correlations, and returns what the record shows; nothing
+// for other events.
+func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock) []int {
+	s.matched, s.shown = s.matched[:0], s.shown[:0]
+	if ev.kind != recordEvent {
+		return nil
+	}
+	s.matched = f.set.Match(s.rec, s.matched)
+	for _, i := range s.matched {
+		f.counts.rules[i].Add(1)
+	}
+	if f.corr == nil {
+		return s.matched
+	}
+	return f.correlate(s, chunk, ev, ck)
+}
+
 // Rules returns the compiled rule set.
 func (f *Filter) Rules() *rules.Set { return f.set }
 
@@ -188,19 +206,10 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		if ev.kind == groupMarker {
 			continue
 		}
-		s.matched = s.matched[:0]
-		visible := s.matched
 		if ev.kind == recordEvent {
 			records++
-			s.matched = f.set.Match(s.rec, s.matched)
-			visible = s.matched
-			if f.corr != nil {
-				visible = f.correlate(s, chunk, ev, &clock)
-			}
-			for _, i := range s.matched {
-				f.counts.rules[i].Add(1)
-			}
 		}
+		visible := f.evaluate(s, chunk, ev, &clock)
 		switch {
 		case len(visible) > 0:
 			matchedRecords++
@@ -219,14 +228,12 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		if f.corr != nil && f.corr.record && len(s.shown) > 0 {
 			emit(ev.end)
 			copied = ev.end
-			for _, a := range s.shown {
-				out = f.appendAlertRecord(out, clock.last, a, s)
-			}
+			out = f.appendAlertRecords(out, s.shown, clock.last, s)
 		}
 	}
+	// Windows that closed come out as records of their own, before a
+	// malformed tail (which must stay last).
 	if f.corr != nil {
-		// Windows that closed come out as records of their own, before a
-		// malformed tail (which must stay last).
 		if s.closed = f.decideWindows(&clock, s.closed); len(s.closed) > 0 {
 			end := len(chunk)
 			var me *MalformedError
@@ -235,9 +242,7 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 			}
 			emit(end)
 			copied = end
-			for _, a := range s.closed {
-				out = f.appendAlertRecord(out, a.End, a, s)
-			}
+			out = f.appendAlertRecords(out, s.closed, 0, s)
 			s.closed = s.closed[:0]
 		}
 	}

@@ -58,3 +58,23 @@ func (f Format) Keys(addKey string) []string {
 	}
 	return []string{addKey}
 }
+
+// CorrelationKeys returns the top-level keys format f writes besides Keys
+// into a record that completes a correlation, and into alert records: ecs
+// writes the correlations' facts under add_key, flat its
+// sigma_correlation_* arrays.
+func (f Format) CorrelationKeys(addKey string) []string {
+	switch f {
+	case FormatECS:
+		return []string{addKey}
+	case FormatFlat:
+		return []string{FlatCorrelationTypes, FlatCorrelationGroups, FlatCorrelationValues, FlatCorrelationStarts, FlatCorrelationEnds}
+	}
+	return nil
+}
+
+// WrittenKeys returns every top-level key format f may write: tag_key and
+// shard_key_name must be none of them.
+func (f Format) WrittenKeys(addKey string) []string {
+	return append(f.Keys(addKey), f.CorrelationKeys(addKey)...)
+}

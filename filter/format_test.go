@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -219,6 +220,30 @@ func TestFormatECSManyTags(t *testing.T) {
 
 // TestFormatKeysAreWhatIsWritten: Format.Keys, which tag_key is checked
 // against, lists exactly the top-level keys each format adds.
+// TestCorrelationKeysAreWhatIsWritten: a record completing a correlation
+// gets Keys and CorrelationKeys, and nothing else.
+func TestCorrelationKeysAreWhatIsWritten(t *testing.T) {
+	for _, format := range []Format{FormatSigma, FormatECS, FormatFlat} {
+		f := correlationFilter(t, Config{Format: format, AddKey: "detections", TagKey: "marker"},
+			strings.NewReplacer("gte: 10", "gte: 1", "level: high\n", "level: high\ntags: [attack.credential-access, attack.t1110]\n").Replace(bruteForce))
+		body := logon(4625, "10.1.2.3", "a")
+		recs := run(t, f, at(0, body))[0]
+		got := recs[0]
+		for _, kv := range body {
+			delete(got, kv.K)
+		}
+		want := append(format.WrittenKeys("detections"), "marker")
+		if len(got) != len(slices.Compact(slices.Sorted(slices.Values(want)))) {
+			t.Errorf("%s: added %d keys %v, WrittenKeys says %v", format, len(got), got, want)
+		}
+		for _, k := range want {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s: WrittenKeys lists %q, which the format did not write", format, k)
+			}
+		}
+	}
+}
+
 func TestFormatKeysAreWhatIsWritten(t *testing.T) {
 	body := fixture.UnsignedNodeLoad(1)
 	for _, format := range []Format{FormatSigma, FormatECS, FormatFlat} {

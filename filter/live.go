@@ -43,6 +43,14 @@ type Live struct {
 // each reload that happened (loaded) or failed (err), from that goroutine.
 // Close stops it.
 func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) {
+	return NewLiveAfter(cfg, nil, notify)
+}
+
+// NewLiveAfter is NewLive for the filter that takes over from prev (the
+// same instance before a hot reload): the new filter adopts prev's
+// correlation state, after reading the state file (the state in memory
+// is newer) and before any checkpoint or refresh can run.
+func NewLiveAfter(cfg Config, prev *Filter, notify func(err error, loaded *Filter)) (*Live, error) {
 	var fp string
 	if polls(cfg) { // taken before loading, so a change during the load is seen
 		var err error
@@ -54,13 +62,14 @@ func NewLive(cfg Config, notify func(err error, loaded *Filter)) (*Live, error) 
 	if err != nil {
 		return nil, err
 	}
-	return newLive(cfg, f, fp, notify)
+	return newLive(cfg, f, fp, notify, prev)
 }
 
 // newLive runs f, loaded from cfg's files in the state fp, and with a
 // refresh interval polls them. With a state file it restores f's
-// correlation state from it and checkpoints it.
-func newLive(cfg Config, f *Filter, fp string, notify func(err error, loaded *Filter)) (*Live, error) {
+// correlation state from it and checkpoints it; f then adopts prev's
+// state (nil: none).
+func newLive(cfg Config, f *Filter, fp string, notify func(err error, loaded *Filter), prev *Filter) (*Live, error) {
 	l := &Live{cfg: cfg, notify: notify, lastFingerprint: fp}
 	l.cur.Store(f)
 	if cfg.StateFile != "" {
@@ -69,7 +78,10 @@ func newLive(cfg Config, f *Filter, fp string, notify func(err error, loaded *Fi
 			return nil, err
 		}
 		l.state = k
-		k.checkpoint(l, cfg.StateCheckpoint)
+	}
+	f.AdoptState(prev)
+	if l.state != nil {
+		l.state.checkpoint(l, cfg.StateCheckpoint)
 	}
 	if polls(cfg) {
 		l.start()

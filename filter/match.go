@@ -24,13 +24,18 @@ func newRuleOutput(r rules.Rule) ruleOutput {
 		description: strings.TrimRightFunc(r.Description, unicode.IsSpace)}
 }
 
+// matchPairs is how many pairs a rule's entry in matches has; a
+// correlation's entry has these and five more (appendCorrelationMatch).
+// Below 16, the header is one byte.
+const matchPairs = 8
+
 // encodeMatch encodes a rule's entry in the matches array:
 //
 //	{"id", "title", "level", "status", "author", "tags": [...],
 //	 "references": [...], "attack": {"technique_ids": [...],
 //	 "tactics": [{"id", "name"}, ...]}}
 func encodeMatch(r rules.Rule, info attack.Info) []byte {
-	b := msgpack.AppendMapHeader(nil, 8)
+	b := msgpack.AppendMapHeader(nil, matchPairs)
 	for _, kv := range [][2]string{{"id", r.ID}, {"title", r.Title}, {"level", r.Level.String()},
 		{"status", r.Status}, {"author", r.Author}} {
 		b = msgpack.AppendStr(msgpack.AppendStr(b, kv[0]), kv[1])

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -225,7 +226,7 @@ var Properties = []Property{
 		},
 	},
 	{
-		Name: "correlation_max_groups", Type: TypeString, Default: "100000", Offline: true,
+		Name: "correlation_max_groups", Type: TypeString, Default: strconv.Itoa(correlate.DefaultMaxGroups), Offline: true,
 		Description: "Most groups (distinct group-by values) kept per correlation; the least recently updated group is evicted first, and counted.",
 		set: func(c *Config, v string) error {
 			n, err := strconv.Atoi(strings.TrimSpace(v))

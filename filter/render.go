@@ -62,9 +62,14 @@ func (f *Filter) addSigma(a *additions, matched []int, alerts []correlate.Alert,
 	a.add(f.addKey, replace, func(b []byte) []byte {
 		b = msgpack.AppendMapHeader(b, 3)
 		b = msgpack.AppendArrayHeader(msgpack.AppendStr(b, "matches"), len(matched))
+		// The correlations follow the rules in matched, in the order of
+		// their alerts (one correlation may fire twice on a record, for
+		// two groups).
+		k := 0
 		for _, i := range matched {
-			if alert := f.alertOf(i, alerts); alert != nil {
-				b = f.appendCorrelationMatch(b, i, alert)
+			if i >= f.ruleCount && k < len(alerts) {
+				b = f.appendCorrelationMatch(b, i, &alerts[k])
+				k++
 				continue
 			}
 			b = append(b, f.outputs[i].sigma...)

@@ -116,7 +116,7 @@ func checkShard(cfg Config) error {
 	if addKey == "" {
 		addKey = DefaultAddKey
 	}
-	if slices.Contains(cfg.Format.Keys(addKey), name) || name == cfg.TagKey {
+	if slices.Contains(cfg.Format.WrittenKeys(addKey), name) || name == cfg.TagKey {
 		return fmt.Errorf("filter: %w: shard_key_name: %q is a key matches write (format %s, or tag_key); choose another (e.g. %s)",
 			ErrBadProperty, name, cfg.Format, DefaultShardKeyName)
 	}

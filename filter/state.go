@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +53,9 @@ func (f *Filter) CorrelationCounters() correlate.Counters {
 	if f.corr == nil {
 		return correlate.Counters{}
 	}
-	return f.corr.engine.Counters()
+	c := f.corr.engine.Counters()
+	c.Late += f.corr.future.Load()
+	return c
 }
 
 // ErrCheckpoint marks a failed checkpoint of the state file, reported to
@@ -85,11 +89,36 @@ func openState(cfg Config, f *Filter) (*stateKeeper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filter: state_file: %w", err)
 	}
+	removeStaleTemps(cfg.StateFile)
 	k := &stateKeeper{path: cfg.StateFile, unlock: unlock}
 	if f.corr != nil {
 		k.loaded, k.loadErr = f.corr.engine.Load(cfg.StateFile)
 	}
 	return k, nil
+}
+
+// removeStaleTemps removes the temporary files a save that crashed
+// before its rename left beside path (correlate.Engine.Save names them
+// <state_file>.tmp-*). Called holding the lock, so no save is running.
+func removeStaleTemps(path string) {
+	stale, _ := filepath.Glob(globEscape(path) + ".tmp-*")
+	for _, name := range stale {
+		if info, err := os.Lstat(name); err == nil && info.Mode().IsRegular() {
+			os.Remove(name)
+		}
+	}
+}
+
+// globEscape quotes the glob metacharacters of a literal path.
+func globEscape(path string) string {
+	var b strings.Builder
+	for _, r := range path {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // save writes f's state, when it has correlations.
@@ -105,6 +134,9 @@ func (k *stateKeeper) save(f *Filter) error {
 // checkpoint saves the current filter's state every interval until stop;
 // errors go to notify.
 func (k *stateKeeper) checkpoint(l *Live, every time.Duration) {
+	if every <= 0 {
+		return // saved at close only (ParseConfig refuses 0)
+	}
 	k.stop, k.done = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(k.done)

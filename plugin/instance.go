@@ -108,16 +108,13 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 // ran before the reload, falls back on the rules it ran. It returns where
 // the rules came from, for the summary.
 func (i *instance) load(cfg filter.Config) (source string, err error) {
-	i.live, err = filter.NewLive(cfg, i.refreshed)
+	// After a hot reload, the filter this instance ran before: its rules
+	// stand in if the new ones fail, and its correlation state carries over.
+	last, ok := remembered.last(i.id)
+	i.live, err = filter.NewLiveAfter(cfg, last, i.refreshed)
 	if err == nil {
-		// A hot reload: the correlation state this filter had carries over
-		// (read after the state file, so the newer state in memory wins).
-		if last, ok := remembered.last(i.id); ok {
-			i.live.Filter().AdoptState(last)
-		}
 		return filter.RuleSource(cfg), nil
 	}
-	last, ok := remembered.last(i.id)
 	if !ok {
 		return "", err
 	}

@@ -96,10 +96,9 @@ type metrics struct {
 	rules     map[string]*ruleSeries // by filter.RuleKey, every rule this instance has run
 	pushed    [numMetrics]uint64     // per flat counter, the value last pushed
 	started   bool                   // the first push created every series at 0
-	// The correlation counters are the engine's, and a refresh or reload
-	// brings a new engine (its state adopted, its counts from 0): they
-	// are pushed from the filter that counted them.
-	corrFilter *filter.Filter
+	// The correlation counters are the engine's; a refresh or hot reload
+	// brings a new engine, which adopts the old one's counts with its
+	// state, so they only grow.
 	corrPushed [3]uint64
 }
 
@@ -225,9 +224,6 @@ func (m *metrics) push(i *instance) {
 
 // pushCorrelations pushes what the correlation counters of f gained.
 func (m *metrics) pushCorrelations(f *filter.Filter, name []*C.char) {
-	if f != m.corrFilter {
-		m.corrFilter, m.corrPushed = f, [3]uint64{}
-	}
 	c := f.CorrelationCounters()
 	for n, x := range [...]struct {
 		k metric

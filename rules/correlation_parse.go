@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -121,6 +122,9 @@ func (p *pendingCorrelation) parseBody(body *yaml.Node) error {
 			p.c.RefNames, p.refNodes, err = stringList(value, "rules", "a rule id or name")
 		case "group-by":
 			p.c.GroupBy, _, err = stringList(value, "group-by", "a field name")
+			if err == nil {
+				err = checkGroupBy(p.c.GroupBy)
+			}
 		case "aliases":
 			p.aliases, err = parseAliases(value)
 		case "timespan":
@@ -164,6 +168,24 @@ func (p *pendingCorrelation) parseType(n *yaml.Node) error {
 
 // stringList reads one string or a list of strings, none empty, with the
 // node of each.
+// MaxGroupBy bounds the group-by fields of a correlation: a group key
+// is built from them for every event counted.
+const MaxGroupBy = 16
+
+// checkGroupBy refuses repeated group-by names (the alert's group would
+// hold the key twice) and more than MaxGroupBy of them.
+func checkGroupBy(names []string) error {
+	if len(names) > MaxGroupBy {
+		return errorf(KindBadCorrelation, "group-by lists %d fields; at most %d", len(names), MaxGroupBy)
+	}
+	for i, n := range names {
+		if slices.Contains(names[:i], n) {
+			return errorf(KindBadCorrelation, "group-by lists %q twice", n)
+		}
+	}
+	return nil
+}
+
 func stringList(n *yaml.Node, what, item string) ([]string, []*yaml.Node, error) {
 	items := []*yaml.Node{n}
 	if n.Kind == yaml.SequenceNode {

@@ -180,6 +180,8 @@ func TestCorrelationErrors(t *testing.T) {
 		{"rules entry not a string", "  type: temporal\n  rules: [r1, {a: b}]\n  timespan: 1m\n", KindBadCorrelation, 5, 15, "each entry must be a rule id or name"},
 		{"no timespan", "  type: temporal\n  rules: [r1]\n", KindBadCorrelation, 3, 1, "no timespan"},
 		{"bad group-by", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  group-by: {a: b}\n", KindBadCorrelation, 7, 13, "group-by: each entry must be a field name"},
+		{"group-by twice", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  group-by: [User, Host, User]\n", KindBadCorrelation, 7, 3, `group-by lists "User" twice`},
+		{"group-by too long", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  group-by: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]\n", KindBadCorrelation, 7, 3, "group-by lists 17 fields; at most 16"},
 		{"bad generate", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  generate: yes please\n", KindBadCorrelation, 7, 3, "generate must be true or false"},
 		{"unknown key", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  group_by: [User]\n", KindBadCorrelation, 7, 3, `unknown key "group_by"`},
 		{"key twice", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  timespan: 2m\n", KindBadCorrelation, 7, 3, "timespan given twice"},
