@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 )
 
 // netEvent is a flat network event (ECS-like keys, as a firewall or
@@ -268,4 +269,32 @@ func TestFutureEventTimeIsLate(t *testing.T) {
 	if fmt.Sprint(fired) != "[3]" || f.CorrelationCounters().Late != 1 {
 		t.Errorf("fired at %v, late %d; want [3] and the one record from the future", fired, f.CorrelationCounters().Late)
 	}
+}
+
+// TestAlertRecordsAreNotRepeated: an event that is not a record, after a
+// record that fired, writes no alert record again (nor does the next
+// call).
+func TestAlertRecordsAreNotRepeated(t *testing.T) {
+	f := correlationFilter(t, Config{CorrelationRecord: true}, strings.Replace(bruteForce, "gte: 10", "gte: 1", 1))
+	notARecord := fixture.Event(nil, fixture.Time(t0), nil, "plain text body")
+	chunk := append(at(0, logon(4625, "10.1.2.3", "a")), notARecord...)
+	if recs, _, _ := f.Process(nil, chunk); len(chunkEventsOf(t, recs)) != 3 {
+		t.Errorf("%d events out, want the record, its alert record and the text event", len(chunkEventsOf(t, recs)))
+	}
+	if _, changed, _ := f.Process(nil, notARecord); changed {
+		t.Error("a chunk of one non-record event came back changed")
+	}
+}
+
+func chunkEventsOf(t *testing.T, chunk []byte) [][]byte {
+	t.Helper()
+	var evs [][]byte
+	for off := 0; off < len(chunk); {
+		end, err := msgpack.Skip(chunk, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, off = append(evs, chunk[off:end]), end
+	}
+	return evs
 }
