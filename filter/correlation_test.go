@@ -340,73 +340,33 @@ func TestTimeKeyIsTheEventTime(t *testing.T) {
 	}
 }
 
-// failedThenSuccess is the specification's example "Failed Logins
-// Followed by Successful Login" (a chain), with EventID for the
-// specification's User field mapped to TargetUserName.
-const failedThenSuccess = `title: Correlation - Multiple Failed Logins Followed by Successful Login
-id: b180ead8-d58f-40b2-ae54-c8940995b9b6
-status: experimental
-correlation:
-    type: temporal_ordered
-    rules:
-        - multiple_failed_login
-        - successful_login
-    group-by:
-        - TargetUserName
-    timespan: 10m
-level: high
----
-title: Multiple failed logons
-id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
-name: multiple_failed_login
-correlation:
-    type: event_count
-    rules:
-        - failed_login
-    group-by:
-        - TargetUserName
-    timespan: 10m
-    condition:
-        gte: 10
----
-title: Single failed login
-id: 53ba33fd-3a50-4468-a5ef-c583635cfa92
-name: failed_login
-logsource:
-    product: windows
-    service: security
-detection:
-    selection:
-        EventID:
-            - 529
-            - 4625
-    condition: selection
----
-title: Successful login
-id: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8
-name: successful_login
-logsource:
-    product: windows
-    service: security
-detection:
-    selection:
-        EventID:
-            - 528
-            - 4624
-    condition: selection
-`
+// specExample reads one of the specification's examples, kept as written
+// there in rules/testdata/spec.
+func specExample(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "rules", "testdata", "spec", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// userLogon is a Security logon with the specification's User field.
+func userLogon(id int, user string) fixture.Map {
+	return fixture.Evtx(id, "Security", "Microsoft-Windows-Security-Auditing", fixture.Map{{K: "User", V: user}})
+}
 
 func TestChainedCorrelations(t *testing.T) {
-	f := correlationFilter(t, Config{}, failedThenSuccess)
+	f := correlationFilter(t, Config{}, specExample(t, "failed-then-success.yml"))
 	// A success before the failures does not complete the ordered pair.
-	run(t, f, at(0, logon(4624, "", "bob")))
+	run(t, f, at(0, userLogon(4624, "bob")))
 	for i := range 10 {
-		recs := run(t, f, at(time.Duration(i+1)*time.Second, logon(4625, "", "bob")))[0]
+		recs := run(t, f, at(time.Duration(i+1)*time.Second, userLogon(4625, "bob")))[0]
 		if ms := matchesOf(recs[0]); len(ms) > 0 {
 			t.Fatalf("failure %d shows %v: the inner correlation is referenced, so silent", i+1, ms)
 		}
 	}
-	recs := run(t, f, at(time.Minute, logon(4624, "", "bob")))[0]
+	recs := run(t, f, at(time.Minute, userLogon(4624, "bob")))[0]
 	ms := matchesOf(recs[0])
 	if len(ms) != 1 || ms[0]["id"] != "b180ead8-d58f-40b2-ae54-c8940995b9b6" || ms[0]["type"] != "temporal_ordered" {
 		t.Fatalf("success after ten failures: %v", recs[0])

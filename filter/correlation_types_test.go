@@ -146,43 +146,7 @@ detection:
 // internal error and a new connection between the same two addresses,
 // seen from either side.
 func TestAliases(t *testing.T) {
-	const src = `title: error then connection
-id: aliases
-correlation:
-    type: temporal
-    rules:
-        - internal_error
-        - new_network_connection
-    group-by:
-        - internal_ip
-        - remote_ip
-    timespan: 10s
-    aliases:
-        internal_ip:
-            internal_error: destination.ip
-            new_network_connection: source.ip
-        remote_ip:
-            internal_error: source.ip
-            new_network_connection: destination.ip
----
-name: internal_error
-title: internal error
-id: ie
-detection:
-    selection:
-        http.response.status_code: 500
-    condition: selection
----
-name: new_network_connection
-title: new connection
-id: nc
-detection:
-    selection:
-        event.category: network
-        event.type: connection
-        event.outcome: success
-    condition: selection
-`
+	src := specExample(t, "aliases.yml")
 	f := correlationFilter(t, Config{}, src)
 	httpErr := fixture.Map{{K: "http", V: fixture.Map{{K: "response", V: fixture.Map{{K: "status_code", V: 500}}}}},
 		{K: "source", V: fixture.Map{{K: "ip", V: "198.51.100.7"}}}, {K: "destination", V: fixture.Map{{K: "ip", V: "10.0.0.5"}}}}

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"time"
@@ -58,12 +59,7 @@ func timestampNanos(b []byte, off int) int64 {
 // SystemTime "2024-05-01T10:11:12.3456789Z"), without an offset meaning
 // UTC; or Unix epoch seconds (with a fraction) or milliseconds.
 func parseTimeText(v []byte) (int64, bool) {
-	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-		v = v[1:]
-	}
-	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-		v = v[:len(v)-1]
-	}
+	v = bytes.Trim(v, " \t")
 	if len(v) >= 10 && v[4] == '-' && v[7] == '-' {
 		return parseISOTime(v)
 	}

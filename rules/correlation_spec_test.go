@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,67 +11,17 @@ import (
 // The examples of the Sigma correlation rules specification v2.1.0
 // (sigma-correlation-rules-specification.md), as written there.
 
-const specFailedThenSuccess = `title: Correlation - Multiple Failed Logins Followed by Successful Login
-id: b180ead8-d58f-40b2-ae54-c8940995b9b6
-status: experimental
-description: Detects multiple failed logins by a single user followed by a successful login of that user
-references:
-    - https://reference.com
-author: Florian Roth (Nextron Systems)
-date: 2023-06-16
-correlation:
-    type: temporal_ordered
-    rules:
-        - multiple_failed_login
-        - successful_login
-    group-by:
-        - User
-    timespan: 10m
-falsepositives:
-    - Unlikely
-level: high
----
-title: Multiple failed logons
-id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
-description: Detects multiple failed logins within a certain amount of time
-name: multiple_failed_login
-correlation:
-    type: event_count
-    rules:
-        - failed_login
-    group-by:
-        - User
-    timespan: 10m
-    condition:
-        gte: 10
----
-title: Single failed login
-id: 53ba33fd-3a50-4468-a5ef-c583635cfa92
-name: failed_login
-logsource:
-    product: windows
-    service: security
-detection:
-    selection:
-        EventID:
-            - 529
-            - 4625
-    condition: selection
----
-title: Successful login
-id: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8
-description: Detects a successful login
-name: successful_login
-logsource:
-    product: windows
-    service: security
-detection:
-    selection:
-        EventID:
-            - 528
-            - 4624
-    condition: selection
-`
+// specFailedThenSuccess is the example "Failed Logins Followed by
+// Successful Login" (the filter's tests run it too).
+var specFailedThenSuccess = mustRead("testdata/spec/failed-then-success.yml")
+
+func mustRead(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
 
 // TestSpecFailedLoginsFollowedBySuccess: the specification's complete
 // example loads two correlations and two rules, chained, all but the
@@ -230,39 +181,8 @@ correlation:
 // TestSpecAliases: the specification's field name aliases example, with
 // its two rules as written there.
 func TestSpecAliases(t *testing.T) {
-	internalError := `name: internal_error
-detection:
-    selection:
-        http.response.status_code: 500
-    condition: selection
-`
-	newConnection := `name: new_network_connection
-detection:
-    selection:
-        event.category: network
-        event.type: connection
-        event.outcome: success
-    condition: selection
-`
-	corr := `title: —
-id: —
-correlation:
-    type: temporal
-    rules:
-        - internal_error
-        - new_network_connection
-    group-by:
-        - internal_ip
-        - remote_ip
-    timespan: 10s
-    aliases:
-        internal_ip:
-            internal_error: destination.ip
-            new_network_connection: source.ip
-        remote_ip:
-            internal_error: source.ip
-            new_network_connection: destination.ip
-`
+	docs := strings.Split(mustRead("testdata/spec/aliases.yml"), "---\n")
+	corr, internalError, newConnection := docs[0], docs[1], docs[2]
 	set, c := oneCorrelation(t, internalError, newConnection, corr)
 	var got []string
 	for _, slots := range c.GroupSlots {
