@@ -126,3 +126,25 @@ func TestCorrelationStateFileAcrossRestart(t *testing.T) {
 		t.Errorf("the corrupt state file was not reported:\n%s", third.stdout)
 	}
 }
+
+// TestCorrelationMetrics: a correlation's alerts count in the rule-match
+// series under its id, a silent base rule's matches too, and the
+// correlation gauges and counters are registered.
+func TestCorrelationMetrics(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "bf.yml"), bruteForceRules)
+	r := runHost(t, "v5.0.3", failedLogonChunk(12), "-a", "security", "-p", "rules="+dir)
+	if r.exit != 0 {
+		t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
+	}
+	l := `name="security"`
+	wantSeries(t, "security", series(t, r, 0), map[string]float64{
+		"fluentbit_filter_sigma_rule_matches_total{" + l + `,rule_id="bf000000-0000-0000-0000-000000000001",rule_title="Brute force",level="high"}`: 1,
+		"fluentbit_filter_sigma_rule_matches_total{" + l + `,rule_id="fl000000-0000-0000-0000-000000000002",rule_title="Failed logon",level="low"}`: 12,
+		"fluentbit_filter_sigma_correlation_groups{" + l + "}":                  1,
+		"fluentbit_filter_sigma_correlation_late_records_total{" + l + "}":      0,
+		"fluentbit_filter_sigma_correlation_evicted_groups_total{" + l + "}":    0,
+		"fluentbit_filter_sigma_correlation_suppressed_alerts_total{" + l + "}": 0,
+		"fluentbit_filter_sigma_matched_records_total{" + l + "}":               1,
+	})
+}
