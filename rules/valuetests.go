@@ -36,15 +36,18 @@ func (t *patternTest) test(v []byte, m *matcher) bool {
 	return t.all
 }
 
-// regexTest: the re modifier. RE2 syntax, linear time.
+// regexTest: the re modifier. RE2 syntax, linear time; each expression
+// behind its gate (regex.go), which rejects most values without running it.
 type regexTest struct {
-	res []*regexp.Regexp
-	all bool
+	res   []*regexp.Regexp
+	gates []regexGate // per expression
+	all   bool
 }
 
-func (t *regexTest) test(v []byte, _ *matcher) bool {
-	for _, re := range t.res {
-		if hit := re.Match(v); hit != t.all {
+func (t *regexTest) test(v []byte, m *matcher) bool {
+	done := false
+	for i := range t.res {
+		if hit := t.match(i, v, m, &done); hit != t.all {
 			return hit
 		}
 	}
