@@ -1,0 +1,102 @@
+package rules
+
+import (
+	"bytes"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"testing"
+)
+
+// TestRegexRequirement checks the literals derived from common shapes of
+// SigmaHQ's expressions.
+func TestRegexRequirement(t *testing.T) {
+	cases := []struct {
+		expr string
+		want reCNF // most selective first
+	}{
+		{`net\s+user`, reCNF{{{"user", false}}, {{"net", false}}}},
+		{`(?i)Mimi[a-z]+`, reCNF{{{"mimi", true}}}},
+		{`(?i)a&&b`, reCNF{{{"a&&b", true}}}},
+		{`(?i)&&`, reCNF{{{"&&", false}}}}, // no case: searched as is
+		// Literals split by the i flag join, folded.
+		{`^[Cc]:\\[Pp]rogram[Dd]ata\\`, reCNF{{{`c:\programdata\`, true}}}},
+		// The parser factors "Current" out of the branches.
+		{`\\(CurrentControlSet|CurrentVersion\\Run)\\`,
+			reCNF{{{`ControlSet`, false}, {`Version\Run`, false}}, {{`Current`, false}}, {{`\`, false}}, {{`\`, false}}}},
+		{`x(foo|bar)+y`, reCNF{{{"foo", false}, {"bar", false}}, {{"x", false}}, {{"y", false}}}},
+		{`(foo|b*)`, nil},            // a branch needs nothing
+		{`a?b{0,3}`, nil},            // nothing required
+		{`(?i)\x{212a}elvin`, reCNF{{{"kelvin", true}}}},
+		{"\ufffdabc", nil}, // U+FFFD also matches invalid bytes, which stay as they are
+	}
+	for _, c := range cases {
+		re, err := syntax.Parse(c.expr, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := regexRequirement(re); !slices.EqualFunc(got, c.want, slices.Equal) {
+			t.Errorf("%s: requirement %v, want %v", c.expr, got, c.want)
+		}
+	}
+}
+
+// TestRegexGateRejects checks that a long value lacking a required literal
+// is rejected by the gate, and one holding them is left to the regexp.
+func TestRegexGateRejects(t *testing.T) {
+	re, err := compilePCRE(`(Get-Item|gci).{1,64}-Path.{1,64}\\(CurrentControlSet\\Services|CurrentVersion\\Run)\\`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newRegexGate(re)
+	var folded []byte
+	script := bytes.Repeat([]byte("Get-Item -Path C:\\Temp\\x.txt | Out-Null\n"), 100)
+	done := false
+	if g.admits(script, &folded, &done) {
+		t.Errorf("gate admits a script without CurrentControlSet or CurrentVersion")
+	}
+	hit := []byte(`gci -Path HKLM:\System\CurrentControlSet\Services\x`)
+	done = false
+	if !g.admits(hit, &folded, &done) || !re.Match(hit) {
+		t.Errorf("gate or regexp rejects %s", hit)
+	}
+}
+
+// FuzzRegexGate checks that the gate never rejects a value the regexp
+// matches, so a |re test decides as the plain regexp does, and that the
+// prefilter's literals occur in every value the regexp matches.
+func FuzzRegexGate(f *testing.F) {
+	seeds := [][2]string{
+		{`(?i)kelvin`, "\u212aelvin"}, {`(?i)s+x`, "\u017fx"}, {`(?i)\x{212a}`, "k"},
+		{"\ufffd", "\xff"}, {`(?i)[Cc]:\\[Pp]rogram`, `C:\PROGRAM`}, {`\w+` + "`" + `(\w+|-|.)` + "`" + `[\w+|\s]`, "a`b`c"},
+		{`(?i)(set).*&&\s?set.*(environment|invoke|\$\{?input).*&&.*"`, `SET x && set y invoke && "`},
+		{`(?i)\$\{` + "`?e`?n`?v`?:`?p`?a`?t`?h`?" + `\}`, "${ENV:PATH}"}, {`x$`, "x\n"},
+		{`(?i)ǅ`, "ǆ"}, {`(?i)ß`, "ẞ"}, {`(?i)σ+`, "ς"}, {`(?i)İ`, "i"}, {`a(?i:b)c`, "aBc"},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, expr, input string) {
+		re, err := compilePCRE(expr)
+		if err != nil {
+			return
+		}
+		want := re.MatchString(input)
+		rt := &regexTest{res: []*regexp.Regexp{re}, gates: []regexGate{newRegexGate(re)}}
+		var m matcher
+		if got := rt.test([]byte(input), &m); got != want {
+			t.Fatalf("expr %q input %q: gated test %v, regexp %v", expr, input, got, want)
+		}
+		if !want {
+			return
+		}
+		lits := RegexLiteralAlternatives(re.String())
+		if lits == nil {
+			return
+		}
+		folded := foldString(input)
+		if !slices.ContainsFunc(lits, func(l string) bool { return bytes.Contains([]byte(folded), []byte(l)) }) {
+			t.Fatalf("expr %q input %q: matches, but folded holds none of %q", expr, input, lits)
+		}
+	})
+}
