@@ -11,7 +11,13 @@ import (
 // runs: a value that fails the gate cannot match, one that passes is
 // decided by the regexp.
 type regexGate struct {
-	clauses reCNF
+	clauses [][]gateLit // each: one of them occurs
+}
+
+// gateLit is a reLit held as bytes, so searching converts nothing.
+type gateLit struct {
+	text []byte
+	fold bool
 }
 
 // newRegexGate derives the gate of a compiled expression.
@@ -20,22 +26,30 @@ func newRegexGate(re *regexp.Regexp) regexGate {
 	if err != nil {
 		return regexGate{} // compiled once, so parses: nothing known otherwise
 	}
-	return regexGate{clauses: regexRequirement(tree)}
+	var g regexGate
+	for _, c := range regexRequirement(tree) {
+		lits := make([]gateLit, len(c))
+		for i, l := range c {
+			lits[i] = gateLit{text: []byte(l.text), fold: l.fold}
+		}
+		g.clauses = append(g.clauses, lits)
+	}
+	return g
 }
 
 // admits reports whether v holds a literal of every clause. *folded caches
 // v's folded form across the gates of one value (*done says it is there).
 func (g *regexGate) admits(v []byte, folded *[]byte, done *bool) bool {
 	for _, c := range g.clauses {
-		if !c.occursIn(v, folded, done) {
+		if !occursIn(c, v, folded, done) {
 			return false
 		}
 	}
 	return true
 }
 
-// occursIn reports whether one of the clause's literals occurs in v.
-func (c reClause) occursIn(v []byte, folded *[]byte, done *bool) bool {
+// occursIn reports whether one of a clause's literals occurs in v.
+func occursIn(c []gateLit, v []byte, folded *[]byte, done *bool) bool {
 	for _, l := range c {
 		text := v
 		if l.fold {
@@ -45,7 +59,7 @@ func (c reClause) occursIn(v []byte, folded *[]byte, done *bool) bool {
 			}
 			text = *folded
 		}
-		if bytes.Contains(text, []byte(l.text)) {
+		if bytes.Contains(text, l.text) {
 			return true
 		}
 	}
