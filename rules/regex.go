@@ -12,6 +12,7 @@ import (
 // decided by the regexp.
 type regexGate struct {
 	clauses [][]gateLit // each: one of them occurs
+	runs    []classRun  // each occurs, tried after the literals
 }
 
 // gateLit is a reLit held as bytes, so searching converts nothing.
@@ -34,6 +35,7 @@ func newRegexGate(re *regexp.Regexp) regexGate {
 		}
 		g.clauses = append(g.clauses, lits)
 	}
+	g.runs = requiredRuns(tree) // unsimplified: Simplify unrolls x{64}
 	return g
 }
 
@@ -42,6 +44,11 @@ func newRegexGate(re *regexp.Regexp) regexGate {
 func (g *regexGate) admits(v []byte, folded *[]byte, done *bool) bool {
 	for _, c := range g.clauses {
 		if !occursIn(c, v, folded, done) {
+			return false
+		}
+	}
+	for i := range g.runs {
+		if !g.runs[i].occursIn(v) {
 			return false
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -25,8 +26,8 @@ func TestRegexRequirement(t *testing.T) {
 		{`\\(CurrentControlSet|CurrentVersion\\Run)\\`,
 			reCNF{{{`ControlSet`, false}, {`Version\Run`, false}}, {{`Current`, false}}, {{`\`, false}}, {{`\`, false}}}},
 		{`x(foo|bar)+y`, reCNF{{{"foo", false}, {"bar", false}}, {{"x", false}}, {{"y", false}}}},
-		{`(foo|b*)`, nil},            // a branch needs nothing
-		{`a?b{0,3}`, nil},            // nothing required
+		{`(foo|b*)`, nil}, // a branch needs nothing
+		{`a?b{0,3}`, nil}, // nothing required
 		{`(?i)\x{212a}elvin`, reCNF{{{"kelvin", true}}}},
 		{"\ufffdabc", nil}, // U+FFFD also matches invalid bytes, which stay as they are
 	}
@@ -62,6 +63,42 @@ func TestRegexGateRejects(t *testing.T) {
 	}
 }
 
+// TestRegexGateClassRuns checks the class runs a gate requires: only long
+// runs of ASCII classes.
+func TestRegexGateClassRuns(t *testing.T) {
+	cases := []struct {
+		expr string
+		runs []int // the run lengths kept
+	}{
+		{`\s[a-fA-F0-9]{64}\s[a-fA-F0-9]{16}`, []int{64, 16}},
+		{`(?:[0-9]{8,})+x`, []int{8}},
+		{`[0-9]{7}`, nil},                // too short to be worth a scan
+		{`(?i)[a-z]{10}`, nil},           // (?i) adds KELVIN SIGN and long s
+		{`(?:[0-9]{10})?|[a-f]{9}`, nil}, // optional, alternatives
+	}
+	for _, c := range cases {
+		re, err := compilePCRE(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, r := range newRegexGate(re).runs {
+			got = append(got, r.n)
+		}
+		if !slices.Equal(got, c.runs) {
+			t.Errorf("%s: runs %v, want %v", c.expr, got, c.runs)
+		}
+	}
+	re, _ := compilePCRE(`\s[a-fA-F0-9]{64}\s[a-fA-F0-9]{16}`)
+	g := newRegexGate(re)
+	var folded []byte
+	done := false
+	cmd := []byte(`"C:\Windows\system32\svchost.exe" -k netsvcs -p -s 0123456789abcdef0123456789abcdef`)
+	if g.admits(cmd, &folded, &done) {
+		t.Errorf("gate admits %s, which has 32 hex digits in a row, not 64", cmd)
+	}
+}
+
 // FuzzRegexGate checks that the gate never rejects a value the regexp
 // matches, so a |re test decides as the plain regexp does, and that the
 // prefilter's literals occur in every value the regexp matches.
@@ -71,6 +108,7 @@ func FuzzRegexGate(f *testing.F) {
 		{"\ufffd", "\xff"}, {`(?i)[Cc]:\\[Pp]rogram`, `C:\PROGRAM`}, {`\w+` + "`" + `(\w+|-|.)` + "`" + `[\w+|\s]`, "a`b`c"},
 		{`(?i)(set).*&&\s?set.*(environment|invoke|\$\{?input).*&&.*"`, `SET x && set y invoke && "`},
 		{`(?i)\$\{` + "`?e`?n`?v`?:`?p`?a`?t`?h`?" + `\}`, "${ENV:PATH}"}, {`x$`, "x\n"},
+		{`\s[a-fA-F0-9]{64}\s[a-f]{2}`, " " + strings.Repeat("aB", 32) + " ab"}, {`[0-9]{8}`, "x12345678"},
 		{`(?i)ǅ`, "ǆ"}, {`(?i)ß`, "ẞ"}, {`(?i)σ+`, "ς"}, {`(?i)İ`, "i"}, {`a(?i:b)c`, "aBc"},
 	}
 	for _, s := range seeds {
