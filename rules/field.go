@@ -130,6 +130,7 @@ func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool
 		}
 		t.res = append(t.res, re)
 		t.gates = append(t.gates, newRegexGate(re))
+		t.splits = append(t.splits, newRegexSplit(re))
 	}
 	return t, false, nil
 }

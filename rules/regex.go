@@ -78,5 +78,8 @@ func (t *regexTest) match(i int, v []byte, m *matcher, done *bool) bool {
 	if !t.gates[i].admits(v, &m.folded, done) {
 		return false
 	}
+	if s := t.splits[i]; s != nil {
+		return s.match(v, t.res[i])
+	}
 	return t.res[i].Match(v)
 }

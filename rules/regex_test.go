@@ -99,6 +99,42 @@ func TestRegexGateClassRuns(t *testing.T) {
 	}
 }
 
+// TestRegexSplit checks which expressions split at a literal, and that
+// the split decides long values as the regexp does.
+func TestRegexSplit(t *testing.T) {
+	cases := []struct {
+		expr, lit string // lit "": no split
+	}{
+		{"\\w+`(\\w+|-|.)`[\\w+|\\s]", "`"},
+		{`(Get-Item|gci).{1,64}-Path`, "-Path"},
+		{`.*(?i)set&&`, ""},           // the literal folds case
+		{`\bnet\s+user`, ""},          // an assertion before it
+		{`net\s+user`, ""},            // a prefix the regexp skips to itself
+		{`[a-z]+\s+(\w+\s*)+xyz`, ""}, // before the literal, no bound
+	}
+	for _, c := range cases {
+		re, err := compilePCRE(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := newRegexSplit(re)
+		if got := ""; sp != nil && string(sp.lit) != c.lit || sp == nil && c.lit != "" {
+			if sp != nil {
+				got = string(sp.lit)
+			}
+			t.Errorf("%s: split at %q, want %q", c.expr, got, c.lit)
+		}
+	}
+	re, _ := compilePCRE("\\w+`(\\w+|-|.)`[\\w+|\\s]")
+	sp := newRegexSplit(re)
+	script := strings.Repeat("$lines = $content -split \"`r?`n\" | Where-Object { $_ }\r\n", 200)
+	for _, v := range []string{script, script + "Write-Host a`b`c", script + "x`" + strings.Repeat("y", 300) + "`z"} {
+		if got, want := sp.match([]byte(v), re), re.MatchString(v); got != want {
+			t.Errorf("split decides %v on a %d-byte script, regexp %v", got, len(v), want)
+		}
+	}
+}
+
 // FuzzRegexGate checks that the gate never rejects a value the regexp
 // matches, so a |re test decides as the plain regexp does, and that the
 // prefilter's literals occur in every value the regexp matches.
@@ -109,6 +145,8 @@ func FuzzRegexGate(f *testing.F) {
 		{`(?i)(set).*&&\s?set.*(environment|invoke|\$\{?input).*&&.*"`, `SET x && set y invoke && "`},
 		{`(?i)\$\{` + "`?e`?n`?v`?:`?p`?a`?t`?h`?" + `\}`, "${ENV:PATH}"}, {`x$`, "x\n"},
 		{`\s[a-fA-F0-9]{64}\s[a-f]{2}`, " " + strings.Repeat("aB", 32) + " ab"}, {`[0-9]{8}`, "x12345678"},
+		{`\w+x.{1,3}\x{FFFD}`, "ax\xff\xe2\x82"}, {`(.{2,4})+é[^a]{2}`, "xyzé\xe2\x82\xac\xe2"},
+		{`\d{1,3}\.\d{1,3}\.\b\w`, "10.1.x 1.2.3"}, {`.*(a|b)?\sset$`, "x set\n"}, {`(?m)[a-z]{2}=^x`, "ab=\nx"},
 		{`(?i)ǅ`, "ǆ"}, {`(?i)ß`, "ẞ"}, {`(?i)σ+`, "ς"}, {`(?i)İ`, "i"}, {`a(?i:b)c`, "aBc"},
 	}
 	for _, s := range seeds {
@@ -120,10 +158,15 @@ func FuzzRegexGate(f *testing.F) {
 			return
 		}
 		want := re.MatchString(input)
-		rt := &regexTest{res: []*regexp.Regexp{re}, gates: []regexGate{newRegexGate(re)}}
+		rt := &regexTest{res: []*regexp.Regexp{re}, gates: []regexGate{newRegexGate(re)}, splits: []*regexSplit{newRegexSplit(re)}}
 		var m matcher
 		if got := rt.test([]byte(input), &m); got != want {
 			t.Fatalf("expr %q input %q: gated test %v, regexp %v", expr, input, got, want)
+		}
+		if sp := newRegexSplit(re); sp != nil {
+			if got := sp.match([]byte(input), re); got != want {
+				t.Fatalf("expr %q input %q: split at %q decides %v, regexp %v", expr, input, sp.lit, got, want)
+			}
 		}
 		if !want {
 			return

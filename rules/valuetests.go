@@ -39,9 +39,10 @@ func (t *patternTest) test(v []byte, m *matcher) bool {
 // regexTest: the re modifier. RE2 syntax, linear time; each expression
 // behind its gate (regex.go), which rejects most values without running it.
 type regexTest struct {
-	res   []*regexp.Regexp
-	gates []regexGate // per expression
-	all   bool
+	res    []*regexp.Regexp
+	gates  []regexGate   // per expression
+	splits []*regexSplit // per expression: nil, or a faster way to decide it
+	all    bool
 }
 
 func (t *regexTest) test(v []byte, m *matcher) bool {
