@@ -26,6 +26,11 @@ func TestRegexRequirement(t *testing.T) {
 		{`\\(CurrentControlSet|CurrentVersion\\Run)\\`,
 			reCNF{{{`ControlSet`, false}, {`Version\Run`, false}}, {{`Current`, false}}, {{`\`, false}}, {{`\`, false}}}},
 		{`x(foo|bar)+y`, reCNF{{{"foo", false}, {"bar", false}}, {{"x", false}}, {{"y", false}}}},
+		// Literals and small classes expand to the strings they match.
+		{`\\[a-z]{1,32}\.[a-z]{1,6}\.[ "']{1}`, reCNF{{{". ", false}, {`."`, false}, {".'", false}}, {{`\`, false}}, {{".", false}}}},
+		{`-[ek]c? `, reCNF{{{"-e", false}, {"-k", false}}, {{" ", false}}}},
+		{`(?i)-[ek]c? `, reCNF{{{"-", false}}, {{" ", false}}}}, // e, E, k, K and KELVIN SIGN: too many
+		{`x[0-9]y`, reCNF{{{"x", false}}, {{"y", false}}}}, // 10 strings: too many
 		{`(foo|b*)`, nil}, // a branch needs nothing
 		{`a?b{0,3}`, nil}, // nothing required
 		{`(?i)\x{212a}elvin`, reCNF{{{"kelvin", true}}}},
@@ -147,6 +152,7 @@ func FuzzRegexGate(f *testing.F) {
 		{`\s[a-fA-F0-9]{64}\s[a-f]{2}`, " " + strings.Repeat("aB", 32) + " ab"}, {`[0-9]{8}`, "x12345678"},
 		{`\w+x.{1,3}\x{FFFD}`, "ax\xff\xe2\x82"}, {`(.{2,4})+é[^a]{2}`, "xyzé\xe2\x82\xac\xe2"},
 		{`\d{1,3}\.\d{1,3}\.\b\w`, "10.1.x 1.2.3"}, {`.*(a|b)?\sset$`, "x set\n"}, {`(?m)[a-z]{2}=^x`, "ab=\nx"},
+		{`\\[a-zA-Z0-9]{1,32}\.[a-zA-Z0-9]{1,6}\.[ "']{1}`, `C:\x\a.b." x`}, {`(?i)-[ek]c? `, "-\u212ac "},
 		{`(?i)ǅ`, "ǆ"}, {`(?i)ß`, "ẞ"}, {`(?i)σ+`, "ς"}, {`(?i)İ`, "i"}, {`a(?i:b)c`, "aBc"},
 	}
 	for _, s := range seeds {
@@ -171,7 +177,7 @@ func FuzzRegexGate(f *testing.F) {
 		if !want {
 			return
 		}
-		lits := RegexLiteralAlternatives(re.String())
+		lits := regexLiteralAlternatives(re.String())
 		if lits == nil {
 			return
 		}

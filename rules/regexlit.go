@@ -14,7 +14,7 @@ import (
 // a conjunction of clauses, each a list of literals one of which every
 // match contains: a value that lacks all literals of one clause cannot
 // match, and the regexp need not run (see regexGate). The prefilter can
-// use the same literals (RegexLiteralAlternatives).
+// use the same literals (regexLiteralAlternatives).
 
 // reLit is a literal a match contains: as written (fold false), or up to
 // simple case folding (the expression's i flag), compared then as both
@@ -81,32 +81,111 @@ func required(re *syntax.Regexp) reCNF {
 }
 
 // concatRequired: a match of a concatenation contains what each part's
-// matches contain. Adjacent literals that differ only in the i flag (the
-// parser splits "(?i:c):\\" in two) join into one case-insensitive
-// literal, a longer and so more selective one.
+// matches contain. Adjacent literals and small classes make longer
+// literals: "\\.[ \"']" requires one of `. `, `."` and `.'`, far more
+// selective than ".", and literals split by the i flag (the parser splits
+// "(?i:c):\\" in two) join into one case-insensitive literal.
 func concatRequired(subs []*syntax.Regexp) reCNF {
 	var all reCNF
 	var run []*syntax.Regexp
-	flush := func() {
-		if l, ok := joinLiterals(run); ok {
-			all = append(all, reClause{l})
-		}
-		run = run[:0]
-	}
 	for _, sub := range subs {
-		if sub.Op == syntax.OpLiteral {
+		if sub.Op == syntax.OpLiteral || smallClass(sub) {
 			run = append(run, sub)
 			continue
 		}
-		if len(run) > 0 {
-			flush()
-		}
+		all = append(all, runRequired(run)...)
+		run = run[:0]
 		all = append(all, required(sub)...)
 	}
-	if len(run) > 0 {
-		flush()
+	return append(all, runRequired(run)...)
+}
+
+// maxSmallClass is the most characters a class may hold to be taken as
+// alternatives of single-character literals.
+const maxSmallClass = 4
+
+// smallClass reports whether re is a class of a few characters.
+func smallClass(re *syntax.Regexp) bool {
+	if re.Op != syntax.OpCharClass {
+		return false
+	}
+	n := 0
+	for i := 0; i+1 < len(re.Rune); i += 2 {
+		n += int(re.Rune[i+1]-re.Rune[i]) + 1
+		if n > maxSmallClass {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// runRequired is what a run of adjacent literals and small classes
+// requires: one clause of all the strings it matches when they are few
+// enough, else a clause per stretch of literals.
+func runRequired(run []*syntax.Regexp) reCNF {
+	if len(run) == 0 {
+		return nil
+	}
+	if c, ok := expandRun(run); ok {
+		return reCNF{c}
+	}
+	var all reCNF
+	var lits []*syntax.Regexp
+	for i, sub := range run {
+		if sub.Op == syntax.OpLiteral {
+			lits = append(lits, sub)
+		}
+		if (sub.Op != syntax.OpLiteral || i == len(run)-1) && len(lits) > 0 {
+			if l, ok := joinLiterals(lits); ok {
+				all = append(all, reClause{l})
+			}
+			lits = lits[:0]
+		}
 	}
 	return all
+}
+
+// expandRun lists the strings a run holding both literals and classes
+// matches, as a clause of at most maxReAlternatives literals.
+func expandRun(run []*syntax.Regexp) (reClause, bool) {
+	hasLit, hasClass := false, false
+	words := [][]*syntax.Regexp{nil}
+	for _, sub := range run {
+		var opts []*syntax.Regexp
+		if sub.Op == syntax.OpLiteral {
+			hasLit = true
+			opts = []*syntax.Regexp{sub}
+		} else {
+			hasClass = true
+			for i := 0; i+1 < len(sub.Rune); i += 2 {
+				for r := sub.Rune[i]; r <= sub.Rune[i+1]; r++ {
+					opts = append(opts, &syntax.Regexp{Op: syntax.OpLiteral, Rune: []rune{r}})
+				}
+			}
+		}
+		if len(words)*len(opts) > maxReAlternatives {
+			return nil, false
+		}
+		var next [][]*syntax.Regexp
+		for _, w := range words {
+			for _, o := range opts {
+				next = append(next, append(append([]*syntax.Regexp(nil), w...), o))
+			}
+		}
+		words = next
+	}
+	if !hasLit || !hasClass {
+		return nil, false
+	}
+	var c reClause
+	for _, w := range words {
+		l, ok := joinLiterals(w)
+		if !ok {
+			return nil, false
+		}
+		c = append(c, l)
+	}
+	return c, true
 }
 
 // joinLiterals is the literal of adjacent literal nodes: case-sensitive if
@@ -213,12 +292,12 @@ func orbitFoldsAlike(r rune) bool {
 	return true
 }
 
-// RegexLiteralAlternatives returns, case-folded as foldAppend folds event
+// regexLiteralAlternatives returns, case-folded as foldAppend folds event
 // values, the most selective set of literals one of which every match of
 // the expression (RE2 syntax, as compiled) contains; nil when none is
 // known. Case-sensitive literals are folded too: a value that contains
 // one contains its folded form once folded.
-func RegexLiteralAlternatives(expr string) []string {
+func regexLiteralAlternatives(expr string) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
