@@ -30,7 +30,7 @@ func TestRegexRequirement(t *testing.T) {
 		{`\\[a-z]{1,32}\.[a-z]{1,6}\.[ "']{1}`, reCNF{{{". ", false}, {`."`, false}, {".'", false}}, {{`\`, false}}, {{".", false}}}},
 		{`-[ek]c? `, reCNF{{{"-e", false}, {"-k", false}}, {{" ", false}}}},
 		{`(?i)-[ek]c? `, reCNF{{{"-", false}}, {{" ", false}}}}, // e, E, k, K and KELVIN SIGN: too many
-		{`x[0-9]y`, reCNF{{{"x", false}}, {{"y", false}}}}, // 10 strings: too many
+		{`x[0-9]y`, reCNF{{{"x", false}}, {{"y", false}}}},      // 10 strings: too many
 		{`(foo|b*)`, nil}, // a branch needs nothing
 		{`a?b{0,3}`, nil}, // nothing required
 		{`(?i)\x{212a}elvin`, reCNF{{{"kelvin", true}}}},
