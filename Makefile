@@ -125,6 +125,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzPattern -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzCondition -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz FuzzRegexGate -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzAutomaton -fuzztime $(FUZZTIME) ./internal/ahocorasick
 	$(GO) test -run '^$$' -fuzz FuzzEvtx -fuzztime $(FUZZTIME) ./internal/evtx
 

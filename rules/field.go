@@ -129,6 +129,8 @@ func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool
 			return nil, false, errorf(KindBadRegex, "%w: regular expression %q: %v", ErrUnsupported, v, err)
 		}
 		t.res = append(t.res, re)
+		t.gates = append(t.gates, newRegexGate(re))
+		t.splits = append(t.splits, newRegexSplit(re))
 	}
 	return t, false, nil
 }

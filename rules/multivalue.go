@@ -80,7 +80,10 @@ func (t *regexTest) parts() int {
 	return len(t.res)
 }
 
-func (t *regexTest) testPart(i int, v []byte, _ *matcher) bool { return t.res[i].Match(v) }
+func (t *regexTest) testPart(i int, v []byte, m *matcher) bool {
+	done := false
+	return t.match(i, v, m, &done)
+}
 
 func (t *variantGroupsTest) parts() int { return len(t.groups) }
 

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // valueTest decides a field's value (present and not null).
@@ -35,15 +36,19 @@ func (t *patternTest) test(v []byte, m *matcher) bool {
 	return t.all
 }
 
-// regexTest: the re modifier. RE2 syntax, linear time.
+// regexTest: the re modifier. RE2 syntax, linear time; each expression
+// behind its gate (regex.go), which rejects most values without running it.
 type regexTest struct {
-	res []*regexp.Regexp
-	all bool
+	res    []*regexp.Regexp
+	gates  []regexGate   // per expression
+	splits []*regexSplit // per expression: nil, or a faster way to decide it
+	all    bool
 }
 
-func (t *regexTest) test(v []byte, _ *matcher) bool {
-	for _, re := range t.res {
-		if hit := re.Match(v); hit != t.all {
+func (t *regexTest) test(v []byte, m *matcher) bool {
+	done := false
+	for i := range t.res {
+		if hit := t.match(i, v, m, &done); hit != t.all {
 			return hit
 		}
 	}
@@ -56,7 +61,14 @@ type cidrTest struct {
 }
 
 func (t *cidrTest) test(v []byte, _ *matcher) bool {
-	addr, err := netip.ParseAddr(strings.TrimSpace(string(v)))
+	v = bytes.TrimSpace(v)
+	if !maybeAddr(v) {
+		return false
+	}
+	// A view of v, not a copy: ParseAddr keeps nothing of its argument
+	// (a zone it returns is interned, a copy), so Sysmon's network events
+	// cost no allocation.
+	addr, err := netip.ParseAddr(unsafe.String(&v[0], len(v)))
 	if err != nil {
 		return false
 	}
@@ -67,6 +79,26 @@ func (t *cidrTest) test(v []byte, _ *matcher) bool {
 		}
 	}
 	return false
+}
+
+// maybeAddr reports whether v may be an IP address: ParseAddr accepts
+// nothing but hex digits, ':' and '.' before an IPv6 zone ('%'). Ruling
+// out the rest here keeps host names and "-" from costing ParseAddr's
+// error, an allocation.
+func maybeAddr(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	for _, c := range v {
+		switch {
+		case c == '%':
+			return true // the zone may hold anything
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F', c == ':', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // numberTest: lt, lte, gt, gte. A value that is not a number never matches.
