@@ -27,8 +27,11 @@ type indexBuilder struct {
 // slotLits are the distinct literals required of one slot, numbered in the
 // order they came.
 type slotLits struct {
-	ids  map[string]int32
-	lits []string
+	ids  map[valueLit]int32
+	lits []valueLit
+	// part[i] is where literal i went: its index among the slot's
+	// anchored literals when anchored, else among the automaton's.
+	part []int32
 }
 
 // litRef is one literal of a clause: its slot and its id in that slot.
@@ -101,17 +104,17 @@ func (b *indexBuilder) addClauses(i, g int) {
 				// event scans only those of the rules that apply to it.
 				n.slot = keywordSlot - g
 			}
-			refs = append(refs, b.literal(n.slot, n.lit))
+			refs = append(refs, b.literal(n.slot, valueLit{n.lit, n.at}))
 		}
 		b.clauseLits = append(b.clauseLits, refs)
 	}
 }
 
 // literal returns the reference of lit in slot, numbering it if new.
-func (b *indexBuilder) literal(slot int, lit string) litRef {
+func (b *indexBuilder) literal(slot int, lit valueLit) litRef {
 	sl := b.perSlot[slot]
 	if sl == nil {
-		sl = &slotLits{ids: map[string]int32{}}
+		sl = &slotLits{ids: map[valueLit]int32{}}
 		b.perSlot[slot] = sl
 		b.slotOrder = append(b.slotOrder, slot)
 	}
@@ -124,15 +127,36 @@ func (b *indexBuilder) literal(slot int, lit string) litRef {
 	return litRef{slot, id}
 }
 
-// buildScans builds one automaton per slot and gives the literals global
-// ids, slot by slot: slot s's literal i is s.litClauses[base[s]+i].
+// buildScans builds, per slot, an automaton over the literals that may
+// occur anywhere and a lookup over the anchored ones, and gives the
+// literals global ids, slot by slot: the automaton's literal i is
+// s.litClauses[acBase+i], the lookup's anchBase+i.
 func (b *indexBuilder) buildScans() {
 	s := b.s
 	for _, slot := range b.slotOrder {
 		sl := b.perSlot[slot]
-		b.base[slot] = int32(len(s.litClauses))
+		var anywhereLits []string
+		var anchored []valueLit
+		sl.part = make([]int32, len(sl.lits))
+		for i, l := range sl.lits {
+			if l.at == anywhere {
+				sl.part[i] = int32(len(anywhereLits))
+				anywhereLits = append(anywhereLits, l.lit)
+			} else {
+				sl.part[i] = int32(len(anchored))
+				anchored = append(anchored, l)
+			}
+		}
+		sc := slotScan{slot: slot, acBase: int32(len(s.litClauses))}
+		if len(anywhereLits) > 0 {
+			sc.ac = buildAutomaton(anywhereLits)
+		}
+		sc.anchBase = sc.acBase + int32(len(anywhereLits))
+		if len(anchored) > 0 {
+			sc.anchored = newAnchoredLits(anchored)
+		}
 		s.litClauses = append(s.litClauses, make([][]int32, len(sl.lits))...)
-		s.scans = append(s.scans, slotScan{slot: slot, ac: buildAutomaton(sl.lits), litBase: b.base[slot]})
+		s.scans = append(s.scans, sc)
 	}
 }
 
@@ -141,13 +165,18 @@ func (b *indexBuilder) buildScans() {
 // the id the scan reports.
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
-	canon := map[int]*acAutomaton{}
-	for _, sc := range s.scans {
-		canon[sc.slot] = sc.ac
+	scanOf := map[int]*slotScan{}
+	for i := range s.scans {
+		scanOf[s.scans[i].slot] = &s.scans[i]
 	}
 	for c, refs := range b.clauseLits {
 		for _, ref := range refs {
-			id := b.base[ref.slot] + canon[ref.slot].canon[ref.id]
+			sc, sl := scanOf[ref.slot], b.perSlot[ref.slot]
+			part := sl.part[ref.id]
+			id := sc.anchBase + part
+			if sl.lits[ref.id].at == anywhere {
+				id = sc.acBase + sc.ac.canon[part]
+			}
 			if l := s.litClauses[id]; len(l) == 0 || l[len(l)-1] != int32(c) {
 				s.litClauses[id] = append(l, int32(c))
 			}

@@ -146,9 +146,21 @@ candidates:
 
 // scanValue marks the rules whose required literals occur in v.
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
-	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+	if sc.anchored != nil {
+		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
+		s.markHits(sc.anchBase, m)
+	}
+	if sc.ac != nil {
+		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+		s.markHits(sc.acBase, m)
+	}
+}
+
+// markHits marks the clauses of the literals in m.hits, numbered from
+// base.
+func (s *Set) markHits(base int32, m *matcher) {
 	for _, id := range m.hits {
-		for _, c := range s.litClauses[sc.litBase+id] {
+		for _, c := range s.litClauses[base+id] {
 			if m.mark[c] != m.epoch {
 				m.mark[c] = m.epoch
 				m.marked = append(m.marked, c)

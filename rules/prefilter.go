@@ -23,6 +23,25 @@ import (
 type need struct {
 	slot int
 	lit  string // folded
+	at   anchor
+}
+
+// anchor is where in the value a need's literal must occur. Anchored
+// literals are pure ASCII (so folding cannot move them) and are checked
+// by table lookups (anchored.go) rather than by the field's automaton.
+type anchor uint8
+
+const (
+	anywhere anchor = iota // contains: the automaton finds it
+	atEnd                  // the value ends with it
+	atStart                // the value begins with it
+	whole                  // the value is it
+)
+
+// valueLit is the literal one value requires and where.
+type valueLit struct {
+	lit string
+	at  anchor
 }
 
 const keywordSlot = -1
@@ -125,12 +144,12 @@ func (f *fieldMatcher) clauses() cnf {
 	if f.matchAbsent {
 		return nil
 	}
-	var lits []string
+	var lits []valueLit
 	var all bool
 	switch t := f.test.(type) {
 	case *patternTest:
 		for i := range t.patterns {
-			lits = append(lits, t.patterns[i].longestLiteral())
+			lits = append(lits, t.patterns[i].requiredLiteral())
 		}
 		all = t.all
 	case *regexTest:
@@ -138,7 +157,7 @@ func (f *fieldMatcher) clauses() cnf {
 			return nil
 		}
 		for _, re := range t.res {
-			lits = append(lits, regexLiteral(re.String()))
+			lits = append(lits, valueLit{lit: regexLiteral(re.String())})
 		}
 		all = t.all
 	default:
@@ -150,19 +169,20 @@ func (f *fieldMatcher) clauses() cnf {
 // valueClauses turns the literals of a field's values ("" where a value has
 // none) into clauses: one clause of all of them when any value may match;
 // with |all, one clause per literal, since every value must match.
-func valueClauses(slot int, lits []string, all bool) cnf {
+func valueClauses(slot int, lits []valueLit, all bool) cnf {
 	var c clause
 	var each cnf
-	for _, lit := range lits {
+	for _, vl := range lits {
+		n := need{slot: slot, lit: vl.lit, at: vl.at}
 		switch {
-		case lit == "" && all:
+		case vl.lit == "" && all:
 			continue
-		case lit == "":
+		case vl.lit == "":
 			return nil
 		case all:
-			each = append(each, clause{{slot: slot, lit: lit}})
+			each = append(each, clause{n})
 		default:
-			c = append(c, need{slot: slot, lit: lit})
+			c = append(c, n)
 		}
 	}
 	if all {
@@ -222,26 +242,62 @@ func selectiveTail(lit string) string {
 	return lit
 }
 
-// longestLiteral returns the pattern's longest literal, case-folded and
-// cut to its last maxNeedLen bytes.
-func (p *pattern) longestLiteral() string {
+// requiredLiteral returns the pattern's longest literal, case-folded and
+// cut to maxNeedLen bytes, and where in the value it must be. A literal
+// that begins (ends) the pattern must begin (end) the value, so it keeps
+// its head (tail) when cut; others keep their most selective tail.
+// Literals with bytes >= 0x80 are left to the automaton: folding may
+// change their length, so only its scan of the folded value finds them.
+func (p *pattern) requiredLiteral() valueLit {
 	var lit []byte
+	at := anywhere
 	switch p.kind {
 	case anyPattern:
-		return ""
+		return valueLit{}
 	case globPattern:
-		for _, t := range p.glob {
+		for i, t := range p.glob {
 			if t.kind == literalToken && len(t.lit) > len(lit) {
-				lit = t.lit
+				lit, at = t.lit, anywhere
+				switch i {
+				case 0:
+					at = atStart
+				case len(p.glob) - 1:
+					at = atEnd
+				}
 			}
 		}
+	case exactPattern:
+		lit, at = p.lit, whole
+	case prefixPattern:
+		lit, at = p.lit, atStart
+	case suffixPattern:
+		lit, at = p.lit, atEnd
 	default:
 		lit = p.lit
 	}
-	if p.cased {
-		return selectiveTail(string(foldAppend(nil, lit)))
+	if !isASCII(lit) {
+		at = anywhere
 	}
-	return selectiveTail(string(lit))
+	if p.cased {
+		lit = foldAppend(nil, lit)
+	}
+	return cutLiteral(string(lit), at)
+}
+
+// cutLiteral cuts lit to maxNeedLen bytes, keeping what stays anchored: a
+// whole value too long to look up becomes its tail, which the value must
+// end with.
+func cutLiteral(lit string, at anchor) valueLit {
+	if len(lit) <= maxNeedLen {
+		return valueLit{lit, at}
+	}
+	if at == atStart {
+		return valueLit{lit[:maxNeedLen], atStart}
+	}
+	if at == whole {
+		at = atEnd
+	}
+	return valueLit{selectiveTail(lit), at}
 }
 
 // acAutomaton is the automaton over one field's literals, as the Set

@@ -63,10 +63,15 @@ type ruleGroup struct {
 	scans     []uint64 // bitset over Set.scans: the fields its rules' literals are in
 }
 
+// slotScan finds the literals of one slot: those that may occur anywhere
+// with an automaton, the anchored ones by lookup (anchored.go). Either may
+// be nil.
 type slotScan struct {
-	slot    int
-	ac      *acAutomaton
-	litBase int32 // the automaton's literal i is litClauses[litBase+i]
+	slot     int
+	ac       *acAutomaton
+	anchored *anchoredLits
+	acBase   int32 // the automaton's literal i is litClauses[acBase+i]
+	anchBase int32 // the lookup's literal i is litClauses[anchBase+i]
 }
 
 // RuleFields returns how many of Fields() rules read: the fields after
@@ -90,7 +95,7 @@ type Stats struct {
 	Groups      int // distinct logsource guards
 	Prefiltered int // rules with a literal requirement
 	Literals    int // distinct (field, literal) pairs
-	IndexBytes  int // memory of the automata
+	IndexBytes  int // memory of the automata and anchored lookups
 }
 
 // Stats returns figures about the index.
@@ -102,7 +107,12 @@ func (s *Set) Stats() Stats {
 		}
 	}
 	for _, sc := range s.scans {
-		st.IndexBytes += sc.ac.bytes()
+		if sc.ac != nil {
+			st.IndexBytes += sc.ac.bytes()
+		}
+		if sc.anchored != nil {
+			st.IndexBytes += sc.anchored.bytes()
+		}
 	}
 	return st
 }
