@@ -1,62 +1,125 @@
 package rules
 
-// This file holds the match cache: which rule groups apply to an event, and
-// which fields to scan for them, decided from the values the logsource
-// guards read and reused while consecutive events repeat those values.
+// This file holds the group decisions: which rule groups apply to an
+// event, and which scans they need, decided from the values the logsource
+// guards read (EventID, Channel, Provider_Name, the record's logsource).
+// A stream interleaves a few dozen kinds of event at most, so each
+// matcher keeps the decision of every combination of guard values it has
+// met, not only the last one: a mixed stream decides each kind once.
 
-// applyGroups decides which groups apply to the event (m.groups) and which
-// fields they need scanned (m.scanSet). Events of a stream mostly repeat a
-// few kinds, so the decision is cached against the values the guards read:
-// an event with the same ones reuses it.
+// groupDecision is what applies to events with one combination of guard
+// values.
+type groupDecision struct {
+	groups     []uint64 // bitset over Set.groups: the guards pass
+	unclaused  []int32  // the applying groups that have rules without clauses
+	fieldScans []int32  // indexes into Set.scans: the field scans to run
+	kwScans    []int32  // and the keyword scans
+}
+
+// decisionCache holds a matcher's decisions for one Set, by guard key.
+type decisionCache struct {
+	set   *Set
+	index map[string]int32 // guard key -> index into list
+	list  []groupDecision
+	key   []byte // scratch: the current event's guard key
+	last  []byte // the guard key of cur
+	cur   int32  // the decision of the current event, or -1
+}
+
+// maxDecisions bounds the decisions a matcher keeps; a stream with more
+// combinations of guard values starts over.
+const maxDecisions = 4096
+
+func (d *decisionCache) reset(s *Set) {
+	d.set = s
+	d.index = map[string]int32{}
+	d.list = d.list[:0]
+	d.cur = -1
+}
+
+// applyGroups decides which groups apply to the event and what they need
+// scanned (m.decision), reusing the decision of an earlier event with the
+// same guard values.
 func (s *Set) applyGroups(m *matcher) {
 	s.loadGuardValues(m)
-	if m.keySet == s && m.sameGuardValues() {
+	d := &m.decisions
+	if d.set != s {
+		d.reset(s)
+	}
+	d.key = m.guardKey(d.key[:0])
+	if d.cur >= 0 && string(d.key) == string(d.last) {
 		return
 	}
-	m.keySet = s
-	m.prevHas = append(m.prevHas[:0], m.guardHas[:len(s.guardSlots)]...)
-	for len(m.prevText) < len(s.guardSlots) {
-		m.prevText = append(m.prevText, nil)
+	i, ok := d.index[string(d.key)]
+	if !ok {
+		if len(d.list) >= maxDecisions {
+			d.reset(s)
+		}
+		i = int32(len(d.list))
+		d.list = append(d.list, s.decide(m))
+		d.index[string(d.key)] = i
 	}
-	for i := range s.guardSlots {
-		m.prevText[i] = append(m.prevText[i][:0], m.guardText[i]...)
-	}
+	d.cur = i
+	d.last = append(d.last[:0], d.key...)
+}
 
+// decision returns the current event's decision.
+func (m *matcher) decision() *groupDecision {
+	return &m.decisions.list[m.decisions.cur]
+}
+
+// groupApplies reports whether group g applies to the current event.
+func (m *matcher) groupApplies(g int32) bool {
+	return m.decision().groups[g/64]&(1<<(g%64)) != 0
+}
+
+// guardKey appends the identity of the event's guard values: per guard
+// field, absent, or present with its length and folded text.
+func (m *matcher) guardKey(key []byte) []byte {
+	for i := range m.guardSlot {
+		if !m.guardHas[i] {
+			key = append(key, 0)
+			continue
+		}
+		n := len(m.guardText[i])
+		key = append(key, 1, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		key = append(key, m.guardText[i]...)
+	}
+	return key
+}
+
+// decide evaluates the guards of every group for the current event.
+func (s *Set) decide(m *matcher) groupDecision {
 	if cap(m.guardState) < len(s.guards) {
 		m.guardState = make([]uint8, len(s.guards))
 	}
 	m.guardState = m.guardState[:len(s.guards)]
 	clear(m.guardState)
-	if cap(m.groups) < len(s.groups) {
-		m.groups = make([]bool, len(s.groups))
-	}
-	m.groups = m.groups[:len(s.groups)]
-	words := (len(s.scans) + 63) / 64
-	if cap(m.scanSet) < words {
-		m.scanSet = make([]uint64, words)
-	}
-	m.scanSet = m.scanSet[:words]
-	clear(m.scanSet)
+	d := groupDecision{groups: make([]uint64, (len(s.groups)+63)/64)}
+	scanSet := make([]uint64, (len(s.scans)+63)/64)
 	for gi := range s.groups {
 		g := &s.groups[gi]
-		m.groups[gi] = s.guardsPass(g.guards, m)
-		if m.groups[gi] {
-			for w := range g.scans {
-				m.scanSet[w] |= g.scans[w]
-			}
+		if !s.guardsPass(g.guards, m) {
+			continue
+		}
+		d.groups[gi/64] |= 1 << (gi % 64)
+		if len(g.unclaused) > 0 {
+			d.unclaused = append(d.unclaused, int32(gi))
+		}
+		for w := range g.scans {
+			scanSet[w] |= g.scans[w]
 		}
 	}
-}
-
-// sameGuardValues reports whether the event's guard values equal those
-// the cached group decision was made for.
-func (m *matcher) sameGuardValues() bool {
-	for i := range m.guardSlot {
-		if m.guardHas[i] != m.prevHas[i] || string(m.guardText[i]) != string(m.prevText[i]) {
-			return false
+	for i := range s.scans {
+		switch {
+		case scanSet[i/64]&(1<<(i%64)) == 0:
+		case s.scans[i].slot <= keywordSlot:
+			d.kwScans = append(d.kwScans, int32(i))
+		default:
+			d.fieldScans = append(d.fieldScans, int32(i))
 		}
 	}
-	return true
+	return d
 }
 
 // loadGuardValues fetches and folds, once per event, the fields guards
