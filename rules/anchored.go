@@ -20,6 +20,11 @@ type anchoredLits struct {
 	table []anchoredSlot
 	shift uint // 64 - log2(len(table))
 	lits  []valueLit
+	// seen has a bit per hash of a literal (the hash's low bits): most
+	// lengths a value is looked up at have no literal of its text, and
+	// this small bitmap, unlike the table, stays in cache.
+	seen     []uint64
+	seenMask uint64
 }
 
 type anchoredSlot struct {
@@ -70,6 +75,10 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 		size *= 2
 	}
 	a := &anchoredLits{table: make([]anchoredSlot, size), lits: lits, shift: 64}
+	// 16 bits per literal: a text without a literal passes for one about
+	// one time in 16.
+	a.seen = make([]uint64, size/4)
+	a.seenMask = uint64(len(a.seen)*64 - 1)
 	for size > 1 {
 		size /= 2
 		a.shift--
@@ -91,6 +100,7 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 			a.maxWhole = max(a.maxWhole, n)
 		}
 		h := anchoredHash(l.lit, l.at)
+		a.seen[h&a.seenMask/64] |= 1 << (h & 63)
 		j := a.slotOf(h)
 		for a.table[j].id >= 0 {
 			j = (j + 1) & (len(a.table) - 1)
@@ -160,6 +170,9 @@ func (a *anchoredLits) asciiWhereRead(v []byte) bool {
 // lookup appends the id of the literal anchored at whose hash is h and
 // whose text is text, lowered, if there is one.
 func (a *anchoredLits) lookup(h uint64, at anchor, text []byte, hits []int32) []int32 {
+	if a.seen[h&a.seenMask/64]&(1<<(h&63)) == 0 {
+		return hits
+	}
 	mask := len(a.table) - 1
 	for j := a.slotOf(h); ; j = (j + 1) & mask {
 		e := a.table[j]
@@ -189,7 +202,7 @@ func equalLower(text []byte, lit string) bool {
 
 // bytes is the memory of the lookup's tables.
 func (a *anchoredLits) bytes() int {
-	n := 16 * len(a.table)
+	n := 16*len(a.table) + 8*len(a.seen)
 	for _, l := range a.lits {
 		n += 24 + len(l.lit)
 	}

@@ -1,0 +1,92 @@
+package ahocorasick
+
+// The rare-pair skip. At the root, the scan skips the positions where no
+// pattern can begin (pairs), but patterns begin with common letters
+// ("in", "se", "pr"), so in real text the root rarely skips far. Every
+// pattern of two bytes or more also contains some pair that is rare in
+// text ("::" of "sekurlsa::"): if none of the patterns' rarest pairs
+// occurs from a position on, no pattern occurs from there, and if the
+// next one is at q, no pattern begins before q-lead, lead being the
+// farthest any pattern's rarest pair lies from its start.
+
+// byteWeight estimates how often each folded ASCII byte occurs in event
+// text (Windows paths, command lines, hashes, GUIDs, English words), in
+// arbitrary units: only the order of pairs by weight matters.
+var byteWeight = func() (w [256]float64) {
+	for i := range w {
+		w[i] = 0.1 // other punctuation and control bytes
+	}
+	// English letter frequencies, in percent.
+	for i, f := range []float64{8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.8, 4.0, 2.4,
+		6.7, 7.5, 1.9, 0.1, 6.0, 6.3, 9.1, 2.8, 1.0, 2.4, 0.15, 2.0, 0.07} {
+		w['a'+i] = f
+	}
+	// Hashes and GUIDs make hex digits common.
+	for c := '0'; c <= '9'; c++ {
+		w[c] = 3
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		w[c] += 2
+	}
+	for c, f := range map[byte]float64{' ': 8, '\\': 5, '.': 3, '-': 1.5, '_': 0.8, ':': 0.6, '/': 0.6,
+		'"': 0.5, '=': 0.4, ',': 0.4, '{': 0.2, '}': 0.2, '(': 0.1, ')': 0.1} {
+		w[c] = f
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		w[c] = w[c+'a'-'A']
+	}
+	return w
+}()
+
+// buildRare sets the rare-pair skip up: for each pattern the pair with
+// the least weight, and every pair with a byte >= 0x80 (so the scan
+// stops where it must fold). With a one-byte pattern there is no pair to
+// require, and no skip.
+func (a *Automaton) buildRare(lits []string) {
+	var bytesOf [256][]int // class -> bytes
+	for b := 0; b < 256; b++ {
+		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
+	}
+	rare := new([1024]uint64)
+	lead := 0
+	for _, l := range lits {
+		switch {
+		case len(l) == 0:
+			continue
+		case len(l) == 1:
+			return
+		}
+		best := 0
+		for j := 1; j+1 < len(l); j++ {
+			if byteWeight[l[j]]*byteWeight[l[j+1]] < byteWeight[l[best]]*byteWeight[l[best+1]] {
+				best = j
+			}
+		}
+		lead = max(lead, best)
+		for _, b0 := range bytesOf[a.class[l[best]]] {
+			for _, b1 := range bytesOf[a.class[l[best+1]]] {
+				rare[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64)
+			}
+		}
+	}
+	for b := 0; b < 256; b++ {
+		for high := 0x80; high < 256; high++ {
+			rare[(b<<8|high)/64] |= 1 << ((b<<8 | high) % 64)
+			rare[(high<<8|b)/64] |= 1 << ((high<<8 | b) % 64)
+		}
+	}
+	a.rare, a.rareLead = rare, lead
+}
+
+// nextRare returns the first position p >= i with a rare pair at
+// text[p:p+2], or len(text) when there is none.
+func (a *Automaton) nextRare(text []byte, i int) int {
+	rare := a.rare
+	for ; i+1 < len(text); i++ {
+		p := int(text[i])<<8 | int(text[i+1])
+		if rare[p/64]&(1<<(p%64)) != 0 {
+			return i
+		}
+	}
+	return len(text)
+}
