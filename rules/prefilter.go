@@ -300,28 +300,93 @@ func cutLiteral(lit string, at anchor) valueLit {
 	return valueLit{selectiveTail(lit), at}
 }
 
-// acAutomaton is the automaton over one field's literals, as the Set
-// reads it (see package ahocorasick).
+// acAutomaton finds which of one field's literals occur anywhere in a
+// value, as the Set reads it (see package ahocorasick): the long ASCII
+// ones, when there are many, by rolling hash (ahocorasick.Window), the
+// others with an automaton. Either part may be nil.
 type acAutomaton struct {
-	ac *ahocorasick.Automaton
+	ac    *ahocorasick.Automaton
+	acIDs []int32 // the automaton's pattern i is literal acIDs[i]
+	long  *ahocorasick.Window
+	// longIDs: the Window's pattern i is literal longIDs[i].
+	longIDs []int32
 	// canon maps each literal to the id scan reports for it: its own, or
 	// that of an earlier literal that reads alike.
 	canon []int32
 }
 
-// buildAutomaton builds the automaton over a field's literals, folded as
-// the event values they are compared with are.
+// minLongLits is how many long literals a field needs before they get a
+// Window: for a few, the automaton's cost hardly depends on them.
+const minLongLits = 64
+
+// buildAutomaton builds the finder over a field's literals, folded as the
+// event values they are compared with are.
 func buildAutomaton(lits []string) *acAutomaton {
-	ac := ahocorasick.New(lits, foldAppend)
-	return &acAutomaton{ac: ac, canon: ac.Canonical()}
+	a := &acAutomaton{canon: make([]int32, len(lits))}
+	var short, long []string
+	var longIDs []int32
+	for i, l := range lits {
+		if f := foldAppend(nil, []byte(l)); len(f) >= ahocorasick.MinWindow && isASCII(f) {
+			long = append(long, l)
+			longIDs = append(longIDs, int32(i))
+		}
+	}
+	if len(long) < minLongLits {
+		long, longIDs = nil, nil
+	}
+	next := 0 // longIDs[next] is the next long literal
+	for i, l := range lits {
+		if next < len(longIDs) && longIDs[next] == int32(i) {
+			next++
+			continue
+		}
+		short = append(short, l)
+		a.acIDs = append(a.acIDs, int32(i))
+	}
+	if len(short) > 0 {
+		a.ac = ahocorasick.New(short, foldAppend)
+		for k, c := range a.ac.Canonical() {
+			a.canon[a.acIDs[k]] = a.acIDs[c]
+		}
+	}
+	if len(long) > 0 {
+		a.long, a.longIDs = ahocorasick.NewWindow(long, foldAppend), longIDs
+		for k, c := range a.long.Canonical() {
+			a.canon[longIDs[k]] = longIDs[c]
+		}
+	}
+	return a
 }
 
 // scan appends to hits the id of every literal that occurs in the
 // case-folded text (an id once per occurrence); folded is scratch memory
 // for text that is not ASCII.
 func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
-	return a.ac.Scan(text, hits, folded)
+	start := len(hits)
+	if a.ac != nil {
+		hits = a.ac.Scan(text, hits, folded)
+		for i := start; i < len(hits); i++ {
+			hits[i] = a.acIDs[hits[i]]
+		}
+	}
+	if a.long != nil {
+		start = len(hits)
+		hits = a.long.Scan(text, hits, folded, foldAppend)
+		for i := start; i < len(hits); i++ {
+			hits[i] = a.longIDs[hits[i]]
+		}
+	}
+	return hits
 }
 
-// bytes is the memory of the automaton's tables.
-func (a *acAutomaton) bytes() int { return a.ac.Bytes() }
+// bytes is the memory of the finder's tables.
+func (a *acAutomaton) bytes() int {
+	n := 4 * (len(a.acIDs) + len(a.longIDs) + len(a.canon))
+	if a.ac != nil {
+		n += a.ac.Bytes()
+	}
+	if a.long != nil {
+		n += a.long.Bytes()
+	}
+	return n
+}
