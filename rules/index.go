@@ -29,9 +29,6 @@ type indexBuilder struct {
 type slotLits struct {
 	ids  map[valueLit]int32
 	lits []valueLit
-	// part[i] is where literal i went: its index among the slot's
-	// anchored literals when anchored, else among the automaton's.
-	part []int32
 }
 
 // litRef is one literal of a clause: its slot and its id in that slot.
@@ -127,42 +124,16 @@ func (b *indexBuilder) literal(slot int, lit valueLit) litRef {
 	return litRef{slot, id}
 }
 
-// buildScans builds, per slot, an automaton over the literals that may
-// occur anywhere and a lookup over the anchored ones, and gives the
-// literals global ids, slot by slot: the automaton's literal i is
-// s.litClauses[acBase+i], the lookup's anchBase+i.
+// buildScans builds each slot's scan (see newSlotScan).
 func (b *indexBuilder) buildScans() {
 	s := b.s
 	for _, slot := range b.slotOrder {
-		sl := b.perSlot[slot]
-		var anywhereLits []string
-		var anchored []valueLit
-		sl.part = make([]int32, len(sl.lits))
-		for i, l := range sl.lits {
-			if l.at == anywhere {
-				sl.part[i] = int32(len(anywhereLits))
-				anywhereLits = append(anywhereLits, l.lit)
-			} else {
-				sl.part[i] = int32(len(anchored))
-				anchored = append(anchored, l)
-			}
-		}
-		sc := slotScan{slot: slot, acBase: int32(len(s.litClauses))}
-		if len(anywhereLits) > 0 {
-			sc.ac = buildAutomaton(anywhereLits)
-		}
-		sc.anchBase = sc.acBase + int32(len(anywhereLits))
-		if len(anchored) > 0 {
-			sc.anchored = newAnchoredLits(anchored)
-		}
-		s.litClauses = append(s.litClauses, make([][]int32, len(sl.lits))...)
-		s.scans = append(s.scans, sc)
+		s.scans = append(s.scans, *newSlotScan(slot, b.perSlot[slot].lits))
 	}
 }
 
-// linkLiterals lists, for each literal, the clauses it satisfies. Equal
-// literals of one automaton share an id (its canon), so the clauses go to
-// the id the scan reports.
+// linkLiterals lists, for each literal, the clauses it satisfies, in its
+// scan's table.
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
 	scanOf := map[int]*slotScan{}
@@ -171,17 +142,61 @@ func (b *indexBuilder) linkLiterals() {
 	}
 	for c, refs := range b.clauseLits {
 		for _, ref := range refs {
-			sc, sl := scanOf[ref.slot], b.perSlot[ref.slot]
-			part := sl.part[ref.id]
-			id := sc.anchBase + part
-			if sl.lits[ref.id].at == anywhere {
-				id = sc.acBase + sc.ac.canon[part]
-			}
-			if l := s.litClauses[id]; len(l) == 0 || l[len(l)-1] != int32(c) {
-				s.litClauses[id] = append(l, int32(c))
-			}
+			sc := scanOf[ref.slot]
+			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], int32(c))
 		}
 	}
+	for i := range s.scans {
+		if s.scans[i].slot > keywordSlot {
+			// Only keyword scans are merged (matchcache.go), which reads them.
+			s.scans[i].lits, s.scans[i].local = nil, nil
+		}
+	}
+}
+
+// appendClause appends clause c to l unless l ends with it: clauses come
+// in order, so a repeat is the last one.
+func appendClause(l []int32, c int32) []int32 {
+	if len(l) > 0 && l[len(l)-1] == c {
+		return l
+	}
+	return append(l, c)
+}
+
+// newSlotScan builds the scan of one slot's distinct literals: an
+// automaton over those that may occur anywhere, a lookup over the
+// anchored ones, and an empty clause table the caller fills through
+// local.
+func newSlotScan(slot int, lits []valueLit) *slotScan {
+	sc := &slotScan{slot: slot, lits: lits, local: make([]int32, len(lits))}
+	var anywhereLits []string
+	var anchored []valueLit
+	for i, l := range lits {
+		if l.at == anywhere {
+			sc.local[i] = int32(len(anywhereLits))
+			anywhereLits = append(anywhereLits, l.lit)
+		} else {
+			sc.local[i] = int32(len(anchored))
+			anchored = append(anchored, l)
+		}
+	}
+	sc.nAc = int32(len(anywhereLits))
+	if len(anywhereLits) > 0 {
+		sc.ac = buildAutomaton(anywhereLits)
+	}
+	if len(anchored) > 0 {
+		sc.anchored = newAnchoredLits(anchored)
+	}
+	for i, l := range lits {
+		if l.at == anywhere {
+			// Literals that read alike are reported as the first.
+			sc.local[i] = sc.ac.canon[sc.local[i]]
+		} else {
+			sc.local[i] += sc.nAc
+		}
+	}
+	sc.clauses = make([][]int32, len(lits))
+	return sc
 }
 
 // groupScans gives each group the set of scans its rules' literals are

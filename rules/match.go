@@ -93,10 +93,7 @@ func (s *Set) scanFields(m *matcher) {
 		}
 	}
 	if len(d.kwScans) > 0 {
-		m.kwScans = m.kwScans[:0]
-		for _, i := range d.kwScans {
-			m.kwScans = append(m.kwScans, &s.scans[i])
-		}
+		m.kwScans = d.kwScans
 		m.scan = keywordScan{set: s, m: m}
 		m.ev.EachString(&m.scan)
 	}
@@ -136,19 +133,19 @@ candidates:
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	if sc.anchored != nil {
 		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
-		s.markHits(sc.anchBase, m)
+		m.markHits(sc.clauses[sc.nAc:])
 	}
 	if sc.ac != nil {
 		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
-		s.markHits(sc.acBase, m)
+		m.markHits(sc.clauses)
 	}
 }
 
-// markHits marks the clauses of the literals in m.hits, numbered from
-// base.
-func (s *Set) markHits(base int32, m *matcher) {
+// markHits marks the clauses of the literals in m.hits, per literal in
+// clauses.
+func (m *matcher) markHits(clauses [][]int32) {
 	for _, id := range m.hits {
-		for _, c := range s.litClauses[base+id] {
+		for _, c := range clauses[id] {
 			if m.mark[c] != m.epoch {
 				m.mark[c] = m.epoch
 				m.marked = append(m.marked, c)

@@ -7,13 +7,19 @@ package rules
 // matcher keeps the decision of every combination of guard values it has
 // met, not only the last one: a mixed stream decides each kind once.
 
+import (
+	"fmt"
+	"slices"
+)
+
 // groupDecision is what applies to events with one combination of guard
 // values.
 type groupDecision struct {
 	groups     []uint64 // bitset over Set.groups: the guards pass
 	unclaused  []int32  // the applying groups that have rules without clauses
 	fieldScans []int32  // indexes into Set.scans: the field scans to run
-	kwScans    []int32  // and the keyword scans
+	// kwScans: the keyword scans, merged into one when several apply.
+	kwScans []*slotScan
 }
 
 // decisionCache holds a matcher's decisions for one Set, by guard key.
@@ -110,16 +116,79 @@ func (s *Set) decide(m *matcher) groupDecision {
 			scanSet[w] |= g.scans[w]
 		}
 	}
+	var kw []int32
 	for i := range s.scans {
 		switch {
 		case scanSet[i/64]&(1<<(i%64)) == 0:
 		case s.scans[i].slot <= keywordSlot:
-			d.kwScans = append(d.kwScans, int32(i))
+			kw = append(kw, int32(i))
 		default:
 			d.fieldScans = append(d.fieldScans, int32(i))
 		}
 	}
+	d.kwScans = s.keywordScans(kw)
 	return d
+}
+
+// maxMerged bounds the merged keyword scans a Set keeps; combinations
+// beyond are scanned one by one.
+const maxMerged = 256
+
+// keywordScans returns the scans of the keyword scan indexes ids: one
+// merged scan for several, so each string of an event is walked once, not
+// once per group with keywords. Merged scans are built when first needed
+// and shared by all matchers.
+func (s *Set) keywordScans(ids []int32) []*slotScan {
+	if len(ids) == 1 || len(ids) > 1 && s.kwMergedCount.Load() >= maxMerged {
+		var scans []*slotScan
+		for _, i := range ids {
+			scans = append(scans, &s.scans[i])
+		}
+		return scans
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	key := fmt.Sprint(ids)
+	if v, ok := s.kwMerged.Load(key); ok {
+		return []*slotScan{v.(*slotScan)}
+	}
+	v, loaded := s.kwMerged.LoadOrStore(key, s.mergeScans(ids))
+	if !loaded {
+		s.kwMergedCount.Add(1)
+	}
+	return []*slotScan{v.(*slotScan)}
+}
+
+// mergeScans builds one scan over the literals of the scans ids, each
+// literal satisfying the clauses it does in any of them.
+func (s *Set) mergeScans(ids []int32) *slotScan {
+	index := map[valueLit]int{}
+	var lits []valueLit
+	var clauses [][]int32
+	for _, i := range ids {
+		sc := &s.scans[i]
+		for k, l := range sc.lits {
+			j, ok := index[l]
+			if !ok {
+				j = len(lits)
+				index[l] = j
+				lits = append(lits, l)
+				clauses = append(clauses, nil)
+			}
+			clauses[j] = append(clauses[j], sc.clauses[sc.local[k]]...)
+		}
+	}
+	m := newSlotScan(keywordSlot, lits)
+	for j := range lits {
+		m.clauses[m.local[j]] = append(m.clauses[m.local[j]], clauses[j]...)
+	}
+	for i, cl := range m.clauses {
+		slices.Sort(cl)
+		m.clauses[i] = slices.Compact(cl)
+	}
+	m.lits, m.local = nil, nil
+	return m
 }
 
 // loadGuardValues fetches and folds, once per event, the fields guards
