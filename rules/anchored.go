@@ -33,30 +33,20 @@ type anchoredSlot struct {
 }
 
 // Hashing is FNV-1a over the folded bytes, read outwards from the anchor
-// (backwards for atEnd), from a seed per anchor so that equal text with
-// different anchors gets different entries.
+// (backwards for atEnd), from a seed per direction. A whole value hashes
+// as a prefix of its own length does: the entries tell them apart.
 const (
 	fnvPrime  = 1099511628211
 	seedEnd   = 14695981039346656037
 	seedStart = seedEnd ^ 0x5bd1e9955bd1e995
-	seedWhole = seedEnd ^ 0x27d4eb2f165667c5
 )
-
-// anchorSeed is the seed a literal anchored at is hashed from.
-func anchorSeed(at anchor) uint64 {
-	switch at {
-	case atEnd:
-		return seedEnd
-	case atStart:
-		return seedStart
-	default:
-		return seedWhole
-	}
-}
 
 // anchoredHash hashes lit as the lookup reads it.
 func anchoredHash(lit string, at anchor) uint64 {
-	h := anchorSeed(at)
+	h := uint64(seedStart)
+	if at == atEnd {
+		h = seedEnd
+	}
 	for i := range len(lit) {
 		c := lit[i]
 		if at == atEnd {
@@ -131,28 +121,34 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 		h := uint64(seedEnd)
 		for l := 1; l <= min(n, a.maxEnd); l++ {
 			h = (h ^ uint64(asciiLower[v[n-l]])) * fnvPrime
-			if a.endLens&(1<<l) != 0 {
+			if a.endLens&(1<<l) != 0 && a.maySee(h) {
 				hits = a.lookup(h, atEnd, v[n-l:], hits)
 			}
 		}
 	}
-	if a.startLens != 0 {
+	isWhole := n <= a.maxWhole && a.wholeLens&(1<<n) != 0
+	if a.startLens != 0 || isWhole {
 		h := uint64(seedStart)
-		for l := 1; l <= min(n, a.maxStart); l++ {
+		last := min(n, a.maxStart)
+		if isWhole {
+			last = n
+		}
+		for l := 1; l <= last; l++ {
 			h = (h ^ uint64(asciiLower[v[l-1]])) * fnvPrime
-			if a.startLens&(1<<l) != 0 {
+			if a.startLens&(1<<l) != 0 && a.maySee(h) {
 				hits = a.lookup(h, atStart, v[:l], hits)
 			}
 		}
-	}
-	if n <= a.maxWhole && a.wholeLens&(1<<n) != 0 {
-		h := uint64(seedWhole)
-		for _, c := range v {
-			h = (h ^ uint64(asciiLower[c])) * fnvPrime
+		if isWhole && a.maySee(h) {
+			hits = a.lookup(h, whole, v, hits)
 		}
-		hits = a.lookup(h, whole, v, hits)
 	}
 	return hits
+}
+
+// maySee reports whether some literal may hash to h.
+func (a *anchoredLits) maySee(h uint64) bool {
+	return a.seen[h&a.seenMask/64]&(1<<(h&63)) != 0
 }
 
 // asciiWhereRead reports whether the bytes find reads of v are ASCII, so
@@ -168,11 +164,8 @@ func (a *anchoredLits) asciiWhereRead(v []byte) bool {
 }
 
 // lookup appends the id of the literal anchored at whose hash is h and
-// whose text is text, lowered, if there is one.
+// whose text is text, lowered, if there is one (maySee(h) being true).
 func (a *anchoredLits) lookup(h uint64, at anchor, text []byte, hits []int32) []int32 {
-	if a.seen[h&a.seenMask/64]&(1<<(h&63)) == 0 {
-		return hits
-	}
 	mask := len(a.table) - 1
 	for j := a.slotOf(h); ; j = (j + 1) & mask {
 		e := a.table[j]
