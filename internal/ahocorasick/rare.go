@@ -39,15 +39,15 @@ var byteWeight = func() (w [256]float64) {
 }()
 
 // buildRare sets the rare-pair skip up: for each pattern the pair with
-// the least weight, and every pair with a byte >= 0x80 (so the scan
-// stops where it must fold). With a one-byte pattern there is no pair to
-// require, and no skip.
+// the least weight, and every pair that begins with a byte >= 0x80 (so
+// the scan stops where it must fold). With a one-byte pattern there is no
+// pair to require, and no skip.
 func (a *Automaton) buildRare(lits []string) {
 	var bytesOf [256][]int // class -> bytes
 	for b := 0; b < 256; b++ {
 		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
 	}
-	rare := new([1024]uint64)
+	r := &rarePairs{}
 	lead := 0
 	for _, l := range lits {
 		switch {
@@ -65,28 +65,46 @@ func (a *Automaton) buildRare(lits []string) {
 		lead = max(lead, best)
 		for _, b0 := range bytesOf[a.class[l[best]]] {
 			for _, b1 := range bytesOf[a.class[l[best+1]]] {
-				rare[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64)
+				r.set(b0, b1)
 			}
 		}
 	}
-	for b := 0; b < 256; b++ {
-		for high := 0x80; high < 256; high++ {
-			rare[(b<<8|high)/64] |= 1 << ((b<<8 | high) % 64)
-			rare[(high<<8|b)/64] |= 1 << ((high<<8 | b) % 64)
+	for high := 0x80; high < 256; high++ {
+		for b := 0; b < 256; b++ {
+			r.set(high, b)
 		}
 	}
-	a.rare, a.rareLead = rare, lead
+	a.rare, a.rareLead = r, lead
+}
+
+// rarePairs is the set of rare pairs, with the bytes they begin with for
+// a quick first test.
+type rarePairs struct {
+	first [256]bool
+	pairs [1024]uint64
+}
+
+func (r *rarePairs) set(b0, b1 int) {
+	r.first[b0] = true
+	r.pairs[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64)
 }
 
 // nextRare returns the first position p >= i with a rare pair at
-// text[p:p+2], or len(text) when there is none.
+// text[p:p+2], or a byte >= 0x80 (which the scan must fold) at p, or
+// len(text) when there is neither.
 func (a *Automaton) nextRare(text []byte, i int) int {
-	rare := a.rare
+	r := a.rare
 	for ; i+1 < len(text); i++ {
+		if !r.first[text[i]] {
+			continue
+		}
 		p := int(text[i])<<8 | int(text[i+1])
-		if rare[p/64]&(1<<(p%64)) != 0 {
+		if r.pairs[p/64]&(1<<(p%64)) != 0 {
 			return i
 		}
+	}
+	if i < len(text) && text[i] >= 0x80 {
+		return i
 	}
 	return len(text)
 }
