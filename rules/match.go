@@ -33,7 +33,12 @@ type matcher struct {
 	guardSlot []int
 	guardText [][]byte
 	guardHas  []bool
-	decisions decisionCache // which groups apply, per guard values
+	// The decision of the current event (see matchcache.go), for the
+	// set decSet and the guard key decLast; decKey is scratch.
+	dec     *groupDecision
+	decSet  *Set
+	decKey  []byte
+	decLast []byte
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}

@@ -3,13 +3,15 @@ package rules
 // This file holds the group decisions: which rule groups apply to an
 // event, and which scans they need, decided from the values the logsource
 // guards read (EventID, Channel, Provider_Name, the record's logsource).
-// A stream interleaves a few dozen kinds of event at most, so each
-// matcher keeps the decision of every combination of guard values it has
-// met, not only the last one: a mixed stream decides each kind once.
+// A stream interleaves a few dozen kinds of event at most, so the Set
+// keeps the decision of every combination of guard values met, not only
+// the last one: a mixed stream decides each kind once, in any matcher.
 
 import (
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // groupDecision is what applies to events with one combination of guard
@@ -22,57 +24,55 @@ type groupDecision struct {
 	kwScans []*slotScan
 }
 
-// decisionCache holds a matcher's decisions for one Set, by guard key.
-type decisionCache struct {
-	set   *Set
-	index map[string]int32 // guard key -> index into list
-	list  []groupDecision
-	key   []byte // scratch: the current event's guard key
-	last  []byte // the guard key of cur
-	cur   int32  // the decision of the current event, or -1
+// decisions is the Set's cache of decisions by guard key (see guardKey):
+// an immutable map, replaced by a copy with one more decision each time a
+// new combination comes, so that matchers read it without locking.
+type decisions struct {
+	byKey atomic.Pointer[map[string]*groupDecision]
+	mu    sync.Mutex // serializes the replacements
 }
 
-// maxDecisions bounds the decisions a matcher keeps; a stream with more
+// maxDecisions bounds the decisions a Set keeps; a stream with more
 // combinations of guard values starts over.
 const maxDecisions = 4096
 
-func (d *decisionCache) reset(s *Set) {
-	d.set = s
-	d.index = map[string]int32{}
-	d.list = d.list[:0]
-	d.cur = -1
-}
-
 // applyGroups decides which groups apply to the event and what they need
-// scanned (m.decision), reusing the decision of an earlier event with the
-// same guard values.
+// scanned (m.dec), reusing the decision of an earlier event with the same
+// guard values.
 func (s *Set) applyGroups(m *matcher) {
 	s.loadGuardValues(m)
-	d := &m.decisions
-	if d.set != s {
-		d.reset(s)
-	}
-	d.key = m.guardKey(d.key[:0])
-	if d.cur >= 0 && string(d.key) == string(d.last) {
+	m.decKey = m.guardKey(m.decKey[:0])
+	if m.decSet == s && string(m.decKey) == string(m.decLast) {
 		return
 	}
-	i, ok := d.index[string(d.key)]
-	if !ok {
-		if len(d.list) >= maxDecisions {
-			d.reset(s)
+	m.decSet = s
+	m.decLast = append(m.decLast[:0], m.decKey...)
+	if p := s.decisions.byKey.Load(); p != nil {
+		if d, ok := (*p)[string(m.decKey)]; ok {
+			m.dec = d
+			return
 		}
-		i = int32(len(d.list))
-		d.list = append(d.list, s.decide(m))
-		d.index[string(d.key)] = i
 	}
-	d.cur = i
-	d.last = append(d.last[:0], d.key...)
+	m.dec = s.decide(m)
+	s.decisions.add(string(m.decKey), m.dec)
+}
+
+// add stores d as the decision of key.
+func (c *decisions) add(key string, d *groupDecision) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := map[string]*groupDecision{}
+	if p := c.byKey.Load(); p != nil && len(*p) < maxDecisions {
+		for k, v := range *p {
+			next[k] = v
+		}
+	}
+	next[key] = d
+	c.byKey.Store(&next)
 }
 
 // decision returns the current event's decision.
-func (m *matcher) decision() *groupDecision {
-	return &m.decisions.list[m.decisions.cur]
-}
+func (m *matcher) decision() *groupDecision { return m.dec }
 
 // groupApplies reports whether group g applies to the current event.
 func (m *matcher) groupApplies(g int32) bool {
@@ -95,13 +95,13 @@ func (m *matcher) guardKey(key []byte) []byte {
 }
 
 // decide evaluates the guards of every group for the current event.
-func (s *Set) decide(m *matcher) groupDecision {
+func (s *Set) decide(m *matcher) *groupDecision {
 	if cap(m.guardState) < len(s.guards) {
 		m.guardState = make([]uint8, len(s.guards))
 	}
 	m.guardState = m.guardState[:len(s.guards)]
 	clear(m.guardState)
-	d := groupDecision{groups: make([]uint64, (len(s.groups)+63)/64)}
+	d := &groupDecision{groups: make([]uint64, (len(s.groups)+63)/64)}
 	scanSet := make([]uint64, (len(s.scans)+63)/64)
 	for gi := range s.groups {
 		g := &s.groups[gi]

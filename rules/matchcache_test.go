@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -70,8 +71,8 @@ func TestKeywordScansMerged(t *testing.T) {
 	}
 }
 
-// TestDecisionsKept: a matcher decides each combination of guard values
-// once, however events of different kinds interleave.
+// TestDecisionsKept: a Set decides each combination of guard values
+// once, however events of different kinds interleave, for all matchers.
 func TestDecisionsKept(t *testing.T) {
 	set := keywordGroupsSet(t)
 	kinds := []map[string]string{
@@ -80,19 +81,24 @@ func TestDecisionsKept(t *testing.T) {
 		{"EventID": "4688", "Channel": "Security"},
 	}
 	m := &matcher{}
+	seen := map[*groupDecision]bool{}
 	for i := range 30 {
 		m.ev = mapEvent{set, kinds[i*7%len(kinds)]}
 		set.applyGroups(m)
+		seen[m.dec] = true
 	}
-	if n := len(m.decisions.list); n != len(kinds) {
-		t.Errorf("%d decisions for %d kinds of event", n, len(kinds))
+	if n := len(*set.decisions.byKey.Load()); n != len(kinds) || len(seen) != len(kinds) {
+		t.Errorf("%d decisions kept, %d used, for %d kinds of event", n, len(seen), len(kinds))
 	}
 	for _, k := range kinds {
-		m.ev = mapEvent{set, k}
-		set.applyGroups(m)
+		other := &matcher{ev: mapEvent{set, k}}
+		set.applyGroups(other)
+		if !seen[other.dec] {
+			t.Errorf("%v: another matcher decided again", k)
+		}
 		want := everyRuleGroups(set, mapEvent{set, k})
 		for g := range set.groups {
-			if m.groupApplies(int32(g)) != want[g] {
+			if other.groupApplies(int32(g)) != want[g] {
 				t.Errorf("%v: group %d applies %v, want %v", k, g, !want[g], want[g])
 			}
 		}
@@ -111,4 +117,35 @@ func everyRuleGroups(set *Set, ev Event) []bool {
 		}
 	}
 	return out
+}
+
+// TestConcurrentDecisions matches from several goroutines at once, each
+// meeting the kinds of event in its own order; run with -race.
+func TestConcurrentDecisions(t *testing.T) {
+	set := keywordGroupsSet(t)
+	events := []map[string]string{
+		{"EventID": "1", "Channel": sysmonChannel, "Image": `C:\x\tool3.exe`, "CommandLine": "-enc3 sekurlsa::3"},
+		{"EventID": "7", "Channel": sysmonChannel, "ImageLoaded": `C:\x\a.node`},
+		{"EventID": "4688", "Channel": "Security", "CommandLine": "kiwi2"},
+		{"EventID": "1", "Channel": sysmonChannel, "Provider_Name": "x", "CommandLine": "kiwi1"},
+	}
+	want := make([][]int, len(events))
+	for i, f := range events {
+		want[i] = everyRule(set, mapEvent{set, f})
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 200 {
+				i := (n + g*3) * (g + 1) % len(events)
+				if got := set.Match(mapEvent{set, events[i]}, nil); !slices.Equal(got, want[i]) {
+					t.Errorf("event %v: Match %v, want %v", events[i], got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -62,6 +62,8 @@ type Set struct {
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan
 	kwMergedCount atomic.Int32
+	// Which groups apply, per combination of guard values met.
+	decisions decisions
 }
 
 type ruleGroup struct {
