@@ -10,8 +10,11 @@ import (
 // contain some literals of the rule: "CommandLine|contains: ' -enc '" needs
 // " -enc " in CommandLine. For each rule, compile derives such a necessary
 // condition in conjunctive form (clauses, each a list of (field, literal)
-// of which one must occur), and the Set builds one Aho-Corasick automaton
-// (package ahocorasick) per field over all the literals of all rules.
+// of which one must occur), and the Set builds per field a finder over
+// all the literals of all rules: hash lookups of the value's ends for the
+// literals that must end, begin or be the value (anchored.go), and for
+// the others an Aho-Corasick automaton, or a rolling-hash Window for many
+// long ones (package ahocorasick).
 // Matching an event scans each field value once, marks the clauses whose
 // literals occur, and fully evaluates only the rules whose clauses are all
 // marked (and the rules without clauses). Clauses are necessary, never
