@@ -27,8 +27,8 @@ type indexBuilder struct {
 // slotLits are the distinct literals required of one slot, numbered in the
 // order they came.
 type slotLits struct {
-	ids  map[string]int32
-	lits []string
+	ids  map[valueLit]int32
+	lits []valueLit
 }
 
 // litRef is one literal of a clause: its slot and its id in that slot.
@@ -101,17 +101,17 @@ func (b *indexBuilder) addClauses(i, g int) {
 				// event scans only those of the rules that apply to it.
 				n.slot = keywordSlot - g
 			}
-			refs = append(refs, b.literal(n.slot, n.lit))
+			refs = append(refs, b.literal(n.slot, valueLit{n.lit, n.at}))
 		}
 		b.clauseLits = append(b.clauseLits, refs)
 	}
 }
 
 // literal returns the reference of lit in slot, numbering it if new.
-func (b *indexBuilder) literal(slot int, lit string) litRef {
+func (b *indexBuilder) literal(slot int, lit valueLit) litRef {
 	sl := b.perSlot[slot]
 	if sl == nil {
-		sl = &slotLits{ids: map[string]int32{}}
+		sl = &slotLits{ids: map[valueLit]int32{}}
 		b.perSlot[slot] = sl
 		b.slotOrder = append(b.slotOrder, slot)
 	}
@@ -124,35 +124,79 @@ func (b *indexBuilder) literal(slot int, lit string) litRef {
 	return litRef{slot, id}
 }
 
-// buildScans builds one automaton per slot and gives the literals global
-// ids, slot by slot: slot s's literal i is s.litClauses[base[s]+i].
+// buildScans builds each slot's scan (see newSlotScan).
 func (b *indexBuilder) buildScans() {
 	s := b.s
 	for _, slot := range b.slotOrder {
-		sl := b.perSlot[slot]
-		b.base[slot] = int32(len(s.litClauses))
-		s.litClauses = append(s.litClauses, make([][]int32, len(sl.lits))...)
-		s.scans = append(s.scans, slotScan{slot: slot, ac: buildAutomaton(sl.lits), litBase: b.base[slot]})
+		s.scans = append(s.scans, *newSlotScan(slot, b.perSlot[slot].lits))
 	}
 }
 
-// linkLiterals lists, for each literal, the clauses it satisfies. Equal
-// literals of one automaton share an id (its canon), so the clauses go to
-// the id the scan reports.
+// linkLiterals lists, for each literal, the clauses it satisfies, in its
+// scan's table.
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
-	canon := map[int]*acAutomaton{}
-	for _, sc := range s.scans {
-		canon[sc.slot] = sc.ac
+	scanOf := map[int]*slotScan{}
+	for i := range s.scans {
+		scanOf[s.scans[i].slot] = &s.scans[i]
 	}
 	for c, refs := range b.clauseLits {
 		for _, ref := range refs {
-			id := b.base[ref.slot] + canon[ref.slot].canon[ref.id]
-			if l := s.litClauses[id]; len(l) == 0 || l[len(l)-1] != int32(c) {
-				s.litClauses[id] = append(l, int32(c))
-			}
+			sc := scanOf[ref.slot]
+			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], int32(c))
 		}
 	}
+	for i := range s.scans {
+		if s.scans[i].slot > keywordSlot {
+			// Only keyword scans are merged (matchcache.go), which reads them.
+			s.scans[i].lits, s.scans[i].local = nil, nil
+		}
+	}
+}
+
+// appendClause appends clause c to l unless l ends with it: clauses come
+// in order, so a repeat is the last one.
+func appendClause(l []int32, c int32) []int32 {
+	if len(l) > 0 && l[len(l)-1] == c {
+		return l
+	}
+	return append(l, c)
+}
+
+// newSlotScan builds the scan of one slot's distinct literals: an
+// automaton over those that may occur anywhere, a lookup over the
+// anchored ones, and an empty clause table the caller fills through
+// local.
+func newSlotScan(slot int, lits []valueLit) *slotScan {
+	sc := &slotScan{slot: slot, lits: lits, local: make([]int32, len(lits))}
+	var anywhereLits []string
+	var anchored []valueLit
+	for i, l := range lits {
+		if l.at == anywhere {
+			sc.local[i] = int32(len(anywhereLits))
+			anywhereLits = append(anywhereLits, l.lit)
+		} else {
+			sc.local[i] = int32(len(anchored))
+			anchored = append(anchored, l)
+		}
+	}
+	sc.nAc = int32(len(anywhereLits))
+	if len(anywhereLits) > 0 {
+		sc.ac = buildAutomaton(anywhereLits)
+	}
+	if len(anchored) > 0 {
+		sc.anchored = newAnchoredLits(anchored)
+	}
+	for i, l := range lits {
+		if l.at == anywhere {
+			// Literals that read alike are reported as the first.
+			sc.local[i] = sc.ac.canon[sc.local[i]]
+		} else {
+			sc.local[i] += sc.nAc
+		}
+	}
+	sc.clauses = make([][]int32, len(lits))
+	return sc
 }
 
 // groupScans gives each group the set of scans its rules' literals are

@@ -21,9 +21,7 @@ type matcher struct {
 	epoch      uint32
 	visit      keywordVisit
 	scan       keywordScan
-	groups     []bool      // per group: its guards pass
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
-	scanSet    []uint64    // bitset over Set.scans to run
 	marked     []int32     // clauses marked this event
 	ruleSeen   []uint32    // per rule: == epoch once considered
 	kwScans    []*slotScan // keyword automata to run on this event
@@ -35,11 +33,12 @@ type matcher struct {
 	guardSlot []int
 	guardText [][]byte
 	guardHas  []bool
-	// The guard values of the event whose group decision m.groups and
-	// m.scanSet hold, for the set keySet.
-	prevText [][]byte
-	prevHas  []bool
-	keySet   *Set
+	// The decision of the current event (see matchcache.go), for the
+	// set decSet and the guard key decLast; decKey is scratch.
+	dec     *groupDecision
+	decSet  *Set
+	decKey  []byte
+	decLast []byte
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -88,16 +87,9 @@ func (m *matcher) nextEpoch(s *Set) {
 // whose literals occur. Field scans run at once; keyword scans share one
 // walk over the event's strings.
 func (s *Set) scanFields(m *matcher) {
-	m.kwScans = m.kwScans[:0]
-	for i := range s.scans {
-		if m.scanSet[i/64]&(1<<(i%64)) == 0 {
-			continue
-		}
+	d := m.decision()
+	for _, i := range d.fieldScans {
 		sc := &s.scans[i]
-		if sc.slot <= keywordSlot {
-			m.kwScans = append(m.kwScans, sc)
-			continue
-		}
 		if v, ok := m.ev.Field(sc.slot); ok {
 			s.scanValue(sc, v, m)
 		} else if m.holdsSeveral(sc.slot) {
@@ -105,7 +97,8 @@ func (s *Set) scanFields(m *matcher) {
 			m.mv.EachValue(sc.slot, &m.scanVisit)
 		}
 	}
-	if len(m.kwScans) > 0 {
+	if len(d.kwScans) > 0 {
+		m.kwScans = d.kwScans
 		m.scan = keywordScan{set: s, m: m}
 		m.ev.EachString(&m.scan)
 	}
@@ -115,10 +108,7 @@ func (s *Set) scanFields(m *matcher) {
 // applying groups that have no clauses, and the rules one of whose clauses
 // was marked; each is evaluated once, when all its clauses are marked.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
-	for gi := range s.groups {
-		if !m.groups[gi] {
-			continue
-		}
+	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
 			if s.compiled[r].cond.eval(m) {
 				dst = append(dst, int(r))
@@ -128,7 +118,7 @@ func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 candidates:
 	for _, c := range m.marked {
 		r := s.owner[c]
-		if m.ruleSeen[r] == m.epoch || !m.groups[s.groupOf[r]] {
+		if m.ruleSeen[r] == m.epoch || !m.groupApplies(s.groupOf[r]) {
 			continue
 		}
 		m.ruleSeen[r] = m.epoch
@@ -146,9 +136,21 @@ candidates:
 
 // scanValue marks the rules whose required literals occur in v.
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
-	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+	if sc.anchored != nil {
+		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
+		m.markHits(sc.clauses[sc.nAc:])
+	}
+	if sc.ac != nil {
+		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+		m.markHits(sc.clauses)
+	}
+}
+
+// markHits marks the clauses of the literals in m.hits, per literal in
+// clauses.
+func (m *matcher) markHits(clauses [][]int32) {
 	for _, id := range m.hits {
-		for _, c := range s.litClauses[sc.litBase+id] {
+		for _, c := range clauses[id] {
 			if m.mark[c] != m.epoch {
 				m.mark[c] = m.epoch
 				m.marked = append(m.marked, c)

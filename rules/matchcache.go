@@ -1,62 +1,194 @@
 package rules
 
-// This file holds the match cache: which rule groups apply to an event, and
-// which fields to scan for them, decided from the values the logsource
-// guards read and reused while consecutive events repeat those values.
+// This file holds the group decisions: which rule groups apply to an
+// event, and which scans they need, decided from the values the logsource
+// guards read (EventID, Channel, Provider_Name, the record's logsource).
+// A stream interleaves a few dozen kinds of event at most, so the Set
+// keeps the decision of every combination of guard values met, not only
+// the last one: a mixed stream decides each kind once, in any matcher.
 
-// applyGroups decides which groups apply to the event (m.groups) and which
-// fields they need scanned (m.scanSet). Events of a stream mostly repeat a
-// few kinds, so the decision is cached against the values the guards read:
-// an event with the same ones reuses it.
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// groupDecision is what applies to events with one combination of guard
+// values.
+type groupDecision struct {
+	groups     []uint64 // bitset over Set.groups: the guards pass
+	unclaused  []int32  // the applying groups that have rules without clauses
+	fieldScans []int32  // indexes into Set.scans: the field scans to run
+	// kwScans: the keyword scans, merged into one when several apply.
+	kwScans []*slotScan
+}
+
+// decisions is the Set's cache of decisions by guard key (see guardKey):
+// an immutable map, replaced by a copy with one more decision each time a
+// new combination comes, so that matchers read it without locking.
+type decisions struct {
+	byKey atomic.Pointer[map[string]*groupDecision]
+	mu    sync.Mutex // serializes the replacements
+}
+
+// maxDecisions bounds the decisions a Set keeps; a stream with more
+// combinations of guard values starts over.
+const maxDecisions = 4096
+
+// applyGroups decides which groups apply to the event and what they need
+// scanned (m.dec), reusing the decision of an earlier event with the same
+// guard values.
 func (s *Set) applyGroups(m *matcher) {
 	s.loadGuardValues(m)
-	if m.keySet == s && m.sameGuardValues() {
+	m.decKey = m.guardKey(m.decKey[:0])
+	if m.decSet == s && string(m.decKey) == string(m.decLast) {
 		return
 	}
-	m.keySet = s
-	m.prevHas = append(m.prevHas[:0], m.guardHas[:len(s.guardSlots)]...)
-	for len(m.prevText) < len(s.guardSlots) {
-		m.prevText = append(m.prevText, nil)
+	m.decSet = s
+	m.decLast = append(m.decLast[:0], m.decKey...)
+	if p := s.decisions.byKey.Load(); p != nil {
+		if d, ok := (*p)[string(m.decKey)]; ok {
+			m.dec = d
+			return
+		}
 	}
-	for i := range s.guardSlots {
-		m.prevText[i] = append(m.prevText[i][:0], m.guardText[i]...)
-	}
+	m.dec = s.decide(m)
+	s.decisions.add(string(m.decKey), m.dec)
+}
 
+// add stores d as the decision of key.
+func (c *decisions) add(key string, d *groupDecision) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := map[string]*groupDecision{}
+	if p := c.byKey.Load(); p != nil && len(*p) < maxDecisions {
+		for k, v := range *p {
+			next[k] = v
+		}
+	}
+	next[key] = d
+	c.byKey.Store(&next)
+}
+
+// decision returns the current event's decision.
+func (m *matcher) decision() *groupDecision { return m.dec }
+
+// groupApplies reports whether group g applies to the current event.
+func (m *matcher) groupApplies(g int32) bool {
+	return m.decision().groups[g/64]&(1<<(g%64)) != 0
+}
+
+// guardKey appends the identity of the event's guard values: per guard
+// field, absent, or present with its length and folded text.
+func (m *matcher) guardKey(key []byte) []byte {
+	for i := range m.guardSlot {
+		if !m.guardHas[i] {
+			key = append(key, 0)
+			continue
+		}
+		n := len(m.guardText[i])
+		key = append(key, 1, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		key = append(key, m.guardText[i]...)
+	}
+	return key
+}
+
+// decide evaluates the guards of every group for the current event.
+func (s *Set) decide(m *matcher) *groupDecision {
 	if cap(m.guardState) < len(s.guards) {
 		m.guardState = make([]uint8, len(s.guards))
 	}
 	m.guardState = m.guardState[:len(s.guards)]
 	clear(m.guardState)
-	if cap(m.groups) < len(s.groups) {
-		m.groups = make([]bool, len(s.groups))
-	}
-	m.groups = m.groups[:len(s.groups)]
-	words := (len(s.scans) + 63) / 64
-	if cap(m.scanSet) < words {
-		m.scanSet = make([]uint64, words)
-	}
-	m.scanSet = m.scanSet[:words]
-	clear(m.scanSet)
+	d := &groupDecision{groups: make([]uint64, (len(s.groups)+63)/64)}
+	scanSet := make([]uint64, (len(s.scans)+63)/64)
 	for gi := range s.groups {
 		g := &s.groups[gi]
-		m.groups[gi] = s.guardsPass(g.guards, m)
-		if m.groups[gi] {
-			for w := range g.scans {
-				m.scanSet[w] |= g.scans[w]
-			}
+		if !s.guardsPass(g.guards, m) {
+			continue
+		}
+		d.groups[gi/64] |= 1 << (gi % 64)
+		if len(g.unclaused) > 0 {
+			d.unclaused = append(d.unclaused, int32(gi))
+		}
+		for w := range g.scans {
+			scanSet[w] |= g.scans[w]
 		}
 	}
+	var kw []int32
+	for i := range s.scans {
+		switch {
+		case scanSet[i/64]&(1<<(i%64)) == 0:
+		case s.scans[i].slot <= keywordSlot:
+			kw = append(kw, int32(i))
+		default:
+			d.fieldScans = append(d.fieldScans, int32(i))
+		}
+	}
+	d.kwScans = s.keywordScans(kw)
+	return d
 }
 
-// sameGuardValues reports whether the event's guard values equal those
-// the cached group decision was made for.
-func (m *matcher) sameGuardValues() bool {
-	for i := range m.guardSlot {
-		if m.guardHas[i] != m.prevHas[i] || string(m.guardText[i]) != string(m.prevText[i]) {
-			return false
+// maxMerged bounds the merged keyword scans a Set keeps; combinations
+// beyond are scanned one by one.
+const maxMerged = 256
+
+// keywordScans returns the scans of the keyword scan indexes ids: one
+// merged scan for several, so each string of an event is walked once, not
+// once per group with keywords. Merged scans are built when first needed
+// and shared by all matchers.
+func (s *Set) keywordScans(ids []int32) []*slotScan {
+	if len(ids) == 1 || len(ids) > 1 && s.kwMergedCount.Load() >= maxMerged {
+		var scans []*slotScan
+		for _, i := range ids {
+			scans = append(scans, &s.scans[i])
+		}
+		return scans
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	key := fmt.Sprint(ids)
+	if v, ok := s.kwMerged.Load(key); ok {
+		return []*slotScan{v.(*slotScan)}
+	}
+	v, loaded := s.kwMerged.LoadOrStore(key, s.mergeScans(ids))
+	if !loaded {
+		s.kwMergedCount.Add(1)
+	}
+	return []*slotScan{v.(*slotScan)}
+}
+
+// mergeScans builds one scan over the literals of the scans ids, each
+// literal satisfying the clauses it does in any of them.
+func (s *Set) mergeScans(ids []int32) *slotScan {
+	index := map[valueLit]int{}
+	var lits []valueLit
+	var clauses [][]int32
+	for _, i := range ids {
+		sc := &s.scans[i]
+		for k, l := range sc.lits {
+			j, ok := index[l]
+			if !ok {
+				j = len(lits)
+				index[l] = j
+				lits = append(lits, l)
+				clauses = append(clauses, nil)
+			}
+			clauses[j] = append(clauses[j], sc.clauses[sc.local[k]]...)
 		}
 	}
-	return true
+	m := newSlotScan(keywordSlot, lits)
+	for j := range lits {
+		m.clauses[m.local[j]] = append(m.clauses[m.local[j]], clauses[j]...)
+	}
+	for i, cl := range m.clauses {
+		slices.Sort(cl)
+		m.clauses[i] = slices.Compact(cl)
+	}
+	m.lits, m.local = nil, nil
+	return m
 }
 
 // loadGuardValues fetches and folds, once per event, the fields guards

@@ -10,8 +10,11 @@ import (
 // contain some literals of the rule: "CommandLine|contains: ' -enc '" needs
 // " -enc " in CommandLine. For each rule, compile derives such a necessary
 // condition in conjunctive form (clauses, each a list of (field, literal)
-// of which one must occur), and the Set builds one Aho-Corasick automaton
-// (package ahocorasick) per field over all the literals of all rules.
+// of which one must occur), and the Set builds per field a finder over
+// all the literals of all rules: hash lookups of the value's ends for the
+// literals that must end, begin or be the value (anchored.go), and for
+// the others an Aho-Corasick automaton, or a rolling-hash Window for many
+// long ones (package ahocorasick).
 // Matching an event scans each field value once, marks the clauses whose
 // literals occur, and fully evaluates only the rules whose clauses are all
 // marked (and the rules without clauses). Clauses are necessary, never
@@ -23,6 +26,25 @@ import (
 type need struct {
 	slot int
 	lit  string // folded
+	at   anchor
+}
+
+// anchor is where in the value a need's literal must occur. Anchored
+// literals are pure ASCII (so folding cannot move them) and are checked
+// by table lookups (anchored.go) rather than by the field's automaton.
+type anchor uint8
+
+const (
+	anywhere anchor = iota // contains: the automaton finds it
+	atEnd                  // the value ends with it
+	atStart                // the value begins with it
+	whole                  // the value is it
+)
+
+// valueLit is the literal one value requires and where.
+type valueLit struct {
+	lit string
+	at  anchor
 }
 
 const keywordSlot = -1
@@ -125,12 +147,12 @@ func (f *fieldMatcher) clauses() cnf {
 	if f.matchAbsent {
 		return nil
 	}
-	var lits []string
+	var lits []valueLit
 	var all bool
 	switch t := f.test.(type) {
 	case *patternTest:
 		for i := range t.patterns {
-			lits = append(lits, t.patterns[i].longestLiteral())
+			lits = append(lits, t.patterns[i].requiredLiteral())
 		}
 		all = t.all
 	case *regexTest:
@@ -138,7 +160,7 @@ func (f *fieldMatcher) clauses() cnf {
 			return nil
 		}
 		for _, re := range t.res {
-			lits = append(lits, regexLiteral(re.String()))
+			lits = append(lits, valueLit{lit: regexLiteral(re.String())})
 		}
 		all = t.all
 	default:
@@ -150,19 +172,20 @@ func (f *fieldMatcher) clauses() cnf {
 // valueClauses turns the literals of a field's values ("" where a value has
 // none) into clauses: one clause of all of them when any value may match;
 // with |all, one clause per literal, since every value must match.
-func valueClauses(slot int, lits []string, all bool) cnf {
+func valueClauses(slot int, lits []valueLit, all bool) cnf {
 	var c clause
 	var each cnf
-	for _, lit := range lits {
+	for _, vl := range lits {
+		n := need{slot: slot, lit: vl.lit, at: vl.at}
 		switch {
-		case lit == "" && all:
+		case vl.lit == "" && all:
 			continue
-		case lit == "":
+		case vl.lit == "":
 			return nil
 		case all:
-			each = append(each, clause{{slot: slot, lit: lit}})
+			each = append(each, clause{n})
 		default:
-			c = append(c, need{slot: slot, lit: lit})
+			c = append(c, n)
 		}
 	}
 	if all {
@@ -222,50 +245,151 @@ func selectiveTail(lit string) string {
 	return lit
 }
 
-// longestLiteral returns the pattern's longest literal, case-folded and
-// cut to its last maxNeedLen bytes.
-func (p *pattern) longestLiteral() string {
+// requiredLiteral returns the pattern's longest literal, case-folded and
+// cut to maxNeedLen bytes, and where in the value it must be. A literal
+// that begins (ends) the pattern must begin (end) the value, so it keeps
+// its head (tail) when cut; others keep their most selective tail.
+// Literals with bytes >= 0x80 are left to the automaton: folding may
+// change their length, so only its scan of the folded value finds them.
+func (p *pattern) requiredLiteral() valueLit {
 	var lit []byte
+	at := anywhere
 	switch p.kind {
 	case anyPattern:
-		return ""
+		return valueLit{}
 	case globPattern:
-		for _, t := range p.glob {
+		for i, t := range p.glob {
 			if t.kind == literalToken && len(t.lit) > len(lit) {
-				lit = t.lit
+				lit, at = t.lit, anywhere
+				switch i {
+				case 0:
+					at = atStart
+				case len(p.glob) - 1:
+					at = atEnd
+				}
 			}
 		}
+	case exactPattern:
+		lit, at = p.lit, whole
+	case prefixPattern:
+		lit, at = p.lit, atStart
+	case suffixPattern:
+		lit, at = p.lit, atEnd
 	default:
 		lit = p.lit
 	}
-	if p.cased {
-		return selectiveTail(string(foldAppend(nil, lit)))
+	if !isASCII(lit) {
+		at = anywhere
 	}
-	return selectiveTail(string(lit))
+	if p.cased {
+		lit = foldAppend(nil, lit)
+	}
+	return cutLiteral(string(lit), at)
 }
 
-// acAutomaton is the automaton over one field's literals, as the Set
-// reads it (see package ahocorasick).
+// cutLiteral cuts lit to maxNeedLen bytes, keeping what stays anchored: a
+// whole value too long to look up becomes its tail, which the value must
+// end with.
+func cutLiteral(lit string, at anchor) valueLit {
+	if len(lit) <= maxNeedLen {
+		return valueLit{lit, at}
+	}
+	if at == atStart {
+		return valueLit{lit[:maxNeedLen], atStart}
+	}
+	if at == whole {
+		at = atEnd
+	}
+	return valueLit{selectiveTail(lit), at}
+}
+
+// acAutomaton finds which of one field's literals occur anywhere in a
+// value, as the Set reads it (see package ahocorasick): the long ASCII
+// ones, when there are many, by rolling hash (ahocorasick.Window), the
+// others with an automaton. Either part may be nil.
 type acAutomaton struct {
-	ac *ahocorasick.Automaton
+	ac    *ahocorasick.Automaton
+	acIDs []int32 // the automaton's pattern i is literal acIDs[i]
+	long  *ahocorasick.Window
+	// longIDs: the Window's pattern i is literal longIDs[i].
+	longIDs []int32
 	// canon maps each literal to the id scan reports for it: its own, or
 	// that of an earlier literal that reads alike.
 	canon []int32
 }
 
-// buildAutomaton builds the automaton over a field's literals, folded as
-// the event values they are compared with are.
+// minLongLits is how many long literals a field needs before they get a
+// Window: for a few, the automaton's cost hardly depends on them.
+const minLongLits = 64
+
+// buildAutomaton builds the finder over a field's literals, folded as the
+// event values they are compared with are.
 func buildAutomaton(lits []string) *acAutomaton {
-	ac := ahocorasick.New(lits, foldAppend)
-	return &acAutomaton{ac: ac, canon: ac.Canonical()}
+	a := &acAutomaton{canon: make([]int32, len(lits))}
+	var short, long []string
+	var longIDs []int32
+	for i, l := range lits {
+		if f := foldAppend(nil, []byte(l)); len(f) >= ahocorasick.MinWindow && isASCII(f) {
+			long = append(long, l)
+			longIDs = append(longIDs, int32(i))
+		}
+	}
+	if len(long) < minLongLits {
+		long, longIDs = nil, nil
+	}
+	next := 0 // longIDs[next] is the next long literal
+	for i, l := range lits {
+		if next < len(longIDs) && longIDs[next] == int32(i) {
+			next++
+			continue
+		}
+		short = append(short, l)
+		a.acIDs = append(a.acIDs, int32(i))
+	}
+	if len(short) > 0 {
+		a.ac = ahocorasick.New(short, foldAppend)
+		for k, c := range a.ac.Canonical() {
+			a.canon[a.acIDs[k]] = a.acIDs[c]
+		}
+	}
+	if len(long) > 0 {
+		a.long, a.longIDs = ahocorasick.NewWindow(long, foldAppend), longIDs
+		for k, c := range a.long.Canonical() {
+			a.canon[longIDs[k]] = longIDs[c]
+		}
+	}
+	return a
 }
 
 // scan appends to hits the id of every literal that occurs in the
 // case-folded text (an id once per occurrence); folded is scratch memory
 // for text that is not ASCII.
 func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
-	return a.ac.Scan(text, hits, folded)
+	start := len(hits)
+	if a.ac != nil {
+		hits = a.ac.Scan(text, hits, folded)
+		for i := start; i < len(hits); i++ {
+			hits[i] = a.acIDs[hits[i]]
+		}
+	}
+	if a.long != nil {
+		start = len(hits)
+		hits = a.long.Scan(text, hits, folded, foldAppend)
+		for i := start; i < len(hits); i++ {
+			hits[i] = a.longIDs[hits[i]]
+		}
+	}
+	return hits
 }
 
-// bytes is the memory of the automaton's tables.
-func (a *acAutomaton) bytes() int { return a.ac.Bytes() }
+// bytes is the memory of the finder's tables.
+func (a *acAutomaton) bytes() int {
+	n := 4 * (len(a.acIDs) + len(a.longIDs) + len(a.canon))
+	if a.ac != nil {
+		n += a.ac.Bytes()
+	}
+	if a.long != nil {
+		n += a.long.Bytes()
+	}
+	return n
+}

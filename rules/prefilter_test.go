@@ -1,9 +1,12 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 )
 
 // TestFoldIdempotent: literals are folded when rules compile, and
@@ -41,5 +44,41 @@ func TestBuildAutomatonCanon(t *testing.T) {
 	hits := a.scan([]byte(`C:\Windows\System32\CMD.EXE /c powershell -enc AAAA`), nil, &folded)
 	if want := []int32{0, 1}; !slices.Equal(hits, want) {
 		t.Errorf("scan = %v, want %v", hits, want)
+	}
+}
+
+// TestBuildAutomatonLong: with many long literals, buildAutomaton finds
+// them with a Window and the rest with the automaton; together they
+// report what one automaton over all of them reports, as literal ids.
+func TestBuildAutomatonLong(t *testing.T) {
+	var lits []string
+	for i := range minLongLits {
+		lits = append(lits, fmt.Sprintf("imphash=%08x", i*7919))
+	}
+	lits = append(lits, `\cmd.exe`, ` -e`, "/", `IMPHASH=00000000`, `\É.exe`, "ärger über alles")
+	a := buildAutomaton(lits)
+	if a.long == nil || a.ac == nil {
+		t.Fatalf("want both parts: window %v, automaton %v", a.long != nil, a.ac != nil)
+	}
+	if a.canon[minLongLits+3] != 0 {
+		t.Errorf("IMPHASH=00000000 scans as %d, want 0 (imphash=00000000)", a.canon[minLongLits+3])
+	}
+	one := ahocorasick.New(lits, foldAppend)
+	var folded []byte
+	for _, text := range []string{
+		`C:\Windows\CMD.EXE -e /c IMPHASH=0000F77F,IMPHASH=00000000`,
+		"SHA1=AB,IMPHASH=0001EEFE Ärger über alles \\é.exe",
+		"imphash=0000f77",
+	} {
+		got := a.scan([]byte(text), nil, &folded)
+		var want []int32
+		for _, id := range one.Scan([]byte(text), nil, &folded) {
+			want = append(want, int32(id))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("scan(%q) = %v, one automaton: %v", text, got, want)
+		}
 	}
 }

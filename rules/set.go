@@ -4,6 +4,11 @@ package rules
 // the fields they read and the index Match consults, with the accessors
 // callers use. The index is built in index.go and used in match.go.
 
+import (
+	"sync"
+	"sync/atomic"
+)
+
 // Rule is what a match reports about the rule that matched.
 type Rule struct {
 	ID          string
@@ -50,10 +55,15 @@ type Set struct {
 	guards     []guard // distinct guards; groups share them
 	guardSlots []int   // the fields guards read
 	scans      []slotScan
-	litClauses [][]int32 // literal id -> clauses it satisfies
 	clauses    [][]int32 // per rule: clauses that must all be satisfied
 	owner      []int32   // per clause: its rule
 	groupOf    []int32   // per rule: its group
+	// Keyword scans merged per combination that applies together, built
+	// when a matcher first meets it (matchcache.go).
+	kwMerged      sync.Map // key of the scans' indexes -> *slotScan
+	kwMergedCount atomic.Int32
+	// Which groups apply, per combination of guard values met.
+	decisions decisions
 }
 
 type ruleGroup struct {
@@ -63,10 +73,21 @@ type ruleGroup struct {
 	scans     []uint64 // bitset over Set.scans: the fields its rules' literals are in
 }
 
+// slotScan finds the literals of one slot: those that may occur anywhere
+// with an automaton, the anchored ones by lookup (anchored.go). Either may
+// be nil.
 type slotScan struct {
-	slot    int
-	ac      *acAutomaton
-	litBase int32 // the automaton's literal i is litClauses[litBase+i]
+	slot     int
+	ac       *acAutomaton
+	anchored *anchoredLits
+	// clauses lists per literal the clauses it satisfies: the
+	// automaton's literal i at i, the lookup's at nAc+i.
+	clauses [][]int32
+	nAc     int32
+	// The slot's literals, and where each is in clauses; kept for
+	// keyword scans only, which are merged (matchcache.go).
+	lits  []valueLit
+	local []int32
 }
 
 // RuleFields returns how many of Fields() rules read: the fields after
@@ -90,19 +111,25 @@ type Stats struct {
 	Groups      int // distinct logsource guards
 	Prefiltered int // rules with a literal requirement
 	Literals    int // distinct (field, literal) pairs
-	IndexBytes  int // memory of the automata
+	IndexBytes  int // memory of the automata and anchored lookups
 }
 
 // Stats returns figures about the index.
 func (s *Set) Stats() Stats {
-	st := Stats{Groups: len(s.groups), Literals: len(s.litClauses)}
+	st := Stats{Groups: len(s.groups)}
 	for _, c := range s.clauses {
 		if len(c) > 0 {
 			st.Prefiltered++
 		}
 	}
 	for _, sc := range s.scans {
-		st.IndexBytes += sc.ac.bytes()
+		st.Literals += len(sc.clauses)
+		if sc.ac != nil {
+			st.IndexBytes += sc.ac.bytes()
+		}
+		if sc.anchored != nil {
+			st.IndexBytes += sc.anchored.bytes()
+		}
 	}
 	return st
 }

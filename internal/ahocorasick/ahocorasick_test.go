@@ -2,6 +2,7 @@ package ahocorasick
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"unicode"
@@ -61,6 +62,9 @@ func TestScan(t *testing.T) {
 		{"non-ASCII bytes read alike", []string{"é"}, "ü", []int32{0}},
 		{"non-ASCII count matters", []string{"aéb"}, "a€b", nil},
 		{"UTF-8 pattern in ASCII text", []string{"é"}, "e", nil},
+		{"rare pairs skip to the last byte, not ASCII", []string{"ab", "xy"}, "ab ab \xe9", []int32{0, 0}},
+		{"rare pairs far apart", []string{"sekurlsa::", "kerberos::"}, "x sekurlsa x " + strings.Repeat("-", 100) + " KERBEROS::", []int32{1}},
+		{"a rare pair late in the pattern", []string{"sekurlsa::"}, "sekurlsa sekurlsa::", []int32{0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := scan(New(tc.patterns, simpleFold), tc.text)

@@ -26,6 +26,12 @@ type Automaton struct {
 	// begin; pairs with a byte >= 0x80 are always set, so the scan stops
 	// there and folds.
 	pairs [1024]uint64
+	// rare: the rarest pair of each pattern, and every pair beginning
+	// with a byte >= 0x80; no pattern begins more than rareLead bytes
+	// before the next such pair (see rare.go). nil when some pattern is
+	// one byte long.
+	rare     *rarePairs
+	rareLead int
 	// canon maps each pattern to the id the scan reports for it: its own,
 	// or that of an earlier pattern with the same class string.
 	canon []int32
@@ -53,5 +59,9 @@ func (a *Automaton) Canonical() []int32 { return a.canon }
 
 // Bytes returns the memory the automaton's tables take, for reporting.
 func (a *Automaton) Bytes() int {
-	return 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
+	n := 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
+	if a.rare != nil {
+		n += 256 + 8*len(a.rare.pairs)
+	}
+	return n
 }

@@ -26,6 +26,7 @@ func New(patterns []string, fold Fold) *Automaton {
 		a.rootStay[c] = a.dense[a.class[c]] == 0
 	}
 	a.buildPairs(lits)
+	a.buildRare(lits)
 	return a
 }
 

@@ -49,5 +49,15 @@
 //   - What a scan reads of a sparse state is packed into one record, one
 //     cache line rather than one per array.
 //   - At the root, a bitmap of the byte pairs patterns may begin with lets
-//     the scan skip ahead two bytes at a time.
+//     the scan skip ahead two bytes at a time, and one of each pattern's
+//     rarest pair lets it skip to shortly before the next such pair
+//     (rare.go).
+//
+// # Window
+//
+// Window finds long ASCII patterns (hashes, long arguments) by a rolling
+// hash of the text's last bytes instead (window.go): where thousands of
+// such patterns make an automaton of megabytes, one cache miss a byte,
+// the Window does a multiply and a bit test in a small bitmap. It reports
+// what an Automaton over the same patterns reports, in the same order.
 package ahocorasick

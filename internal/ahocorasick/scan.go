@@ -13,7 +13,18 @@ func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 	dense, ndense, nclass, class, stay := a.dense, a.ndense, int32(a.nclass), &a.class, &a.rootStay
 	start := len(hits)
 	s := int32(0)
+	rareAt := -1 // the next rare pair at or after i, when >= i
 	for i := 0; i < len(text); i++ {
+		if s == 0 && a.rare != nil {
+			// At the root, no pattern begins before the next rare pair's
+			// position less rareLead, nor at all without one.
+			if rareAt < i {
+				if rareAt = a.nextRare(text, i); rareAt == len(text) {
+					break
+				}
+			}
+			i = max(i, rareAt-a.rareLead)
+		}
 		if s == 0 {
 			// At the root, skip the positions where no pattern can start:
 			// by the next two bytes while there are two, then by one.

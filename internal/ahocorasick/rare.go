@@ -1,0 +1,110 @@
+package ahocorasick
+
+// The rare-pair skip. At the root, the scan skips the positions where no
+// pattern can begin (pairs), but patterns begin with common letters
+// ("in", "se", "pr"), so in real text the root rarely skips far. Every
+// pattern of two bytes or more also contains some pair that is rare in
+// text ("::" of "sekurlsa::"): if none of the patterns' rarest pairs
+// occurs from a position on, no pattern occurs from there, and if the
+// next one is at q, no pattern begins before q-lead, lead being the
+// farthest any pattern's rarest pair lies from its start.
+
+// byteWeight estimates how often each folded ASCII byte occurs in event
+// text (Windows paths, command lines, hashes, GUIDs, English words), in
+// arbitrary units: only the order of pairs by weight matters.
+var byteWeight = func() (w [256]float64) {
+	for i := range w {
+		w[i] = 0.1 // other punctuation and control bytes
+	}
+	// English letter frequencies, in percent.
+	for i, f := range []float64{8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.8, 4.0, 2.4,
+		6.7, 7.5, 1.9, 0.1, 6.0, 6.3, 9.1, 2.8, 1.0, 2.4, 0.15, 2.0, 0.07} {
+		w['a'+i] = f
+	}
+	// Hashes and GUIDs make hex digits common.
+	for c := '0'; c <= '9'; c++ {
+		w[c] = 3
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		w[c] += 2
+	}
+	for c, f := range map[byte]float64{' ': 8, '\\': 5, '.': 3, '-': 1.5, '_': 0.8, ':': 0.6, '/': 0.6,
+		'"': 0.5, '=': 0.4, ',': 0.4, '{': 0.2, '}': 0.2, '(': 0.1, ')': 0.1} {
+		w[c] = f
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		w[c] = w[c+'a'-'A']
+	}
+	return w
+}()
+
+// buildRare sets the rare-pair skip up: for each pattern the pair with
+// the least weight, and every pair that begins with a byte >= 0x80 (so
+// the scan stops where it must fold). With a one-byte pattern there is no
+// pair to require, and no skip.
+func (a *Automaton) buildRare(lits []string) {
+	var bytesOf [256][]int // class -> bytes
+	for b := 0; b < 256; b++ {
+		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
+	}
+	r := &rarePairs{}
+	lead := 0
+	for _, l := range lits {
+		switch {
+		case len(l) == 0:
+			continue
+		case len(l) == 1:
+			return
+		}
+		best := 0
+		for j := 1; j+1 < len(l); j++ {
+			if byteWeight[l[j]]*byteWeight[l[j+1]] < byteWeight[l[best]]*byteWeight[l[best+1]] {
+				best = j
+			}
+		}
+		lead = max(lead, best)
+		for _, b0 := range bytesOf[a.class[l[best]]] {
+			for _, b1 := range bytesOf[a.class[l[best+1]]] {
+				r.set(b0, b1)
+			}
+		}
+	}
+	for high := 0x80; high < 256; high++ {
+		for b := 0; b < 256; b++ {
+			r.set(high, b)
+		}
+	}
+	a.rare, a.rareLead = r, lead
+}
+
+// rarePairs is the set of rare pairs, with the bytes they begin with for
+// a quick first test.
+type rarePairs struct {
+	first [256]bool
+	pairs [1024]uint64
+}
+
+func (r *rarePairs) set(b0, b1 int) {
+	r.first[b0] = true
+	r.pairs[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64)
+}
+
+// nextRare returns the first position p >= i with a rare pair at
+// text[p:p+2], or a byte >= 0x80 (which the scan must fold) at p, or
+// len(text) when there is neither.
+func (a *Automaton) nextRare(text []byte, i int) int {
+	r := a.rare
+	for ; i+1 < len(text); i++ {
+		if !r.first[text[i]] {
+			continue
+		}
+		p := int(text[i])<<8 | int(text[i+1])
+		if r.pairs[p/64]&(1<<(p%64)) != 0 {
+			return i
+		}
+	}
+	if i < len(text) && text[i] >= 0x80 {
+		return i
+	}
+	return len(text)
+}
