@@ -82,3 +82,39 @@ func TestBuildAutomatonLong(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildAutomatonSingles: one-byte literals, found by the byte table,
+// are reported as one automaton over all the literals reports them, in
+// either case and where folding makes them (KELVIN SIGN folds to k).
+func TestBuildAutomatonSingles(t *testing.T) {
+	lits := []string{`\`, "`", "K", `\cmd.exe`, "k", "-e", "é", "s"}
+	a := buildAutomaton(lits)
+	if a.single == nil || a.ac == nil {
+		t.Fatalf("want both parts: table %v, automaton %v", a.single != nil, a.ac != nil)
+	}
+	if a.canon[4] != 2 {
+		t.Errorf("k scans as %d, want 2 (K)", a.canon[4])
+	}
+	one := ahocorasick.New(lits, foldAppend)
+	var folded []byte
+	for _, text := range []string{
+		`C:\Windows\CMD.EXE -e ` + "`k`",
+		"\u212a\u017f \\É.exe",
+		"plain text",
+		"",
+	} {
+		got := a.scan([]byte(text), nil, &folded)
+		for i, id := range got {
+			got[i] = a.canon[id]
+		}
+		var want []int32
+		for _, id := range one.Scan([]byte(text), nil, &folded) {
+			want = append(want, a.canon[id])
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("scan(%q) = %v, one automaton: %v", text, got, want)
+		}
+	}
+}
