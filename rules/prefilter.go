@@ -84,7 +84,11 @@ func (c cnf) best() clause {
 
 // or combines alternatives: one of them holds, so the disjunction of one
 // clause from each is necessary. Empty if any alternative knows nothing.
+// A single alternative keeps all its clauses: it holds.
 func or(alts []cnf) cnf {
+	if len(alts) == 1 {
+		return alts[0]
+	}
 	var c clause
 	for _, a := range alts {
 		b := a.best()

@@ -118,3 +118,27 @@ func TestBuildAutomatonSingles(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleCNFSelection: every field of a selection map is required, so
+// each gives a clause; with several maps (any of them), one clause from
+// each; a rule with a clause of a longer literal drops those of one or
+// two bytes, which nearly every value holds.
+func TestRuleCNFSelection(t *testing.T) {
+	set := compileOne(t, "title: t\nid: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"+
+		"  sel:\n    ParentImage|endswith: '\\explorer.exe'\n    Image|endswith: ['\\cmd.exe', '\\pwsh.exe']\n"+
+		"    CommandLine|contains: '\\DavWWWRoot\\'\n    CurrentDirectory|contains: '-'\n"+
+		"  any:\n    - User: a\n    - LogonId: bb\n  condition: sel and not any\n")
+	got := ruleCNF(set.compiled[0].cond)
+	var strengths []int
+	for _, cl := range got {
+		strengths = append(strengths, cl.strength())
+	}
+	if want := []int{13, 8, 12}; !slices.Equal(strengths, want) {
+		t.Errorf("clause strengths %v, want %v", strengths, want)
+	}
+	orSet := compileOne(t, "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n"+
+		"  sel:\n    - {Image|endswith: '\\cmd.exe', CommandLine|contains: 'whoami'}\n    - {Image|endswith: '\\pwsh.exe'}\n  condition: sel\n")
+	if got := ruleCNF(orSet.compiled[0].cond); len(got) != 1 || len(got[0]) != 2 {
+		t.Errorf("two maps: %v, want one clause of two literals", got)
+	}
+}
