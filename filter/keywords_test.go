@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,37 @@ func TestKeywordNumbersAllocateNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("got %.1f allocations per record, want 0", allocs)
+	}
+}
+
+// TestKeywordsGramFilter: long keywords, which the Set rules out from the
+// record's raw bytes before walking its strings (rules.RawStrings), are
+// still found in nested values, in any case, and where folding makes them.
+func TestKeywordsGramFilter(t *testing.T) {
+	// More rules than a small set has, so that the Set prefilters.
+	srcs := []rules.Source{{Name: "kw.yml", Data: []byte("title: kw\nid: k\nlogsource: {product: test}\ndetection:\n  kw: ['sekurlsa::logonpasswords', 'gentilkiwi.com']\n  condition: kw\n")}}
+	for i := range 20 {
+		srcs = append(srcs, rules.Source{Name: fmt.Sprintf("f%d.yml", i), Data: []byte(fmt.Sprintf(
+			"title: f%d\nid: f%d\nlogsource: {product: test}\ndetection:\n  sel: {Image|endswith: '\\\\tool%d.exe'}\n  condition: sel\n", i, i, i))})
+	}
+	set, report, err := rules.Compile(srcs, rules.Options{})
+	if err != nil || report.Loaded != len(srcs) {
+		t.Fatalf("Compile: %v, %+v", err, report)
+	}
+	f := NewWithRules(Config{}, set, report)
+	for _, tc := range []struct {
+		record string
+		want   bool
+	}{
+		{`{"a":{"b":["x","mimikatz SEKURLSA::LogonPasswords exit"]}}`, true},
+		{`{"u":"https://GentilKiwi.com/"}`, true},
+		{`{"c":"se\u212Aurlsa::logonpasswords"}`, true}, // KELVIN SIGN folds to k
+		{`{"c":"sekurlsa::logonpa\u017Fswords"}`, true}, // LONG S folds to s
+		{`{"c":"sekurlsa::logon passwords","d":"gentilkiwi com"}`, false},
+	} {
+		_, changed, err := f.Process(nil, jsonChunk(t, tc.record))
+		if err != nil || changed != tc.want {
+			t.Errorf("%s: got match %v (%v), want %v", tc.record, changed, err, tc.want)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 type record struct {
 	chunk   []byte
 	body    int   // offset of the body map
+	end     int   // offset after it
 	at      []int // per slot: offset of the value, or -1
 	split   int   // len(chunk): where derived offsets begin
 	derived []byte
@@ -76,6 +77,7 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	if end, err = r.loadMap(idx.root, b, off); err != nil {
 		return 0, err
 	}
+	r.end = end
 	if r.seen&^roleData != 0 {
 		r.resolve(idx)
 	}
@@ -250,6 +252,16 @@ func (r *record) EachString(v rules.Visitor) bool {
 		}
 	}
 	return false
+}
+
+// RawStrings implements rules.RawStrings: the body map, whose strings
+// msgpack holds as they are. A record decoded from text has no such
+// bytes at hand.
+func (r *record) RawStrings() ([]byte, bool) {
+	if r.inner >= 0 {
+		return nil, false
+	}
+	return r.chunk[r.body:r.end], true
 }
 
 // visitScalar hands the string, number or boolean at b[p:] to v as text;

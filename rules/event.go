@@ -52,3 +52,14 @@ type MultiValued interface {
 	// whether one did.
 	EachValue(slot int, v Visitor) bool
 }
+
+// RawStrings is implemented by events whose strings all lie, as they
+// are, in one byte slice: a msgpack body. Keyword scans read it in one
+// pass to skip the walk of EachString when none of their literals can
+// occur (see gramFilter).
+type RawStrings interface {
+	// RawStrings returns bytes holding every string EachString visits
+	// as a contiguous part (numbers and booleans, visited as text, need
+	// not be there), or false when the event has none such.
+	RawStrings() ([]byte, bool)
+}

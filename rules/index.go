@@ -169,6 +169,9 @@ func appendClause(l []int32, c int32) []int32 {
 // local.
 func newSlotScan(slot int, lits []valueLit) *slotScan {
 	sc := &slotScan{slot: slot, lits: lits, local: make([]int32, len(lits))}
+	if slot <= keywordSlot {
+		sc.grams = newGramFilter(lits)
+	}
 	var anywhereLits []string
 	var anchored []valueLit
 	for i, l := range lits {

@@ -97,11 +97,32 @@ func (s *Set) scanFields(m *matcher) {
 			m.mv.EachValue(sc.slot, &m.scanVisit)
 		}
 	}
-	if len(d.kwScans) > 0 {
+	if len(d.kwScans) > 0 && m.keywordsMayOccur(d.kwScans) {
 		m.kwScans = d.kwScans
 		m.scan = keywordScan{set: s, m: m}
 		m.ev.EachString(&m.scan)
 	}
+}
+
+// keywordsMayOccur reports whether some literal of the keyword scans may
+// occur in the event: false only when the event has its strings in one
+// slice (RawStrings) and every scan's gram filter rules them out, which
+// spares the walk over the event's strings.
+func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
+	rs, ok := m.ev.(RawStrings)
+	if !ok {
+		return true
+	}
+	raw, ok := rs.RawStrings()
+	if !ok {
+		return true
+	}
+	for _, sc := range scans {
+		if sc.grams == nil || sc.grams.mayHold(raw) {
+			return true
+		}
+	}
+	return false
 }
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"regexp/syntax"
+	"slices"
+	"unicode/utf8"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 )
@@ -82,7 +84,11 @@ func (c cnf) best() clause {
 
 // or combines alternatives: one of them holds, so the disjunction of one
 // clause from each is necessary. Empty if any alternative knows nothing.
+// A single alternative keeps all its clauses: it holds.
 func or(alts []cnf) cnf {
+	if len(alts) == 1 {
+		return alts[0]
+	}
 	var c clause
 	for _, a := range alts {
 		b := a.best()
@@ -125,9 +131,20 @@ func cnfOf(n node) cnf {
 	}
 }
 
+// weakStrength is the strength up to which a clause is dropped when its
+// rule has a stronger one: a literal of one or two bytes (" ", "-", "/c")
+// occurs in nearly every value, so its clause hardly ever spares the
+// rule's evaluation, while it makes the field's automaton stop at nearly
+// every byte (see ahocorasick's rare-pair skip).
+const weakStrength = 2
+
 // ruleCNF is the rule's requirement, limited to its strongest clauses.
+// Any subset of the clauses is still necessary.
 func ruleCNF(n node) cnf {
 	c := cnfOf(n)
+	if slices.ContainsFunc(c, func(cl clause) bool { return cl.strength() > weakStrength }) {
+		c = slices.DeleteFunc(c, func(cl clause) bool { return cl.strength() <= weakStrength })
+	}
 	for len(c) > maxClauses {
 		weakest := 0
 		for i := range c {
@@ -304,13 +321,19 @@ func cutLiteral(lit string, at anchor) valueLit {
 }
 
 // acAutomaton finds which of one field's literals occur anywhere in a
-// value, as the Set reads it (see package ahocorasick): the long ASCII
-// ones, when there are many, by rolling hash (ahocorasick.Window), the
-// others with an automaton. Either part may be nil.
+// value, as the Set reads it (see package ahocorasick): the one-byte ASCII
+// ones by a byte table, the long ASCII ones, when there are many, by
+// rolling hash (ahocorasick.Window), the others with an automaton. Any
+// part may be nil. One-byte literals stay out of the automaton because a
+// single one ("\\", "`", ">") disables its rare-pair skip, making it walk
+// every byte of every value.
 type acAutomaton struct {
-	ac    *ahocorasick.Automaton
-	acIDs []int32 // the automaton's pattern i is literal acIDs[i]
-	long  *ahocorasick.Window
+	// single[b] is 1 + the id of the one-byte literal byte b folds to,
+	// or 0.
+	single *[256]int32
+	ac     *ahocorasick.Automaton
+	acIDs  []int32 // the automaton's pattern i is literal acIDs[i]
+	long   *ahocorasick.Window
 	// longIDs: the Window's pattern i is literal longIDs[i].
 	longIDs []int32
 	// canon maps each literal to the id scan reports for it: its own, or
@@ -343,6 +366,9 @@ func buildAutomaton(lits []string) *acAutomaton {
 			next++
 			continue
 		}
+		if a.addSingle(l, int32(i)) {
+			continue
+		}
 		short = append(short, l)
 		a.acIDs = append(a.acIDs, int32(i))
 	}
@@ -361,10 +387,52 @@ func buildAutomaton(lits []string) *acAutomaton {
 	return a
 }
 
+// addSingle puts lit (literal id) in the byte table if it folds to one
+// ASCII byte, and reports whether it did. A literal that reads like an
+// earlier one is reported as that one (canon).
+func (a *acAutomaton) addSingle(lit string, id int32) bool {
+	f := foldAppend(nil, []byte(lit))
+	if len(f) != 1 || f[0] >= utf8.RuneSelf {
+		return false
+	}
+	if a.single == nil {
+		a.single = new([256]int32)
+	}
+	for c := range utf8.RuneSelf {
+		if asciiLower[c] != f[0] {
+			continue
+		}
+		if a.single[c] == 0 {
+			a.single[c] = id + 1
+		}
+		a.canon[id] = a.single[c] - 1
+	}
+	return true
+}
+
+// scanSingles appends the id of the one-byte literal of each byte of the
+// case-folded text that is one; text that is not ASCII is folded into
+// *folded first (folding turns some runes into ASCII letters).
+func (a *acAutomaton) scanSingles(text []byte, hits []int32, folded *[]byte) []int32 {
+	if !isASCII(text) {
+		*folded = foldAppend((*folded)[:0], text)
+		text = *folded
+	}
+	for _, b := range text {
+		if id := a.single[b]; id != 0 {
+			hits = append(hits, id-1)
+		}
+	}
+	return hits
+}
+
 // scan appends to hits the id of every literal that occurs in the
 // case-folded text (an id once per occurrence); folded is scratch memory
 // for text that is not ASCII.
 func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
+	if a.single != nil {
+		hits = a.scanSingles(text, hits, folded)
+	}
 	start := len(hits)
 	if a.ac != nil {
 		hits = a.ac.Scan(text, hits, folded)
@@ -385,6 +453,9 @@ func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
 // bytes is the memory of the finder's tables.
 func (a *acAutomaton) bytes() int {
 	n := 4 * (len(a.acIDs) + len(a.longIDs) + len(a.canon))
+	if a.single != nil {
+		n += 4 * len(a.single)
+	}
 	if a.ac != nil {
 		n += a.ac.Bytes()
 	}

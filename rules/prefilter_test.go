@@ -82,3 +82,63 @@ func TestBuildAutomatonLong(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildAutomatonSingles: one-byte literals, found by the byte table,
+// are reported as one automaton over all the literals reports them, in
+// either case and where folding makes them (KELVIN SIGN folds to k).
+func TestBuildAutomatonSingles(t *testing.T) {
+	lits := []string{`\`, "`", "K", `\cmd.exe`, "k", "-e", "é", "s"}
+	a := buildAutomaton(lits)
+	if a.single == nil || a.ac == nil {
+		t.Fatalf("want both parts: table %v, automaton %v", a.single != nil, a.ac != nil)
+	}
+	if a.canon[4] != 2 {
+		t.Errorf("k scans as %d, want 2 (K)", a.canon[4])
+	}
+	one := ahocorasick.New(lits, foldAppend)
+	var folded []byte
+	for _, text := range []string{
+		`C:\Windows\CMD.EXE -e ` + "`k`",
+		"\u212a\u017f \\É.exe",
+		"plain text",
+		"",
+	} {
+		got := a.scan([]byte(text), nil, &folded)
+		for i, id := range got {
+			got[i] = a.canon[id]
+		}
+		var want []int32
+		for _, id := range one.Scan([]byte(text), nil, &folded) {
+			want = append(want, a.canon[id])
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("scan(%q) = %v, one automaton: %v", text, got, want)
+		}
+	}
+}
+
+// TestRuleCNFSelection: every field of a selection map is required, so
+// each gives a clause; with several maps (any of them), one clause from
+// each; a rule with a clause of a longer literal drops those of one or
+// two bytes, which nearly every value holds.
+func TestRuleCNFSelection(t *testing.T) {
+	set := compileOne(t, "title: t\nid: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"+
+		"  sel:\n    ParentImage|endswith: '\\explorer.exe'\n    Image|endswith: ['\\cmd.exe', '\\pwsh.exe']\n"+
+		"    CommandLine|contains: '\\DavWWWRoot\\'\n    CurrentDirectory|contains: '-'\n"+
+		"  any:\n    - User: a\n    - LogonId: bb\n  condition: sel and not any\n")
+	got := ruleCNF(set.compiled[0].cond)
+	var strengths []int
+	for _, cl := range got {
+		strengths = append(strengths, cl.strength())
+	}
+	if want := []int{13, 8, 12}; !slices.Equal(strengths, want) {
+		t.Errorf("clause strengths %v, want %v", strengths, want)
+	}
+	orSet := compileOne(t, "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n"+
+		"  sel:\n    - {Image|endswith: '\\cmd.exe', CommandLine|contains: 'whoami'}\n    - {Image|endswith: '\\pwsh.exe'}\n  condition: sel\n")
+	if got := ruleCNF(orSet.compiled[0].cond); len(got) != 1 || len(got[0]) != 2 {
+		t.Errorf("two maps: %v, want one clause of two literals", got)
+	}
+}

@@ -84,6 +84,9 @@ type slotScan struct {
 	// automaton's literal i at i, the lookup's at nAc+i.
 	clauses [][]int32
 	nAc     int32
+	// grams, for a keyword scan, tells from the event's raw bytes that
+	// none of its literals occurs (nil: it cannot).
+	grams *gramFilter
 	// The slot's literals, and where each is in clauses; kept for
 	// keyword scans only, which are merged (matchcache.go).
 	lits  []valueLit

@@ -1,0 +1,103 @@
+package rules
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// mimikatz are the keywords of SigmaHQ's win_alert_mimikatz_keywords, the
+// keyword scan every Windows event gets.
+var mimikatz = []string{"dpapi::masterkey", "eo.oe.kiwi", "event::clear", "event::drop",
+	"gentilkiwi.com", "kerberos::golden", "kerberos::ptc", "kerberos::ptt", "kerberos::tgt",
+	"kiwi legit printer", "lsadump::", "mimidrv.sys", `\mimilib.dll`, "misc::printnightmare",
+	"misc::shadowcopies", "misc::skeleton", "privilege::backup", "privilege::debug",
+	"privilege::driver", "sekurlsa::"}
+
+func gramLits(lits []string) []valueLit {
+	var vl []valueLit
+	for _, l := range lits {
+		vl = append(vl, valueLit{lit: foldString(l)})
+	}
+	return vl
+}
+
+// checkGramFilter fails when a literal occurs, folded, in raw and the
+// filter says none may.
+func checkGramFilter(t *testing.T, f *gramFilter, lits []string, raw []byte) {
+	t.Helper()
+	folded := foldString(string(raw))
+	for _, l := range lits {
+		if strings.Contains(folded, foldString(l)) && !f.mayHold(raw) {
+			t.Fatalf("%q holds %q, but the filter rules it out", raw, l)
+		}
+	}
+}
+
+// TestGramFilterFinds: wherever a literal lies in the bytes, in any case,
+// and whatever surrounds it, the filter passes.
+func TestGramFilterFinds(t *testing.T) {
+	f := newGramFilter(gramLits(mimikatz))
+	if f == nil {
+		t.Fatal("no filter for the Mimikatz keywords")
+	}
+	rng := rand.New(rand.NewSource(1))
+	filler := []byte("\x8a\xa7EventID\x07\xa5Image\xd9\x2dC:\\Windows\\System32\\kernelbase.dll:0 ")
+	for range 2000 {
+		l := mimikatz[rng.Intn(len(mimikatz))]
+		b := []byte(l)
+		for i := range b {
+			if rng.Intn(2) == 0 {
+				b[i] = strings.ToUpper(string(b[i]))[0]
+			}
+		}
+		pre := filler[:rng.Intn(len(filler))]
+		raw := append(append(append([]byte{}, pre...), b...), filler[:rng.Intn(len(filler))]...)
+		checkGramFilter(t, f, mimikatz, raw)
+	}
+}
+
+// TestGramFilterRulesOut: ordinary records pass rarely, the point of the
+// filter; runes that fold to ASCII letters always pass.
+func TestGramFilterRulesOut(t *testing.T) {
+	f := newGramFilter(gramLits(mimikatz))
+	for _, raw := range []string{
+		"\x8a\xa7EventID\x07\xabImageLoaded\xd9\x22C:\\Windows\\System32\\kernelbase.dll",
+		"\xabCommandLine\xd9\x46\"C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE\" /recycle",
+	} {
+		if f.mayHold([]byte(raw)) {
+			t.Errorf("%q passes", raw)
+		}
+	}
+	// KELVIN SIGN folds to k: "\u212aerberos::ptt" is kerberos::ptt.
+	raw := []byte("\xad\u212aerberos::ptt")
+	checkGramFilter(t, f, mimikatz, raw)
+	if !f.mayHold(raw) {
+		t.Errorf("%q does not pass", raw)
+	}
+}
+
+// TestGramFilterRefuses: literals too short, not ASCII, or that a
+// number's text could hold get no filter.
+func TestGramFilterRefuses(t *testing.T) {
+	for _, lits := range [][]string{{"sekurlsa::", "ptt"}, {"sekurlsa::", "überwachung"}, {"sekurlsa::", "1234567890"}, nil} {
+		if newGramFilter(gramLits(lits)) != nil {
+			t.Errorf("%q: got a filter", lits)
+		}
+	}
+}
+
+func FuzzGramFilter(f *testing.F) {
+	f.Add([]byte("C:\\Windows\\mimidrv.sys"), uint8(3))
+	f.Add([]byte("\xd9\x10PRIVILEGE::DEBUG\xc4"), uint8(0))
+	f.Add([]byte("\u017fekurlsa::"), uint8(19))
+	gf := newGramFilter(gramLits(mimikatz))
+	f.Fuzz(func(t *testing.T, raw []byte, pick uint8) {
+		// Also with a literal put in, so that hits are not left to chance.
+		l := mimikatz[int(pick)%len(mimikatz)]
+		at := int(pick) % (len(raw) + 1)
+		with := append(append(append([]byte{}, raw[:at]...), l...), raw[at:]...)
+		checkGramFilter(t, gf, mimikatz, raw)
+		checkGramFilter(t, gf, mimikatz, with)
+	})
+}
