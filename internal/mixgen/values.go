@@ -193,7 +193,7 @@ func userFile(rng *rand.Rand, p *process) string {
 	return oneOf(rng, []string{
 		fmt.Sprintf(`C:\Windows\Prefetch\%s-%s.pf`, strings.ToUpper(oneOf(rng, spawnable).base()), hexOf(fmt.Sprint(rng.IntN(80)), 8)),
 		fmt.Sprintf(`C:\Windows\ServiceProfiles\LocalService\AppData\Local\Temp\%s.tmp`, strings.ToUpper(guid(rng))),
-		fmt.Sprintf(`C:\ProgramData\Microsoft\Windows\DeviceMetadataCache\dmrc.idx`),
+		`C:\ProgramData\Microsoft\Windows\DeviceMetadataCache\dmrc.idx`,
 		fmt.Sprintf(`C:\Windows\System32\LogFiles\WMI\RtBackup\EtwRTDiagLog%d.etl`, rng.IntN(3)),
 		fmt.Sprintf(`C:\Windows\SoftwareDistribution\Download\%s`, strings.ToLower(hexOf(fmt.Sprint(rng.IntN(40)), 32))),
 	})
