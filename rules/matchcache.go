@@ -32,9 +32,16 @@ type decisions struct {
 	mu    sync.Mutex // serializes the replacements
 }
 
-// maxDecisions bounds the decisions a Set keeps; a stream with more
-// combinations of guard values starts over.
-const maxDecisions = 4096
+// maxDecisions bounds the decisions a Set keeps (a stream interleaves a
+// few dozen kinds of event): once full, a new combination of guard values
+// is decided for each event that has it, as it was before the cache, and
+// not kept. Adding copies the map, so the cap also bounds that work.
+const maxDecisions = 256
+
+// maxDecisionKey bounds the guard text a kept decision's key may hold:
+// real event IDs, channels and providers are short, and a stream of long
+// made-up ones must not fill memory with them.
+const maxDecisionKey = 512
 
 // applyGroups decides which groups apply to the event and what they need
 // scanned (m.dec), reusing the decision of an earlier event with the same
@@ -47,6 +54,10 @@ func (s *Set) applyGroups(m *matcher) {
 	}
 	m.decSet = s
 	m.decLast = append(m.decLast[:0], m.decKey...)
+	if len(m.decKey) > maxDecisionKey {
+		m.dec = s.decide(m)
+		return
+	}
 	if p := s.decisions.byKey.Load(); p != nil {
 		if d, ok := (*p)[string(m.decKey)]; ok {
 			m.dec = d
@@ -62,7 +73,10 @@ func (c *decisions) add(key string, d *groupDecision) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	next := map[string]*groupDecision{}
-	if p := c.byKey.Load(); p != nil && len(*p) < maxDecisions {
+	if p := c.byKey.Load(); p != nil {
+		if len(*p) >= maxDecisions {
+			return
+		}
 		for k, v := range *p {
 			next[k] = v
 		}

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -148,4 +149,39 @@ func TestConcurrentDecisions(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestDecisionCacheIsBounded: a stream of ever new guard values (a new
+// EventID per event, long made-up providers) neither grows the cache past
+// its bound nor keeps long keys, and every event is still decided right.
+func TestDecisionCacheIsBounded(t *testing.T) {
+	var srcs []Source
+	for i := range 20 {
+		srcs = append(srcs, Source{Name: fmt.Sprintf("r%d.yml", i), Data: []byte(fmt.Sprintf(
+			"title: r%d\nid: r%d\nlogsource: {product: windows, service: security}\ndetection:\n  sel: {EventID: %d, TargetUserName: admin}\n  condition: sel\n", i, i, 4600+i))})
+	}
+	set, _, err := Compile(srcs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 * maxDecisions {
+		channel := "Security" // a guard field: long made-up channels for two events in three
+		if i%3 != 0 {
+			channel = strings.Repeat("c", i%3*maxDecisionKey)
+		}
+		ev := mapEvent{set, map[string]string{"EventID": fmt.Sprint(4600 + i), "Channel": channel, "TargetUserName": "admin"}}
+		got := set.Match(ev, nil)
+		if want := i < 20 && i%3 == 0; (len(got) == 1) != want {
+			t.Fatalf("event %d: matched %v", i, got)
+		}
+	}
+	p := set.decisions.byKey.Load()
+	if n := len(*p); n > maxDecisions {
+		t.Errorf("%d decisions kept, bound %d", n, maxDecisions)
+	}
+	for k := range *p {
+		if len(k) > maxDecisionKey {
+			t.Errorf("a key of %d bytes kept", len(k))
+		}
+	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp/syntax"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
@@ -221,7 +222,13 @@ func regexLiteral(expr string) string {
 	if err != nil {
 		return ""
 	}
-	return selectiveTail(string(foldAppend(nil, []byte(mustLiteral(re.Simplify())))))
+	lit := mustLiteral(re.Simplify())
+	if strings.ContainsRune(lit, utf8.RuneError) {
+		// Go's regexp matches U+FFFD against any invalid byte, which the
+		// folded value keeps as it is: no literal is required then.
+		return ""
+	}
+	return selectiveTail(string(foldAppend(nil, []byte(lit))))
 }
 
 func mustLiteral(re *syntax.Regexp) string {

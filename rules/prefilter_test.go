@@ -142,3 +142,21 @@ func TestRuleCNFSelection(t *testing.T) {
 		t.Errorf("two maps: %v, want one clause of two literals", got)
 	}
 }
+
+// TestRegexReplacementCharIsNoLiteral: Go's regexp matches U+FFFD against
+// any invalid byte, so a regex holding it requires no literal of the
+// value (the index is in use: more than 16 rules).
+func TestRegexReplacementCharIsNoLiteral(t *testing.T) {
+	srcs := []Source{{Name: "re.yml", Data: []byte("title: re\nid: re\ndetection:\n  sel: {CommandLine|re: '\\x{FFFD}zzzz'}\n  condition: sel\n")}}
+	for i := range 20 {
+		srcs = append(srcs, Source{Name: fmt.Sprintf("f%d.yml", i), Data: []byte(fmt.Sprintf(
+			"title: f%d\nid: f%d\ndetection:\n  sel: {CommandLine|contains: filler%d}\n  condition: sel\n", i, i, i))})
+	}
+	set, _, err := Compile(srcs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := set.Match(mapEvent{set, map[string]string{"CommandLine": "a\xffzzzz"}}, nil); len(got) != 1 || set.Rules()[got[0]].ID != "re" {
+		t.Errorf("matched %v, want the rule re (its regexp matches the invalid byte)", got)
+	}
+}
