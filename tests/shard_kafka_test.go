@@ -454,10 +454,9 @@ detection:
   condition: sel
 `
 
-// correlationAlerts runs chunk through a new filter of cfg, as one
-// aggregator, decides the windows still open at the end, and lists its
-// correlation alerts as "id group value window".
-func correlationAlerts(t *testing.T, cfg filter.Config, chunk []byte) []string {
+// filterChunk runs chunk through a new filter of cfg, as one aggregator,
+// and returns the filter and what it passed on.
+func filterChunk(t *testing.T, cfg filter.Config, chunk []byte) (*filter.Filter, []byte) {
 	t.Helper()
 	f, err := filter.New(cfg)
 	if err != nil {
@@ -470,6 +469,15 @@ func correlationAlerts(t *testing.T, cfg filter.Config, chunk []byte) []string {
 	if !changed {
 		out = chunk
 	}
+	return f, out
+}
+
+// correlationAlerts runs chunk through a new filter of cfg, as one
+// aggregator, decides the windows still open at the end, and lists its
+// correlation alerts as "id group value window".
+func correlationAlerts(t *testing.T, cfg filter.Config, chunk []byte) []string {
+	t.Helper()
+	f, out := filterChunk(t, cfg, chunk)
 	out = f.Flush(out)
 	var alerts []string
 	for _, ev := range chunkEvents(t, out) {
@@ -506,17 +514,7 @@ func correlationAlerts(t *testing.T, cfg filter.Config, chunk []byte) []string {
 // and counts the records it enriched.
 func shardMatches(t *testing.T, cfg filter.Config, chunk []byte) int {
 	t.Helper()
-	f, err := filter.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, changed, err := f.Process(nil, chunk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !changed {
-		return 0
-	}
+	_, out := filterChunk(t, cfg, chunk)
 	matched := 0
 	for _, ev := range chunkEvents(t, out) {
 		if _, _, found := topValue(t, ev.body, filter.DefaultAddKey); found {
