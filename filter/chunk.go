@@ -94,16 +94,9 @@ func timestamp(b []byte, off int) (ok, group bool) {
 		return false, false
 	}
 	switch c := b[off]; {
-	case c == msgpack.FixExt8: // type, seconds, nanoseconds
-		if msgpack.Need(b, off, 10) != nil || b[off+1] != eventTimeType {
-			return false, false
-		}
-		return true, isGroupTime(b[off+2:])
-	case c == msgpack.Ext8: // length 8, type, seconds, nanoseconds
-		if msgpack.Need(b, off, 11) != nil || b[off+1] != 8 || b[off+2] != eventTimeType {
-			return false, false
-		}
-		return true, isGroupTime(b[off+3:])
+	case c == msgpack.FixExt8 || c == msgpack.Ext8:
+		t, ok := eventTimeAt(b, off)
+		return ok, ok && isGroupTime(t)
 	case msgpack.IsNegFixInt(c) && (int8(c) == -1 || int8(c) == -2):
 		return true, true
 	case msgpack.IsFixInt(c), msgpack.IsUint(c), msgpack.IsFloat(c):
@@ -118,6 +111,19 @@ func timestamp(b []byte, off int) (ok, group bool) {
 	default:
 		return false, false
 	}
+}
+
+// eventTimeAt returns the 8 bytes (big-endian seconds, nanoseconds) of
+// the EventTime extension at b[off:], written as fixext 8 or as ext 8 with
+// length 8.
+func eventTimeAt(b []byte, off int) ([]byte, bool) {
+	switch {
+	case b[off] == msgpack.FixExt8 && msgpack.Need(b, off, 10) == nil && b[off+1] == eventTimeType:
+		return b[off+2 : off+10], true
+	case b[off] == msgpack.Ext8 && msgpack.Need(b, off, 11) == nil && b[off+1] == 8 && b[off+2] == eventTimeType:
+		return b[off+3 : off+11], true
+	}
+	return nil, false
 }
 
 // eventTimeType is the msgpack extension type of Fluent Bit's EventTime.

@@ -152,10 +152,12 @@ func (f *Filter) appendAlertRecords(dst []byte, alerts []correlate.Alert, t int6
 func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *scratch) []byte {
 	alerts := []correlate.Alert{al}
 	s.vals, s.adds = f.appendAdditions(s.vals[:0], s.adds[:0], []int{f.ruleCount + al.Spec}, alerts)
+	// The rules package refuses a group-by name listed twice; one that is
+	// a key the format writes is left to the format.
 	names := f.set.Correlations()[al.Spec].GroupBy
 	var keep []int
 	for g, name := range names {
-		if !f.addsKey(s.adds, name) && !containsBefore(names, g) {
+		if findAddition(s.adds, []byte(name), true) < 0 {
 			keep = append(keep, g)
 		}
 	}
@@ -172,25 +174,6 @@ func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *s
 		dst = append(dst, s.vals[a.start:a.end]...)
 	}
 	return dst
-}
-
-func (f *Filter) addsKey(adds []addition, key string) bool {
-	for _, a := range adds {
-		if a.key == key {
-			return true
-		}
-	}
-	return false
-}
-
-// containsBefore reports whether names[g] appeared earlier in names.
-func containsBefore(names []string, g int) bool {
-	for _, n := range names[:g] {
-		if n == names[g] {
-			return true
-		}
-	}
-	return false
 }
 
 // appendEventTime appends t as Fluent Bit's EventTime extension.

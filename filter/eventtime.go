@@ -32,13 +32,8 @@ func timestampNanos(b []byte, off int) int64 {
 	if off >= len(b) {
 		return 0
 	}
-	var t []byte
-	switch c := b[off]; {
-	case c == msgpack.FixExt8 && msgpack.Need(b, off, 10) == nil && b[off+1] == eventTimeType:
-		t = b[off+2 : off+10]
-	case c == msgpack.Ext8 && msgpack.Need(b, off, 11) == nil && b[off+1] == 8 && b[off+2] == eventTimeType:
-		t = b[off+3 : off+11]
-	default:
+	t, ok := eventTimeAt(b, off)
+	if !ok {
 		text, ok := msgpack.ScalarText(b, off, make([]byte, 0, 48))
 		if !ok {
 			return 0
