@@ -1,9 +1,9 @@
 package filter
 
 import (
-	"encoding/binary"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
@@ -176,13 +176,8 @@ func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *s
 	return dst
 }
 
-// appendEventTime appends t as Fluent Bit's EventTime extension.
+// appendEventTime appends event time t (nanoseconds) as Fluent Bit's
+// EventTime.
 func appendEventTime(b []byte, t int64) []byte {
-	if t < 0 {
-		t = 0
-	}
-	var ts [8]byte
-	binary.BigEndian.PutUint32(ts[:4], uint32(t/1e9))
-	binary.BigEndian.PutUint32(ts[4:], uint32(t%1e9))
-	return msgpack.AppendExt(b, eventTimeType, ts[:])
+	return msgpack.AppendEventTime(b, time.Unix(0, max(t, 0)))
 }

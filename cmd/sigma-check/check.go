@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -184,12 +183,9 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 // appendChunkEvent appends [[time, {}], body], an event of a chunk as
 // Fluent Bit passes it to the filter.
 func appendChunkEvent(dst []byte, t time.Time, body []byte) []byte {
-	var stamp [8]byte
-	binary.BigEndian.PutUint32(stamp[:], uint32(t.Unix()))
-	binary.BigEndian.PutUint32(stamp[4:], uint32(t.Nanosecond()))
 	dst = msgpack.AppendArrayHeader(dst, 2)
 	dst = msgpack.AppendArrayHeader(dst, 2)
-	dst = msgpack.AppendExt(dst, 0, stamp[:])
+	dst = msgpack.AppendEventTime(dst, t)
 	dst = msgpack.AppendMapHeader(dst, 0)
 	return append(dst, body...)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 )
 
 // In the manner of tinylib/msgp's read_bytes.go: every reader takes the
@@ -356,6 +357,14 @@ func AppendExt(dst []byte, typ int8, data []byte) []byte {
 		return append(append(dst, FixExt8, byte(typ)), data...)
 	}
 	return append(append(binary.BigEndian.AppendUint32(append(dst, Ext32), uint32(len(data))), byte(typ)), data...)
+}
+
+// AppendEventTime appends t as Fluent Bit's EventTime: extension type 0
+// (fixext 8), big-endian seconds then nanoseconds.
+func AppendEventTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, FixExt8, 0)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(t.Unix()))
+	return binary.BigEndian.AppendUint32(dst, uint32(t.Nanosecond()))
 }
 
 // AppendMapHeader appends a map header for n pairs.

@@ -359,8 +359,6 @@ func binLen(b []byte, off int) int {
 // per line, JSON arrays of objects, or objects simply concatenated.
 func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 64<<10)
-	stamp := binary.BigEndian.AppendUint32(nil, uint32(ts.Unix()))
-	stamp = binary.BigEndian.AppendUint32(stamp, uint32(ts.Nanosecond()))
 	var conv Converter
 	appendEvent := func(it *jsoniter.Iterator) bool {
 		if it.WhatIsNext() != jsoniter.ObjectValue {
@@ -369,7 +367,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 		}
 		chunk = msgpack.AppendArrayHeader(chunk, 2)
 		chunk = msgpack.AppendArrayHeader(chunk, 2)
-		chunk = msgpack.AppendExt(chunk, eventTimeType, stamp)
+		chunk = msgpack.AppendEventTime(chunk, ts)
 		chunk = msgpack.AppendMapHeader(chunk, 0)
 		chunk = conv.value(chunk, it, 0)
 		n++
