@@ -133,6 +133,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRegexGate -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzAnchoredLits -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzGramFilter -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz FuzzPatternIndex -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./correlate
 	$(GO) test -run '^$$' -fuzz FuzzAutomaton -fuzztime $(FUZZTIME) ./internal/ahocorasick
 	$(GO) test -run '^$$' -fuzz FuzzWindow -fuzztime $(FUZZTIME) ./internal/ahocorasick

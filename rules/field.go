@@ -270,6 +270,9 @@ func (c *compiler) compilePatterns(values []string, spec *fieldSpec) (valueTest,
 	if spec.all && expanded {
 		return &variantGroupsTest{groups: groups}, nil
 	}
+	if !t.all {
+		t.index = newPatternIndex(t.patterns)
+	}
 	return t, nil
 }
 

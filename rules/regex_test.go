@@ -104,6 +104,35 @@ func TestRegexGateClassRuns(t *testing.T) {
 	}
 }
 
+// TestClassRunSkips checks the skipping search for a run against counting
+// every byte, on every value of up to 12 bytes over a class member and a
+// non-member, for run lengths 1 to 6.
+func TestClassRunSkips(t *testing.T) {
+	for n := 1; n <= 6; n++ {
+		run := classRun{n: n}
+		run.in['a'] = true
+		for size := 0; size <= 12; size++ {
+			for bits := 0; bits < 1<<size; bits++ {
+				v := make([]byte, size)
+				longest, k := 0, 0
+				for i := range v {
+					v[i] = 'b'
+					if bits>>i&1 == 1 {
+						v[i] = 'a'
+						k++
+						longest = max(longest, k)
+					} else {
+						k = 0
+					}
+				}
+				if got, want := run.occursIn(v), longest >= n; got != want {
+					t.Fatalf("run of %d in %q: %v, want %v", n, v, got, want)
+				}
+			}
+		}
+	}
+}
+
 // TestRegexSplit checks which expressions split at a literal, and that
 // the split decides long values as the regexp does.
 func TestRegexSplit(t *testing.T) {

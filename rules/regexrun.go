@@ -62,17 +62,28 @@ func asciiClassRun(ranges []rune, n int) (classRun, bool) {
 	return run, true
 }
 
-// occursIn reports whether v holds n bytes of the class in a row.
+// occursIn reports whether v holds n bytes of the class in a row. It looks
+// at every n-th byte, as a Boyer-Moore search does: a run of n covers one
+// of them, and a byte outside the class rules out every run through it.
+// Back from a byte in the class it counts how far the run goes; a run
+// shorter than n moves the next look to where a run starting after its
+// start would end. Most values (a command line without a 64-digit hash) are
+// dismissed in len(v)/n steps.
 func (c *classRun) occursIn(v []byte) bool {
-	k := 0
-	for _, b := range v {
-		if !c.in[b] {
-			k = 0
+	n := c.n
+	for i := n - 1; i < len(v); {
+		if !c.in[v[i]] {
+			i += n
 			continue
 		}
-		if k++; k >= c.n {
+		start := i
+		for start > i-n+1 && c.in[v[start-1]] {
+			start--
+		}
+		if start == i-n+1 {
 			return true
 		}
+		i = start + n - 1 // v[start-1] is outside: a run begins at start or later
 	}
 	return false
 }

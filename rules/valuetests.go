@@ -24,9 +24,15 @@ type valueTest interface {
 type patternTest struct {
 	patterns []pattern
 	all      bool
+	index    *patternIndex // for a long any-of list: its anchored patterns by lookup
 }
 
 func (t *patternTest) test(v []byte, m *matcher) bool {
+	if t.index != nil {
+		if hit, ok := t.index.anyMatch(t.patterns, v, m); ok {
+			return hit
+		}
+	}
 	done := false
 	for i := range t.patterns {
 		if hit := t.patterns[i].matchValue(v, &m.folded, &done); hit != t.all {
