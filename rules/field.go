@@ -131,6 +131,7 @@ func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool
 		t.res = append(t.res, re)
 		t.gates = append(t.gates, newRegexGate(re))
 		t.splits = append(t.splits, newRegexSplit(re))
+		t.runs = append(t.runs, newRuneRunOf(re))
 	}
 	return t, false, nil
 }

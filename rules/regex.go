@@ -78,6 +78,9 @@ func (t *regexTest) match(i int, v []byte, m *matcher, done *bool) bool {
 	if !t.gates[i].admits(v, &m.folded, done) {
 		return false
 	}
+	if r := t.runs[i]; r != nil {
+		return r.occursIn(v)
+	}
 	if s := t.splits[i]; s != nil {
 		return s.match(v, t.res[i])
 	}

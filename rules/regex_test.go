@@ -133,6 +133,37 @@ func TestClassRunSkips(t *testing.T) {
 	}
 }
 
+// TestRuneRun checks which expressions are decided by counting a run of
+// one class, and the decisions against the regexp on values where newlines,
+// non-ASCII and invalid bytes break or make the run.
+func TestRuneRun(t *testing.T) {
+	long := strings.Repeat("x", 999)
+	cases := []struct {
+		expr string
+		n    int // 0: not a run
+	}{
+		{`.{1000,}`, 1000}, {`(.){200,}`, 200}, {`.{150}`, 150}, {`(?s).{4,9}`, 4}, {`[^/]{3,}`, 3},
+		{`[^/]{100,}$`, 0}, {`^.{10}`, 0}, {`a{3}`, 0}, {`.{0,5}`, 0}, {`.*`, 0}, {`x.{5}`, 0},
+	}
+	values := []string{"", long, long + "é", long + "\n" + long, long + "\xff", "ab/cdé/", "a\nb\nc\nd", "\xff\xfe\xfd\xfc"}
+	for _, c := range cases {
+		re, err := compilePCRE(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newRuneRunOf(re)
+		if (r == nil) != (c.n == 0) || r != nil && r.n != c.n {
+			t.Errorf("%s: run %+v, want length %d", c.expr, r, c.n)
+			continue
+		}
+		for _, v := range values {
+			if r != nil && r.occursIn([]byte(v)) != re.MatchString(v) {
+				t.Errorf("%s on %q: run says %v, regexp %v", c.expr, v, !re.MatchString(v), re.MatchString(v))
+			}
+		}
+	}
+}
+
 // TestRegexSplit checks which expressions split at a literal, and that
 // the split decides long values as the regexp does.
 func TestRegexSplit(t *testing.T) {
@@ -183,6 +214,8 @@ func FuzzRegexGate(f *testing.F) {
 		{`\d{1,3}\.\d{1,3}\.\b\w`, "10.1.x 1.2.3"}, {`.*(a|b)?\sset$`, "x set\n"}, {`(?m)[a-z]{2}=^x`, "ab=\nx"},
 		{`\\[a-zA-Z0-9]{1,32}\.[a-zA-Z0-9]{1,6}\.[ "']{1}`, `C:\x\a.b." x`}, {`(?i)-[ek]c? `, "-\u212ac "},
 		{`(?i)ǅ`, "ǆ"}, {`(?i)ß`, "ẞ"}, {`(?i)σ+`, "ς"}, {`(?i)İ`, "i"}, {`a(?i:b)c`, "aBc"},
+		{`.{3,}`, "ab\ncd\xffe"}, {`(.){2,}`, "\n\xff\n"}, {`(?s).{4}`, "a\nb\n"}, {`[^/]{3,5}`, "a/bé/"},
+		{`(?i)[k]{2}`, "\u212ak"}, {`([^\x{FFFD}]){2}`, "a\xffb\xe2\x82"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -193,10 +226,16 @@ func FuzzRegexGate(f *testing.F) {
 			return
 		}
 		want := re.MatchString(input)
-		rt := &regexTest{res: []*regexp.Regexp{re}, gates: []regexGate{newRegexGate(re)}, splits: []*regexSplit{newRegexSplit(re)}}
+		rt := &regexTest{res: []*regexp.Regexp{re}, gates: []regexGate{newRegexGate(re)},
+			splits: []*regexSplit{newRegexSplit(re)}, runs: []*runeRun{newRuneRunOf(re)}}
 		var m matcher
 		if got := rt.test([]byte(input), &m); got != want {
 			t.Fatalf("expr %q input %q: gated test %v, regexp %v", expr, input, got, want)
+		}
+		if r := newRuneRunOf(re); r != nil {
+			if got := r.occursIn([]byte(input)); got != want {
+				t.Fatalf("expr %q input %q: the run of %d decides %v, regexp %v", expr, input, r.n, got, want)
+			}
 		}
 		if sp := newRegexSplit(re); sp != nil {
 			if got := sp.match([]byte(input), re); got != want {

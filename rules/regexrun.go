@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"regexp"
 	"regexp/syntax"
 	"unicode/utf8"
 )
@@ -86,4 +87,102 @@ func (c *classRun) occursIn(v []byte) bool {
 		i = start + n - 1 // v[start-1] is outside: a run begins at start or later
 	}
 	return false
+}
+
+// An expression that is nothing but a repeated class, ".{1000,}" ("an
+// unusually long command line"), "(.){200,}", ".{150}", is decided by
+// counting: it matches exactly where some n characters of the class stand
+// in a row. Go's regexp compiles the repetition into n states and steps
+// them all through every byte, hundreds of microseconds on a long value.
+
+// runeRun decides an expression that matches exactly the values holding n
+// characters of a class in a row.
+type runeRun struct {
+	n     int
+	ascii [utf8.RuneSelf]bool
+	class *syntax.Regexp // the class; nil: any character but newline, or any with all
+	all   bool           // (?s). : any character at all
+}
+
+// newRuneRun returns the run an expression is, or nil. The expression is
+// the parsed one, unanchored: C{n}, C{n,} or C{n,m} (m >= n), captures
+// around C or the whole allowed, C a class or '.'.
+func newRuneRun(tree *syntax.Regexp) *runeRun {
+	for tree.Op == syntax.OpCapture {
+		tree = tree.Sub[0]
+	}
+	if tree.Op != syntax.OpRepeat || tree.Min < 1 || tree.Max != -1 && tree.Max < tree.Min {
+		return nil
+	}
+	sub := tree.Sub[0]
+	for sub.Op == syntax.OpCapture {
+		sub = sub.Sub[0]
+	}
+	r := &runeRun{n: tree.Min}
+	switch sub.Op {
+	case syntax.OpAnyChar:
+		r.all = true
+	case syntax.OpAnyCharNotNL:
+	case syntax.OpCharClass:
+		r.class = sub
+	default:
+		return nil
+	}
+	for c := range rune(utf8.RuneSelf) {
+		r.ascii[c] = r.holds(c)
+	}
+	return r
+}
+
+// holds reports whether the class holds c.
+func (r *runeRun) holds(c rune) bool {
+	switch {
+	case r.class != nil:
+		for i := 0; i+1 < len(r.class.Rune); i += 2 {
+			if r.class.Rune[i] <= c && c <= r.class.Rune[i+1] {
+				return true
+			}
+		}
+		return false
+	case r.all:
+		return true
+	}
+	return c != '\n'
+}
+
+// occursIn reports whether v holds n characters of the class in a row,
+// reading v as the regexp does: each invalid UTF-8 byte is one U+FFFD.
+func (r *runeRun) occursIn(v []byte) bool {
+	if len(v) < r.n { // n characters take n bytes at least
+		return false
+	}
+	k := 0
+	for i := 0; i < len(v); {
+		c, size := rune(v[i]), 1
+		in := false
+		if c < utf8.RuneSelf {
+			in = r.ascii[c]
+		} else {
+			c, size = utf8.DecodeRune(v[i:])
+			in = r.holds(c)
+		}
+		i += size
+		if !in {
+			k = 0
+			continue
+		}
+		if k++; k >= r.n {
+			return true
+		}
+	}
+	return false
+}
+
+// newRuneRunOf returns the run a compiled expression is, or nil.
+func newRuneRunOf(re *regexp.Regexp) *runeRun {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return newRuneRun(tree)
 }

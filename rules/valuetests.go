@@ -48,6 +48,7 @@ type regexTest struct {
 	res    []*regexp.Regexp
 	gates  []regexGate   // per expression
 	splits []*regexSplit // per expression: nil, or a faster way to decide it
+	runs   []*runeRun    // per expression: nil, or the run of a class it is
 	all    bool
 }
 
