@@ -123,21 +123,21 @@ bench:
 	$(GO) test -tags sigmatest -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./filter ./rules ./plugin ./tests
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz FuzzTextRecord -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz FuzzEnrich -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz FuzzShard -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz FuzzPattern -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzCondition -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzRegexGate -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzAnchoredLits -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzGramFilter -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzPatternIndex -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./correlate
-	$(GO) test -run '^$$' -fuzz FuzzAutomaton -fuzztime $(FUZZTIME) ./internal/ahocorasick
-	$(GO) test -run '^$$' -fuzz FuzzWindow -fuzztime $(FUZZTIME) ./internal/ahocorasick
-	$(GO) test -run '^$$' -fuzz FuzzEvtx -fuzztime $(FUZZTIME) ./internal/evtx
+	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./filter
+	$(GO) test -run '^$$' -fuzz '^FuzzTextRecord$$' -fuzztime $(FUZZTIME) ./filter
+	$(GO) test -run '^$$' -fuzz '^FuzzEnrich$$' -fuzztime $(FUZZTIME) ./filter
+	$(GO) test -run '^$$' -fuzz '^FuzzShard$$' -fuzztime $(FUZZTIME) ./filter
+	$(GO) test -run '^$$' -fuzz '^FuzzPattern$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzRegexGate$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzAnchoredLits$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzGramFilter$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzPatternIndex$$' -fuzztime $(FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./correlate
+	$(GO) test -run '^$$' -fuzz '^FuzzAutomaton$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
+	$(GO) test -run '^$$' -fuzz '^FuzzWindow$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
+	$(GO) test -run '^$$' -fuzz '^FuzzEvtx$$' -fuzztime $(FUZZTIME) ./internal/evtx
 
 # Runs Fluent Bit with conf/ over the bundled samples. Without a Fluent Bit,
 # says what to install and runs the same samples through the filter engine

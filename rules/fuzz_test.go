@@ -31,6 +31,7 @@ func FuzzPattern(f *testing.F) {
 	seeds := [][2]string{
 		{`abc`, `ABC`}, {`*a*b*`, `xaxbx`}, {`a?c`, `aéc`}, {`x\*y`, `x*y`}, {`a\\*`, `a\bc`},
 		{`a\\\*`, `a\*`}, {`end\`, `end\`}, {"\u212a", "k"}, {`*.node`, `C:\x\A.NODE`}, {`**?*`, ``},
+		{`net*|*find`, `net user | findstr x`}, {`*é*|?find*`, "a\xc3é|xfind"}, {"*\x80b*", "\xc3\x80b"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
