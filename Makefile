@@ -136,7 +136,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPatternIndex$$' -fuzztime $(FUZZTIME) ./rules
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./correlate
 	$(GO) test -run '^$$' -fuzz '^FuzzAutomaton$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
-	$(GO) test -run '^$$' -fuzz '^FuzzWindow$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
+	$(GO) test -run '^$$' -fuzz '^FuzzSampled$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
 	$(GO) test -run '^$$' -fuzz '^FuzzEvtx$$' -fuzztime $(FUZZTIME) ./internal/evtx
 
 # Runs Fluent Bit with conf/ over the bundled samples. Without a Fluent Bit,

@@ -16,7 +16,7 @@ import (
 // of which one must occur), and the Set builds per field a finder over
 // all the literals of all rules: hash lookups of the value's ends for the
 // literals that must end, begin or be the value (anchored.go), and for
-// the others an Aho-Corasick automaton, or a rolling-hash Window for many
+// the others an Aho-Corasick automaton, with a sampling search for many
 // long ones (package ahocorasick).
 // Matching an event scans each field value once, marks the clauses whose
 // literals occur, and fully evaluates only the rules whose clauses are all
@@ -329,84 +329,92 @@ func cutLiteral(lit string, at anchor) valueLit {
 
 // acAutomaton finds which of one field's literals occur anywhere in a
 // value, as the Set reads it (see package ahocorasick): the one-byte ASCII
-// ones by a byte table, the long ASCII ones, when there are many, by
-// rolling hash (ahocorasick.Window), the others with an automaton. Any
-// part may be nil. One-byte literals stay out of the automaton because a
-// single one ("\\", "`", ">") disables its rare-pair skip, making it walk
-// every byte of every value.
+// ones by a byte table; the long ASCII ones (16 bytes and more), when
+// there are many, by sampling every few bytes of the value
+// (ahocorasick.Sampled); the others with an automaton. Any part may be
+// nil. One-byte literals stay out of the automaton because a single one
+// ("\\", "`", ">") disables its rare-pair skip, making it walk every byte
+// of every value; long ones because a field's thousands of hashes make
+// the automaton megabytes, a cache miss a byte.
 type acAutomaton struct {
 	// single[b] is 1 + the id of the one-byte literal byte b folds to,
 	// or 0.
 	single *[256]int32
 	ac     *ahocorasick.Automaton
 	acIDs  []int32 // the automaton's pattern i is literal acIDs[i]
-	long   *ahocorasick.Window
-	// longIDs: the Window's pattern i is literal longIDs[i].
+	long   *ahocorasick.Sampled
+	// longIDs: the Sampled's pattern i is literal longIDs[i].
 	longIDs []int32
 	// canon maps each literal to the id scan reports for it: its own, or
 	// that of an earlier literal that reads alike.
 	canon []int32
 }
 
-// minLongLits is how many long literals a field needs before they get a
-// Window: for a few, the automaton's cost hardly depends on them.
+// minLongLits is how many long literals a field needs before they are
+// sampled: for a few, the automaton's cost hardly depends on them. (A
+// rolling hash at every byte for literals of 8 to 15 bytes cost more, on
+// the mixed stream, than leaving them in the automaton.)
 const minLongLits = 64
 
 // buildAutomaton builds the finder over a field's literals, folded as the
 // event values they are compared with are.
 func buildAutomaton(lits []string) *acAutomaton {
 	a := &acAutomaton{canon: make([]int32, len(lits))}
-	var short, long []string
-	var longIDs []int32
+	folded := make([][]byte, len(lits))
+	long := 0
 	for i, l := range lits {
-		if f := foldAppend(nil, []byte(l)); len(f) >= ahocorasick.MinWindow && isASCII(f) {
-			long = append(long, l)
-			longIDs = append(longIDs, int32(i))
+		folded[i] = foldAppend(nil, []byte(l))
+		if isLong(folded[i]) {
+			long++
 		}
 	}
-	if len(long) < minLongLits {
-		long, longIDs = nil, nil
-	}
-	next := 0 // longIDs[next] is the next long literal
+	var short, sampled []string
 	for i, l := range lits {
-		if next < len(longIDs) && longIDs[next] == int32(i) {
-			next++
-			continue
+		f, id := folded[i], int32(i)
+		switch {
+		case len(f) == 1 && f[0] < utf8.RuneSelf:
+			a.addSingle(id, f[0])
+		case long >= minLongLits && isLong(f):
+			sampled = append(sampled, l)
+			a.longIDs = append(a.longIDs, id)
+		default:
+			short = append(short, l)
+			a.acIDs = append(a.acIDs, id)
 		}
-		if a.addSingle(l, int32(i)) {
-			continue
-		}
-		short = append(short, l)
-		a.acIDs = append(a.acIDs, int32(i))
 	}
 	if len(short) > 0 {
 		a.ac = ahocorasick.New(short, foldAppend)
-		for k, c := range a.ac.Canonical() {
-			a.canon[a.acIDs[k]] = a.acIDs[c]
-		}
+		a.setCanon(a.acIDs, a.ac.Canonical())
 	}
-	if len(long) > 0 {
-		a.long, a.longIDs = ahocorasick.NewWindow(long, foldAppend), longIDs
-		for k, c := range a.long.Canonical() {
-			a.canon[longIDs[k]] = longIDs[c]
-		}
+	if len(sampled) > 0 {
+		a.long = ahocorasick.NewSampled(sampled, foldAppend)
+		a.setCanon(a.longIDs, a.long.Canonical())
 	}
 	return a
 }
 
-// addSingle puts lit (literal id) in the byte table if it folds to one
-// ASCII byte, and reports whether it did. A literal that reads like an
-// earlier one is reported as that one (canon).
-func (a *acAutomaton) addSingle(lit string, id int32) bool {
-	f := foldAppend(nil, []byte(lit))
-	if len(f) != 1 || f[0] >= utf8.RuneSelf {
-		return false
+// isLong reports whether a folded literal is one Sampled takes.
+func isLong(f []byte) bool {
+	return len(f) >= ahocorasick.MinSampled && isASCII(f)
+}
+
+// setCanon records the canonical literals a part reports: its pattern k
+// is literal ids[k], reported as literal ids[canon[k]].
+func (a *acAutomaton) setCanon(ids, canon []int32) {
+	for k, c := range canon {
+		a.canon[ids[k]] = ids[c]
 	}
+}
+
+// addSingle puts lit (literal id), which folds to the one ASCII byte f,
+// in the byte table. A literal that reads like an earlier one is reported
+// as that one (canon).
+func (a *acAutomaton) addSingle(id int32, f byte) {
 	if a.single == nil {
 		a.single = new([256]int32)
 	}
 	for c := range utf8.RuneSelf {
-		if asciiLower[c] != f[0] {
+		if asciiLower[c] != f {
 			continue
 		}
 		if a.single[c] == 0 {
@@ -414,7 +422,6 @@ func (a *acAutomaton) addSingle(lit string, id int32) bool {
 		}
 		a.canon[id] = a.single[c] - 1
 	}
-	return true
 }
 
 // scanSingles appends the id of the one-byte literal of each byte of the

@@ -48,20 +48,25 @@ func TestBuildAutomatonCanon(t *testing.T) {
 }
 
 // TestBuildAutomatonLong: with many long literals, buildAutomaton finds
-// them with a Window and the rest with the automaton; together they
-// report what one automaton over all of them reports, as literal ids.
+// those of 16 bytes and more by sampling, the rest with the automaton and
+// the byte table; together they report what one automaton over all of
+// them reports, as literal ids.
 func TestBuildAutomatonLong(t *testing.T) {
 	var lits []string
-	for i := range minLongLits {
-		lits = append(lits, fmt.Sprintf("imphash=%08x", i*7919))
+	for i := range 2 * minLongLits {
+		if i%2 == 0 {
+			lits = append(lits, fmt.Sprintf("imphash=%08x", i*7919))
+		} else {
+			lits = append(lits, fmt.Sprintf("md5=%06x", i*7919))
+		}
 	}
 	lits = append(lits, `\cmd.exe`, ` -e`, "/", `IMPHASH=00000000`, `\É.exe`, "ärger über alles")
 	a := buildAutomaton(lits)
-	if a.long == nil || a.ac == nil {
-		t.Fatalf("want both parts: window %v, automaton %v", a.long != nil, a.ac != nil)
+	if a.long == nil || a.ac == nil || a.single == nil {
+		t.Fatalf("want every part: sampled %v, automaton %v, byte table %v", a.long != nil, a.ac != nil, a.single != nil)
 	}
-	if a.canon[minLongLits+3] != 0 {
-		t.Errorf("IMPHASH=00000000 scans as %d, want 0 (imphash=00000000)", a.canon[minLongLits+3])
+	if a.canon[2*minLongLits+3] != 0 {
+		t.Errorf("IMPHASH=00000000 scans as %d, want 0 (imphash=00000000)", a.canon[2*minLongLits+3])
 	}
 	one := ahocorasick.New(lits, foldAppend)
 	var folded []byte
@@ -69,6 +74,7 @@ func TestBuildAutomatonLong(t *testing.T) {
 		`C:\Windows\CMD.EXE -e /c IMPHASH=0000F77F,IMPHASH=00000000`,
 		"SHA1=AB,IMPHASH=0001EEFE Ärger über alles \\é.exe",
 		"imphash=0000f77",
+		"MD5=001EEF,IMPHASH=0000F77E md5=003dde md5=003dd imphash=00013bc2/",
 	} {
 		got := a.scan([]byte(text), nil, &folded)
 		var want []int32

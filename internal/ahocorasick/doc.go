@@ -53,11 +53,12 @@
 //     rarest pair lets it skip to shortly before the next such pair
 //     (rare.go).
 //
-// # Window
+// # Sampled
 //
-// Window finds long ASCII patterns (hashes, long arguments) by a rolling
-// hash of the text's last bytes instead (window.go): where thousands of
-// such patterns make an automaton of megabytes, one cache miss a byte,
-// the Window does a multiply and a bit test in a small bitmap. It reports
-// what an Automaton over the same patterns reports, in the same order.
+// Sampled finds long ASCII patterns (hashes, long arguments, 16 bytes and
+// more) by reading the text only every few bytes (sampled.go): where
+// thousands of such patterns make an automaton of megabytes, one cache
+// miss a byte, Sampled tests 8 bytes of text against a small bitmap every
+// 9 to 16 bytes. It reports what an Automaton over the same patterns
+// reports, in another order.
 package ahocorasick
