@@ -1,21 +1,38 @@
 package rules
 
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
+)
+
 // This file holds the anchored-literal lookup: the prefilter's literals
 // that must end, begin or be a field's value (endswith, startswith and
 // exact values, about a third of SigmaHQ's) need no automaton. A value
 // can end with a literal of length L only in its last L bytes, so a hash
 // of those bytes, for each length some literal has, is a handful of table
 // lookups however long the value is, where an automaton walks every byte
-// of it through tables of megabytes.
+// of it through tables of megabytes. Literals of 8 bytes or more that end
+// or are the value are found by their last 8 bytes instead (one lookup
+// for all their lengths, then a comparison of the few that share those
+// bytes), so the hashing from the end stops at 7 bytes. Literals that
+// begin the value share their first bytes too often ("c:\windows\") for
+// that, and are hashed at every length.
 
 // anchoredLits finds which of one field's anchored literals a value
 // holds where they are anchored. Literals are pure ASCII, folded, at most
 // maxNeedLen bytes (see requiredLiteral). Immutable once built.
 type anchoredLits struct {
-	// Per anchor, bit L is set when some literal of that anchor has
-	// length L.
+	// Per anchor, bit L is set when some literal of that anchor of length
+	// L is hashed: all start literals, the others shorter than
+	// anchorGramLen.
 	endLens, startLens, wholeLens uint32
-	maxEnd, maxStart, maxWhole    int
+	// The longest literal per anchor, of any length: the bytes read.
+	maxEnd, maxStart, maxWhole int
+	// The end and whole literals of anchorGramLen bytes or more, by their
+	// last 8 bytes.
+	grams gramIndex
 	// table is open-addressed by hash, len a power of two, id -1 empty.
 	table []anchoredSlot
 	shift uint // 64 - log2(len(table))
@@ -76,18 +93,28 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 	for i := range a.table {
 		a.table[i].id = -1
 	}
+	var long []int32
 	for i, l := range lits {
 		n := len(l.lit)
 		switch l.at {
 		case atEnd:
-			a.endLens |= 1 << n
 			a.maxEnd = max(a.maxEnd, n)
 		case atStart:
-			a.startLens |= 1 << n
 			a.maxStart = max(a.maxStart, n)
 		case whole:
-			a.wholeLens |= 1 << n
 			a.maxWhole = max(a.maxWhole, n)
+		}
+		if n >= anchorGramLen && l.at != atStart {
+			long = append(long, int32(i))
+			continue
+		}
+		switch l.at {
+		case atEnd:
+			a.endLens |= 1 << n
+		case atStart:
+			a.startLens |= 1 << n
+		case whole:
+			a.wholeLens |= 1 << n
 		}
 		h := anchoredHash(l.lit, l.at)
 		a.seen[h&a.seenMask/64] |= 1 << (h & 63)
@@ -97,6 +124,7 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 		}
 		a.table[j] = anchoredSlot{hash: h, id: int32(i)}
 	}
+	a.grams = newGramIndex(lits, long)
 	return a
 }
 
@@ -119,19 +147,19 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 	n := len(v)
 	if a.endLens != 0 {
 		h := uint64(seedEnd)
-		for l := 1; l <= min(n, a.maxEnd); l++ {
+		for l := 1; l <= min(n, anchorGramLen-1); l++ {
 			h = (h ^ uint64(asciiLower[v[n-l]])) * fnvPrime
 			if a.endLens&(1<<l) != 0 && a.maySee(h) {
 				hits = a.lookup(h, atEnd, v[n-l:], hits)
 			}
 		}
 	}
-	isWhole := n <= a.maxWhole && a.wholeLens&(1<<n) != 0
+	isWhole := n < anchorGramLen && a.wholeLens&(1<<n) != 0
 	if a.startLens != 0 || isWhole {
 		h := uint64(seedStart)
 		last := min(n, a.maxStart)
 		if isWhole {
-			last = n
+			last = max(last, n)
 		}
 		for l := 1; l <= last; l++ {
 			h = (h ^ uint64(asciiLower[v[l-1]])) * fnvPrime
@@ -143,7 +171,87 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 			hits = a.lookup(h, whole, v, hits)
 		}
 	}
+	if n >= anchorGramLen && a.grams.slots != nil {
+		hits = a.grams.find(a.lits, v, ahocorasick.Lower8(binary.LittleEndian.Uint64(v[n-anchorGramLen:])), hits)
+	}
 	return hits
+}
+
+// anchorGramLen is the length from which end and whole literals are
+// found by their last 8 bytes.
+const anchorGramLen = 8
+
+// gramIndex holds end and whole literals of anchorGramLen bytes or more
+// by their last 8 bytes (lowered, little-endian): one slot per distinct 8
+// bytes, open-addressed, naming the run of ids that end with them.
+type gramIndex struct {
+	slots []gramSlot // hi == 0: empty
+	shift uint       // 64 - log2(len(slots))
+	ids   []int32
+}
+
+type gramSlot struct {
+	gram   uint64
+	lo, hi int32 // the literals: ids[lo:hi]
+}
+
+// newGramIndex indexes the literals ids of lits.
+func newGramIndex(lits []valueLit, ids []int32) gramIndex {
+	if len(ids) == 0 {
+		return gramIndex{}
+	}
+	byGram := map[uint64][]int32{}
+	var order []uint64
+	for _, id := range ids {
+		lit := lits[id].lit
+		g := binary.LittleEndian.Uint64([]byte(lit[len(lit)-anchorGramLen:])) // folded: already lower
+		if byGram[g] == nil {
+			order = append(order, g)
+		}
+		byGram[g] = append(byGram[g], id)
+	}
+	size := 8
+	for size < 2*len(order) {
+		size *= 2
+	}
+	x := gramIndex{slots: make([]gramSlot, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	for _, g := range order {
+		j := x.slotOf(g)
+		for x.slots[j].hi != 0 {
+			j = (j + 1) & (len(x.slots) - 1)
+		}
+		lo := len(x.ids)
+		x.ids = append(x.ids, byGram[g]...)
+		x.slots[j] = gramSlot{gram: g, lo: int32(lo), hi: int32(len(x.ids))}
+	}
+	return x
+}
+
+func (x *gramIndex) slotOf(g uint64) int {
+	return int((g * 0x9e3779b97f4a7c15) >> x.shift)
+}
+
+// find appends the literals ending with the 8 bytes g that v, whose last
+// 8 bytes are g, holds where they are anchored; v is ASCII where they are
+// read, or folded.
+func (x *gramIndex) find(lits []valueLit, v []byte, g uint64, hits []int32) []int32 {
+	n := len(v)
+	for j := x.slotOf(g); ; j = (j + 1) & (len(x.slots) - 1) {
+		e := x.slots[j]
+		if e.hi == 0 {
+			return hits
+		}
+		if e.gram != g {
+			continue
+		}
+		for _, id := range x.ids[e.lo:e.hi] {
+			l := lits[id].lit
+			if k := len(l); k <= n && (lits[id].at == atEnd || k == n) && equalLower(v[n-k:], l) {
+				hits = append(hits, id)
+			}
+		}
+		return hits
+	}
 }
 
 // maySee reports whether some literal may hash to h.
@@ -157,7 +265,7 @@ func (a *anchoredLits) maySee(h uint64) bool {
 // at least 1), so values up to four times the longest whole literal are
 // checked whole.
 func (a *anchoredLits) asciiWhereRead(v []byte) bool {
-	if a.wholeLens != 0 && len(v) <= 4*a.maxWhole {
+	if a.maxWhole > 0 && len(v) <= 4*a.maxWhole {
 		return isASCII(v)
 	}
 	return isASCII(v[len(v)-min(len(v), a.maxEnd):]) && isASCII(v[:min(len(v), a.maxStart)])
@@ -195,7 +303,7 @@ func equalLower(text []byte, lit string) bool {
 
 // bytes is the memory of the lookup's tables.
 func (a *anchoredLits) bytes() int {
-	n := 16*len(a.table) + 8*len(a.seen)
+	n := 16*len(a.table) + 24*len(a.grams.slots) + 4*len(a.grams.ids) + 8*len(a.seen)
 	for _, l := range a.lits {
 		n += 24 + len(l.lit)
 	}

@@ -81,6 +81,9 @@ func FuzzAnchoredLits(f *testing.F) {
 		{"=abc\n$bc", "a\u212abc"},
 		{"$exe\n^exe", "exé"},
 		{"$a\n^a\n=a", ""},
+		{"$\\system32\\cmd.exe\n$32\\cmd.exe\n^c:\\windows\\system32\\\n=c:\\windows\\cmd.exe", `C:\Windows\System32\CMD.EXE`},
+		{"=abcdefghij\n$bcdefghij\n$cdefghij\n^abcdefgh", "ABCDEFGHIJ"},
+		{"$system32\n^system32\n=system32", "\u017fystem32"},
 	} {
 		f.Add(s[0], s[1])
 	}

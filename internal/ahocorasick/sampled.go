@@ -95,12 +95,12 @@ func NewSampled(patterns []string, fold Fold) *Sampled {
 
 // gramAt returns the 8 bytes of b at i, ASCII letters lowered.
 func gramAt(b []byte, i int) uint64 {
-	return lower8(binary.LittleEndian.Uint64(b[i:]))
+	return Lower8(binary.LittleEndian.Uint64(b[i:]))
 }
 
-// lower8 lowers the ASCII capital letters among 8 bytes; other bytes stay
-// at or above 0x80 or unchanged.
-func lower8(x uint64) uint64 {
+// Lower8 lowers the ASCII capital letters among 8 bytes (as asciiLower
+// does each); bytes >= 0x80 may change but stay >= 0x80.
+func Lower8(x uint64) uint64 {
 	const ones = 0x0101010101010101
 	low := x & (0x7f * ones)
 	atLeastA := low + (0x80-'A')*ones

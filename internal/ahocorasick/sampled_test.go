@@ -71,11 +71,11 @@ func TestLower8(t *testing.T) {
 			x := uint64(0x4142435a5b606162) // ABCZ[`ab
 			x &^= 0xff << (8 * pos)
 			x |= uint64(b) << (8 * pos)
-			got := lower8(x)
+			got := Lower8(x)
 			for i := range 8 {
 				in, out := byte(x>>(8*i)), byte(got>>(8*i))
 				if in < 0x80 && out != asciiLower[in] || in >= 0x80 && out < 0x80 {
-					t.Fatalf("lower8(%#x) = %#x: byte %d %#x became %#x", x, got, i, in, out)
+					t.Fatalf("Lower8(%#x) = %#x: byte %d %#x became %#x", x, got, i, in, out)
 				}
 			}
 		}
