@@ -96,11 +96,11 @@ const maxParams = 32
 
 type keyNode struct {
 	byLen [][]keyEdge // index: key length
-	// big: the edges of the crowded lengths by name. With many keys of one
-	// length (a large rule set reads hundreds of fields) comparing against
-	// each would cost more than hashing once; the other lengths stay
-	// compared, so one crowded length does not cost every key a hash.
-	big    map[string]*keyEdge
+	// big: the edges of the crowded lengths. With many keys of one length
+	// (a large rule set reads hundreds of fields) comparing against each
+	// would cost more than hashing once; the other lengths stay compared,
+	// so one crowded length does not cost every key a hash.
+	big    keyTable
 	bigLen []bool // per length: look up in big
 	// first: per first byte, a bit per key length (mod 64) of the keys
 	// here. Most keys of a record are none of the filter's, and most of
@@ -538,7 +538,7 @@ func splitPath(path string) []string {
 	return append(out, key.String())
 }
 
-// finish switches crowded buckets to a map, recursively.
+// finish switches crowded buckets to a keyTable, recursively.
 func (n *keyNode) finish() {
 	n.bigLen = make([]bool, len(n.byLen))
 	for _, bucket := range n.byLen {
@@ -548,22 +548,20 @@ func (n *keyNode) finish() {
 			}
 		}
 	}
+	var crowded []*keyEdge
 	for i := range n.byLen {
-		crowded := len(n.byLen[i]) > maxBucket
-		n.bigLen[i] = crowded
+		n.bigLen[i] = len(n.byLen[i]) > maxBucket
 		for j := range n.byLen[i] {
 			e := &n.byLen[i][j]
-			if crowded {
-				if n.big == nil {
-					n.big = map[string]*keyEdge{}
-				}
-				n.big[e.name] = e
+			if n.bigLen[i] {
+				crowded = append(crowded, e)
 			}
 			if e.child != nil {
 				e.child.finish()
 			}
 		}
 	}
+	n.big = newKeyTable(crowded)
 	if n.any != nil && n.any.child != nil {
 		n.any.child.finish()
 	}
@@ -664,7 +662,7 @@ func (n *keyNode) lookupExact(key []byte) *keyEdge {
 		return nil
 	}
 	if n.bigLen[len(key)] {
-		return n.big[string(key)]
+		return n.big.lookup(key)
 	}
 	bucket := n.byLen[len(key)]
 	if len(bucket) == 0 {
