@@ -17,22 +17,30 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 		s.vals, s.adds = f.shard.appendAddition(s.vals, s.adds, s.rec)
 	}
 	adds, vals := s.adds, s.vals
-	// record.load has walked this body, so it is complete msgpack.
+	// record.load has walked this body, so it is complete msgpack. The
+	// pairs are read once: walking a value again (evtx JSON's whole Event
+	// map) would cost what reading it did.
 	n, first, _ := msgpack.ReadMapHeader(b, ev.body)
-	found := s.found[:0]
+	if cap(s.pairs) > maxKeptPairs {
+		s.pairs = nil
+	}
+	pairs, found := s.pairs[:0], s.found[:0]
 	for range adds {
 		found = append(found, false)
 	}
-	dropped := 0
+	dropped, named, last := 0, 0, first
 	for i, p := 0, first; i < n; i++ {
-		key, isStr, _, end := pairAt(b, p)
-		if j := findAddition(adds, key, isStr); j >= 0 {
+		key, isStr, value, end := pairAt(b, p)
+		j := findAddition(adds, key, isStr)
+		if j >= 0 {
 			if found[j] {
 				dropped++
 			}
 			found[j] = true
+			named++
 		}
-		p = end
+		pairs = append(pairs, pairSpan{start: p, value: value, end: end, addition: j})
+		p, last = end, end
 	}
 	missing := 0
 	for j := range adds {
@@ -43,19 +51,20 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 	}
 	dst = append(dst, b[ev.start:ev.body]...)
 	dst = msgpack.AppendMapHeader(dst, n-dropped+missing)
-	for i, p := 0, first; i < n; i++ {
-		key, isStr, value, end := pairAt(b, p)
-		j := findAddition(adds, key, isStr)
-		switch {
+	if named == 0 { // the usual record: its pairs as they are, in one copy
+		dst = append(dst, b[first:last]...)
+		pairs = pairs[:0]
+	}
+	for _, pair := range pairs {
+		switch j := pair.addition; {
 		case j < 0:
-			dst = append(dst, b[p:end]...)
+			dst = append(dst, b[pair.start:pair.end]...)
 		case !found[j]:
 			a := adds[j]
-			dst = append(dst, b[p:value]...)
-			dst = mergeValue(dst, b[value:end], vals[a.start:a.end], a.mode)
+			dst = append(dst, b[pair.start:pair.value]...)
+			dst = mergeValue(dst, b[pair.value:pair.end], vals[a.start:a.end], a.mode)
 			found[j] = true
 		}
-		p = end
 	}
 	for j, a := range adds {
 		if !found[j] {
@@ -63,9 +72,20 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 			dst = append(dst, vals[a.start:a.end]...)
 		}
 	}
-	s.found = found
+	s.found, s.pairs = found, pairs
 	return dst
 }
+
+// pairSpan is where one pair of a record's map lies, and the addition
+// its key names (-1: none).
+type pairSpan struct {
+	start, value, end int
+	addition          int
+}
+
+// maxKeptPairs bounds the pair list kept between records: a record with
+// more keys gets a list of its own, which is not kept.
+const maxKeptPairs = 4096
 
 func findAddition(adds []addition, key []byte, isStr bool) int {
 	if !isStr {

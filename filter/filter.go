@@ -51,6 +51,7 @@ type scratch struct {
 	vals  []byte
 	adds  []addition
 	found []bool
+	pairs []pairSpan
 	// correlations
 	corr    correlationScratch
 	visible []int             // what a record shows: matched less silent rules, plus alerts
