@@ -122,22 +122,17 @@ lint:
 bench:
 	$(GO) test -tags sigmatest -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./filter ./rules ./plugin ./tests
 
+# Each fuzz target as package:name; every one runs for FUZZTIME, its name
+# anchored (go test refuses a -fuzz pattern that matches two targets).
+FUZZ_TARGETS := filter:FuzzProcess filter:FuzzTextRecord filter:FuzzEnrich filter:FuzzShard \
+                rules:FuzzPattern rules:FuzzCondition rules:FuzzCompile rules:FuzzRegexGate \
+                rules:FuzzAnchoredLits rules:FuzzGramFilter rules:FuzzPatternIndex correlate:FuzzLoad \
+                internal/ahocorasick:FuzzAutomaton internal/ahocorasick:FuzzSampled internal/evtx:FuzzEvtx
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz '^FuzzTextRecord$$' -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz '^FuzzEnrich$$' -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz '^FuzzShard$$' -fuzztime $(FUZZTIME) ./filter
-	$(GO) test -run '^$$' -fuzz '^FuzzPattern$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzRegexGate$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzAnchoredLits$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzGramFilter$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzPatternIndex$$' -fuzztime $(FUZZTIME) ./rules
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./correlate
-	$(GO) test -run '^$$' -fuzz '^FuzzAutomaton$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
-	$(GO) test -run '^$$' -fuzz '^FuzzSampled$$' -fuzztime $(FUZZTIME) ./internal/ahocorasick
-	$(GO) test -run '^$$' -fuzz '^FuzzEvtx$$' -fuzztime $(FUZZTIME) ./internal/evtx
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test -run '^$$' -fuzz '^$${t#*:}$$' -fuzztime $(FUZZTIME) ./$${t%%:*}"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 # Runs Fluent Bit with conf/ over the bundled samples. Without a Fluent Bit,
 # says what to install and runs the same samples through the filter engine
