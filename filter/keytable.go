@@ -13,8 +13,12 @@ type keyTable struct {
 	shift uint       // 64 - log2(len(slots))
 }
 
-// newKeyTable holds edges, whose names are distinct.
+// newKeyTable holds edges, whose names are distinct; none gives the
+// empty table.
 func newKeyTable(edges []*keyEdge) keyTable {
+	if len(edges) == 0 {
+		return keyTable{}
+	}
 	size, shift := 8, uint(61)
 	for size < 2*len(edges) {
 		size *= 2

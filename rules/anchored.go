@@ -1,12 +1,5 @@
 package rules
 
-import (
-	"encoding/binary"
-	"math/bits"
-
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
-)
-
 // This file holds the anchored-literal lookup: the prefilter's literals
 // that must end, begin or be a field's value (endswith, startswith and
 // exact values, about a third of SigmaHQ's) need no automaton. A value
@@ -26,13 +19,13 @@ import (
 type anchoredLits struct {
 	// Per anchor, bit L is set when some literal of that anchor of length
 	// L is hashed: all start literals, the others shorter than
-	// anchorGramLen.
+	// gramLen8.
 	endLens, startLens, wholeLens uint32
 	// The longest literal per anchor, of any length: the bytes read.
 	maxEnd, maxStart, maxWhole int
-	// The end and whole literals of anchorGramLen bytes or more, by their
+	// The end and whole literals of gramLen8 bytes or more, by their
 	// last 8 bytes.
-	grams gramIndex
+	grams gramTable
 	// table is open-addressed by hash, len a power of two, id -1 empty.
 	table []anchoredSlot
 	shift uint // 64 - log2(len(table))
@@ -104,7 +97,7 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 		case whole:
 			a.maxWhole = max(a.maxWhole, n)
 		}
-		if n >= anchorGramLen && l.at != atStart {
+		if n >= gramLen8 && l.at != atStart {
 			long = append(long, int32(i))
 			continue
 		}
@@ -124,7 +117,11 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 		}
 		a.table[j] = anchoredSlot{hash: h, id: int32(i)}
 	}
-	a.grams = newGramIndex(lits, long)
+	keys := make([]uint64, len(long))
+	for i, id := range long {
+		keys[i] = endGram([]byte(lits[id].lit))
+	}
+	a.grams = newGramTable(keys, long)
 	return a
 }
 
@@ -147,14 +144,14 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 	n := len(v)
 	if a.endLens != 0 {
 		h := uint64(seedEnd)
-		for l := 1; l <= min(n, anchorGramLen-1); l++ {
+		for l := 1; l <= min(n, gramLen8-1); l++ {
 			h = (h ^ uint64(asciiLower[v[n-l]])) * fnvPrime
 			if a.endLens&(1<<l) != 0 && a.maySee(h) {
 				hits = a.lookup(h, atEnd, v[n-l:], hits)
 			}
 		}
 	}
-	isWhole := n < anchorGramLen && a.wholeLens&(1<<n) != 0
+	isWhole := n < gramLen8 && a.wholeLens&(1<<n) != 0
 	if a.startLens != 0 || isWhole {
 		h := uint64(seedStart)
 		last := min(n, a.maxStart)
@@ -171,87 +168,15 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 			hits = a.lookup(h, whole, v, hits)
 		}
 	}
-	if n >= anchorGramLen && a.grams.slots != nil {
-		hits = a.grams.find(a.lits, v, ahocorasick.Lower8(binary.LittleEndian.Uint64(v[n-anchorGramLen:])), hits)
-	}
-	return hits
-}
-
-// anchorGramLen is the length from which end and whole literals are
-// found by their last 8 bytes.
-const anchorGramLen = 8
-
-// gramIndex holds end and whole literals of anchorGramLen bytes or more
-// by their last 8 bytes (lowered, little-endian): one slot per distinct 8
-// bytes, open-addressed, naming the run of ids that end with them.
-type gramIndex struct {
-	slots []gramSlot // hi == 0: empty
-	shift uint       // 64 - log2(len(slots))
-	ids   []int32
-}
-
-type gramSlot struct {
-	gram   uint64
-	lo, hi int32 // the literals: ids[lo:hi]
-}
-
-// newGramIndex indexes the literals ids of lits.
-func newGramIndex(lits []valueLit, ids []int32) gramIndex {
-	if len(ids) == 0 {
-		return gramIndex{}
-	}
-	byGram := map[uint64][]int32{}
-	var order []uint64
-	for _, id := range ids {
-		lit := lits[id].lit
-		g := binary.LittleEndian.Uint64([]byte(lit[len(lit)-anchorGramLen:])) // folded: already lower
-		if byGram[g] == nil {
-			order = append(order, g)
-		}
-		byGram[g] = append(byGram[g], id)
-	}
-	size := 8
-	for size < 2*len(order) {
-		size *= 2
-	}
-	x := gramIndex{slots: make([]gramSlot, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
-	for _, g := range order {
-		j := x.slotOf(g)
-		for x.slots[j].hi != 0 {
-			j = (j + 1) & (len(x.slots) - 1)
-		}
-		lo := len(x.ids)
-		x.ids = append(x.ids, byGram[g]...)
-		x.slots[j] = gramSlot{gram: g, lo: int32(lo), hi: int32(len(x.ids))}
-	}
-	return x
-}
-
-func (x *gramIndex) slotOf(g uint64) int {
-	return int((g * 0x9e3779b97f4a7c15) >> x.shift)
-}
-
-// find appends the literals ending with the 8 bytes g that v, whose last
-// 8 bytes are g, holds where they are anchored; v is ASCII where they are
-// read, or folded.
-func (x *gramIndex) find(lits []valueLit, v []byte, g uint64, hits []int32) []int32 {
-	n := len(v)
-	for j := x.slotOf(g); ; j = (j + 1) & (len(x.slots) - 1) {
-		e := x.slots[j]
-		if e.hi == 0 {
-			return hits
-		}
-		if e.gram != g {
-			continue
-		}
-		for _, id := range x.ids[e.lo:e.hi] {
-			l := lits[id].lit
-			if k := len(l); k <= n && (lits[id].at == atEnd || k == n) && equalLower(v[n-k:], l) {
+	if n >= gramLen8 {
+		for _, id := range a.grams.lookup(endGram(v)) {
+			l := a.lits[id]
+			if k := len(l.lit); k <= n && (l.at == atEnd || k == n) && equalLower(v[n-k:], l.lit) {
 				hits = append(hits, id)
 			}
 		}
-		return hits
 	}
+	return hits
 }
 
 // maySee reports whether some literal may hash to h.
@@ -303,7 +228,7 @@ func equalLower(text []byte, lit string) bool {
 
 // bytes is the memory of the lookup's tables.
 func (a *anchoredLits) bytes() int {
-	n := 16*len(a.table) + 24*len(a.grams.slots) + 4*len(a.grams.ids) + 8*len(a.seen)
+	n := 16*len(a.table) + a.grams.bytes() + 8*len(a.seen)
 	for _, l := range a.lits {
 		n += 24 + len(l.lit)
 	}

@@ -274,7 +274,7 @@ func globMatch(toks []token, s []byte) bool {
 // costs one bytes.Index instead of a comparison per byte of a 2 KB
 // command line. ok is false when the retries must step.
 func skipToLiteral(toks []token, ti int, s []byte, from int) (next int, ok bool) {
-	if ti >= len(toks) || toks[ti].kind != literalToken || !utf8.RuneStart(toks[ti].lit[0]) || from > len(s) {
+	if ti >= len(toks) || toks[ti].kind != literalToken || !utf8.RuneStart(toks[ti].lit[0]) {
 		return 0, false
 	}
 	j := bytes.Index(s[from:], toks[ti].lit)

@@ -70,6 +70,7 @@ func FuzzPatternIndex(f *testing.F) {
 	f.Add("\\lsass.exe\n\\svchost.exe\nC:\\Program Files\\", `C:\Windows\LSASS.exe`)
 	f.Add("kb\nx\ny*z", "\u212Ab")
 	f.Add("ab\ncd\nef", "AB")
+	f.Add("\\kernel32.dll\n\\ntdll.dll\nc:\\windows\\system32", "C:\\Windows\\System32\\\u212Aernel32.dll")
 	f.Fuzz(func(t *testing.T, list, value string) {
 		pt, ok := indexedList(strings.Split(list, "\n"))
 		if !ok {

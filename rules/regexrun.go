@@ -111,7 +111,7 @@ func newRuneRun(tree *syntax.Regexp) *runeRun {
 	for tree.Op == syntax.OpCapture {
 		tree = tree.Sub[0]
 	}
-	if tree.Op != syntax.OpRepeat || tree.Min < 1 || tree.Max != -1 && tree.Max < tree.Min {
+	if tree.Op != syntax.OpRepeat || tree.Min < 1 {
 		return nil
 	}
 	sub := tree.Sub[0]

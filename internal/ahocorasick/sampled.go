@@ -7,13 +7,13 @@ import (
 
 // Sampled finds long ASCII patterns while reading the text only every few
 // bytes. Each pattern holds at least minLen bytes, so every occurrence of
-// one covers a whole run of stride = minLen-7 text positions, and so one
-// position of every stride-th: the 8 bytes of text ending there are 8
-// bytes of the pattern at an offset below stride. A table of those grams
-// (each pattern's at offsets 0..stride-1) tells, at each sampled position,
-// which patterns may occur and where they would start; they are checked
-// in full there. Hashes and long arguments, thousands of patterns of 32
-// bytes and more, cost a table test every 16 bytes of text instead of a
+// one starts 8-byte grams of itself at minLen-7 consecutive text
+// positions, and so at one position of every stride-th (stride =
+// minLen-7, at most 16). A table of those grams (each pattern's at
+// offsets 0..stride-1) tells, at each sampled position, which patterns may
+// occur and where they would start; they are checked in full there. A
+// field's thousands of hashes (the prefilter keeps up to 24 bytes of a
+// literal) cost a table test every 9 to 16 bytes of text instead of a
 // step per byte.
 type Sampled struct {
 	minLen int
@@ -72,7 +72,7 @@ func NewSampled(patterns []string, fold Fold) *Sampled {
 	for i := range x.table {
 		x.table[i].id = -1
 	}
-	x.seen = make([]uint64, size/4) // 16 bits an entry
+	x.seen = make([]uint64, size/4) // 16 bits a slot, 32 or more an entry
 	x.tableShift = uint(64 - bits.TrailingZeros(uint(size)))
 	x.seenShift = uint(64 - bits.TrailingZeros(uint(len(x.seen)*64)))
 	for id, p := range x.pats {
@@ -98,8 +98,8 @@ func gramAt(b []byte, i int) uint64 {
 	return Lower8(binary.LittleEndian.Uint64(b[i:]))
 }
 
-// Lower8 lowers the ASCII capital letters among 8 bytes (as asciiLower
-// does each); bytes >= 0x80 may change but stay >= 0x80.
+// Lower8 lowers the ASCII capital letters among 8 bytes, as asciiLower
+// does each, and leaves the other bytes as they are.
 func Lower8(x uint64) uint64 {
 	const ones = 0x0101010101010101
 	low := x & (0x7f * ones)
