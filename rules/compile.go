@@ -89,7 +89,10 @@ func (f *fieldMatcher) eval(m *matcher) bool {
 	if f.test == nil {
 		return false // only null (or exists: false) was listed, and the field is present
 	}
-	return f.test.test(v, m)
+	m.direct = f.slot + 1 // v is the value the field's scan read (seenlits.go)
+	hit := f.test.test(v, m)
+	m.direct = 0
+	return hit
 }
 
 // keywordVisit adapts a valueTest to Event.EachString.

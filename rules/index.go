@@ -52,6 +52,7 @@ func (s *Set) index() {
 		b.addClauses(i, g)
 	}
 	b.buildScans()
+	b.linkPatterns()
 	b.linkLiterals()
 	b.groupScans()
 }

@@ -27,6 +27,12 @@ type matcher struct {
 	kwScans    []*slotScan // keyword automata to run on this event
 	refA       []byte      // fieldref scratch
 	refB       []byte
+	// What the field scans found this event (seenlits.go): per literal
+	// and per scan, == epoch when found, when run; direct: 1 + the slot
+	// whose value, as its scan read it, is being tested (0: none).
+	litSeen []uint32
+	scanned []uint32
+	direct  int
 	// The folded values of the few fields guards read, fetched once per
 	// event: guardSlot (the set's guardSlots) [i] holds guardText[i]
 	// (guardHas[i] false: absent).
@@ -69,15 +75,19 @@ func (s *Set) Match(ev Event, dst []int) []int {
 // nextEpoch starts an event: marks of earlier events (mark, ruleSeen)
 // hold an older epoch, so nothing needs clearing.
 func (m *matcher) nextEpoch(s *Set) {
-	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) {
+	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
 		m.mark = make([]uint32, len(s.owner))
 		m.ruleSeen = make([]uint32, len(s.compiled))
+		m.litSeen = make([]uint32, s.litTotal)
+		m.scanned = make([]uint32, len(s.scans))
 		m.epoch = 0
 	}
 	m.epoch++
 	if m.epoch == 0 { // wrapped: old marks could collide
 		clear(m.mark)
 		clear(m.ruleSeen)
+		clear(m.litSeen)
+		clear(m.scanned)
 		m.epoch = 1
 	}
 	m.marked = m.marked[:0]
@@ -92,6 +102,9 @@ func (s *Set) scanFields(m *matcher) {
 		sc := &s.scans[i]
 		if v, ok := m.ev.Field(sc.slot); ok {
 			s.scanValue(sc, v, m)
+			if sc.ac != nil { // m.hits are the automaton's
+				m.noteLiterals(s, int(i))
+			}
 		} else if m.holdsSeveral(sc.slot) {
 			m.scanVisit = scanVisit{set: s, sc: sc, m: m}
 			m.mv.EachValue(sc.slot, &m.scanVisit)

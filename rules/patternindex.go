@@ -90,7 +90,8 @@ func (t *anchorTable) decides(v []byte, atEnd bool) bool {
 // anyMatch reports whether a pattern of the list matches v: ok false
 // when the tables cannot decide v and the caller must try the list in
 // turn.
-func (x *patternIndex) anyMatch(patterns []pattern, v []byte, m *matcher) (hit, ok bool) {
+func (x *patternIndex) anyMatch(t *patternTest, v []byte, m *matcher) (hit, ok bool) {
+	patterns := t.patterns
 	if !x.ends.decides(v, true) || !x.starts.decides(v, false) {
 		return false, false
 	}
@@ -110,7 +111,7 @@ func (x *patternIndex) anyMatch(patterns []pattern, v []byte, m *matcher) (hit, 
 	}
 	done := false
 	for _, i := range x.rest {
-		if patterns[i].matchValue(v, &m.folded, &done) {
+		if !t.ruledOut(int(i), m) && patterns[i].matchValue(v, &m.folded, &done) {
 			return true, true
 		}
 	}

@@ -55,9 +55,13 @@ type Set struct {
 	guards     []guard // distinct guards; groups share them
 	guardSlots []int   // the fields guards read
 	scans      []slotScan
-	clauses    [][]int32 // per rule: clauses that must all be satisfied
-	owner      []int32   // per clause: its rule
-	groupOf    []int32   // per rule: its group
+	// litBase: per field scan, where its automaton's literals start in
+	// a matcher's litSeen (seenlits.go); litTotal: how many there are.
+	litBase  []int32
+	litTotal int
+	clauses  [][]int32 // per rule: clauses that must all be satisfied
+	owner    []int32   // per clause: its rule
+	groupOf  []int32   // per rule: its group
 	// Keyword scans merged per combination that applies together, built
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan

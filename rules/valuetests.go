@@ -25,17 +25,22 @@ type patternTest struct {
 	patterns []pattern
 	all      bool
 	index    *patternIndex // for a long any-of list: its anchored patterns by lookup
+	// slot, scan and lits: the field, its scan and, per pattern, its
+	// required literal there (seenlits.go); lits nil when not linked.
+	slot, scan int
+	lits       []int32
 }
 
 func (t *patternTest) test(v []byte, m *matcher) bool {
 	if t.index != nil {
-		if hit, ok := t.index.anyMatch(t.patterns, v, m); ok {
+		if hit, ok := t.index.anyMatch(t, v, m); ok {
 			return hit
 		}
 	}
 	done := false
 	for i := range t.patterns {
-		if hit := t.patterns[i].matchValue(v, &m.folded, &done); hit != t.all {
+		hit := !t.ruledOut(i, m) && t.patterns[i].matchValue(v, &m.folded, &done)
+		if hit != t.all {
 			return hit
 		}
 	}

@@ -1,0 +1,71 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// TestSeenLiteralsDecide builds a set large enough to be indexed in which
+// a rule lists command-line fragments, and checks that those patterns are
+// linked to the scan's literals and that Match decides them as evaluating
+// the rule without the scan's knowledge does: fragment there, absent,
+// there only once folded (KELVIN SIGN), next to a glob and a cased value.
+func TestSeenLiteralsDecide(t *testing.T) {
+	var srcs []Source
+	for i := range smallSet + 4 {
+		srcs = append(srcs, Source{Name: fmt.Sprint(i), Data: []byte(fmt.Sprintf(
+			"title: filler %d\nlogsource: {category: test}\ndetection:\n  s: {Other|contains: 'filler%d'}\n  condition: s\n", i, i))})
+	}
+	srcs = append(srcs, Source{Name: "frag", Data: []byte(`title: fragments
+logsource: {category: test}
+detection:
+  sel:
+    CommandLine|contains: ['sekurlsa::', ' -encodedcommand ', 'kerberos::ptt']
+  sel_glob:
+    CommandLine: '*net*|*find*'
+  sel_cased:
+    CommandLine|contains|cased: 'Invoke-Mimikatz'
+  condition: 1 of sel*
+`)})
+	set, report, err := Compile(srcs, Options{})
+	if err != nil || len(report.Skipped) > 0 {
+		t.Fatalf("compile: %v %v", err, report.Skipped)
+	}
+	rule := slices.IndexFunc(set.Rules(), func(r Rule) bool { return r.Title == "fragments" })
+	linked := 0
+	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
+		if pt, ok := f.test.(*patternTest); ok {
+			for _, l := range pt.lits {
+				if l >= 0 {
+					linked++
+				}
+			}
+		}
+	})
+	if linked < 3 {
+		t.Fatalf("%d patterns linked to the scan's literals, want the three fragments at least", linked)
+	}
+	for _, c := range []struct {
+		cmd  string
+		want bool
+	}{
+		{`mimikatz.exe "sekurlsa::logonpasswords" exit`, true},
+		{`mimikatz.exe "SEKURLSA::LOGONPASSWORDS" exit`, true},
+		{"mimikatz.exe \"\u212Aerberos::ptt\" x", true}, // folds to kerberos::ptt
+		{`powershell.exe -EncodedCommand SQBFAFgA`, true},
+		{`powershell.exe -nop -w hidden`, false},
+		{`net user /domain | findstr admin`, true},
+		{`C:\Windows\system32\svchost.exe -k netsvcs`, false},
+		{`powershell Invoke-Mimikatz`, true},
+		{`powershell invoke-mimikatz`, false},
+	} {
+		ev := mapEvent{set, map[string]string{"CommandLine": c.cmd}}
+		got := slices.Contains(set.Match(ev, nil), rule)
+		m := &matcher{ev: ev}
+		alone := set.compiled[rule].cond.eval(m)
+		if got != c.want || alone != c.want {
+			t.Errorf("%q: Match %v, the rule evaluated alone %v, want %v", c.cmd, got, alone, c.want)
+		}
+	}
+}
