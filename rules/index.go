@@ -51,6 +51,10 @@ func (s *Set) index() {
 		g := b.addToGroup(i)
 		b.addClauses(i, g)
 	}
+	s.need = make([]int32, len(s.clauses))
+	for r, cs := range s.clauses {
+		s.need[r] = int32(len(cs))
+	}
 	b.buildScans()
 	b.linkPatterns()
 	b.linkLiterals()

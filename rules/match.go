@@ -22,8 +22,9 @@ type matcher struct {
 	visit      keywordVisit
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
-	marked     []int32     // clauses marked this event
-	ruleSeen   []uint32    // per rule: == epoch once considered
+	ruleSeen   []uint32    // per rule: == epoch once one of its clauses is marked
+	have       []int32     // per rule: its clauses marked, when ruleSeen is this epoch
+	complete   []int32     // the rules all of whose clauses are marked, this event
 	kwScans    []*slotScan // keyword automata to run on this event
 	refA       []byte      // fieldref scratch
 	refB       []byte
@@ -78,6 +79,7 @@ func (m *matcher) nextEpoch(s *Set) {
 	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
 		m.mark = make([]uint32, len(s.owner))
 		m.ruleSeen = make([]uint32, len(s.compiled))
+		m.have = make([]int32, len(s.compiled))
 		m.litSeen = make([]uint32, s.litTotal)
 		m.scanned = make([]uint32, len(s.scans))
 		m.epoch = 0
@@ -90,7 +92,7 @@ func (m *matcher) nextEpoch(s *Set) {
 		clear(m.scanned)
 		m.epoch = 1
 	}
-	m.marked = m.marked[:0]
+	m.complete = m.complete[:0]
 }
 
 // scanFields runs the scans the applying groups need, marking the clauses
@@ -139,8 +141,8 @@ func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
 }
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of
-// applying groups that have no clauses, and the rules one of whose clauses
-// was marked; each is evaluated once, when all its clauses are marked.
+// applying groups that have no clauses, and the rules all of whose clauses
+// were marked (markHits counts them), each once.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
@@ -149,19 +151,8 @@ func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 			}
 		}
 	}
-candidates:
-	for _, c := range m.marked {
-		r := s.owner[c]
-		if m.ruleSeen[r] == m.epoch || !m.groupApplies(s.groupOf[r]) {
-			continue
-		}
-		m.ruleSeen[r] = m.epoch
-		for _, rc := range s.clauses[r] {
-			if m.mark[rc] != m.epoch {
-				continue candidates
-			}
-		}
-		if s.compiled[r].cond.eval(m) {
+	for _, r := range m.complete {
+		if m.groupApplies(s.groupOf[r]) && s.compiled[r].cond.eval(m) {
 			dst = append(dst, int(r))
 		}
 	}
@@ -172,22 +163,30 @@ candidates:
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	if sc.anchored != nil {
 		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
-		m.markHits(sc.clauses[sc.nAc:])
+		m.markHits(s, sc.clauses[sc.nAc:])
 	}
 	if sc.ac != nil {
 		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
-		m.markHits(sc.clauses)
+		m.markHits(s, sc.clauses)
 	}
 }
 
 // markHits marks the clauses of the literals in m.hits, per literal in
-// clauses.
-func (m *matcher) markHits(clauses [][]int32) {
+// clauses, and counts them per rule: a rule whose count reaches its
+// clauses' is complete, a candidate.
+func (m *matcher) markHits(s *Set, clauses [][]int32) {
 	for _, id := range m.hits {
 		for _, c := range clauses[id] {
-			if m.mark[c] != m.epoch {
-				m.mark[c] = m.epoch
-				m.marked = append(m.marked, c)
+			if m.mark[c] == m.epoch {
+				continue
+			}
+			m.mark[c] = m.epoch
+			r := s.owner[c]
+			if m.ruleSeen[r] != m.epoch {
+				m.ruleSeen[r], m.have[r] = m.epoch, 0
+			}
+			if m.have[r]++; m.have[r] == s.need[r] {
+				m.complete = append(m.complete, r)
 			}
 		}
 	}

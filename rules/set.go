@@ -60,6 +60,7 @@ type Set struct {
 	litBase  []int32
 	litTotal int
 	clauses  [][]int32 // per rule: clauses that must all be satisfied
+	need     []int32   // per rule: len(clauses[r])
 	owner    []int32   // per clause: its rule
 	groupOf  []int32   // per rule: its group
 	// Keyword scans merged per combination that applies together, built
