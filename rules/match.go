@@ -73,8 +73,8 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	return dst
 }
 
-// nextEpoch starts an event: marks of earlier events (mark, ruleSeen)
-// hold an older epoch, so nothing needs clearing.
+// nextEpoch starts an event: marks of earlier events (mark, ruleSeen,
+// litSeen, scanned) hold an older epoch, so nothing needs clearing.
 func (m *matcher) nextEpoch(s *Set) {
 	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
 		m.mark = make([]uint32, len(s.owner))

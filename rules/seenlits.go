@@ -45,10 +45,12 @@ func (b *indexBuilder) linkPatterns() {
 }
 
 // patternLiterals returns, per pattern, the index in the matcher's
-// litSeen of its required literal as field scan i reports it, or -1.
+// litSeen of its required literal as field scan i reports it, or -1; nil
+// when no pattern has one.
 func (b *indexBuilder) patternLiterals(i int, patterns []pattern) []int32 {
 	sc := &b.s.scans[i]
 	lits := make([]int32, len(patterns))
+	linked := false
 	ids := b.perSlot[sc.slot].ids
 	base := b.s.litBase[i]
 	for k := range patterns {
@@ -59,7 +61,11 @@ func (b *indexBuilder) patternLiterals(i int, patterns []pattern) []int32 {
 		}
 		if id, ok := ids[l]; ok {
 			lits[k] = base + sc.local[id]
+			linked = true
 		}
+	}
+	if !linked {
+		return nil // nothing to rule out: test as before, without the checks
 	}
 	return lits
 }

@@ -10,7 +10,8 @@ import (
 // a rule lists command-line fragments, and checks that those patterns are
 // linked to the scan's literals and that Match decides them as evaluating
 // the rule without the scan's knowledge does: fragment there, absent,
-// there only once folded (KELVIN SIGN), next to a glob and a cased value.
+// there only once folded (KELVIN SIGN), next to a glob, a cased value, an
+// |all list and a filter under not.
 func TestSeenLiteralsDecide(t *testing.T) {
 	var srcs []Source
 	for i := range smallSet + 4 {
@@ -26,7 +27,11 @@ detection:
     CommandLine: '*net*|*find*'
   sel_cased:
     CommandLine|contains|cased: 'Invoke-Mimikatz'
-  condition: 1 of sel*
+  sel_all:
+    CommandLine|contains|all: ['vssadmin', 'delete shadows']
+  filter:
+    CommandLine|contains: ['/quiet-please', ' --dry-run']
+  condition: 1 of sel* and not filter
 `)})
 	set, report, err := Compile(srcs, Options{})
 	if err != nil || len(report.Skipped) > 0 {
@@ -59,6 +64,10 @@ detection:
 		{`C:\Windows\system32\svchost.exe -k netsvcs`, false},
 		{`powershell Invoke-Mimikatz`, true},
 		{`powershell invoke-mimikatz`, false},
+		{`vssadmin.exe Delete Shadows /all`, true},
+		{`vssadmin.exe list shadows`, false},
+		{`vssadmin.exe delete shadows /all --dry-run`, false}, // the filter's fragment is there
+		{`mimikatz "sekurlsa::logonpasswords" /QUIET-PLEASE`, false},
 	} {
 		ev := mapEvent{set, map[string]string{"CommandLine": c.cmd}}
 		got := slices.Contains(set.Match(ev, nil), rule)

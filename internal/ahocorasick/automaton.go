@@ -49,9 +49,10 @@ type state struct {
 const outFlag = 1 << 30
 
 // denseDepth: states at this depth or less get dense rows. Literals of 8
-// to 15 bytes, which stay in the automaton (the rules package samples
-// longer ones), walk deeper than the rare-pair skip's stops: a fourth
-// dense level made the SigmaHQ benchmarks 1 to 3% faster for about 1 MiB.
+// bytes and more, which the rules package leaves to the automaton unless a
+// field has many of 16 bytes and more (those it samples), walk deep: a
+// fourth dense level made the SigmaHQ benchmarks 1 to 3% faster for about
+// 1 MiB.
 const denseDepth = 4
 
 // Canonical returns, for each pattern i, the id Scan reports for it: i
