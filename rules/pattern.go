@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 )
 
 // A pattern is one compiled Sigma value, matched against case-folded event
@@ -181,14 +183,7 @@ func (p *pattern) matchValue(v []byte, folded *[]byte, done *bool) bool {
 	return p.match(*folded)
 }
 
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
+func isASCII(b []byte) bool { return ahocorasick.IsASCII(b) }
 
 // equalASCIIFold compares ASCII v with the folded literal lit.
 func equalASCIIFold(v, lit []byte) bool {

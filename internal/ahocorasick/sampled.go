@@ -129,7 +129,7 @@ func (x *Sampled) Scan(text []byte, hits []int32, scratch *[]byte, fold Fold) []
 	if len(text) < x.minLen {
 		return hits
 	}
-	if !asciiOnly(text) {
+	if !IsASCII(text) {
 		*scratch = fold((*scratch)[:0], text)
 		text = *scratch
 	}
@@ -162,8 +162,9 @@ func (x *Sampled) probe(g uint64, text []byte, at int, hits []int32) []int32 {
 	}
 }
 
-// asciiOnly reports whether text has no byte >= 0x80, 8 bytes at a time.
-func asciiOnly(text []byte) bool {
+// IsASCII reports whether text has no byte >= 0x80, reading 8 bytes at a
+// time: it runs on most field values of every event.
+func IsASCII(text []byte) bool {
 	i := 0
 	var acc uint64
 	for ; i+8 <= len(text); i += 8 {

@@ -95,3 +95,27 @@ func FuzzSampled(f *testing.F) {
 		checkSampled(t, strings.Split(patterns, "\n"), text)
 	})
 }
+
+// TestIsASCII puts one byte >= 0x80 at every position of texts of 0 to 20
+// bytes, across the 8-byte words IsASCII reads.
+func TestIsASCII(t *testing.T) {
+	for n := range 21 {
+		text := []byte(strings.Repeat("a", n))
+		if !IsASCII(text) {
+			t.Fatalf("%q: not ASCII", text)
+		}
+		for i := range n {
+			for _, b := range []byte{0x80, 0xc3, 0xff} {
+				text[i] = b
+				if IsASCII(text) {
+					t.Fatalf("%q: ASCII", text)
+				}
+				text[i] = 0x7f
+				if !IsASCII(text) {
+					t.Fatalf("%q: not ASCII", text)
+				}
+				text[i] = 'a'
+			}
+		}
+	}
+}
