@@ -141,7 +141,10 @@ func modifierCases() []semanticCase {
 			match:   []map[string]string{ev("A", "9", "B", "10", "C", "11", "D", "10")},
 			noMatch: []map[string]string{ev("A", "10", "B", "10", "C", "11", "D", "10"), ev("A", "x", "B", "1", "C", "11", "D", "10")}},
 		{name: "fieldref", detection: "  s: {A|fieldref: B}\n  condition: s\n",
-			match: []map[string]string{ev("A", "Same", "B", "same")}, noMatch: []map[string]string{ev("A", "x", "B", "y"), ev("A", "x")}},
+			match:   []map[string]string{ev("A", "Same", "B", "same"), ev("A", "\u212Abc", "B", "KBC")}, // KELVIN SIGN folds to k
+			noMatch: []map[string]string{ev("A", "x", "B", "y"), ev("A", "x"), ev("A", "abc", "B", "abcd")}},
+		{name: "fieldref cased", detection: "  s: {A|fieldref|cased: B}\n  condition: s\n",
+			match: []map[string]string{ev("A", "Same", "B", "Same")}, noMatch: []map[string]string{ev("A", "Same", "B", "same"), ev("A", "Same", "B", "Samer")}},
 		{name: "fieldref endswith", detection: "  s: {A|fieldref|endswith: B}\n  condition: s\n",
 			match: []map[string]string{ev("A", `C:\x\cmd.exe`, "B", "CMD.EXE")}},
 		{name: "all", detection: "  s: {A|contains|all: [a, b]}\n  condition: s\n",

@@ -237,12 +237,19 @@ func (t *fieldrefTest) refText(dst, v []byte) []byte {
 }
 
 func (t *fieldrefTest) test(v []byte, m *matcher) bool {
+	// Equal values have equal lengths when compared as written, or when
+	// both are ASCII (folding keeps an ASCII value's length): most pairs
+	// of paths differ there, and need no folding. Read before Field.
+	n, ascii := len(v), isASCII(v)
 	for _, slot := range t.slots {
 		// v may live in the event's own scratch (a number's text), which
 		// the next Field call overwrites: fold it first.
 		m.refA = t.refText(m.refA, v)
 		other, ok := m.ev.Field(slot)
 		hit := false
+		if ok && t.position == "" && len(other) != n && (t.cased || ascii && isASCII(other)) {
+			ok = false // unequal
+		}
 		if ok {
 			m.refB = t.refText(m.refB, other)
 			a, b := m.refA, m.refB
