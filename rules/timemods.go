@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/timetext"
 )
 
 // timePart is the part of a timestamp a time modifier extracts.
@@ -149,134 +151,12 @@ func (ts timestamp) part(p timePart) (int64, bool) {
 	}
 }
 
-// parseTimestamp reads v as one of the formats in this file's comment.
+// parseTimestamp reads v as one of the formats in this file's comment,
+// its parts as written.
 func parseTimestamp(v []byte) (timestamp, bool) {
-	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-		v = v[1:]
-	}
-	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-		v = v[:len(v)-1]
-	}
-	if len(v) >= 5 && v[4] == '-' {
-		return parseISOTimestamp(v)
-	}
-	return parseEpoch(v)
-}
-
-// parseISOTimestamp reads 2006-01-02[(T|t| )15:04[:05[(.|,)frac]][offset]].
-func parseISOTimestamp(v []byte) (timestamp, bool) {
-	year, ok1 := digits(v, 0, 4)
-	month, ok2 := digits(v, 5, 2)
-	day, ok3 := digits(v, 8, 2)
-	if !ok1 || !ok2 || !ok3 || v[7] != '-' {
+	t, ok := timetext.Parse(v, false)
+	if !ok {
 		return timestamp{}, false
 	}
-	date := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if date.Month() != time.Month(month) || date.Day() != day { // 2024-02-30 is no date
-		return timestamp{}, false
-	}
-	ts := timestamp{date: date}
-	rest := v[10:]
-	if len(rest) == 0 {
-		return ts, true
-	}
-	if c := rest[0]; c != 'T' && c != 't' && c != ' ' {
-		return timestamp{}, false
-	}
-	hour, ok1 := digits(rest, 1, 2)
-	minute, ok2 := digits(rest, 4, 2)
-	if !ok1 || !ok2 || rest[3] != ':' || hour > 23 || minute > 59 {
-		return timestamp{}, false
-	}
-	ts.hour, ts.minute, ts.hasClock = hour, minute, true
-	rest = rest[6:]
-	if len(rest) > 0 && rest[0] == ':' {
-		sec, ok := digits(rest, 1, 2)
-		if !ok || sec > 60 {
-			return timestamp{}, false
-		}
-		rest = rest[3:]
-		if len(rest) > 1 && (rest[0] == '.' || rest[0] == ',') {
-			n := 1
-			for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
-				n++
-			}
-			if n == 1 {
-				return timestamp{}, false
-			}
-			rest = rest[n:]
-		}
-	}
-	return ts, validOffset(rest)
-}
-
-// validOffset accepts nothing, Z, or ±hh, ±hhmm, ±hh:mm.
-func validOffset(v []byte) bool {
-	switch {
-	case len(v) == 0:
-		return true
-	case len(v) == 1:
-		return v[0] == 'Z' || v[0] == 'z'
-	case v[0] != '+' && v[0] != '-':
-		return false
-	}
-	h, ok := digits(v, 1, 2)
-	if !ok || h > 23 {
-		return false
-	}
-	switch len(v) {
-	case 3:
-		return true
-	case 5:
-		m, ok := digits(v, 3, 2)
-		return ok && m < 60
-	case 6:
-		m, ok := digits(v, 4, 2)
-		return ok && v[3] == ':' && m < 60
-	}
-	return false
-}
-
-// parseEpoch reads Unix epoch seconds (9 or 10 digits, optionally with a
-// fraction) or milliseconds (12 or 13 digits), in UTC.
-func parseEpoch(v []byte) (timestamp, bool) {
-	n := 0
-	for n < len(v) && '0' <= v[n] && v[n] <= '9' {
-		n++
-	}
-	if n < len(v) { // a fraction: of seconds only
-		if v[n] != '.' || n == len(v)-1 || n > 10 {
-			return timestamp{}, false
-		}
-		if _, ok := digits(v, n+1, len(v)-n-1); !ok {
-			return timestamp{}, false
-		}
-	}
-	x, _ := digits(v, 0, n)
-	var t time.Time
-	switch n {
-	case 9, 10:
-		t = time.Unix(int64(x), 0).UTC()
-	case 12, 13:
-		t = time.UnixMilli(int64(x)).UTC()
-	default:
-		return timestamp{}, false
-	}
-	y, m, d := t.Date()
-	return timestamp{date: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), hour: t.Hour(), minute: t.Minute(), hasClock: true}, true
-}
-
-// digits reads v[off:off+n] as a decimal number.
-func digits(v []byte, off, n int) (int, bool) {
-	if off+n > len(v) {
-		return 0, false
-	}
-	x := 0
-	for _, c := range v[off : off+n] {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		x = x*10 + int(c-'0')
-	}
-	return x, true
+	return timestamp{date: t.Date, hour: t.Hour, minute: t.Minute, hasClock: t.HasClock}, true
 }
