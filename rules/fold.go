@@ -1,8 +1,12 @@
 package rules
 
 import (
+	"encoding/binary"
+	"slices"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 )
 
 // Sigma compares values case-insensitively. Both sides are brought to one
@@ -35,13 +39,25 @@ func foldString(s string) string {
 }
 
 // foldAppend appends the case-folded form of v to dst. The fast path covers
-// pure-ASCII input; foldAppendSlow handles the rest.
+// pure-ASCII input, lowered 8 bytes at a time; foldAppendSlow handles the
+// rest.
 func foldAppend(dst, v []byte) []byte {
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return foldAppendSlow(dst, v[i:])
+	n := len(dst)
+	dst = slices.Grow(dst, len(v))[:n+len(v)]
+	out := dst[n:]
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		if x&0x8080808080808080 != 0 {
+			break
 		}
-		dst = append(dst, asciiLower[v[i]])
+		binary.LittleEndian.PutUint64(out[i:], ahocorasick.Lower8(x))
+	}
+	for ; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return foldAppendSlow(dst[:n+i], v[i:])
+		}
+		out[i] = asciiLower[v[i]]
 	}
 	return dst
 }

@@ -111,7 +111,7 @@ func (x *patternIndex) anyMatch(t *patternTest, v []byte, m *matcher) (hit, ok b
 	}
 	done := false
 	for _, i := range x.rest {
-		if !t.ruledOut(int(i), m) && patterns[i].matchValue(v, &m.folded, &done) {
+		if t.matchValue(int(i), v, m, &done) {
 			return true, true
 		}
 	}

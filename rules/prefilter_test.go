@@ -33,6 +33,28 @@ func TestFoldIdempotent(t *testing.T) {
 	}
 }
 
+// TestFoldAppendFast: the 8-bytes-at-a-time path appends what folding rune
+// by rune (foldAppendSlow) does, after what dst held, wherever in the
+// value the first byte >= 0x80 is (or none is).
+func TestFoldAppendFast(t *testing.T) {
+	const ascii = "C:\\Windows\\System32\\CMD.EXE /C @[`{~Z} \x00\x7f-ENC"
+	for n := 0; n <= len(ascii); n++ {
+		for _, odd := range []string{"", "\u212a", "\xff", "\xc3\x84"} {
+			for at := 0; at <= n; at++ {
+				v := ascii[:at] + odd + ascii[at:n]
+				got := foldAppend([]byte("Pre"), []byte(v))
+				want := foldAppendSlow([]byte("Pre"), []byte(v))
+				if string(got) != string(want) {
+					t.Fatalf("%q: %q, want %q", v, got, want)
+				}
+				if odd == "" {
+					break
+				}
+			}
+		}
+	}
+}
+
 // TestBuildAutomatonCanon: literals that read alike are scanned as the
 // first of them, which the Set looks up through canon.
 func TestBuildAutomatonCanon(t *testing.T) {

@@ -9,6 +9,9 @@ package rules
 // that the scan already ruled out: a rule listing ten command-line
 // fragments, of which the value holds one, searches for one.
 //
+// A contains pattern whose literal is its required literal, whole and
+// ASCII, is decided the other way too: the scan found it, so it matches.
+//
 // Only a value the scan read is decided so: a field with one value,
 // evaluated by fieldMatcher.eval (m.direct names its slot, which must be
 // the one the patterns were linked for), in an event whose scan of that
@@ -39,17 +42,20 @@ func (b *indexBuilder) linkPatterns() {
 			if !ok || s.scans[i].ac == nil {
 				return
 			}
-			t.slot, t.scan, t.lits = f.slot, i, b.patternLiterals(i, t.patterns)
+			t.lits, t.whole = b.patternLiterals(i, t.patterns)
+			t.slot, t.scan = f.slot, i
 		})
 	}
 }
 
 // patternLiterals returns, per pattern, the index in the matcher's
-// litSeen of its required literal as field scan i reports it, or -1; nil
-// when no pattern has one.
-func (b *indexBuilder) patternLiterals(i int, patterns []pattern) []int32 {
+// litSeen of its required literal as field scan i reports it, or -1, and
+// which patterns the literal decides whole (see decisive); nil when no
+// pattern has one.
+func (b *indexBuilder) patternLiterals(i int, patterns []pattern) ([]int32, []bool) {
 	sc := &b.s.scans[i]
 	lits := make([]int32, len(patterns))
+	whole := make([]bool, len(patterns))
 	linked := false
 	ids := b.perSlot[sc.slot].ids
 	base := b.s.litBase[i]
@@ -61,13 +67,23 @@ func (b *indexBuilder) patternLiterals(i int, patterns []pattern) []int32 {
 		}
 		if id, ok := ids[l]; ok {
 			lits[k] = base + sc.local[id]
+			whole[k] = patterns[k].decisive(l)
 			linked = true
 		}
 	}
 	if !linked {
-		return nil // nothing to rule out: test as before, without the checks
+		return nil, nil // nothing to rule out: test as before, without the checks
 	}
-	return lits
+	return lits, whole
+}
+
+// decisive reports whether finding the required literal l in a value
+// decides that p matches it: p is a contains pattern of that literal,
+// whole (not cut to maxNeedLen) and ASCII (the scan reports ASCII
+// literals exactly; bytes >= 0x80 it reads alike), compared folded as the
+// scan compares.
+func (p *pattern) decisive(l valueLit) bool {
+	return p.kind == containsPattern && !p.cased && p.asciiLit && l.lit == string(p.lit)
 }
 
 // forEachField calls fn with every field matcher of a condition.
@@ -104,12 +120,28 @@ func (m *matcher) noteLiterals(s *Set, i int) {
 	}
 }
 
-// ruledOut reports whether the scan of this event showed that pattern i
-// of t cannot match the value being tested.
-func (t *patternTest) ruledOut(i int, m *matcher) bool {
+// decided reports what the scan of this event tells of pattern i of t on
+// the value being tested: not there (hit false), there and so matching
+// (hit true, for a decisive pattern), or nothing (ok false).
+func (t *patternTest) decided(i int, m *matcher) (hit, ok bool) {
 	if t.lits == nil || m.direct != t.slot+1 || t.scan >= len(m.scanned) || m.scanned[t.scan] != m.epoch {
-		return false
+		return false, false
 	}
 	l := t.lits[i]
-	return l >= 0 && int(l) < len(m.litSeen) && m.litSeen[l] != m.epoch
+	if l < 0 || int(l) >= len(m.litSeen) {
+		return false, false
+	}
+	if m.litSeen[l] != m.epoch {
+		return false, true
+	}
+	return true, t.whole[i]
+}
+
+// matchValue decides pattern i of t on v: by the scan when it can, else
+// by comparing.
+func (t *patternTest) matchValue(i int, v []byte, m *matcher, done *bool) bool {
+	if hit, ok := t.decided(i, m); ok {
+		return hit
+	}
+	return t.patterns[i].matchValue(v, &m.folded, done)
 }

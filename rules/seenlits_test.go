@@ -11,7 +11,8 @@ import (
 // linked to the scan's literals and that Match decides them as evaluating
 // the rule without the scan's knowledge does: fragment there, absent,
 // there only once folded (KELVIN SIGN), next to a glob, a cased value, an
-// |all list and a filter under not.
+// |all list, a filter under not, and a fragment longer than the scan
+// looks for (its piece found, the fragment not).
 func TestSeenLiteralsDecide(t *testing.T) {
 	var srcs []Source
 	for i := range smallSet + 4 {
@@ -26,9 +27,11 @@ detection:
   sel_glob:
     CommandLine: '*net*|*find*'
   sel_cased:
-    CommandLine|contains|cased: 'Invoke-Mimikatz'
+    CommandLine|contains|cased: ['Invoke-Mimikatz', 'lsadump::']
   sel_all:
     CommandLine|contains|all: ['vssadmin', 'delete shadows']
+  sel_long:
+    CommandLine|contains: 'a-fragment-longer-than-twenty-four-bytes'
   filter:
     CommandLine|contains: ['/quiet-please', ' --dry-run']
   condition: 1 of sel* and not filter
@@ -64,10 +67,16 @@ detection:
 		{`C:\Windows\system32\svchost.exe -k netsvcs`, false},
 		{`powershell Invoke-Mimikatz`, true},
 		{`powershell invoke-mimikatz`, false},
+		{`mimikatz "lsadump::sam"`, true},
+		{`mimikatz "LSADUMP::SAM"`, false}, // found folded, but cased
 		{`vssadmin.exe Delete Shadows /all`, true},
 		{`vssadmin.exe list shadows`, false},
 		{`vssadmin.exe delete shadows /all --dry-run`, false}, // the filter's fragment is there
 		{`mimikatz "sekurlsa::logonpasswords" /QUIET-PLEASE`, false},
+		// Every piece of the long fragment the scan may look for is
+		// there, but not the fragment: found is not decisive for it.
+		{`x-fragment-longer-than-twenty-four-bytes a-fragment-longer-than-twenty-four-byteX`, false},
+		{`run A-FRAGMENT-LONGER-THAN-TWENTY-FOUR-BYTES now`, true},
 	} {
 		ev := mapEvent{set, map[string]string{"CommandLine": c.cmd}}
 		got := slices.Contains(set.Match(ev, nil), rule)

@@ -27,8 +27,10 @@ type patternTest struct {
 	index    *patternIndex // for a long any-of list: its anchored patterns by lookup
 	// slot, scan and lits: the field, its scan and, per pattern, its
 	// required literal there (seenlits.go); lits nil when not linked.
+	// whole: per pattern, whether finding the literal decides it.
 	slot, scan int
 	lits       []int32
+	whole      []bool
 }
 
 func (t *patternTest) test(v []byte, m *matcher) bool {
@@ -39,7 +41,7 @@ func (t *patternTest) test(v []byte, m *matcher) bool {
 	}
 	done := false
 	for i := range t.patterns {
-		hit := !t.ruledOut(i, m) && t.patterns[i].matchValue(v, &m.folded, &done)
+		hit := t.matchValue(i, v, m, &done)
 		if hit != t.all {
 			return hit
 		}
