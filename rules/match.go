@@ -22,8 +22,7 @@ type matcher struct {
 	visit      keywordVisit
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
-	ruleSeen   []uint32    // per rule: == epoch once one of its clauses is marked
-	have       []int32     // per rule: its clauses marked, when ruleSeen is this epoch
+	ruleCount  []ruleCount // per rule: its clauses marked this event
 	complete   []int32     // the rules all of whose clauses are marked, this event
 	kwScans    []*slotScan // keyword automata to run on this event
 	refA       []byte      // fieldref scratch
@@ -46,6 +45,14 @@ type matcher struct {
 	decSet  *Set
 	decKey  []byte
 	decLast []byte
+}
+
+// ruleCount counts a rule's marked clauses: have is this event's count
+// when seen is the epoch. One record, one cache line, per rule: markHits
+// reads it for rules all over the set.
+type ruleCount struct {
+	seen uint32
+	have int32
 }
 
 var matcherPool = sync.Pool{New: func() any { return &matcher{folded: make([]byte, 0, 512)} }}
@@ -73,13 +80,12 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	return dst
 }
 
-// nextEpoch starts an event: marks of earlier events (mark, ruleSeen,
+// nextEpoch starts an event: marks of earlier events (mark, ruleCount,
 // litSeen, scanned) hold an older epoch, so nothing needs clearing.
 func (m *matcher) nextEpoch(s *Set) {
-	if len(m.mark) < len(s.owner) || len(m.ruleSeen) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
+	if len(m.mark) < len(s.owner) || len(m.ruleCount) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
 		m.mark = make([]uint32, len(s.owner))
-		m.ruleSeen = make([]uint32, len(s.compiled))
-		m.have = make([]int32, len(s.compiled))
+		m.ruleCount = make([]ruleCount, len(s.compiled))
 		m.litSeen = make([]uint32, s.litTotal)
 		m.scanned = make([]uint32, len(s.scans))
 		m.epoch = 0
@@ -87,7 +93,7 @@ func (m *matcher) nextEpoch(s *Set) {
 	m.epoch++
 	if m.epoch == 0 { // wrapped: old marks could collide
 		clear(m.mark)
-		clear(m.ruleSeen)
+		clear(m.ruleCount)
 		clear(m.litSeen)
 		clear(m.scanned)
 		m.epoch = 1
@@ -182,10 +188,11 @@ func (m *matcher) markHits(s *Set, clauses [][]int32) {
 			}
 			m.mark[c] = m.epoch
 			r := s.owner[c]
-			if m.ruleSeen[r] != m.epoch {
-				m.ruleSeen[r], m.have[r] = m.epoch, 0
+			rc := &m.ruleCount[r]
+			if rc.seen != m.epoch {
+				rc.seen, rc.have = m.epoch, 0
 			}
-			if m.have[r]++; m.have[r] == s.need[r] {
+			if rc.have++; rc.have == s.need[r] {
 				m.complete = append(m.complete, r)
 			}
 		}
