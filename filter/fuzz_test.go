@@ -21,6 +21,7 @@ import (
 func FuzzProcess(f *testing.F) {
 	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1)))
 	f.Add(fixture.Event(fixture.Event(nil, ts, nil, fixture.BenignImageLoad(1)), -1, nil, fixture.Map{}))
+	f.Add(fixture.Event(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(4)), ts, nil, fixture.Map{{K: "Signed", V: "false"}}))
 	f.Add(fixture.LegacyEvent(nil, 1.5, fixture.UnsignedNodeLoad(2).With("sigma", 1)))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1})
 	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(3).With("rule", fixture.Map{{K: "name", V: "x"}}).With("tags", "t")))
@@ -33,14 +34,19 @@ func FuzzProcess(f *testing.F) {
 }
 
 // checkProcess runs chunk through filt and checks FuzzProcess's
-// invariants; every record out must also decode.
+// invariants; every record out must also decode, and come out as it does
+// from a chunk of its own (nothing of a record carries over to the next).
 func checkProcess(t *testing.T, filt *Filter, chunk []byte) {
 	out, changed, err := filt.Process(nil, chunk)
 	if !changed {
-		return
+		out = chunk
 	}
 	in, tail := splitEvents(chunk)
 	got, gotTail := splitEvents(out)
+	checkAlone(t, filt, in, got)
+	if !changed {
+		return
+	}
 	if err == nil && len(tail) > 0 {
 		t.Fatalf("input had an unparsable tail but no error")
 	}
@@ -67,6 +73,26 @@ func checkProcess(t *testing.T, filt *Filter, chunk []byte) {
 		after := pairsExcept(t, got[i].raw[len(got[i].header):], written)
 		if !bytes.Equal(before, after) {
 			t.Fatalf("event %d: pairs other than %v changed", i, written)
+		}
+	}
+}
+
+// checkAlone checks that each record of in, filtered in a chunk of its
+// own, comes out as got (the chunk's output) has it.
+func checkAlone(t *testing.T, filt *Filter, in, got []rawEvent) {
+	if len(got) != len(in) {
+		return // checkProcess reports it
+	}
+	for i := range in {
+		if in[i].kind != recordEvent {
+			continue
+		}
+		alone, changed, _ := filt.Process(nil, in[i].raw)
+		if !changed {
+			alone = in[i].raw
+		}
+		if !bytes.Equal(alone, got[i].raw) {
+			t.Fatalf("event %d comes out of its chunk as %x, alone as %x", i, got[i].raw, alone)
 		}
 	}
 }

@@ -318,14 +318,14 @@ func (r *record) setWindowsLogsource(idx *fieldIndex) {
 }
 
 func (r *record) setDerived(slot int, v []byte) {
-	r.at[slot] = r.split + len(r.derived)
+	r.put(slot, r.split+len(r.derived))
 	r.derived = append(r.derived, v...)
 }
 
 // setDerivedStr makes the string a followed by b, written to derived, the
 // value of slot. b may be in derived: it lies before what is appended.
 func (r *record) setDerivedStr(slot int, a string, b []byte) {
-	r.at[slot] = r.split + len(r.derived)
+	r.put(slot, r.split+len(r.derived))
 	r.derived = msgpack.AppendStrHeader(r.derived, len(a)+len(b))
 	r.derived = append(append(r.derived, a...), b...)
 }

@@ -68,7 +68,7 @@ func (r *record) addValues(slots []int, off int) {
 		if at := r.at[slot]; at >= 0 {
 			r.extra = append(r.extra, slotValue{slot: slot, off: at})
 		}
-		r.at[slot] = severalValues
+		r.put(slot, severalValues)
 		r.extra = append(r.extra, slotValue{slot: slot, off: off})
 	}
 }

@@ -15,11 +15,15 @@ import (
 // a record decoded from JSON or XML text, Message lines, ECS fields put
 // back together.
 type record struct {
-	chunk   []byte
-	body    int   // offset of the body map
-	end     int   // offset after it
-	at      []int // per slot: offset of the value, or -1
-	split   int   // len(chunk): where derived offsets begin
+	chunk []byte
+	body  int   // offset of the body map
+	end   int   // offset after it
+	at    []int // per slot: offset of the value, or absent
+	// set lists the slots this record stored an offset for (see put): the
+	// next load resets those, not all of at, which has a slot for every
+	// field the rules read.
+	set     []int32
+	split   int // len(chunk): where derived offsets begin
 	derived []byte
 	base    int   // added to the offsets loadMap stores
 	seen    uint8 // roles of the edges the walk stored values for
@@ -37,7 +41,20 @@ type record struct {
 }
 
 func newRecord(slots int) *record {
-	return &record{at: make([]int, slots)}
+	r := &record{at: make([]int, slots)}
+	for i := range r.at {
+		r.at[i] = absent
+	}
+	return r
+}
+
+// put stores off as slot's offset. Every store to at goes through it, so
+// that load can reset what the last record set.
+func (r *record) put(slot, off int) {
+	if r.at[slot] == absent {
+		r.set = append(r.set, int32(slot))
+	}
+	r.at[slot] = off
 }
 
 // Field implements rules.Event.
@@ -71,9 +88,10 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 		r.derived = nil
 	}
 	r.derived = r.derived[:0]
-	for i := range r.at {
-		r.at[i] = -1
+	for _, slot := range r.set {
+		r.at[slot] = absent
 	}
+	r.set = r.set[:0]
 	if end, err = r.loadMap(idx.root, b, off); err != nil {
 		return 0, err
 	}
@@ -126,7 +144,7 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 			} else {
 				for _, slot := range e.slots {
 					if r.at[slot] == absent {
-						r.at[slot] = r.base + vp
+						r.put(slot, r.base+vp)
 					}
 				}
 			}
@@ -149,7 +167,7 @@ func (r *record) fill(e *keyEdge, off int) {
 	}
 	for _, slot := range e.slots {
 		if r.at[slot] == absent {
-			r.at[slot] = off
+			r.put(slot, off)
 		}
 	}
 }

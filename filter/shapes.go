@@ -203,7 +203,7 @@ func (r *record) fromInserts(idx *fieldIndex, layouts [][]int) bool {
 		}
 		for _, slot := range slots {
 			if slot >= 0 && r.at[slot] < 0 {
-				r.at[slot] = base + p
+				r.put(slot, base+p)
 			}
 			if p, err = msgpack.Skip(b, p); err != nil {
 				return false
@@ -284,7 +284,7 @@ func (r *record) joinParams(idx *fieldIndex) {
 			r.derived = msgpack.AppendStrBytes(r.derived, v)
 		}
 	}
-	r.at[idx.dataSlot] = r.split + start
+	r.put(idx.dataSlot, r.split+start)
 	r.several = true
 }
 
@@ -321,14 +321,14 @@ func mapValue(b []byte, off int, key string) int {
 func (r *record) joinList(slot int, b []byte, off int) {
 	if n, _, err := msgpack.ReadArrayHeader(b, off); err != nil || n == 0 {
 		if err == nil {
-			r.at[slot] = absent // an empty list: no Data, as {"#text": []}
+			r.put(slot, absent) // an empty list: no Data, as {"#text": []}
 		}
 		return
 	}
 	if len(r.derived) > 0 && len(b) > 0 && &b[0] == &r.derived[0] {
 		off += r.split
 	}
-	r.at[slot] = off
+	r.put(slot, off)
 	r.several = true
 }
 
@@ -367,7 +367,7 @@ func (r *record) fromMessage(idx *fieldIndex) {
 				at = r.split + len(r.derived)
 				r.derived = msgpack.AppendStrBytes(r.derived, value)
 			}
-			r.at[slot] = at
+			r.put(slot, at)
 		}
 	}
 }
@@ -377,7 +377,7 @@ func (r *record) fromECS(idx *fieldIndex, id int) {
 	if id < len(idx.ecsMoves) {
 		for _, m := range idx.ecsMoves[id] {
 			if r.at[m.to] < 0 {
-				r.at[m.to] = r.at[m.from]
+				r.put(m.to, r.at[m.from])
 			}
 		}
 	}
