@@ -51,9 +51,8 @@ func (s *Set) index() {
 		g := b.addToGroup(i)
 		b.addClauses(i, g)
 	}
-	s.need = make([]int32, len(s.clauses))
-	for r, cs := range s.clauses {
-		s.need[r] = int32(len(cs))
+	for c := range s.owner {
+		s.owner[c].need = int32(len(s.clauses[s.owner[c].rule]))
 	}
 	b.buildScans()
 	b.linkPatterns()
@@ -98,7 +97,7 @@ func (b *indexBuilder) addClauses(i, g int) {
 	for _, cl := range rc {
 		clauseID := int32(len(b.clauseLits))
 		s.clauses[i] = append(s.clauses[i], clauseID)
-		s.owner = append(s.owner, int32(i))
+		s.owner = append(s.owner, clauseOwner{rule: int32(i)})
 		var refs []litRef
 		for _, n := range cl {
 			if n.slot == keywordSlot {

@@ -109,10 +109,7 @@ func (s *Set) scanFields(m *matcher) {
 	for _, i := range d.fieldScans {
 		sc := &s.scans[i]
 		if v, ok := m.ev.Field(sc.slot); ok {
-			s.scanValue(sc, v, m)
-			if sc.ac != nil { // m.hits are the automaton's
-				m.noteLiterals(s, int(i))
-			}
+			s.scanOne(sc, int(i), v, m)
 		} else if m.holdsSeveral(sc.slot) {
 			m.scanVisit = scanVisit{set: s, sc: sc, m: m}
 			m.mv.EachValue(sc.slot, &m.scanVisit)
@@ -177,24 +174,51 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	}
 }
 
+// scanOne is scanValue for the one value of field scan i. The
+// automaton's literals are noted as found (seenlits.go) as they are
+// marked, and a literal the value holds more than once is marked once.
+func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
+	if sc.anchored != nil {
+		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
+		m.markHits(s, sc.clauses[sc.nAc:])
+	}
+	if sc.ac == nil {
+		return
+	}
+	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+	m.scanned[i] = m.epoch
+	seen := m.litSeen[s.litBase[i]:]
+	for _, id := range m.hits {
+		if seen[id] != m.epoch {
+			seen[id] = m.epoch
+			m.markClauses(s, sc.clauses[id])
+		}
+	}
+}
+
 // markHits marks the clauses of the literals in m.hits, per literal in
-// clauses, and counts them per rule: a rule whose count reaches its
-// clauses' is complete, a candidate.
+// clauses.
 func (m *matcher) markHits(s *Set, clauses [][]int32) {
 	for _, id := range m.hits {
-		for _, c := range clauses[id] {
-			if m.mark[c] == m.epoch {
-				continue
-			}
-			m.mark[c] = m.epoch
-			r := s.owner[c]
-			rc := &m.ruleCount[r]
-			if rc.seen != m.epoch {
-				rc.seen, rc.have = m.epoch, 0
-			}
-			if rc.have++; rc.have == s.need[r] {
-				m.complete = append(m.complete, r)
-			}
+		m.markClauses(s, clauses[id])
+	}
+}
+
+// markClauses marks clauses and counts them per rule: a rule whose count
+// reaches its clauses' is complete, a candidate.
+func (m *matcher) markClauses(s *Set, clauses []int32) {
+	for _, c := range clauses {
+		if m.mark[c] == m.epoch {
+			continue
+		}
+		m.mark[c] = m.epoch
+		o := s.owner[c]
+		rc := &m.ruleCount[o.rule]
+		if rc.seen != m.epoch {
+			rc.seen, rc.have = m.epoch, 0
+		}
+		if rc.have++; rc.have == o.need {
+			m.complete = append(m.complete, o.rule)
 		}
 	}
 }

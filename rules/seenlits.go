@@ -110,16 +110,6 @@ func forEachField(n node, fn func(*fieldMatcher)) {
 	}
 }
 
-// noteLiterals records the literals the automaton of field scan i found
-// in the value it just read (m.hits).
-func (m *matcher) noteLiterals(s *Set, i int) {
-	m.scanned[i] = m.epoch
-	base := s.litBase[i]
-	for _, id := range m.hits {
-		m.litSeen[base+id] = m.epoch
-	}
-}
-
 // decided reports what the scan of this event tells of pattern i of t on
 // the value being tested: not there (hit false), there and so matching
 // (hit true, for a decisive pattern), or nothing (ok false).

@@ -59,10 +59,9 @@ type Set struct {
 	// a matcher's litSeen (seenlits.go); litTotal: how many there are.
 	litBase  []int32
 	litTotal int
-	clauses  [][]int32 // per rule: clauses that must all be satisfied
-	need     []int32   // per rule: len(clauses[r])
-	owner    []int32   // per clause: its rule
-	groupOf  []int32   // per rule: its group
+	clauses  [][]int32     // per rule: clauses that must all be satisfied
+	owner    []clauseOwner // per clause: its rule
+	groupOf  []int32       // per rule: its group
 	// Keyword scans merged per combination that applies together, built
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan
@@ -96,6 +95,12 @@ type slotScan struct {
 	// keyword scans only, which are merged (matchcache.go).
 	lits  []valueLit
 	local []int32
+}
+
+// clauseOwner is a clause's rule and how many clauses that rule has: what
+// marking the clause reads, in one record.
+type clauseOwner struct {
+	rule, need int32
 }
 
 // RuleFields returns how many of Fields() rules read: the fields after
