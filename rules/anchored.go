@@ -13,6 +13,8 @@ package rules
 // begin the value share their first bytes too often ("c:\windows\") for
 // that, and are hashed at every length.
 
+import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
+
 // anchoredLits finds which of one field's anchored literals a value
 // holds where they are anchored. Literals are pure ASCII, folded, at most
 // maxNeedLen bytes (see requiredLiteral). Immutable once built.
@@ -145,7 +147,7 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 	if a.endLens != 0 {
 		h := uint64(seedEnd)
 		for l := 1; l <= min(n, gramLen8-1); l++ {
-			h = (h ^ uint64(asciiLower[v[n-l]])) * fnvPrime
+			h = (h ^ uint64(ahocorasick.Lower(v[n-l]))) * fnvPrime
 			if a.endLens&(1<<l) != 0 && a.maySee(h) {
 				hits = a.lookup(h, atEnd, v[n-l:], hits)
 			}
@@ -159,7 +161,7 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 			last = max(last, n)
 		}
 		for l := 1; l <= last; l++ {
-			h = (h ^ uint64(asciiLower[v[l-1]])) * fnvPrime
+			h = (h ^ uint64(ahocorasick.Lower(v[l-1]))) * fnvPrime
 			if a.startLens&(1<<l) != 0 && a.maySee(h) {
 				hits = a.lookup(h, atStart, v[:l], hits)
 			}
@@ -171,7 +173,7 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 	if n >= gramLen8 {
 		for _, id := range a.grams.lookup(endGram(v)) {
 			l := a.lits[id]
-			if k := len(l.lit); k <= n && (l.at == atEnd || k == n) && equalLower(v[n-k:], l.lit) {
+			if k := len(l.lit); k <= n && (l.at == atEnd || k == n) && ahocorasick.EqualLower(v[n-k:], l.lit) {
 				hits = append(hits, id)
 			}
 		}
@@ -206,24 +208,11 @@ func (a *anchoredLits) lookup(h uint64, at anchor, text []byte, hits []int32) []
 			return hits
 		}
 		if e.hash == h {
-			if l := a.lits[e.id]; l.at == at && equalLower(text, l.lit) {
+			if l := a.lits[e.id]; l.at == at && ahocorasick.EqualLower(text, l.lit) {
 				return append(hits, e.id)
 			}
 		}
 	}
-}
-
-// equalLower reports whether text, each byte lowered as ASCII, is lit.
-func equalLower(text []byte, lit string) bool {
-	if len(text) != len(lit) {
-		return false
-	}
-	for i, c := range text {
-		if asciiLower[c] != lit[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // bytes is the memory of the lookup's tables.

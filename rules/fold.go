@@ -15,19 +15,6 @@ import (
 // (every rune mapped to lower(upper(r)), so 'K' KELVIN SIGN and 'k' meet),
 // with an ASCII fast path because nearly all Windows event data is ASCII.
 
-// asciiLower maps every byte to its ASCII lower-case form; bytes >= 0x80 map
-// to themselves and are never looked up on the fast path.
-var asciiLower = func() (t [256]byte) {
-	for i := range t {
-		c := byte(i)
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		t[i] = c
-	}
-	return t
-}()
-
 // foldRune returns the case-folded form of r.
 func foldRune(r rune) rune {
 	return unicode.ToLower(unicode.ToUpper(r))
@@ -57,7 +44,7 @@ func foldAppend(dst, v []byte) []byte {
 		if v[i] >= utf8.RuneSelf {
 			return foldAppendSlow(dst[:n+i], v[i:])
 		}
-		out[i] = asciiLower[v[i]]
+		out[i] = ahocorasick.Lower(v[i])
 	}
 	return dst
 }
@@ -66,7 +53,7 @@ func foldAppendSlow(dst, v []byte) []byte {
 	for len(v) > 0 {
 		c := v[0]
 		if c < utf8.RuneSelf {
-			dst = append(dst, asciiLower[c])
+			dst = append(dst, ahocorasick.Lower(c))
 			v = v[1:]
 			continue
 		}

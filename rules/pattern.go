@@ -153,21 +153,21 @@ func (p *pattern) matchValue(v []byte, folded *[]byte, done *bool) bool {
 		switch p.kind {
 		case exactPattern:
 			if len(v) == len(p.lit) && isASCII(v) {
-				return equalASCIIFold(v, p.lit)
+				return ahocorasick.EqualLower(v, p.lit)
 			}
 			if len(v) != len(p.lit) && isASCII(v) {
 				return false
 			}
 		case prefixPattern:
 			if len(v) >= len(p.lit) && isASCII(v[:len(p.lit)]) {
-				return equalASCIIFold(v[:len(p.lit)], p.lit)
+				return ahocorasick.EqualLower(v[:len(p.lit)], p.lit)
 			}
 			if isASCII(v) {
 				return false
 			}
 		case suffixPattern:
 			if tail := len(v) - len(p.lit); tail >= 0 && isASCII(v[tail:]) {
-				return equalASCIIFold(v[tail:], p.lit)
+				return ahocorasick.EqualLower(v[tail:], p.lit)
 			}
 			if isASCII(v) {
 				return false
@@ -184,16 +184,6 @@ func (p *pattern) matchValue(v []byte, folded *[]byte, done *bool) bool {
 }
 
 func isASCII(b []byte) bool { return ahocorasick.IsASCII(b) }
-
-// equalASCIIFold compares ASCII v with the folded literal lit.
-func equalASCIIFold(v, lit []byte) bool {
-	for i, c := range v {
-		if asciiLower[c] != lit[i] {
-			return false
-		}
-	}
-	return true
-}
 
 // match reports whether folded (an event value already case-folded) matches.
 func (p *pattern) match(folded []byte) bool {

@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
+
 // patternIndex decides a long list of anchored values with a table lookup
 // instead of a comparison per value. SigmaHQ's rules list dozens of image
 // names in one field (Image|endswith: ['\atbroker.exe', '\audiodg.exe',
@@ -16,6 +18,7 @@ package rules
 // list is tried in turn, as without the index, so the index changes no
 // verdict (FuzzPatternIndex). Shorter values are tried in turn after the
 // lookups.
+
 type patternIndex struct {
 	ends   anchorTable // exact and suffix patterns
 	starts anchorTable // prefix patterns
@@ -98,13 +101,13 @@ func (x *patternIndex) anyMatch(t *patternTest, v []byte, m *matcher) (hit, ok b
 	if n := len(v); n >= gramLen8 {
 		for _, i := range x.ends.grams.lookup(endGram(v)) {
 			p := &patterns[i]
-			if k := len(p.lit); k <= n && (p.kind == suffixPattern || k == n) && equalASCIIFold(v[n-k:], p.lit) {
+			if k := len(p.lit); k <= n && (p.kind == suffixPattern || k == n) && ahocorasick.EqualLower(v[n-k:], p.lit) {
 				return true, true
 			}
 		}
 		for _, i := range x.starts.grams.lookup(startGram(v)) {
 			p := &patterns[i]
-			if k := len(p.lit); k <= n && equalASCIIFold(v[:k], p.lit) {
+			if k := len(p.lit); k <= n && ahocorasick.EqualLower(v[:k], p.lit) {
 				return true, true
 			}
 		}

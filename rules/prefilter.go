@@ -414,7 +414,7 @@ func (a *acAutomaton) addSingle(id int32, f byte) {
 		a.single = new([256]int32)
 	}
 	for c := range utf8.RuneSelf {
-		if asciiLower[c] != f {
+		if ahocorasick.Lower(byte(c)) != f {
 			continue
 		}
 		if a.single[c] == 0 {

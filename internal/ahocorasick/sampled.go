@@ -156,7 +156,7 @@ func (x *Sampled) probe(g uint64, text []byte, at int, hits []int32) []int32 {
 			continue
 		}
 		start, p := at-int(e.off), x.pats[e.id]
-		if start >= 0 && start+len(p) <= len(text) && equalLower(text[start:start+len(p)], p) {
+		if start >= 0 && start+len(p) <= len(text) && EqualLower(text[start:start+len(p)], p) {
 			hits = append(hits, e.id)
 		}
 	}
@@ -181,6 +181,11 @@ const (
 	tableMul = 0xc2b2ae3d27d4eb4f
 )
 
+// Lower returns c lowered as ASCII: 'A'-'Z' become 'a'-'z', every other
+// byte (those >= 0x80 included) stays as it is. The one table of it the
+// rules package folds with too.
+func Lower(c byte) byte { return asciiLower[c] }
+
 // asciiLower maps 'A'-'Z' to 'a'-'z' and every other byte to itself.
 var asciiLower = func() (t [256]byte) {
 	for i := range t {
@@ -192,11 +197,29 @@ var asciiLower = func() (t [256]byte) {
 	return t
 }()
 
-func equalLower(text []byte, p string) bool {
-	for i, c := range text {
-		if asciiLower[c] != p[i] {
+// EqualLower reports whether text, its ASCII capital letters lowered, is
+// lower, which is compared as it is (folded already), 8 bytes at a time.
+func EqualLower[T string | []byte](text []byte, lower T) bool {
+	if len(text) != len(lower) {
+		return false
+	}
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		if Lower8(binary.LittleEndian.Uint64(text[i:])) != load64(lower[i:]) {
+			return false
+		}
+	}
+	for ; i < len(text); i++ {
+		if asciiLower[text[i]] != lower[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// load64 reads the first 8 bytes of b, little-endian.
+func load64[T string | []byte](b T) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }

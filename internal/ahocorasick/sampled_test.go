@@ -82,6 +82,37 @@ func TestLower8(t *testing.T) {
 	}
 }
 
+// TestEqualLower: EqualLower, on strings and byte slices, agrees with
+// lowering byte by byte, at every length up to 20 and with the one byte
+// that differs at every position (capitals, their neighbours '@' and '[',
+// bytes >= 0x80).
+func TestEqualLower(t *testing.T) {
+	const text = "C:\\WINDOWS\\@[Temp]\xc4\x81.EXE"
+	for n := range len(text) + 1 {
+		v := []byte(text[:n])
+		lower := make([]byte, n)
+		for i, c := range v {
+			lower[i] = asciiLower[c]
+		}
+		if !EqualLower(v, string(lower)) || !EqualLower(v, lower) {
+			t.Fatalf("%q is not equal to its lowering %q", v, lower)
+		}
+		if n > 0 && EqualLower(v, string(lower[:n-1])) {
+			t.Fatalf("%q equals a shorter %q", v, lower[:n-1])
+		}
+		for i := range n {
+			for _, c := range []byte{'@', 'A', 'a', '[', 0x80, 0xc4} {
+				other := append([]byte(nil), lower...)
+				other[i] = c
+				want := string(other) == string(lower)
+				if EqualLower(v, string(other)) != want || EqualLower(v, other) != want {
+					t.Fatalf("%q against %q: want %v", v, other, want)
+				}
+			}
+		}
+	}
+}
+
 // FuzzSampled: the sampling finds what the automaton finds, for any ASCII
 // patterns of MinSampled bytes or more (one per line) and any text.
 func FuzzSampled(f *testing.F) {
