@@ -19,7 +19,7 @@ func New(patterns []string, fold Fold) *Automaton {
 	b.assignClasses(lits)
 	b.buildTrie(lits)
 	b.buildEdges()
-	order := b.link()
+	order := b.layout(b.link())
 	a := b.pack(order)
 	a.fold = fold
 	for c := 0; c < 0x80; c++ {
@@ -206,6 +206,37 @@ func (b *builder) step(s int32, c uint8) int32 {
 		}
 		s = b.fail[s]
 	}
+}
+
+// layout returns the order pack numbers the states in: the dense ones
+// first, breadth-first as link visited them, then the sparse ones depth
+// first. A scan that walks a long literal through sparse states then
+// reads states (and their edges) that lie next to each other in memory,
+// not one cache line each.
+func (b *builder) layout(bfs []int32) []int32 {
+	order := make([]int32, 0, len(bfs))
+	var stack []int32
+	for _, s := range bfs {
+		if b.row[s] < 0 {
+			continue
+		}
+		order = append(order, s)
+		for i := b.edgeAt[s+1] - 1; i >= b.edgeAt[s]; i-- {
+			if next := b.edgeTo[i]; b.row[next] < 0 {
+				stack = append(stack, next)
+			}
+		}
+	}
+	var sparse []int32
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		sparse = append(sparse, s)
+		for i := b.edgeAt[s+1] - 1; i >= b.edgeAt[s]; i-- {
+			stack = append(stack, b.edgeTo[i])
+		}
+	}
+	return append(order, sparse...)
 }
 
 // pack renumbers the states in breadth-first order, so the dense states
