@@ -112,8 +112,47 @@ func TestAgainstReference(t *testing.T) {
 		}
 		a := New(patterns, simpleFold)
 		for k := 0; k < 20; k++ {
-			checkAgainstReference(t, a, patterns, []byte(word(200)))
+			text := []byte(word(200))
+			checkAgainstReference(t, a, patterns, text)
+			checkAgainstReference(t, walkedInTwo(a), patterns, text)
 		}
+	}
+}
+
+// TestScanTwo: thousands of patterns whose rarest pairs are common text
+// make New scan long texts in two walks; the walks find what the
+// reference finds, in particular occurrences across the middle of the
+// text, where the second walk begins, and at both ends.
+func TestScanTwo(t *testing.T) {
+	rng := newRand(3)
+	const letters = "etaoinshr \\.-"
+	patterns := make([]string, 3000)
+	for i := range patterns {
+		p := make([]byte, 2+rng.Intn(9))
+		for j := range p {
+			p[j] = letters[rng.Intn(len(letters))]
+		}
+		patterns[i] = string(p)
+	}
+	longest := strings.Repeat("e", 10)
+	patterns = append(patterns, longest)
+	a := New(patterns, simpleFold)
+	if !a.twoWalks || a.rare != nil || a.maxLen != len(longest) {
+		t.Fatalf("twoWalks %v, rare pairs %v: want two walks and no rare-pair skip", a.twoWalks, a.rare != nil)
+	}
+	for k := 0; k < 50; k++ {
+		n := minTwoWalks*a.maxLen + rng.Intn(200)
+		text := make([]byte, n)
+		for j := range text {
+			text[j] = letters[rng.Intn(len(letters))]
+		}
+		// A pattern laid across the middle, and a longest one ending
+		// just before it or at it: the last the first walk reports, the
+		// first the second walk must see whole.
+		p := patterns[rng.Intn(len(patterns))]
+		copy(text[n/2-len(p)/2:], p)
+		copy(text[n/2-a.maxLen+k%2:], longest)
+		checkAgainstReference(t, a, patterns, text)
 	}
 }
 

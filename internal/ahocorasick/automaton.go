@@ -32,6 +32,11 @@ type Automaton struct {
 	// one byte long.
 	rare     *rarePairs
 	rareLead int
+	// twoWalks: the rare pairs were too common to skip by, so long ASCII
+	// texts are scanned in two walks at once (scanTwo); maxLen is the
+	// longest pattern's length.
+	twoWalks bool
+	maxLen   int
 	// canon maps each pattern to the id the scan reports for it: its own,
 	// or that of an earlier pattern with the same class string.
 	canon []int32

@@ -25,6 +25,9 @@ func New(patterns []string, fold Fold) *Automaton {
 	for c := 0; c < 0x80; c++ {
 		a.rootStay[c] = a.dense[a.class[c]] == 0
 	}
+	for _, l := range lits {
+		a.maxLen = max(a.maxLen, len(l))
+	}
 	a.buildPairs(lits)
 	a.buildRare(lits)
 	return a
@@ -239,7 +242,7 @@ func (b *builder) layout(bfs []int32) []int32 {
 	return append(order, sparse...)
 }
 
-// pack renumbers the states in breadth-first order, so the dense states
+// pack renumbers the states in order (layout's), so the dense states
 // (the shallow ones, which come first) are 0..ndense-1 with row == id, and
 // flags every transition target that has output. A step through a dense
 // state then reads one table entry, and an output check reads nothing.

@@ -43,9 +43,11 @@
 //     child, keep only their children and fall back along failure links.
 //     That keeps a large rule set's automata at a few MiB where dense rows
 //     for every state would take tens.
-//   - States are numbered breadth-first, so the dense ones are 0..n-1 and
-//     a state's row is its id; a transition target carries a flag when
-//     patterns end there, so a step without output reads nothing more.
+//   - The dense states are numbered first, breadth-first, so they are
+//     0..n-1 and a state's row is its id; the sparse ones follow depth
+//     first, so a walk along a long pattern reads neighbouring records. A
+//     transition target carries a flag when patterns end there, so a step
+//     without output reads nothing more.
 //   - What a scan reads of a sparse state is packed into one record, one
 //     cache line rather than one per array.
 //   - At the root, a bitmap of the byte pairs patterns may begin with lets

@@ -74,7 +74,36 @@ func (a *Automaton) buildRare(lits []string) {
 			r.set(high, b)
 		}
 	}
+	if text := 1 / r.density(); text < rareGap*float64(lead) {
+		// Rare pairs this common (thousands of command-line fragments)
+		// skip nothing: scan long texts in two walks instead.
+		a.twoWalks = true
+		return
+	}
 	a.rare, a.rareLead = r, lead
+}
+
+// rareGap: the skip is kept when the rare pairs lie, in text as
+// byteWeight models it, at least this many times rareLead apart on
+// average.
+const rareGap = 2
+
+// density estimates how often a rare pair begins at a position of
+// ASCII text, with byteWeight as each byte's frequency.
+func (r *rarePairs) density() float64 {
+	total := 0.0
+	for b := range 0x80 {
+		total += byteWeight[b]
+	}
+	d := 0.0
+	for b0 := range 0x80 {
+		for b1 := range 0x80 {
+			if p := b0<<8 | b1; r.pairs[p/64]&(1<<(p%64)) != 0 {
+				d += byteWeight[b0] / total * byteWeight[b1] / total
+			}
+		}
+	}
+	return d
 }
 
 // rarePairs is the set of rare pairs, with the bytes they begin with for

@@ -1,12 +1,16 @@
 package ahocorasick
 
 // Scan appends to hits the id of every pattern that occurs in the
-// case-folded text, once per occurrence, in the order the occurrences end
-// (patterns ending at one position: the longest first), and returns the
-// extended slice. ASCII text is scanned as it is; text with other bytes is
-// folded into *scratch first, which the caller may reuse across calls
-// (one per goroutine).
+// case-folded text, once per occurrence, and returns the extended slice.
+// The ids come in the order the occurrences end (patterns ending at one
+// position: the longest first), except from a long text that scanTwo
+// walks, whose two halves' ids interleave. ASCII text is scanned as it
+// is; text with other bytes is folded into *scratch first, which the
+// caller may reuse across calls (one per goroutine).
 func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
+	if a.twoWalks && len(text) >= minTwoWalks*a.maxLen && IsASCII(text) {
+		return a.scanTwo(text, hits)
+	}
 	// The automaton's fields are read into locals once: the loop runs per
 	// byte, and appends to hits would otherwise make the compiler reload
 	// them.
@@ -54,6 +58,62 @@ func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 		if s&outFlag != 0 {
 			s &^= outFlag
 			hits = a.emit(s, hits)
+		}
+	}
+	return hits
+}
+
+// minTwoWalks: scanTwo takes texts of at least this many times the
+// longest pattern, so the second walk's overlap with the first (the
+// longest pattern less a byte) stays small against the half it saves.
+const minTwoWalks = 4
+
+// scanTwo is Scan for a long ASCII text: it walks the text's two halves
+// at once. Each step of a walk depends on the one before, and with
+// thousands of patterns each is a load from tables larger than the cache,
+// so one walk waits on memory at every byte; two independent walks wait
+// together. The second starts from the root maxLen-1 bytes before the
+// middle, so it sees every occurrence that ends in the second half whole,
+// and reports only those; the first reports those ending before. It
+// takes texts of at least 2*maxLen bytes, so the second walk is past the
+// middle once the first has ended.
+func (a *Automaton) scanTwo(text []byte, hits []int32) []int32 {
+	dense, ndense, nclass, class := a.dense, a.ndense, int32(a.nclass), &a.class
+	mid := len(text) / 2
+	j := mid - (a.maxLen - 1)
+	s, t := int32(0), int32(0)
+	for i := 0; i < mid; i, j = i+1, j+1 {
+		c, d := int32(class[text[i]]), int32(class[text[j]])
+		if s < ndense {
+			s = dense[s*nclass+c]
+		} else {
+			s = a.next(s, uint8(c))
+		}
+		if t < ndense {
+			t = dense[t*nclass+d]
+		} else {
+			t = a.next(t, uint8(d))
+		}
+		if s&outFlag != 0 {
+			s &^= outFlag
+			hits = a.emit(s, hits)
+		}
+		if t&outFlag != 0 {
+			t &^= outFlag
+			if j >= mid {
+				hits = a.emit(t, hits)
+			}
+		}
+	}
+	for ; j < len(text); j++ {
+		if d := int32(class[text[j]]); t < ndense {
+			t = dense[t*nclass+d]
+		} else {
+			t = a.next(t, uint8(d))
+		}
+		if t&outFlag != 0 {
+			t &^= outFlag
+			hits = a.emit(t, hits)
 		}
 	}
 	return hits
