@@ -48,8 +48,8 @@ type matcher struct {
 }
 
 // ruleCount counts a rule's marked clauses: have is this event's count
-// when seen is the epoch. One record, one cache line, per rule: markHits
-// reads it for rules all over the set.
+// when seen is the epoch. Both in one 8-byte record, so marking a clause
+// (markClauses) reads one place for its rule, not two arrays.
 type ruleCount struct {
 	seen uint32
 	have int32
@@ -145,7 +145,7 @@ func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of
 // applying groups that have no clauses, and the rules all of whose clauses
-// were marked (markHits counts them), each once.
+// were marked (markClauses counts them), each once.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
@@ -164,13 +164,18 @@ func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 
 // scanValue marks the rules whose required literals occur in v.
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
-	if sc.anchored != nil {
-		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
-		m.markHits(s, sc.clauses[sc.nAc:])
-	}
+	s.scanAnchored(sc, v, m)
 	if sc.ac != nil {
 		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
 		m.markHits(s, sc.clauses)
+	}
+}
+
+// scanAnchored marks the rules whose anchored literals v holds.
+func (s *Set) scanAnchored(sc *slotScan, v []byte, m *matcher) {
+	if sc.anchored != nil {
+		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
+		m.markHits(s, sc.clauses[sc.nAc:])
 	}
 }
 
@@ -178,10 +183,7 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 // automaton's literals are noted as found (seenlits.go) as they are
 // marked, and a literal the value holds more than once is marked once.
 func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
-	if sc.anchored != nil {
-		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
-		m.markHits(s, sc.clauses[sc.nAc:])
-	}
+	s.scanAnchored(sc, v, m)
 	if sc.ac == nil {
 		return
 	}

@@ -18,7 +18,6 @@ import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 // list is tried in turn, as without the index, so the index changes no
 // verdict (FuzzPatternIndex). Shorter values are tried in turn after the
 // lookups.
-
 type patternIndex struct {
 	ends   anchorTable // exact and suffix patterns
 	starts anchorTable // prefix patterns

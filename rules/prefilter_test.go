@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -42,7 +43,10 @@ func TestFoldAppendFast(t *testing.T) {
 		for _, odd := range []string{"", "\u212a", "\xff", "\xc3\x84"} {
 			for at := 0; at <= n; at++ {
 				v := ascii[:at] + odd + ascii[at:n]
-				got := foldAppend([]byte("Pre"), []byte(v))
+				// dst as callers pass it: reused, its spare capacity
+				// holding old bytes the fold must overwrite.
+				dst := append(bytes.Repeat([]byte{0xaa}, 128)[:0], "Pre"...)
+				got := foldAppend(dst, []byte(v))
 				want := foldAppendSlow([]byte("Pre"), []byte(v))
 				if string(got) != string(want) {
 					t.Fatalf("%q: %q, want %q", v, got, want)

@@ -9,8 +9,8 @@ package rules
 // that the scan already ruled out: a rule listing ten command-line
 // fragments, of which the value holds one, searches for one.
 //
-// A contains pattern whose literal is its required literal, whole and
-// ASCII, is decided the other way too: the scan found it, so it matches.
+// A pattern the scan's finding decides (see decisive) is decided the
+// other way too: the scan found its literal, so it matches.
 //
 // Only a value the scan read is decided so: a field with one value,
 // evaluated by fieldMatcher.eval (m.direct names its slot, which must be

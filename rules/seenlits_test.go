@@ -11,14 +11,20 @@ import (
 // linked to the scan's literals and that Match decides them as evaluating
 // the rule without the scan's knowledge does: fragment there, absent,
 // there only once folded (KELVIN SIGN), next to a glob, a cased value, an
-// |all list, a filter under not, and a fragment longer than the scan
-// looks for (its piece found, the fragment not).
+// |all list, a filter under not, a fragment longer than the scan looks
+// for (its piece found, the fragment not) and a non-ASCII fragment (the
+// scan reads bytes >= 0x80 alike). It also checks which patterns the
+// scan's finding decides whole.
 func TestSeenLiteralsDecide(t *testing.T) {
 	var srcs []Source
 	for i := range smallSet + 4 {
 		srcs = append(srcs, Source{Name: fmt.Sprint(i), Data: []byte(fmt.Sprintf(
 			"title: filler %d\nlogsource: {category: test}\ndetection:\n  s: {Other|contains: 'filler%d'}\n  condition: s\n", i, i))})
 	}
+	// A rule that needs the filter's fragment, so the scan looks for it
+	// (a clause under not gives the scan nothing to look for).
+	srcs = append(srcs, Source{Name: "quiet", Data: []byte(
+		"title: quiet\nlogsource: {category: test}\ndetection:\n  s: {CommandLine|contains: '/quiet-please'}\n  condition: s\n")})
 	srcs = append(srcs, Source{Name: "frag", Data: []byte(`title: fragments
 logsource: {category: test}
 detection:
@@ -32,6 +38,8 @@ detection:
     CommandLine|contains|all: ['vssadmin', 'delete shadows']
   sel_long:
     CommandLine|contains: 'a-fragment-longer-than-twenty-four-bytes'
+  sel_accent:
+    CommandLine|contains: 'x-hé::y'
   filter:
     CommandLine|contains: ['/quiet-please', ' --dry-run']
   condition: 1 of sel* and not filter
@@ -53,6 +61,22 @@ detection:
 	})
 	if linked < 3 {
 		t.Fatalf("%d patterns linked to the scan's literals, want the three fragments at least", linked)
+	}
+	whole := map[string]bool{}
+	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
+		if pt, ok := f.test.(*patternTest); ok && pt.lits != nil {
+			for k, l := range pt.lits {
+				if l >= 0 {
+					whole[string(pt.patterns[k].lit)] = pt.whole[k]
+				}
+			}
+		}
+	})
+	for lit, want := range map[string]bool{"sekurlsa::": true, " -encodedcommand ": true, "/quiet-please": true,
+		"lsadump::": false, "a-fragment-longer-than-twenty-four-bytes": false, "x-hé::y": false} {
+		if got, ok := whole[lit]; !ok || got != want {
+			t.Errorf("%q: linked %v, decided by the scan's finding %v, want linked and %v", lit, ok, got, want)
+		}
 	}
 	for _, c := range []struct {
 		cmd  string
@@ -77,6 +101,8 @@ detection:
 		// there, but not the fragment: found is not decisive for it.
 		{`x-fragment-longer-than-twenty-four-bytes a-fragment-longer-than-twenty-four-byteX`, false},
 		{`run A-FRAGMENT-LONGER-THAN-TWENTY-FOUR-BYTES now`, true},
+		{"run X-HÉ::Y now", true},  // folds to the fragment
+		{"run x-hè::y now", false}, // reads alike to the scan, but not the fragment
 	} {
 		ev := mapEvent{set, map[string]string{"CommandLine": c.cmd}}
 		got := slices.Contains(set.Match(ev, nil), rule)

@@ -156,6 +156,56 @@ func TestScanTwo(t *testing.T) {
 	}
 }
 
+// TestLayout: the order pack numbers states in holds every state once,
+// the dense ones first, and each sparse state right after its parent or
+// after the subtree of its previous sibling (depth first).
+func TestLayout(t *testing.T) {
+	rng := newRand(4)
+	lits := make([]string, 500)
+	for i := range lits {
+		p := make([]byte, 1+rng.Intn(12))
+		for j := range p {
+			p[j] = "abcde\\."[rng.Intn(7)]
+		}
+		lits[i] = string(p)
+	}
+	b := &builder{}
+	b.assignClasses(lits)
+	b.buildTrie(lits)
+	b.buildEdges()
+	order := b.layout(b.link())
+	if len(order) != len(b.term) {
+		t.Fatalf("%d states in the order, %d in the trie", len(order), len(b.term))
+	}
+	at := make([]int, len(order))
+	for i := range at {
+		at[i] = -1
+	}
+	for i, s := range order {
+		if at[s] >= 0 {
+			t.Fatalf("state %d twice", s)
+		}
+		at[s] = i
+		if i > 0 && b.row[s] >= 0 && b.row[order[i-1]] < 0 {
+			t.Fatalf("dense state %d after a sparse one", s)
+		}
+	}
+	sparse := 0
+	for s := range b.term {
+		if b.row[s] >= 0 {
+			continue
+		}
+		sparse++
+		// A sparse state's first child comes right after it.
+		if lo, hi := b.edgeAt[s], b.edgeAt[s+1]; lo < hi && at[b.edgeTo[lo]] != at[s]+1 {
+			t.Fatalf("state %d at %d, its first child at %d", s, at[s], at[b.edgeTo[lo]])
+		}
+	}
+	if sparse == 0 {
+		t.Fatal("no sparse states: the test needs longer patterns")
+	}
+}
+
 // TestConcurrentScan scans from several goroutines at once; run with
 // -race.
 func TestConcurrentScan(t *testing.T) {

@@ -83,7 +83,7 @@ func TestLower8(t *testing.T) {
 }
 
 // TestEqualLower: EqualLower, on strings and byte slices, agrees with
-// lowering byte by byte, at every length up to 20 and with the one byte
+// lowering byte by byte, at every length of its text and with the one byte
 // that differs at every position (capitals, their neighbours '@' and '[',
 // bytes >= 0x80).
 func TestEqualLower(t *testing.T) {
