@@ -49,12 +49,7 @@ func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 			*scratch = a.fold((*scratch)[:0], text)
 			return a.scanFolded(*scratch, hits[:start])
 		}
-		c := int32(class[b])
-		if s < ndense {
-			s = dense[s*nclass+c]
-		} else {
-			s = a.next(s, uint8(c))
-		}
+		s = step(a, dense, ndense, nclass, s, int32(class[b]))
 		if s&outFlag != 0 {
 			s &^= outFlag
 			hits = a.emit(s, hits)
@@ -83,17 +78,8 @@ func (a *Automaton) scanTwo(text []byte, hits []int32) []int32 {
 	j := mid - (a.maxLen - 1)
 	s, t := int32(0), int32(0)
 	for i := 0; i < mid; i, j = i+1, j+1 {
-		c, d := int32(class[text[i]]), int32(class[text[j]])
-		if s < ndense {
-			s = dense[s*nclass+c]
-		} else {
-			s = a.next(s, uint8(c))
-		}
-		if t < ndense {
-			t = dense[t*nclass+d]
-		} else {
-			t = a.next(t, uint8(d))
-		}
+		s = step(a, dense, ndense, nclass, s, int32(class[text[i]]))
+		t = step(a, dense, ndense, nclass, t, int32(class[text[j]]))
 		if s&outFlag != 0 {
 			s &^= outFlag
 			hits = a.emit(s, hits)
@@ -106,17 +92,23 @@ func (a *Automaton) scanTwo(text []byte, hits []int32) []int32 {
 		}
 	}
 	for ; j < len(text); j++ {
-		if d := int32(class[text[j]]); t < ndense {
-			t = dense[t*nclass+d]
-		} else {
-			t = a.next(t, uint8(d))
-		}
+		t = step(a, dense, ndense, nclass, t, int32(class[text[j]]))
 		if t&outFlag != 0 {
 			t &^= outFlag
 			hits = a.emit(t, hits)
 		}
 	}
 	return hits
+}
+
+// step returns the state after reading class c in state s, flagged with
+// outFlag: a dense row's entry, else next. The scans pass the automaton's
+// fields as the locals they keep them in.
+func step(a *Automaton, dense []int32, ndense, nclass, s, c int32) int32 {
+	if s < ndense {
+		return dense[s*nclass+c]
+	}
+	return a.next(s, uint8(c))
 }
 
 func (a *Automaton) scanFolded(text []byte, hits []int32) []int32 {
