@@ -1,6 +1,7 @@
 package ahocorasick
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -114,7 +115,9 @@ func TestAgainstReference(t *testing.T) {
 		for k := 0; k < 20; k++ {
 			text := []byte(word(200))
 			checkAgainstReference(t, a, patterns, text)
-			checkAgainstReference(t, walkedInTwo(a), patterns, text)
+			// Two walks take ASCII text only, long against the patterns.
+			ascii := bytes.Map(func(r rune) rune { return r % 0x80 }, bytes.Repeat(text, 4))
+			checkAgainstReference(t, walkedInTwo(a), patterns, ascii)
 		}
 	}
 }
@@ -138,7 +141,20 @@ func TestScanTwo(t *testing.T) {
 	patterns = append(patterns, longest)
 	a := New(patterns, simpleFold)
 	if !a.twoWalks || a.rare != nil || a.maxLen != len(longest) {
-		t.Fatalf("twoWalks %v, rare pairs %v: want two walks and no rare-pair skip", a.twoWalks, a.rare != nil)
+		t.Fatalf("twoWalks %v, rare pairs %v, maxLen %d: want two walks, no rare-pair skip, %d",
+			a.twoWalks, a.rare != nil, a.maxLen, len(longest))
+	}
+	// A set whose rarest pairs are rare text keeps the skip.
+	if b := New([]string{"sekurlsa::", "kerberos::", "lsadump::"}, simpleFold); b.twoWalks || b.rare == nil {
+		t.Fatalf("Mimikatz keywords: twoWalks %v, rare pairs %v: want the rare-pair skip", b.twoWalks, b.rare != nil)
+	}
+	// Every length up to and past where two walks begin.
+	for n := 0; n <= (minTwoWalks+1)*a.maxLen; n++ {
+		text := make([]byte, n)
+		for j := range text {
+			text[j] = letters[rng.Intn(len(letters))]
+		}
+		checkAgainstReference(t, a, patterns, text)
 	}
 	for k := 0; k < 50; k++ {
 		n := minTwoWalks*a.maxLen + rng.Intn(200)

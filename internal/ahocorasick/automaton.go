@@ -29,7 +29,8 @@ type Automaton struct {
 	// rare: the rarest pair of each pattern, and every pair beginning
 	// with a byte >= 0x80; no pattern begins more than rareLead bytes
 	// before the next such pair (see rare.go). nil when some pattern is
-	// one byte long.
+	// one byte long, or when the pairs are too common to skip by
+	// (twoWalks).
 	rare     *rarePairs
 	rareLead int
 	// twoWalks: the rare pairs were too common to skip by, so long ASCII

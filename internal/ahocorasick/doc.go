@@ -54,8 +54,9 @@
 //     the scan skip ahead two bytes at a time, and one of each pattern's
 //     rarest pair lets it skip to shortly before the next such pair
 //     (rare.go).
-//   - Where those rarest pairs are common text (thousands of command-line
-//     fragments), a long text is walked as two halves at once instead
+//   - Where those rarest pairs are common text (hundreds or thousands of
+//     command-line fragments), a long text is walked as two halves at once
+//     instead
 //     (scanTwo): every step waits on a table load, and two independent
 //     walks wait together.
 //

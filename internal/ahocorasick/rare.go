@@ -75,8 +75,9 @@ func (a *Automaton) buildRare(lits []string) {
 		}
 	}
 	if text := 1 / r.density(); text < rareGap*float64(lead) {
-		// Rare pairs this common (thousands of command-line fragments)
-		// skip nothing: scan long texts in two walks instead.
+		// Rare pairs this common (the hundreds or thousands of
+		// command-line fragments of a large rule set) skip nothing:
+		// scan long texts in two walks instead.
 		a.twoWalks = true
 		return
 	}
