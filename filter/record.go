@@ -49,9 +49,10 @@ func newRecord(slots int) *record {
 }
 
 // put stores off as slot's offset. Every store to at goes through it, so
-// that load can reset what the last record set.
+// that load can reset what the last record set; a slot is listed once,
+// when it first holds an offset, so the list is never longer than at.
 func (r *record) put(slot, off int) {
-	if r.at[slot] == absent {
+	if r.at[slot] == absent && off != absent {
 		r.set = append(r.set, int32(slot))
 	}
 	r.at[slot] = off
