@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"cmp"
+	"math"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -72,36 +74,59 @@ func (c clause) strength() int {
 	return m
 }
 
-// best returns the most selective clause of c (nil when c is empty).
-func (c cnf) best() clause {
-	var b clause
-	for _, cl := range c {
-		if b == nil || cl.strength() > b.strength() || cl.strength() == b.strength() && len(cl) < len(b) {
-			b = cl
-		}
-	}
-	return b
-}
-
-// or combines alternatives: one of them holds, so the disjunction of one
-// clause from each is necessary. Empty if any alternative knows nothing.
-// A single alternative keeps all its clauses: it holds.
+// or combines alternatives: one of them holds, so for any choice of one
+// clause from each alternative, the disjunction of the chosen clauses is
+// necessary ((a and b) or c = (a or c) and (b or c)). Every such product
+// is kept, up to maxProducts of the strongest: keeping one would let the
+// strongest-looking literal of each alternative decide alone, and a
+// literal as common as Image's "\windows\" would make the rule a
+// candidate on nearly every event, where the alternative's other clause
+// ("\..\..\" in CommandLine) almost never holds. Empty if any
+// alternative knows nothing. A single alternative keeps all its clauses:
+// it holds.
 func or(alts []cnf) cnf {
 	if len(alts) == 1 {
 		return alts[0]
 	}
-	var c clause
+	products := cnf{nil}
 	for _, a := range alts {
-		b := a.best()
-		if b == nil {
+		if len(a) == 0 {
 			return nil
 		}
-		c = append(c, b...)
+		next := make(cnf, 0, len(products)*len(a))
+		for _, p := range products {
+			for _, cl := range a {
+				next = append(next, append(slices.Clip(p), cl...))
+			}
+		}
+		products = next.strongest(maxProducts)
 	}
-	if c == nil {
-		return nil
+	return products
+}
+
+// maxProducts bounds the clauses or keeps of the alternatives' products.
+const maxProducts = 2 * maxClauses
+
+// strongest returns the n most selective clauses of c (all when it has no
+// more), by weight, in a stable order.
+func (c cnf) strongest(n int) cnf {
+	slices.SortStableFunc(c, func(a, b clause) int { return cmp.Compare(a.weight(), b.weight()) })
+	return c[:min(n, len(c))]
+}
+
+// weight estimates how often a clause holds: the sum over its distinct
+// literals of 4^-length, each byte of a literal taken to rule out three
+// values of four. A clause of one rare literal or two weighs less than
+// one that also lists a common one.
+func (c clause) weight() float64 {
+	w := 0.0
+	for i, n := range c {
+		if slices.Contains(c[:i], n) {
+			continue
+		}
+		w += math.Pow(4, -float64(len(n.lit)))
 	}
-	return cnf{c}
+	return w
 }
 
 // cnfOf derives a node's necessary literals.
@@ -146,14 +171,8 @@ func ruleCNF(n node) cnf {
 	if slices.ContainsFunc(c, func(cl clause) bool { return cl.strength() > weakStrength }) {
 		c = slices.DeleteFunc(c, func(cl clause) bool { return cl.strength() <= weakStrength })
 	}
-	for len(c) > maxClauses {
-		weakest := 0
-		for i := range c {
-			if c[i].strength() < c[weakest].strength() {
-				weakest = i
-			}
-		}
-		c = append(c[:weakest], c[weakest+1:]...)
+	if len(c) > maxClauses {
+		c = slices.Clone(c).strongest(maxClauses)
 	}
 	return c
 }

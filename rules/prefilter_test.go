@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -152,9 +153,9 @@ func TestBuildAutomatonSingles(t *testing.T) {
 }
 
 // TestRuleCNFSelection: every field of a selection map is required, so
-// each gives a clause; with several maps (any of them), one clause from
-// each; a rule with a clause of a longer literal drops those of one or
-// two bytes, which nearly every value holds.
+// each gives a clause; with several maps (any of them), one clause per
+// choice of a clause from each; a rule with a clause of a longer literal
+// drops those of one or two bytes, which nearly every value holds.
 func TestRuleCNFSelection(t *testing.T) {
 	set := compileOne(t, "title: t\nid: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"+
 		"  sel:\n    ParentImage|endswith: '\\explorer.exe'\n    Image|endswith: ['\\cmd.exe', '\\pwsh.exe']\n"+
@@ -170,9 +171,54 @@ func TestRuleCNFSelection(t *testing.T) {
 	}
 	orSet := compileOne(t, "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n"+
 		"  sel:\n    - {Image|endswith: '\\cmd.exe', CommandLine|contains: 'whoami'}\n    - {Image|endswith: '\\pwsh.exe'}\n  condition: sel\n")
-	if got := ruleCNF(orSet.compiled[0].cond); len(got) != 1 || len(got[0]) != 2 {
-		t.Errorf("two maps: %v, want one clause of two literals", got)
+	if got, want := clauseTexts(ruleCNF(orSet.compiled[0].cond)), []string{`\cmd.exe \pwsh.exe`, `whoami \pwsh.exe`}; !slices.Equal(got, want) {
+		t.Errorf("two maps: clauses %q, want %q", got, want)
 	}
+}
+
+// TestRuleCNFProducts: of "1 of selection_*", where one selection needs a
+// common literal and a rare one, both products are clauses, so an event
+// holding only the common literal ("\windows\" in Image) leaves the rule
+// out, as SigmaHQ's path traversal rule needs.
+func TestRuleCNFProducts(t *testing.T) {
+	set := compileOne(t, "title: t\nid: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"+
+		"  selection_1:\n    Image|contains: '\\Windows\\'\n    CommandLine|contains: ['\\..\\Windows\\', '\\..\\..\\']\n"+
+		"  selection_2:\n    CommandLine|contains: '.exe\\..\\'\n  condition: 1 of selection_*\n")
+	got := clauseTexts(ruleCNF(set.compiled[0].cond))
+	slices.Sort(got)
+	want := []string{`\..\windows\ \..\..\ .exe\..\`, `\windows\ .exe\..\`}
+	if !slices.Equal(got, want) {
+		t.Errorf("clauses %q, want %q", got, want)
+	}
+}
+
+// TestCNFStrongest: clauses are ranked by the estimated chance that one
+// of their literals occurs, so of two clauses whose shortest literal is
+// as long, the one whose other literals are rare comes first, and a
+// literal listed twice counts once.
+func TestCNFStrongest(t *testing.T) {
+	n := func(lit string) need { return need{slot: 1, lit: lit} }
+	common := clause{n(`:\users\`), n(`:\users\`), n(`\wsl.exe`)}
+	rare := clause{n(`local\packages\kalilinux`), n(`\wsl.exe`), n(`\wslhost.exe`)}
+	if got := clauseTexts(cnf{common, rare}.strongest(1)); !slices.Equal(got, clauseTexts(cnf{rare})) {
+		t.Errorf("strongest of common and rare: %q", got)
+	}
+	if once, twice := (clause{n(`:\users\`)}).weight(), (clause{n(`:\users\`), n(`:\users\`)}).weight(); once != twice {
+		t.Errorf("a literal listed twice weighs %v, once %v", twice, once)
+	}
+}
+
+// clauseTexts renders clauses as their literals, space-separated.
+func clauseTexts(c cnf) []string {
+	var out []string
+	for _, cl := range c {
+		var lits []string
+		for _, n := range cl {
+			lits = append(lits, n.lit)
+		}
+		out = append(out, strings.Join(lits, " "))
+	}
+	return out
 }
 
 // TestRegexReplacementCharIsNoLiteral: Go's regexp matches U+FFFD against
