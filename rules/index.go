@@ -19,8 +19,10 @@ type indexBuilder struct {
 	groupOf    map[string]int   // guard key -> index in s.groups
 	guardOf    map[string]int32 // single-guard key -> index in s.guards
 	perSlot    map[int]*slotLits
-	slotOrder  []int      // slots in the order their first literal came
-	clauseLits [][]litRef // clause id -> its literals
+	slotOrder  []int              // slots in the order their first literal came
+	clauseLits [][]litRef         // clause id -> its literals
+	clauseRule []int32            // clause id -> its rule
+	vetoLits   map[int32][]litRef // rule without clauses -> its vetoes (veto.go)
 	base       map[int]int32
 }
 
@@ -40,19 +42,17 @@ type litRef struct {
 // index builds the groups and automata once all rules are compiled.
 func (s *Set) index() {
 	b := &indexBuilder{
-		s:       s,
-		groupOf: map[string]int{},
-		guardOf: map[string]int32{},
-		perSlot: map[int]*slotLits{},
-		base:    map[int]int32{},
+		s:        s,
+		groupOf:  map[string]int{},
+		guardOf:  map[string]int32{},
+		perSlot:  map[int]*slotLits{},
+		base:     map[int]int32{},
+		vetoLits: map[int32][]litRef{},
 	}
 	s.clauses = make([][]int32, len(s.compiled))
 	for i := range s.compiled {
 		g := b.addToGroup(i)
 		b.addClauses(i, g)
-	}
-	for c := range s.owner {
-		s.owner[c].need = int32(len(s.clauses[s.owner[c].rule]))
 	}
 	b.buildScans()
 	b.linkPatterns()
@@ -93,11 +93,16 @@ func (b *indexBuilder) addClauses(i, g int) {
 	}
 	if len(rc) == 0 {
 		s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
+		if len(s.compiled) > smallSet {
+			for _, n := range ruleVetoes(s.compiled[i].cond) {
+				b.vetoLits[int32(i)] = append(b.vetoLits[int32(i)], b.literal(n.slot, valueLit{n.lit, n.at}))
+			}
+		}
 	}
 	for _, cl := range rc {
 		clauseID := int32(len(b.clauseLits))
 		s.clauses[i] = append(s.clauses[i], clauseID)
-		s.owner = append(s.owner, clauseOwner{rule: int32(i)})
+		b.clauseRule = append(b.clauseRule, int32(i))
 		var refs []litRef
 		for _, n := range cl {
 			if n.slot == keywordSlot {
@@ -145,9 +150,19 @@ func (b *indexBuilder) linkLiterals() {
 		scanOf[s.scans[i].slot] = &s.scans[i]
 	}
 	for c, refs := range b.clauseLits {
+		mark := b.clauseMark(int32(c))
 		for _, ref := range refs {
 			sc := scanOf[ref.slot]
-			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], int32(c))
+			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], mark)
+		}
+	}
+	for r := range s.compiled {
+		for _, ref := range b.vetoLits[int32(r)] {
+			sc := scanOf[ref.slot]
+			if sc.vetoes == nil {
+				sc.vetoes = make([][]int32, len(sc.clauses))
+			}
+			sc.vetoes[sc.local[ref.id]] = appendClause(sc.vetoes[sc.local[ref.id]], int32(r))
 		}
 	}
 	for i := range s.scans {
@@ -157,6 +172,26 @@ func (b *indexBuilder) linkLiterals() {
 		}
 	}
 }
+
+// clauseMark returns what marks clause c (see markClauses): its rule,
+// shifted left by markShift, the bits of all the rule's clauses (at most
+// maxClauses) at markAll, and c's own bit's position among them.
+func (b *indexBuilder) clauseMark(c int32) int32 {
+	r := b.clauseRule[c]
+	rc := b.s.clauses[r]
+	k := slices.Index(rc, c)
+	return r<<markShift | (1<<len(rc)-1)<<markAll | int32(k)
+}
+
+// The layout of a clause mark: 2 bits of clause index, maxClauses bits of
+// the rule's clauses, the rule.
+const (
+	markAll   = 2
+	markShift = markAll + maxClauses
+	// markAll bits must number maxClauses clauses: a negative constant
+	// fails to compile.
+	_ uint = 1<<markAll - maxClauses
+)
 
 // appendClause appends clause c to l unless l ends with it: clauses come
 // in order, so a repeat is the last one.
@@ -219,11 +254,13 @@ func (b *indexBuilder) groupScans() {
 		g := &s.groups[gi]
 		g.scans = make([]uint64, words)
 		for _, r := range g.rules {
+			refs := b.vetoLits[r]
 			for _, c := range s.clauses[r] {
-				for _, ref := range b.clauseLits[c] {
-					i := scanOf[ref.slot]
-					g.scans[i/64] |= 1 << (i % 64)
-				}
+				refs = append(refs, b.clauseLits[c]...)
+			}
+			for _, ref := range refs {
+				i := scanOf[ref.slot]
+				g.scans[i/64] |= 1 << (i % 64)
 			}
 		}
 	}

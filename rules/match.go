@@ -17,12 +17,12 @@ type matcher struct {
 	scanVisit  scanVisit
 	folded     []byte
 	hits       []int32
-	mark       []uint32 // per clause: == epoch when one of its literals occurred
 	epoch      uint32
 	visit      keywordVisit
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
 	ruleCount  []ruleCount // per rule: its clauses marked this event
+	vetoed     []uint32    // per rule: == epoch when a veto of it was found (veto.go)
 	complete   []int32     // the rules all of whose clauses are marked, this event
 	kwScans    []*slotScan // keyword automata to run on this event
 	refA       []byte      // fieldref scratch
@@ -47,9 +47,9 @@ type matcher struct {
 	decLast []byte
 }
 
-// ruleCount counts a rule's marked clauses: have is this event's count
-// when seen is the epoch. Both in one 8-byte record, so marking a clause
-// (markClauses) reads one place for its rule, not two arrays.
+// ruleCount holds a rule's marked clauses: have has the bit of each
+// clause marked this event when seen is the epoch. Both in one 8-byte
+// record, so marking a clause (markClauses) reads one place.
 type ruleCount struct {
 	seen uint32
 	have int32
@@ -80,20 +80,20 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	return dst
 }
 
-// nextEpoch starts an event: marks of earlier events (mark, ruleCount,
+// nextEpoch starts an event: marks of earlier events (ruleCount, vetoed,
 // litSeen, scanned) hold an older epoch, so nothing needs clearing.
 func (m *matcher) nextEpoch(s *Set) {
-	if len(m.mark) < len(s.owner) || len(m.ruleCount) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
-		m.mark = make([]uint32, len(s.owner))
+	if len(m.ruleCount) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
 		m.ruleCount = make([]ruleCount, len(s.compiled))
+		m.vetoed = make([]uint32, len(s.compiled))
 		m.litSeen = make([]uint32, s.litTotal)
 		m.scanned = make([]uint32, len(s.scans))
 		m.epoch = 0
 	}
 	m.epoch++
 	if m.epoch == 0 { // wrapped: old marks could collide
-		clear(m.mark)
 		clear(m.ruleCount)
+		clear(m.vetoed)
 		clear(m.litSeen)
 		clear(m.scanned)
 		m.epoch = 1
@@ -144,12 +144,12 @@ func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
 }
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of
-// applying groups that have no clauses, and the rules all of whose clauses
-// were marked (markClauses counts them), each once.
+// applying groups that have no clauses and no veto found, and the rules
+// all of whose clauses were marked (markClauses counts them), each once.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
-			if s.compiled[r].cond.eval(m) {
+			if m.vetoed[r] != m.epoch && s.compiled[r].cond.eval(m) {
 				dst = append(dst, int(r))
 			}
 		}
@@ -167,7 +167,7 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 	s.scanAnchored(sc, v, m)
 	if sc.ac != nil {
 		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
-		m.markHits(s, sc.clauses)
+		m.markHits(sc.clauses)
 	}
 }
 
@@ -175,15 +175,20 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 func (s *Set) scanAnchored(sc *slotScan, v []byte, m *matcher) {
 	if sc.anchored != nil {
 		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
-		m.markHits(s, sc.clauses[sc.nAc:])
+		m.markHits(sc.clauses[sc.nAc:])
 	}
 }
 
 // scanOne is scanValue for the one value of field scan i. The
 // automaton's literals are noted as found (seenlits.go) as they are
 // marked, and a literal the value holds more than once is marked once.
+// The value being the field's only one, the literals found veto rules
+// (veto.go).
 func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	s.scanAnchored(sc, v, m)
+	if sc.vetoes != nil && sc.anchored != nil {
+		m.veto(sc.vetoes[sc.nAc:])
+	}
 	if sc.ac == nil {
 		return
 	}
@@ -193,34 +198,48 @@ func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	for _, id := range m.hits {
 		if seen[id] != m.epoch {
 			seen[id] = m.epoch
-			m.markClauses(s, sc.clauses[id])
+			m.markClauses(sc.clauses[id])
+		}
+	}
+	if sc.vetoes != nil {
+		m.veto(sc.vetoes[:sc.nAc])
+	}
+}
+
+// veto rules out this event the rules that the literals in m.hits veto,
+// per literal in vetoes.
+func (m *matcher) veto(vetoes [][]int32) {
+	for _, id := range m.hits {
+		for _, r := range vetoes[id] {
+			m.vetoed[r] = m.epoch
 		}
 	}
 }
 
 // markHits marks the clauses of the literals in m.hits, per literal in
 // clauses.
-func (m *matcher) markHits(s *Set, clauses [][]int32) {
+func (m *matcher) markHits(clauses [][]int32) {
 	for _, id := range m.hits {
-		m.markClauses(s, clauses[id])
+		m.markClauses(clauses[id])
 	}
 }
 
-// markClauses marks clauses and counts them per rule: a rule whose count
-// reaches its clauses' is complete, a candidate.
-func (m *matcher) markClauses(s *Set, clauses []int32) {
-	for _, c := range clauses {
-		if m.mark[c] == m.epoch {
-			continue
-		}
-		m.mark[c] = m.epoch
-		o := s.owner[c]
-		rc := &m.ruleCount[o.rule]
+// markClauses marks clauses, given by their marks (index.go's
+// clauseMark): a rule all of whose clauses are marked is complete, a
+// candidate, once. The mark carries the rule and the clause's bit, so
+// marking reads only the rule's record.
+func (m *matcher) markClauses(marks []int32) {
+	for _, c := range marks {
+		rc := &m.ruleCount[c>>markShift]
 		if rc.seen != m.epoch {
 			rc.seen, rc.have = m.epoch, 0
 		}
-		if rc.have++; rc.have == o.need {
-			m.complete = append(m.complete, o.rule)
+		bit := int32(1) << (c & (1<<markAll - 1))
+		if rc.have&bit != 0 {
+			continue
+		}
+		if rc.have |= bit; rc.have == c>>markAll&(1<<maxClauses-1) {
+			m.complete = append(m.complete, c>>markShift)
 		}
 	}
 }

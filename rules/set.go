@@ -59,9 +59,8 @@ type Set struct {
 	// a matcher's litSeen (seenlits.go); litTotal: how many there are.
 	litBase  []int32
 	litTotal int
-	clauses  [][]int32     // per rule: clauses that must all be satisfied
-	owner    []clauseOwner // per clause: its rule
-	groupOf  []int32       // per rule: its group
+	clauses  [][]int32 // per rule: clauses that must all be satisfied
+	groupOf  []int32   // per rule: its group
 	// Keyword scans merged per combination that applies together, built
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan
@@ -84,10 +83,15 @@ type slotScan struct {
 	slot     int
 	ac       *acAutomaton
 	anchored *anchoredLits
-	// clauses lists per literal the clauses it satisfies: the
-	// automaton's literal i at i, the lookup's at nAc+i.
+	// clauses lists per literal the marks (index.go's clauseMark) of the
+	// clauses it satisfies: the automaton's literal i at i, the lookup's
+	// at nAc+i.
 	clauses [][]int32
 	nAc     int32
+	// vetoes lists per literal, as clauses does, the rules without
+	// clauses that its finding in the field's one value rules out
+	// (veto.go); nil when no literal has any.
+	vetoes [][]int32
 	// grams, for a keyword scan, tells from the event's raw bytes that
 	// none of its literals occurs (nil: it cannot).
 	grams *gramFilter
@@ -95,12 +99,6 @@ type slotScan struct {
 	// keyword scans only, which are merged (matchcache.go).
 	lits  []valueLit
 	local []int32
-}
-
-// clauseOwner is a clause's rule and how many clauses that rule has: what
-// marking the clause reads, in one record.
-type clauseOwner struct {
-	rule, need int32
 }
 
 // RuleFields returns how many of Fields() rules read: the fields after

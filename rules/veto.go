@@ -1,0 +1,99 @@
+package rules
+
+// Vetoes: what rules out a rule without clauses. A rule whose condition
+// requires no literal (all of it under "not", a fieldref, a regular
+// expression without one) is evaluated on every event of its logsource,
+// but many such rules are "not A and not 1 of filter_*", where A and the
+// filters are plain values: finding one of those values in its field rules
+// the rule out. SigmaHQ's "Execution of Suspicious File Type Extension"
+// requires that Image not end with ".exe", and "Execution Of Non-Existing
+// File" that it not contain "\": the Image scan, which runs anyway,
+// finds those and spares the evaluation on nearly every process creation.
+//
+// A veto is a literal whose finding decides its pattern (see
+// decisiveNeed) and, through the condition, the rule: a pattern of a
+// field that is alone in its selection map makes the selection hold; one
+// of "1 of" makes it hold; a search under "not", a term of "and", fails
+// the rule. Only a field's one value, read by scanOne, vetoes.
+
+// ruleVetoes returns the needs whose finding makes n false.
+func ruleVetoes(n node) []need {
+	switch n := n.(type) {
+	case andNode:
+		var all []need
+		for _, c := range n {
+			all = append(all, ruleVetoes(c)...)
+		}
+		return all
+	case notNode:
+		return sufficient(n.n)
+	default:
+		return nil
+	}
+}
+
+// sufficient returns the needs whose finding makes n true.
+func sufficient(n node) []need {
+	switch n := n.(type) {
+	case orNode:
+		var any []need
+		for _, c := range n {
+			any = append(any, sufficient(c)...)
+		}
+		return any
+	case notNode:
+		return ruleVetoes(n.n)
+	case *searchNode:
+		var any []need
+		for _, all := range n.alternatives {
+			if len(all) == 1 {
+				any = append(any, all[0].sufficient()...)
+			}
+		}
+		return any
+	default:
+		return nil
+	}
+}
+
+// sufficient returns the needs whose finding in the field's one value
+// makes the field matcher hold: each pattern's, when any pattern makes
+// the test hold and the pattern is decided by its literal.
+func (f *fieldMatcher) sufficient() []need {
+	t, ok := f.test.(*patternTest)
+	if !ok || f.slot < 0 || t.all && len(t.patterns) > 1 {
+		return nil
+	}
+	var any []need
+	for i := range t.patterns {
+		if n, ok := t.patterns[i].decisiveNeed(f.slot); ok {
+			any = append(any, n)
+		}
+	}
+	return any
+}
+
+// decisiveNeed returns the need of slot whose finding decides that p
+// matches: its whole literal, ASCII, folded as the scans fold, anchored
+// as p is. The anchored lookup compares the value's folded ends with the
+// literal and the automaton reports ASCII literals exactly, so the scan
+// finds the need exactly when p matches. Globs and cased patterns have
+// none.
+func (p *pattern) decisiveNeed(slot int) (need, bool) {
+	if p.cased || !p.asciiLit || len(p.lit) == 0 || len(p.lit) > maxNeedLen {
+		return need{}, false
+	}
+	at := anywhere
+	switch p.kind {
+	case exactPattern:
+		at = whole
+	case prefixPattern:
+		at = atStart
+	case suffixPattern:
+		at = atEnd
+	case containsPattern:
+	default:
+		return need{}, false
+	}
+	return need{slot: slot, lit: string(p.lit), at: at}, true
+}
