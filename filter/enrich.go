@@ -17,10 +17,11 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 		s.vals, s.adds = f.shard.appendAddition(s.vals, s.adds, s.rec)
 	}
 	adds, vals := s.adds, s.vals
-	// record.load has walked this body, so it is complete msgpack. The
-	// pairs are read once: walking a value again (evtx JSON's whole Event
-	// map) would cost what reading it did.
+	// record.load has walked this body, so it is complete msgpack, and
+	// noted where its maps and arrays end: walking one again (evtx JSON's
+	// whole Event map) would cost what reading it did.
 	n, first, _ := msgpack.ReadMapHeader(b, ev.body)
+	ends := s.rec.ends
 	if cap(s.pairs) > maxKeptPairs {
 		s.pairs = nil
 	}
@@ -30,7 +31,7 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 	}
 	dropped, named, last := 0, 0, first
 	for i, p := 0, first; i < n; i++ {
-		key, isStr, value, end := pairAt(b, p)
+		key, isStr, value, end := bodyPairAt(b, p, &ends)
 		j := findAddition(adds, key, isStr)
 		if j >= 0 {
 			if found[j] {
@@ -74,6 +75,18 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 	}
 	s.found, s.pairs = found, pairs
 	return dst
+}
+
+// bodyPairAt is pairAt for a pair of a body record.load walked: a value
+// that is a map or an array ends at the first of ends, which it consumes.
+func bodyPairAt(b []byte, p int, ends *[]int) (key []byte, isStr bool, value, end int) {
+	key, isStr, value = keyAt(b, p)
+	if e := *ends; len(e) > 0 && !msgpack.IsFixStr(b[value]) && msgpack.IsContainer(b[value]) {
+		*ends = e[1:]
+		return key, isStr, value, e[0]
+	}
+	end, _ = msgpack.Skip(b, value)
+	return key, isStr, value, end
 }
 
 // pairSpan is where one pair of a record's map lies, and the addition

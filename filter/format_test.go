@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -260,5 +261,59 @@ func TestFormatKeysAreWhatIsWritten(t *testing.T) {
 				t.Errorf("%s: Keys lists %q, which the format did not write", format, k)
 			}
 		}
+	}
+}
+
+// TestEnrichedKeepsContainers: a matching record's maps and arrays are
+// copied where they stand, byte for byte, however many it has, when the
+// chunk's records before it had more or fewer (record.load notes where
+// each ends, and appendEnriched copies up to there).
+func TestEnrichedKeepsContainers(t *testing.T) {
+	f := newFilter(t, Config{})
+	// The evtx JSON record (one "Event" map the index descends into) among
+	// n other arrays and maps, and a flat record with as many.
+	withContainers := func(n int, evtx bool) fixture.Map {
+		rec := fixture.Map{{K: "first", V: fixture.Map{{K: "a", V: []any{"x", fixture.Map{{K: "b", V: "y"}}}}}}}
+		body := fixture.UnsignedNodeLoad(1)
+		if evtx {
+			body = fixture.Evtx(7, sysmon.Channel, sysmon.Provider, fixture.EventData(7, body))
+		}
+		for _, kv := range body {
+			rec = append(rec, kv)
+			for i := 0; i < n; i++ {
+				rec = append(rec, fixture.KV{K: fmt.Sprintf("c%d", len(rec)), V: []any{int64(i), fixture.Map{}}})
+			}
+			n = 0
+		}
+		return rec
+	}
+	var chunk []byte
+	var bodies []fixture.Map
+	for i, n := range []int{5, 1, 3, 0, 2, 0} {
+		body := withContainers(n, i%3 != 2)
+		bodies = append(bodies, body)
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	out, changed, err := f.Process(nil, chunk)
+	if err != nil || !changed {
+		t.Fatalf("changed=%v err=%v", changed, err)
+	}
+	for i, off := 0, 0; i < len(bodies); i++ {
+		in, _ := nextEvent(fixture.Event(nil, ts, nil, bodies[i]), 0)
+		want := decodeOrdered(t, fixture.Event(nil, ts, nil, bodies[i]), in.body)
+		ev, err := nextEvent(out, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := decodeOrdered(t, out, ev.body)
+		if len(got) != len(want)+1 || got[len(got)-1].K != "sigma" {
+			t.Fatalf("record %d: %d keys, want the %d it had and sigma", i, len(got), len(want))
+		}
+		for k := range want {
+			if got[k].K != want[k].K || !bytes.Equal(got[k].V.([]byte), want[k].V.([]byte)) {
+				t.Errorf("record %d, pair %d: %s=%x, want %s=%x", i, k, got[k].K, got[k].V, want[k].K, want[k].V)
+			}
+		}
+		off = ev.end
 	}
 }

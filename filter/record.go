@@ -38,6 +38,13 @@ type record struct {
 	extra   []slotValue
 	several bool
 	inArray bool
+
+	// ends holds, for each value of the body map that is a map or an
+	// array, in order, the offset after it: appendEnriched copies the
+	// body's pairs without walking evtx JSON's whole Event map again.
+	// top is set while loadMap has yet to enter the body map.
+	ends []int
+	top  bool
 }
 
 func newRecord(slots int) *record {
@@ -93,6 +100,10 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 		r.at[slot] = absent
 	}
 	r.set = r.set[:0]
+	if cap(r.ends) > maxKeptPairs {
+		r.ends = nil
+	}
+	r.ends, r.top = r.ends[:0], true
 	if end, err = r.loadMap(idx.root, b, off); err != nil {
 		return 0, err
 	}
@@ -124,6 +135,8 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 	if err != nil {
 		return 0, err
 	}
+	top := r.top
+	r.top = false
 	for i := 0; i < n; i++ {
 		key, vp, ok := msgpack.ReadFixStr(b, p) // nearly every key
 		if !ok {
@@ -132,9 +145,17 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 			}
 		}
 		e := node.lookup(key)
-		if e != nil && vp < len(b) && !msgpack.IsFixStr(b[vp]) && msgpack.IsContainer(b[vp]) {
-			if p, err = r.loadContainer(e, b, vp); err != nil {
+		if vp < len(b) && !msgpack.IsFixStr(b[vp]) && msgpack.IsContainer(b[vp]) {
+			if e != nil {
+				p, err = r.loadContainer(e, b, vp)
+			} else {
+				p, err = msgpack.Skip(b, vp)
+			}
+			if err != nil {
 				return 0, err
+			}
+			if top {
+				r.ends = append(r.ends, p)
 			}
 			continue
 		}
