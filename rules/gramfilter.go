@@ -33,11 +33,13 @@ type gramFilter struct {
 	stride int
 }
 
-// foldsToASCII are the first bytes of the UTF-8 encodings of the runes
-// that fold to ASCII letters (U+0130 and U+0131 to i, U+017F to s, U+212A
-// to k): where one occurs, the folded text has a letter the bytes do not,
-// and the filter cannot tell.
-var foldsToASCII = []byte{0xc4, 0xc5, 0xe2}
+// foldsToASCII are the UTF-8 encodings of the runes that fold to ASCII
+// letters (U+0130 and U+0131 to i, U+017F to s, U+212A to k; the test
+// tries every rune): where one occurs, the folded text has a letter the
+// bytes do not, and the filter cannot tell. Looking for the encodings,
+// not their first bytes, lets records with other text in those blocks
+// ("–", "™", Polish and Turkish letters) be ruled out.
+var foldsToASCII = [][]byte{[]byte("\u0130"), []byte("\u0131"), []byte("\u017f"), []byte("\u212a")}
 
 // scalarText holds the bytes the text of a number or boolean is made of
 // (strconv's integers and floats, NaN, +Inf, true, false), folded.
@@ -118,8 +120,8 @@ func (f *gramFilter) has(b []byte) bool {
 // mayHold reports whether some literal of the filter may occur, folded,
 // in a string in raw: false when none can.
 func (f *gramFilter) mayHold(raw []byte) bool {
-	for _, c := range foldsToASCII {
-		if bytes.IndexByte(raw, c) >= 0 {
+	for _, enc := range foldsToASCII {
+		if bytes.Contains(raw, enc) {
 			return true
 		}
 	}

@@ -1,9 +1,13 @@
 package rules
 
 import (
+	"bytes"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // mimikatz are the keywords of SigmaHQ's win_alert_mimikatz_keywords, the
@@ -58,15 +62,23 @@ func TestGramFilterFinds(t *testing.T) {
 }
 
 // TestGramFilterRulesOut: ordinary records pass rarely, the point of the
-// filter; runes that fold to ASCII letters always pass.
+// filter, also with text near the runes that fold to ASCII letters (a
+// dash, a trademark sign, Polish letters: the same first bytes); those
+// runes always pass.
 func TestGramFilterRulesOut(t *testing.T) {
 	f := newGramFilter(gramLits(mimikatz))
 	for _, raw := range []string{
 		"\x8a\xa7EventID\x07\xabImageLoaded\xd9\x22C:\\Windows\\System32\\kernelbase.dll",
 		"\xabCommandLine\xd9\x46\"C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE\" /recycle",
+		"\xabDescription\xb9Zażółć gęślą jaźń \u2013 Outlook\u2122",
 	} {
 		if f.mayHold([]byte(raw)) {
 			t.Errorf("%q passes", raw)
+		}
+	}
+	for _, r := range []string{"\u0130", "\u0131", "\u017f", "\u212a"} {
+		if raw := "\xabDescription\xa2x" + r; !f.mayHold([]byte(raw)) {
+			t.Errorf("%q, which folds to an ASCII letter, does not pass", raw)
 		}
 	}
 	// KELVIN SIGN folds to k: "\u212aerberos::ptt" is kerberos::ptt.
@@ -74,6 +86,20 @@ func TestGramFilterRulesOut(t *testing.T) {
 	checkGramFilter(t, f, mimikatz, raw)
 	if !f.mayHold(raw) {
 		t.Errorf("%q does not pass", raw)
+	}
+}
+
+// TestFoldsToASCII: the gram filter knows every rune that folds to an
+// ASCII letter.
+func TestFoldsToASCII(t *testing.T) {
+	var want [][]byte
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		if foldRune(r) < utf8.RuneSelf {
+			want = append(want, utf8.AppendRune(nil, r))
+		}
+	}
+	if !slices.EqualFunc(foldsToASCII, want, bytes.Equal) {
+		t.Errorf("foldsToASCII %q, want %q", foldsToASCII, want)
 	}
 }
 
