@@ -117,13 +117,22 @@ func (f *gramFilter) has(b []byte) bool {
 	return f.set[h1/64]&(1<<(h1%64)) != 0 && f.set[h2/64]&(1<<(h2%64)) != 0
 }
 
+// foldsToLetter reports whether raw holds a rune of foldsToASCII. Each
+// rune's first byte is looked for first: in most records none occurs.
+func foldsToLetter(raw []byte) bool {
+	for _, enc := range foldsToASCII {
+		if bytes.IndexByte(raw, enc[0]) >= 0 && bytes.Contains(raw, enc) {
+			return true
+		}
+	}
+	return false
+}
+
 // mayHold reports whether some literal of the filter may occur, folded,
 // in a string in raw: false when none can.
 func (f *gramFilter) mayHold(raw []byte) bool {
-	for _, enc := range foldsToASCII {
-		if bytes.Contains(raw, enc) {
-			return true
-		}
+	if foldsToLetter(raw) {
+		return true
 	}
 	for j := 0; j+gramLen <= len(raw); j += f.stride {
 		if f.has(raw[j:]) {

@@ -84,17 +84,24 @@ func (b *indexBuilder) addToGroup(i int) int {
 
 // addClauses records the clauses of rule i (in group g): the literal
 // requirements one of which each must meet. A rule without any, or any
-// rule of a small set, is evaluated whenever its group applies.
+// rule of a small set, is evaluated whenever its group applies, unless a
+// veto of it (veto.go) was found; a rule of a set too large for a clause
+// mark to name (see clauseMark) gets none.
 func (b *indexBuilder) addClauses(i, g int) {
 	s := b.s
 	var rc cnf
-	if len(s.compiled) > smallSet {
+	if len(s.compiled) > smallSet && i < maxMarkedRules {
 		rc = ruleCNF(s.compiled[i].cond)
 	}
 	if len(rc) == 0 {
 		s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
 		if len(s.compiled) > smallSet {
 			for _, n := range ruleVetoes(s.compiled[i].cond) {
+				if n.at == anywhere && len(n.lit) > 1 && len(n.lit) <= weakStrength {
+					// As clauses of such literals are dropped: one would
+					// make the field's automaton stop at nearly every byte.
+					continue
+				}
 				b.vetoLits[int32(i)] = append(b.vetoLits[int32(i)], b.literal(n.slot, valueLit{n.lit, n.at}))
 			}
 		}
@@ -141,8 +148,8 @@ func (b *indexBuilder) buildScans() {
 	}
 }
 
-// linkLiterals lists, for each literal, the clauses it satisfies, in its
-// scan's table.
+// linkLiterals lists, for each literal, the marks of the clauses it
+// satisfies (clauseMark) and the rules it vetoes, in its scan's tables.
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
 	scanOf := map[int]*slotScan{}
@@ -191,10 +198,13 @@ const (
 	// markAll bits must number maxClauses clauses: a negative constant
 	// fails to compile.
 	_ uint = 1<<markAll - maxClauses
+	// maxMarkedRules: a mark is an int32, so rules from this index on
+	// get no clauses.
+	maxMarkedRules = 1 << (31 - markShift)
 )
 
-// appendClause appends clause c to l unless l ends with it: clauses come
-// in order, so a repeat is the last one.
+// appendClause appends c (a clause mark, or a vetoed rule) to l unless l
+// ends with it: they come in order, so a repeat is the last one.
 func appendClause(l []int32, c int32) []int32 {
 	if len(l) > 0 && l[len(l)-1] == c {
 		return l
@@ -253,14 +263,16 @@ func (b *indexBuilder) groupScans() {
 	for gi := range s.groups {
 		g := &s.groups[gi]
 		g.scans = make([]uint64, words)
-		for _, r := range g.rules {
-			refs := b.vetoLits[r]
-			for _, c := range s.clauses[r] {
-				refs = append(refs, b.clauseLits[c]...)
-			}
+		add := func(refs []litRef) {
 			for _, ref := range refs {
 				i := scanOf[ref.slot]
 				g.scans[i/64] |= 1 << (i % 64)
+			}
+		}
+		for _, r := range g.rules {
+			add(b.vetoLits[r])
+			for _, c := range s.clauses[r] {
+				add(b.clauseLits[c])
 			}
 		}
 	}

@@ -21,7 +21,7 @@ type matcher struct {
 	visit      keywordVisit
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
-	ruleCount  []ruleCount // per rule: its clauses marked this event
+	ruleMarks  []ruleMarks // per rule: its clauses marked this event
 	vetoed     []uint32    // per rule: == epoch when a veto of it was found (veto.go)
 	complete   []int32     // the rules all of whose clauses are marked, this event
 	kwScans    []*slotScan // keyword automata to run on this event
@@ -47,10 +47,10 @@ type matcher struct {
 	decLast []byte
 }
 
-// ruleCount holds a rule's marked clauses: have has the bit of each
+// ruleMarks holds a rule's marked clauses: have has the bit of each
 // clause marked this event when seen is the epoch. Both in one 8-byte
 // record, so marking a clause (markClauses) reads one place.
-type ruleCount struct {
+type ruleMarks struct {
 	seen uint32
 	have int32
 }
@@ -80,11 +80,11 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	return dst
 }
 
-// nextEpoch starts an event: marks of earlier events (ruleCount, vetoed,
+// nextEpoch starts an event: marks of earlier events (ruleMarks, vetoed,
 // litSeen, scanned) hold an older epoch, so nothing needs clearing.
 func (m *matcher) nextEpoch(s *Set) {
-	if len(m.ruleCount) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
-		m.ruleCount = make([]ruleCount, len(s.compiled))
+	if len(m.ruleMarks) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
+		m.ruleMarks = make([]ruleMarks, len(s.compiled))
 		m.vetoed = make([]uint32, len(s.compiled))
 		m.litSeen = make([]uint32, s.litTotal)
 		m.scanned = make([]uint32, len(s.scans))
@@ -92,7 +92,7 @@ func (m *matcher) nextEpoch(s *Set) {
 	}
 	m.epoch++
 	if m.epoch == 0 { // wrapped: old marks could collide
-		clear(m.ruleCount)
+		clear(m.ruleMarks)
 		clear(m.vetoed)
 		clear(m.litSeen)
 		clear(m.scanned)
@@ -145,7 +145,7 @@ func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of
 // applying groups that have no clauses and no veto found, and the rules
-// all of whose clauses were marked (markClauses counts them), each once.
+// all of whose clauses were marked (markClauses lists them), each once.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
@@ -230,7 +230,7 @@ func (m *matcher) markHits(clauses [][]int32) {
 // marking reads only the rule's record.
 func (m *matcher) markClauses(marks []int32) {
 	for _, c := range marks {
-		rc := &m.ruleCount[c>>markShift]
+		rc := &m.ruleMarks[c>>markShift]
 		if rc.seen != m.epoch {
 			rc.seen, rc.have = m.epoch, 0
 		}

@@ -22,8 +22,9 @@ import (
 // long ones (package ahocorasick).
 // Matching an event scans each field value once, marks the clauses whose
 // literals occur, and fully evaluates only the rules whose clauses are all
-// marked (and the rules without clauses). Clauses are necessary, never
-// sufficient: the full evaluation decides. This file derives the clauses.
+// marked (and the rules without clauses that no veto ruled out, see
+// veto.go). Clauses are necessary, never sufficient: the full evaluation
+// decides. This file derives the clauses.
 
 // need is one literal that must occur (case-folded) in a field's value;
 // slot keywordSlot means in any string value of the event (the index gives
@@ -76,12 +77,12 @@ func (c clause) strength() int {
 
 // or combines alternatives: one of them holds, so for any choice of one
 // clause from each alternative, the disjunction of the chosen clauses is
-// necessary ((a and b) or c = (a or c) and (b or c)). Every such product
-// is kept, up to maxProducts of the strongest: keeping one would let the
-// strongest-looking literal of each alternative decide alone, and a
-// literal as common as Image's "\windows\" would make the rule a
-// candidate on nearly every event, where the alternative's other clause
-// ("\..\..\" in CommandLine) almost never holds. Empty if any
+// necessary ((a and b) or c = (a or c) and (b or c)). The products are
+// kept, up to maxProducts of the lightest (see weight), instead of one
+// clause of each alternative's lightest: a literal as common as Image's
+// "\windows\" could then stand for its alternative alone and make the
+// rule a candidate on nearly every event, where the alternative's other
+// clause ("\..\..\" in CommandLine) almost never holds. Empty if any
 // alternative knows nothing. A single alternative keeps all its clauses:
 // it holds.
 func or(alts []cnf) cnf {
@@ -96,10 +97,10 @@ func or(alts []cnf) cnf {
 		next := make(cnf, 0, len(products)*len(a))
 		for _, p := range products {
 			for _, cl := range a {
-				next = append(next, append(slices.Clip(p), cl...))
+				next = append(next, union(p, cl))
 			}
 		}
-		products = next.strongest(maxProducts)
+		products = minimal(next).lightest(maxProducts)
 	}
 	return products
 }
@@ -107,23 +108,78 @@ func or(alts []cnf) cnf {
 // maxProducts bounds the clauses or keeps of the alternatives' products.
 const maxProducts = 2 * maxClauses
 
-// strongest returns the n most selective clauses of c (all when it has no
-// more), by weight, in a stable order.
-func (c cnf) strongest(n int) cnf {
-	slices.SortStableFunc(c, func(a, b clause) int { return cmp.Compare(a.weight(), b.weight()) })
+// union returns a new clause of the needs of a and then those of b that a
+// does not have.
+func union(a, b clause) clause {
+	u := append(make(clause, 0, len(a)+len(b)), a...)
+	for _, n := range b {
+		if !slices.Contains(u, n) {
+			u = append(u, n)
+		}
+	}
+	return u
+}
+
+// minimal returns the clauses of c but those that hold every need of
+// another clause (which requires more) or of an equal one before them.
+func minimal(c cnf) cnf {
+	out := make(cnf, 0, len(c))
+	for i := range c {
+		if !redundant(c, i) {
+			out = append(out, c[i])
+		}
+	}
+	return out
+}
+
+// redundant reports whether some other clause of c requires all that
+// clause i does: it holds none of i's needs but i's own, or it is equal
+// and comes first.
+func redundant(c cnf, i int) bool {
+	for j := range c {
+		if j != i && subset(c[j], c[i]) && (j < i || !subset(c[i], c[j])) {
+			return true
+		}
+	}
+	return false
+}
+
+// subset reports whether every need of sub is in cl.
+func subset(sub, cl clause) bool {
+	for _, n := range sub {
+		if !slices.Contains(cl, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// lightest sorts c by weight, in a stable order, and returns its first n
+// clauses (all when it has no more).
+func (c cnf) lightest(n int) cnf {
+	type weighed struct {
+		cl clause
+		w  float64
+	}
+	ws := make([]weighed, len(c))
+	for i, cl := range c {
+		ws[i] = weighed{cl, cl.weight()}
+	}
+	slices.SortStableFunc(ws, func(a, b weighed) int { return cmp.Compare(a.w, b.w) })
+	for i := range ws {
+		c[i] = ws[i].cl
+	}
 	return c[:min(n, len(c))]
 }
 
-// weight estimates how often a clause holds: the sum over its distinct
-// literals of 4^-length, each byte of a literal taken to rule out three
-// values of four. A clause of one rare literal or two weighs less than
-// one that also lists a common one.
+// weight estimates how often a clause holds: the sum over its needs of
+// 4^-length, each byte of a literal taken to rule out three values of
+// four. A clause of one rare literal or two weighs less than one that
+// also lists a common one. Only lengths count: a long literal that nearly
+// every value holds ("\windows\") weighs as little as a rare one.
 func (c clause) weight() float64 {
 	w := 0.0
-	for i, n := range c {
-		if slices.Contains(c[:i], n) {
-			continue
-		}
+	for _, n := range c {
 		w += math.Pow(4, -float64(len(n.lit)))
 	}
 	return w
@@ -172,7 +228,7 @@ func ruleCNF(n node) cnf {
 		c = slices.DeleteFunc(c, func(cl clause) bool { return cl.strength() <= weakStrength })
 	}
 	if len(c) > maxClauses {
-		c = slices.Clone(c).strongest(maxClauses)
+		c = slices.Clone(c).lightest(maxClauses)
 	}
 	return c
 }

@@ -179,32 +179,51 @@ func TestRuleCNFSelection(t *testing.T) {
 // TestRuleCNFProducts: of "1 of selection_*", where one selection needs a
 // common literal and a rare one, both products are clauses, so an event
 // holding only the common literal ("\windows\" in Image) leaves the rule
-// out, as SigmaHQ's path traversal rule needs.
+// out, as SigmaHQ's path traversal rule needs, and one with the rare
+// literal too makes it a candidate that matches.
 func TestRuleCNFProducts(t *testing.T) {
-	set := compileOne(t, "title: t\nid: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"+
+	set := paddedSet(t, "detection:\n"+
 		"  selection_1:\n    Image|contains: '\\Windows\\'\n    CommandLine|contains: ['\\..\\Windows\\', '\\..\\..\\']\n"+
-		"  selection_2:\n    CommandLine|contains: '.exe\\..\\'\n  condition: 1 of selection_*\n")
+		"  selection_2:\n    CommandLine|contains: '.exe\\..\\'\n  condition: 1 of selection_*")
 	got := clauseTexts(ruleCNF(set.compiled[0].cond))
 	slices.Sort(got)
 	want := []string{`\..\windows\ \..\..\ .exe\..\`, `\windows\ .exe\..\`}
 	if !slices.Equal(got, want) {
 		t.Errorf("clauses %q, want %q", got, want)
 	}
+	for _, tc := range []struct {
+		commandLine      string
+		candidate, match bool
+	}{{`cmd /c dir`, false, false}, {`cmd /c ..\..\x`, false, false}, {`cmd /c a\..\..\x`, true, true}} {
+		event := mapEvent{set, map[string]string{"Image": `C:\Windows\System32\cmd.exe`, "CommandLine": tc.commandLine}}
+		m := scanned(set, event)
+		if candidate := slices.Contains(m.complete, 0); candidate != tc.candidate {
+			t.Errorf("%q: candidate %v, want %v", tc.commandLine, candidate, tc.candidate)
+		}
+		if match := slices.Contains(set.Match(event, nil), 0); match != tc.match {
+			t.Errorf("%q: match %v, want %v", tc.commandLine, match, tc.match)
+		}
+	}
 }
 
-// TestCNFStrongest: clauses are ranked by the estimated chance that one
+// TestCNFLightest: clauses are ranked by the estimated chance that one
 // of their literals occurs, so of two clauses whose shortest literal is
-// as long, the one whose other literals are rare comes first, and a
-// literal listed twice counts once.
-func TestCNFStrongest(t *testing.T) {
+// as long, the one whose other literals are rare comes first; a product
+// lists a literal once; a clause that holds all of another's literals
+// (or equals an earlier one) adds nothing and is dropped.
+func TestCNFLightest(t *testing.T) {
 	n := func(lit string) need { return need{slot: 1, lit: lit} }
-	common := clause{n(`:\users\`), n(`:\users\`), n(`\wsl.exe`)}
+	common := clause{n(`:\users\`), n(`\wsl.exe`)}
 	rare := clause{n(`local\packages\kalilinux`), n(`\wsl.exe`), n(`\wslhost.exe`)}
-	if got := clauseTexts(cnf{common, rare}.strongest(1)); !slices.Equal(got, clauseTexts(cnf{rare})) {
-		t.Errorf("strongest of common and rare: %q", got)
+	if got := clauseTexts(cnf{common, rare}.lightest(1)); !slices.Equal(got, clauseTexts(cnf{rare})) {
+		t.Errorf("lightest of common and rare: %q", got)
 	}
-	if once, twice := (clause{n(`:\users\`)}).weight(), (clause{n(`:\users\`), n(`:\users\`)}).weight(); once != twice {
-		t.Errorf("a literal listed twice weighs %v, once %v", twice, once)
+	if got := clauseTexts(cnf{union(common, clause{n(`:\users\`), n(`x`)})}); !slices.Equal(got, []string{`:\users\ \wsl.exe x`}) {
+		t.Errorf("union: %q", got)
+	}
+	super := union(rare, clause{n(`x`)})
+	if got := clauseTexts(minimal(cnf{super, common, rare, slices.Clone(rare)})); !slices.Equal(got, clauseTexts(cnf{common, rare})) {
+		t.Errorf("minimal: %q", got)
 	}
 }
 

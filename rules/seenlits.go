@@ -78,12 +78,12 @@ func (b *indexBuilder) patternLiterals(i int, patterns []pattern) ([]int32, []bo
 }
 
 // decisive reports whether finding the required literal l in a value
-// decides that p matches it: p is a contains pattern of that literal,
-// whole (not cut to maxNeedLen) and ASCII (the scan reports ASCII
-// literals exactly; bytes >= 0x80 it reads alike), compared folded as the
-// scan compares.
+// decides that p matches it: p is a contains pattern of that literal (see
+// decisiveNeed: whole, ASCII, not cased). The scan reports ASCII literals
+// exactly; bytes >= 0x80 it reads alike.
 func (p *pattern) decisive(l valueLit) bool {
-	return p.kind == containsPattern && !p.cased && p.asciiLit && l.lit == string(p.lit)
+	n, ok := p.decisiveNeed(0)
+	return ok && n.at == anywhere && n.lit == l.lit
 }
 
 // forEachField calls fn with every field matcher of a condition.

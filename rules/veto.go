@@ -36,21 +36,21 @@ func ruleVetoes(n node) []need {
 func sufficient(n node) []need {
 	switch n := n.(type) {
 	case orNode:
-		var any []need
+		var needs []need
 		for _, c := range n {
-			any = append(any, sufficient(c)...)
+			needs = append(needs, sufficient(c)...)
 		}
-		return any
+		return needs
 	case notNode:
 		return ruleVetoes(n.n)
 	case *searchNode:
-		var any []need
+		var needs []need
 		for _, all := range n.alternatives {
 			if len(all) == 1 {
-				any = append(any, all[0].sufficient()...)
+				needs = append(needs, all[0].sufficient()...)
 			}
 		}
-		return any
+		return needs
 	default:
 		return nil
 	}
@@ -64,13 +64,13 @@ func (f *fieldMatcher) sufficient() []need {
 	if !ok || f.slot < 0 || t.all && len(t.patterns) > 1 {
 		return nil
 	}
-	var any []need
+	var needs []need
 	for i := range t.patterns {
 		if n, ok := t.patterns[i].decisiveNeed(f.slot); ok {
-			any = append(any, n)
+			needs = append(needs, n)
 		}
 	}
-	return any
+	return needs
 }
 
 // decisiveNeed returns the need of slot whose finding decides that p

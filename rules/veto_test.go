@@ -16,6 +16,8 @@ var vetoRules = []string{
     Image|endswith: ['.exe', '.com']
   filter_main_image:
     Image: ['System', 'Registry']
+  filter_main_kelvin:
+    Image|endswith: '\kernel.dll'
   filter_main_program_files:
     Image|startswith: 'C:\Program Files\'
   filter_main_temp:
@@ -53,10 +55,18 @@ var vetoRules = []string{
 // to be indexed.
 func vetoSet(t *testing.T) *Set {
 	t.Helper()
+	return paddedSet(t, vetoRules...)
+}
+
+// paddedSet compiles the process creation rules of detections (rule i
+// is detections[i]) and enough rules with clauses after them for the set
+// to be indexed.
+func paddedSet(t *testing.T, detections ...string) *Set {
+	t.Helper()
 	var srcs []Source
-	for i, d := range vetoRules {
-		srcs = append(srcs, Source{Name: fmt.Sprintf("veto%d.yml", i), Data: []byte(fmt.Sprintf(
-			"title: veto%d\nid: veto%d\nlogsource: {category: process_creation, product: windows}\n%s\n", i, i, d))})
+	for i, d := range detections {
+		srcs = append(srcs, Source{Name: fmt.Sprintf("r%d.yml", i), Data: []byte(fmt.Sprintf(
+			"title: r%d\nid: r%d\nlogsource: {category: process_creation, product: windows}\n%s\n", i, i, d))})
 	}
 	for i := len(srcs); i <= smallSet; i++ {
 		srcs = append(srcs, Source{Name: fmt.Sprintf("f%d.yml", i), Data: []byte(fmt.Sprintf(
@@ -69,6 +79,15 @@ func vetoSet(t *testing.T) *Set {
 	return set
 }
 
+// scanned runs the scans of event, as Match does before it evaluates.
+func scanned(set *Set, event Event) *matcher {
+	m := &matcher{ev: event}
+	m.nextEpoch(set)
+	set.applyGroups(m)
+	set.scanFields(m)
+	return m
+}
+
 // TestRuleVetoes: the vetoes are the decisive literals of plain values
 // under "not", each where its pattern anchors it; a selection of two
 // fields, a cased value, a glob and |all of two values veto nothing, nor
@@ -76,7 +95,7 @@ func vetoSet(t *testing.T) *Set {
 func TestRuleVetoes(t *testing.T) {
 	set := vetoSet(t)
 	want := [][]string{
-		{`Image .exe end`, `Image .com end`, `Image system whole`, `Image registry whole`,
+		{`Image .exe end`, `Image .com end`, `Image system whole`, `Image registry whole`, `Image \kernel.dll end`,
 			`Image c:\program files\ start`, `ParentImage :\windows\temp\ anywhere`, `Image :\windows\temp\ anywhere`},
 		{`Image \ anywhere`, `CommandLine vmmem anywhere`},
 		{`Product firefox whole`},
@@ -93,7 +112,8 @@ func TestRuleVetoes(t *testing.T) {
 }
 
 // TestVetoesDecideExactly runs the veto rules over events that hold their
-// values, in other cases, next to non-ASCII bytes and only in part, and
+// values, in other cases, next to non-ASCII bytes, through a rune that
+// folds to an ASCII letter (KELVIN SIGN to k) and only in part, and
 // checks both that Match reports exactly what evaluating every rule
 // reports, and that the scans vetoed a rule whenever, and only when, one
 // of its vetoes' patterns holds of the event.
@@ -101,8 +121,8 @@ func TestVetoesDecideExactly(t *testing.T) {
 	set := vetoSet(t)
 	images := []string{`C:\x\cmd.exe`, `C:\X\CMD.EXE`, `C:\x\cmd.exe.bak`, `C:\Ü\cmd.ExE`, `System`, `SYSTEM`, `System32`,
 		`Registry`, `c:\program files\x.dll`, `C:\Program Files (x86)\x.dll`, `C:\Progra`, `D:\Windows\Temp\a.tmp`,
-		`nvidia.dat`, `zz.bin`, `ZZ.bin`, `aXb.bin`, `kali linux`, `vmmem`, `\`, `x\`, `Ü`, ``, `\u212Ax.exe`,
-		strings.Repeat("a", 40) + `.com`}
+		`nvidia.dat`, `zz.bin`, `ZZ.bin`, `aXb.bin`, `kali linux`, `vmmem`, `\`, `x\`, `Ü`, ``, "\u212Ax.exe",
+		"C:\\x\\\u212Aernel.dll", "C:\\x\\\u212Aernel.dl", strings.Repeat("a", 40) + `.com`}
 	var events []map[string]string
 	for _, img := range images {
 		events = append(events,
@@ -116,10 +136,7 @@ func TestVetoesDecideExactly(t *testing.T) {
 		if got, want := fmt.Sprint(set.Match(event, nil)), fmt.Sprint(evaluateAll(set, event)); got != want {
 			t.Errorf("event %q: Match %s, every rule evaluated %s", fields, got, want)
 		}
-		m := &matcher{ev: event}
-		m.nextEpoch(set)
-		set.applyGroups(m)
-		set.scanFields(m)
+		m := scanned(set, event)
 		for r := range vetoRules {
 			vetoed := m.vetoed[r] == m.epoch
 			holds := false
