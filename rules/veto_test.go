@@ -133,7 +133,7 @@ func TestVetoesDecideExactly(t *testing.T) {
 	events = append(events, map[string]string{"ParentImage": `C:\x`}, map[string]string{})
 	for _, fields := range events {
 		event := mapEvent{set, fields}
-		if got, want := fmt.Sprint(set.Match(event, nil)), fmt.Sprint(evaluateAll(set, event)); got != want {
+		if got, want := fmt.Sprint(set.Match(event, nil)), fmt.Sprint(everyRule(set, event)); got != want {
 			t.Errorf("event %q: Match %s, every rule evaluated %s", fields, got, want)
 		}
 		m := scanned(set, event)
@@ -150,23 +150,4 @@ func TestVetoesDecideExactly(t *testing.T) {
 			}
 		}
 	}
-}
-
-// evaluateAll returns the rules whose guards pass and whose condition
-// holds of event, evaluating every rule.
-func evaluateAll(set *Set, event Event) []int {
-	m := &matcher{ev: event}
-	m.guardState = make([]uint8, len(set.guards))
-	set.loadGuardValues(m)
-	var out []int
-	for i := range set.compiled {
-		ok := true
-		for _, g := range set.compiled[i].guards {
-			ok = ok && g.pass(m)
-		}
-		if ok && set.compiled[i].cond.eval(m) {
-			out = append(out, i)
-		}
-	}
-	return out
 }
