@@ -39,6 +39,7 @@ type gramFilter struct {
 // bytes do not, and the filter cannot tell. Looking for the encodings,
 // not their first bytes, lets records with other text in those blocks
 // ("–", "™", Polish and Turkish letters) be ruled out.
+// They are in order, so those with the same first byte are adjacent.
 var foldsToASCII = [][]byte{[]byte("\u0130"), []byte("\u0131"), []byte("\u017f"), []byte("\u212a")}
 
 // scalarText holds the bytes the text of a number or boolean is made of
@@ -117,12 +118,22 @@ func (f *gramFilter) has(b []byte) bool {
 	return f.set[h1/64]&(1<<(h1%64)) != 0 && f.set[h2/64]&(1<<(h2%64)) != 0
 }
 
-// foldsToLetter reports whether raw holds a rune of foldsToASCII. Each
-// rune's first byte is looked for first: in most records none occurs.
+// foldsToLetter reports whether raw holds a rune of foldsToASCII. Their
+// first bytes are looked for first (one pass each: two runes share one),
+// as the filter did before it told the runes apart.
 func foldsToLetter(raw []byte) bool {
-	for _, enc := range foldsToASCII {
-		if bytes.IndexByte(raw, enc[0]) >= 0 && bytes.Contains(raw, enc) {
-			return true
+	for i, enc := range foldsToASCII {
+		if i > 0 && foldsToASCII[i-1][0] == enc[0] {
+			continue // that first byte was looked for
+		}
+		at := bytes.IndexByte(raw, enc[0])
+		if at < 0 {
+			continue
+		}
+		for _, e := range foldsToASCII[i:] {
+			if e[0] == enc[0] && bytes.Contains(raw[at:], e) {
+				return true
+			}
 		}
 	}
 	return false

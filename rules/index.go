@@ -22,7 +22,7 @@ type indexBuilder struct {
 	slotOrder  []int              // slots in the order their first literal came
 	clauseLits [][]litRef         // clause id -> its literals
 	clauseRule []int32            // clause id -> its rule
-	vetoLits   map[int32][]litRef // rule without clauses -> its vetoes (veto.go)
+	vetoLits   map[int32][]litRef // rule -> its vetoes (veto.go)
 	base       map[int]int32
 }
 
@@ -54,6 +54,7 @@ func (s *Set) index() {
 		g := b.addToGroup(i)
 		b.addClauses(i, g)
 	}
+	b.addFreeVetoes()
 	b.buildScans()
 	b.linkPatterns()
 	b.linkLiterals()
@@ -96,12 +97,7 @@ func (b *indexBuilder) addClauses(i, g int) {
 	if len(rc) == 0 {
 		s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
 		if len(s.compiled) > smallSet {
-			for _, n := range ruleVetoes(s.compiled[i].cond) {
-				if n.at == anywhere && len(n.lit) > 1 && len(n.lit) <= weakStrength {
-					// As clauses of such literals are dropped: one would
-					// make the field's automaton stop at nearly every byte.
-					continue
-				}
+			for _, n := range scannedVetoes(s.compiled[i].cond) {
 				b.vetoLits[int32(i)] = append(b.vetoLits[int32(i)], b.literal(n.slot, valueLit{n.lit, n.at}))
 			}
 		}
@@ -120,6 +116,41 @@ func (b *indexBuilder) addClauses(i, g int) {
 			refs = append(refs, b.literal(n.slot, valueLit{n.lit, n.at}))
 		}
 		b.clauseLits = append(b.clauseLits, refs)
+	}
+}
+
+// addFreeVetoes gives the rules with clauses the vetoes that cost no
+// scan: literals that the fields their group's scans read already look
+// for. A candidate such as "selection and not filter" is then not
+// evaluated when the value its filter names was found (Image ending with
+// the very binary a rename rule lists), while the scans stay as they are.
+func (b *indexBuilder) addFreeVetoes() {
+	s := b.s
+	slotsOf := make([]map[int]bool, len(s.groups))
+	for r, cls := range s.clauses {
+		g := s.groupOf[r]
+		for _, c := range cls {
+			for _, ref := range b.clauseLits[c] {
+				if slotsOf[g] == nil {
+					slotsOf[g] = map[int]bool{}
+				}
+				slotsOf[g][ref.slot] = true
+			}
+		}
+	}
+	for r, cls := range s.clauses {
+		if len(cls) == 0 {
+			continue
+		}
+		for _, n := range ruleVetoes(s.compiled[r].cond) {
+			lits := b.perSlot[n.slot]
+			if lits == nil || !slotsOf[s.groupOf[r]][n.slot] {
+				continue
+			}
+			if id, ok := lits.ids[valueLit{n.lit, n.at}]; ok {
+				b.vetoLits[int32(r)] = append(b.vetoLits[int32(r)], litRef{n.slot, id})
+			}
+		}
 	}
 }
 
@@ -149,12 +180,15 @@ func (b *indexBuilder) buildScans() {
 }
 
 // linkLiterals lists, for each literal, the marks of the clauses it
-// satisfies (clauseMark) and the rules it vetoes, in its scan's tables.
+// satisfies (clauseMark), in its scan's table, and for each rule where
+// a matcher notes its vetoes found (litSeen).
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
 	scanOf := map[int]*slotScan{}
+	indexOf := map[int]int{}
 	for i := range s.scans {
 		scanOf[s.scans[i].slot] = &s.scans[i]
+		indexOf[s.scans[i].slot] = i
 	}
 	for c, refs := range b.clauseLits {
 		mark := b.clauseMark(int32(c))
@@ -163,13 +197,11 @@ func (b *indexBuilder) linkLiterals() {
 			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], mark)
 		}
 	}
+	s.vetoes = make([][]int32, len(s.compiled))
 	for r := range s.compiled {
 		for _, ref := range b.vetoLits[int32(r)] {
-			sc := scanOf[ref.slot]
-			if sc.vetoes == nil {
-				sc.vetoes = make([][]int32, len(sc.clauses))
-			}
-			sc.vetoes[sc.local[ref.id]] = appendClause(sc.vetoes[sc.local[ref.id]], int32(r))
+			i := indexOf[ref.slot]
+			s.vetoes[r] = append(s.vetoes[r], s.litBase[i]+s.scans[i].local[ref.id])
 		}
 	}
 	for i := range s.scans {
@@ -203,8 +235,8 @@ const (
 	maxMarkedRules = 1 << (31 - markShift)
 )
 
-// appendClause appends c (a clause mark, or a vetoed rule) to l unless l
-// ends with it: they come in order, so a repeat is the last one.
+// appendClause appends clause mark c to l unless l ends with it: clauses
+// come in order, so a repeat is the last one.
 func appendClause(l []int32, c int32) []int32 {
 	if len(l) > 0 && l[len(l)-1] == c {
 		return l

@@ -22,7 +22,6 @@ type matcher struct {
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
 	ruleMarks  []ruleMarks // per rule: its clauses marked this event
-	vetoed     []uint32    // per rule: == epoch when a veto of it was found (veto.go)
 	complete   []int32     // the rules all of whose clauses are marked, this event
 	kwScans    []*slotScan // keyword automata to run on this event
 	refA       []byte      // fieldref scratch
@@ -80,12 +79,11 @@ func (s *Set) Match(ev Event, dst []int) []int {
 	return dst
 }
 
-// nextEpoch starts an event: marks of earlier events (ruleMarks, vetoed,
+// nextEpoch starts an event: marks of earlier events (ruleMarks,
 // litSeen, scanned) hold an older epoch, so nothing needs clearing.
 func (m *matcher) nextEpoch(s *Set) {
 	if len(m.ruleMarks) < len(s.compiled) || len(m.litSeen) < s.litTotal || len(m.scanned) < len(s.scans) {
 		m.ruleMarks = make([]ruleMarks, len(s.compiled))
-		m.vetoed = make([]uint32, len(s.compiled))
 		m.litSeen = make([]uint32, s.litTotal)
 		m.scanned = make([]uint32, len(s.scans))
 		m.epoch = 0
@@ -93,7 +91,6 @@ func (m *matcher) nextEpoch(s *Set) {
 	m.epoch++
 	if m.epoch == 0 { // wrapped: old marks could collide
 		clear(m.ruleMarks)
-		clear(m.vetoed)
 		clear(m.litSeen)
 		clear(m.scanned)
 		m.epoch = 1
@@ -144,18 +141,19 @@ func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
 }
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of
-// applying groups that have no clauses and no veto found, and the rules
-// all of whose clauses were marked (markClauses lists them), each once.
+// applying groups that have no clauses, and the rules all of whose clauses
+// were marked (markClauses lists them), each once, unless a veto of the
+// rule was found.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
-			if m.vetoed[r] != m.epoch && s.compiled[r].cond.eval(m) {
+			if !s.vetoed(m, r) && s.compiled[r].cond.eval(m) {
 				dst = append(dst, int(r))
 			}
 		}
 	}
 	for _, r := range m.complete {
-		if m.groupApplies(s.groupOf[r]) && s.compiled[r].cond.eval(m) {
+		if m.groupApplies(s.groupOf[r]) && !s.vetoed(m, r) && s.compiled[r].cond.eval(m) {
 			dst = append(dst, int(r))
 		}
 	}
@@ -179,41 +177,40 @@ func (s *Set) scanAnchored(sc *slotScan, v []byte, m *matcher) {
 	}
 }
 
-// scanOne is scanValue for the one value of field scan i. The
-// automaton's literals are noted as found (seenlits.go) as they are
+// scanOne is scanValue for the one value of field scan i. Its literals
+// are noted as found (litSeen, read by seenlits.go and vetoed) as they are
 // marked, and a literal the value holds more than once is marked once.
-// The value being the field's only one, the literals found veto rules
-// (veto.go).
 func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
-	s.scanAnchored(sc, v, m)
-	if sc.vetoes != nil && sc.anchored != nil {
-		m.veto(sc.vetoes[sc.nAc:])
+	seen := m.litSeen[s.litBase[i]:]
+	if sc.anchored != nil {
+		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
+		anchored, marks := seen[sc.nAc:], sc.clauses[sc.nAc:]
+		for _, id := range m.hits {
+			anchored[id] = m.epoch
+			m.markClauses(marks[id])
+		}
 	}
 	if sc.ac == nil {
 		return
 	}
 	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
 	m.scanned[i] = m.epoch
-	seen := m.litSeen[s.litBase[i]:]
 	for _, id := range m.hits {
 		if seen[id] != m.epoch {
 			seen[id] = m.epoch
 			m.markClauses(sc.clauses[id])
 		}
 	}
-	if sc.vetoes != nil {
-		m.veto(sc.vetoes[:sc.nAc])
-	}
 }
 
-// veto rules out this event the rules that the literals in m.hits veto,
-// per literal in vetoes.
-func (m *matcher) veto(vetoes [][]int32) {
-	for _, id := range m.hits {
-		for _, r := range vetoes[id] {
-			m.vetoed[r] = m.epoch
+// vetoed reports whether a veto of rule r (veto.go) was found this event.
+func (s *Set) vetoed(m *matcher, r int32) bool {
+	for _, l := range s.vetoes[r] {
+		if m.litSeen[l] == m.epoch {
+			return true
 		}
 	}
+	return false
 }
 
 // markHits marks the clauses of the literals in m.hits, per literal in

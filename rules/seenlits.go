@@ -29,7 +29,9 @@ func (b *indexBuilder) linkPatterns() {
 		scanOf[sc.slot] = i
 		s.litBase[i] = int32(s.litTotal)
 		if sc.slot > keywordSlot {
-			s.litTotal += int(sc.nAc)
+			// The automaton's literals, then the anchored ones (which
+			// only vetoes read, see veto.go).
+			s.litTotal += len(sc.clauses)
 		}
 	}
 	for i := range s.compiled {

@@ -55,12 +55,15 @@ type Set struct {
 	guards     []guard // distinct guards; groups share them
 	guardSlots []int   // the fields guards read
 	scans      []slotScan
-	// litBase: per field scan, where its automaton's literals start in
-	// a matcher's litSeen (seenlits.go); litTotal: how many there are.
+	// litBase: per field scan, where its literals start in a matcher's
+	// litSeen (seenlits.go), the automaton's and then the anchored ones;
+	// litTotal: how many there are.
 	litBase  []int32
 	litTotal int
-	clauses  [][]int32 // per rule: clauses that must all be satisfied
-	groupOf  []int32   // per rule: its group
+	// vetoes: per rule, the litSeen indexes of its vetoes (veto.go).
+	vetoes  [][]int32
+	clauses [][]int32 // per rule: clauses that must all be satisfied
+	groupOf []int32   // per rule: its group
 	// Keyword scans merged per combination that applies together, built
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan
@@ -88,10 +91,6 @@ type slotScan struct {
 	// at nAc+i.
 	clauses [][]int32
 	nAc     int32
-	// vetoes lists per literal, as clauses does, the rules without
-	// clauses that its finding in the field's one value rules out
-	// (veto.go); nil when no literal has any.
-	vetoes [][]int32
 	// grams, for a keyword scan, tells from the event's raw bytes that
 	// none of its literals occurs (nil: it cannot).
 	grams *gramFilter

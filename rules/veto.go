@@ -1,20 +1,41 @@
 package rules
 
-// Vetoes: what rules out a rule without clauses. A rule whose condition
-// requires no literal (all of it under "not", a fieldref, a regular
-// expression without one) is evaluated on every event of its logsource,
-// but many such rules are "not A and not 1 of filter_*", where A and the
-// filters are plain values: finding one of those values in its field rules
-// the rule out. SigmaHQ's "Execution of Suspicious File Type Extension"
-// requires that Image not end with ".exe", and "Execution Of Non-Existing
-// File" that it not contain "\": the Image scan, which runs anyway,
-// finds those and spares the evaluation on nearly every process creation.
+import "slices"
+
+// Vetoes: what rules out a rule without a full evaluation. A rule whose
+// condition requires no literal (all of it under "not", a fieldref, a
+// regular expression without one) is evaluated on every event of its
+// logsource, but many such rules are "not A and not 1 of filter_*", where
+// A and the filters are plain values: finding one of those values in its
+// field rules the rule out. SigmaHQ's "Execution of Suspicious File Type
+// Extension" requires that Image not end with ".exe": the Image scan,
+// which runs anyway, finds that and spares the evaluation on nearly every
+// process creation.
 //
 // A veto is a literal whose finding decides its pattern (see
 // decisiveNeed) and, through the condition, the rule: a pattern of a
 // field that is alone in its selection map makes the selection hold; one
 // of "1 of" makes it hold; a search under "not", a term of "and", fails
-// the rule. Only a field's one value, read by scanOne, vetoes.
+// the rule. Only a field's one value, read by scanOne, vetoes: scanOne
+// notes each literal it finds (litSeen), and a rule about to be evaluated
+// is skipped when one of its vetoes was noted this event (Set.vetoed).
+//
+// A rule with clauses gets only the vetoes that cost no scan (see
+// addFreeVetoes): its candidates that fail by a filter ("selection and not
+// filter") are the evaluations most events of a match-heavy stream pay.
+
+// scannedVetoes returns the vetoes of a rule without clauses worth adding
+// to the scans: not a contains value of one or two bytes, which nearly
+// every value holds, as such clauses are dropped (weakStrength). One of
+// two bytes would make the field's automaton stop at nearly every byte,
+// one of one byte (Image's "\") would have every value of the field
+// walked for it, which costs every kind of event reading the field more
+// than the one rule's evaluation it spares.
+func scannedVetoes(n node) []need {
+	return slices.DeleteFunc(ruleVetoes(n), func(v need) bool {
+		return v.at == anywhere && len(v.lit) <= weakStrength
+	})
+}
 
 // ruleVetoes returns the needs whose finding makes n false.
 func ruleVetoes(n node) []need {

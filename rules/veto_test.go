@@ -138,9 +138,9 @@ func TestVetoesDecideExactly(t *testing.T) {
 		}
 		m := scanned(set, event)
 		for r := range vetoRules {
-			vetoed := m.vetoed[r] == m.epoch
+			vetoed := set.vetoed(m, int32(r))
 			holds := false
-			for _, n := range ruleVetoes(set.compiled[r].cond) {
+			for _, n := range scannedVetoes(set.compiled[r].cond) {
 				v, ok := fields[set.Fields()[n.slot]]
 				p := pattern{kind: [...]patternKind{containsPattern, suffixPattern, prefixPattern, exactPattern}[n.at], lit: []byte(n.lit), asciiLit: true}
 				holds = holds || ok && p.matchValue([]byte(v), new([]byte), new(bool))
@@ -148,6 +148,38 @@ func TestVetoesDecideExactly(t *testing.T) {
 			if vetoed != holds {
 				t.Errorf("event %q: rule %d vetoed %v, a veto's pattern holds %v", fields, r, vetoed, holds)
 			}
+		}
+	}
+}
+
+// TestFreeVetoes: a rule with clauses is vetoed by a value its filter
+// names when its group's scans look for that value anyway (another rule
+// requires it), and not when they do not: that would add to a scan.
+func TestFreeVetoes(t *testing.T) {
+	set := paddedSet(t,
+		"detection:\n  selection: {OriginalFileName: 'reg.exe'}\n  filter: {Image|endswith: '\\reg.exe'}\n  condition: selection and not filter",
+		"detection:\n  selection: {OriginalFileName: 'wmic.exe'}\n  filter: {Image|endswith: '\\unscanned.exe'}\n  condition: selection and not filter",
+		"detection:\n  selection: {Image|endswith: '\\reg.exe'}\n  condition: selection")
+	for _, tc := range []struct {
+		fields        map[string]string
+		rule          int
+		vetoed, match bool
+	}{
+		{map[string]string{"OriginalFileName": "reg.exe", "Image": `C:\Windows\System32\REG.EXE`}, 0, true, false},
+		{map[string]string{"OriginalFileName": "reg.exe", "Image": `C:\Users\Public\renamed.exe`}, 0, false, true},
+		{map[string]string{"OriginalFileName": "wmic.exe", "Image": `C:\x\unscanned.exe`}, 1, false, false},
+		{map[string]string{"OriginalFileName": "wmic.exe", "Image": `C:\x\other.exe`}, 1, false, true},
+	} {
+		event := mapEvent{set, tc.fields}
+		m := scanned(set, event)
+		if vetoed := set.vetoed(m, int32(tc.rule)); vetoed != tc.vetoed {
+			t.Errorf("%q: rule %d vetoed %v, want %v", tc.fields, tc.rule, vetoed, tc.vetoed)
+		}
+		if match := slices.Contains(set.Match(event, nil), tc.rule); match != tc.match {
+			t.Errorf("%q: rule %d matches %v, want %v", tc.fields, tc.rule, match, tc.match)
+		}
+		if got, want := fmt.Sprint(set.Match(event, nil)), fmt.Sprint(everyRule(set, event)); got != want {
+			t.Errorf("%q: Match %s, every rule evaluated %s", tc.fields, got, want)
 		}
 	}
 }
