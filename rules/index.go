@@ -87,7 +87,8 @@ func (b *indexBuilder) addToGroup(i int) int {
 // requirements one of which each must meet. A rule without any, or any
 // rule of a small set, is evaluated whenever its group applies, unless a
 // veto of it (veto.go) was found; a rule of a set too large for a clause
-// mark to name (see clauseMark) gets none.
+// mark to name (see clauseMark) gets none. Rules with clauses get their
+// vetoes later, in addFreeVetoes.
 func (b *indexBuilder) addClauses(i, g int) {
 	s := b.s
 	var rc cnf

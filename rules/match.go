@@ -26,9 +26,9 @@ type matcher struct {
 	kwScans    []*slotScan // keyword automata to run on this event
 	refA       []byte      // fieldref scratch
 	refB       []byte
-	// What the field scans found this event (seenlits.go): per literal
-	// and per scan, == epoch when found, when run; direct: 1 + the slot
-	// whose value, as its scan read it, is being tested (0: none).
+	// What the field scans found this event (seenlits.go, and vetoed):
+	// per literal and per scan, == epoch when found, when run; direct:
+	// 1 + the slot whose value, as its scan read it, is being tested (0: none).
 	litSeen []uint32
 	scanned []uint32
 	direct  int

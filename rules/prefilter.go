@@ -22,7 +22,7 @@ import (
 // long ones (package ahocorasick).
 // Matching an event scans each field value once, marks the clauses whose
 // literals occur, and fully evaluates only the rules whose clauses are all
-// marked (and the rules without clauses that no veto ruled out, see
+// marked, and those without clauses, unless a veto rules them out (see
 // veto.go). Clauses are necessary, never sufficient: the full evaluation
 // decides. This file derives the clauses.
 

@@ -75,7 +75,7 @@ type Set struct {
 type ruleGroup struct {
 	guards    []int32 // indexes into Set.guards
 	rules     []int32
-	unclaused []int32  // its rules without clauses: evaluated whenever the group applies
+	unclaused []int32  // its rules without clauses: evaluated whenever the group applies, unless vetoed
 	scans     []uint64 // bitset over Set.scans: the fields its rules' literals are in
 }
 

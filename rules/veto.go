@@ -26,7 +26,8 @@ import "slices"
 
 // scannedVetoes returns the vetoes of a rule without clauses worth adding
 // to the scans: not a contains value of one or two bytes, which nearly
-// every value holds, as such clauses are dropped (weakStrength). One of
+// every value holds, as clauses of such literals are dropped when their
+// rule has a stronger one (weakStrength). One of
 // two bytes would make the field's automaton stop at nearly every byte,
 // one of one byte (Image's "\") would have every value of the field
 // walked for it, which costs every kind of event reading the field more
