@@ -132,6 +132,7 @@ func compileRegex(_ *compiler, spec fieldSpec, values []string) (valueTest, bool
 		t.gates = append(t.gates, newRegexGate(re))
 		t.splits = append(t.splits, newRegexSplit(re))
 		t.runs = append(t.runs, newRuneRunOf(re))
+		t.counts = append(t.counts, newLiteralRepeatOf(re))
 	}
 	return t, false, nil
 }

@@ -81,6 +81,9 @@ func (t *regexTest) match(i int, v []byte, m *matcher, done *bool) bool {
 	if r := t.runs[i]; r != nil {
 		return r.occursIn(v)
 	}
+	if c := t.counts[i]; c != nil {
+		return c.match(v)
+	}
 	if s := t.splits[i]; s != nil {
 		return s.match(v, t.res[i])
 	}

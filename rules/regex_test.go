@@ -216,6 +216,8 @@ func FuzzRegexGate(f *testing.F) {
 		{`(?i)ǅ`, "ǆ"}, {`(?i)ß`, "ẞ"}, {`(?i)σ+`, "ς"}, {`(?i)İ`, "i"}, {`a(?i:b)c`, "aBc"},
 		{`.{3,}`, "ab\ncd\xffe"}, {`(.){2,}`, "\n\xff\n"}, {`(?s).{4}`, "a\nb\n"}, {`[^/]{3,5}`, "a/bé/"},
 		{`(?i)[k]{2}`, "\u212ak"}, {`([^\x{FFFD}]){2}`, "a\xffb\xe2\x82"},
+		{`\+.*\+.*\+`, "a+b+\n+c"}, {"`.*`.*`", "``\xff`"}, {`(?s)\^.*\^.*\^`, "^\n^\n^"}, {`aba.*aba`, "ababa"},
+		{`(?i)\+.*\+`, "++"}, {`(?i)k.*k`, "\u212ak"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -227,7 +229,8 @@ func FuzzRegexGate(f *testing.F) {
 		}
 		want := re.MatchString(input)
 		rt := &regexTest{res: []*regexp.Regexp{re}, gates: []regexGate{newRegexGate(re)},
-			splits: []*regexSplit{newRegexSplit(re)}, runs: []*runeRun{newRuneRunOf(re)}}
+			splits: []*regexSplit{newRegexSplit(re)}, runs: []*runeRun{newRuneRunOf(re)},
+			counts: []*literalRepeat{newLiteralRepeatOf(re)}}
 		var m matcher
 		if got := rt.test([]byte(input), &m); got != want {
 			t.Fatalf("expr %q input %q: gated test %v, regexp %v", expr, input, got, want)
@@ -235,6 +238,11 @@ func FuzzRegexGate(f *testing.F) {
 		if r := newRuneRunOf(re); r != nil {
 			if got := r.occursIn([]byte(input)); got != want {
 				t.Fatalf("expr %q input %q: the run of %d decides %v, regexp %v", expr, input, r.n, got, want)
+			}
+		}
+		if c := newLiteralRepeatOf(re); c != nil {
+			if got := c.match([]byte(input)); got != want {
+				t.Fatalf("expr %q input %q: %d of %q decide %v, regexp %v", expr, input, c.n, c.lit, got, want)
 			}
 		}
 		if sp := newRegexSplit(re); sp != nil {
@@ -254,4 +262,41 @@ func FuzzRegexGate(f *testing.F) {
 			t.Fatalf("expr %q input %q: matches, but folded holds none of %q", expr, input, lits)
 		}
 	})
+}
+
+// TestLiteralRepeat: "L.*L...L" is decided by counting L, per line unless
+// "." crosses lines; other shapes are left to the regexp.
+func TestLiteralRepeat(t *testing.T) {
+	plus14 := strings.TrimSuffix(strings.Repeat(`\+.*`, 14), `.*`)
+	for _, tc := range []struct {
+		expr  string
+		n     int
+		lines bool
+	}{{plus14, 14, true}, {"`.*`.*`.*`.*`", 5, true}, {`(?s)\^.*\^.*\^`, 3, false}, {`(?i)\{.*\{`, 2, true}, {`ab.*?ab`, 2, true}} {
+		c := newLiteralRepeatOf(regexp.MustCompile(tc.expr))
+		if c == nil || c.n != tc.n || c.lines != tc.lines {
+			t.Errorf("%q: %+v, want %d per line %v", tc.expr, c, tc.n, tc.lines)
+		}
+	}
+	for _, expr := range []string{`\+.+\+`, `(?i)a.*a`, `\+.*\-`, `^\+.*\+`, `\+.*\+.*`, `é.*é`, `\+`, `\+.*\+|x`, `(?s)\+.*\+.*\+` + `(?-s).*\+`} {
+		if c := newLiteralRepeatOf(regexp.MustCompile(expr)); c != nil {
+			t.Errorf("%q: decided as %+v", expr, c)
+		}
+	}
+	re := regexp.MustCompile(plus14)
+	c := newLiteralRepeatOf(re)
+	for _, v := range []string{
+		strings.Repeat("a+", 14), strings.Repeat("a+", 13), strings.Repeat("+", 7) + "\n" + strings.Repeat("+", 7),
+		"$x = 'a'+'b'+'c'+'d'+'e'+'f'+'g'+\r'h'+'i'+'j'+'k'+'l'+'m'+'n'+'o'",
+	} {
+		if got, want := c.match([]byte(v)), re.MatchString(v); got != want {
+			t.Errorf("%q: count says %v, regexp %v", v, got, want)
+		}
+	}
+	aba := regexp.MustCompile(`aba.*aba`)
+	for _, v := range []string{"ababa", "abaaba", "abababa"} {
+		if got, want := newLiteralRepeatOf(aba).match([]byte(v)), aba.MatchString(v); got != want {
+			t.Errorf("aba.*aba on %q: count says %v, regexp %v", v, got, want)
+		}
+	}
 }

@@ -53,9 +53,10 @@ func (t *patternTest) test(v []byte, m *matcher) bool {
 // behind its gate (regex.go), which rejects most values without running it.
 type regexTest struct {
 	res    []*regexp.Regexp
-	gates  []regexGate   // per expression
-	splits []*regexSplit // per expression: nil, or a faster way to decide it
-	runs   []*runeRun    // per expression: nil, or the run of a class it is
+	gates  []regexGate      // per expression
+	splits []*regexSplit    // per expression: nil, or a faster way to decide it
+	runs   []*runeRun       // per expression: nil, or the run of a class it is
+	counts []*literalRepeat // per expression: nil, or the literal it repeats
 	all    bool
 }
 
