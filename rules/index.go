@@ -98,6 +98,12 @@ func (b *indexBuilder) addClauses(i, g int) {
 	if len(rc) == 0 {
 		s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
 		if len(s.compiled) > smallSet {
+			if bv := byteVetoes(s.compiled[i].cond); len(bv) > 0 {
+				if s.byteVetoes == nil {
+					s.byteVetoes = make([][]byteVeto, len(s.compiled))
+				}
+				s.byteVetoes[i] = bv
+			}
 			for _, n := range scannedVetoes(s.compiled[i].cond) {
 				b.vetoLits[int32(i)] = append(b.vetoLits[int32(i)], b.literal(n.slot, valueLit{n.lit, n.at}))
 			}

@@ -3,7 +3,10 @@ package rules
 // This file holds Match and its per-call scratch: the prefilter scans that
 // mark candidate rules and the evaluation of the candidates.
 
-import "sync"
+import (
+	"bytes"
+	"sync"
+)
 
 // matcher is the per-call scratch of Match: the event, a buffer for
 // case-folded values, and the prefilter's marks. Pooled so Match allocates
@@ -203,10 +206,19 @@ func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	}
 }
 
-// vetoed reports whether a veto of rule r (veto.go) was found this event.
+// vetoed reports whether a veto of rule r (veto.go) was found this event:
+// noted by the scans, or a byteVeto in its field's one value.
 func (s *Set) vetoed(m *matcher, r int32) bool {
 	for _, l := range s.vetoes[r] {
 		if m.litSeen[l] == m.epoch {
+			return true
+		}
+	}
+	if s.byteVetoes == nil {
+		return false
+	}
+	for _, bv := range s.byteVetoes[r] {
+		if v, ok := m.ev.Field(bv.slot); ok && bytes.IndexByte(v, bv.b) >= 0 {
 			return true
 		}
 	}

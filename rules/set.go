@@ -60,10 +60,12 @@ type Set struct {
 	// litTotal: how many there are.
 	litBase  []int32
 	litTotal int
-	// vetoes: per rule, the litSeen indexes of its vetoes (veto.go).
-	vetoes  [][]int32
-	clauses [][]int32 // per rule: clauses that must all be satisfied
-	groupOf []int32   // per rule: its group
+	// vetoes: per rule, the litSeen indexes of its vetoes (veto.go);
+	// byteVetoes, per rule without clauses, its one-byte vetoes, or nil.
+	vetoes     [][]int32
+	byteVetoes [][]byteVeto
+	clauses    [][]int32 // per rule: clauses that must all be satisfied
+	groupOf    []int32   // per rule: its group
 	// Keyword scans merged per combination that applies together, built
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan

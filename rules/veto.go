@@ -27,15 +27,35 @@ import "slices"
 // scannedVetoes returns the vetoes of a rule without clauses worth adding
 // to the scans: not a contains value of one or two bytes, which nearly
 // every value holds, as clauses of such literals are dropped when their
-// rule has a stronger one (weakStrength). One of
-// two bytes would make the field's automaton stop at nearly every byte,
-// one of one byte (Image's "\") would have every value of the field
-// walked for it, which costs every kind of event reading the field more
-// than the one rule's evaluation it spares.
+// rule has a stronger one (weakStrength). One of two bytes would make the
+// field's automaton stop at nearly every byte; one of one byte (Image's
+// "\") would have every value of the field walked for it, which costs
+// every kind of event reading the field more than the one rule's
+// evaluation it spares: those that are not letters are byteVetoes.
 func scannedVetoes(n node) []need {
 	return slices.DeleteFunc(ruleVetoes(n), func(v need) bool {
 		return v.at == anywhere && len(v.lit) <= weakStrength
 	})
+}
+
+// byteVeto is a veto of one byte that is not a letter (Image's "\"):
+// rather than have every value of its field walked for it by the scans,
+// it is looked for in the field's value when its rule is about to be
+// evaluated, one IndexByte. Folding cannot make or unmake such a byte.
+type byteVeto struct {
+	slot int
+	b    byte
+}
+
+// byteVetoes returns the vetoes of n that are byteVetoes.
+func byteVetoes(n node) []byteVeto {
+	var out []byteVeto
+	for _, v := range ruleVetoes(n) {
+		if c := v.lit; v.at == anywhere && len(c) == 1 && !('a' <= c[0] && c[0] <= 'z') {
+			out = append(out, byteVeto{v.slot, c[0]})
+		}
+	}
+	return out
 }
 
 // ruleVetoes returns the needs whose finding makes n false.

@@ -10,8 +10,9 @@ import (
 
 // vetoRules are rules without clauses, shaped as SigmaHQ's "Execution of
 // Suspicious File Type Extension" and "Execution Of Non-Existing File":
-// what they require is absent, so only vetoes can spare them (the second
-// only by "vmmem": its one-byte "\" is not added to the scans).
+// what they require is absent, so only vetoes can spare them (the
+// second's one-byte "\" is looked for when the rule is about to be
+// evaluated, not by the scans: a byteVeto).
 var vetoRules = []string{
 	`detection:
   known_ext:
@@ -142,7 +143,11 @@ func TestVetoesDecideExactly(t *testing.T) {
 		for r := range vetoRules {
 			vetoed := set.vetoed(m, int32(r))
 			holds := false
-			for _, n := range scannedVetoes(set.compiled[r].cond) {
+			needs := scannedVetoes(set.compiled[r].cond)
+			for _, bv := range byteVetoes(set.compiled[r].cond) {
+				needs = append(needs, need{slot: bv.slot, lit: string(bv.b)})
+			}
+			for _, n := range needs {
 				v, ok := fields[set.Fields()[n.slot]]
 				p := pattern{kind: [...]patternKind{containsPattern, suffixPattern, prefixPattern, exactPattern}[n.at], lit: []byte(n.lit), asciiLit: true}
 				holds = holds || ok && p.matchValue([]byte(v), new([]byte), new(bool))
