@@ -217,7 +217,7 @@ func FuzzRegexGate(f *testing.F) {
 		{`.{3,}`, "ab\ncd\xffe"}, {`(.){2,}`, "\n\xff\n"}, {`(?s).{4}`, "a\nb\n"}, {`[^/]{3,5}`, "a/bé/"},
 		{`(?i)[k]{2}`, "\u212ak"}, {`([^\x{FFFD}]){2}`, "a\xffb\xe2\x82"},
 		{`\+.*\+.*\+`, "a+b+\n+c"}, {"`.*`.*`", "``\xff`"}, {`(?s)\^.*\^.*\^`, "^\n^\n^"}, {`aba.*aba`, "ababa"},
-		{`(?i)\+.*\+`, "++"}, {`(?i)k.*k`, "\u212ak"},
+		{`(?i)\+.*\+`, "++"}, {`(?i)k.*k`, "\u212ak"}, {`\n.*\n`, "\n\n"}, {`a\nb.*a\nb`, "a\nba\nb"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -265,7 +265,8 @@ func FuzzRegexGate(f *testing.F) {
 }
 
 // TestLiteralRepeat: "L.*L...L" is decided by counting L, per line unless
-// "." crosses lines; other shapes are left to the regexp.
+// "." crosses lines; other shapes, and a literal holding a newline where
+// "." stops at one, are left to the regexp.
 func TestLiteralRepeat(t *testing.T) {
 	plus14 := strings.TrimSuffix(strings.Repeat(`\+.*`, 14), `.*`)
 	for _, tc := range []struct {
@@ -278,7 +279,7 @@ func TestLiteralRepeat(t *testing.T) {
 			t.Errorf("%q: %+v, want %d per line %v", tc.expr, c, tc.n, tc.lines)
 		}
 	}
-	for _, expr := range []string{`\+.+\+`, `(?i)a.*a`, `\+.*\-`, `^\+.*\+`, `\+.*\+.*`, `é.*é`, `\+`, `\+.*\+|x`, `(?s)\+.*\+.*\+` + `(?-s).*\+`} {
+	for _, expr := range []string{`\+.+\+`, `(?i)a.*a`, `\+.*\-`, `^\+.*\+`, `\+.*\+.*`, `é.*é`, `\+`, `\+.*\+|x`, `(?s)\+.*\+.*\+` + `(?-s).*\+`, `\n.*\n`, `a\nb.*a\nb`} {
 		if c := newLiteralRepeatOf(regexp.MustCompile(expr)); c != nil {
 			t.Errorf("%q: decided as %+v", expr, c)
 		}

@@ -10,7 +10,7 @@ import (
 // ("\+.*\+.*\+", "`.*`.*`.*`": SigmaHQ's obfuscation rules count a
 // character) matches exactly when the value holds n occurrences of the
 // literal that do not overlap, all on one line unless "." crosses lines
-// (the s flag). Go's regexp backtracks through the ways of placing them:
+// (the s flag); a literal holding a newline is counted only then. Go's regexp backtracks through the ways of placing them:
 // 5 µs on a long PowerShell command line for fourteen '+'; counting is a
 // byte search.
 
@@ -48,6 +48,9 @@ func newLiteralRepeatOf(re *regexp.Regexp) *literalRepeat {
 			return nil
 		}
 		r.lines = lines
+	}
+	if r.lines && bytes.IndexByte(lit, '\n') >= 0 {
+		return nil // such a literal spans lines: it is no count per line
 	}
 	return r
 }
