@@ -112,6 +112,19 @@ func TestRuleVetoes(t *testing.T) {
 			t.Errorf("rule %d vetoes:\n got %q\nwant %q", i, got, want[i])
 		}
 	}
+	// Of those, the one byte that is no letter is looked for at
+	// evaluation; the scans get the rest.
+	image := slices.Index(set.Fields(), "Image")
+	if got := byteVetoes(set.compiled[1].cond); !slices.Equal(got, []byteVeto{{image, '\\'}}) {
+		t.Errorf("rule 1 byte vetoes %v, want Image's backslash", got)
+	}
+	for i := range vetoRules {
+		for _, n := range scannedVetoes(set.compiled[i].cond) {
+			if n.at == anywhere && len(n.lit) <= weakStrength {
+				t.Errorf("rule %d: %q is scanned for", i, n.lit)
+			}
+		}
+	}
 }
 
 // TestVetoesDecideExactly runs the veto rules over events that hold their
