@@ -81,7 +81,7 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 // that is a map or an array ends at the first of ends, which it consumes.
 func bodyPairAt(b []byte, p int, ends *[]int) (key []byte, isStr bool, value, end int) {
 	key, isStr, value = keyAt(b, p)
-	if e := *ends; len(e) > 0 && value < len(b) && !msgpack.IsFixStr(b[value]) && msgpack.IsContainer(b[value]) {
+	if e := *ends; len(e) > 0 && containerAt(b, value) {
 		*ends = e[1:]
 		return key, isStr, value, e[0]
 	}

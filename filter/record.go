@@ -145,7 +145,7 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 			}
 		}
 		e := node.lookup(key)
-		if vp < len(b) && !msgpack.IsFixStr(b[vp]) && msgpack.IsContainer(b[vp]) {
+		if containerAt(b, vp) {
 			if e != nil {
 				p, err = r.loadContainer(e, b, vp)
 			} else {
@@ -176,6 +176,14 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 		}
 	}
 	return p, nil
+}
+
+// containerAt reports whether the value at b[p:] is a map or an array:
+// what loadMap descends into, and notes the end of in the body
+// (record.ends), as appendEnriched reads it. The fixstr test first: most
+// values are short strings.
+func containerAt(b []byte, p int) bool {
+	return p < len(b) && !msgpack.IsFixStr(b[p]) && msgpack.IsContainer(b[p])
 }
 
 // fill makes the value at off (as at stores it) the value of e's slots.

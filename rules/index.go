@@ -23,6 +23,7 @@ type indexBuilder struct {
 	clauseLits [][]litRef         // clause id -> its literals
 	clauseRule []int32            // clause id -> its rule
 	vetoLits   map[int32][]litRef // rule -> its vetoes (veto.go)
+	scanOf     map[int]int        // slot -> index in s.scans
 	base       map[int]int32
 }
 
@@ -54,11 +55,19 @@ func (s *Set) index() {
 		g := b.addToGroup(i)
 		b.addClauses(i, g)
 	}
-	b.addFreeVetoes()
 	b.buildScans()
 	b.linkPatterns()
 	b.linkLiterals()
 	b.groupScans()
+	b.addFreeVetoes()
+	b.linkVetoes()
+	for i := range s.scans {
+		if s.scans[i].slot > keywordSlot {
+			// Only keyword scans are merged (matchcache.go), which reads
+			// their literals; the index is built.
+			s.scans[i].lits, s.scans[i].local = nil, nil
+		}
+	}
 }
 
 // addToGroup puts rule i in the group of its guards, creating the group
@@ -98,13 +107,14 @@ func (b *indexBuilder) addClauses(i, g int) {
 	if len(rc) == 0 {
 		s.groups[g].unclaused = append(s.groups[g].unclaused, int32(i))
 		if len(s.compiled) > smallSet {
-			if bv := byteVetoes(s.compiled[i].cond); len(bv) > 0 {
+			vetoes := ruleVetoes(s.compiled[i].cond)
+			if bv := byteVetoes(vetoes); len(bv) > 0 {
 				if s.byteVetoes == nil {
 					s.byteVetoes = make([][]byteVeto, len(s.compiled))
 				}
 				s.byteVetoes[i] = bv
 			}
-			for _, n := range scannedVetoes(s.compiled[i].cond) {
+			for _, n := range scannedVetoes(vetoes) {
 				b.vetoLits[int32(i)] = append(b.vetoLits[int32(i)], b.literal(n.slot, valueLit{n.lit, n.at}))
 			}
 		}
@@ -123,41 +133,6 @@ func (b *indexBuilder) addClauses(i, g int) {
 			refs = append(refs, b.literal(n.slot, valueLit{n.lit, n.at}))
 		}
 		b.clauseLits = append(b.clauseLits, refs)
-	}
-}
-
-// addFreeVetoes gives the rules with clauses the vetoes that cost no
-// scan: literals that the fields their group's scans read already look
-// for. A candidate such as "selection and not filter" is then not
-// evaluated when the value its filter names was found (Image ending with
-// the very binary a rename rule lists), while the scans stay as they are.
-func (b *indexBuilder) addFreeVetoes() {
-	s := b.s
-	slotsOf := make([]map[int]bool, len(s.groups))
-	for r, cls := range s.clauses {
-		g := s.groupOf[r]
-		for _, c := range cls {
-			for _, ref := range b.clauseLits[c] {
-				if slotsOf[g] == nil {
-					slotsOf[g] = map[int]bool{}
-				}
-				slotsOf[g][ref.slot] = true
-			}
-		}
-	}
-	for r, cls := range s.clauses {
-		if len(cls) == 0 {
-			continue
-		}
-		for _, n := range ruleVetoes(s.compiled[r].cond) {
-			lits := b.perSlot[n.slot]
-			if lits == nil || !slotsOf[s.groupOf[r]][n.slot] {
-				continue
-			}
-			if id, ok := lits.ids[valueLit{n.lit, n.at}]; ok {
-				b.vetoLits[int32(r)] = append(b.vetoLits[int32(r)], litRef{n.slot, id})
-			}
-		}
 	}
 }
 
@@ -181,40 +156,60 @@ func (b *indexBuilder) literal(slot int, lit valueLit) litRef {
 // buildScans builds each slot's scan (see newSlotScan).
 func (b *indexBuilder) buildScans() {
 	s := b.s
+	b.scanOf = map[int]int{}
 	for _, slot := range b.slotOrder {
+		b.scanOf[slot] = len(s.scans)
 		s.scans = append(s.scans, *newSlotScan(slot, b.perSlot[slot].lits))
 	}
 }
 
 // linkLiterals lists, for each literal, the marks of the clauses it
-// satisfies (clauseMark), in its scan's table, and for each rule where
-// a matcher notes its vetoes found (litSeen).
+// satisfies (clauseMark), in its scan's table.
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
-	scanOf := map[int]*slotScan{}
-	indexOf := map[int]int{}
-	for i := range s.scans {
-		scanOf[s.scans[i].slot] = &s.scans[i]
-		indexOf[s.scans[i].slot] = i
-	}
 	for c, refs := range b.clauseLits {
 		mark := b.clauseMark(int32(c))
 		for _, ref := range refs {
-			sc := scanOf[ref.slot]
+			sc := &s.scans[b.scanOf[ref.slot]]
 			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], mark)
 		}
 	}
+}
+
+// addFreeVetoes gives the rules with clauses the vetoes that cost no
+// scan: literals that the fields their group's scans read (groupScans)
+// already look for. A candidate such as "selection and not filter" is
+// then not evaluated when the value its filter names was found (Image
+// ending with the very binary a rename rule lists), while the scans stay
+// as they are.
+func (b *indexBuilder) addFreeVetoes() {
+	s := b.s
+	for r, cls := range s.clauses {
+		if len(cls) == 0 {
+			continue
+		}
+		scans := s.groups[s.groupOf[r]].scans
+		for _, n := range ruleVetoes(s.compiled[r].cond) {
+			i, ok := b.scanOf[n.slot]
+			if !ok || scans[i/64]&(1<<(i%64)) == 0 {
+				continue
+			}
+			if id, ok := b.perSlot[n.slot].ids[valueLit{n.lit, n.at}]; ok {
+				b.vetoLits[int32(r)] = append(b.vetoLits[int32(r)], litRef{n.slot, id})
+			}
+		}
+	}
+}
+
+// linkVetoes gives each rule the indexes in a matcher's litSeen of its
+// vetoes (veto.go).
+func (b *indexBuilder) linkVetoes() {
+	s := b.s
 	s.vetoes = make([][]int32, len(s.compiled))
 	for r := range s.compiled {
 		for _, ref := range b.vetoLits[int32(r)] {
-			i := indexOf[ref.slot]
+			i := b.scanOf[ref.slot]
 			s.vetoes[r] = append(s.vetoes[r], s.litBase[i]+s.scans[i].local[ref.id])
-		}
-	}
-	for i := range s.scans {
-		if s.scans[i].slot > keywordSlot {
-			// Only keyword scans are merged (matchcache.go), which reads them.
-			s.scans[i].lits, s.scans[i].local = nil, nil
 		}
 	}
 }
@@ -294,17 +289,13 @@ func newSlotScan(slot int, lits []valueLit) *slotScan {
 // in, so an event scans only the fields the applying groups need.
 func (b *indexBuilder) groupScans() {
 	s := b.s
-	scanOf := map[int]int{}
-	for i, sc := range s.scans {
-		scanOf[sc.slot] = i
-	}
 	words := (len(s.scans) + 63) / 64
 	for gi := range s.groups {
 		g := &s.groups[gi]
 		g.scans = make([]uint64, words)
 		add := func(refs []litRef) {
 			for _, ref := range refs {
-				i := scanOf[ref.slot]
+				i := b.scanOf[ref.slot]
 				g.scans[i/64] |= 1 << (i % 64)
 			}
 		}

@@ -10,9 +10,9 @@ import (
 // ("\+.*\+.*\+", "`.*`.*`.*`": SigmaHQ's obfuscation rules count a
 // character) matches exactly when the value holds n occurrences of the
 // literal that do not overlap, all on one line unless "." crosses lines
-// (the s flag); a literal holding a newline is counted only then. Go's regexp backtracks through the ways of placing them:
-// 5 µs on a long PowerShell command line for fourteen '+'; counting is a
-// byte search.
+// (the s flag); a literal holding a newline is counted only then. Go's
+// regexp backtracks through the ways of placing them: 5 µs on a long
+// PowerShell command line for fourteen '+'; counting is a byte search.
 
 // literalRepeat decides an expression L.*L.*...L (n times L).
 type literalRepeat struct {

@@ -19,14 +19,12 @@ package rules
 
 // linkPatterns gives the patterns of every rule's fields the literals the
 // field's scan reports for them. It runs while the scans still know
-// their literals (before linkLiterals).
+// their literals (see index).
 func (b *indexBuilder) linkPatterns() {
 	s := b.s
-	scanOf := map[int]int{}
 	s.litBase = make([]int32, len(s.scans))
 	for i := range s.scans {
 		sc := &s.scans[i]
-		scanOf[sc.slot] = i
 		s.litBase[i] = int32(s.litTotal)
 		if sc.slot > keywordSlot {
 			// The automaton's literals, then the anchored ones (which
@@ -40,7 +38,7 @@ func (b *indexBuilder) linkPatterns() {
 			if !ok || f.slot < 0 || t.lits != nil {
 				return // a keyword, another test, or met before (shared): as before
 			}
-			i, ok := scanOf[f.slot]
+			i, ok := b.scanOf[f.slot]
 			if !ok || s.scans[i].ac == nil {
 				return
 			}

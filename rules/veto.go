@@ -24,16 +24,16 @@ import "slices"
 // addFreeVetoes): its candidates that fail by a filter ("selection and not
 // filter") are the evaluations most events of a match-heavy stream pay.
 
-// scannedVetoes returns the vetoes of a rule without clauses worth adding
-// to the scans: not a contains value of one or two bytes, which nearly
+// scannedVetoes returns those of a rule's vetoes (ruleVetoes) worth
+// adding to the scans: not a contains value of one or two bytes, which nearly
 // every value holds, as clauses of such literals are dropped when their
 // rule has a stronger one (weakStrength). One of two bytes would make the
 // field's automaton stop at nearly every byte; one of one byte (Image's
 // "\") would have every value of the field walked for it, which costs
 // every kind of event reading the field more than the one rule's
 // evaluation it spares: those that are not letters are byteVetoes.
-func scannedVetoes(n node) []need {
-	return slices.DeleteFunc(ruleVetoes(n), func(v need) bool {
+func scannedVetoes(vetoes []need) []need {
+	return slices.DeleteFunc(slices.Clone(vetoes), func(v need) bool {
 		return v.at == anywhere && len(v.lit) <= weakStrength
 	})
 }
@@ -47,10 +47,11 @@ type byteVeto struct {
 	b    byte
 }
 
-// byteVetoes returns the vetoes of n that are byteVetoes.
-func byteVetoes(n node) []byteVeto {
+// byteVetoes returns those of a rule's vetoes (ruleVetoes) that are
+// byteVetoes.
+func byteVetoes(vetoes []need) []byteVeto {
 	var out []byteVeto
-	for _, v := range ruleVetoes(n) {
+	for _, v := range vetoes {
 		if c := v.lit; v.at == anywhere && len(c) == 1 && !('a' <= c[0] && c[0] <= 'z') {
 			out = append(out, byteVeto{v.slot, c[0]})
 		}

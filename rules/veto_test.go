@@ -115,11 +115,11 @@ func TestRuleVetoes(t *testing.T) {
 	// Of those, the one byte that is no letter is looked for at
 	// evaluation; the scans get the rest.
 	image := slices.Index(set.Fields(), "Image")
-	if got := byteVetoes(set.compiled[1].cond); !slices.Equal(got, []byteVeto{{image, '\\'}}) {
+	if got := byteVetoes(ruleVetoes(set.compiled[1].cond)); !slices.Equal(got, []byteVeto{{image, '\\'}}) {
 		t.Errorf("rule 1 byte vetoes %v, want Image's backslash", got)
 	}
 	for i := range vetoRules {
-		for _, n := range scannedVetoes(set.compiled[i].cond) {
+		for _, n := range scannedVetoes(ruleVetoes(set.compiled[i].cond)) {
 			if n.at == anywhere && len(n.lit) <= weakStrength {
 				t.Errorf("rule %d: %q is scanned for", i, n.lit)
 			}
@@ -156,8 +156,8 @@ func TestVetoesDecideExactly(t *testing.T) {
 		for r := range vetoRules {
 			vetoed := set.vetoed(m, int32(r))
 			holds := false
-			needs := scannedVetoes(set.compiled[r].cond)
-			for _, bv := range byteVetoes(set.compiled[r].cond) {
+			needs := scannedVetoes(ruleVetoes(set.compiled[r].cond))
+			for _, bv := range byteVetoes(ruleVetoes(set.compiled[r].cond)) {
 				needs = append(needs, need{slot: bv.slot, lit: string(bv.b)})
 			}
 			for _, n := range needs {
