@@ -78,13 +78,7 @@ func (r *literalRepeat) match(v []byte) bool {
 	if !r.lines {
 		return bytes.Count(v, r.lit) >= r.n
 	}
-	for len(v) > 0 {
-		line := v
-		if i := bytes.IndexByte(v, '\n'); i >= 0 {
-			line, v = v[:i], v[i+1:]
-		} else {
-			v = nil
-		}
+	for line := range bytes.SplitSeq(v, []byte{'\n'}) {
 		if bytes.Count(line, r.lit) >= r.n {
 			return true
 		}
