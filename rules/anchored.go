@@ -141,8 +141,12 @@ func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
 		*folded = foldAppend((*folded)[:0], v)
 		v = *folded
 	}
-	// v is ASCII where it is read below, or folded: lowering its bytes
-	// gives the folded value's.
+	return a.findReadable(v, hits)
+}
+
+// findReadable is find for a value that is ASCII where it is read, or
+// folded already: lowering its bytes gives the folded value's.
+func (a *anchoredLits) findReadable(v []byte, hits []int32) []int32 {
 	n := len(v)
 	if a.endLens != 0 {
 		h := uint64(seedEnd)

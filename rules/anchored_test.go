@@ -32,13 +32,13 @@ func automatonAnchored(l valueLit, input []byte) bool {
 	ac := buildAutomaton([]string{l.lit})
 	folded := foldAppend(nil, input)
 	var scratch []byte
-	// endsAt: an occurrence ends at k when the scan of folded[:k] finds
-	// one more than that of folded[:k-1].
+	// endsAt: an occurrence ends at k when the scan of the literal's
+	// length of bytes that end at k finds it.
 	endsAt := func(k int) bool {
 		if k < len(l.lit) || k > len(folded) {
 			return false
 		}
-		return len(ac.scan(folded[:k], nil, &scratch)) > len(ac.scan(folded[:k-1], nil, &scratch))
+		return len(ac.scan(folded[k-len(l.lit):k], true, nil, &scratch)) > 0
 	}
 	switch l.at {
 	case atEnd:

@@ -6,6 +6,8 @@ package rules
 import (
 	"bytes"
 	"sync"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 )
 
 // matcher is the per-call scratch of Match: the event, a buffer for
@@ -19,6 +21,7 @@ type matcher struct {
 	part       partTest
 	scanVisit  scanVisit
 	folded     []byte
+	valueFold  []byte // a scanned value, folded (readable)
 	hits       []int32
 	epoch      uint32
 	visit      keywordVisit
@@ -165,19 +168,27 @@ func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 
 // scanValue marks the rules whose required literals occur in v.
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
-	s.scanAnchored(sc, v, m)
+	text, folded := m.readable(v)
+	if sc.anchored != nil {
+		m.hits = sc.anchored.findReadable(text, m.hits[:0])
+		m.markHits(sc.clauses[sc.nAc:])
+	}
 	if sc.ac != nil {
-		m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+		m.hits = sc.ac.scan(text, folded, m.hits[:0], &m.folded)
 		m.markHits(sc.clauses)
 	}
 }
 
-// scanAnchored marks the rules whose anchored literals v holds.
-func (s *Set) scanAnchored(sc *slotScan, v []byte, m *matcher) {
-	if sc.anchored != nil {
-		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
-		m.markHits(sc.clauses[sc.nAc:])
+// readable returns v as the scans read it: v itself when it is ASCII
+// (they lower its letters as they read), else v case-folded into
+// m.valueFold, once for both of a field's lookups and all their parts,
+// with folded true.
+func (m *matcher) readable(v []byte) (text []byte, folded bool) {
+	if ahocorasick.IsASCII(v) {
+		return v, false
 	}
+	m.valueFold = foldAppend(m.valueFold[:0], v)
+	return m.valueFold, true
 }
 
 // scanOne is scanValue for the one value of field scan i. Its literals
@@ -185,8 +196,9 @@ func (s *Set) scanAnchored(sc *slotScan, v []byte, m *matcher) {
 // marked, and a literal the value holds more than once is marked once.
 func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	seen := m.litSeen[s.litBase[i]:]
+	text, folded := m.readable(v)
 	if sc.anchored != nil {
-		m.hits = sc.anchored.find(v, m.hits[:0], &m.folded)
+		m.hits = sc.anchored.findReadable(text, m.hits[:0])
 		anchored, marks := seen[sc.nAc:], sc.clauses[sc.nAc:]
 		for _, id := range m.hits {
 			anchored[id] = m.epoch
@@ -196,7 +208,7 @@ func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	if sc.ac == nil {
 		return
 	}
-	m.hits = sc.ac.scan(v, m.hits[:0], &m.folded)
+	m.hits = sc.ac.scan(text, folded, m.hits[:0], &m.folded)
 	m.scanned[i] = m.epoch
 	for _, id := range m.hits {
 		if seen[id] != m.epoch {

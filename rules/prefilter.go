@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"math"
 	"regexp/syntax"
@@ -413,11 +414,12 @@ func cutLiteral(lit string, at anchor) valueLit {
 // the automaton megabytes, a cache miss a byte.
 type acAutomaton struct {
 	// single[b] is 1 + the id of the one-byte literal byte b folds to,
-	// or 0.
-	single *[256]int32
-	ac     *ahocorasick.Automaton
-	acIDs  []int32 // the automaton's pattern i is literal acIDs[i]
-	long   *ahocorasick.Sampled
+	// or 0; singleBytes lists those bytes b.
+	single      *[256]int32
+	singleBytes []byte
+	ac          *ahocorasick.Automaton
+	acIDs       []int32 // the automaton's pattern i is literal acIDs[i]
+	long        *ahocorasick.Sampled
 	// longIDs: the Sampled's pattern i is literal longIDs[i].
 	longIDs []int32
 	// canon maps each literal to the id scan reports for it: its own, or
@@ -494,44 +496,50 @@ func (a *acAutomaton) addSingle(id int32, f byte) {
 		}
 		if a.single[c] == 0 {
 			a.single[c] = id + 1
+			a.singleBytes = append(a.singleBytes, byte(c))
 		}
 		a.canon[id] = a.single[c] - 1
 	}
 }
 
-// scanSingles appends the id of the one-byte literal of each byte of the
-// case-folded text that is one; text that is not ASCII is folded into
-// *folded first (folding turns some runes into ASCII letters).
-func (a *acAutomaton) scanSingles(text []byte, hits []int32, folded *[]byte) []int32 {
-	if !isASCII(text) {
-		*folded = foldAppend((*folded)[:0], text)
-		text = *folded
-	}
-	for _, b := range text {
-		if id := a.single[b]; id != 0 {
-			hits = append(hits, id-1)
+// scanSingles appends the id of each one-byte literal that the text
+// holds, once for each byte that reads as it: a search per byte, which
+// skips through the text many bytes at a time, where a table test at
+// every byte costs about a nanosecond each. text is ASCII or folded
+// already (see scan).
+func (a *acAutomaton) scanSingles(text []byte, hits []int32) []int32 {
+	for _, b := range a.singleBytes {
+		if bytes.IndexByte(text, b) >= 0 {
+			hits = append(hits, a.single[b]-1)
 		}
 	}
 	return hits
 }
 
 // scan appends to hits the id of every literal that occurs in the
-// case-folded text (an id once per occurrence); folded is scratch memory
-// for text that is not ASCII.
-func (a *acAutomaton) scan(text []byte, hits []int32, folded *[]byte) []int32 {
+// case-folded text: an id at least once per literal found, and each
+// literal of two bytes or more once per occurrence. text is ASCII (the
+// parts lower its letters as they read) or, when folded is true,
+// case-folded already with foldAppend, so that the value is folded once
+// for all of a field's lookups; scratch is then not used.
+func (a *acAutomaton) scan(text []byte, folded bool, hits []int32, scratch *[]byte) []int32 {
 	if a.single != nil {
-		hits = a.scanSingles(text, hits, folded)
+		hits = a.scanSingles(text, hits)
 	}
 	start := len(hits)
 	if a.ac != nil {
-		hits = a.ac.Scan(text, hits, folded)
+		if folded {
+			hits = a.ac.ScanFolded(text, hits)
+		} else {
+			hits = a.ac.Scan(text, hits, scratch)
+		}
 		for i := start; i < len(hits); i++ {
 			hits[i] = a.acIDs[hits[i]]
 		}
 	}
 	if a.long != nil {
 		start = len(hits)
-		hits = a.long.Scan(text, hits, folded, foldAppend)
+		hits = a.long.ScanFolded(text, hits)
 		for i := start; i < len(hits); i++ {
 			hits[i] = a.longIDs[hits[i]]
 		}

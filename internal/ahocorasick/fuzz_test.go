@@ -3,6 +3,7 @@ package ahocorasick
 import (
 	"bytes"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,11 @@ func checkAgainstReference(t *testing.T, a *Automaton, patterns []string, text [
 		got[id]++
 	}
 	folded := simpleFold(nil, text)
+	// Text the caller folded already is scanned as it is, alike.
+	again, sorted := a.ScanFolded(folded, nil), slices.Sorted(slices.Values(hits))
+	if slices.Sort(again); !slices.Equal(again, sorted) {
+		t.Fatalf("ScanFolded(%q) over %q: %v, Scan %v", folded, patterns, again, sorted)
+	}
 	classed := classBytes(folded)
 	for i, p := range patterns {
 		fp := simpleFold(nil, []byte(p))

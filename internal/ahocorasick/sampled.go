@@ -133,6 +133,16 @@ func (x *Sampled) Scan(text []byte, hits []int32, scratch *[]byte, fold Fold) []
 		*scratch = fold((*scratch)[:0], text)
 		text = *scratch
 	}
+	return x.ScanFolded(text, hits)
+}
+
+// ScanFolded is Scan for a text that is ASCII, or folded already with the
+// fold the patterns were: either way lowering its bytes as it reads them
+// gives the folded text's, so it is not folded again.
+func (x *Sampled) ScanFolded(text []byte, hits []int32) []int32 {
+	if len(text) < x.minLen {
+		return hits
+	}
 	seen, seenShift := x.seen, x.seenShift
 	for at := 0; at+gramLen <= len(text); at += x.stride {
 		g := gramAt(text, at)

@@ -11,6 +11,20 @@ func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 	if a.twoWalks && len(text) >= minTwoWalks*a.maxLen && IsASCII(text) {
 		return a.scanTwo(text, hits)
 	}
+	return a.walk(text, hits, scratch)
+}
+
+// ScanFolded is Scan for a text the caller has folded already with the
+// automaton's fold (to share one folding among several scans of a value
+// that is not ASCII): it is scanned as it is, whatever its bytes.
+func (a *Automaton) ScanFolded(text []byte, hits []int32) []int32 {
+	return a.walk(text, hits, nil)
+}
+
+// walk is Scan's one walk over the text; with scratch nil the text is
+// folded already and its bytes >= 0x80 are stepped through (they share a
+// class) instead of folding it.
+func (a *Automaton) walk(text []byte, hits []int32, scratch *[]byte) []int32 {
 	// The automaton's fields are read into locals once: the loop runs per
 	// byte, and appends to hits would otherwise make the compiler reload
 	// them.
@@ -43,11 +57,11 @@ func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 			}
 		}
 		b := text[i]
-		if b >= 0x80 {
+		if b >= 0x80 && scratch != nil {
 			// Folding may change bytes (and lengths): start over on the
 			// folded text.
 			*scratch = a.fold((*scratch)[:0], text)
-			return a.scanFolded(*scratch, hits[:start])
+			return a.walk(*scratch, hits[:start], nil)
 		}
 		s = step(a, dense, ndense, nclass, s, int32(class[b]))
 		if s&outFlag != 0 {
@@ -109,18 +123,6 @@ func step(a *Automaton, dense []int32, ndense, nclass, s, c int32) int32 {
 		return dense[s*nclass+c]
 	}
 	return a.next(s, uint8(c))
-}
-
-func (a *Automaton) scanFolded(text []byte, hits []int32) []int32 {
-	s := int32(0)
-	for _, b := range text {
-		s = a.next(s, a.class[b])
-		if s&outFlag != 0 {
-			s &^= outFlag
-			hits = a.emit(s, hits)
-		}
-	}
-	return hits
 }
 
 func (a *Automaton) startPair(b0, b1 byte) bool {
