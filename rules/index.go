@@ -25,6 +25,9 @@ type indexBuilder struct {
 	vetoLits   map[int32][]litRef // rule -> its vetoes (veto.go)
 	scanOf     map[int]int        // slot -> index in s.scans
 	base       map[int]int32
+	// checked: per rule, a bit per clause that is checked, not marked
+	// (chooseChecks).
+	checked []uint8
 }
 
 // slotLits are the distinct literals required of one slot, numbered in the
@@ -57,6 +60,7 @@ func (s *Set) index() {
 	}
 	b.buildScans()
 	b.linkPatterns()
+	b.chooseChecks()
 	b.linkLiterals()
 	b.groupScans()
 	b.addFreeVetoes()
@@ -163,17 +167,97 @@ func (b *indexBuilder) buildScans() {
 	}
 }
 
+// chooseChecks picks, of each rule's clauses, those checked when the
+// rule becomes a candidate instead of marked by the scans: clauses whose
+// literals many clauses of the set name ("\powershell.exe", "\cmd.exe",
+// common in events too), when the rule has a rarer clause to be marked,
+// all its literals are fields' (only field scans note what they found,
+// in litSeen) and the clause has few literals (a check reads each). A
+// literal that hundreds of rules name marked every one of them at every
+// event that held it, most for rules whose command-line fragment never
+// came; now it marks those that need it alone, and the others check it
+// once their rare clause was met (Set.checksPass).
+func (b *indexBuilder) chooseChecks() {
+	s := b.s
+	named := map[litRef]int{}
+	for _, refs := range b.clauseLits {
+		for _, ref := range refs {
+			named[ref]++
+		}
+	}
+	b.checked = make([]uint8, len(s.compiled))
+	for r, cls := range s.clauses {
+		if len(cls) < 2 || !b.fieldsOnly(cls) {
+			continue
+		}
+		costs := make([]int, len(cls))
+		rarest := 0
+		for k, c := range cls {
+			for _, ref := range b.clauseLits[c] {
+				costs[k] += named[ref]
+			}
+			if costs[k] < costs[rarest] {
+				rarest = k
+			}
+		}
+		for k, c := range cls {
+			if k != rarest && costs[k] >= minNamedToCheck && len(b.clauseLits[c]) <= maxCheckLits {
+				b.checked[r] |= 1 << k
+			}
+		}
+	}
+}
+
+// A clause is checked rather than marked when its literals are named by
+// at least minNamedToCheck clauses of the set together, and it has at
+// most maxCheckLits of them.
+const (
+	minNamedToCheck = 8
+	maxCheckLits    = 16
+)
+
+// fieldsOnly reports whether every literal of the clauses is a field's:
+// only field scans note what they found in litSeen.
+func (b *indexBuilder) fieldsOnly(cls []int32) bool {
+	for _, c := range cls {
+		for _, ref := range b.clauseLits[c] {
+			if ref.slot <= keywordSlot {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // linkLiterals lists, for each literal, the marks of the clauses it
-// satisfies (clauseMark), in its scan's table.
+// satisfies (clauseMark), in its scan's table; the clauses chooseChecks
+// picked get no marks and become their rule's checks instead.
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
+	s.checks = make([][][]int32, len(s.compiled))
 	for c, refs := range b.clauseLits {
+		r := b.clauseRule[c]
+		if k := slices.Index(s.clauses[r], int32(c)); b.checked[r]&(1<<k) != 0 {
+			s.checks[r] = append(s.checks[r], b.seenIndexes(refs))
+			continue
+		}
 		mark := b.clauseMark(int32(c))
 		for _, ref := range refs {
 			sc := &s.scans[b.scanOf[ref.slot]]
 			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], mark)
 		}
 	}
+}
+
+// seenIndexes returns the indexes in a matcher's litSeen of literals.
+func (b *indexBuilder) seenIndexes(refs []litRef) []int32 {
+	s := b.s
+	out := make([]int32, len(refs))
+	for k, ref := range refs {
+		i := b.scanOf[ref.slot]
+		out[k] = s.litBase[i] + s.scans[i].local[ref.id]
+	}
+	return out
 }
 
 // addFreeVetoes gives the rules with clauses the vetoes that cost no
@@ -207,21 +291,27 @@ func (b *indexBuilder) linkVetoes() {
 	s := b.s
 	s.vetoes = make([][]int32, len(s.compiled))
 	for r := range s.compiled {
-		for _, ref := range b.vetoLits[int32(r)] {
-			i := b.scanOf[ref.slot]
-			s.vetoes[r] = append(s.vetoes[r], s.litBase[i]+s.scans[i].local[ref.id])
-		}
+		s.vetoes[r] = b.seenIndexes(b.vetoLits[int32(r)])
 	}
 }
 
 // clauseMark returns what marks clause c (see markClauses): its rule,
-// shifted left by markShift, the bits of all the rule's clauses (at most
-// maxClauses) at markAll, and c's own bit's position among them.
+// shifted left by markShift, the bits of all the rule's marked clauses
+// (at most maxClauses; checks are not marked) at markAll, and c's own
+// bit's position among them.
 func (b *indexBuilder) clauseMark(c int32) int32 {
 	r := b.clauseRule[c]
-	rc := b.s.clauses[r]
-	k := slices.Index(rc, c)
-	return r<<markShift | (1<<len(rc)-1)<<markAll | int32(k)
+	k, marked := 0, 0 // c's position among the rule's marked clauses, and how many
+	for i, rc := range b.s.clauses[r] {
+		if b.checked[r]&(1<<i) != 0 {
+			continue
+		}
+		if rc == c {
+			k = marked
+		}
+		marked++
+	}
+	return r<<markShift | (1<<marked-1)<<markAll | int32(k)
 }
 
 // The layout of a clause mark: 2 bits of clause index, maxClauses bits of

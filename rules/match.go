@@ -29,9 +29,12 @@ type matcher struct {
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
 	ruleMarks  []ruleMarks // per rule: its clauses marked this event
 	complete   []int32     // the rules all of whose clauses are marked, this event
-	kwScans    []*slotScan // keyword automata to run on this event
-	refA       []byte      // fieldref scratch
-	refB       []byte
+	// scannedSeveral: a field scan read a field of several values this
+	// event (see checksPass).
+	scannedSeveral bool
+	kwScans        []*slotScan // keyword automata to run on this event
+	refA           []byte      // fieldref scratch
+	refB           []byte
 	// What the field scans found this event (seenlits.go, and vetoed):
 	// per literal and per scan, == epoch when found, when run; direct:
 	// 1 + the slot whose value, as its scan read it, is being tested (0: none).
@@ -102,6 +105,7 @@ func (m *matcher) nextEpoch(s *Set) {
 		m.epoch = 1
 	}
 	m.complete = m.complete[:0]
+	m.scannedSeveral = false
 }
 
 // scanFields runs the scans the applying groups need, marking the clauses
@@ -114,6 +118,7 @@ func (s *Set) scanFields(m *matcher) {
 		if v, ok := m.ev.Field(sc.slot); ok {
 			s.scanOne(sc, int(i), v, m)
 		} else if m.holdsSeveral(sc.slot) {
+			m.scannedSeveral = true
 			m.scanVisit = scanVisit{set: s, sc: sc, m: m}
 			m.mv.EachValue(sc.slot, &m.scanVisit)
 		}
@@ -147,9 +152,9 @@ func (m *matcher) keywordsMayOccur(scans []*slotScan) bool {
 }
 
 // evalCandidates evaluates, and appends to dst if they match, the rules of
-// applying groups that have no clauses, and the rules all of whose clauses
-// were marked (markClauses lists them), each once, unless a veto of the
-// rule was found.
+// applying groups that have no clauses, and the rules all of whose marked
+// clauses were marked (markClauses lists them) and whose checks pass, each
+// once, unless a veto of the rule was found.
 func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 	for _, gi := range m.decision().unclaused {
 		for _, r := range s.groups[gi].unclaused {
@@ -159,11 +164,38 @@ func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 		}
 	}
 	for _, r := range m.complete {
-		if m.groupApplies(s.groupOf[r]) && !s.vetoed(m, r) && s.compiled[r].cond.eval(m) {
+		if m.groupApplies(s.groupOf[r]) && s.checksPass(m, r) && !s.vetoed(m, r) && s.compiled[r].cond.eval(m) {
 			dst = append(dst, int(r))
 		}
 	}
 	return dst
+}
+
+// checksPass reports whether each check of rule r (the clauses that the
+// scans do not mark, index.go's chooseChecks) holds a literal the scans
+// noted as found this event. Values of a field that holds several are scanned
+// without noting what they hold (scanValue), so in such an event every
+// check passes, and evaluation decides.
+func (s *Set) checksPass(m *matcher, r int32) bool {
+	if m.scannedSeveral {
+		return true
+	}
+	for _, c := range s.checks[r] {
+		if !m.seenAny(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// seenAny reports whether a literal of c (litSeen indexes) was found.
+func (m *matcher) seenAny(c []int32) bool {
+	for _, l := range c {
+		if m.litSeen[l] == m.epoch {
+			return true
+		}
+	}
+	return false
 }
 
 // scanValue marks the rules whose required literals occur in v.
@@ -246,10 +278,11 @@ func (m *matcher) markHits(clauses [][]int32) {
 }
 
 // markClauses marks clauses, given by their marks (index.go's
-// clauseMark): a rule all of whose clauses are marked is complete, a
-// candidate, once. The mark carries the rule and the clause's bit, so
+// clauseMark): a rule all of whose marked clauses (those that are not
+// checks) are marked is complete, a candidate, once. The mark carries the rule and the clause's bit, so
 // marking reads only the rule's record.
 func (m *matcher) markClauses(marks []int32) {
+
 	for _, c := range marks {
 		rc := &m.ruleMarks[c>>markShift]
 		if rc.seen != m.epoch {

@@ -192,7 +192,7 @@ func TestRuleCNFProducts(t *testing.T) {
 	}{{`cmd /c dir`, false, false}, {`cmd /c ..\..\x`, false, false}, {`cmd /c a\..\..\x`, true, true}} {
 		event := mapEvent{set, map[string]string{"Image": `C:\Windows\System32\cmd.exe`, "CommandLine": tc.commandLine}}
 		m := scanned(set, event)
-		if candidate := slices.Contains(m.complete, 0); candidate != tc.candidate {
+		if candidate := isCandidate(set, m, 0); candidate != tc.candidate {
 			t.Errorf("%q: candidate %v, want %v", tc.commandLine, candidate, tc.candidate)
 		}
 		if match := slices.Contains(set.Match(event, nil), 0); match != tc.match {

@@ -65,7 +65,11 @@ type Set struct {
 	vetoes     [][]int32
 	byteVetoes [][]byteVeto
 	clauses    [][]int32 // per rule: clauses that must all be satisfied
-	groupOf    []int32   // per rule: its group
+	// checks: per rule, the clauses checked when it is a candidate
+	// instead of marked (index.go's chooseChecks), each as the litSeen
+	// indexes of its literals.
+	checks  [][][]int32
+	groupOf []int32 // per rule: its group
 	// Keyword scans merged per combination that applies together, built
 	// when a matcher first meets it (matchcache.go).
 	kwMerged      sync.Map // key of the scans' indexes -> *slotScan

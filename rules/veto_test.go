@@ -82,6 +82,13 @@ func paddedSet(t *testing.T, detections ...string) *Set {
 	return set
 }
 
+// isCandidate reports whether rule r is evaluated after the scans of m,
+// vetoes aside: all its clauses were marked, or its trigger clause was
+// and its checks pass.
+func isCandidate(set *Set, m *matcher, r int32) bool {
+	return slices.Contains(m.complete, r) && set.checksPass(m, r)
+}
+
 // scanned runs the scans of event, as Match does before it evaluates.
 func scanned(set *Set, event Event) *matcher {
 	m := &matcher{ev: event}
