@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
@@ -36,19 +37,19 @@ func TestFoldIdempotent(t *testing.T) {
 }
 
 // TestFoldAppendFast: the 8-bytes-at-a-time path appends what folding rune
-// by rune (foldAppendSlow) does, after what dst held, wherever in the
-// value the first byte >= 0x80 is (or none is).
+// by rune (foldByRune) does, after what dst held, wherever in the value a
+// byte >= 0x80 is (or none is), and with several of them.
 func TestFoldAppendFast(t *testing.T) {
 	const ascii = "C:\\Windows\\System32\\CMD.EXE /C @[`{~Z} \x00\x7f-ENC"
 	for n := 0; n <= len(ascii); n++ {
-		for _, odd := range []string{"", "\u212a", "\xff", "\xc3\x84"} {
+		for _, odd := range []string{"", "\u212a", "\xff", "\xc3\x84", "\u00ae", "\u2122\u00ae", "\u00ae\xc3"} {
 			for at := 0; at <= n; at++ {
 				v := ascii[:at] + odd + ascii[at:n]
 				// dst as callers pass it: reused, its spare capacity
 				// holding old bytes the fold must overwrite.
 				dst := append(bytes.Repeat([]byte{0xaa}, 128)[:0], "Pre"...)
 				got := foldAppend(dst, []byte(v))
-				want := foldAppendSlow([]byte("Pre"), []byte(v))
+				want := foldByRune([]byte("Pre"), []byte(v))
 				if string(got) != string(want) {
 					t.Fatalf("%q: %q, want %q", v, got, want)
 				}
@@ -270,4 +271,29 @@ func scanReadable(a *acAutomaton, text string) []int32 {
 func literalSet(ids []int32) []int32 {
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// foldByRune is foldAppend written rune by rune, the reference its fast
+// paths must agree with.
+func foldByRune(dst, v []byte) []byte {
+	for len(v) > 0 {
+		r, n := utf8.DecodeRune(v)
+		if r == utf8.RuneError && n <= 1 {
+			dst = append(dst, v[0])
+		} else {
+			dst = utf8.AppendRune(dst, unicode.ToLower(unicode.ToUpper(r)))
+		}
+		v = v[n:]
+	}
+	return dst
+}
+
+// TestFoldRune: the Latin-1 table gives what the case tables give, for
+// every rune.
+func TestFoldRune(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if got, want := foldRune(r), unicode.ToLower(unicode.ToUpper(r)); got != want {
+			t.Fatalf("foldRune(%U) = %U, want %U", r, got, want)
+		}
+	}
 }
