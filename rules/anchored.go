@@ -131,22 +131,13 @@ func (a *anchoredLits) slotOf(h uint64) int {
 	return int((h * 0x9e3779b97f4a7c15) >> a.shift)
 }
 
-// find appends to hits the id of every literal that v, case-folded,
-// holds where the literal is anchored. folded is scratch memory for a
-// value whose bytes near the anchors are not ASCII.
-func (a *anchoredLits) find(v []byte, hits []int32, folded *[]byte) []int32 {
-	if !a.asciiWhereRead(v) {
-		// Folding may change the length of what is not ASCII, and so
-		// where the value ends: look up the folded value instead.
-		*folded = foldAppend((*folded)[:0], v)
-		v = *folded
-	}
-	return a.findReadable(v, hits)
-}
-
-// findReadable is find for a value that is ASCII where it is read, or
-// folded already: lowering its bytes gives the folded value's.
-func (a *anchoredLits) findReadable(v []byte, hits []int32) []int32 {
+// find appends to hits the id of every literal that the value, case-folded,
+// holds where the literal is anchored. The value is as the scans read it
+// (readable): ASCII, whose bytes lowered are the folded value's, or folded
+// already, since folding may change the length of what is not ASCII, and
+// so where the value ends.
+func (a *anchoredLits) find(t scanText, hits []int32) []int32 {
+	v := t.b
 	n := len(v)
 	if a.endLens != 0 {
 		h := uint64(seedEnd)
@@ -188,18 +179,6 @@ func (a *anchoredLits) findReadable(v []byte, hits []int32) []int32 {
 // maySee reports whether some literal may hash to h.
 func (a *anchoredLits) maySee(h uint64) bool {
 	return a.seen[h&a.seenMask/64]&(1<<(h&63)) != 0
-}
-
-// asciiWhereRead reports whether the bytes find reads of v are ASCII, so
-// that they are the folded value's, lowered. A whole value can fold to
-// one as short as a quarter of it (runes of up to 4 bytes fold to runes of
-// at least 1), so values up to four times the longest whole literal are
-// checked whole.
-func (a *anchoredLits) asciiWhereRead(v []byte) bool {
-	if a.maxWhole > 0 && len(v) <= 4*a.maxWhole {
-		return isASCII(v)
-	}
-	return isASCII(v[len(v)-min(len(v), a.maxEnd):]) && isASCII(v[:min(len(v), a.maxStart)])
 }
 
 // lookup appends the id of the literal anchored at whose hash is h and

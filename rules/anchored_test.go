@@ -38,7 +38,7 @@ func automatonAnchored(l valueLit, input []byte) bool {
 		if k < len(l.lit) || k > len(folded) {
 			return false
 		}
-		return len(ac.scan(folded[k-len(l.lit):k], true, nil, &scratch)) > 0
+		return len(ac.scan(scanText{b: folded[k-len(l.lit) : k], folded: true}, nil, &scratch)) > 0
 	}
 	switch l.at {
 	case atEnd:
@@ -57,7 +57,7 @@ func checkAnchored(t *testing.T, spec, input string) {
 	}
 	a := newAnchoredLits(lits)
 	var folded []byte
-	got := a.find([]byte(input), nil, &folded)
+	got := a.find(readable([]byte(input), &folded), nil)
 	slices.Sort(got)
 	var want []int32
 	for i, l := range lits {

@@ -116,21 +116,33 @@ func TestChecksSeveralValues(t *testing.T) {
 }
 
 // TestChecksRandom: over random sets whose literals come from a few
-// words, so that many clauses name each and rules get checks, Match
-// finds what evaluating every rule finds.
+// words, so that many clauses name each and rules get checks, Match finds
+// what evaluating every rule finds: on values in other cases, with a
+// KELVIN SIGN for k, with literals that read alike to the automaton
+// (é.exe, ï.exe), and on fields that hold several values.
 func TestChecksRandom(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	fields := []string{"Image", "CommandLine", "ParentImage"}
-	words := []string{`\powershell.exe`, `\cmd.exe`, ` -enc `, `invoke-`, `\temp\`, `.dll`, `rundll32`, `x`}
+	words := []string{`\powershell.exe`, `\cmd.exe`, ` -enc `, `invoke-`, `\temp\`, `.dll`, `rundll32`, `x`, `é.exe`, `ï.exe`, `kernel`}
 	mods := []string{"|endswith", "|contains", "|startswith", ""}
 	pick := func(l []string) string { return l[rng.Intn(len(l))] }
 	sel := func() string {
 		return fmt.Sprintf("{%s%s: ['%s', '%s']}", pick(fields), pick(mods), pick(words), pick(words))
 	}
+	value := func() string {
+		v := pick([]string{"", `C:\`, "a "}) + pick(words) + pick([]string{"", " ", pick(words)}) + pick([]string{"", "z"})
+		switch rng.Intn(4) {
+		case 0:
+			v = strings.ToUpper(v)
+		case 1:
+			v = strings.ReplaceAll(v, "k", "\u212a")
+		}
+		return v
+	}
 	checks, failed := 0, 0
 	for n := 0; n < 30; n++ {
 		var detections []string
-		for r := 0; r < 30; r++ {
+		for r := 0; r < 40; r++ {
 			detections = append(detections, fmt.Sprintf("detection:\n  a: %s\n  b: %s\n  c: %s\n  condition: %s", sel(), sel(), sel(),
 				pick([]string{"a and b", "a and b and c", "a and (b or c)", "1 of a* and c", "a and b and not c"})))
 		}
@@ -139,13 +151,16 @@ func TestChecksRandom(t *testing.T) {
 			checks += len(set.checks[r])
 		}
 		for e := 0; e < 100; e++ {
-			values := map[string]string{}
+			values := map[string][]string{}
 			for _, f := range fields {
 				if rng.Intn(5) > 0 {
-					values[f] = pick([]string{"", `C:\`, "a "}) + pick(words) + pick([]string{"", " ", pick(words)}) + pick([]string{"", "z"})
+					values[f] = []string{value()}
+					if rng.Intn(8) == 0 {
+						values[f] = append(values[f], value())
+					}
 				}
 			}
-			event := mapEvent{set, values}
+			event := multiEvent{set, values}
 			if got, want := fmt.Sprint(set.Match(event, nil)), fmt.Sprint(everyRule(set, event)); got != want {
 				t.Fatalf("set %d, event %q: Match %s, every rule evaluated %s\n%s", n, values, got, want, strings.Join(detections, "\n---\n"))
 			}

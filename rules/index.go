@@ -169,14 +169,14 @@ func (b *indexBuilder) buildScans() {
 
 // chooseChecks picks, of each rule's clauses, those checked when the
 // rule becomes a candidate instead of marked by the scans: clauses whose
-// literals many clauses of the set name ("\powershell.exe", "\cmd.exe",
-// common in events too), when the rule has a rarer clause to be marked,
-// all its literals are fields' (only field scans note what they found,
-// in litSeen) and the clause has few literals (a check reads each). A
-// literal that hundreds of rules name marked every one of them at every
-// event that held it, most for rules whose command-line fragment never
-// came; now it marks those that need it alone, and the others check it
-// once their rare clause was met (Set.checksPass).
+// literals other clauses of the set name often (`\powershell.exe`,
+// `\cmd.exe`, common in events too), when the rule has a rarer clause to
+// be marked, all the rule's literals are fields' (only field scans note
+// what they found, in litSeen) and the clause has few literals (a check
+// reads each). A literal that hundreds of rules name marked every one of
+// them at every event that held it, most for rules whose command-line
+// fragment never came; now it marks those that need it alone, and the
+// others check it once their rare clause was met (Set.checksPass).
 func (b *indexBuilder) chooseChecks() {
 	s := b.s
 	named := map[litRef]int{}
@@ -194,7 +194,7 @@ func (b *indexBuilder) chooseChecks() {
 		rarest := 0
 		for k, c := range cls {
 			for _, ref := range b.clauseLits[c] {
-				costs[k] += named[ref]
+				costs[k] += named[ref] - 1 // the other clauses that name it
 			}
 			if costs[k] < costs[rarest] {
 				rarest = k
@@ -208,9 +208,9 @@ func (b *indexBuilder) chooseChecks() {
 	}
 }
 
-// A clause is checked rather than marked when its literals are named by
-// at least minNamedToCheck clauses of the set together, and it has at
-// most maxCheckLits of them.
+// A clause is checked rather than marked when the other clauses of the
+// set name its literals at least minNamedToCheck times together, and it
+// has at most maxCheckLits of them.
 const (
 	minNamedToCheck = 8
 	maxCheckLits    = 16

@@ -28,14 +28,15 @@ type matcher struct {
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
 	ruleMarks  []ruleMarks // per rule: its clauses marked this event
-	complete   []int32     // the rules all of whose clauses are marked, this event
+	complete   []int32     // the rules all of whose marked clauses are marked, this event
 	// scannedSeveral: a field scan read a field of several values this
 	// event (see checksPass).
 	scannedSeveral bool
 	kwScans        []*slotScan // keyword automata to run on this event
 	refA           []byte      // fieldref scratch
 	refB           []byte
-	// What the field scans found this event (seenlits.go, and vetoed):
+	// What the field scans found this event (seenlits.go, vetoed and
+	// checksPass):
 	// per literal and per scan, == epoch when found, when run; direct:
 	// 1 + the slot whose value, as its scan read it, is being tested (0: none).
 	litSeen []uint32
@@ -200,37 +201,45 @@ func (m *matcher) seenAny(c []int32) bool {
 
 // scanValue marks the rules whose required literals occur in v.
 func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
-	text, folded := m.readable(v)
+	t := readable(v, &m.valueFold)
 	if sc.anchored != nil {
-		m.hits = sc.anchored.findReadable(text, m.hits[:0])
+		m.hits = sc.anchored.find(t, m.hits[:0])
 		m.markHits(sc.clauses[sc.nAc:])
 	}
 	if sc.ac != nil {
-		m.hits = sc.ac.scan(text, folded, m.hits[:0], &m.folded)
+		m.hits = sc.ac.scan(t, m.hits[:0], &m.folded)
 		m.markHits(sc.clauses)
 	}
 }
 
-// readable returns v as the scans read it: v itself when it is ASCII
-// (they lower its letters as they read), else v case-folded into
-// m.valueFold, once for both of a field's lookups and all their parts,
-// with folded true.
-func (m *matcher) readable(v []byte) (text []byte, folded bool) {
+// scanText is a value as the scans read it (readable): the value itself
+// when it is ASCII, whose letters they lower as they read, or else its
+// case-folded form, with folded true.
+type scanText struct {
+	b      []byte
+	folded bool
+}
+
+// readable returns v as the scans read it. A value that is not ASCII is
+// folded into *buf, once for both of a field's lookups and all their
+// parts.
+func readable(v []byte, buf *[]byte) scanText {
 	if ahocorasick.IsASCII(v) {
-		return v, false
+		return scanText{b: v}
 	}
-	m.valueFold = foldAppend(m.valueFold[:0], v)
-	return m.valueFold, true
+	*buf = foldAppend((*buf)[:0], v)
+	return scanText{b: *buf, folded: true}
 }
 
 // scanOne is scanValue for the one value of field scan i. Its literals
-// are noted as found (litSeen, read by seenlits.go and vetoed) as they are
-// marked, and a literal the value holds more than once is marked once.
+// are noted as found (litSeen, read by seenlits.go, vetoed and
+// checksPass) as they are marked, and a literal the value holds more than
+// once is marked once.
 func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	seen := m.litSeen[s.litBase[i]:]
-	text, folded := m.readable(v)
+	t := readable(v, &m.valueFold)
 	if sc.anchored != nil {
-		m.hits = sc.anchored.findReadable(text, m.hits[:0])
+		m.hits = sc.anchored.find(t, m.hits[:0])
 		anchored, marks := seen[sc.nAc:], sc.clauses[sc.nAc:]
 		for _, id := range m.hits {
 			anchored[id] = m.epoch
@@ -240,7 +249,7 @@ func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	if sc.ac == nil {
 		return
 	}
-	m.hits = sc.ac.scan(text, folded, m.hits[:0], &m.folded)
+	m.hits = sc.ac.scan(t, m.hits[:0], &m.folded)
 	m.scanned[i] = m.epoch
 	for _, id := range m.hits {
 		if seen[id] != m.epoch {
@@ -282,7 +291,6 @@ func (m *matcher) markHits(clauses [][]int32) {
 // checks) are marked is complete, a candidate, once. The mark carries the rule and the clause's bit, so
 // marking reads only the rule's record.
 func (m *matcher) markClauses(marks []int32) {
-
 	for _, c := range marks {
 		rc := &m.ruleMarks[c>>markShift]
 		if rc.seen != m.epoch {

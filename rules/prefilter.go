@@ -23,8 +23,9 @@ import (
 // long ones (package ahocorasick).
 // Matching an event scans each field value once, marks the clauses whose
 // literals occur, and fully evaluates only the rules whose clauses are all
-// marked, and those without clauses, unless a veto rules them out (see
-// veto.go). Clauses are necessary, never sufficient: the full evaluation
+// met (marked, or checked against what the scans found: index.go's
+// chooseChecks), and those without clauses, unless a veto rules them out
+// (see veto.go). Clauses are necessary, never sufficient: the full evaluation
 // decides. This file derives the clauses.
 
 // need is one literal that must occur (case-folded) in a field's value;
@@ -405,7 +406,7 @@ func cutLiteral(lit string, at anchor) valueLit {
 
 // acAutomaton finds which of one field's literals occur anywhere in a
 // value, as the Set reads it (see package ahocorasick): the one-byte ASCII
-// ones by a byte table; the long ASCII ones (16 bytes and more), when
+// ones by a byte search each; the long ASCII ones (16 bytes and more), when
 // there are many, by sampling every few bytes of the value
 // (ahocorasick.Sampled); the others with an automaton. Any part may be
 // nil. One-byte literals stay out of the automaton because a single one
@@ -503,10 +504,10 @@ func (a *acAutomaton) addSingle(id int32, f byte) {
 }
 
 // scanSingles appends the id of each one-byte literal that the text
-// holds, once for each byte that reads as it: a search per byte, which
-// skips through the text many bytes at a time, where a table test at
-// every byte costs about a nanosecond each. text is ASCII or folded
-// already (see scan).
+// holds: one search per byte that reads as one (bytes.IndexByte, which
+// reads many bytes at a time) instead of a table test at every byte of
+// the value. A literal is appended once for each such byte found (a
+// letter's two cases: up to twice).
 func (a *acAutomaton) scanSingles(text []byte, hits []int32) []int32 {
 	for _, b := range a.singleBytes {
 		if bytes.IndexByte(text, b) >= 0 {
@@ -517,21 +518,20 @@ func (a *acAutomaton) scanSingles(text []byte, hits []int32) []int32 {
 }
 
 // scan appends to hits the id of every literal that occurs in the
-// case-folded text: an id at least once per literal found, and each
-// literal of two bytes or more once per occurrence. text is ASCII (the
-// parts lower its letters as they read) or, when folded is true,
-// case-folded already with foldAppend, so that the value is folded once
-// for all of a field's lookups; scratch is then not used.
-func (a *acAutomaton) scan(text []byte, folded bool, hits []int32, scratch *[]byte) []int32 {
+// case-folded value, at least once for each literal found: the caller
+// reads them as a set. The value is as the scans read it (readable), so
+// it is folded at most once for all of a field's lookups; scratch serves
+// the automaton's folding, which an ASCII text never needs.
+func (a *acAutomaton) scan(t scanText, hits []int32, scratch *[]byte) []int32 {
 	if a.single != nil {
-		hits = a.scanSingles(text, hits)
+		hits = a.scanSingles(t.b, hits)
 	}
 	start := len(hits)
 	if a.ac != nil {
-		if folded {
-			hits = a.ac.ScanFolded(text, hits)
+		if t.folded {
+			hits = a.ac.ScanFolded(t.b, hits)
 		} else {
-			hits = a.ac.Scan(text, hits, scratch)
+			hits = a.ac.Scan(t.b, hits, scratch)
 		}
 		for i := start; i < len(hits); i++ {
 			hits[i] = a.acIDs[hits[i]]
@@ -539,7 +539,7 @@ func (a *acAutomaton) scan(text []byte, folded bool, hits []int32, scratch *[]by
 	}
 	if a.long != nil {
 		start = len(hits)
-		hits = a.long.ScanFolded(text, hits)
+		hits = a.long.ScanFolded(t.b, hits)
 		for i := start; i < len(hits); i++ {
 			hits[i] = a.longIDs[hits[i]]
 		}

@@ -257,12 +257,8 @@ func TestRegexReplacementCharIsNoLiteral(t *testing.T) {
 // scanReadable scans text as the Set does (matcher.readable: a value that
 // is not ASCII is folded once first) and returns the literals found.
 func scanReadable(a *acAutomaton, text string) []int32 {
-	v, folded := []byte(text), false
-	if !isASCII(v) {
-		v, folded = foldAppend(nil, v), true
-	}
-	var scratch []byte
-	return literalSet(a.scan(v, folded, nil, &scratch))
+	var buf, scratch []byte
+	return literalSet(a.scan(readable([]byte(text), &buf), nil, &scratch))
 }
 
 // literalSet sorts ids and drops repeats: the byte table reports a

@@ -28,7 +28,7 @@ func (b *indexBuilder) linkPatterns() {
 		s.litBase[i] = int32(s.litTotal)
 		if sc.slot > keywordSlot {
 			// The automaton's literals, then the anchored ones (which
-			// only vetoes read, see veto.go).
+			// vetoes and checks read, see veto.go and checksPass).
 			s.litTotal += len(sc.clauses)
 		}
 	}

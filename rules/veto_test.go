@@ -83,8 +83,8 @@ func paddedSet(t *testing.T, detections ...string) *Set {
 }
 
 // isCandidate reports whether rule r is evaluated after the scans of m,
-// vetoes aside: all its clauses were marked, or its trigger clause was
-// and its checks pass.
+// vetoes aside: all its marked clauses were marked, and its checks (the
+// clauses chooseChecks leaves unmarked) pass.
 func isCandidate(set *Set, m *matcher, r int32) bool {
 	return slices.Contains(m.complete, r) && set.checksPass(m, r)
 }

@@ -24,7 +24,7 @@ type Automaton struct {
 	rootStay [256]bool
 	// pairs: a bit per byte pair (b0<<8 | b1) with which some pattern may
 	// begin; pairs with a byte >= 0x80 are always set, so the scan stops
-	// there and folds.
+	// there, to fold the text (Scan) or to step through them (ScanFolded).
 	pairs [1024]uint64
 	// rare: the rarest pair of each pattern, and every pair beginning
 	// with a byte >= 0x80; no pattern begins more than rareLead bytes
