@@ -42,7 +42,7 @@ func TestFoldIdempotent(t *testing.T) {
 func TestFoldAppendFast(t *testing.T) {
 	const ascii = "C:\\Windows\\System32\\CMD.EXE /C @[`{~Z} \x00\x7f-ENC"
 	for n := 0; n <= len(ascii); n++ {
-		for _, odd := range []string{"", "\u212a", "\xff", "\xc3\x84", "\u00ae", "\u2122\u00ae", "\u00ae\xc3"} {
+		for _, odd := range []string{"", "\u212a", "\xff", "\xc3\x84", "\u00ae", "\u2122\u00ae", "\u00ae\xc3", "\ufffd\xff"} {
 			for at := 0; at <= n; at++ {
 				v := ascii[:at] + odd + ascii[at:n]
 				// dst as callers pass it: reused, its spare capacity
@@ -270,16 +270,15 @@ func literalSet(ids []int32) []int32 {
 }
 
 // foldByRune is foldAppend written rune by rune, the reference its fast
-// paths must agree with.
+// paths must agree with. Ranging over a string yields U+FFFD for each
+// byte of invalid UTF-8, which folding keeps as it is.
 func foldByRune(dst, v []byte) []byte {
-	for len(v) > 0 {
-		r, n := utf8.DecodeRune(v)
-		if r == utf8.RuneError && n <= 1 {
-			dst = append(dst, v[0])
-		} else {
-			dst = utf8.AppendRune(dst, unicode.ToLower(unicode.ToUpper(r)))
+	for i, r := range string(v) {
+		if r == utf8.RuneError && !strings.HasPrefix(string(v[i:]), "\uFFFD") {
+			dst = append(dst, v[i])
+			continue
 		}
-		v = v[n:]
+		dst = utf8.AppendRune(dst, unicode.ToLower(unicode.ToUpper(r)))
 	}
 	return dst
 }
