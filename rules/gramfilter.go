@@ -145,12 +145,38 @@ func (f *gramFilter) mayHold(raw []byte) bool {
 	if foldsToLetter(raw) {
 		return true
 	}
-	for j := 0; j+gramLen <= len(raw); j += f.stride {
+	return f.anyGram(raw)
+}
+
+// anyGram reports whether a gram read every stride bytes of raw may be
+// in the set. Four grams' first bits are read at a time and tested
+// together: their loads do not depend on each other, so they overlap, and
+// nearly all are clear, so the test rarely branches to has.
+func (f *gramFilter) anyGram(raw []byte) bool {
+	j, step := 0, f.stride
+	for ; j+3*step+gramLen <= len(raw); j += 4 * step {
+		if f.firstBit(raw[j:j+gramLen])|f.firstBit(raw[j+step:j+step+gramLen])|
+			f.firstBit(raw[j+2*step:j+2*step+gramLen])|f.firstBit(raw[j+3*step:j+3*step+gramLen]) == 0 {
+			continue
+		}
+		for k := j; k <= j+3*step; k += step {
+			if f.has(raw[k:]) {
+				return true
+			}
+		}
+	}
+	for ; j+gramLen <= len(raw); j += step {
 		if f.has(raw[j:]) {
 			return true
 		}
 	}
 	return false
+}
+
+// firstBit returns the first of the gram's two bits in the set, 0 or 1.
+func (f *gramFilter) firstBit(b []byte) uint64 {
+	h1, _ := gramHash(b)
+	return f.set[h1/64] >> (h1 % 64) & 1
 }
 
 // commonText is folded text nearly every Windows record has, in its field
