@@ -3,6 +3,7 @@ package ahocorasick
 import (
 	"bytes"
 	"fmt"
+	"math/rand"
 	"regexp"
 	"strings"
 	"testing"
@@ -152,5 +153,38 @@ func BenchmarkScan(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkSampled: thousands of hash literals, as SigmaHQ's Hashes
+// field has, sampled in Sysmon Hashes values that hold none of them.
+func BenchmarkSampled(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	hex := func(n int) string {
+		const digits = "0123456789ABCDEF"
+		s := make([]byte, n)
+		for i := range s {
+			s[i] = digits[rng.Intn(16)]
+		}
+		return string(s)
+	}
+	var patterns []string
+	for i := range 5000 {
+		patterns = append(patterns, []string{"MD5=" + hex(32), "SHA256=" + hex(64), "IMPHASH=" + hex(32)}[i%3])
+	}
+	x := NewSampled(patterns, simpleFold)
+	var texts [][]byte
+	size := 0
+	for range 64 {
+		t := []byte("SHA1=" + hex(40) + ",MD5=" + hex(32) + ",SHA256=" + hex(64) + ",IMPHASH=" + hex(32))
+		texts = append(texts, t)
+		size += len(t)
+	}
+	b.SetBytes(int64(size))
+	var hits []int32
+	for b.Loop() {
+		for _, t := range texts {
+			hits = x.ScanFolded(t, hits[:0])
+		}
 	}
 }
