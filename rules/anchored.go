@@ -23,8 +23,8 @@ type anchoredLits struct {
 	// L is hashed: all start literals, the others shorter than
 	// gramLen8.
 	endLens, startLens, wholeLens uint32
-	// The longest literal per anchor, of any length: the bytes read.
-	maxEnd, maxStart, maxWhole int
+	// The longest start literal: the bytes hashed from the start.
+	maxStart int
 	// The end and whole literals of gramLen8 bytes or more, by their
 	// last 8 bytes.
 	grams gramTable
@@ -91,13 +91,8 @@ func newAnchoredLits(lits []valueLit) *anchoredLits {
 	var long []int32
 	for i, l := range lits {
 		n := len(l.lit)
-		switch l.at {
-		case atEnd:
-			a.maxEnd = max(a.maxEnd, n)
-		case atStart:
+		if l.at == atStart {
 			a.maxStart = max(a.maxStart, n)
-		case whole:
-			a.maxWhole = max(a.maxWhole, n)
 		}
 		if n >= gramLen8 && l.at != atStart {
 			long = append(long, int32(i))

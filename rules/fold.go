@@ -44,10 +44,11 @@ func foldString(s string) string {
 // mostly on the fast path.
 func foldAppend(dst, v []byte) []byte {
 	for len(v) > 0 {
-		k := asciiPrefix(v)
-		dst = lowerAppend(dst, v[:k])
-		if v = v[k:]; len(v) == 0 {
-			break
+		if k := asciiPrefix(v); k > 0 {
+			dst = lowerAppend(dst, v[:k])
+			if v = v[k:]; len(v) == 0 {
+				break
+			}
 		}
 		r, n := utf8.DecodeRune(v)
 		if r == utf8.RuneError && n <= 1 {

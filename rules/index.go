@@ -201,7 +201,7 @@ func (b *indexBuilder) chooseChecks() {
 			}
 		}
 		for k, c := range cls {
-			if k != rarest && costs[k] >= minNamedToCheck && len(b.clauseLits[c]) <= maxCheckLits {
+			if costs[k] > costs[rarest] && costs[k] >= minNamedToCheck && len(b.clauseLits[c]) <= maxCheckLits {
 				b.checked[r] |= 1 << k
 			}
 		}

@@ -28,7 +28,7 @@ type matcher struct {
 	scan       keywordScan
 	guardState []uint8     // per distinct guard: 0 not evaluated, 1 pass, 2 fail
 	ruleMarks  []ruleMarks // per rule: its clauses marked this event
-	complete   []int32     // the rules all of whose marked clauses are marked, this event
+	complete   []int32     // the rules whose marked clauses all are, this event
 	// scannedSeveral: a field scan read a field of several values this
 	// event (see checksPass).
 	scannedSeveral bool
@@ -288,8 +288,8 @@ func (m *matcher) markHits(clauses [][]int32) {
 
 // markClauses marks clauses, given by their marks (index.go's
 // clauseMark): a rule all of whose marked clauses (those that are not
-// checks) are marked is complete, a candidate, once. The mark carries the rule and the clause's bit, so
-// marking reads only the rule's record.
+// checks) are marked is complete, a candidate, once. The mark carries the
+// rule and the clause's bit, so marking reads only the rule's record.
 func (m *matcher) markClauses(marks []int32) {
 	for _, c := range marks {
 		rc := &m.ruleMarks[c>>markShift]

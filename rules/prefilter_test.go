@@ -261,9 +261,9 @@ func scanReadable(a *acAutomaton, text string) []int32 {
 	return literalSet(a.scan(readable([]byte(text), &buf), nil, &scratch))
 }
 
-// literalSet sorts ids and drops repeats: the byte table reports a
-// one-byte literal once however often it occurs, the automaton once per
-// occurrence.
+// literalSet sorts ids and drops repeats: a one-byte literal is reported
+// once per byte found that reads as it (a letter's two cases: up to
+// twice), the automaton's once per occurrence.
 func literalSet(ids []int32) []int32 {
 	slices.Sort(ids)
 	return slices.Compact(ids)

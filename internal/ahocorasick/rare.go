@@ -40,8 +40,9 @@ var byteWeight = func() (w [256]float64) {
 
 // buildRare sets the rare-pair skip up: for each pattern the pair with
 // the least weight, and every pair that begins with a byte >= 0x80 (so
-// the scan stops where it must fold the text or step through such bytes). With a one-byte pattern there is no
-// pair to require, and no skip.
+// the scan stops where it must fold the text or step through such
+// bytes). With a one-byte pattern there is no pair to require, and no
+// skip.
 func (a *Automaton) buildRare(lits []string) {
 	var bytesOf [256][]int // class -> bytes
 	for b := 0; b < 256; b++ {
