@@ -80,7 +80,7 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 // bodyPairAt is pairAt for a pair of a body record.load walked: a value
 // that is a map or an array ends at the first of ends, which it consumes.
 func bodyPairAt(b []byte, p int, ends *[]int) (key []byte, isStr bool, value, end int) {
-	key, isStr, value = keyAt(b, p)
+	key, isStr, value, _ = readKey(b, p)
 	if e := *ends; len(e) > 0 && containerAt(b, value) {
 		*ends = e[1:]
 		return key, isStr, value, e[0]

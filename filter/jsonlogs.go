@@ -131,7 +131,7 @@ func (v *jsonLogView) read(b []byte, off int) bool {
 	n, p, err := msgpack.ReadMapHeader(b, off)
 	for i := 0; i < n && err == nil; i++ {
 		var key []byte
-		if key, p, err = readKey(b, p); err != nil {
+		if key, _, p, err = readKey(b, p); err != nil {
 			return false
 		}
 		if k := jsonLogKey(key); k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {

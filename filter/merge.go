@@ -171,17 +171,7 @@ func containsValue(arr []byte, n, p int, v []byte) bool {
 // pairAt reads the map pair at b[p:], which must be complete msgpack: the
 // key (when it is a string), the value's offset and the pair's end.
 func pairAt(b []byte, p int) (key []byte, isStr bool, value, end int) {
-	key, isStr, value = keyAt(b, p)
+	key, isStr, value, _ = readKey(b, p)
 	end, _ = msgpack.Skip(b, value)
 	return key, isStr, value, end
-}
-
-// keyAt reads the key of the map pair at b[p:] (when it is a string) and
-// returns where its value begins.
-func keyAt(b []byte, p int) (key []byte, isStr bool, value int) {
-	key, value, isStr, _ = msgpack.ReadStr(b, p)
-	if !isStr {
-		value, _ = msgpack.Skip(b, p)
-	}
-	return key, isStr, value
 }

@@ -140,7 +140,7 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 	for i := 0; i < n; i++ {
 		key, vp, ok := msgpack.ReadFixStr(b, p) // nearly every key
 		if !ok {
-			if key, vp, err = readKey(b, p); err != nil {
+			if key, _, vp, err = readKey(b, p); err != nil {
 				return 0, err
 			}
 		}
@@ -220,16 +220,16 @@ func (r *record) loadContainer(e *keyEdge, b []byte, vp int) (end int, err error
 	return msgpack.Skip(b, vp)
 }
 
-// readKey reads a key that is not a fixstr and returns the offset of its
-// value. A key that is not a string comes back nil: only the "*" edge
-// matches it.
-func readKey(b []byte, p int) (key []byte, value int, err error) {
-	key, value, isStr, err := msgpack.ReadStr(b, p)
+// readKey reads the key of the map pair at b[p:] and returns the offset
+// of its value. A key that is not a string comes back nil, isStr false:
+// only the "*" edge matches it.
+func readKey(b []byte, p int) (key []byte, isStr bool, value int, err error) {
+	key, value, isStr, err = msgpack.ReadStr(b, p)
 	if err != nil || isStr {
-		return key, value, err
+		return key, isStr, value, err
 	}
 	value, err = msgpack.Skip(b, p)
-	return nil, value, err
+	return nil, false, value, err
 }
 
 // value returns the buffer and local offset of a slot's value.
