@@ -31,14 +31,13 @@ func anchoredSpecs(spec string) []valueLit {
 func automatonAnchored(l valueLit, input []byte) bool {
 	ac := buildAutomaton([]string{l.lit})
 	folded := foldAppend(nil, input)
-	var scratch []byte
 	// endsAt: an occurrence ends at k when the scan of the literal's
 	// length of bytes that end at k finds it.
 	endsAt := func(k int) bool {
 		if k < len(l.lit) || k > len(folded) {
 			return false
 		}
-		return len(ac.scan(scanText{b: folded[k-len(l.lit) : k], folded: true}, nil, &scratch)) > 0
+		return len(ac.scan(scanText{b: folded[k-len(l.lit) : k], folded: true}, nil)) > 0
 	}
 	switch l.at {
 	case atEnd:

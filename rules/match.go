@@ -6,8 +6,6 @@ package rules
 import (
 	"bytes"
 	"sync"
-
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
 )
 
 // matcher is the per-call scratch of Match: the event, a buffer for
@@ -36,9 +34,9 @@ type matcher struct {
 	refA           []byte      // fieldref scratch
 	refB           []byte
 	// What the field scans found this event (seenlits.go, vetoed and
-	// checksPass):
-	// per literal and per scan, == epoch when found, when run; direct:
-	// 1 + the slot whose value, as its scan read it, is being tested (0: none).
+	// checksPass): per literal and per scan, == epoch when found, when
+	// run; direct: 1 + the slot whose value, as its scan read it, is being
+	// tested (0: none).
 	litSeen []uint32
 	scanned []uint32
 	direct  int
@@ -174,9 +172,9 @@ func (s *Set) evalCandidates(m *matcher, dst []int) []int {
 
 // checksPass reports whether each check of rule r (the clauses that the
 // scans do not mark, index.go's chooseChecks) holds a literal the scans
-// noted as found this event. Values of a field that holds several are scanned
-// without noting what they hold (scanValue), so in such an event every
-// check passes, and evaluation decides.
+// noted as found this event. Values of a field that holds several are
+// scanned without noting what they hold (scanValue), so in such an event
+// every check passes, and evaluation decides.
 func (s *Set) checksPass(m *matcher, r int32) bool {
 	if m.scannedSeveral {
 		return true
@@ -207,7 +205,7 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 		m.markHits(sc.clauses[sc.nAc:])
 	}
 	if sc.ac != nil {
-		m.hits = sc.ac.scan(t, m.hits[:0], &m.folded)
+		m.hits = sc.ac.scan(t, m.hits[:0])
 		m.markHits(sc.clauses)
 	}
 }
@@ -224,7 +222,7 @@ type scanText struct {
 // folded into *buf, once for both of a field's lookups and all their
 // parts.
 func readable(v []byte, buf *[]byte) scanText {
-	if ahocorasick.IsASCII(v) {
+	if isASCII(v) {
 		return scanText{b: v}
 	}
 	*buf = foldAppend((*buf)[:0], v)
@@ -249,7 +247,7 @@ func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	if sc.ac == nil {
 		return
 	}
-	m.hits = sc.ac.scan(t, m.hits[:0], &m.folded)
+	m.hits = sc.ac.scan(t, m.hits[:0])
 	m.scanned[i] = m.epoch
 	for _, id := range m.hits {
 		if seen[id] != m.epoch {

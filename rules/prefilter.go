@@ -519,10 +519,10 @@ func (a *acAutomaton) scanSingles(text []byte, hits []int32) []int32 {
 
 // scan appends to hits the id of every literal that occurs in the
 // case-folded value, at least once for each literal found: the caller
-// reads them as a set. The value is as the scans read it (readable), so
-// it is folded at most once for all of a field's lookups; scratch serves
-// the automaton's folding, which an ASCII text never needs.
-func (a *acAutomaton) scan(t scanText, hits []int32, scratch *[]byte) []int32 {
+// reads them as a set. The value is as the scans read it (readable):
+// ASCII, which no part checks again, or folded once for all of a field's
+// lookups.
+func (a *acAutomaton) scan(t scanText, hits []int32) []int32 {
 	if a.single != nil {
 		hits = a.scanSingles(t.b, hits)
 	}
@@ -531,7 +531,7 @@ func (a *acAutomaton) scan(t scanText, hits []int32, scratch *[]byte) []int32 {
 		if t.folded {
 			hits = a.ac.ScanFolded(t.b, hits)
 		} else {
-			hits = a.ac.Scan(t.b, hits, scratch)
+			hits = a.ac.ScanASCII(t.b, hits)
 		}
 		for i := start; i < len(hits); i++ {
 			hits[i] = a.acIDs[hits[i]]

@@ -257,8 +257,8 @@ func TestRegexReplacementCharIsNoLiteral(t *testing.T) {
 // scanReadable scans text as the Set does (matcher.readable: a value that
 // is not ASCII is folded once first) and returns the literals found.
 func scanReadable(a *acAutomaton, text string) []int32 {
-	var buf, scratch []byte
-	return literalSet(a.scan(readable([]byte(text), &buf), nil, &scratch))
+	var buf []byte
+	return literalSet(a.scan(readable([]byte(text), &buf), nil))
 }
 
 // literalSet sorts ids and drops repeats: a one-byte literal is reported

@@ -56,9 +56,8 @@
 //     (rare.go).
 //   - Where those rarest pairs are common text (hundreds or thousands of
 //     command-line fragments), a long text is walked as two halves at once
-//     instead
-//     (scanTwo): every step waits on a table load, and two independent
-//     walks wait together.
+//     instead (scanTwo): every step waits on a table load, and two
+//     independent walks wait together.
 //
 // # Sampled
 //

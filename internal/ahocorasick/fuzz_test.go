@@ -37,17 +37,21 @@ func occurrences(text, p []byte) int {
 	return n
 }
 
-// checkAgainstReference compares a.Scan(text), and a.ScanFolded of the
-// text folded by the caller, with the naive reference: each pattern is
-// reported, under its canonical id, once per occurrence of its folded
-// form in the folded text as the automaton reads them (bytes >= 0x80
-// alike), and at least wherever its folded form occurs exactly.
+// checkAgainstReference compares a.Scan(text), a.ScanFolded of the text
+// folded by the caller and, for ASCII text, a.ScanASCII with the naive
+// reference: each pattern is reported, under its canonical id, once per
+// occurrence of its folded form in the folded text as the automaton reads
+// them (bytes >= 0x80 alike), and at least wherever its folded form
+// occurs exactly.
 func checkAgainstReference(t *testing.T, a *Automaton, patterns []string, text []byte) {
 	t.Helper()
 	var scratch []byte
 	folded := simpleFold(nil, text)
 	checkHits(t, a, patterns, folded, "Scan", a.Scan(text, nil, &scratch))
 	checkHits(t, a, patterns, folded, "ScanFolded", a.ScanFolded(folded, nil))
+	if IsASCII(text) {
+		checkHits(t, a, patterns, folded, "ScanASCII", a.ScanASCII(text, nil))
+	}
 }
 
 // checkHits compares what a scan of the folded text reported with the

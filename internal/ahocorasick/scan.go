@@ -14,6 +14,15 @@ func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 	return a.walk(text, hits, scratch)
 }
 
+// ScanASCII is Scan for a text the caller knows holds no byte >= 0x80,
+// so it is not checked again before a long one is walked in two.
+func (a *Automaton) ScanASCII(text []byte, hits []int32) []int32 {
+	if a.twoWalks && len(text) >= minTwoWalks*a.maxLen {
+		return a.scanTwo(text, hits)
+	}
+	return a.walk(text, hits, nil)
+}
+
 // ScanFolded is Scan for a text the caller has folded already with the
 // automaton's fold (to share one folding among several scans of a value
 // that is not ASCII): it is scanned as it is, whatever its bytes.
