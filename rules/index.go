@@ -6,6 +6,7 @@ package rules
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -21,7 +22,6 @@ type indexBuilder struct {
 	perSlot    map[int]*slotLits
 	slotOrder  []int              // slots in the order their first literal came
 	clauseLits [][]litRef         // clause id -> its literals
-	clauseRule []int32            // clause id -> its rule
 	vetoLits   map[int32][]litRef // rule -> its vetoes (veto.go)
 	scanOf     map[int]int        // slot -> index in s.scans
 	base       map[int]int32
@@ -126,7 +126,6 @@ func (b *indexBuilder) addClauses(i, g int) {
 	for _, cl := range rc {
 		clauseID := int32(len(b.clauseLits))
 		s.clauses[i] = append(s.clauses[i], clauseID)
-		b.clauseRule = append(b.clauseRule, int32(i))
 		var refs []litRef
 		for _, n := range cl {
 			if n.slot == keywordSlot {
@@ -235,16 +234,22 @@ func (b *indexBuilder) fieldsOnly(cls []int32) bool {
 func (b *indexBuilder) linkLiterals() {
 	s := b.s
 	s.checks = make([][][]int32, len(s.compiled))
-	for c, refs := range b.clauseLits {
-		r := b.clauseRule[c]
-		if k := slices.Index(s.clauses[r], int32(c)); b.checked[r]&(1<<k) != 0 {
-			s.checks[r] = append(s.checks[r], b.seenIndexes(refs))
-			continue
-		}
-		mark := b.clauseMark(int32(c))
-		for _, ref := range refs {
-			sc := &s.scans[b.scanOf[ref.slot]]
-			sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], mark)
+	for r, cls := range s.clauses {
+		checked := b.checked[r]
+		marked := len(cls) - bits.OnesCount8(checked)
+		k := 0 // the clause's position among the rule's marked ones
+		for i, c := range cls {
+			refs := b.clauseLits[c]
+			if checked&(1<<i) != 0 {
+				s.checks[r] = append(s.checks[r], b.seenIndexes(refs))
+				continue
+			}
+			mark := clauseMark(r, marked, k)
+			k++
+			for _, ref := range refs {
+				sc := &s.scans[b.scanOf[ref.slot]]
+				sc.clauses[sc.local[ref.id]] = appendClause(sc.clauses[sc.local[ref.id]], mark)
+			}
 		}
 	}
 }
@@ -295,23 +300,12 @@ func (b *indexBuilder) linkVetoes() {
 	}
 }
 
-// clauseMark returns what marks clause c (see markClauses): its rule,
-// shifted left by markShift, the bits of all the rule's marked clauses
-// (at most maxClauses; checks are not marked) at markAll, and c's own
-// bit's position among them.
-func (b *indexBuilder) clauseMark(c int32) int32 {
-	r := b.clauseRule[c]
-	k, marked := 0, 0 // c's position among the rule's marked clauses, and how many
-	for i, rc := range b.s.clauses[r] {
-		if b.checked[r]&(1<<i) != 0 {
-			continue
-		}
-		if rc == c {
-			k = marked
-		}
-		marked++
-	}
-	return r<<markShift | (1<<marked-1)<<markAll | int32(k)
+// clauseMark returns the mark of the k-th marked clause of rule r, which
+// has marked of them (at most maxClauses; checks are not marked), as
+// markClauses reads it: the rule, shifted left by markShift, the bits of
+// all those clauses at markAll, and the clause's own bit's position.
+func clauseMark(r, marked, k int) int32 {
+	return int32(r)<<markShift | int32(1<<marked-1)<<markAll | int32(k)
 }
 
 // The layout of a clause mark: 2 bits of clause index, maxClauses bits of
