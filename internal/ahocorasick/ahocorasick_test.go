@@ -1,7 +1,6 @@
 package ahocorasick
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -115,18 +114,18 @@ func TestAgainstReference(t *testing.T) {
 		for k := 0; k < 20; k++ {
 			text := []byte(word(200))
 			checkAgainstReference(t, a, patterns, text)
-			// Two walks take ASCII text only, long against the patterns.
-			ascii := bytes.Map(func(r rune) rune { return r % 0x80 }, bytes.Repeat(text, 4))
-			checkAgainstReference(t, walkedInTwo(a), patterns, ascii)
+			checkAgainstReference(t, withoutRarePairs(a), patterns, text)
 		}
 	}
 }
 
-// TestScanTwo: thousands of patterns whose rarest pairs are common text
-// make New scan long texts in two walks; the walks find what the
-// reference finds, in particular occurrences across the middle of the
-// text, where the second walk begins, and at both ends.
-func TestScanTwo(t *testing.T) {
+// TestScanSplit: thousands of patterns whose rarest pairs are common text
+// leave New no rare-pair skip, so texts are walked in segments from their
+// start; the walks find what the reference
+// finds at every length up to and past where segments begin, in
+// particular occurrences across the segments' ends (where a walk must
+// read on) and at both ends of the text.
+func TestScanSplit(t *testing.T) {
 	rng := newRand(3)
 	const letters = "etaoinshr \\.-"
 	patterns := make([]string, 3000)
@@ -140,34 +139,35 @@ func TestScanTwo(t *testing.T) {
 	longest := strings.Repeat("e", 10)
 	patterns = append(patterns, longest)
 	a := New(patterns, simpleFold)
-	if !a.twoWalks || a.rare != nil || a.maxLen != len(longest) {
-		t.Fatalf("twoWalks %v, rare pairs %v, maxLen %d: want two walks, no rare-pair skip, %d",
-			a.twoWalks, a.rare != nil, a.maxLen, len(longest))
+	if a.rare != nil {
+		t.Fatal("rare pairs kept: want no rare-pair skip")
 	}
 	// A set whose rarest pairs are rare text keeps the skip.
-	if b := New([]string{"sekurlsa::", "kerberos::", "lsadump::"}, simpleFold); b.twoWalks || b.rare == nil {
-		t.Fatalf("Mimikatz keywords: twoWalks %v, rare pairs %v: want the rare-pair skip", b.twoWalks, b.rare != nil)
+	if b := New([]string{"sekurlsa::", "kerberos::", "lsadump::"}, simpleFold); b.rare == nil {
+		t.Fatal("Mimikatz keywords: no rare pairs: want the rare-pair skip")
 	}
-	// Every length up to and past where two walks begin.
-	for n := 0; n <= (minTwoWalks+1)*a.maxLen; n++ {
+	for n := 0; n <= 6*minSplit; n++ {
 		text := make([]byte, n)
 		for j := range text {
 			text[j] = letters[rng.Intn(len(letters))]
 		}
 		checkAgainstReference(t, a, patterns, text)
 	}
-	for k := 0; k < 50; k++ {
-		n := minTwoWalks*a.maxLen + rng.Intn(200)
+	for k := 0; k < 200; k++ {
+		n := minSplit + rng.Intn(200)
 		text := make([]byte, n)
 		for j := range text {
 			text[j] = letters[rng.Intn(len(letters))]
 		}
-		// A pattern laid across the middle, and a longest one ending
-		// just before it or at it: the last the first walk reports, the
-		// first the second walk must see whole.
+		// Patterns laid across a segment's end, and a longest one
+		// ending just before it or at it: the last a walk reports inside
+		// its segment, the first it must report reading on.
+		end := n / 4 * (1 + rng.Intn(3))
 		p := patterns[rng.Intn(len(patterns))]
-		copy(text[n/2-len(p)/2:], p)
-		copy(text[n/2-a.maxLen+k%2:], longest)
+		copy(text[max(0, end-len(p)/2):], p)
+		if end >= len(longest) {
+			copy(text[end-len(longest)+k%2:], longest)
+		}
 		checkAgainstReference(t, a, patterns, text)
 	}
 }

@@ -23,21 +23,18 @@ type Automaton struct {
 	// rootStay: ASCII bytes on which the root goes back to the root.
 	rootStay [256]bool
 	// pairs: a bit per byte pair (b0<<8 | b1) with which some pattern may
-	// begin; pairs with a byte >= 0x80 are always set, so the scan stops
-	// there, to fold the text (Scan) or to step through them (ScanFolded).
+	// begin; pairs with a byte >= 0x80 are always set (those bytes share
+	// a class, which patterns that are not ASCII read).
 	pairs [1024]uint64
 	// rare: the rarest pair of each pattern, and every pair beginning
 	// with a byte >= 0x80; no pattern begins more than rareLead bytes
 	// before the next such pair (see rare.go). nil when some pattern is
-	// one byte long, or when the pairs are too common to skip by
-	// (twoWalks).
+	// one byte long, or when the pairs are too common to skip by.
 	rare     *rarePairs
 	rareLead int
-	// twoWalks: the rare pairs were too common to skip by, so long ASCII
-	// texts are scanned in two walks at once (scanTwo); maxLen is the
-	// longest pattern's length.
-	twoWalks bool
-	maxLen   int
+	// depth: each state's depth in the trie, the length of the text it
+	// stands for (and of the pattern ending there, if one does).
+	depth []int32
 	// canon maps each pattern to the id the scan reports for it: its own,
 	// or that of an earlier pattern with the same class string.
 	canon []int32
@@ -69,7 +66,7 @@ func (a *Automaton) Canonical() []int32 { return a.canon }
 
 // Bytes returns the memory the automaton's tables take, for reporting.
 func (a *Automaton) Bytes() int {
-	n := 20*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
+	n := 24*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
 	if a.rare != nil {
 		n += 256 + 8*len(a.rare.pairs)
 	}

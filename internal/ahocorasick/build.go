@@ -25,9 +25,6 @@ func New(patterns []string, fold Fold) *Automaton {
 	for c := 0; c < 0x80; c++ {
 		a.rootStay[c] = a.dense[a.class[c]] == 0
 	}
-	for _, l := range lits {
-		a.maxLen = max(a.maxLen, len(l))
-	}
 	a.buildPairs(lits)
 	a.buildRare(lits)
 	return a
@@ -261,6 +258,7 @@ func (b *builder) pack(order []int32) *Automaton {
 	a := &Automaton{class: b.class, nclass: b.nclass, canon: b.canon}
 	a.dense = make([]int32, 0, len(b.dense))
 	a.st = make([]state, len(order))
+	a.depth = make([]int32, len(order))
 	for i, old := range order {
 		if r := b.row[old]; r >= 0 {
 			a.ndense = int32(i + 1)
@@ -277,6 +275,7 @@ func (b *builder) pack(order []int32) *Automaton {
 		if d := b.dictLink[old]; d >= 0 {
 			dict = newID[d]
 		}
+		a.depth[i] = int32(b.depth[old])
 		a.st[i] = state{edgeLo: lo, edgeHi: int32(len(a.edgeTo)), fail: newID[b.fail[old]], term: b.term[old], dict: dict}
 	}
 	return a

@@ -16,8 +16,8 @@
 // occurs in the folded text. ASCII text is never folded: upper-case ASCII
 // letters read as their lower-case forms through the byte classes, which
 // is why a Fold must lower-case ASCII and leave other ASCII bytes alone.
-// Text with a byte >= 0x80 is folded whole, into scratch memory the
-// caller owns, and scanned again.
+// Scan folds text with a byte >= 0x80 whole, into scratch memory the
+// caller owns, before it scans it.
 //
 // Matching is exact on ASCII and coarser beyond it: every byte >= 0x80
 // reads as the same byte. A pattern with non-ASCII text is therefore
@@ -54,10 +54,10 @@
 //     the scan skip ahead two bytes at a time, and one of each pattern's
 //     rarest pair lets it skip to shortly before the next such pair
 //     (rare.go).
-//   - Where those rarest pairs are common text (hundreds or thousands of
-//     command-line fragments), a long text is walked as two halves at once
-//     instead (scanTwo): every step waits on a table load, and two
-//     independent walks wait together.
+//   - A text of 16 bytes or more is walked as four segments at once, from
+//     shortly before its first rare pair when there are rare pairs
+//     (split.go): with thousands of patterns every step waits on a table
+//     load, and four independent walks wait together.
 //
 // # Sampled
 //

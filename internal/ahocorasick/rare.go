@@ -39,10 +39,9 @@ var byteWeight = func() (w [256]float64) {
 }()
 
 // buildRare sets the rare-pair skip up: for each pattern the pair with
-// the least weight, and every pair that begins with a byte >= 0x80 (so
-// the scan stops where it must fold the text or step through such
-// bytes). With a one-byte pattern there is no pair to require, and no
-// skip.
+// the least weight, and every pair that begins with a byte >= 0x80 (those
+// bytes share a class, which patterns that are not ASCII read). With a
+// one-byte pattern there is no pair to require, and no skip.
 func (a *Automaton) buildRare(lits []string) {
 	var bytesOf [256][]int // class -> bytes
 	for b := 0; b < 256; b++ {
@@ -77,9 +76,7 @@ func (a *Automaton) buildRare(lits []string) {
 	}
 	if text := 1 / r.density(); text < rareGap*float64(lead) {
 		// Rare pairs this common (the hundreds or thousands of
-		// command-line fragments of a large rule set) skip nothing:
-		// scan long texts in two walks instead.
-		a.twoWalks = true
+		// command-line fragments of a large rule set) skip nothing.
 		return
 	}
 	a.rare, a.rareLead = r, lead
@@ -121,8 +118,8 @@ func (r *rarePairs) set(b0, b1 int) {
 }
 
 // nextRare returns the first position p >= i with a rare pair at
-// text[p:p+2], or a byte >= 0x80 (which the scan must fold) at p, or
-// len(text) when there is neither.
+// text[p:p+2], or a byte >= 0x80 at p, or len(text) when there is
+// neither.
 func (a *Automaton) nextRare(text []byte, i int) int {
 	r := a.rare
 	for ; i+1 < len(text); i++ {

@@ -3,42 +3,53 @@ package ahocorasick
 // Scan appends to hits the id of every pattern that occurs in the
 // case-folded text, once per occurrence, and returns the extended slice.
 // The ids come in the order the occurrences end (patterns ending at one
-// position: the longest first), except from a long text that scanTwo
-// walks, whose two halves' ids interleave. ASCII text is scanned as it
+// position: the longest first), except from a text walked in segments
+// (split.go), whose segments' ids interleave. ASCII text is scanned as it
 // is; text with other bytes is folded into *scratch first, which the
 // caller may reuse across calls (one per goroutine).
 func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
-	if a.twoWalks && len(text) >= minTwoWalks*a.maxLen && IsASCII(text) {
-		return a.scanTwo(text, hits)
+	if IsASCII(text) {
+		return a.ScanASCII(text, hits)
 	}
-	return a.walk(text, hits, scratch)
+	*scratch = a.fold((*scratch)[:0], text)
+	return a.ScanFolded(*scratch, hits)
 }
 
 // ScanASCII is Scan for a text the caller knows holds no byte >= 0x80,
-// so it is not checked again before a long one is walked in two.
+// so it is not checked again.
 func (a *Automaton) ScanASCII(text []byte, hits []int32) []int32 {
-	if a.twoWalks && len(text) >= minTwoWalks*a.maxLen {
-		return a.scanTwo(text, hits)
-	}
-	return a.walk(text, hits, nil)
+	return a.ScanFolded(text, hits)
 }
 
 // ScanFolded is Scan for a text the caller has folded already with the
 // automaton's fold (to share one folding among several scans of a value
-// that is not ASCII): it is scanned as it is, whatever its bytes.
+// that is not ASCII): it is scanned as it is, whatever its bytes (those
+// >= 0x80 share a class). A text of minSplit bytes or more is walked in
+// segments, from shortly before its first rare pair when the automaton
+// has them (rare.go).
 func (a *Automaton) ScanFolded(text []byte, hits []int32) []int32 {
-	return a.walk(text, hits, nil)
+	if len(text) < minSplit {
+		return a.walk(text, hits)
+	}
+	if a.rare != nil {
+		at := a.nextRare(text, 0)
+		if at == len(text) {
+			return hits
+		}
+		if text = text[max(0, at-a.rareLead):]; len(text) < minSplit {
+			return a.walk(text, hits)
+		}
+	}
+	return a.scanSplit(text, hits)
 }
 
-// walk is Scan's one walk over the text; with scratch nil the text is
-// folded already and its bytes >= 0x80 are stepped through (they share a
-// class) instead of folding it.
-func (a *Automaton) walk(text []byte, hits []int32, scratch *[]byte) []int32 {
+// walk is the scans' one walk over a short text. At the root it skips
+// the positions where no pattern can begin.
+func (a *Automaton) walk(text []byte, hits []int32) []int32 {
 	// The automaton's fields are read into locals once: the loop runs per
 	// byte, and appends to hits would otherwise make the compiler reload
 	// them.
 	dense, ndense, nclass, class, stay := a.dense, a.ndense, int32(a.nclass), &a.class, &a.rootStay
-	start := len(hits)
 	s := int32(0)
 	rareAt := -1 // the next rare pair at or after i, when >= i
 	for i := 0; i < len(text); i++ {
@@ -65,60 +76,10 @@ func (a *Automaton) walk(text []byte, hits []int32, scratch *[]byte) []int32 {
 				break
 			}
 		}
-		b := text[i]
-		if b >= 0x80 && scratch != nil {
-			// Folding may change bytes (and lengths): start over on the
-			// folded text.
-			*scratch = a.fold((*scratch)[:0], text)
-			return a.walk(*scratch, hits[:start], nil)
-		}
-		s = step(a, dense, ndense, nclass, s, int32(class[b]))
-		if s&outFlag != 0 {
-			s &^= outFlag
-			hits = a.emit(s, hits)
-		}
-	}
-	return hits
-}
-
-// minTwoWalks: scanTwo takes texts of at least this many times the
-// longest pattern, so the second walk's overlap with the first (the
-// longest pattern less a byte) stays small against the half it saves.
-const minTwoWalks = 4
-
-// scanTwo is Scan for a long ASCII text: it walks the text's two halves
-// at once. Each step of a walk depends on the one before, and with
-// thousands of patterns each is a load from tables larger than the cache,
-// so one walk waits on memory at every byte; two independent walks wait
-// together. The second starts from the root maxLen-1 bytes before the
-// middle, so it sees every occurrence that ends in the second half whole,
-// and reports only those; the first reports those ending before. It
-// takes texts of at least 2*maxLen bytes, so the second walk is past the
-// middle once the first has ended.
-func (a *Automaton) scanTwo(text []byte, hits []int32) []int32 {
-	dense, ndense, nclass, class := a.dense, a.ndense, int32(a.nclass), &a.class
-	mid := len(text) / 2
-	j := mid - (a.maxLen - 1)
-	s, t := int32(0), int32(0)
-	for i := 0; i < mid; i, j = i+1, j+1 {
 		s = step(a, dense, ndense, nclass, s, int32(class[text[i]]))
-		t = step(a, dense, ndense, nclass, t, int32(class[text[j]]))
 		if s&outFlag != 0 {
 			s &^= outFlag
 			hits = a.emit(s, hits)
-		}
-		if t&outFlag != 0 {
-			t &^= outFlag
-			if j >= mid {
-				hits = a.emit(t, hits)
-			}
-		}
-	}
-	for ; j < len(text); j++ {
-		t = step(a, dense, ndense, nclass, t, int32(class[text[j]]))
-		if t&outFlag != 0 {
-			t &^= outFlag
-			hits = a.emit(t, hits)
 		}
 	}
 	return hits
