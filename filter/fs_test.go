@@ -120,9 +120,9 @@ func TestLiveRacingWriter(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d refreshes refused as changed, %d swapped in, %d torn", changed, swapped, torn)
 	// See fixture.RewriteInPlace: part of a version is a failure unless a
-	// rewrite was descheduled past Settle.
+	// rewrite looked settled to a reader.
 	if torn > 0 && !stalled.Load() {
-		t.Fatalf("%d refresh(es) read part of a version, and no rewrite was descheduled for Settle", torn)
+		t.Fatalf("%d refresh(es) read part of a version, and no rewrite looked settled (fixture.RewriteInPlace)", torn)
 	}
 	if changed == 0 {
 		t.Error("no refresh saw the writer: the test did not race")

@@ -271,9 +271,9 @@ func TestLoadRacingWriter(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	// See fixture.RewriteInPlace: part of a version is a failure unless a
-	// rewrite was descheduled past Settle.
+	// rewrite looked settled to a reader.
 	if torn > 0 && !stalled.Load() {
-		t.Fatalf("%d load(s) returned part of a version, and no rewrite was descheduled for Settle", torn)
+		t.Fatalf("%d load(s) returned part of a version, and no rewrite looked settled (fixture.RewriteInPlace)", torn)
 	}
 	if changed == 0 {
 		t.Error("no load saw the writer: the test did not race")

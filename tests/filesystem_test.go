@@ -280,7 +280,7 @@ func TestRefreshRacingWriter(t *testing.T) {
 	}
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if strings.Contains(line, "rules refreshed:") && !strings.Contains(line, "50 rule(s) loaded (1 file(s), 0 skipped)") && !stalled.Load() {
-			t.Errorf("a refresh swapped in part of a version, and no rewrite was descheduled for Settle: %s", line)
+			t.Errorf("a refresh swapped in part of a version, and no rewrite looked settled (fixture.RewriteInPlace): %s", line)
 		}
 	}
 	if !strings.Contains(r.stdout, "rules not refreshed: ") || !strings.Contains(r.stdout, "changed while being read") ||

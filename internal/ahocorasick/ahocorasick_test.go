@@ -1,6 +1,7 @@
 package ahocorasick
 
 import (
+	"math/rand"
 	"slices"
 	"strings"
 	"sync"
@@ -62,7 +63,9 @@ func TestScan(t *testing.T) {
 		{"non-ASCII bytes read alike", []string{"é"}, "ü", []int32{0}},
 		{"non-ASCII count matters", []string{"aéb"}, "a€b", nil},
 		{"UTF-8 pattern in ASCII text", []string{"é"}, "e", nil},
-		{"rare pairs skip to the last byte, not ASCII", []string{"ab", "xy"}, "ab ab \xe9", []int32{0, 0}},
+		{"a byte >= 0x80 after the last rare pair", []string{"ab", "xy"}, "ab ab \xe9", []int32{0, 0}},
+		{"long text without a rare pair", []string{"sekurlsa::"}, "sekurlsa sekurlsa sekurlsa", nil},
+		{"long text from shortly before its first rare pair", []string{"sekurlsa::"}, strings.Repeat("sekurlsa ", 8) + "sekurlsa::", []int32{0}},
 		{"rare pairs far apart", []string{"sekurlsa::", "kerberos::"}, "x sekurlsa x " + strings.Repeat("-", 100) + " KERBEROS::", []int32{1}},
 		{"a rare pair late in the pattern", []string{"sekurlsa::"}, "sekurlsa sekurlsa::", []int32{0}},
 	} {
@@ -119,12 +122,13 @@ func TestAgainstReference(t *testing.T) {
 	}
 }
 
-// TestScanSplit: thousands of patterns whose rarest pairs are common text
-// leave New no rare-pair skip, so texts are walked in segments from their
-// start; the walks find what the reference
-// finds at every length up to and past where segments begin, in
-// particular occurrences across the segments' ends (where a walk must
-// read on) and at both ends of the text.
+// TestScanSplit: texts of minSplit bytes and more are walked in segments
+// (split.go); the walks find what the reference finds at every length up
+// to and past where segments begin, in particular occurrences across the
+// segments' ends (where a walk must read on) and at both ends of the
+// text. Thousands of patterns whose rarest pairs are common text leave
+// New no rare-pair skip, so those texts are walked from their start; a
+// set with rare pairs is walked from shortly before its first one.
 func TestScanSplit(t *testing.T) {
 	rng := newRand(3)
 	const letters = "etaoinshr \\.-"
@@ -136,15 +140,10 @@ func TestScanSplit(t *testing.T) {
 		}
 		patterns[i] = string(p)
 	}
-	longest := strings.Repeat("e", 10)
-	patterns = append(patterns, longest)
+	patterns = append(patterns, strings.Repeat("e", 10))
 	a := New(patterns, simpleFold)
 	if a.rare != nil {
 		t.Fatal("rare pairs kept: want no rare-pair skip")
-	}
-	// A set whose rarest pairs are rare text keeps the skip.
-	if b := New([]string{"sekurlsa::", "kerberos::", "lsadump::"}, simpleFold); b.rare == nil {
-		t.Fatal("Mimikatz keywords: no rare pairs: want the rare-pair skip")
 	}
 	for n := 0; n <= 6*minSplit; n++ {
 		text := make([]byte, n)
@@ -153,22 +152,55 @@ func TestScanSplit(t *testing.T) {
 		}
 		checkAgainstReference(t, a, patterns, text)
 	}
-	for k := 0; k < 200; k++ {
+	checkSegmentEnds(t, rng, a, patterns, letters)
+
+	// A set whose rarest pairs are rare text keeps the skip.
+	mimikatz := []string{"sekurlsa::", "kerberos::", "lsadump::", "::", "a::b", "sa:"}
+	m := New(mimikatz, simpleFold)
+	if m.rare == nil {
+		t.Fatal("Mimikatz keywords: no rare pairs: want the rare-pair skip")
+	}
+	checkSegmentEnds(t, rng, m, mimikatz, "sekurlsa:: ")
+	checkSegmentEnds(t, rng, withoutRarePairs(m), mimikatz, "sekurlsa:: ")
+}
+
+// checkSegmentEnds checks random texts of letters with patterns laid
+// across a segment's end, and the longest pattern ending just before it
+// or at it: the last a walk reports inside its segment, the first it must
+// report reading on.
+func checkSegmentEnds(t *testing.T, rng *rand.Rand, a *Automaton, patterns []string, letters string) {
+	t.Helper()
+	longest := slices.MaxFunc(patterns, func(x, y string) int { return len(x) - len(y) })
+	for k := 0; k < 300; k++ {
 		n := minSplit + rng.Intn(200)
 		text := make([]byte, n)
 		for j := range text {
 			text[j] = letters[rng.Intn(len(letters))]
 		}
-		// Patterns laid across a segment's end, and a longest one
-		// ending just before it or at it: the last a walk reports inside
-		// its segment, the first it must report reading on.
-		end := n / 4 * (1 + rng.Intn(3))
+		end := segmentSize(n) * (1 + rng.Intn(3))
 		p := patterns[rng.Intn(len(patterns))]
 		copy(text[max(0, end-len(p)/2):], p)
 		if end >= len(longest) {
 			copy(text[end-len(longest)+k%2:], longest)
 		}
 		checkAgainstReference(t, a, patterns, text)
+	}
+}
+
+// TestSegmentEnds: an occurrence that begins in the first segment and
+// ends with the text, across every other segment, and occurrences that
+// end exactly at a segment's end or begin exactly at one.
+func TestSegmentEnds(t *testing.T) {
+	patterns := []string{"bcdefghijklmnop", "efgh", "mnop", "dabc", "cd", "op"}
+	a := New(patterns, simpleFold)
+	for _, text := range []string{
+		"abcdefghijklmnop",                   // 16 bytes, segments of 4
+		"abcdefghijklmnopabcdefghijklmnop",   // 32 bytes, segments of 8
+		"abcdefghijklmnopq",                  // the last segment takes the remainder
+		"abcdabcdabcdabcdabcdabcdabcdabcdab", // dabc across every end
+	} {
+		checkAgainstReference(t, a, patterns, []byte(text))
+		checkAgainstReference(t, withoutRarePairs(a), patterns, []byte(text))
 	}
 }
 

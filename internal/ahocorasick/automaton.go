@@ -1,5 +1,7 @@
 package ahocorasick
 
+import "unsafe"
+
 // Fold appends the case-folded form of src to dst. It must map 'A'-'Z' to
 // 'a'-'z' and leave every other ASCII byte as it is: the automaton reads
 // ASCII text without calling it.
@@ -23,13 +25,12 @@ type Automaton struct {
 	// rootStay: ASCII bytes on which the root goes back to the root.
 	rootStay [256]bool
 	// pairs: a bit per byte pair (b0<<8 | b1) with which some pattern may
-	// begin; pairs with a byte >= 0x80 are always set (those bytes share
-	// a class, which patterns that are not ASCII read).
+	// begin.
 	pairs [1024]uint64
-	// rare: the rarest pair of each pattern, and every pair beginning
-	// with a byte >= 0x80; no pattern begins more than rareLead bytes
-	// before the next such pair (see rare.go). nil when some pattern is
-	// one byte long, or when the pairs are too common to skip by.
+	// rare: the rarest pair of each pattern; no pattern begins more than
+	// rareLead bytes before the next such pair (see rare.go). nil when
+	// some pattern is one byte long, or when the pairs are too common to
+	// skip by.
 	rare     *rarePairs
 	rareLead int
 	// depth: each state's depth in the trie, the length of the text it
@@ -66,7 +67,7 @@ func (a *Automaton) Canonical() []int32 { return a.canon }
 
 // Bytes returns the memory the automaton's tables take, for reporting.
 func (a *Automaton) Bytes() int {
-	n := 24*len(a.st) + 4*(len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
+	n := int(unsafe.Sizeof(state{}))*len(a.st) + 4*(len(a.depth)+len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
 	if a.rare != nil {
 		n += 256 + 8*len(a.rare.pairs)
 	}

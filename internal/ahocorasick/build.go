@@ -282,18 +282,13 @@ func (b *builder) pack(order []int32) *Automaton {
 }
 
 // buildPairs marks every byte pair that reads, in classes, like the first
-// two bytes of a pattern (any second byte for one-byte patterns), and every
-// pair with a byte >= 0x80.
+// two bytes of a pattern (any second byte for one-byte patterns). Bytes
+// >= 0x80 share one class, so a pattern that begins with one marks them
+// all.
 func (a *Automaton) buildPairs(lits []string) {
 	var bytesOf [256][]int // class -> bytes
 	for b := 0; b < 256; b++ {
 		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
-	}
-	for b := 0; b < 256; b++ {
-		for high := 0x80; high < 256; high++ {
-			a.setPair(b, high)
-			a.setPair(high, b)
-		}
 	}
 	for _, l := range lits {
 		switch {

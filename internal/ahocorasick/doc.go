@@ -48,16 +48,18 @@
 //     first, so a walk along a long pattern reads neighbouring records. A
 //     transition target carries a flag when patterns end there, so a step
 //     without output reads nothing more.
-//   - What a scan reads of a sparse state is packed into one record, one
-//     cache line rather than one per array.
-//   - At the root, a bitmap of the byte pairs patterns may begin with lets
-//     the scan skip ahead two bytes at a time, and one of each pattern's
-//     rarest pair lets it skip to shortly before the next such pair
+//   - What a step reads of a sparse state is packed into one record, one
+//     cache line rather than one per array (a state's depth, which only
+//     the end of a segment's walk reads, is apart).
+//   - One of each pattern's rarest byte pairs lets a scan start shortly
+//     before the first such pair of the text, or skip a text without one
 //     (rare.go).
-//   - A text of 16 bytes or more is walked as four segments at once, from
-//     shortly before its first rare pair when there are rare pairs
+//   - A text of minSplit bytes or more is walked as four segments at once
 //     (split.go): with thousands of patterns every step waits on a table
-//     load, and four independent walks wait together.
+//     load, and four independent walks wait together. A shorter text is
+//     walked once, skipping at the root, by a bitmap of the byte pairs
+//     patterns begin with, two bytes at a time, and to shortly before the
+//     next rare pair.
 //
 // # Sampled
 //

@@ -106,8 +106,8 @@ func FuzzAutomaton(f *testing.F) {
 
 // withoutRarePairs returns a copy of a without the rare-pair skip, so
 // long texts are walked in segments from their start (split.go): New
-// leaves the skip out only for sets of thousands of patterns, too large
-// for the fuzzer.
+// leaves the skip out only for sets with a one-byte pattern or of
+// thousands of patterns, too large for the fuzzer.
 func withoutRarePairs(a *Automaton) *Automaton {
 	b := *a
 	b.rare = nil

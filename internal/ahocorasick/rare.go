@@ -7,14 +7,16 @@ package ahocorasick
 // text ("::" of "sekurlsa::"): if none of the patterns' rarest pairs
 // occurs from a position on, no pattern occurs from there, and if the
 // next one is at q, no pattern begins before q-lead, lead being the
-// farthest any pattern's rarest pair lies from its start.
+// farthest any pattern's rarest pair lies from its start. A short text is
+// walked skipping to each next rare pair (walk); a long one is walked in
+// segments from its first (ScanFolded).
 
 // byteWeight estimates how often each folded ASCII byte occurs in event
 // text (Windows paths, command lines, hashes, GUIDs, English words), in
 // arbitrary units: only the order of pairs by weight matters.
 var byteWeight = func() (w [256]float64) {
 	for i := range w {
-		w[i] = 0.1 // other punctuation and control bytes
+		w[i] = 0.1 // other punctuation, control bytes and bytes >= 0x80
 	}
 	// English letter frequencies, in percent.
 	for i, f := range []float64{8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.8, 4.0, 2.4,
@@ -39,9 +41,9 @@ var byteWeight = func() (w [256]float64) {
 }()
 
 // buildRare sets the rare-pair skip up: for each pattern the pair with
-// the least weight, and every pair that begins with a byte >= 0x80 (those
-// bytes share a class, which patterns that are not ASCII read). With a
-// one-byte pattern there is no pair to require, and no skip.
+// the least weight, in every pair of bytes that reads like it (bytes
+// >= 0x80 share one class). With a one-byte pattern there is no pair to
+// require, and no skip.
 func (a *Automaton) buildRare(lits []string) {
 	var bytesOf [256][]int // class -> bytes
 	for b := 0; b < 256; b++ {
@@ -67,11 +69,6 @@ func (a *Automaton) buildRare(lits []string) {
 			for _, b1 := range bytesOf[a.class[l[best+1]]] {
 				r.set(b0, b1)
 			}
-		}
-	}
-	for high := 0x80; high < 256; high++ {
-		for b := 0; b < 256; b++ {
-			r.set(high, b)
 		}
 	}
 	if text := 1 / r.density(); text < rareGap*float64(lead) {
@@ -118,8 +115,7 @@ func (r *rarePairs) set(b0, b1 int) {
 }
 
 // nextRare returns the first position p >= i with a rare pair at
-// text[p:p+2], or a byte >= 0x80 at p, or len(text) when there is
-// neither.
+// text[p:p+2], or len(text) when there is none.
 func (a *Automaton) nextRare(text []byte, i int) int {
 	r := a.rare
 	for ; i+1 < len(text); i++ {
@@ -130,9 +126,6 @@ func (a *Automaton) nextRare(text []byte, i int) int {
 		if r.pairs[p/64]&(1<<(p%64)) != 0 {
 			return i
 		}
-	}
-	if i < len(text) && text[i] >= 0x80 {
-		return i
 	}
 	return len(text)
 }

@@ -22,9 +22,11 @@ package ahocorasick
 // minSplit: texts this long and longer are walked in four segments. On
 // the command lines of SigmaHQ's regression events (80 bytes on average)
 // against the 7,000 command-line literals of the whole rule set, that
-// took 38% less time than one walk with the tables in cache and 27% less
-// with them out of it. Two segments for the shorter texts, or four only
-// from 24 or 32 bytes on, measured the same.
+// took 44% less time than the scan before it (one walk, or two halves
+// for a text four times the longest literal) with the tables in cache,
+// and 30% less with 1 MiB of other memory read between values. Two
+// segments for the shorter texts, or four only from 24 or 32 bytes on,
+// measured the same.
 const minSplit = 16
 
 // scanSplit is Scan for a text of minSplit bytes or more: it walks four
@@ -34,7 +36,7 @@ const minSplit = 16
 // registers.
 func (a *Automaton) scanSplit(text []byte, hits []int32) []int32 {
 	dense, ndense, nclass, class := a.dense, a.ndense, int32(a.nclass), &a.class
-	size := len(text) / 4
+	size := segmentSize(len(text))
 	seg1, seg2, seg3 := text[size:2*size], text[2*size:3*size], text[3*size:]
 	var s0, s1, s2, s3 int32
 	for i, b := range text[:size] {
@@ -57,6 +59,10 @@ func (a *Automaton) scanSplit(text []byte, hits []int32) []int32 {
 	hits = a.readOn(text, 2*size, s1, hits)
 	return a.readOn(text, 3*size, s2, hits)
 }
+
+// segmentSize is the length of each of scanSplit's segments of a text of
+// n bytes but the last, which takes the remainder as well.
+func segmentSize(n int) int { return n / 4 }
 
 // emitFlagged returns state s without its outFlag, having appended the
 // patterns that end there when the flag was set.

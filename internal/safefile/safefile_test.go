@@ -145,7 +145,7 @@ func TestReadRacingWriter(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	if torn > 0 && !stalled.Load() {
-		t.Fatalf("%d torn read(s) returned, and no rewrite was descheduled for Settle", torn)
+		t.Fatalf("%d torn read(s) returned, and no rewrite looked settled (fixture.RewriteInPlace)", torn)
 	}
 	t.Logf("%d whole reads, %d reads refused as changed", whole, changed)
 	if changed == 0 {
