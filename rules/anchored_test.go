@@ -37,7 +37,7 @@ func automatonAnchored(l valueLit, input []byte) bool {
 		if k < len(l.lit) || k > len(folded) {
 			return false
 		}
-		return len(ac.scan(scanText{b: folded[k-len(l.lit) : k], folded: true}, nil)) > 0
+		return len(ac.scan(scanText{b: folded[k-len(l.lit) : k]}, nil)) > 0
 	}
 	switch l.at {
 	case atEnd:

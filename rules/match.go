@@ -212,10 +212,9 @@ func (s *Set) scanValue(sc *slotScan, v []byte, m *matcher) {
 
 // scanText is a value as the scans read it (readable): the value itself
 // when it is ASCII, whose letters they lower as they read, or else its
-// case-folded form, with folded true.
+// case-folded form. Either way every lookup reads it as it is.
 type scanText struct {
-	b      []byte
-	folded bool
+	b []byte
 }
 
 // readable returns v as the scans read it. A value that is not ASCII is
@@ -226,7 +225,7 @@ func readable(v []byte, buf *[]byte) scanText {
 		return scanText{b: v}
 	}
 	*buf = foldAppend((*buf)[:0], v)
-	return scanText{b: *buf, folded: true}
+	return scanText{b: *buf}
 }
 
 // scanOne is scanValue for the one value of field scan i. Its literals

@@ -528,11 +528,7 @@ func (a *acAutomaton) scan(t scanText, hits []int32) []int32 {
 	}
 	start := len(hits)
 	if a.ac != nil {
-		if t.folded {
-			hits = a.ac.ScanFolded(t.b, hits)
-		} else {
-			hits = a.ac.ScanASCII(t.b, hits)
-		}
+		hits = a.ac.ScanFolded(t.b, hits)
 		for i := start; i < len(hits); i++ {
 			hits[i] = a.acIDs[hits[i]]
 		}

@@ -9,22 +9,17 @@ package ahocorasick
 // caller may reuse across calls (one per goroutine).
 func (a *Automaton) Scan(text []byte, hits []int32, scratch *[]byte) []int32 {
 	if IsASCII(text) {
-		return a.ScanASCII(text, hits)
+		return a.ScanFolded(text, hits)
 	}
 	*scratch = a.fold((*scratch)[:0], text)
 	return a.ScanFolded(*scratch, hits)
 }
 
-// ScanASCII is Scan for a text the caller knows holds no byte >= 0x80,
-// so it is not checked again.
-func (a *Automaton) ScanASCII(text []byte, hits []int32) []int32 {
-	return a.ScanFolded(text, hits)
-}
-
-// ScanFolded is Scan for a text the caller has folded already with the
-// automaton's fold (to share one folding among several scans of a value
-// that is not ASCII): it is scanned as it is, whatever its bytes (those
-// >= 0x80 share a class). A text of minSplit bytes or more is walked in
+// ScanFolded is Scan for a text that is ASCII (its letters read as their
+// lower case through the classes), or folded already with the automaton's
+// fold (to share one folding among several scans of a value that is not
+// ASCII): it is scanned as it is, whatever its bytes (those >= 0x80 share
+// a class). A text of minSplit bytes or more is walked in
 // segments, from shortly before its first rare pair when the automaton
 // has them (rare.go).
 func (a *Automaton) ScanFolded(text []byte, hits []int32) []int32 {
@@ -77,10 +72,7 @@ func (a *Automaton) walk(text []byte, hits []int32) []int32 {
 			}
 		}
 		s = step(a, dense, ndense, nclass, s, int32(class[text[i]]))
-		if s&outFlag != 0 {
-			s &^= outFlag
-			hits = a.emit(s, hits)
-		}
+		s, hits = a.emitFlagged(s, hits)
 	}
 	return hits
 }
@@ -115,6 +107,16 @@ func (a *Automaton) next(s int32, c uint8) int32 {
 		}
 		s = st.fail
 	}
+}
+
+// emitFlagged returns state s without its outFlag, having appended the
+// patterns that end there when the flag was set.
+func (a *Automaton) emitFlagged(s int32, hits []int32) (int32, []int32) {
+	if s&outFlag == 0 {
+		return s, hits
+	}
+	s &^= outFlag
+	return s, a.emit(s, hits)
 }
 
 // emit appends the patterns that end in state s.

@@ -64,16 +64,6 @@ func (a *Automaton) scanSplit(text []byte, hits []int32) []int32 {
 // n bytes but the last, which takes the remainder as well.
 func segmentSize(n int) int { return n / 4 }
 
-// emitFlagged returns state s without its outFlag, having appended the
-// patterns that end there when the flag was set.
-func (a *Automaton) emitFlagged(s int32, hits []int32) (int32, []int32) {
-	if s&outFlag == 0 {
-		return s, hits
-	}
-	s &^= outFlag
-	return s, a.emit(s, hits)
-}
-
 // readOn continues a walk, in state s, past the end of its segment: while
 // the state reaches back before end, it reads on and reports the
 // occurrences that began before end.
