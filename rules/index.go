@@ -316,6 +316,8 @@ const (
 	// markAll bits must number maxClauses clauses: a negative constant
 	// fails to compile.
 	_ uint = 1<<markAll - maxClauses
+	// indexBuilder.checked holds a bit per clause of a rule in a uint8.
+	_ uint = 8 - maxClauses
 	// maxMarkedRules: a mark is an int32, so rules from this index on
 	// get no clauses.
 	maxMarkedRules = 1 << (31 - markShift)
