@@ -616,3 +616,34 @@ func bodyKeys(t *testing.T, b []byte, off int) []string {
 	}
 	return keys
 }
+
+// TestFieldrefNumbers: a fieldref naming several fields compares the
+// field's own value with each of them, also when the values are numbers
+// (whose text the record renders into one scratch buffer, which reading
+// the referenced field overwrites).
+func TestFieldrefNumbers(t *testing.T) {
+	for _, c := range []struct {
+		modifiers string
+		a, b      any
+		want      bool
+	}{
+		{"fieldref", 7, 7, false},
+		{"fieldref", 7, 5, true},
+		{"fieldref", 5, 7, true},
+		{"fieldref", "5", 7, true},
+		{"fieldref|all", 5, 7, false},
+		{"fieldref|all", 5, 5, true},
+		{"fieldref|all", 7, 7, false},
+	} {
+		src := "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  s: {X|" + c.modifiers + ": [A, B]}\n  condition: s\n"
+		set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(src)}}, rules.Options{})
+		if err != nil || len(report.Skipped) > 0 {
+			t.Fatal(err, report.Skipped)
+		}
+		f := NewWithRules(Config{}, set, report)
+		body := fixture.Map{{K: "EventID", V: 1}, {K: "X", V: 5}, {K: "A", V: c.a}, {K: "B", V: c.b}}
+		if _, got, _ := f.Process(nil, fixture.Event(nil, ts, nil, body)); got != c.want {
+			t.Errorf("X: 5, A: %#v, B: %#v, X|%s: [A, B]: matched %v, want %v", c.a, c.b, c.modifiers, got, c.want)
+		}
+	}
+}

@@ -244,10 +244,10 @@ func (t *fieldrefTest) test(v []byte, m *matcher) bool {
 	// both are ASCII (folding keeps an ASCII value's length): most pairs
 	// of paths differ there, and need no folding. Read before Field.
 	n, ascii := len(v), isASCII(v)
+	// v may live in the event's own scratch (a number's text), which the
+	// first Field call overwrites: copy it once, before any.
+	m.refA = t.refText(m.refA, v)
 	for _, slot := range t.slots {
-		// v may live in the event's own scratch (a number's text), which
-		// the next Field call overwrites: fold it first.
-		m.refA = t.refText(m.refA, v)
 		other, ok := m.ev.Field(slot)
 		hit := false
 		if ok && t.position == "" && len(other) != n && (t.cased || ascii && isASCII(other)) {
