@@ -49,8 +49,8 @@
 // Per group, bounded by the condition: event_count keeps the newest N event
 // times for lower bounds (N the smallest count meeting them), as 32-bit
 // offsets in units of Window/2^30 (so a count may include an event up to
-// that unit, 4 µs for 1h, older than the window; beyond N = 4096 it counts
-// in buckets like value_sum), and a single counter for window-close
+// that unit, about 3.4 µs for 1h, older than the window; beyond N = 4096
+// it counts in buckets like value_sum), and a single counter for window-close
 // conditions; value_count at most N (sliding) or max bound + 1 (window
 // close) distinct values, and the reported count is exact up to there;
 // temporal kinds the newest 8 times per referenced rule; value_sum and

@@ -12,9 +12,9 @@ type offsetStore interface {
 // timesAgg keeps the newest p.need event times of a sliding event_count:
 // the condition can only hold once that many fall in one window, so older
 // times never matter. Times are uint32 offsets from base in units of
-// p.unit (Window/2^30 + 1 ns), so a count may include an
-// event up to one unit older than the window: 4 µs for a 1 h window, 29 ms
-// for 365 d.
+// p.unit (Window/2^30 + 1 ns), so a count may include an event up to one
+// unit older than the window: about 3.4 µs for a 1 h window, 29 ms for
+// 365 d.
 type timesAgg[S offsetStore] struct {
 	base int64 // time of offset 0; at most newest-Window, so every counted time fits
 	n    int32

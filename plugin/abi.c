@@ -34,7 +34,7 @@ static int cb_sigma_filter(const void *data, size_t bytes, const char *tag, int 
                            void *context, void *config);
 static int cb_sigma_exit(void *context, void *config);
 
-/* make passes the release (git describe) as -DSIGMA_VERSION="..."; Go's main.version gets the same. */
+/* make passes the release (git describe) as -DSIGMA_VERSION="..."; Go's internal/version.Version gets the same. */
 #ifndef SIGMA_VERSION
 #define SIGMA_VERSION "dev"
 #endif
