@@ -72,6 +72,9 @@ func TestRecognisedJSONLogs(t *testing.T) {
 		{"an action without a dot", fixture.Map{{K: "action", V: "login"}, {K: "actor", V: "bob"}, {K: "@timestamp", V: "t"}}, "aws,k8s,azure signin,zeek dns,none"},
 		{"Entra ID sign-in by resource id", fixture.Map{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"}}, "azure signin,none"},
 		{"GCP audit", fixture.Map{{K: "protoPayload", V: fixture.Map{{K: "@type", V: "type.googleapis.com/google.cloud.audit.AuditLog"}}}}, "none"},
+		// A key that is not a string is skipped with its value.
+		{"GCP audit after an integer key", fixture.Map{{K: "protoPayload", V: intKeyFirst("x", "@type", "type.googleapis.com/google.cloud.audit.AuditLog")}}, "none"},
+		{"an integer key's value is no key", fixture.Map{{K: "protoPayload", V: intKeyFirst("@type", "type.googleapis.com/google.cloud.audit.AuditLog", "x")}}, "aws,k8s,azure signin,zeek dns,none"},
 		{"Okta", fixture.Map{{K: "eventType", V: "user.session.start"}, {K: "actor", V: fixture.Map{{K: "id", V: "1"}}}, {K: "published", V: "2024-01-01T00:00:00Z"}}, "none"},
 		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "aws,k8s,azure signin,zeek dns,none"},
 		{"Windows channel", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4624}}, "none"},
@@ -185,4 +188,12 @@ detection:
 			t.Errorf("%s: matched %v, want %s", name, got, tc.want)
 		}
 	}
+}
+
+// intKeyFirst is the map {1: first, key: value}: msgpack allows keys that
+// are not strings, which JSON cannot carry.
+func intKeyFirst(first, key, value string) fixture.Raw {
+	b := msgpack.AppendMapHeader(nil, 2)
+	b = msgpack.AppendStr(msgpack.AppendInt(b, 1), first)
+	return msgpack.AppendStr(msgpack.AppendStr(b, key), value)
 }

@@ -249,7 +249,7 @@ func (r *record) joinParams(idx *fieldIndex) {
 	}
 	var at [maxParams]int // per number: offset of the value + 1
 	for i := 0; i < n; i++ {
-		key, vp, _, err := msgpack.ReadStr(b, p)
+		key, _, vp, err := readKey(b, p) // a key that is not a string numbers nothing
 		if err != nil {
 			return
 		}
@@ -298,11 +298,11 @@ func mapValue(b []byte, off int, key string) int {
 		return -1
 	}
 	for i := 0; i < n; i++ {
-		k, vp, _, err := msgpack.ReadStr(b, p)
+		k, isStr, vp, err := readKey(b, p)
 		if err != nil {
 			return -1
 		}
-		if string(k) == key {
+		if isStr && string(k) == key {
 			return vp
 		}
 		if p, err = msgpack.Skip(b, vp); err != nil {

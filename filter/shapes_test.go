@@ -401,7 +401,7 @@ func matchedRules(t *testing.T, f *Filter, body any) string {
 func TestUnnamedData(t *testing.T) {
 	f := ruleFilter(t, Config{}, dataRules)
 	values := []any{"NTDS", "1234", "", `C:\Temp\ntds.dit`}
-	winlogbeat := func(params fixture.Map) fixture.Map {
+	winlogbeat := func(params any) fixture.Map {
 		return fixture.Map{{K: "winlog", V: fixture.Map{{K: "channel", V: "Application"}, {K: "event_id", V: "325"},
 			{K: "provider_name", V: "ESENT"}, {K: "event_data", V: params}}}}
 	}
@@ -433,6 +433,7 @@ func TestUnnamedData(t *testing.T) {
 		{"Winlogbeat params out of order", winlogbeat(fixture.Map{{K: "param2", V: "1234"}, {K: "param1", V: "NTDS"},
 			{K: "param4", V: `C:\Temp\ntds.dit`}, {K: "param3", V: ""}}), "contains"},
 		{"Winlogbeat single param, read by a rule too", winlogbeat(fixture.Map{{K: "param2", V: "only"}}), "equals"},
+		{"Winlogbeat param after an integer key", winlogbeat(intKeyFirst("x", "param1", "only")), "equals"},
 		{"flat list", fixture.Map{{K: "Channel", V: "Application"}, {K: "EventID", V: 325}, {K: "Data", V: values}}, "contains"},
 		// Several values are a field of several values: a test holds
 		// when it holds for one of them, equality too.
