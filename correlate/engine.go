@@ -262,12 +262,15 @@ func (e *Engine) decide(ss *specState, sh *shard, g *group, dst []Alert) []Alert
 }
 
 // expire frees, from the LRU tail, groups whose newest event is older than
-// horizon, that have no open window and no running suppression. A few per
-// call: the cost is spread over the events that move time forward.
+// horizon, that have no open window, no running suppression and no decided
+// window ending at or after horizon (an event there is late, which only
+// the group remembers: freed, it would open a second window over the
+// decided one). A few per call: the cost is spread over the events that
+// move time forward.
 func (e *Engine) expire(ss *specState, sh *shard, horizon, now int64) {
 	for range expireBatch {
 		g := sh.oldest()
-		if g == nil || g.open() || g.newest >= horizon || (g.ext != nil && g.ext.muted > now) {
+		if g == nil || g.open() || g.newest >= horizon || (g.ext != nil && (g.ext.muted > now || g.ext.floor >= horizon)) {
 			return
 		}
 		sh.remove(g)

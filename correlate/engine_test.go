@@ -338,3 +338,41 @@ func TestSpecExampleManyUsers(t *testing.T) {
 		t.Fatalf("group %v", a.Group)
 	}
 }
+
+// TestLateBeforeRebasedBase: with a delay longer than the window, an event
+// that is not late for the correlation but older than the group's kept
+// window (newest-Window, where rebasing moves the base) is not counted:
+// counted, its time wrapped to a garbage offset and completed a window
+// it is not in.
+func TestLateBeforeRebasedBase(t *testing.T) {
+	s := countSpec(10*time.Second, Bound{GTE, 2})
+	s.MaxDelay = 100 * time.Second
+	e := New([]Spec{s})
+	if got := feed(e, 0, "G", 0, 60*sec, 60*sec+sec/2); len(got) != 1 {
+		t.Fatalf("two events within 10 s: got %+v, want one alert", got)
+	}
+	feed(e, 0, "G", 1*sec, 40*sec) // within the delay, outside any window ending at 60.5 s
+	if got := feed(e, 0, "G", 75*sec); len(got) != 0 {
+		t.Fatalf("one event in [65s,75s]: got %+v, want no alert", got)
+	}
+}
+
+// TestLateAfterExpiredGroup: a group freed once its newest event left the
+// horizon still remembers, until its decided window's end leaves it too,
+// that the window was decided: an event inside it is late, not the start
+// of a second, overlapping window that fires again.
+func TestLateAfterExpiredGroup(t *testing.T) {
+	e := New([]Spec{countSpec(10*time.Second, Bound{LT, 5})})
+	var got []Alert
+	got = append(got, feed(e, 0, "G", 0)...)
+	got = append(got, feed(e, 0, "H", 25*sec)...) // decides G's [0s,10s]
+	got = append(got, feed(e, 0, "G", 8*sec)...)  // inside it: late
+	got = e.Advance(40*sec, got)
+	var windows []string
+	for _, a := range got {
+		windows = append(windows, fmt.Sprintf("%v [%ds,%ds]", a.Group, a.Start/sec, a.End/sec))
+	}
+	if fmt.Sprint(windows) != "[[G] [0s,10s] [H] [25s,35s]]" || e.Counters().Late != 1 {
+		t.Fatalf("alerts %v, late %d; want G's [0s,10s] and H's [25s,35s], and the 8 s event late", windows, e.Counters().Late)
+	}
+}

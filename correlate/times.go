@@ -42,6 +42,9 @@ func (a *timesAgg[S]) add(ev Event, p *plan, newest int64) {
 	}
 	if (uint64(ev.Time)-uint64(a.base))/p.unit > math.MaxUint32 {
 		a.rebase(p, newest)
+		if ev.Time < a.base {
+			return // before the new base: no window ending at newest holds it
+		}
 	}
 	off := uint32((uint64(ev.Time) - uint64(a.base)) / p.unit)
 	n := int(a.n)
