@@ -155,8 +155,6 @@ func (a *scalarAgg) decode(r *decoder, _ *plan) {
 	a.n = r.uvarint()
 }
 
-const maxValueLen = 1 << 20
-
 // encode sorts the values so equal state always saves to equal bytes.
 func (a *distinctAgg) encode(w *encoder) {
 	w.uvarint(uint64(len(a.m)))
@@ -170,7 +168,7 @@ func (a *distinctAgg) decode(r *decoder, p *plan) {
 	n := r.count("distinct values", a.limit(p), 2)
 	a.m = make(map[string]int64, n)
 	for range n {
-		k := r.str("value", maxValueLen)
+		k := r.str("value", len(r.b)) // as long as the field's text was: the data left bounds it
 		a.m[k] = r.varint()
 	}
 }

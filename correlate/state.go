@@ -33,6 +33,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // (as opposed to failing to read it).
 var ErrCorruptState = errors.New("corrupt state file")
 
+// ErrForeignState is wrapped, instead of ErrCorruptState, by a Load error
+// about a file that is not a state file this build reads: another file at
+// that path, or one a newer version wrote. Unlike a damaged state file it
+// may hold something worth keeping, so a caller should not save over it.
+var ErrForeignState = errors.New("not a correlation state file this build reads")
+
 // LoadReport says what Load restored.
 type LoadReport struct {
 	Specs        int // specs whose state was restored
@@ -141,7 +147,9 @@ func boolByte(b bool) uint64 {
 // Load replaces the engine's state with the state saved at path, for the
 // specs whose Key matches. A missing file is an empty start (nil error). A
 // path that is not a regular file, or a truncated, foreign or corrupt file
-// is an error naming the fault, and leaves the engine empty. Windows that
+// is an error naming the fault (ErrCorruptState for a damaged state file,
+// ErrForeignState for a file that is not a state file this build reads),
+// and leaves the engine empty. Windows that
 // were open at Save are decided by the next Advance or Observe past their
 // end.
 func (e *Engine) Load(path string) (LoadReport, error) {
@@ -157,6 +165,10 @@ func (e *Engine) Load(path string) (LoadReport, error) {
 	}
 	e.clear()
 	rep, err := e.unmarshal(data)
+	if errors.Is(err, ErrForeignState) {
+		e.clear()
+		return LoadReport{}, fmt.Errorf("correlate: state file %s: %w", path, err)
+	}
 	if err != nil {
 		e.clear()
 		return LoadReport{}, fmt.Errorf("correlate: state file %s: %w: %w", path, ErrCorruptState, err)
@@ -183,14 +195,14 @@ func (e *Engine) clear() {
 // body.
 func checkFrame(data []byte) ([]byte, error) {
 	head := len(stateMagic) + 1
+	if n := min(len(data), len(stateMagic)); string(data[:n]) != stateMagic[:n] {
+		return nil, fmt.Errorf("%w: bad magic (it does not begin %q)", ErrForeignState, stateMagic)
+	}
 	if len(data) < head+4 {
 		return nil, fmt.Errorf("truncated: %d bytes, a state file has at least %d", len(data), head+4)
 	}
-	if string(data[:len(stateMagic)]) != stateMagic {
-		return nil, errors.New("bad magic: not a correlation state file")
-	}
 	if v := data[len(stateMagic)]; v != stateVersion {
-		return nil, fmt.Errorf("unsupported format version %d (this build reads %d)", v, stateVersion)
+		return nil, fmt.Errorf("%w: unsupported format version %d (this build reads %d)", ErrForeignState, v, stateVersion)
 	}
 	end := len(data) - 4
 	if got, want := crc32.Checksum(data[:end], castagnoli), binary.LittleEndian.Uint32(data[end:]); got != want {
@@ -255,9 +267,14 @@ func (e *Engine) unmarshal(data []byte) (LoadReport, error) {
 func decodeGroups(r *decoder, p *plan, n int) []*group {
 	groups := make([]*group, 0, n)
 	for range n {
-		g := newGroup(r.str("group key", maxKeyLen), p)
+		// A key is as long as the values it was made of: the data left
+		// bounds it, as Save bounds nothing.
+		g := newGroup(r.str("group key", len(r.b)), p)
 		g.newest = r.varint()
 		x := groupExt{start: r.varint(), floor: r.varint(), muted: r.varint(), refs: r.uvarint(), heapIdx: -1}
+		if p.refs < 64 && x.refs>>uint(p.refs) != 0 {
+			r.fail("rules mask %#x names more rules than the correlation's %d", x.refs, p.refs)
+		}
 		switch open := r.uvarint(); {
 		case open == 1 && p.sliding:
 			r.fail("open window in a spec decided as events arrive")

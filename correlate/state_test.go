@@ -239,10 +239,16 @@ func TestLoadCorrupt(t *testing.T) {
 		if err := loadBytes(t, good[:i]); !errors.Is(err, ErrCorruptState) {
 			t.Fatalf("truncated at %d: err %v, want ErrCorruptState", i, err)
 		}
+		// A flip in the magic or the version makes another file; anywhere
+		// else, a damaged state file.
+		want := ErrCorruptState
+		if i <= len(stateMagic) {
+			want = ErrForeignState
+		}
 		flipped := append([]byte(nil), good...)
 		flipped[i] ^= 0x20
-		if err := loadBytes(t, flipped); !errors.Is(err, ErrCorruptState) {
-			t.Fatalf("byte %d flipped: err %v", i, err)
+		if err := loadBytes(t, flipped); !errors.Is(err, want) {
+			t.Fatalf("byte %d flipped: err %v, want %v", i, err, want)
 		}
 	}
 	body := good[:len(good)-4]
@@ -261,8 +267,12 @@ func TestLoadCorrupt(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := loadBytes(t, c.data)
-			if !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err %v, want ErrCorruptState mentioning %q", err, c.want)
+			want := ErrCorruptState
+			if c.name == "magic" || c.name == "version" {
+				want = ErrForeignState
+			}
+			if !errors.Is(err, want) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err %v, want %v mentioning %q", err, want, c.want)
 			}
 		})
 	}
@@ -443,4 +453,44 @@ func TestAdoptWinsOverTheStateFile(t *testing.T) {
 	e.Adopt(old)
 	none(t, feed(e, 0, "h", 9))
 	one(t, feed(e, 0, "h", 10), 10, false)
+}
+
+// TestSaveLoadLongValues: whatever Save writes, Load reads back: a group-by
+// value of 70,000 bytes (a long command line) or a distinct value of 2 MiB
+// must not make the whole file unreadable at the next start.
+func TestSaveLoadLongValues(t *testing.T) {
+	specs := []Spec{
+		countSpec(time.Hour, Bound{GTE, 5}),
+		{Key: "v/1", Kind: ValueCount, Refs: 1, Bounds: []Bound{{GTE, 5}}, Window: time.Hour},
+	}
+	e := New(specs)
+	feed(e, 0, "short", sec)
+	feed(e, 0, strings.Repeat("A", 70000), 2*sec)
+	e.Observe(Event{Spec: 1, Group: []string{"h"}, Time: 3 * sec, Value: make([]byte, 2<<20), HasValue: true}, nil)
+	path := filepath.Join(t.TempDir(), "state")
+	if err := e.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	restored := New(specs)
+	if rep, err := restored.Load(path); err != nil || rep.Groups != 3 {
+		t.Fatalf("load: %+v, %v; want the 3 groups saved", rep, err)
+	}
+}
+
+// TestLoadRefusesForeignRules: a group whose rules mask names more rules
+// than its correlation has (a file crafted with a valid checksum) is
+// refused: alerts from it would name rules that do not exist.
+func TestLoadRefusesForeignRules(t *testing.T) {
+	three := Spec{Key: "c/1", Kind: EventCount, Refs: 3, Bounds: []Bound{{GTE, 5}}, Window: time.Hour}
+	e := New([]Spec{three})
+	e.Observe(Event{Spec: 0, Group: []string{"h"}, Time: sec, Ref: 2}, nil)
+	path := filepath.Join(t.TempDir(), "state")
+	if err := e.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	two := three
+	two.Refs = 2 // same key: what a crafted file would claim
+	if _, err := New([]Spec{two}).Load(path); !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), "names more rules") {
+		t.Fatalf("err %v, want ErrCorruptState naming the rules mask", err)
+	}
 }

@@ -37,8 +37,12 @@ func (f *Filter) appendCorrelationMatch(b []byte, i int, a *correlate.Alert) []b
 func (f *Filter) appendAlertFacts(b []byte, a *correlate.Alert) []byte {
 	c := &f.set.Correlations()[a.Spec]
 	b = msgpack.AppendStr(msgpack.AppendStr(b, "type"), string(c.Type))
-	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "group"), len(a.Group))
-	for g, v := range a.Group {
+	// An alert has a value per group-by field; one restored from a state
+	// file that says otherwise (crafted: its checksum held) shows those
+	// the fields name.
+	n := min(len(a.Group), len(c.GroupBy))
+	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "group"), n)
+	for g, v := range a.Group[:n] {
 		b = msgpack.AppendStr(msgpack.AppendStr(b, c.GroupBy[g]), v)
 	}
 	b = appendNumber(msgpack.AppendStr(b, "value"), a.Value)
@@ -156,7 +160,7 @@ func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *s
 	// a key the format writes is left to the format.
 	names := f.set.Correlations()[al.Spec].GroupBy
 	var keep []int
-	for g, name := range names {
+	for g, name := range names[:min(len(names), len(al.Group))] {
 		if findAddition(s.adds, []byte(name), true) < 0 {
 			keep = append(keep, g)
 		}

@@ -3,6 +3,7 @@ package filter
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	jsoniter "github.com/json-iterator/go"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
@@ -411,21 +413,34 @@ func TestStateFileSurvivesARestart(t *testing.T) {
 	}
 }
 
+// TestCorruptStateFileIsReportedNotFatal: a damaged state file is
+// reported and the state starts empty (the next checkpoint replaces it);
+// a file that is not a state file, or a directory, fails the start and is
+// left as it is.
 func TestCorruptStateFileIsReportedNotFatal(t *testing.T) {
 	dir := t.TempDir()
 	rulesPath := filepath.Join(dir, "bf.yml")
 	os.WriteFile(rulesPath, []byte(bruteForce), 0o644)
 	state := filepath.Join(dir, "state")
-	os.WriteFile(state, []byte("not a state file at all"), 0o644)
+	os.WriteFile(state, []byte("SIGMACORRSTATE\x01 damaged past its header"), 0o644)
 	cfg := Config{RulePaths: []string{rulesPath}, StateFile: state, StateCheckpoint: time.Hour,
 		Rules: rules.Options{Statuses: rules.DefaultStatuses}}
 	l, err := NewLive(cfg, nil)
 	if err != nil {
-		t.Fatalf("a corrupt state file failed the start: %v", err)
+		t.Fatalf("a damaged state file failed the start: %v", err)
 	}
-	defer l.Close()
-	if _, loadErr, _ := l.StateLoad(); loadErr == nil {
-		t.Error("a corrupt state file was not reported")
+	if _, loadErr, _ := l.StateLoad(); !errors.Is(loadErr, correlate.ErrCorruptState) {
+		t.Errorf("a damaged state file was reported as %v, want ErrCorruptState", loadErr)
+	}
+	l.Close()
+
+	other := []byte("not a state file at all")
+	os.WriteFile(state, other, 0o644)
+	if _, err := NewLive(cfg, nil); err == nil || !strings.Contains(err.Error(), "refusing to write over it") {
+		t.Errorf("a file that is not a state file: start error %v, want a refusal", err)
+	}
+	if got, _ := os.ReadFile(state); string(got) != string(other) {
+		t.Errorf("the other file was changed to %q", got)
 	}
 	cfg.StateFile = dir
 	if _, err := NewLive(cfg, nil); err == nil {

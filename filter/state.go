@@ -67,8 +67,8 @@ type stateKeeper struct {
 	path   string
 	unlock func()
 	loaded correlate.LoadReport
-	// loadErr is why the file could not be restored (corrupt, truncated,
-	// foreign): reported, never fatal, and the state starts empty.
+	// loadErr is why the file could not be restored (damaged or
+	// truncated): reported, never fatal, and the state starts empty.
 	loadErr error
 	mu      sync.Mutex // serialises saves
 	stop    chan struct{}
@@ -76,9 +76,11 @@ type stateKeeper struct {
 }
 
 // openState locks cfg.StateFile and restores f's state from it. A path
-// that exists and is not a regular file, or that another instance holds,
-// is an error; a file that cannot be read as state is reported in
-// loadErr.
+// that exists and is not a regular file, that another instance holds, that
+// cannot be read, or that holds something other than a state file this
+// build reads (another file, or a newer version's state) is an error: the
+// checkpoints would write over it. A damaged state file is reported in
+// loadErr, and the state starts empty.
 func openState(cfg Config, f *Filter) (*stateKeeper, error) {
 	if info, err := os.Stat(cfg.StateFile); err == nil && !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("filter: state_file %s: not a regular file (%s)", cfg.StateFile, info.Mode().Type())
@@ -93,6 +95,10 @@ func openState(cfg Config, f *Filter) (*stateKeeper, error) {
 	k := &stateKeeper{path: cfg.StateFile, unlock: unlock}
 	if f.corr != nil {
 		k.loaded, k.loadErr = f.corr.engine.Load(cfg.StateFile)
+		if k.loadErr != nil && !errors.Is(k.loadErr, correlate.ErrCorruptState) {
+			unlock()
+			return nil, fmt.Errorf("filter: state_file: %w; refusing to write over it: move it away or choose another path", k.loadErr)
+		}
 	}
 	return k, nil
 }

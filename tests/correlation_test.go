@@ -98,7 +98,8 @@ func changedRules(t *testing.T, dir string) string {
 
 // TestCorrelationStateFileAcrossRestart: two processes, one after the
 // other, on one state file: the second completes what the first began.
-// A corrupt file is reported and the instance starts empty.
+// A damaged state file is reported and the instance starts empty; another
+// file at the path fails the start.
 func TestCorrelationStateFileAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	rulesFile, state := filepath.Join(dir, "bf.yml"), filepath.Join(dir, "state")
@@ -117,13 +118,24 @@ func TestCorrelationStateFileAcrossRestart(t *testing.T) {
 		t.Errorf("second run: exit %d, fired at %s, want [3]:\n%s", second.exit, got, second.stdout)
 	}
 
-	writeFile(t, state, "garbage")
+	writeFile(t, state, "SIGMACORRSTATE\x01garbage")
 	third := runHost(t, "v5.0.3", chunk, args...)
 	if third.exit != 0 || len(firedAt(t, third.out)) != 0 {
 		t.Errorf("with a corrupt state file: exit %d, fired %v", third.exit, firedAt(t, third.out))
 	}
 	if !strings.Contains(third.stdout, "could not be restored") {
 		t.Errorf("the corrupt state file was not reported:\n%s", third.stdout)
+	}
+
+	// Another file at the path fails the init (the host exits 4) and is
+	// not written over.
+	writeFile(t, state, "garbage")
+	fourth := runHost(t, "v5.0.3", chunk, args...)
+	if fourth.exit != 4 || !strings.Contains(fourth.stdout, "refusing to write over it") {
+		t.Errorf("with another file as state_file: exit %d, want 4 and the refusal:\n%s", fourth.exit, fourth.stdout)
+	}
+	if got, _ := os.ReadFile(state); string(got) != "garbage" {
+		t.Errorf("the other file was changed to %q", got)
 	}
 }
 
