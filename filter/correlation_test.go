@@ -487,3 +487,22 @@ func TestRefreshCarriesStateOfUnchangedCorrelations(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertWithMoreGroupValuesThanFields: an alert restored from a state
+// file that gives a group more values than the correlation has group-by
+// fields (crafted: its checksum held) renders the values the fields name,
+// as a well-formed record, instead of indexing past the fields.
+func TestAlertWithMoreGroupValuesThanFields(t *testing.T) {
+	f := correlationFilter(t, Config{}, bruteForce)
+	s := f.scratch.Get().(*scratch)
+	defer f.scratch.Put(s)
+	alert := correlate.Alert{Spec: 0, Group: []string{"10.1.2.3", "extra", "more"}, Value: 10, Start: 1, End: 2, Refs: []int{0}}
+	recs := decodeChunk(t, f.appendAlertRecord(nil, 2, alert, s))
+	if len(recs) != 1 || recs[0]["IpAddress"] != "10.1.2.3" || len(recs[0]) != 2 {
+		t.Fatalf("alert record %v, want IpAddress and the sigma key only", recs)
+	}
+	group := matchesOf(recs[0])[0]["group"]
+	if fmt.Sprint(group) != "map[IpAddress:10.1.2.3]" {
+		t.Errorf("group %v, want the one group-by field", group)
+	}
+}
