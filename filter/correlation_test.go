@@ -488,6 +488,35 @@ func TestRefreshCarriesStateOfUnchangedCorrelations(t *testing.T) {
 	}
 }
 
+// TestRefreshKeepsTheLateCount: records counted as late for being too far
+// in the future stay counted after a refresh (the metric only grows).
+func TestRefreshKeepsTheLateCount(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "bf.yml")
+	if err := os.WriteFile(rulesPath, []byte(bruteForce), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(Config{RulePaths: []string{rulesPath}, Rules: rules.Options{Statuses: rules.DefaultStatuses}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ahead := fixture.Time(time.Now().Add(time.Hour))
+	run(t, l.Filter(), at(0, logon(4625, "10.6.6.6", "a")), fixture.Event(nil, ahead, nil, logon(4625, "10.6.6.6", "a")))
+	if late := l.Filter().CorrelationCounters().Late; late != 1 {
+		t.Fatalf("late %d before the refresh, want 1 (the record an hour ahead)", late)
+	}
+	if err := os.WriteFile(rulesPath, []byte(strings.Replace(bruteForce, "Brute force from one address", "Renamed", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := l.Refresh(); !changed || err != nil {
+		t.Fatalf("refresh: %v %v", changed, err)
+	}
+	if late := l.Filter().CorrelationCounters().Late; late != 1 {
+		t.Errorf("late %d after the refresh, want 1", late)
+	}
+}
+
 // TestAlertWithMoreGroupValuesThanFields: an alert restored from a state
 // file that gives a group more values than the correlation has group-by
 // fields (crafted: its checksum held) renders the values the fields name,

@@ -28,6 +28,9 @@ func (f *Filter) AdoptState(old *Filter) {
 	}
 	f.corr.engine.Adopt(old.corr.engine)
 	f.corr.lastTime.Store(old.corr.lastTime.Load())
+	// Records too far in the future count as late (CorrelationCounters),
+	// a total the metrics push only when it grows.
+	f.corr.future.Add(old.corr.future.Load())
 }
 
 // Flush decides every window still open, as if event time had passed them
