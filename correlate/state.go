@@ -51,7 +51,10 @@ type LoadReport struct {
 // shard is copied under its own lock, so a Save concurrent with Observe is
 // consistent per group, not across groups.
 func (e *Engine) Save(path string) error {
-	data := e.marshal()
+	data, err := e.marshalWithin(maxStateSize)
+	if err != nil {
+		return fmt.Errorf("correlate: save state %s: %w", path, err)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -92,6 +95,17 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// marshalWithin encodes the state, or refuses to when it is larger than
+// limit, the most Load reads: a file that could not be restored would only
+// replace the last one that can.
+func (e *Engine) marshalWithin(limit int) ([]byte, error) {
+	data := e.marshal()
+	if len(data) > limit {
+		return nil, fmt.Errorf("the state takes %d bytes, more than the %d a start reads: not saved, the file keeps the last checkpoint (fewer groups: correlation_max_groups)", len(data), limit)
+	}
+	return data, nil
 }
 
 func (e *Engine) marshal() []byte {
@@ -264,38 +278,60 @@ func (e *Engine) unmarshal(data []byte) (LoadReport, error) {
 	return rep, nil
 }
 
+// decodeGroups decodes the n groups of a spec. Only the newest
+// p.MaxGroups (the last written) can be kept, install evicting the rest,
+// and a group's aggregate takes its full size when it is made (16 KiB of
+// event times for gte 4096): the older ones are decoded into one scratch
+// group and dropped, so a file of many small groups takes no more memory
+// than the spec may hold.
 func decodeGroups(r *decoder, p *plan, n int) []*group {
-	groups := make([]*group, 0, n)
-	for range n {
-		// A key is as long as the values it was made of: the data left
-		// bounds it, as Save bounds nothing.
-		g := newGroup(r.str("group key", len(r.b)), p)
-		g.newest = r.varint()
-		x := groupExt{start: r.varint(), floor: r.varint(), muted: r.varint(), refs: r.uvarint(), heapIdx: -1}
-		if p.refs < 64 && x.refs>>uint(p.refs) != 0 {
-			r.fail("rules mask %#x names more rules than the correlation's %d", x.refs, p.refs)
+	keep := min(n, p.MaxGroups)
+	var scratch *group
+	for range n - keep {
+		if scratch == nil {
+			scratch = newGroup("", p)
 		}
-		switch open := r.uvarint(); {
-		case open == 1 && p.sliding:
-			r.fail("open window in a spec decided as events arrive")
-		case open == 1:
-			x.heapIdx = 0
-		case open != 0:
-			r.fail("window flag %d", open)
+		if !decodeGroup(r, p, scratch) {
+			return nil
 		}
-		if g.ext != nil {
-			*g.ext = x
-		}
-		g.agg.decode(r, p)
-		if _, ok := decodeKey(g.key); r.err == nil && !ok {
-			r.fail("malformed group key")
-		}
-		if r.err != nil {
+	}
+	groups := make([]*group, 0, keep)
+	for range keep {
+		g := newGroup("", p)
+		if !decodeGroup(r, p, g) {
 			return nil
 		}
 		groups = append(groups, g)
 	}
 	return groups
+}
+
+// decodeGroup decodes one group into g, reporting whether it did.
+func decodeGroup(r *decoder, p *plan, g *group) bool {
+	// A key is as long as the values it was made of: the data left bounds
+	// it, as Save bounds nothing.
+	g.key = r.str("group key", len(r.b))
+	g.newest = r.varint()
+	x := groupExt{start: r.varint(), floor: r.varint(), muted: r.varint(), refs: r.uvarint(), heapIdx: -1}
+	if p.refs < 64 && x.refs>>uint(p.refs) != 0 {
+		r.fail("rules mask %#x names more rules than the correlation's %d", x.refs, p.refs)
+	}
+	switch open := r.uvarint(); {
+	case open == 1 && p.sliding:
+		r.fail("open window in a spec decided as events arrive")
+	case open == 1:
+		x.heapIdx = 0
+	case open != 0:
+		r.fail("window flag %d", open)
+	}
+	if g.ext != nil {
+		*g.ext = x
+	}
+	g.agg.decode(r, p)
+	if _, ok := decodeKey(g.key); r.err == nil && !ok {
+		r.fail("malformed group key")
+	}
+	return r.err == nil
 }
 
 func (e *Engine) install(wm int64, restored map[*specState][]*group, rep *LoadReport) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -492,5 +493,70 @@ func TestLoadRefusesForeignRules(t *testing.T) {
 	two.Refs = 2 // same key: what a crafted file would claim
 	if _, err := New([]Spec{two}).Load(path); !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), "names more rules") {
 		t.Fatalf("err %v, want ErrCorruptState naming the rules mask", err)
+	}
+}
+
+// TestLoadManyGroupsTakesBoundedMemory: a file of 20,000 tiny groups
+// (a quarter of a megabyte) for a correlation that keeps 10, each group's
+// event times taking 16 KiB when made, is loaded in about the memory of
+// the 10 it keeps, not of all 20,000 (320 MB), and keeps the newest.
+func TestLoadManyGroupsTakesBoundedMemory(t *testing.T) {
+	spec := countSpec(time.Hour, Bound{GTE, 4096})
+	spec.MaxGroups = 10
+	var g encoder
+	const n = 20000
+	for i := range n {
+		g.str(string(appendKey(nil, []string{fmt.Sprint(i)})))
+		g.varint(int64(i)) // newest
+		for range 3 {
+			g.varint(noTime) // window start, floor, mute
+		}
+		g.uvarint(1) // rules mask
+		g.uvarint(0) // no open window
+		g.varint(0)  // base of the event times
+		g.uvarint(0) // no event times
+	}
+	var w encoder
+	w.b = append([]byte(stateMagic), stateVersion)
+	w.varint(n)
+	w.uvarint(1)
+	w.str(spec.Key)
+	w.uvarint(uint64(EventCount))
+	w.uvarint(n)
+	w.uvarint(uint64(len(g.b)))
+	w.b = append(w.b, g.b...)
+	path := filepath.Join(t.TempDir(), "state")
+	writeSettled(t, path, withCRC(w.b))
+	e := New([]Spec{spec})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep, err := e.Load(path)
+	runtime.ReadMemStats(&after)
+	if err != nil || rep.Groups != 10 {
+		t.Fatalf("load: %+v, %v; want the 10 groups the spec keeps", rep, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("loading allocated %d MiB, want under 16", alloc>>20)
+	}
+	ss := e.specs[0]
+	for i := n - 10; i < n; i++ {
+		key := string(appendKey(nil, []string{fmt.Sprint(i)}))
+		if ss.shardOf([]byte(key)).groups[key] == nil {
+			t.Fatalf("group %d, among the 10 newest, was not kept", i)
+		}
+	}
+}
+
+// TestSaveRefusesWhatLoadCannotRead: a state larger than a start reads is
+// not written (the file keeps the last checkpoint, which loads).
+func TestSaveRefusesWhatLoadCannotRead(t *testing.T) {
+	e := New([]Spec{countSpec(time.Minute, Bound{GTE, 3})})
+	feed(e, 0, "h", 1, 2)
+	data, err := e.marshalWithin(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.marshalWithin(len(data) - 1); err == nil || !strings.Contains(err.Error(), "not saved") {
+		t.Fatalf("a state one byte over the limit: %v, want a refusal", err)
 	}
 }
