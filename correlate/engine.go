@@ -92,6 +92,18 @@ func (e *Engine) raise(t int64) int64 {
 	}
 }
 
+// LowerWatermark brings the watermark down to t when it is above it: for
+// a state restored after the clock it came from was found to run ahead
+// (the watermark only rises otherwise).
+func (e *Engine) LowerWatermark(t int64) {
+	for {
+		wm := e.watermark.Load()
+		if wm <= t || e.watermark.CompareAndSwap(wm, t) {
+			return
+		}
+	}
+}
+
 // Watermark is the newest event time Observe has seen (math.MinInt64
 // before the first): the natural now for Advance.
 func (e *Engine) Watermark() int64 { return e.watermark.Load() }

@@ -535,3 +535,39 @@ func TestAlertWithMoreGroupValuesThanFields(t *testing.T) {
 		t.Errorf("group %v, want the one group-by field", group)
 	}
 }
+
+// TestStateFromAClockThatRanAhead: a state saved while the clock ran two
+// hours ahead (since set back) does not make every record late after the
+// restart: its event time is held to what a record may be now.
+func TestStateFromAClockThatRanAhead(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath, state := filepath.Join(dir, "bf.yml"), filepath.Join(dir, "state")
+	if err := os.WriteFile(rulesPath, []byte(bruteForce), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{RulePaths: []string{rulesPath}, StateFile: state, StateCheckpoint: time.Hour,
+		Rules: rules.Options{Statuses: rules.DefaultStatuses}}
+	set, _, err := rules.Load(cfg.RulePaths, cfg.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := correlate.New(specsOf(set, cfg))
+	ahead.Observe(correlate.Event{Spec: 0, Group: []string{"10.7.7.7"}, Time: time.Now().Add(2 * time.Hour).UnixNano(), HasValue: true}, nil)
+	if err := ahead.Save(state); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	now := time.Now().Add(time.Minute)
+	var chunk []byte
+	for i := range 10 {
+		chunk = fixture.Event(chunk, fixture.Time(now.Add(time.Duration(i)*time.Second)), nil, logon(4625, "10.8.8.8", "a"))
+	}
+	recs := run(t, l.Filter(), chunk)[0]
+	if len(matchesOf(recs[9])) != 1 || l.Filter().CorrelationCounters().Late != 0 {
+		t.Errorf("ten failed logons now: the tenth has %v, late %d; want the alert and none late", matchesOf(recs[9]), l.Filter().CorrelationCounters().Late)
+	}
+}

@@ -102,6 +102,13 @@ func openState(cfg Config, f *Filter) (*stateKeeper, error) {
 			unlock()
 			return nil, fmt.Errorf("filter: state_file: %w; refusing to write over it: move it away or choose another path", k.loadErr)
 		}
+		if f.corr.headerTime {
+			// Saved by a clock that ran ahead and has since been set
+			// back, the state's event time would make every record
+			// late until the clock caught up: it is held to what a
+			// record may be now (MaxFuture).
+			f.corr.engine.LowerWatermark(time.Now().Add(MaxFuture).UnixNano())
+		}
 	}
 	return k, nil
 }
