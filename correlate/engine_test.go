@@ -376,3 +376,25 @@ func TestLateAfterExpiredGroup(t *testing.T) {
 		t.Fatalf("alerts %v, late %d; want G's [0s,10s] and H's [25s,35s], and the 8 s event late", windows, e.Counters().Late)
 	}
 }
+
+// TestValueCountAtTheLimit: the largest conditions the rules accept
+// (rules.MaxValueCount, MaxDistinct-1) fire on exactly the distinct value
+// that meets them.
+func TestValueCountAtTheLimit(t *testing.T) {
+	for _, b := range []Bound{{GTE, MaxDistinct - 1}, {GT, MaxDistinct - 1}} {
+		e := New([]Spec{{Key: "v/1", Kind: ValueCount, Refs: 1, Bounds: []Bound{b}, Window: time.Hour}})
+		firedAt := -1
+		for i := range MaxDistinct + 10 {
+			if got := e.Observe(Event{Group: []string{"h"}, Time: sec, Value: []byte(fmt.Sprint(i)), HasValue: true}, nil); len(got) > 0 && firedAt < 0 {
+				firedAt = i + 1
+			}
+		}
+		want := int(b.Value)
+		if b.Op == GT {
+			want++
+		}
+		if firedAt != want {
+			t.Errorf("%v: fired at the %dth distinct value, want the %dth", b, firedAt, want)
+		}
+	}
+}

@@ -116,10 +116,15 @@ type Counters struct {
 	Groups     int    // groups currently held
 }
 
+// MaxDistinct is the most distinct values a value_count group tells
+// apart: a condition may name at most one less (rules.MaxValueCount, which
+// filter's tests hold to it), so that "more than it" stays known.
+const MaxDistinct = 1 << 16
+
 // Sizes that bound per-group memory whatever the condition says.
 const (
 	maxExactCount  = 4096 // EventCount above this threshold counts in buckets
-	maxDistinct    = 1 << 16
+	maxDistinct    = MaxDistinct
 	sampleSize     = 1024 // ValueShare and Percentile sample
 	temporalDepth  = 8    // times kept per referenced rule
 	bucketsPerSpan = 32

@@ -571,3 +571,11 @@ func TestStateFromAClockThatRanAhead(t *testing.T) {
 		t.Errorf("ten failed logons now: the tenth has %v, late %d; want the alert and none late", matchesOf(recs[9]), l.Filter().CorrelationCounters().Late)
 	}
 }
+
+// TestValueCountLimitAgrees: the largest value_count condition the rules
+// accept is one less than the distinct values the engine tells apart.
+func TestValueCountLimitAgrees(t *testing.T) {
+	if rules.MaxValueCount+1 != correlate.MaxDistinct {
+		t.Fatalf("rules accept value_count up to %d, the engine tells apart %d values", rules.MaxValueCount, correlate.MaxDistinct)
+	}
+}

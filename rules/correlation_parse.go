@@ -332,6 +332,11 @@ func conditionNumber(n *yaml.Node) (float64, error) {
 	return v, nil
 }
 
+// MaxValueCount is the largest number a value_count condition may name:
+// the correlation engine tells apart up to one more distinct value per
+// group (correlate.MaxDistinct; filter's tests hold the two together).
+const MaxValueCount = 1<<16 - 1
+
 // validate checks what the type requires once all keys are read: every
 // type needs rules and a timespan, all but the temporal ones a condition,
 // value_* types a field.
@@ -353,6 +358,8 @@ func (p *pendingCorrelation) validate() error {
 		err = errorf(KindBadCorrelation, "%s takes no condition field (value_* types do)", c.Type)
 	case c.Percentile != 0 && c.Type != ValuePercentile:
 		err = errorf(KindBadCorrelation, "percentile applies to value_percentile only")
+	case c.Type == ValueCount && slices.ContainsFunc(c.Bounds, func(b Bound) bool { return b.Value > MaxValueCount }):
+		err = errorf(KindUnsupportedConstruct, "%w: value_count compares at most %d distinct values (a group keeps no more)", ErrUnsupported, MaxValueCount)
 	}
 	if err != nil {
 		return at(p.mark, err)

@@ -109,6 +109,8 @@ func TestCorrelationCondition(t *testing.T) {
 		{typ: "value_percentile", condition: "{field: B, gt: 1, percentile: 0}", err: "want a number above 0 and at most 100"},
 		{typ: "value_percentile", condition: "{field: B, gt: 1, percentile: 101}", err: "want a number above 0 and at most 100"},
 		{typ: "temporal", condition: "r1 and r2", err: "unsupported: a condition expression over rule names"},
+		{typ: "value_count", condition: "{field: User, gt: 70000}", err: "value_count compares at most 65535 distinct values"},
+		{typ: "value_count", condition: "{field: User, lt: 65536}", err: "value_count compares at most 65535 distinct values"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.typ+" "+tc.condition, func(t *testing.T) {
