@@ -191,10 +191,8 @@ static int cb_sigma_init(void *ins, void *config, void *data)
     (void) config;
     (void) data;
     sigma_signals_restore();
-    int ret = sigma_go_init(ins);
-    /* The Go runtime has started by now, with its handlers installed. */
-    sigma_signals_save_once();
-    return ret;
+    /* Go's handlers were saved when the library loaded (main.go's init). */
+    return sigma_go_init(ins);
 }
 
 static int cb_sigma_filter(const void *data, size_t bytes, const char *tag, int tag_len,

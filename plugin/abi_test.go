@@ -77,6 +77,28 @@ func TestPanicFenceAfterHandlersReplaced(t *testing.T) {
 	}
 }
 
+// TestHandlersReplacedBeforeAnyInit: Fluent Bit may replace Go's handlers
+// (a SIGHUP whose new configuration is the first with a sigma instance)
+// before any instance starts. Go's were saved when the library loaded, so
+// the filter callback still puts them back and the fence recovers a fault.
+func TestHandlersReplacedBeforeAnyInit(t *testing.T) {
+	if !signalsSaved() {
+		t.Fatal("the handlers were not saved when the library loaded")
+	}
+	installPlainHandlers()
+	saveSignals() // what a first init would have done
+	broken := &instance{log: &recorder{}, panics: limiter{every: time.Minute}}
+	h := cgo.NewHandle(broken)
+	defer h.Delete()
+	chunk := fixture.Event(nil, fixture.Time(fixture.Epoch), nil, fixture.UnsignedNodeLoad(1))
+	if ret := callFilter(uintptr(h), chunk); ret != flbFilterNotouch || broken.recovered.Load() != 1 {
+		t.Errorf("callback returned %d with %d panics recovered, want NOTOUCH and 1", ret, broken.recovered.Load())
+	}
+	if plainHandlerInstalled() {
+		t.Error("Go's SIGSEGV handler was not restored")
+	}
+}
+
 // TestInitAndExitFences: a panic during init becomes a clear error and no
 // instance; a panic during exit (an instance without a filter, a handle
 // that is not live) is recovered and reported as a failed exit.

@@ -70,6 +70,7 @@
 // logged; a failed filter call returns FLB_FILTER_NOTOUCH, so the chunk
 // passes on unchanged. Fluent Bit re-installs plain SIGSEGV and SIGFPE
 // handlers on SIGHUP and SIGCONT, which would turn any Go fault into an
-// abort; every callback first puts Go's saved handlers back if they were
-// replaced (one sigaction read per signal per call).
+// abort; Go's handlers are saved when the library loads, and every callback
+// first puts them back if they were replaced (one sigaction read per
+// signal per call).
 package main

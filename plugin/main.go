@@ -20,6 +20,12 @@ const (
 
 func main() {}
 
+// init saves the signal handlers in place when the library is loaded: the
+// runtime installs Go's before it runs package inits, and Fluent Bit may
+// put plain ones over them (on SIGHUP, SIGCONT) before any sigma instance
+// starts, so the first init would be too late to tell which are Go's.
+func init() { C.sigma_signals_save_once() }
+
 //export sigma_go_init
 func sigma_go_init(ins unsafe.Pointer) (ret C.int) {
 	log := &logger{ins: ins}

@@ -61,6 +61,7 @@ func configMap() []configMapEntry {
 func saveSignals()                { C.sigma_signals_save_once() }
 func installPlainHandlers()       { C.sigma_test_install_plain_handlers() }
 func plainHandlerInstalled() bool { return C.sigma_test_plain_handler_installed() != 0 }
+func signalsSaved() bool          { return C.sigma_signals_saved() != 0 }
 
 // callFilter runs chunk through the C callback Fluent Bit calls, for the
 // C->Go call benchmark. It returns the callback's result and frees any
