@@ -38,6 +38,9 @@ type correlator struct {
 	// future counts records of base rules whose event time was more than
 	// MaxFuture ahead of the clock (reported as late).
 	future atomic.Uint64
+	// stateFile is the state_file the state is saved to ("" none): a
+	// filter saving to another is another filter's state (AdoptState).
+	stateFile string
 }
 
 // splitFields returns the set's fields an index loads: with rules, those

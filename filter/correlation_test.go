@@ -579,3 +579,21 @@ func TestValueCountLimitAgrees(t *testing.T) {
 		t.Fatalf("rules accept value_count up to %d, the engine tells apart %d values", rules.MaxValueCount, correlate.MaxDistinct)
 	}
 }
+
+// TestAdoptOnlyFromTheSameStateFile: a filter takes over the state of its
+// predecessor when both save to the same state_file (or neither saves);
+// one saving to another file is another filter, whose state stays there.
+func TestAdoptOnlyFromTheSameStateFile(t *testing.T) {
+	for _, tc := range []struct {
+		old, new string
+		adopts   bool
+	}{{"", "", true}, {"a.state", "a.state", true}, {"a.state", "b.state", false}, {"", "b.state", false}} {
+		old := correlationFilter(t, Config{StateFile: tc.old}, bruteForce)
+		run(t, old, at(0, logon(4625, "10.4.4.4", "a")))
+		f := correlationFilter(t, Config{StateFile: tc.new}, bruteForce)
+		f.AdoptState(old)
+		if got := f.CorrelationCounters().Groups == 1; got != tc.adopts {
+			t.Errorf("state_file %q then %q: adopted %v, want %v", tc.old, tc.new, got, tc.adopts)
+		}
+	}
+}

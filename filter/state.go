@@ -21,9 +21,12 @@ import (
 // replaces (a refresh, or a hot reload of the same instance): the state of
 // each correlation whose id and definition are unchanged. old must not
 // process records afterwards; records it still filters between the adopt
-// and the swap update state that is then gone.
+// and the swap update state that is then gone. A filter that saved its
+// state to another state_file is not this one's predecessor (instances
+// without an alias are told apart by position, which a reload that
+// removes one shifts): its state stays in its own file.
 func (f *Filter) AdoptState(old *Filter) {
-	if f.corr == nil || old == nil || old.corr == nil || old == f {
+	if f.corr == nil || old == nil || old.corr == nil || old == f || old.corr.stateFile != f.corr.stateFile {
 		return
 	}
 	f.corr.engine.Adopt(old.corr.engine)
@@ -178,9 +181,8 @@ func (k *stateKeeper) close(f *Filter) error {
 		<-k.done
 		k.stop = nil
 	}
-	err := k.save(f)
-	k.unlock()
-	return err
+	defer k.unlock() // even if the save panics: a reload's new instance takes the lock next
+	return k.save(f)
 }
 
 // StateLoad reports what was restored from the state file at start, and

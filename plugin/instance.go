@@ -97,7 +97,7 @@ func newInstance(log logSink, name string, get func(string) (string, bool)) (*in
 		return nil, err
 	}
 	inst.noteLoad(!inst.fallback.Load())
-	remembered.started(inst.id, inst.live.Filter())
+	remembered.started(inst.id)
 	inst.logLoad(cfg, source, time.Since(start))
 	inst.logState(cfg)
 	started = true
@@ -280,10 +280,12 @@ func (i *instance) logCounters(what string) {
 // close stops the refresh goroutine and logs the last messages and the
 // counters.
 func (i *instance) close() {
+	// Even if closing panics (exit's fence recovers it), the instance is
+	// no longer live, or positions would drift at every later reload.
+	defer remembered.exited(i.id, i.live.Filter())
 	if err := i.live.Close(); err != nil {
 		i.log.errorf("correlation state not saved: %v", err)
 	}
-	remembered.exited(i.id, i.live.Filter())
 	i.pending.Store(true)
 	i.housekeeping()
 	if i.metrics != nil {

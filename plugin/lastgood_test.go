@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 )
@@ -13,10 +14,10 @@ import (
 // by alias, or without one by their position in the configuration; the
 // positions restart once every instance of the old configuration exited.
 func TestIdentityAcrossReloads(t *testing.T) {
-	g := newLastGood()
+	g := newLastGood(forgetAfter)
 	first := []string{g.enter("sigma.0"), g.enter("windows"), g.enter("sigma.2")}
 	for _, id := range first {
-		g.started(id, nil)
+		g.started(id)
 	}
 	for _, id := range first {
 		g.exited(id, nil)
@@ -94,11 +95,11 @@ func ruleDir(t *testing.T, id string) string {
 // TestForgetsRemovedFilters: the rules of a filter no configuration has
 // any more are held for one reload at most, not for the process's life.
 func TestForgetsRemovedFilters(t *testing.T) {
-	g := newLastGood()
+	g := newLastGood(forgetAfter)
 	f := &filter.Filter{}
 	run := func(name string) {
 		id := g.enter(name)
-		g.started(id, f)
+		g.started(id)
 		g.exited(id, f)
 	}
 	run("gone")  // a configuration with the filter
@@ -112,5 +113,61 @@ func TestForgetsRemovedFilters(t *testing.T) {
 	}
 	if _, ok := g.last("alias other"); !ok {
 		t.Error("the filter of the configuration before is not remembered")
+	}
+}
+
+// TestRepeatedAliases: Fluent Bit lets two instances share an alias; they
+// are two filters, each the same one across a reload by its place among
+// the instances of that alias, and neither takes over what the other ran.
+func TestRepeatedAliases(t *testing.T) {
+	g := newLastGood(forgetAfter)
+	a, b := &filter.Filter{}, &filter.Filter{}
+	ids := []string{g.enter("sigma"), g.enter("sigma")}
+	if ids[0] == ids[1] {
+		t.Fatalf("two instances of one alias share the identity %q", ids[0])
+	}
+	if _, ok := g.last(ids[1]); ok {
+		t.Error("the second instance of an alias finds a filter at the first start")
+	}
+	g.started(ids[0])
+	g.started(ids[1])
+	g.exited(ids[0], a)
+	g.exited(ids[1], b)
+	again := []string{g.enter("sigma"), g.enter("sigma")}
+	for i, want := range []*filter.Filter{a, b} {
+		if got, _ := g.last(again[i]); got != want {
+			t.Errorf("after the reload, instance %d of the alias finds %p, want its own %p", i+1, got, want)
+		}
+	}
+}
+
+// TestForgetsWhenNoInstanceFollows: once every instance has exited and
+// none starts (a reload removed every sigma filter), what they ran is let
+// go after a while, not kept for the process's life; an instance entering
+// in time keeps it.
+func TestForgetsWhenNoInstanceFollows(t *testing.T) {
+	g := newLastGood(20 * time.Millisecond)
+	f := &filter.Filter{}
+	id := g.enter("kept")
+	g.started(id)
+	g.exited(id, f)
+	next := g.enter("kept") // a reload: in time
+	if got, _ := g.last(next); got != f {
+		t.Fatal("a reload within the delay lost the filter")
+	}
+	g.started(next)
+	g.exited(next, f)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		g.mu.Lock()
+		held := len(g.current) + len(g.previous)
+		g.mu.Unlock()
+		if held == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d filters still held long after the last instance exited", held)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
