@@ -444,3 +444,22 @@ func clashingKeys(off int) []byte {
 	f.end()
 	return append(f.b, 0x00)
 }
+
+// TestFileTime: every FILETIME converts, those before 1678 (which a
+// time.Duration of 100 ns cannot hold) included.
+func TestFileTime(t *testing.T) {
+	for _, tc := range []struct {
+		ft   uint64
+		want string
+	}{
+		{0, "1601-01-01T00:00:00Z"},
+		{116444736000000000, "1970-01-01T00:00:00Z"},
+		{24211015631452241, "1677-09-21T00:12:43.1452241Z"},
+		{133_000_000_000_000_001, "2022-06-18T04:26:40.0000001Z"},
+		{1<<64 - 1, "60056-05-28T05:36:10.9551615Z"},
+	} {
+		if got := evtx.FileTime(tc.ft).Format(time.RFC3339Nano); got != tc.want {
+			t.Errorf("FileTime(%d) = %s, want %s", tc.ft, got, tc.want)
+		}
+	}
+}

@@ -235,12 +235,10 @@ func formatGUID(b []byte) string {
 
 // FileTime converts a FILETIME (100 ns intervals since 1601) to a time.
 func FileTime(ft uint64) time.Time {
-	const epochDelta = 116444736000000000 // 1601 to 1970 in 100 ns
-	if ft < epochDelta {
-		return time.Unix(0, 0).UTC().Add(-time.Duration(epochDelta-ft) * 100)
-	}
-	d := ft - epochDelta
-	return time.Unix(int64(d/1e7), int64(d%1e7)*100).UTC()
+	const epochDelta = 11644473600 // 1601 to 1970 in seconds
+	// In seconds, every FILETIME fits: a time.Duration of 100 ns units
+	// overflows before 1678.
+	return time.Unix(int64(ft/1e7)-epochDelta, int64(ft%1e7)*100).UTC()
 }
 
 func systemTime(b []byte) time.Time {

@@ -4,6 +4,7 @@ package textevent
 // and building no maps.
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
@@ -342,6 +343,8 @@ func writeScalar(s *jsoniter.Stream, b []byte, off int) (int, error) {
 // eventTimeType is the extension type of Fluent Bit's EventTime.
 const eventTimeType = 0
 
+const utf8BOM = "\xEF\xBB\xBF"
+
 // binLen is the length of the bin8, bin16 or bin32 data at b[off:].
 func binLen(b []byte, off int) int {
 	switch b[off] {
@@ -356,9 +359,15 @@ func binLen(b []byte, off int) int {
 
 // ReadEvents turns the JSON objects of r into one chunk of current-shape
 // Fluent Bit events, [[ts, {}], body], stamped ts. r may hold one object
-// per line, JSON arrays of objects, or objects simply concatenated.
+// per line, JSON arrays of objects, or objects simply concatenated, after
+// a UTF-8 byte order mark (Windows PowerShell writes one). Anything else
+// between them is an error, not the end of the events.
 func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
-	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 64<<10)
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(len(utf8BOM)); string(head) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	it := jsoniter.Parse(jsoniter.ConfigDefault, br, 64<<10)
 	var conv Converter
 	appendEvent := func(it *jsoniter.Iterator) bool {
 		if it.WhatIsNext() != jsoniter.ObjectValue {
@@ -376,7 +385,10 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 	for {
 		switch it.WhatIsNext() {
 		case jsoniter.InvalidValue:
-			if it.Error != nil && !errors.Is(it.Error, io.EOF) {
+			if it.Error == nil { // not the end: a byte no JSON value begins with
+				it.ReportError("read events", "expected a JSON object or array")
+			}
+			if !errors.Is(it.Error, io.EOF) {
 				return nil, n, fmt.Errorf("textevent: event %d: %w", n+1, it.Error)
 			}
 			return chunk, n, nil

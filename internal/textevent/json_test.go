@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -67,6 +68,30 @@ func TestStringEscapes(t *testing.T) {
 	for _, bad := range []string{`"\x"`, `"\u12"`, `"\uZZZZ"`, `"abc\"`} {
 		if _, err := c.Append(nil, jsoniter.ParseString(jsoniter.ConfigDefault, bad)); err == nil {
 			t.Errorf("%s: want an error", bad)
+		}
+	}
+}
+
+// TestReadEventsFraming: what may stand between the events of a file, and
+// that anything else is an error, not a silent end of the events.
+func TestReadEventsFraming(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		events   int
+		err      bool
+	}{
+		{"lines", "{\"a\":1}\n{\"a\":2}\n", 2, false},
+		{"concatenated, an array, trailing space", "{\"a\":1}{\"a\":2}[{\"a\":3},{\"a\":4}]  \n", 4, false},
+		{"a byte order mark", "\xEF\xBB\xBF{\"a\":1}\n{\"a\":2}", 2, false},
+		{"empty", "", 0, false},
+		{"a comma between events", "{\"a\":1},\n{\"a\":2}", 0, true},
+		{"a stray byte", "{\"a\":1}\nx{\"a\":2}", 0, true},
+		{"a byte order mark later", "{\"a\":1}\n\xEF\xBB\xBF{\"a\":2}", 0, true},
+		{"a NUL", "{\"a\":1}\x00", 0, true},
+	} {
+		_, n, err := ReadEvents(strings.NewReader(tc.in), time.Unix(0, 0))
+		if (err != nil) != tc.err || (!tc.err && n != tc.events) {
+			t.Errorf("%s: %d events, error %v; want %d events, error %v", tc.name, n, err, tc.events, tc.err)
 		}
 	}
 }

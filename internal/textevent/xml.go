@@ -464,8 +464,10 @@ func (x *xmlReader) appendMarkup(raw []byte) []byte {
 // decoded; one it does not know as it is, and a '&' that starts no
 // reference alone. It returns the rest of raw.
 func (x *xmlReader) appendEntity(raw []byte) []byte {
-	semi := bytes.IndexByte(raw, ';')
-	if semi < 0 || semi > 12 {
+	// A reference is at most 12 bytes to its ';' (&#x10FFFF;): looking
+	// no further keeps a text of many '&' linear.
+	semi := bytes.IndexByte(raw[:min(len(raw), 13)], ';')
+	if semi < 0 {
 		x.out = append(x.out, '&')
 		return raw[1:]
 	}
