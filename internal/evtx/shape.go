@@ -57,23 +57,23 @@ func appendElement(dst []byte, el *node, skipName bool) []byte {
 			texts++
 		}
 	}
-	used := map[string]bool{}
+	keys := newKeySet()
 	if len(attrs) > 0 {
-		used["#attributes"] = true
+		keys.used["#attributes"] = true
 	}
 	if texts > 0 {
-		used["#text"] = true
+		keys.used["#text"] = true
 	}
-	children := childKeys(el, used)
+	children := childKeys(el, keys)
 	if len(attrs) == 0 && len(children) == 0 {
 		return appendText(dst, el.children, false)
 	}
-	dst = msgpack.AppendMapHeader(dst, len(used))
+	dst = msgpack.AppendMapHeader(dst, len(keys.used))
 	if len(attrs) > 0 {
-		attrKeys := map[string]bool{}
+		attrKeys := newKeySet()
 		dst = msgpack.AppendMapHeader(msgpack.AppendStr(dst, "#attributes"), len(attrs))
 		for _, a := range attrs {
-			dst = appendText(msgpack.AppendStr(dst, uniqueKey(attrKeys, a.name)), a.parts, false)
+			dst = appendText(msgpack.AppendStr(dst, attrKeys.unique(a.name)), a.parts, false)
 		}
 	}
 	if texts > 0 {
@@ -111,12 +111,12 @@ type childOut struct {
 }
 
 // childKeys decides, in one pass over the children, the key each child
-// element is written under, marking every key in used. A key is never
+// element is written under, marking every key in keys. A key is never
 // written twice, whatever the log holds (a <Data Name="Data"> beside
 // unnamed <Data>, a <Data Name="#text">, a <Foo_1> beside two <Foo>): a
 // later child that would repeat one gets the next free suffix, so no
 // value can hide another from a reader that keeps the first or the last.
-func childKeys(el *node, used map[string]bool) []childOut {
+func childKeys(el *node, keys *keySet) []childOut {
 	var out []childOut
 	seen := map[childKey]int{}
 	listed := false
@@ -129,7 +129,7 @@ func childKeys(el *node, used map[string]bool) []childOut {
 		if k.unnamed {
 			if !listed {
 				listed = true
-				out = append(out, childOut{index: i, key: uniqueKey(used, k.key), unnamedList: true})
+				out = append(out, childOut{index: i, key: keys.unique(k.key), unnamedList: true})
 			}
 			continue
 		}
@@ -138,19 +138,36 @@ func childKeys(el *node, used map[string]bool) []childOut {
 			key += "_" + strconv.Itoa(nth)
 		}
 		seen[k]++
-		out = append(out, childOut{index: i, key: uniqueKey(used, key)})
+		out = append(out, childOut{index: i, key: keys.unique(key)})
 	}
 	return out
 }
 
-// uniqueKey returns key, or key with the first suffix _N not in used, and
-// marks it used.
-func uniqueKey(used map[string]bool, key string) string {
-	k := key
-	for n := 1; used[k]; n++ {
+// keySet is the keys of one map, as they are given out.
+type keySet struct {
+	used map[string]bool
+	next map[string]int // per key asked for: the first suffix not yet tried
+}
+
+func newKeySet() *keySet { return &keySet{used: map[string]bool{}, next: map[string]int{}} }
+
+// unique returns key, or key with the first suffix _N not used, and marks
+// it used. The suffixes a key has had are not tried again, so the n-th
+// repeat of a key (an element of thousands of attributes named alike)
+// costs no more than the first.
+func (s *keySet) unique(key string) string {
+	if !s.used[key] {
+		s.used[key] = true
+		return key
+	}
+	n := max(s.next[key], 1)
+	k := key + "_" + strconv.Itoa(n)
+	for s.used[k] {
+		n++
 		k = key + "_" + strconv.Itoa(n)
 	}
-	used[k] = true
+	s.next[key] = n + 1
+	s.used[k] = true
 	return k
 }
 
@@ -250,6 +267,8 @@ func appendValue(dst []byte, v value) []byte {
 		return msgpack.AppendUint(dst, v.n)
 	case kindFloat:
 		return msgpack.AppendFloat(dst, v.float())
+	case kindFloat32:
+		return msgpack.AppendFloat32(dst, float32(v.float()))
 	case kindBool:
 		return msgpack.AppendBool(dst, v.n != 0)
 	case kindList:
@@ -286,6 +305,8 @@ func appendString(sb *strings.Builder, v value) {
 		sb.WriteString(strconv.FormatUint(v.n, 10))
 	case kindFloat:
 		sb.WriteString(strconv.FormatFloat(v.float(), 'g', -1, 64))
+	case kindFloat32:
+		sb.WriteString(strconv.FormatFloat(v.float(), 'g', -1, 32))
 	case kindBool:
 		sb.WriteString(strconv.FormatBool(v.n != 0))
 	case kindList:

@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Value types of substitutions (MS-EVEN6 2.2.13). typeArray marks an
@@ -50,6 +52,7 @@ const (
 	kindInt
 	kindUint
 	kindFloat
+	kindFloat32 // a Real32, written and read as one
 	kindBool
 	kindList
 	kindXML
@@ -60,7 +63,7 @@ const (
 // the rare lists and binary XML values sit behind a pointer.
 type value struct {
 	kind   valueKind
-	n      uint64 // kindInt (as int64), kindUint, kindFloat (bits), kindBool (0 or 1)
+	n      uint64 // kindInt (as int64), kindUint, kindFloat and kindFloat32 (float64 bits), kindBool (0 or 1)
 	s      string
 	more   *compound // kindList, kindXML
 	weight int       // what it costs each time it is substituted
@@ -113,7 +116,7 @@ func (c *chunkReader) decodeValue(typ byte, off, size, nest int) (value, error) 
 		s := decodeUTF16(b)
 		return value{kind: kindString, s: s, weight: len(s)}, nil
 	case typeAnsiString:
-		s := strings.TrimRight(string(b), "\x00")
+		s := decodeANSI(bytes.TrimRight(b, "\x00"))
 		return value{kind: kindString, s: s, weight: len(s)}, nil
 	case typeBinary:
 		return value{kind: kindString, s: strings.ToUpper(hex.EncodeToString(b)), weight: 2 * size}, nil
@@ -170,7 +173,7 @@ func decodeFixed(typ byte, b []byte) (value, error) {
 	case typeUint64:
 		v = uintValue(le64(b))
 	case typeReal32:
-		v = floatValue(float64(math.Float32frombits(le32(b))))
+		v = value{kind: kindFloat32, n: math.Float64bits(float64(math.Float32frombits(le32(b))))}
 	case typeReal64:
 		v = floatValue(math.Float64frombits(le64(b)))
 	case typeBool:
@@ -209,8 +212,8 @@ func decodeArray(typ byte, b []byte) (value, error) {
 			b = b[min(end+2, len(b)):]
 		}
 	case typeAnsiString:
-		for _, s := range strings.Split(strings.TrimRight(string(b), "\x00"), "\x00") {
-			list = append(list, value{kind: kindString, s: s})
+		for _, s := range bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0}) {
+			list = append(list, value{kind: kindString, s: decodeANSI(s)})
 		}
 	default:
 		n := fixedSize(typ)
@@ -268,4 +271,38 @@ func decodeSID(b []byte) (string, error) {
 		sb.WriteString(strconv.FormatUint(uint64(le32(b[8+4*i:])), 10))
 	}
 	return sb.String(), nil
+}
+
+// decodeANSI decodes an AnsiString as Windows-1252, the code page evtx_dump
+// reads them in: ASCII as it is, the bytes 0x80 to 0x9F by the table
+// (those the code page leaves undefined as the control characters of the
+// same number), the others as the Latin-1 characters of the same number.
+func decodeANSI(b []byte) string {
+	i := 0
+	for i < len(b) && b[i] < 0x80 {
+		i++
+	}
+	if i == len(b) {
+		return string(b)
+	}
+	out := make([]byte, i, len(b)+len(b)/2)
+	copy(out, b)
+	for _, c := range b[i:] {
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c < 0xA0:
+			out = utf8.AppendRune(out, cp1252[c-0x80])
+		default:
+			out = utf8.AppendRune(out, rune(c))
+		}
+	}
+	return string(out)
+}
+
+var cp1252 = [32]rune{
+	'\u20AC', '\u0081', '\u201A', '\u0192', '\u201E', '\u2026', '\u2020', '\u2021',
+	'\u02C6', '\u2030', '\u0160', '\u2039', '\u0152', '\u008D', '\u017D', '\u008F',
+	'\u0090', '\u2018', '\u2019', '\u201C', '\u201D', '\u2022', '\u2013', '\u2014',
+	'\u02DC', '\u2122', '\u0161', '\u203A', '\u0153', '\u009D', '\u017E', '\u0178',
 }

@@ -345,6 +345,12 @@ func AppendFloat(dst []byte, v float64) []byte {
 	return binary.BigEndian.AppendUint64(append(dst, Float64), math.Float64bits(v))
 }
 
+// AppendFloat32 appends a float32: its text is then its own shortest
+// form (0.1), not that of the float64 it widens to (0.10000000149011612).
+func AppendFloat32(dst []byte, v float32) []byte {
+	return binary.BigEndian.AppendUint32(append(dst, Float32), math.Float32bits(v))
+}
+
 // AppendBin appends binary data.
 func AppendBin(dst []byte, v []byte) []byte {
 	return append(binary.BigEndian.AppendUint32(append(dst, Bin32), uint32(len(v))), v...)
