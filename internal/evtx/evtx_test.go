@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
+	"runtime"
 	"testing"
 	"time"
 
@@ -460,6 +461,60 @@ func TestFileTime(t *testing.T) {
 	} {
 		if got := evtx.FileTime(tc.ft).Format(time.RFC3339Nano); got != tc.want {
 			t.Errorf("FileTime(%d) = %s, want %s", tc.ft, got, tc.want)
+		}
+	}
+}
+
+// TestNamesCountAgainstTheBounds: a record of thousands of references (5
+// or 10 bytes each) to one name of 16,000 characters would expand to
+// hundreds of megabytes; names and entity references count against a
+// record's bounds as they are read, so it is reported as too large after
+// about a megabyte of them.
+func TestNamesCountAgainstTheBounds(t *testing.T) {
+	// A name written inline after its offset, n UTF-16 units of unit.
+	inlineName := func(b []byte, base, n int, unit uint16) ([]byte, int) {
+		off := base + len(b) + 4
+		b = append(b, le32(off)...)
+		b = append(b, 0, 0, 0, 0, 0, 0, byte(n), byte(n>>8))
+		for range n {
+			b = append(b, byte(unit), byte(unit>>8))
+		}
+		return append(b, 0, 0), off
+	}
+	cases := map[string]func(off int) []byte{
+		"entity references": func(off int) []byte { // <E>&N;&N;...</E>
+			b := []byte{0x0f, 1, 1, 0, 0x01, 0, 0, 0, 0}
+			b, _ = inlineName(b, off, 1, 'E')
+			b = append(b, 0x02, 0x09)
+			b, name := inlineName(b, off, 16000, 0xD800)
+			for range 6400 {
+				b = append(append(b, 0x09), le32(name)...)
+			}
+			return append(b, 0x04, 0x00)
+		},
+		"children": func(off int) []byte { // <E><N/><N/>...</E>
+			b := []byte{0x0f, 1, 1, 0, 0x01, 0, 0, 0, 0}
+			b, _ = inlineName(b, off, 1, 'E')
+			b = append(b, 0x02, 0x01, 0, 0, 0, 0)
+			b, name := inlineName(b, off, 16000, 'A')
+			b = append(b, 0x03)
+			for range 3200 {
+				b = append(append(b, 0x01, 0, 0, 0, 0), le32(name)...)
+				b = append(b, 0x03)
+			}
+			return append(b, 0x04, 0x00)
+		},
+	}
+	for name, rec := range cases {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, _, st, err := read(t, evtxtest.RawFile(rec))
+		runtime.ReadMemStats(&after)
+		if err != nil || st.Unreadable != 1 {
+			t.Errorf("%s: %+v %v; want the record reported as unreadable", name, st, err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+			t.Errorf("%s: reading allocated %d MiB, want under 64", name, alloc>>20)
 		}
 	}
 }

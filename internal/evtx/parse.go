@@ -98,7 +98,11 @@ func (c *chunkReader) parseValueToken(r *cursor, tok byte) (node, error) {
 		if err != nil {
 			return node{}, err
 		}
-		return node{kind: nodeValue, val: value{kind: kindString, s: entity(name)}}, nil
+		s := entity(name)
+		if err := c.charge(1, len(s)); err != nil {
+			return node{}, err
+		}
+		return node{kind: nodeValue, val: value{kind: kindString, s: s}}, nil
 	case tokSubst, tokOptSubst:
 		if tok&tokFlagMore != 0 {
 			break
@@ -186,6 +190,12 @@ func (c *chunkReader) parseElement(r *cursor, hasAttrs bool, depth, nest int) (n
 	if err != nil {
 		return node{}, err
 	}
+	// Names count against the record's bounds as they are read, not only
+	// when a template is instantiated: a record of many references to
+	// one long name (10 bytes each) would otherwise expand without limit.
+	if err := c.charge(1, len(name)); err != nil {
+		return node{}, err
+	}
 	el := node{kind: nodeElement, name: name}
 	if hasAttrs {
 		if _, err := r.u32(); err != nil { // attribute list size
@@ -217,6 +227,9 @@ func (c *chunkReader) parseAttributes(r *cursor) ([]attr, error) {
 		r.p++
 		name, err := r.name()
 		if err != nil {
+			return nil, err
+		}
+		if err := c.charge(1, len(name)); err != nil {
 			return nil, err
 		}
 		a := attr{name: name}
@@ -431,6 +444,9 @@ func (c *chunkReader) instantiateElement(n node, vals []value) (node, error) {
 		}
 		if len(parts) == 0 && len(a.parts) > 0 {
 			continue // every part null: the attribute is left out
+		}
+		if err := c.charge(1, len(a.name)); err != nil {
+			return node{}, err
 		}
 		el.attrs = append(el.attrs, attr{name: a.name, parts: parts})
 	}
