@@ -92,16 +92,34 @@ func (e *Engine) raise(t int64) int64 {
 	}
 }
 
-// LowerWatermark brings the watermark down to t when it is above it: for
-// a state restored after the clock it came from was found to run ahead
-// (the watermark only rises otherwise).
-func (e *Engine) LowerWatermark(t int64) {
+// DropAfter forgets what is later than t: the groups whose newest event is,
+// and the watermark down to t if it is above (it only rises otherwise). It
+// returns the groups dropped. For a restored state that a clock running
+// ahead let run on past what a record may be now: kept, those groups would
+// count every record of theirs as late, and the watermark every record,
+// until the clock caught up.
+func (e *Engine) DropAfter(t int64) int {
 	for {
 		wm := e.watermark.Load()
 		if wm <= t || e.watermark.CompareAndSwap(wm, t) {
-			return
+			break
 		}
 	}
+	dropped := 0
+	for _, ss := range e.specs {
+		for i := range ss.shards {
+			sh := &ss.shards[i]
+			sh.mu.Lock()
+			for _, g := range sh.groups {
+				if g.newest > t {
+					sh.remove(g)
+					dropped++
+				}
+			}
+			sh.mu.Unlock()
+		}
+	}
+	return dropped
 }
 
 // Watermark is the newest event time Observe has seen (math.MinInt64

@@ -44,6 +44,9 @@ type LoadReport struct {
 	Specs        int // specs whose state was restored
 	Groups       int // groups restored
 	DroppedSpecs int // specs in the file whose Key no spec of the engine has
+	// FutureGroups are groups the file held but the caller did not keep:
+	// their newest event was later than a record may be now (DropAfter).
+	FutureGroups int
 }
 
 // Save writes the engine's state to path atomically: a temporary file in
@@ -278,12 +281,13 @@ func (e *Engine) unmarshal(data []byte) (LoadReport, error) {
 	return rep, nil
 }
 
-// decodeGroups decodes the n groups of a spec. Only the newest
-// p.MaxGroups (the last written) can be kept, install evicting the rest,
-// and a group's aggregate takes its full size when it is made (16 KiB of
-// event times for gte 4096): the older ones are decoded into one scratch
-// group and dropped, so a file of many small groups takes no more memory
-// than the spec may hold.
+// decodeGroups decodes the n groups of a spec. Only p.MaxGroups of them
+// can be kept, install evicting the rest: the last written (shard by
+// shard, each least recently updated first; with one shard, the newest),
+// as install would keep. A group's aggregate takes its full size when it
+// is made (16 KiB of event times for gte 4096): the others are decoded
+// into one scratch group and dropped, so a file of many small groups takes
+// no more memory than the spec may hold.
 func decodeGroups(r *decoder, p *plan, n int) []*group {
 	keep := min(n, p.MaxGroups)
 	var scratch *group

@@ -548,7 +548,8 @@ func TestLoadManyGroupsTakesBoundedMemory(t *testing.T) {
 }
 
 // TestSaveRefusesWhatLoadCannotRead: a state larger than a start reads is
-// not written (the file keeps the last checkpoint, which loads).
+// refused when it is encoded, which Save does before it writes anything
+// (so the file keeps the last checkpoint, which loads).
 func TestSaveRefusesWhatLoadCannotRead(t *testing.T) {
 	e := New([]Spec{countSpec(time.Minute, Bound{GTE, 3})})
 	feed(e, 0, "h", 1, 2)

@@ -37,13 +37,10 @@ func (f *Filter) appendCorrelationMatch(b []byte, i int, a *correlate.Alert) []b
 func (f *Filter) appendAlertFacts(b []byte, a *correlate.Alert) []byte {
 	c := &f.set.Correlations()[a.Spec]
 	b = msgpack.AppendStr(msgpack.AppendStr(b, "type"), string(c.Type))
-	// An alert has a value per group-by field; one restored from a state
-	// file that says otherwise (crafted: its checksum held) shows those
-	// the fields name.
-	n := min(len(a.Group), len(c.GroupBy))
-	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "group"), n)
-	for g, v := range a.Group[:n] {
-		b = msgpack.AppendStr(msgpack.AppendStr(b, c.GroupBy[g]), v)
+	names, values := f.group(a)
+	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "group"), len(values))
+	for g, v := range values {
+		b = msgpack.AppendStr(msgpack.AppendStr(b, names[g]), v)
 	}
 	b = appendNumber(msgpack.AppendStr(b, "value"), a.Value)
 	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "window"), 2)
@@ -122,11 +119,20 @@ func (f *Filter) addFlatCorrelations(a *additions, alerts []correlate.Alert) {
 	each(FlatCorrelationEnds, func(b []byte, al *correlate.Alert) []byte { return msgpack.AppendStr(b, unixTime(al.End)) })
 }
 
+// group returns an alert's group-by fields and values, one value per
+// field. An alert has as many; one restored from a state file that says
+// otherwise (crafted: its checksum held) shows the values the fields name.
+func (f *Filter) group(al *correlate.Alert) (names, values []string) {
+	names = f.set.Correlations()[al.Spec].GroupBy
+	n := min(len(names), len(al.Group))
+	return names[:n], al.Group[:n]
+}
+
 // groupText writes an alert's group as "Field=value, Field=value".
 func (f *Filter) groupText(al *correlate.Alert) string {
-	names := f.set.Correlations()[al.Spec].GroupBy
+	names, values := f.group(al)
 	var sb strings.Builder
-	for g, v := range al.Group {
+	for g, v := range values {
 		if g > 0 {
 			sb.WriteString(", ")
 		}
@@ -158,9 +164,9 @@ func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *s
 	s.vals, s.adds = f.appendAdditions(s.vals[:0], s.adds[:0], []int{f.ruleCount + al.Spec}, alerts)
 	// The rules package refuses a group-by name listed twice; one that is
 	// a key the format writes is left to the format.
-	names := f.set.Correlations()[al.Spec].GroupBy
+	names, values := f.group(&al)
 	var keep []int
-	for g, name := range names[:min(len(names), len(al.Group))] {
+	for g, name := range names {
 		if findAddition(s.adds, []byte(name), true) < 0 {
 			keep = append(keep, g)
 		}
@@ -171,7 +177,7 @@ func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *s
 	dst = msgpack.AppendMapHeader(dst, 0)
 	dst = msgpack.AppendMapHeader(dst, len(keep)+len(s.adds))
 	for _, g := range keep {
-		dst = msgpack.AppendStr(msgpack.AppendStr(dst, names[g]), al.Group[g])
+		dst = msgpack.AppendStr(msgpack.AppendStr(dst, names[g]), values[g])
 	}
 	for _, a := range s.adds {
 		dst = msgpack.AppendStr(dst, a.key)

@@ -522,23 +522,33 @@ func TestRefreshKeepsTheLateCount(t *testing.T) {
 // fields (crafted: its checksum held) renders the values the fields name,
 // as a well-formed record, instead of indexing past the fields.
 func TestAlertWithMoreGroupValuesThanFields(t *testing.T) {
-	f := correlationFilter(t, Config{}, bruteForce)
-	s := f.scratch.Get().(*scratch)
-	defer f.scratch.Put(s)
 	alert := correlate.Alert{Spec: 0, Group: []string{"10.1.2.3", "extra", "more"}, Value: 10, Start: 1, End: 2, Refs: []int{0}}
-	recs := decodeChunk(t, f.appendAlertRecord(nil, 2, alert, s))
-	if len(recs) != 1 || recs[0]["IpAddress"] != "10.1.2.3" || len(recs[0]) != 2 {
-		t.Fatalf("alert record %v, want IpAddress and the sigma key only", recs)
-	}
-	group := matchesOf(recs[0])[0]["group"]
-	if fmt.Sprint(group) != "map[IpAddress:10.1.2.3]" {
-		t.Errorf("group %v, want the one group-by field", group)
+	for _, format := range []Format{FormatSigma, FormatECS, FormatFlat} {
+		f := correlationFilter(t, Config{Format: format}, bruteForce)
+		s := f.scratch.Get().(*scratch)
+		recs := decodeChunk(t, f.appendAlertRecord(nil, 2, alert, s))
+		f.scratch.Put(s)
+		if len(recs) != 1 || recs[0]["IpAddress"] != "10.1.2.3" {
+			t.Fatalf("%s: alert record %v, want IpAddress", format, recs)
+		}
+		var group any
+		switch format {
+		case FormatSigma:
+			group = matchesOf(recs[0])[0]["group"]
+		case FormatECS:
+			group = recs[0]["sigma"].(map[string]any)["correlations"].([]any)[0].(map[string]any)["group"]
+		case FormatFlat:
+			group = recs[0][FlatCorrelationGroups].([]any)[0]
+		}
+		if got := fmt.Sprint(group); got != "map[IpAddress:10.1.2.3]" && got != "IpAddress=10.1.2.3" {
+			t.Errorf("%s: group %v, want the one group-by field", format, group)
+		}
 	}
 }
 
 // TestStateFromAClockThatRanAhead: a state saved while the clock ran two
-// hours ahead (since set back) does not make every record late after the
-// restart: its event time is held to what a record may be now.
+// hours ahead (since set back) does not make records late after the
+// restart: what in it is later than a record may be now is not restored.
 func TestStateFromAClockThatRanAhead(t *testing.T) {
 	dir := t.TempDir()
 	rulesPath, state := filepath.Join(dir, "bf.yml"), filepath.Join(dir, "state")
@@ -569,6 +579,18 @@ func TestStateFromAClockThatRanAhead(t *testing.T) {
 	recs := run(t, l.Filter(), chunk)[0]
 	if len(matchesOf(recs[9])) != 1 || l.Filter().CorrelationCounters().Late != 0 {
 		t.Errorf("ten failed logons now: the tenth has %v, late %d; want the alert and none late", matchesOf(recs[9]), l.Filter().CorrelationCounters().Late)
+	}
+	// The group the state held, from two hours ahead, is not restored:
+	// its records count too.
+	if report, _, _ := l.StateLoad(); report.FutureGroups != 1 || report.Groups != 0 {
+		t.Errorf("state load %+v, want the one group not restored", report)
+	}
+	chunk = nil
+	for i := range 10 {
+		chunk = fixture.Event(chunk, fixture.Time(now.Add(time.Duration(20+i)*time.Second)), nil, logon(4625, "10.7.7.7", "a"))
+	}
+	if recs := run(t, l.Filter(), chunk)[0]; len(matchesOf(recs[9])) != 1 {
+		t.Errorf("ten failed logons now from the saved group's address: the tenth has %v, want the alert", matchesOf(recs[9]))
 	}
 }
 

@@ -254,7 +254,7 @@ var Properties = []Property{
 	},
 	{
 		Name: "state_file", Type: TypeString,
-		Description: "File the correlation state is saved to (atomically, every state_checkpoint and at exit) and restored from at start, so windows survive restarts; a missing file is an empty start, a corrupt one is reported and ignored. Two instances may not name the same file.",
+		Description: "File the correlation state is saved to (atomically, every state_checkpoint and at exit) and restored from at start, so windows survive restarts; a missing file is an empty start, a damaged state file is reported and ignored, and a file that is not a state file this version reads fails the start (it is not written over). Two instances may not name the same file.",
 		set: func(c *Config, v string) error {
 			return setNonEmpty(&c.StateFile, v, "no file given")
 		},

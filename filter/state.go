@@ -106,11 +106,11 @@ func openState(cfg Config, f *Filter) (*stateKeeper, error) {
 			return nil, fmt.Errorf("filter: state_file: %w; refusing to write over it: move it away or choose another path", k.loadErr)
 		}
 		if f.corr.headerTime {
-			// Saved by a clock that ran ahead and has since been set
-			// back, the state's event time would make every record
-			// late until the clock caught up: it is held to what a
-			// record may be now (MaxFuture).
-			f.corr.engine.LowerWatermark(time.Now().Add(MaxFuture).UnixNano())
+			// What a record may not be now (more than MaxFuture ahead)
+			// is not restored either: saved while the clock ran ahead,
+			// it would make records late until the clock caught up.
+			k.loaded.FutureGroups = f.corr.engine.DropAfter(time.Now().Add(MaxFuture).UnixNano())
+			k.loaded.Groups -= k.loaded.FutureGroups
 		}
 	}
 	return k, nil

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"runtime"
 	"runtime/cgo"
 	"strings"
@@ -77,12 +78,21 @@ func TestPanicFenceAfterHandlersReplaced(t *testing.T) {
 	}
 }
 
+// savedAtLoad is whether Go's signal handlers were saved before any test
+// ran (and saved them itself): by the library's init, as in Fluent Bit.
+var savedAtLoad bool
+
+func TestMain(m *testing.M) {
+	savedAtLoad = signalsSaved()
+	os.Exit(m.Run())
+}
+
 // TestHandlersReplacedBeforeAnyInit: Fluent Bit may replace Go's handlers
 // (a SIGHUP whose new configuration is the first with a sigma instance)
 // before any instance starts. Go's were saved when the library loaded, so
 // the filter callback still puts them back and the fence recovers a fault.
 func TestHandlersReplacedBeforeAnyInit(t *testing.T) {
-	if !signalsSaved() {
+	if !savedAtLoad {
 		t.Fatal("the handlers were not saved when the library loaded")
 	}
 	installPlainHandlers()

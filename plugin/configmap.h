@@ -108,8 +108,9 @@
       "File the correlation state is saved to (atomically, every " \
       "state_checkpoint and at exit) and restored from at start, so " \
       "windows survive restarts; a missing file is an empty start, a " \
-      "corrupt one is reported and ignored. Two instances may not name " \
-      "the same file.") \
+      "damaged state file is reported and ignored, and a file that is " \
+      "not a state file this version reads fails the start (it is not " \
+      "written over). Two instances may not name the same file.") \
     X(MAP_STR, "state_checkpoint", "60", \
       "How often the correlation state is written to state_file " \
       "(seconds or a duration, 1s to 24h).") \

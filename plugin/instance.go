@@ -180,6 +180,10 @@ func (i *instance) logState(cfg filter.Config) {
 	default:
 		i.log.infof("state_file %s: restored %d group(s) of %d correlation(s); %d correlation(s) in the file are no longer loaded or changed",
 			cfg.StateFile, report.Groups, report.Specs, report.DroppedSpecs)
+		if report.FutureGroups > 0 {
+			i.log.warnf("state_file %s: %d group(s) not restored: their newest event is more than %s ahead of the clock (saved while it ran ahead?)",
+				cfg.StateFile, report.FutureGroups, filter.MaxFuture)
+		}
 	}
 }
 
@@ -281,8 +285,9 @@ func (i *instance) logCounters(what string) {
 // counters.
 func (i *instance) close() {
 	// Even if closing panics (exit's fence recovers it), the instance is
-	// no longer live, or positions would drift at every later reload.
-	defer remembered.exited(i.id, i.live.Filter())
+	// no longer live, or positions would drift at every later reload. The
+	// filter is read after Close, which waits for a refresh under way.
+	defer func() { remembered.exited(i.id, i.live.Filter()) }()
 	if err := i.live.Close(); err != nil {
 		i.log.errorf("correlation state not saved: %v", err)
 	}

@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -316,6 +317,13 @@ func (c *chunkReader) template(off uint32, nest int) (*template, error) {
 	nodes, err := c.parseFragment(&cursor{c: c, p: start, end: start + size, inTemplate: true}, nest)
 	c.building--
 	t.nodes, t.busy = nodes, false
+	if errors.Is(err, errTooLarge) {
+		// The record's bounds ran out, which its other content shares:
+		// the next record to use the template parses it again, on its
+		// own bounds.
+		delete(c.templates, off)
+		return nil, fmt.Errorf("template at %d: %w", off, err)
+	}
 	if err != nil { // kept, so that records using it fail without parsing it again
 		t.err = fmt.Errorf("template at %d: %w", off, err)
 	}
