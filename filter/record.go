@@ -208,7 +208,18 @@ func (r *record) fill(e *keyEdge, off int) {
 // maps in an array are searched with the child node.
 func (r *record) loadContainer(e *keyEdge, b []byte, vp int) (end int, err error) {
 	if e.child != nil && msgpack.IsMap(b[vp]) {
-		return r.loadMap(e.child, b, vp)
+		end, err = r.loadMap(e.child, b, vp)
+		// The map is the value of e's own slots too (for exists), unless
+		// a field inside gave them one (evtx JSON's EventID {"#text": 1}),
+		// whatever other rules read inside it.
+		if err == nil && !r.inArray {
+			for _, slot := range e.slots {
+				if r.at[slot] == absent {
+					r.put(slot, r.base+vp)
+				}
+			}
+		}
+		return end, err
 	}
 	if len(e.slots) > 0 {
 		r.fill(e, r.base+vp)

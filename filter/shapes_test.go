@@ -587,3 +587,21 @@ func TestLayoutReadingAllocates(t *testing.T) {
 		t.Errorf("%v allocations per chunk", allocs)
 	}
 }
+
+// TestExistsOnAMapWhoseFieldsRulesRead: a field holding a map answers
+// exists whether or not another rule reads a field inside it.
+func TestExistsOnAMapWhoseFieldsRulesRead(t *testing.T) {
+	const exists = "title: e\nid: exists\ndetection:\n  s: {requestParameters|exists: true}\n  condition: s\n"
+	const inside = "title: i\nid: inside\ndetection:\n  s: {requestParameters.userName: bob}\n  condition: s\n"
+	body := fixture.Map{{K: "requestParameters", V: fixture.Map{{K: "policyArn", V: "x"}}}}
+	for _, src := range []string{exists, exists + "---\n" + inside} {
+		set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(src)}}, rules.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, changed, _ := NewWithRules(Config{}, set, report).Process(nil, fixture.Event(nil, ts, nil, body))
+		if !changed || !bytes.Contains(out, []byte("exists")) {
+			t.Errorf("with %d rule(s): requestParameters|exists did not match a map", len(set.Rules()))
+		}
+	}
+}
