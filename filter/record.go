@@ -45,6 +45,10 @@ type record struct {
 	// top is set while loadMap has yet to enter the body map.
 	ends []int
 	top  bool
+
+	// outer is setAside's scratch: the outer record's slots of a record
+	// carried as text.
+	outer []slotOffset
 }
 
 func newRecord(slots int) *record {

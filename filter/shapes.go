@@ -3,6 +3,7 @@ package filter
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strconv"
 
 	jsoniter "github.com/json-iterator/go"
@@ -111,8 +112,9 @@ func (r *record) eventID(idx *fieldIndex) (int, bool) {
 }
 
 // loadText decodes the first text key holding a JSON object or an XML
-// event into derived and reads it as the record. The keys the outer
-// record has keep their values (the first occurrence wins).
+// event into derived and reads it as the record. The event's fields win
+// over the outer record's (syslog's host is not a Zeek record's host);
+// the outer record fills only what the event lacks.
 func (r *record) loadText(idx *fieldIndex) bool {
 	for _, slot := range idx.text {
 		b, off, ok := r.value(slot)
@@ -140,9 +142,11 @@ func (r *record) loadText(idx *fieldIndex) bool {
 			r.derived = r.derived[:start]
 			continue
 		}
+		outer := r.setAside(idx)
 		r.base, r.seen = r.split, 0
 		_, err = r.loadMap(idx.root, r.derived, start)
 		r.base = 0
+		r.restore(outer)
 		if err != nil { // cannot happen: the encoder wrote it
 			continue
 		}
@@ -153,6 +157,38 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		return true
 	}
 	return false
+}
+
+// slotOffset is a slot's offset as the outer record of a text event set
+// it.
+type slotOffset struct{ slot, off int }
+
+// setAside clears the slots the outer record set, but for the text keys
+// and the Message and StringInserts beside them, and returns them. They
+// leave set too, so that each slot stays listed once (put).
+func (r *record) setAside(idx *fieldIndex) []slotOffset {
+	outer, kept := r.outer[:0], r.set[:0]
+	for _, slot := range r.set {
+		s := int(slot)
+		if s == idx.message || s == idx.inserts || slices.Contains(idx.text, s) {
+			kept = append(kept, slot)
+			continue
+		}
+		outer = append(outer, slotOffset{s, r.at[s]})
+		r.at[s] = absent
+	}
+	r.set, r.outer = kept, outer
+	return outer
+}
+
+// restore gives back the outer record's values of the slots the event
+// did not fill.
+func (r *record) restore(outer []slotOffset) {
+	for _, o := range outer {
+		if r.at[o.slot] == absent {
+			r.put(o.slot, o.off)
+		}
+	}
 }
 
 // outerMessage returns the Message string beside a text key, or nil. The

@@ -605,3 +605,24 @@ func TestExistsOnAMapWhoseFieldsRulesRead(t *testing.T) {
 		}
 	}
 }
+
+// TestTextEventFieldsWin: in a record carried as text, the event's own
+// fields are read, not the outer record's keys of the same name (syslog
+// writes host; a Zeek http event has its own), which fill only what the
+// event lacks.
+func TestTextEventFieldsWin(t *testing.T) {
+	f := ruleFilter(t, Config{}, "title: t\nid: tld\ndetection:\n  s: {host|endswith: .top, outer: kept}\n  condition: s\n")
+	for _, tc := range []struct {
+		outerHost, innerHost string
+		want                 bool
+	}{
+		{"sensor01", "evil.top", true},
+		{"sensor.top", "example.com", false},
+	} {
+		body := fixture.Map{{K: "host", V: tc.outerHost}, {K: "outer", V: "kept"},
+			{K: "message", V: `{"_path":"http","ts":1.7e9,"host":"` + tc.innerHost + `"}`}}
+		if got := matches(t, f, body); got != tc.want {
+			t.Errorf("outer host %s, event's host %s: matched %v, want %v", tc.outerHost, tc.innerHost, got, tc.want)
+		}
+	}
+}
