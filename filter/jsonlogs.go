@@ -304,14 +304,34 @@ func appendLower(dst, s []byte) []byte {
 // Linux-Sysmon/Operational channel.
 var (
 	windowsKind = msgpack.AppendStr(nil, "product=windows")
-	linuxKind   = msgpack.AppendStr(nil, "product=linux")
+	// Sysmon for Linux's events by event ID, with the category of the
+	// Sigma taxonomy they carry (as pySigma's sysmon-for-linux pipeline
+	// maps them), so that a Linux process_creation rule does not run on
+	// a network connection or a process's end; service=sysmon keeps the
+	// rules of other Linux services (auditd, sshd) off them.
+	linuxSysmonKinds = map[int][]byte{
+		1:  msgpack.AppendStr(nil, "product=linux category=process_creation service=sysmon"),
+		3:  msgpack.AppendStr(nil, "product=linux category=network_connection service=sysmon"),
+		5:  msgpack.AppendStr(nil, "product=linux category=process_termination service=sysmon"),
+		9:  msgpack.AppendStr(nil, "product=linux category=raw_access_thread service=sysmon"),
+		11: msgpack.AppendStr(nil, "product=linux category=file_event service=sysmon"),
+		23: msgpack.AppendStr(nil, "product=linux category=file_delete service=sysmon"),
+	}
+	// The others (service state, configuration changes) are of no
+	// category a rule names.
+	linuxSysmonOther = msgpack.AppendStr(nil, "product=linux category=sysmon_other service=sysmon")
 )
 
-// setWindowsLogsource gives a record with a channel its product.
+// setWindowsLogsource gives a record with a channel and an event ID its
+// logsource.
 func (r *record) setWindowsLogsource(idx *fieldIndex) {
 	channel, _ := r.Field(idx.channel)
 	if len(channel) >= 6 && bytes.EqualFold(channel[:6], []byte("linux-")) {
-		r.setDerived(idx.logsource, linuxKind)
+		kind := linuxSysmonOther
+		if id, ok := r.eventID(idx); ok && linuxSysmonKinds[id] != nil {
+			kind = linuxSysmonKinds[id]
+		}
+		r.setDerived(idx.logsource, kind)
 		return
 	}
 	r.setDerived(idx.logsource, windowsKind)

@@ -173,6 +173,9 @@ detection:
 		"unmapped Windows channel": {fixture.Map{{K: "Channel", V: "Microsoft-Windows-RPC/Debug"}, {K: "EventID", V: 5}, {K: "probe", V: "x"}}, "any"},
 		"Sysmon for Linux":         {fixture.Map{{K: "Channel", V: "Linux-Sysmon/Operational"}, {K: "EventID", V: 1}, {K: "probe", V: "x"}}, "any,linux"},
 		"no channel, as before":    {fixture.Map{{K: "EventID", V: 5}, {K: "probe", V: "x"}}, "zeek,any,linux"},
+		// A channel key without a numeric event ID is not a Windows event.
+		"a channel, no event ID":   {fixture.Map{{K: "channel", V: "stable"}, {K: "probe", V: "x"}}, "zeek,any,linux"},
+		"a channel, an event UUID": {fixture.Map{{K: "channel", V: "stable"}, {K: "EventID", V: "2f1c6a60-3c8e-4a8f-9b7e-1d2c3b4a5f60"}, {K: "probe", V: "x"}}, "zeek,any,linux"},
 	} {
 		var got []string
 		out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, tc.body))
@@ -196,4 +199,56 @@ func intKeyFirst(first, key, value string) fixture.Raw {
 	b := msgpack.AppendMapHeader(nil, 2)
 	b = msgpack.AppendStr(msgpack.AppendInt(b, 1), first)
 	return msgpack.AppendStr(msgpack.AppendStr(b, key), value)
+}
+
+// TestLinuxSysmonCategories: Sysmon for Linux's event ID says which Linux
+// category a record is, so a process_creation rule does not run on a
+// network connection or a process's end, and rules of other Linux
+// services (auditd) on none of them.
+func TestLinuxSysmonCategories(t *testing.T) {
+	src := `title: pc
+id: pc
+logsource: {product: linux, category: process_creation}
+detection:
+  sel: {Image|endswith: /curl}
+  condition: sel
+---
+title: fe
+id: fe
+logsource: {product: linux, category: file_event}
+detection:
+  sel: {Image|endswith: /curl}
+  condition: sel
+---
+title: auditd
+id: auditd
+logsource: {product: linux, service: auditd}
+detection:
+  sel: {Image|endswith: /curl}
+  condition: sel
+---
+title: linux
+id: linux
+logsource: {product: linux}
+detection:
+  sel: {Image|endswith: /curl}
+  condition: sel
+`
+	f := ruleFilter(t, Config{}, src)
+	for id, want := range map[int]string{1: "pc,linux", 3: "linux", 5: "linux", 11: "fe,linux", 16: "linux"} {
+		body := fixture.Map{{K: "Channel", V: "Linux-Sysmon/Operational"}, {K: "EventID", V: id}, {K: "Image", V: "/usr/bin/curl"}}
+		out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, rule := range []string{"pc", "fe", "auditd", "linux"} {
+			if changed && bytes.Contains(out, msgpack.AppendStr(msgpack.AppendStr(nil, "id"), rule)) {
+				got = append(got, rule)
+			}
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("event ID %d: matched %v, want %s", id, got, want)
+		}
+	}
 }

@@ -78,6 +78,20 @@ func (r *record) Field(slot int) ([]byte, bool) {
 	return msgpack.ScalarText(b, off, r.num[:0])
 }
 
+// hasEventID reports whether the record has an event ID as Windows
+// events have one: a number.
+func (r *record) hasEventID(idx *fieldIndex) bool {
+	b, off, ok := r.value(idx.eventID)
+	if !ok || off >= len(b) {
+		return false
+	}
+	if c := b[off]; msgpack.IsFixInt(c) || msgpack.IsUint(c) {
+		return true // the common case, read without rendering the number
+	}
+	_, ok = r.eventID(idx)
+	return ok
+}
+
 // Present implements rules.FieldPresence: the record has the field,
 // whatever it holds (null, a map or an array included).
 func (r *record) Present(slot int) bool { return r.at[slot] != absent }
@@ -116,10 +130,10 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 		r.resolve(idx)
 	}
 	if idx.logsource >= 0 {
-		switch {
+		switch hasID := r.hasEventID(idx); {
 		case idx.logsourceValue != nil:
 			r.setLogsource(idx) // the configured one
-		case r.at[idx.channel] != absent:
+		case r.at[idx.channel] != absent && hasID:
 			if !idx.otherProducts {
 				break
 			}
@@ -127,8 +141,11 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 			// Windows rules apply; the list says it is Windows, so that
 			// other products' rules do not run on a channel no guard maps.
 			r.setWindowsLogsource(idx)
-		case r.at[idx.eventID] == absent:
-			r.setLogsource(idx) // a JSON log recognised by its keys
+		case !hasID:
+			// A JSON log recognised by its keys: a channel or eventID key
+			// alone (a release channel, CloudTrail's event UUID) does not
+			// make a record a Windows event.
+			r.setLogsource(idx)
 		}
 	}
 	return end, nil
