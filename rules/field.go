@@ -202,8 +202,8 @@ func explainPCRE(err error) error {
 }
 
 // compileCIDR is the cidr modifier: IPv4 and IPv6 prefixes.
-func compileCIDR(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, error) {
-	t := &cidrTest{}
+func compileCIDR(_ *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
+	t := &cidrTest{all: spec.all}
 	for _, v := range values {
 		p, err := netip.ParsePrefix(strings.TrimSpace(v))
 		if err != nil {
@@ -216,7 +216,7 @@ func compileCIDR(_ *compiler, _ fieldSpec, values []string) (valueTest, bool, er
 
 // compileNumber is lt, lte, gt and gte: the values are the limits.
 func compileNumber(_ *compiler, spec fieldSpec, values []string) (valueTest, bool, error) {
-	t := &numberTest{op: spec.comparator}
+	t := &numberTest{op: spec.comparator, all: spec.all}
 	for _, v := range values {
 		n, ok := parseNumber([]byte(v))
 		if !ok {

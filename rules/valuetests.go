@@ -70,9 +70,11 @@ func (t *regexTest) test(v []byte, m *matcher) bool {
 	return t.all
 }
 
-// cidrTest: the cidr modifier, IPv4 and IPv6.
+// cidrTest: the cidr modifier, IPv4 and IPv6; with all, the address must
+// be in every prefix, else in one.
 type cidrTest struct {
 	prefixes []netip.Prefix
+	all      bool
 }
 
 func (t *cidrTest) test(v []byte, _ *matcher) bool {
@@ -87,13 +89,17 @@ func (t *cidrTest) test(v []byte, _ *matcher) bool {
 	if err != nil {
 		return false
 	}
-	addr = addr.Unmap()
+	// A zone (fe80::1%12) says which interface, not which address; an
+	// IPv4-mapped address (::ffff:10.0.0.1) is in IPv4 prefixes and in
+	// IPv6 ones (::ffff:0:0/96) alike.
+	addr = addr.WithZone("")
+	unmapped := addr.Unmap()
 	for _, p := range t.prefixes {
-		if p.Contains(addr) {
-			return true
+		if hit := p.Contains(addr) || p.Contains(unmapped); hit != t.all {
+			return hit
 		}
 	}
-	return false
+	return t.all
 }
 
 // maybeAddr reports whether v may be an IP address: ParseAddr accepts
@@ -116,13 +122,15 @@ func maybeAddr(v []byte) bool {
 	return true
 }
 
-// numberTest: lt, lte, gt, gte. A value that is not a number never matches.
+// numberTest: lt, lte, gt, gte; with all, the value must meet every
+// limit, else one. A value that is not a number never matches.
 // Integers compare exactly, whatever their size; when either side is not
 // an integer both compare as float64 (the specification is silent on
 // mixed comparisons; this is what JSON numbers mean to most backends).
 type numberTest struct {
 	op     string
 	limits []number
+	all    bool
 }
 
 func (t *numberTest) test(v []byte, _ *matcher) bool {
@@ -143,11 +151,11 @@ func (t *numberTest) test(v []byte, _ *matcher) bool {
 		default:
 			hit = c >= 0
 		}
-		if hit {
-			return true
+		if hit != t.all {
+			return hit
 		}
 	}
-	return false
+	return t.all
 }
 
 // number is an integer held exactly (sign and magnitude, so every int64
@@ -161,18 +169,56 @@ type number struct {
 
 // parseNumber reads decimal text, surrounding spaces allowed, without
 // allocating: an integer when it is one that fits 64 bits of magnitude,
-// otherwise whatever strconv.ParseFloat accepts but NaN, which is neither
-// less nor greater than anything.
+// otherwise a decimal number (digits, one point, an exponent) as
+// strconv.ParseFloat reads it. Infinities, NaN, hexadecimal floats and
+// digit separators, which ParseFloat also takes, are not numbers a log
+// writes.
 func parseNumber(v []byte) (number, bool) {
 	v = bytes.TrimSpace(v)
 	if n, ok := parseInteger(v); ok {
 		return n, true
+	}
+	if !isDecimal(v) {
+		return number{}, false
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil || math.IsNaN(f) {
 		return number{}, false
 	}
 	return number{f: f}, true
+}
+
+// isDecimal reports whether v is an optionally signed decimal number:
+// digits with at most one point, and an optionally signed exponent.
+func isDecimal(v []byte) bool {
+	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
+		v = v[1:]
+	}
+	digits, point := 0, false
+	for len(v) > 0 && (v[0] >= '0' && v[0] <= '9' || v[0] == '.' && !point) {
+		if v[0] == '.' {
+			point = true
+		} else {
+			digits++
+		}
+		v = v[1:]
+	}
+	if digits == 0 {
+		return false
+	}
+	if len(v) > 0 && (v[0] == 'e' || v[0] == 'E') {
+		v = v[1:]
+		if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
+			v = v[1:]
+		}
+		if len(v) == 0 {
+			return false
+		}
+		for len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
+			v = v[1:]
+		}
+	}
+	return len(v) == 0
 }
 
 // parseInteger reads an optionally signed run of decimal digits.
