@@ -25,6 +25,12 @@ func TestCompileErrorKinds(t *testing.T) {
 		{"two comparators", rule("{A|re|cidr: x}"), KindModifierCombination},
 		{"flag without re", rule("{A|i: x}"), KindModifierCombination},
 		{"null with a comparator", rule("{A|re: [null, x]}"), KindModifierCombination},
+		// A comparator reads the value as written: a transform before it
+		// would be lost, not applied.
+		{"expand before re", rule("{A|expand|re: '^%servers%$'}"), KindModifierCombination},
+		{"base64 before re", rule("{A|base64|re: abc}"), KindModifierCombination},
+		{"wide before cidr", rule("{A|wide|cidr: 10.0.0.0/8}"), KindModifierCombination},
+		{"windash before gt", rule("{A|windash|gt: 5}"), KindModifierCombination},
 		{"value of a map type", rule("{A: [{x: 1}]}"), KindUnsupportedValue},
 		{"exists with a word", rule("{A|exists: maybe}"), KindBadValue},
 		{"wildcard encoded", rule("{A|base64: 'x*'}"), KindBadValue},
