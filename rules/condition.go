@@ -189,17 +189,15 @@ func (p *condParser) unary() (node, error) {
 	return n, nil
 }
 
-// quantifier compiles "1 of target" or "all of target". For "them", names
-// starting with '_' are left out, as the Sigma specification says.
+// quantifier compiles "1 of target" or "all of target". Names starting
+// with '_' are left out, for "them" and for a pattern alike: the
+// specification has a pattern be "the same as 1/all of them, but
+// restricted to matching search identifiers" (as pySigma reads it).
 func (p *condParser) quantifier(all bool, target string) (node, error) {
 	them := strings.EqualFold(target, "them")
 	var ns []node
 	for _, name := range p.names {
-		if them {
-			if strings.HasPrefix(name, "_") {
-				continue
-			}
-		} else if !identMatch(target, name) {
+		if strings.HasPrefix(name, "_") || !them && !identMatch(target, name) {
 			continue
 		}
 		ns = append(ns, p.searches[name])

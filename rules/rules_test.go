@@ -166,6 +166,9 @@ func TestConditions(t *testing.T) {
 		{"all of pattern", "  sel_a: {A: x}\n  sel_b: {B: y}\n  condition: all of sel_*\n", map[string]string{"A": "x"}, false},
 		{"1 of pattern", "  sel_a: {A: x}\n  sel_b: {B: y}\n  condition: 1 of sel_*\n", map[string]string{"B": "y"}, true},
 		{"1 of them skips _", "  a: {A: x}\n  _hidden: {H: h}\n  condition: 1 of them\n", map[string]string{"H": "h"}, false},
+		// A pattern is "them" restricted to the names it matches.
+		{"1 of * skips _", "  a: {A: x}\n  _b: {B: y}\n  condition: 1 of *\n", map[string]string{"B": "y"}, false},
+		{"all of * skips _", "  a: {A: x}\n  _b: {B: y}\n  condition: all of *\n", map[string]string{"A": "x"}, true},
 		{"all of them skips _", "  a: {A: x}\n  _hidden: {H: h}\n  condition: all of them\n", map[string]string{"A": "x"}, true},
 		{"list of conditions is OR", "  a: {A: x}\n  b: {B: y}\n  condition:\n    - a\n    - b\n", map[string]string{"B": "y"}, true},
 		{"list of maps is OR", "  a:\n    - {A: x}\n    - {B: y}\n  condition: a\n", map[string]string{"B": "y"}, true},
