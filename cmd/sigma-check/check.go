@@ -63,6 +63,7 @@ type checker struct {
 	hits    map[string]*ruleHits
 	events  int
 	matched int
+	alerts  int    // correlation alert records written (beside the records)
 	scratch []byte // the filter's output
 	event   []byte // an EVTX record as a chunk event
 	matches []match
@@ -216,7 +217,23 @@ func (c *checker) check(event []byte, m eventMeta) error {
 	if droppedAfter > droppedBefore {
 		record = 0
 	}
+	if changed {
+		c.alerts += countEvents(out) - record
+	}
 	return c.write(out, m, changed, record, matched || c.opts.all)
+}
+
+// countEvents counts the events of a chunk the filter wrote (well formed).
+func countEvents(chunk []byte) int {
+	n := 0
+	for off := 0; off < len(chunk); n++ {
+		end, err := msgpack.Skip(chunk, off)
+		if err != nil {
+			break
+		}
+		off = end
+	}
+	return n
 }
 
 // write writes what the options ask for of the filter's output for one
@@ -313,6 +330,7 @@ func (c *checker) flush() error {
 func (c *checker) finish() error {
 	c.prog.clear()
 	if alerts := c.f.Flush(nil); len(alerts) > 0 {
+		c.alerts += countEvents(alerts)
 		if err := c.write(alerts, eventMeta{file: "(end of input)"}, true, 0, true); err != nil {
 			return err
 		}

@@ -80,6 +80,23 @@ func TestCorrelationsOffline(t *testing.T) {
 	}
 }
 
+// TestFailOnCorrelationAlertsAlone: -fail-on-match exits 1 when the only
+// detections are correlation alerts, decided when a window closes or at
+// the end of the input, which no record carries.
+func TestFailOnCorrelationAlertsAlone(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "q.yml")
+	// Only the quiet-account correlation, whose base rule writes nothing.
+	quiet := strings.Replace(checkCorrelations[strings.Index(checkCorrelations, "title: Quiet account"):], "name: failed_logon\n", "name: failed_logon\ngenerate: false\n", 1)
+	writeTestFile(t, rulesFile, quiet)
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	in := failedLogonJSON("10.0.0.1", "carol", start) + "\n" + failedLogonJSON("10.0.0.2", "dave", start.Add(10*time.Minute)) + "\n"
+	code, out, errOut := runCheck(t, in, "-rules", rulesFile, "-fail-on-match")
+	if strings.Count(out, `"id":"quiet-check"`) != 2 || code != 1 || !strings.Contains(errOut, "2 correlation alert(s)") {
+		t.Errorf("exit %d, stderr %q, want 1 and two alerts:\n%s", code, errOut, out)
+	}
+}
+
 func writeTestFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {

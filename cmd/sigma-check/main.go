@@ -19,7 +19,8 @@
 // added (every event with -all); -output csv writes one row per match
 // instead, -summary one line or row per rule. A report per .evtx file and
 // a total go to stderr, with a progress line when stderr is a terminal.
-// Exit status: 0 done, 1 matches found and -fail-on-match given, 2 error.
+// Exit status: 0 done, 1 matches or correlation alerts found and
+// -fail-on-match given, 2 error.
 package main
 
 import (
@@ -46,7 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(io.Discard) // errors are reported below, in one line
 	var opts options
 	flags.BoolVar(&opts.all, "all", false, "print every event, not only those that matched")
-	failOnMatch := flags.Bool("fail-on-match", false, "exit with status 1 when any event matched")
+	failOnMatch := flags.Bool("fail-on-match", false, "exit with status 1 when any event matched or any correlation alert was written")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	flags.BoolVar(&opts.summary, "summary", false,
 		"print one line per rule that matched (hits, first and last event time, files) instead of the events")
@@ -102,8 +103,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
 	}
-	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched, %d rule(s)\n", c.events, c.matched, f.Rules().Len())
-	if c.matched > 0 && *failOnMatch {
+	alerts := ""
+	if c.alerts > 0 {
+		alerts = fmt.Sprintf(", %d correlation alert(s)", c.alerts)
+	}
+	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched%s, %d rule(s)\n", c.events, c.matched, alerts, f.Rules().Len())
+	if (c.matched > 0 || c.alerts > 0) && *failOnMatch {
 		return 1
 	}
 	return 0

@@ -370,6 +370,7 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 	it := jsoniter.Parse(jsoniter.ConfigDefault, br, 64<<10)
 	var conv Converter
 	appendEvent := func(it *jsoniter.Iterator) bool {
+		n++ // the event being read: an error names it
 		if it.WhatIsNext() != jsoniter.ObjectValue {
 			it.ReportError("read event", "expected a JSON object")
 			return false
@@ -379,7 +380,6 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 		chunk = msgpack.AppendEventTime(chunk, ts)
 		chunk = msgpack.AppendMapHeader(chunk, 0)
 		chunk = conv.value(chunk, it, 0)
-		n++
 		return it.Error == nil
 	}
 	for {

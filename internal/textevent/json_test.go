@@ -95,3 +95,13 @@ func TestReadEventsFraming(t *testing.T) {
 		}
 	}
 }
+
+// TestReadEventsErrorNamesTheEvent: an error names the event it is in,
+// counting from 1, whatever kind of value is wrong there.
+func TestReadEventsErrorNamesTheEvent(t *testing.T) {
+	for _, in := range []string{"{}\n{}\n[1]", "{}\n{}\n{\"a\":", "{}\n{}\nx"} {
+		if _, _, err := ReadEvents(strings.NewReader(in), time.Unix(0, 0)); err == nil || !strings.Contains(err.Error(), "event 3") {
+			t.Errorf("%q: %v, want an error naming event 3", in, err)
+		}
+	}
+}
