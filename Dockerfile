@@ -49,7 +49,8 @@ FROM fluent/fluent-bit:${FLUENT_BIT_VERSION}
 COPY --from=build /src/build/flb-filter_sigma.so /fluent-bit/lib/flb-filter_sigma.so
 COPY --from=build /src/build/healthcheck /fluent-bit/bin/healthcheck
 COPY conf/docker/plugins.conf /fluent-bit/etc/plugins.conf
-COPY conf/docker/fluent-bit.yaml conf/parsers.conf /fluent-bit/etc/
+# The official image's parsers.conf (json, docker, cri, syslog...) stays.
+COPY conf/docker/fluent-bit.yaml /fluent-bit/etc/
 COPY conf/samples/ /fluent-bit/etc/samples/
 COPY LICENSE NOTICE THIRD_PARTY_LICENSES rules/default/LICENSE.DRL.md /fluent-bit/share/fluent-bit-sigma/
 # Where rules are expected (the embedded default rule runs without any).

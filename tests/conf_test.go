@@ -124,7 +124,7 @@ func canonical(sections []section) string {
 
 var knownPlugins = map[string]map[string]bool{
 	"input":  {"tail": true, "forward": true, "winevtlog": true, "dummy": true, "syslog": true, "kafka": true},
-	"filter": {"sigma": true, "rewrite_tag": true, "grep": true, "nest": true},
+	"filter": {"sigma": true, "rewrite_tag": true, "grep": true, "nest": true, "record_modifier": true},
 	"output": {"stdout": true, "forward": true, "opensearch": true, "es": true, "http": true, "file": true, "kafka": true},
 }
 
