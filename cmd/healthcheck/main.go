@@ -28,8 +28,10 @@ func run(args []string, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:2020", "Fluent Bit's HTTP server")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after")
 	reload := fs.Bool("reload", false, "request a hot reload instead of checking health")
+	// 1 for every failure: Docker reserves a health check's exit
+	// status 2.
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return 1
 	}
 	client := &http.Client{Timeout: *timeout}
 	method, path := http.MethodGet, "/api/v1/health"
@@ -39,7 +41,7 @@ func run(args []string, stderr io.Writer) int {
 	req, err := http.NewRequest(method, "http://"+*addr+path, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 2
+		return 1
 	}
 	resp, err := client.Do(req)
 	if err != nil {

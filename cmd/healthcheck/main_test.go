@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,5 +44,15 @@ func TestHealthcheck(t *testing.T) {
 	srv.Close()
 	if code := run([]string{"-addr", addr, "-timeout", "200ms"}, &stderr); code != 1 {
 		t.Errorf("down: exit %d", code)
+	}
+}
+
+// TestBadArgumentsExitOne: a wrong flag or address is a failed check (1),
+// never 2, the status Docker reserves.
+func TestBadArgumentsExitOne(t *testing.T) {
+	for _, args := range [][]string{{"-bogus"}, {"-addr", "bad host:1"}} {
+		if got := run(args, io.Discard); got != 1 {
+			t.Errorf("%v: exit %d, want 1", args, got)
+		}
 	}
 }
