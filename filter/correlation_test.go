@@ -182,6 +182,7 @@ func TestGroupsAreSeparateAndMissingGroupFieldIsNotCounted(t *testing.T) {
 			fixture.Evtx(4625, "Security", "Microsoft-Windows-Security-Auditing", fixture.Map{{K: "TargetUserName", V: "a"}}))...)
 	}
 	for _, rec := range run(t, f, chunk)[0] {
+		t.Logf("%d matches: %v", len(matchesOf(rec)), rec["sigma"])
 		if len(matchesOf(rec)) > 0 {
 			t.Fatalf("fired on 9 events per address: %v", rec)
 		}
@@ -336,6 +337,7 @@ func TestTimeKeyIsTheEventTime(t *testing.T) {
 		chunk = append(chunk, at(0, rec)...)
 	}
 	for _, rec := range run(t, f, chunk)[0] {
+		t.Logf("%d matches: %v", len(matchesOf(rec)), rec["sigma"])
 		if len(matchesOf(rec)) > 0 {
 			t.Fatalf("fired though the events span ten minutes of event time")
 		}
@@ -616,6 +618,38 @@ func TestAdoptOnlyFromTheSameStateFile(t *testing.T) {
 		f.AdoptState(old)
 		if got := f.CorrelationCounters().Groups == 1; got != tc.adopts {
 			t.Errorf("state_file %q then %q: adopted %v, want %v", tc.old, tc.new, got, tc.adopts)
+		}
+	}
+}
+
+// TestTimeKeyThroughTheFieldMap: time_key names a Sigma field, found
+// through field_map as a rule's field is.
+func TestTimeKeyThroughTheFieldMap(t *testing.T) {
+	const twice = `title: Twice in ten seconds
+id: 2b6f3a4e-8c1d-4e5f-9a7b-0c1d2e3f4a5b
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 10s
+  condition: {gte: 2}
+---
+title: Failed logon
+id: 5c8f0a36-1d3e-4b7c-8e2a-9b6d4f1c2e70
+name: failed_logon
+logsource: {product: windows, service: security}
+detection:
+  selection: {EventID: 4625}
+  condition: selection
+`
+	f := correlationFilter(t, Config{TimeKey: "EvTime", FieldMap: map[string][][]string{"EvTime": {{"evt", "time"}}}}, twice)
+	var chunk []byte
+	for _, at := range []string{"2026-01-02T03:00:00Z", "2026-01-02T04:00:00Z"} { // an hour apart, stamped alike
+		chunk = append(chunk, fixture.Event(nil, fixture.Time(t0), nil, append(logon(4625, "10.3.3.3", "a"), fixture.KV{K: "evt", V: fixture.Map{{K: "time", V: at}}}))...)
+	}
+	for _, rec := range run(t, f, chunk)[0] {
+		if len(matchesOf(rec)) > 0 { // the base rule is silent: only the correlation shows
+			t.Fatalf("events an hour apart by time_key fired a 10 s correlation: %v", rec["sigma"])
 		}
 	}
 }

@@ -141,8 +141,9 @@ type indexOptions struct {
 	extra []string
 }
 
-// fieldPaths returns where the shapes keep the field name. Paths earlier in
-// the list win when a record has several.
+// fieldPaths returns where the shapes keep the field name. When a record
+// has several of a field's paths, the one it holds first (in its own key
+// order) gives the value.
 func fieldPaths(name string) [][]string {
 	switch name {
 	case rules.FieldLogsource: // not a record key: set by setLogsource
@@ -258,21 +259,25 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	b.addECSMoves()
 	b.addECSDerivations()
 	b.addLogsource(opt.logsource, opt.otherProducts)
-	b.idx.extra = b.addExtraFields(opt.extra)
+	b.idx.extra = b.addExtraFields(opt.extra, opt.fieldMap)
 	b.idx.root.finish()
 	return b.idx
 }
 
 // addExtraFields gives each extra field a slot: the rules' own when some
-// rule reads it, else an aux slot. An extra field has no data role: the
-// filter reading it does not make a record need a second step.
-func (b *indexBuilder) addExtraFields(names []string) []int {
+// rule reads it, else an aux slot, found where the field map and the
+// shapes keep it, as a rule's field is. An extra field has no data role:
+// the filter reading it does not make a record need a second step.
+func (b *indexBuilder) addExtraFields(names []string, fieldMap map[string][][]string) []int {
 	var slots []int
 	for _, name := range names {
 		s, ok := b.slotOf[name]
 		if !ok {
 			s = b.aux()
 			b.slotOf[name] = s
+			for _, path := range fieldMap[name] {
+				b.add(path, s, 0)
+			}
 			for _, path := range fieldPaths(name) {
 				b.add(path, s, 0)
 			}
