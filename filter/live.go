@@ -138,7 +138,7 @@ func (l *Live) Refresh() (changed bool, err error) {
 		return false, nil
 	}
 	l.lastFingerprint = fp // a broken set is tried once, not on every tick
-	f, err := New(l.cfg)
+	f, err := fenced(func() (*Filter, error) { return New(l.cfg) })
 	// A set that loaded, or failed to, while its files were being written
 	// may hold part of the update: either way it is tried again.
 	if changed := unchangedSince(l.cfg, fp); errors.Is(changed, safefile.ErrChanged) || (err == nil && changed != nil) {
@@ -231,4 +231,18 @@ func unchangedSince(cfg Config, fp string) error {
 		return fmt.Errorf("filter: %w (a rule, filter, placeholders or field_map file was written during the load)", safefile.ErrChanged)
 	}
 	return nil
+}
+
+// fenced runs fn, turning a panic into an error. The refresh and the
+// checkpoints run on goroutines of their own, where a panic (a bug: each
+// rule's compilation is fenced, building the whole set is not) would end
+// Fluent Bit instead of keeping the rules and state it has.
+func fenced[T any](fn func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var zero T
+			v, err = zero, fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return fn()
 }

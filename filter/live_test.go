@@ -154,3 +154,15 @@ func TestLiveConcurrent(t *testing.T) {
 		t.Errorf("counters: %+v", c)
 	}
 }
+
+// TestFencedTurnsAPanicIntoAnError: what runs on the refresh and
+// checkpoint goroutines returns an error instead of ending the process.
+func TestFencedTurnsAPanicIntoAnError(t *testing.T) {
+	f, err := fenced(func() (*Filter, error) { var m map[string]int; m["x"]++; return &Filter{}, nil })
+	if f != nil || err == nil || !strings.Contains(err.Error(), "internal error") {
+		t.Errorf("got %v, %v; want no filter and an internal error", f, err)
+	}
+	if n, err := fenced(func() (int, error) { return 7, nil }); n != 7 || err != nil {
+		t.Errorf("got %d, %v; want 7 and no error", n, err)
+	}
+}

@@ -166,7 +166,8 @@ func (k *stateKeeper) checkpoint(l *Live, every time.Duration) {
 			case <-k.stop:
 				return
 			case <-t.C:
-				if err := k.save(l.Filter()); err != nil && l.notify != nil {
+				_, err := fenced(func() (struct{}, error) { return struct{}{}, k.save(l.Filter()) })
+				if err != nil && l.notify != nil {
 					l.notify(fmt.Errorf("%w: %w", ErrCheckpoint, err), nil)
 				}
 			}
