@@ -193,6 +193,39 @@ var eventExts = []string{".json", ".jsonl", ".ndjson", ".evtx"}
 // order; only regular files, or links to them: a named pipe called x.json
 // would block the read), a file named as an argument is read whatever it
 // is, and - (or no argument at all) is stdin, which can be read once.
+// eventFiles appends the event files under dir, following links to
+// directories (the dir given may be one, as rules paths may) and walking
+// each directory once, whatever links lead to it again.
+func eventFiles(dir string, names []string, walked []os.FileInfo) ([]string, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return names, err
+	}
+	for _, w := range walked {
+		if os.SameFile(w, info) {
+			return names, nil // a loop, or a second link to one directory
+		}
+	}
+	walked = append(walked, info)
+	// The separator makes WalkDir enter dir when dir is itself a link.
+	err = filepath.WalkDir(dir+string(filepath.Separator), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if target, err := os.Stat(path); err == nil && target.IsDir() {
+				names, err = eventFiles(path, names, walked)
+				return err
+			}
+		}
+		if !d.IsDir() && slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
+			names = append(names, path)
+		}
+		return nil
+	})
+	return names, err
+}
+
 func inputs(args []string) ([]string, error) {
 	if len(args) == 0 {
 		return []string{"-"}, nil
@@ -214,18 +247,11 @@ func inputs(args []string) ([]string, error) {
 			names = append(names, arg)
 			continue
 		}
-		found := 0
-		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
-				names = append(names, path)
-				found++
-			}
-			return err
-		})
-		if err != nil {
+		before := len(names)
+		if names, err = eventFiles(arg, names, nil); err != nil {
 			return nil, err
 		}
-		if found == 0 {
+		if len(names) == before {
 			return nil, fmt.Errorf("%s: no event files (%s) in the directory", arg, "*"+strings.Join(eventExts, ", *"))
 		}
 	}

@@ -258,3 +258,39 @@ func TestDirectoryInputsSkipPipes(t *testing.T) {
 		t.Errorf("exit %d, %q", code, errOut)
 	}
 }
+
+// TestDirectoryLinks: a link to a directory, given or met in one, is
+// walked like the directory, and each directory once (a link back up
+// makes no loop).
+func TestDirectoryLinks(t *testing.T) {
+	root := t.TempDir()
+	events := filepath.Join(root, "events")
+	if err := os.MkdirAll(filepath.Join(events, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.json", "sub/b.json"} {
+		if err := os.WriteFile(filepath.Join(events, name), []byte(`{"EventID": 1}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := filepath.Join(root, "other")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "c.json"), []byte(`{"EventID": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{
+		filepath.Join(root, "link"):        events,
+		filepath.Join(events, "more"):      other,
+		filepath.Join(events, "sub", "up"): events, // a loop
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut := runCheck(t, "", filepath.Join(root, "link"))
+	if code != 0 || !strings.Contains(errOut, "3 event(s)") {
+		t.Errorf("exit %d, %q; want the 3 events of events/, its sub/ and the linked other/", code, errOut)
+	}
+}
