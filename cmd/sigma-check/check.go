@@ -52,14 +52,17 @@ type ruleHits struct {
 // checker runs the events of every input through the filter and writes
 // what the options ask for. Not safe for concurrent use.
 type checker struct {
-	f       *filter.Filter
-	opts    options
-	out     *bufio.Writer
-	stream  *jsoniter.Stream
-	csv     *csv.Writer
-	stderr  io.Writer
-	levels  map[string]string // rule level by id
-	seen    map[string]uint64 // per-rule counts already attributed to events
+	f      *filter.Filter
+	opts   options
+	out    *bufio.Writer
+	stream *jsoniter.Stream
+	csv    *csv.Writer
+	stderr io.Writer
+	levels map[string]string // rule level by id
+	seen   map[string]uint64 // per-rule counts already attributed to events
+	// silent: base rules of correlations that do not generate, whose
+	// matches no record shows (nor the summary and CSV).
+	silent  map[string]bool
 	hits    map[string]*ruleHits
 	events  int
 	matched int
@@ -73,11 +76,14 @@ type checker struct {
 // newChecker prepares to read names (for the progress line) into stdout.
 func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names []string) *checker {
 	c := &checker{f: f, opts: opts, out: bufio.NewWriterSize(stdout, 64<<10), stderr: stderr,
-		levels: map[string]string{}, seen: map[string]uint64{}, hits: map[string]*ruleHits{},
+		levels: map[string]string{}, seen: map[string]uint64{}, hits: map[string]*ruleHits{}, silent: map[string]bool{},
 		prog: newProgress(stderr, names)}
 	c.stream = jsoniter.NewStream(jsoniter.ConfigDefault, c.out, 64<<10)
 	for _, r := range f.Rules().Rules() {
 		c.levels[r.ID] = r.Level.String()
+		if r.Silent {
+			c.silent[filter.RuleKey(r.ID, r.Title)] = true
+		}
 	}
 	for _, r := range f.Rules().Correlations() {
 		c.levels[r.ID] = r.Level.String()
@@ -275,17 +281,20 @@ func (c *checker) attribute(m eventMeta) {
 	c.matches = c.matches[:0]
 	for _, r := range c.f.Counters().Rules {
 		key := r.ID + "\x00" + r.Title
-		if r.Count <= c.seen[key] {
+		if r.Count <= c.seen[key] || c.silent[r.Key()] {
 			continue
 		}
+		n := r.Count - c.seen[key] // a correlation may alert more than once at one event
 		c.seen[key] = r.Count
-		c.matches = append(c.matches, match{id: r.ID, title: r.Title, level: c.levels[r.ID]})
+		for range n {
+			c.matches = append(c.matches, match{id: r.ID, title: r.Title, level: c.levels[r.ID]})
+		}
 		h := c.hits[key]
 		if h == nil {
 			h = &ruleHits{match: c.matches[len(c.matches)-1]}
 			c.hits[key] = h
 		}
-		h.hits++
+		h.hits += int(n)
 		if !m.time.IsZero() && (h.first.IsZero() || m.time.Before(h.first)) {
 			h.first = m.time
 		}

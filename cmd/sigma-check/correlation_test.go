@@ -129,3 +129,26 @@ func TestCorrelationTimeFromEvtxJSON(t *testing.T) {
 		t.Errorf("exit %d, want the third event alone to carry the brute force: %s\n%s", code, out, errOut)
 	}
 }
+
+// TestSummaryCountsCorrelations: -summary and -output csv count every
+// alert where it was written, and leave out the base rules no record shows.
+func TestSummaryCountsCorrelations(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "c.yml")
+	writeTestFile(t, rulesFile, checkCorrelations)
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var in strings.Builder
+	for i, user := range []string{"bob", "bob", "carol"} {
+		in.WriteString(failedLogonJSON("10.0.0.1", user, start.Add(time.Duration(i)*20*time.Second)) + "\n")
+	}
+	in.WriteString(failedLogonJSON("10.0.0.2", "dave", start.Add(10*time.Minute)) + "\n")
+	_, out, errOut := runCheck(t, in.String(), "-rules", rulesFile, "-summary")
+	if !strings.Contains(out, `"rule_id":"bf-check","title":"Brute force","level":"high","hits":1,`) ||
+		!strings.Contains(out, `"rule_id":"quiet-check","title":"Quiet account","level":"","hits":2,`) || strings.Contains(out, "fl-check") {
+		t.Errorf("summary, want bf-check once and quiet-check twice, no fl-check:\n%s%s", out, errOut)
+	}
+	_, out, _ = runCheck(t, in.String(), "-rules", rulesFile, "-output", "csv")
+	if strings.Count(out, "quiet-check") != 2 || strings.Count(out, "bf-check") != 1 || strings.Contains(out, "fl-check") {
+		t.Errorf("csv, want one row per alert and no base rule:\n%s", out)
+	}
+}
