@@ -132,24 +132,32 @@ func (e *Engine) marshal() []byte {
 func (ss *specState) encodeGroups(w *encoder) int {
 	n := 0
 	for i := range ss.shards {
-		sh := &ss.shards[i]
-		sh.mu.Lock()
-		for g := sh.lru.prev; g != &sh.lru; g = g.prev {
-			w.str(g.key)
-			w.varint(g.newest)
-			x := g.ext
-			if x == nil {
-				x = &groupExt{floor: noTime, muted: noTime, heapIdx: -1}
-			}
-			w.varint(x.start)
-			w.varint(x.floor)
-			w.varint(x.muted)
-			w.uvarint(x.refs)
-			w.uvarint(boolByte(x.heapIdx >= 0))
-			g.agg.encode(w)
-			n++
+		n += ss.shards[i].encode(w)
+	}
+	return n
+}
+
+// encode writes the shard's groups, least recently updated first, under
+// its lock, released even if encoding panics (a checkpoint recovers it:
+// the shard must not stay locked for the records that follow).
+func (sh *shard) encode(w *encoder) int {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	n := 0
+	for g := sh.lru.prev; g != &sh.lru; g = g.prev {
+		w.str(g.key)
+		w.varint(g.newest)
+		x := g.ext
+		if x == nil {
+			x = &groupExt{floor: noTime, muted: noTime, heapIdx: -1}
 		}
-		sh.mu.Unlock()
+		w.varint(x.start)
+		w.varint(x.floor)
+		w.varint(x.muted)
+		w.uvarint(x.refs)
+		w.uvarint(boolByte(x.heapIdx >= 0))
+		g.agg.encode(w)
+		n++
 	}
 	return n
 }

@@ -60,8 +60,9 @@ type checker struct {
 	stderr io.Writer
 	levels map[string]string // rule level by id
 	seen   map[string]uint64 // per-rule counts already attributed to events
-	// silent: base rules of correlations that do not generate, whose
-	// matches no record shows (nor the summary and CSV).
+	// silent: rules and correlations referenced by correlations that do
+	// not generate, whose matches no record shows (nor the summary and
+	// CSV).
 	silent  map[string]bool
 	hits    map[string]*ruleHits
 	events  int
@@ -87,6 +88,9 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names 
 	}
 	for _, r := range f.Rules().Correlations() {
 		c.levels[r.ID] = r.Level.String()
+		if r.Silent { // fed to another correlation that does not generate
+			c.silent[filter.RuleKey(r.ID, r.Title)] = true
+		}
 	}
 	if opts.csv {
 		c.csv = csv.NewWriter(c.out)

@@ -188,29 +188,39 @@ func regular(path string) bool {
 // eventExts are the extensions of the event files read from a directory.
 var eventExts = []string{".json", ".jsonl", ".ndjson", ".evtx"}
 
-// inputs expands the arguments into the inputs to read, in order: a
-// directory gives its event files (eventExts, recursively, in lexical
-// order; only regular files, or links to them: a named pipe called x.json
-// would block the read), a file named as an argument is read whatever it
-// is, and - (or no argument at all) is stdin, which can be read once.
 // eventFiles appends the event files under dir, following links to
 // directories (the dir given may be one, as rules paths may) and walking
-// each directory once, whatever links lead to it again.
-func eventFiles(dir string, names []string, walked []os.FileInfo) ([]string, error) {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return names, err
-	}
-	for _, w := range walked {
-		if os.SameFile(w, info) {
-			return names, nil // a loop, or a second link to one directory
+// each directory once, however many links and paths lead to it: walked
+// holds every directory entered so far, of every call.
+func eventFiles(dir string, names []string, walked *[]os.FileInfo) ([]string, error) {
+	// first reports whether the directory at path is entered for the first
+	// time, and notes it.
+	first := func(path string) (bool, error) {
+		info, err := os.Stat(path)
+		if err != nil {
+			return false, err
 		}
+		for _, w := range *walked {
+			if os.SameFile(w, info) {
+				return false, nil // a loop, or a second way to one directory
+			}
+		}
+		*walked = append(*walked, info)
+		return true, nil
 	}
-	walked = append(walked, info)
 	// The separator makes WalkDir enter dir when dir is itself a link.
-	err = filepath.WalkDir(dir+string(filepath.Separator), func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir+string(filepath.Separator), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			if ok, err := first(path); !ok {
+				if err == nil {
+					err = fs.SkipDir
+				}
+				return err
+			}
+			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			if target, err := os.Stat(path); err == nil && target.IsDir() {
@@ -218,7 +228,7 @@ func eventFiles(dir string, names []string, walked []os.FileInfo) ([]string, err
 				return err
 			}
 		}
-		if !d.IsDir() && slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
+		if slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
 			names = append(names, path)
 		}
 		return nil
@@ -226,6 +236,11 @@ func eventFiles(dir string, names []string, walked []os.FileInfo) ([]string, err
 	return names, err
 }
 
+// inputs expands the arguments into the inputs to read, in order: a
+// directory gives its event files (eventExts, recursively, in lexical
+// order; only regular files, or links to them: a named pipe called x.json
+// would block the read), a file named as an argument is read whatever it
+// is, and - (or no argument at all) is stdin, which can be read once.
 func inputs(args []string) ([]string, error) {
 	if len(args) == 0 {
 		return []string{"-"}, nil
@@ -248,7 +263,8 @@ func inputs(args []string) ([]string, error) {
 			continue
 		}
 		before := len(names)
-		if names, err = eventFiles(arg, names, nil); err != nil {
+		var walked []os.FileInfo
+		if names, err = eventFiles(arg, names, &walked); err != nil {
 			return nil, err
 		}
 		if len(names) == before {

@@ -283,7 +283,9 @@ func TestDirectoryLinks(t *testing.T) {
 	for link, target := range map[string]string{
 		filepath.Join(root, "link"):        events,
 		filepath.Join(events, "more"):      other,
-		filepath.Join(events, "sub", "up"): events, // a loop
+		filepath.Join(events, "sub", "up"): events,                       // a loop
+		filepath.Join(events, "again"):     other,                        // a second way to other/
+		filepath.Join(other, "back"):       filepath.Join(events, "sub"), // to a directory walked as it is
 	} {
 		if err := os.Symlink(target, link); err != nil {
 			t.Fatal(err)
