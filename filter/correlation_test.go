@@ -182,7 +182,6 @@ func TestGroupsAreSeparateAndMissingGroupFieldIsNotCounted(t *testing.T) {
 			fixture.Evtx(4625, "Security", "Microsoft-Windows-Security-Auditing", fixture.Map{{K: "TargetUserName", V: "a"}}))...)
 	}
 	for _, rec := range run(t, f, chunk)[0] {
-		t.Logf("%d matches: %v", len(matchesOf(rec)), rec["sigma"])
 		if len(matchesOf(rec)) > 0 {
 			t.Fatalf("fired on 9 events per address: %v", rec)
 		}
@@ -337,7 +336,6 @@ func TestTimeKeyIsTheEventTime(t *testing.T) {
 		chunk = append(chunk, at(0, rec)...)
 	}
 	for _, rec := range run(t, f, chunk)[0] {
-		t.Logf("%d matches: %v", len(matchesOf(rec)), rec["sigma"])
 		if len(matchesOf(rec)) > 0 {
 			t.Fatalf("fired though the events span ten minutes of event time")
 		}
@@ -651,5 +649,16 @@ detection:
 		if len(matchesOf(rec)) > 0 { // the base rule is silent: only the correlation shows
 			t.Fatalf("events an hour apart by time_key fired a 10 s correlation: %v", rec["sigma"])
 		}
+	}
+	// And the other way: five seconds apart by time_key, stamped an hour
+	// apart.
+	f = correlationFilter(t, Config{TimeKey: "EvTime", FieldMap: map[string][][]string{"EvTime": {{"evt", "time"}}}}, twice)
+	chunk = nil
+	for i, at := range []string{"2026-01-02T05:00:00Z", "2026-01-02T05:00:05Z"} {
+		stamp := fixture.Time(t0.Add(time.Duration(i) * time.Hour))
+		chunk = append(chunk, fixture.Event(nil, stamp, nil, append(logon(4625, "10.3.3.4", "a"), fixture.KV{K: "evt", V: fixture.Map{{K: "time", V: at}}}))...)
+	}
+	if recs := run(t, f, chunk)[0]; len(matchesOf(recs[1])) != 1 {
+		t.Errorf("events five seconds apart by time_key did not fire: %v", recs[1]["sigma"])
 	}
 }

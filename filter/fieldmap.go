@@ -17,8 +17,8 @@ const maxFieldMapSize = 1 << 20
 // one record path or a list of them. A path is dotted ("proc.image");
 // a backslash escapes a dot that is part of a key ("host\.name" is the key
 // host.name). EventID, Channel and Provider_Name map the logsource fields.
-// Mapped paths are searched before the built-in shapes. Only a regular
-// file is read (see safefile.Read).
+// Mapped paths are added to the built-in shapes' (the one a record holds
+// first gives the value). Only a regular file is read (see safefile.Read).
 func LoadFieldMap(path string) (map[string][][]string, error) {
 	data, err := safefile.Read(path, maxFieldMapSize)
 	if err != nil {

@@ -132,7 +132,7 @@ var DefaultTextKeys = []string{"log", "message", "System"}
 type indexOptions struct {
 	textKeys  []string              // nil: DefaultTextKeys
 	logsource string                // the logsource property, normalised
-	fieldMap  map[string][][]string // field_map: extra paths per field, searched first
+	fieldMap  map[string][][]string // field_map: extra paths per field (see fieldPaths for which wins)
 	// otherProducts: some rule is of a product other than Windows, so
 	// records with a Windows channel are told they are Windows.
 	otherProducts bool

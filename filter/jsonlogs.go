@@ -305,20 +305,22 @@ func appendLower(dst, s []byte) []byte {
 var (
 	windowsKind = msgpack.AppendStr(nil, "product=windows")
 	// Sysmon for Linux's events by event ID, with the category of the
-	// Sigma taxonomy they carry (as pySigma's sysmon-for-linux pipeline
-	// maps them), so that a Linux process_creation rule does not run on
-	// a network connection or a process's end; service=sysmon keeps the
-	// rules of other Linux services (auditd, sshd) off them.
+	// Sigma taxonomy they carry (numbered as Windows Sysmon's are, see the
+	// rules package's sysmonCategories), so that a Linux
+	// process_creation rule does not run on a network connection or a
+	// process's end; service=sysmon keeps the rules of other Linux
+	// services (auditd, sshd) off them.
 	linuxSysmonKinds = map[int][]byte{
 		1:  msgpack.AppendStr(nil, "product=linux category=process_creation service=sysmon"),
 		3:  msgpack.AppendStr(nil, "product=linux category=network_connection service=sysmon"),
+		4:  msgpack.AppendStr(nil, "product=linux category=sysmon_status service=sysmon"),
 		5:  msgpack.AppendStr(nil, "product=linux category=process_termination service=sysmon"),
 		9:  msgpack.AppendStr(nil, "product=linux category=raw_access_thread service=sysmon"),
 		11: msgpack.AppendStr(nil, "product=linux category=file_event service=sysmon"),
+		16: msgpack.AppendStr(nil, "product=linux category=sysmon_status service=sysmon"),
 		23: msgpack.AppendStr(nil, "product=linux category=file_delete service=sysmon"),
 	}
-	// The others (service state, configuration changes) are of no
-	// category a rule names.
+	// The others are of no category a rule names.
 	linuxSysmonOther = msgpack.AppendStr(nil, "product=linux category=sysmon_other service=sysmon")
 )
 

@@ -140,7 +140,8 @@ func TestJSONLogsAllocateNothing(t *testing.T) {
 }
 
 // TestWindowsRecordsRunNoOtherProducts: a record with a Windows event log
-// channel is a Windows record, whatever the channel: rules of other
+// channel and a numeric event ID is a Windows record, whatever the channel
+// (a channel key alone is not): rules of other
 // products (here a Zeek rule that matches what lacks its fields) do not run
 // on it, while rules without a product still do. Sysmon for Linux's channel
 // makes it a Linux record.

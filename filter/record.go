@@ -46,9 +46,10 @@ type record struct {
 	ends []int
 	top  bool
 
-	// outer is setAside's scratch: the outer record's slots of a record
-	// carried as text.
-	outer []slotOffset
+	// outer and outerExtra are setAside's scratch: the outer record's
+	// slots, and values of fields of several, of a record carried as text.
+	outer      []slotOffset
+	outerExtra []slotValue
 }
 
 func newRecord(slots int) *record {
@@ -142,9 +143,9 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 			// other products' rules do not run on a channel no guard maps.
 			r.setWindowsLogsource(idx)
 		case !hasID:
-			// A JSON log recognised by its keys: a channel or eventID key
-			// alone (a release channel, CloudTrail's event UUID) does not
-			// make a record a Windows event.
+			// A JSON log recognised by its keys: a channel key alone (a
+			// software release channel), or an event ID that is no number,
+			// does not make a record a Windows event.
 			r.setLogsource(idx)
 		}
 	}

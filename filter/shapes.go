@@ -178,6 +178,17 @@ func (r *record) setAside(idx *fieldIndex) []slotOffset {
 		r.at[s] = absent
 	}
 	r.set, r.outer = kept, outer
+	// The values of a field of several (met in arrays of maps) go aside
+	// with it: the event's own would otherwise join them.
+	extra, keptExtra := r.outerExtra[:0], r.extra[:0]
+	for _, x := range r.extra {
+		if r.at[x.slot] == absent {
+			extra = append(extra, x)
+		} else {
+			keptExtra = append(keptExtra, x)
+		}
+	}
+	r.extra, r.outerExtra = keptExtra, extra
 	return outer
 }
 
@@ -187,6 +198,13 @@ func (r *record) restore(outer []slotOffset) {
 	for _, o := range outer {
 		if r.at[o.slot] == absent {
 			r.put(o.slot, o.off)
+			if o.off == severalValues {
+				for _, x := range r.outerExtra {
+					if x.slot == o.slot {
+						r.extra = append(r.extra, x)
+					}
+				}
+			}
 		}
 	}
 }

@@ -626,3 +626,23 @@ func TestTextEventFieldsWin(t *testing.T) {
 		}
 	}
 }
+
+// TestTextEventFieldsOfSeveralValues: the same holds for a field reached
+// through an array of maps: the event's values, not the outer record's
+// beside them; the outer record's when the event has none.
+func TestTextEventFieldsOfSeveralValues(t *testing.T) {
+	f := ruleFilter(t, Config{}, "title: t\nid: arn\ndetection:\n  s: {resources.ARN: outer}\n  condition: s\n")
+	outer := fixture.Map{{K: "resources", V: []any{fixture.Map{{K: "ARN", V: "outer"}}}}}
+	for _, tc := range []struct {
+		event string
+		want  bool
+	}{
+		{`{"_path":"x","ts":1.7e9,"resources":[{"ARN":"inner"}]}`, false},
+		{`{"_path":"x","ts":1.7e9}`, true},
+	} {
+		body := append(append(fixture.Map(nil), outer...), fixture.KV{K: "message", V: tc.event})
+		if got := matches(t, f, body); got != tc.want {
+			t.Errorf("event %s: matched %v, want %v", tc.event, got, tc.want)
+		}
+	}
+}

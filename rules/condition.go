@@ -192,12 +192,15 @@ func (p *condParser) unary() (node, error) {
 // quantifier compiles "1 of target" or "all of target". Names starting
 // with '_' are left out, for "them" and for a pattern alike: the
 // specification has a pattern be "the same as 1/all of them, but
-// restricted to matching search identifiers" (as pySigma reads it).
+// restricted to matching search identifiers" (as pySigma reads it). A
+// pattern that itself starts with '_' (1 of _filter*) names them on
+// purpose, and takes them: pySigma would refuse the rule.
 func (p *condParser) quantifier(all bool, target string) (node, error) {
 	them := strings.EqualFold(target, "them")
+	underscored := strings.HasPrefix(target, "_")
 	var ns []node
 	for _, name := range p.names {
-		if strings.HasPrefix(name, "_") || !them && !identMatch(target, name) {
+		if strings.HasPrefix(name, "_") && !underscored || !them && !identMatch(target, name) {
 			continue
 		}
 		ns = append(ns, p.searches[name])

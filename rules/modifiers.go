@@ -156,7 +156,7 @@ func parseModifiers(names []string) (fieldSpec, error) {
 		// expression, a prefix, a number, a field name); transforms make
 		// patterns of it. Applied to neither, the transform would be
 		// silently lost: expand|re would search for "%name%" itself.
-		return fieldSpec{}, errorf(KindModifierCombination, "%w: value transform %q before %q: it applies to plain and wildcard values only", ErrUnsupported, spec.transforms[0].name, spec.comparator)
+		return fieldSpec{}, errorf(KindModifierCombination, "%w: value transform %q with %q: it applies to plain and wildcard values only", ErrUnsupported, spec.transforms[0].name, spec.comparator)
 	}
 	return spec, nil
 }

@@ -169,6 +169,7 @@ func TestConditions(t *testing.T) {
 		// A pattern is "them" restricted to the names it matches.
 		{"1 of * skips _", "  a: {A: x}\n  _b: {B: y}\n  condition: 1 of *\n", map[string]string{"B": "y"}, false},
 		{"all of * skips _", "  a: {A: x}\n  _b: {B: y}\n  condition: all of *\n", map[string]string{"A": "x"}, true},
+		{"a _ pattern names them", "  a: {A: x}\n  _f1: {B: y}\n  _f2: {C: z}\n  condition: a and not 1 of _f*\n", map[string]string{"A": "x", "C": "z"}, false},
 		{"all of them skips _", "  a: {A: x}\n  _hidden: {H: h}\n  condition: all of them\n", map[string]string{"A": "x"}, true},
 		{"list of conditions is OR", "  a: {A: x}\n  b: {B: y}\n  condition:\n    - a\n    - b\n", map[string]string{"B": "y"}, true},
 		{"list of maps is OR", "  a:\n    - {A: x}\n    - {B: y}\n  condition: a\n", map[string]string{"B": "y"}, true},
