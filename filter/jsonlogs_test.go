@@ -207,34 +207,13 @@ func intKeyFirst(first, key, value string) fixture.Raw {
 // network connection or a process's end, and rules of other Linux
 // services (auditd) on none of them.
 func TestLinuxSysmonCategories(t *testing.T) {
-	src := `title: pc
-id: pc
-logsource: {product: linux, category: process_creation}
-detection:
-  sel: {Image|endswith: /curl}
-  condition: sel
----
-title: fe
-id: fe
-logsource: {product: linux, category: file_event}
-detection:
-  sel: {Image|endswith: /curl}
-  condition: sel
----
-title: auditd
-id: auditd
-logsource: {product: linux, service: auditd}
-detection:
-  sel: {Image|endswith: /curl}
-  condition: sel
----
-title: linux
-id: linux
-logsource: {product: linux}
-detection:
-  sel: {Image|endswith: /curl}
-  condition: sel
-`
+	var docs []string
+	for id, logsource := range map[string]string{"pc": "category: process_creation", "fe": "category: file_event",
+		"auditd": "service: auditd", "linux": ""} {
+		docs = append(docs, "title: "+id+"\nid: "+id+"\nlogsource: {product: linux"+strings.TrimSuffix(", "+logsource, ", ")+
+			"}\ndetection:\n  sel: {Image|endswith: /curl}\n  condition: sel\n")
+	}
+	src := strings.Join(docs, "---\n")
 	f := ruleFilter(t, Config{}, src)
 	for id, want := range map[int]string{1: "pc,linux", 3: "linux", 5: "linux", 11: "fe,linux", 16: "linux"} {
 		body := fixture.Map{{K: "Channel", V: "Linux-Sysmon/Operational"}, {K: "EventID", V: id}, {K: "Image", V: "/usr/bin/curl"}}

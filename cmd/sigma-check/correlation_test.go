@@ -48,16 +48,7 @@ func TestCorrelationsOffline(t *testing.T) {
 	dir := t.TempDir()
 	rulesFile := filepath.Join(dir, "c.yml")
 	writeTestFile(t, rulesFile, checkCorrelations)
-	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	var in strings.Builder
-	// Three failures from one address within a minute (bob twice, carol
-	// once), then one from elsewhere ten minutes later.
-	for i, user := range []string{"bob", "bob", "carol"} {
-		in.WriteString(failedLogonJSON("10.0.0.1", user, start.Add(time.Duration(i)*20*time.Second)) + "\n")
-	}
-	in.WriteString(failedLogonJSON("10.0.0.2", "dave", start.Add(10*time.Minute)) + "\n")
-
-	code, out, errOut := runCheck(t, in.String(), "-rules", rulesFile)
+	code, out, errOut := runCheck(t, threeFailuresThenOne(), "-rules", rulesFile)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -95,6 +86,19 @@ func TestFailOnCorrelationAlertsAlone(t *testing.T) {
 	if strings.Count(out, `"id":"quiet-check"`) != 2 || code != 1 || !strings.Contains(errOut, "2 correlation alert(s)") {
 		t.Errorf("exit %d, stderr %q, want 1 and two alerts:\n%s", code, errOut, out)
 	}
+}
+
+// threeFailuresThenOne is three failed logons from one address within a
+// minute (bob twice, carol once), then one from elsewhere ten minutes
+// later (dave).
+func threeFailuresThenOne() string {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var in strings.Builder
+	for i, user := range []string{"bob", "bob", "carol"} {
+		in.WriteString(failedLogonJSON("10.0.0.1", user, start.Add(time.Duration(i)*20*time.Second)) + "\n")
+	}
+	in.WriteString(failedLogonJSON("10.0.0.2", "dave", start.Add(10*time.Minute)) + "\n")
+	return in.String()
 }
 
 func writeTestFile(t *testing.T, path, data string) {
@@ -136,18 +140,13 @@ func TestSummaryCountsCorrelations(t *testing.T) {
 	dir := t.TempDir()
 	rulesFile := filepath.Join(dir, "c.yml")
 	writeTestFile(t, rulesFile, checkCorrelations)
-	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	var in strings.Builder
-	for i, user := range []string{"bob", "bob", "carol"} {
-		in.WriteString(failedLogonJSON("10.0.0.1", user, start.Add(time.Duration(i)*20*time.Second)) + "\n")
-	}
-	in.WriteString(failedLogonJSON("10.0.0.2", "dave", start.Add(10*time.Minute)) + "\n")
-	_, out, errOut := runCheck(t, in.String(), "-rules", rulesFile, "-summary")
+	in := threeFailuresThenOne()
+	_, out, errOut := runCheck(t, in, "-rules", rulesFile, "-summary")
 	if !strings.Contains(out, `"rule_id":"bf-check","title":"Brute force","level":"high","hits":1,`) ||
 		!strings.Contains(out, `"rule_id":"quiet-check","title":"Quiet account","level":"","hits":2,`) || strings.Contains(out, "fl-check") {
 		t.Errorf("summary, want bf-check once and quiet-check twice, no fl-check:\n%s%s", out, errOut)
 	}
-	_, out, _ = runCheck(t, in.String(), "-rules", rulesFile, "-output", "csv")
+	_, out, _ = runCheck(t, in, "-rules", rulesFile, "-output", "csv")
 	if strings.Count(out, "quiet-check") != 2 || strings.Count(out, "bf-check") != 1 || strings.Contains(out, "fl-check") {
 		t.Errorf("csv, want one row per alert and no base rule:\n%s", out)
 	}
