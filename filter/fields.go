@@ -159,7 +159,7 @@ func fieldPaths(name string) [][]string {
 			{"event", "provider"}}
 	}
 	paths := [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name},
-		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}}
+		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}, {"event_data", "data", name}}
 	if name == unnamedData { // evtx_dump writes several unnamed values {"#text": [...]}
 		paths = append(paths, []string{"Event", "EventData", name, "#text"})
 	}

@@ -59,9 +59,16 @@ func (r *record) loadArrayOfMaps(node *keyNode, b []byte, off int) (end int, err
 
 // addValues adds a value met inside an array of maps to each of slots:
 // the slot then holds every value met, the one met outside an array first.
+// The first value is held as the slot's own, so that a field met once (the
+// OpenTelemetry receiver writes each event data value in a map of its own)
+// reads as that value, as a group-by or shard key too.
 func (r *record) addValues(slots []int, off int) {
 	r.several = true
 	for _, slot := range slots {
+		if r.at[slot] == absent {
+			r.put(slot, off)
+			continue
+		}
 		if len(r.extra)+2 > maxExtraValues { // this slot may add two
 			return
 		}
