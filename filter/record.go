@@ -93,6 +93,30 @@ func (r *record) hasEventID(idx *fieldIndex) bool {
 	return ok
 }
 
+// textKey is the key evtx JSON keeps an element's text under.
+var textKey = []byte("#text")
+
+// HoldsMap implements rules.FieldMap: a map that is not evtx JSON's
+// wrapper of a value ({"#text": ...}, whose empty list is an absent
+// field).
+func (r *record) HoldsMap(slot int) bool {
+	b, off, ok := r.value(slot)
+	if !ok || off < 0 || off >= len(b) || !msgpack.IsMap(b[off]) {
+		return false
+	}
+	n, p, err := msgpack.ReadMapHeader(b, off)
+	for i := 0; i < n && err == nil; i++ {
+		var key []byte
+		if key, _, p, err = readKey(b, p); err == nil && string(key) == "#text" {
+			return false
+		}
+		if err == nil {
+			p, err = msgpack.Skip(b, p)
+		}
+	}
+	return err == nil
+}
+
 // Present implements rules.FieldPresence: the record has the field,
 // whatever it holds (null, a map or an array included).
 func (r *record) Present(slot int) bool { return r.at[slot] != absent }
@@ -232,9 +256,10 @@ func (r *record) loadContainer(e *keyEdge, b []byte, vp int) (end int, err error
 	if e.child != nil && msgpack.IsMap(b[vp]) {
 		end, err = r.loadMap(e.child, b, vp)
 		// The map is the value of e's own slots too (for exists), unless
-		// a field inside gave them one (evtx JSON's EventID {"#text": 1}),
-		// whatever other rules read inside it.
-		if err == nil && !r.inArray {
+		// a field inside gave them one, whatever other rules read inside
+		// it; but not a map that wraps a value (evtx JSON's {"#text": ...}):
+		// an empty one there is an absent field.
+		if err == nil && !r.inArray && e.child.lookupExact(textKey) == nil {
 			for _, slot := range e.slots {
 				if r.at[slot] == absent {
 					r.put(slot, r.base+vp)

@@ -646,3 +646,31 @@ func TestTextEventFieldsOfSeveralValues(t *testing.T) {
 		}
 	}
 }
+
+// TestNullIsNotAMap: null matches a field the record lacks or holds as
+// null, not one holding a map (a value), with or without rules reading
+// inside it.
+func TestNullIsNotAMap(t *testing.T) {
+	const isNull = "title: n\nid: isnull\ndetection:\n  s: {requestParameters: null}\n  condition: s\n"
+	const inside = "title: i\nid: inside\ndetection:\n  s: {requestParameters.userName: bob}\n  condition: s\n"
+	for _, src := range []string{isNull, isNull + "---\n" + inside} {
+		set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(src)}}, rules.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := NewWithRules(Config{}, set, report)
+		for _, tc := range []struct {
+			body fixture.Map
+			want bool
+		}{
+			{fixture.Map{{K: "requestParameters", V: fixture.Map{{K: "policyArn", V: "x"}}}}, false},
+			{fixture.Map{{K: "requestParameters", V: nil}}, true},
+			{fixture.Map{{K: "other", V: 1}}, true},
+		} {
+			out, _, _ := f.Process(nil, fixture.Event(nil, ts, nil, tc.body))
+			if got := bytes.Contains(out, []byte("isnull")); got != tc.want {
+				t.Errorf("%d rule(s), %v: null matched %v, want %v", len(set.Rules()), tc.body, got, tc.want)
+			}
+		}
+	}
+}

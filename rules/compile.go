@@ -84,6 +84,9 @@ func (f *fieldMatcher) eval(m *matcher) bool {
 		if f.exists && fieldPresent(m.ev, f.slot) {
 			return !f.matchAbsent
 		}
+		if f.matchAbsent && holdsMap(m.ev, f.slot) {
+			return false // null is absent or JSON null; a map is a value
+		}
 		return f.matchAbsent
 	}
 	if f.test == nil {

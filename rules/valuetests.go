@@ -341,6 +341,19 @@ type FieldPresence interface {
 	Present(slot int) bool
 }
 
+// FieldMap is implemented by events that can tell a field holding a map
+// (which has no text, as null has none) from one holding null: null does
+// not match a map, which is a value.
+type FieldMap interface {
+	HoldsMap(slot int) bool
+}
+
+// holdsMap reports whether ev's field in slot holds a map.
+func holdsMap(ev Event, slot int) bool {
+	p, ok := ev.(FieldMap)
+	return ok && p.HoldsMap(slot)
+}
+
 // fieldPresent reports whether ev has the field in slot, whatever it holds.
 func fieldPresent(ev Event, slot int) bool {
 	if p, ok := ev.(FieldPresence); ok {
