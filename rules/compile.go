@@ -222,6 +222,14 @@ func (c *compiler) compileSearch(s sigma.Search) (node, error) {
 				}
 				continue
 			}
+			// The same for the other tests of several values with all
+			// ('|re|all': each expression in some value of the event).
+			if parts, ok := f.test.(allOfValues); ok && f.slot < 0 && parts.parts() > 1 {
+				for i := range parts.parts() {
+					all = append(all, fieldMatcher{slot: f.slot, test: &partTest{t: parts, i: i}})
+				}
+				continue
+			}
 			all = append(all, f)
 		}
 		n.alternatives = append(n.alternatives, all)

@@ -443,3 +443,21 @@ func TestYAMLBombs(t *testing.T) {
 		t.Logf("%s: %v", name, report.Skipped[0])
 	}
 }
+
+// TestKeywordRegexAll: '|re|all' keywords, like plain '|all' ones, each
+// match somewhere in the event, not all in one value.
+func TestKeywordRegexAll(t *testing.T) {
+	set := compileOne(t, "title: t\nid: t\nlogsource: {product: p}\ndetection:\n  k: {'|re|all': [foo, bar]}\n  condition: k\n")
+	for _, tc := range []struct {
+		fields map[string]string
+		want   bool
+	}{
+		{map[string]string{"X": "foo", "Y": "bar"}, true},
+		{map[string]string{"X": "foo bar"}, true},
+		{map[string]string{"X": "foo"}, false},
+	} {
+		if got := matches(set, tc.fields); got != tc.want {
+			t.Errorf("%v: matched %v, want %v", tc.fields, got, tc.want)
+		}
+	}
+}
