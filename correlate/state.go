@@ -190,12 +190,11 @@ func (e *Engine) Load(path string) (LoadReport, error) {
 	}
 	e.clear()
 	rep, err := e.unmarshal(data)
-	if errors.Is(err, ErrForeignState) {
-		e.clear()
-		return LoadReport{}, fmt.Errorf("correlate: state file %s: %w", path, err)
-	}
 	if err != nil {
 		e.clear()
+		if errors.Is(err, ErrForeignState) {
+			return LoadReport{}, fmt.Errorf("correlate: state file %s: %w", path, err)
+		}
 		return LoadReport{}, fmt.Errorf("correlate: state file %s: %w: %w", path, ErrCorruptState, err)
 	}
 	return rep, nil

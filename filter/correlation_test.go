@@ -623,23 +623,8 @@ func TestAdoptOnlyFromTheSameStateFile(t *testing.T) {
 // TestTimeKeyThroughTheFieldMap: time_key names a Sigma field, found
 // through field_map as a rule's field is.
 func TestTimeKeyThroughTheFieldMap(t *testing.T) {
-	const twice = `title: Twice in ten seconds
-id: 2b6f3a4e-8c1d-4e5f-9a7b-0c1d2e3f4a5b
-correlation:
-  type: event_count
-  rules: [failed_logon]
-  group-by: [IpAddress]
-  timespan: 10s
-  condition: {gte: 2}
----
-title: Failed logon
-id: 5c8f0a36-1d3e-4b7c-8e2a-9b6d4f1c2e70
-name: failed_logon
-logsource: {product: windows, service: security}
-detection:
-  selection: {EventID: 4625}
-  condition: selection
-`
+	// The README's brute force, made two failures within ten seconds.
+	twice := strings.NewReplacer("timespan: 5m", "timespan: 10s", "gte: 10", "gte: 2").Replace(bruteForce)
 	f := correlationFilter(t, Config{TimeKey: "EvTime", FieldMap: map[string][][]string{"EvTime": {{"evt", "time"}}}}, twice)
 	var chunk []byte
 	for _, at := range []string{"2026-01-02T03:00:00Z", "2026-01-02T04:00:00Z"} { // an hour apart, stamped alike

@@ -101,20 +101,7 @@ var textKey = []byte("#text")
 // field).
 func (r *record) HoldsMap(slot int) bool {
 	b, off, ok := r.value(slot)
-	if !ok || off < 0 || off >= len(b) || !msgpack.IsMap(b[off]) {
-		return false
-	}
-	n, p, err := msgpack.ReadMapHeader(b, off)
-	for i := 0; i < n && err == nil; i++ {
-		var key []byte
-		if key, _, p, err = readKey(b, p); err == nil && string(key) == "#text" {
-			return false
-		}
-		if err == nil {
-			p, err = msgpack.Skip(b, p)
-		}
-	}
-	return err == nil
+	return ok && off < len(b) && msgpack.IsMap(b[off]) && mapValue(b, off, string(textKey)) < 0
 }
 
 // Present implements rules.FieldPresence: the record has the field,
@@ -155,22 +142,19 @@ func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 		r.resolve(idx)
 	}
 	if idx.logsource >= 0 {
-		switch hasID := r.hasEventID(idx); {
+		switch {
 		case idx.logsourceValue != nil:
 			r.setLogsource(idx) // the configured one
-		case r.at[idx.channel] != absent && hasID:
-			if !idx.otherProducts {
-				break
-			}
-			// A Windows record: its channel and event ID tell which
-			// Windows rules apply; the list says it is Windows, so that
-			// other products' rules do not run on a channel no guard maps.
-			r.setWindowsLogsource(idx)
-		case !hasID:
+		case !r.hasEventID(idx):
 			// A JSON log recognised by its keys: a channel key alone (a
 			// software release channel), or an event ID that is no number,
 			// does not make a record a Windows event.
 			r.setLogsource(idx)
+		case r.at[idx.channel] != absent && idx.otherProducts:
+			// A Windows record: its channel and event ID tell which
+			// Windows rules apply; the list says it is Windows, so that
+			// other products' rules do not run on a channel no guard maps.
+			r.setWindowsLogsource(idx)
 		}
 	}
 	return end, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/evtx"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/textevent"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
 // options are sigma-check's own flags, beside the filter's properties.
@@ -80,17 +81,17 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names 
 		levels: map[string]string{}, seen: map[string]uint64{}, hits: map[string]*ruleHits{}, silent: map[string]bool{},
 		prog: newProgress(stderr, names)}
 	c.stream = jsoniter.NewStream(jsoniter.ConfigDefault, c.out, 64<<10)
-	for _, r := range f.Rules().Rules() {
+	note := func(r rules.Rule) {
 		c.levels[r.ID] = r.Level.String()
-		if r.Silent {
-			c.silent[filter.RuleKey(r.ID, r.Title)] = true
+		if r.Silent { // referenced by a correlation that does not generate
+			c.silent[hitKey(r.ID, r.Title)] = true
 		}
 	}
+	for _, r := range f.Rules().Rules() {
+		note(r)
+	}
 	for _, r := range f.Rules().Correlations() {
-		c.levels[r.ID] = r.Level.String()
-		if r.Silent { // fed to another correlation that does not generate
-			c.silent[filter.RuleKey(r.ID, r.Title)] = true
-		}
+		note(r.Rule)
 	}
 	if opts.csv {
 		c.csv = csv.NewWriter(c.out)
@@ -233,6 +234,9 @@ func (c *checker) check(event []byte, m eventMeta) error {
 	return c.write(out, m, changed, record, matched || c.opts.all)
 }
 
+// hitKey keys a rule's counts, hits and silence in the checker's maps.
+func hitKey(id, title string) string { return id + "\x00" + title }
+
 // countEvents counts the events of a chunk the filter wrote (well formed).
 func countEvents(chunk []byte) int {
 	n := 0
@@ -284,8 +288,8 @@ func (c *checker) write(out []byte, m eventMeta, changed bool, records int, prin
 func (c *checker) attribute(m eventMeta) {
 	c.matches = c.matches[:0]
 	for _, r := range c.f.Counters().Rules {
-		key := r.ID + "\x00" + r.Title
-		if r.Count <= c.seen[key] || c.silent[r.Key()] {
+		key := hitKey(r.ID, r.Title)
+		if r.Count <= c.seen[key] || c.silent[key] {
 			continue
 		}
 		n := r.Count - c.seen[key] // a correlation may alert more than once at one event
