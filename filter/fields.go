@@ -13,7 +13,8 @@ import (
 // once per filter from the record shapes the filter knows: a flat record
 // keeps Sysmon fields at the top level; an evtx JSON record (evtx_dump,
 // SigmaHQ's regression data) under Event.System and Event.EventData;
-// Winlogbeat under winlog (event_data for the fields); Fluent Bit's
+// Winlogbeat under winlog (event_data for the fields, or user_data for
+// an event that has UserData instead, as 1102 and 104 do); Fluent Bit's
 // in_winevtlog with event_data_as_map under EventData; the OpenTelemetry
 // windowseventlog receiver under event_data, with event_id.id and
 // provider.name. At each level keys are bucketed by length, so most keys
@@ -159,7 +160,8 @@ func fieldPaths(name string) [][]string {
 			{"event", "provider"}}
 	}
 	paths := [][]string{{name}, {"Event", "EventData", name}, {"Event", "System", name}, {"Event", "UserData", "*", name},
-		{"winlog", "event_data", name}, {"EventData", name}, {"event_data", name}, {"event_data", "data", name}}
+		{"winlog", "event_data", name}, {"winlog", "user_data", name}, {"EventData", name}, {"event_data", name},
+		{"event_data", "data", name}}
 	if name == unnamedData { // evtx_dump writes several unnamed values {"#text": [...]}
 		paths = append(paths, []string{"Event", "EventData", name, "#text"})
 	}

@@ -674,3 +674,27 @@ func TestNullIsNotAMap(t *testing.T) {
 		}
 	}
 }
+
+// TestWinlogbeatUserData: Winlogbeat puts the data of an event that has
+// UserData instead of EventData (the Security log cleared, 1102) under
+// winlog.user_data; a rule reads its fields by their names there too.
+func TestWinlogbeatUserData(t *testing.T) {
+	const rule = `title: cleared by
+id: 00000000-0000-4000-8000-0000000001a2
+logsource: {product: windows, service: security}
+detection: {sel: {EventID: 1102, SubjectUserName: mallory}, condition: sel}
+`
+	f := ruleFilter(t, Config{}, rule)
+	cleared := func(user string) fixture.Map {
+		return fixture.Map{{K: "winlog", V: fixture.Map{{K: "channel", V: "Security"}, {K: "event_id", V: "1102"},
+			{K: "provider_name", V: "Microsoft-Windows-Eventlog"},
+			{K: "user_data", V: fixture.Map{{K: "xml_name", V: "LogFileCleared"}, {K: "SubjectUserName", V: user},
+				{K: "SubjectDomainName", V: "CORP"}}}}}}
+	}
+	if !matches(t, f, cleared("mallory")) {
+		t.Error("winlog.user_data.SubjectUserName was not read")
+	}
+	if matches(t, f, cleared("alice")) {
+		t.Error("another user matched")
+	}
+}
