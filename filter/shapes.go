@@ -125,7 +125,9 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		if err != nil || !isStr || len(s) > maxText {
 			continue
 		}
-		s = bytes.TrimLeft(s, " \t\r\n")
+		// A file written with a UTF-8 byte order mark starts its first
+		// line with it: tail hands it over as part of the text.
+		s = bytes.TrimLeft(bytes.TrimPrefix(s, utf8BOM), " \t\r\n")
 		if len(s) == 0 {
 			continue
 		}
@@ -158,6 +160,8 @@ func (r *record) loadText(idx *fieldIndex) bool {
 	}
 	return false
 }
+
+var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // slotOffset is a slot's offset as the outer record of a text event set
 // it.

@@ -171,6 +171,9 @@ func TestTextCarriedRecords(t *testing.T) {
 		{"evtx JSON in message, leading space", fixture.Map{{K: "message", V: "  \n" + evtx}}, true},
 		{"XML in System", fixture.Map{{K: "System", V: xml}, {K: "Message", V: ""}}, true},
 		{"XML with declaration in message", fixture.Map{{K: "message", V: `<?xml version="1.0"?>` + "\n" + xml}}, true},
+		// The first line of a file written with a byte order mark.
+		{"JSON after a byte order mark", fixture.Map{{K: "log", V: "\xEF\xBB\xBF" + fixture.JSON(hit)}}, true},
+		{"XML after a byte order mark", fixture.Map{{K: "message", V: "\xEF\xBB\xBF" + xml}}, true},
 		{"benign JSON", fixture.Map{{K: "log", V: fixture.JSON(fixture.BenignImageLoad(1))}}, false},
 		{"malformed JSON", fixture.Map{{K: "log", V: strings.TrimSuffix(fixture.JSON(hit), "}") + `,"x":`}}, false},
 		{"JSON array", fixture.Map{{K: "log", V: "[" + fixture.JSON(hit) + "]"}}, false},
