@@ -108,8 +108,9 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names 
 var evtxMagic = []byte("ElfFile\x00")
 
 // input reads one input (name, or stdin for -): an .evtx file when it
-// starts with the EVTX signature or is named *.evtx, else JSON events. A JSON error or an
-// output error is returned; an .evtx file's problems are reported.
+// starts with the EVTX signature or is named *.evtx, else JSON events. A JSON error
+// (after the output of the events before it) or an output error is returned; an .evtx
+// file's problems are reported.
 func (c *checker) input(name string, stdin io.Reader) error {
 	in, size := stdin, int64(0)
 	if name != "-" {
@@ -132,20 +133,28 @@ func (c *checker) input(name string, stdin io.Reader) error {
 		return c.evtxInput(name, br)
 	}
 	// Stamped 0, "no time": a JSON event's own time fields are its event
-	// time (see filter.OfflineTimeFields), never the wall clock.
-	chunk, _, err := textevent.ReadEvents(br, time.Unix(0, 0))
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	// time (see filter.OfflineTimeFields), never the wall clock. Each event
+	// is checked as it is read, so a file of any size takes the memory of
+	// one event; an output error stops the reading.
+	record := uint64(0)
+	_, err := textevent.EachEvent(br, time.Unix(0, 0), func(event []byte) error {
+		record++
+		if err := c.check(event, eventMeta{file: name, record: record}); err != nil {
+			return errOutput{err}
+		}
+		return nil
+	})
+	var out errOutput
+	if errors.As(err, &out) {
+		return fmt.Errorf("%s: %w", name, out.err)
 	}
-	for off, n := 0, 0; off < len(chunk); n++ {
-		end, err := msgpack.Skip(chunk, off)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+	if err != nil {
+		// What was read before the error was checked: its output is
+		// written whole before sigma-check stops.
+		if ferr := c.flush(); ferr != nil {
+			return fmt.Errorf("%s: %w", name, ferr)
 		}
-		if err := c.check(chunk[off:end], eventMeta{file: name, record: uint64(n + 1)}); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		off = end
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return c.flush()
 }

@@ -77,6 +77,23 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestEventsBeforeAnError: events are checked as they are read, so the
+// matches of those before a JSON error are written, whole, before
+// sigma-check stops on it, naming the event.
+func TestEventsBeforeAnError(t *testing.T) {
+	data, err := os.ReadFile(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCheck(t, string(data)+`{"EventID": 7, "Image": `)
+	if code != 2 || !strings.Contains(errOut, "event 6") {
+		t.Errorf("exit %d, %q; want 2 and an error at event 6", code, errOut)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasSuffix(out, "}\n") {
+		t.Errorf("want the 2 matches before the error, whole:\n%s", out)
+	}
+}
+
 func TestShapeFlags(t *testing.T) {
 	line := `{"payload":"{\"EventID\":7,\"ImageLoaded\":\"C:\\\\x\\\\a.node\",\"Signed\":\"false\"}"}`
 	for _, flag := range []string{"-text-key", "-json-key"} {

@@ -358,29 +358,52 @@ func binLen(b []byte, off int) int {
 }
 
 // ReadEvents turns the JSON objects of r into one chunk of current-shape
-// Fluent Bit events, [[ts, {}], body], stamped ts. r may hold one object
+// Fluent Bit events, [[ts, {}], body], stamped ts, as EachEvent reads
+// them.
+func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
+	n, err = EachEvent(r, ts, func(event []byte) error {
+		chunk = append(chunk, event...)
+		return nil
+	})
+	if err != nil {
+		return nil, n, err
+	}
+	return chunk, n, nil
+}
+
+// EachEvent calls fn with each JSON object of r as a current-shape Fluent
+// Bit event, [[ts, {}], body], stamped ts, as it reads it, so that a file
+// of any size is read in the memory of one event. r may hold one object
 // per line, JSON arrays of objects, or objects simply concatenated, after
 // a UTF-8 byte order mark (Windows PowerShell writes one). Anything else
-// between them is an error, not the end of the events.
-func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
+// between them is an error, not the end of the events; the events before
+// it have been passed on. The event passed is valid until fn returns. An
+// error of fn stops the reading and is returned as it is.
+func EachEvent(r io.Reader, ts time.Time, fn func(event []byte) error) (n int, err error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(len(utf8BOM)); string(head) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}
 	it := jsoniter.Parse(jsoniter.ConfigDefault, br, 64<<10)
 	var conv Converter
-	appendEvent := func(it *jsoniter.Iterator) bool {
+	var event []byte
+	var fnErr error
+	oneEvent := func(it *jsoniter.Iterator) bool {
 		n++ // the event being read: an error names it
 		if it.WhatIsNext() != jsoniter.ObjectValue {
 			it.ReportError("read event", "expected a JSON object")
 			return false
 		}
-		chunk = msgpack.AppendArrayHeader(chunk, 2)
-		chunk = msgpack.AppendArrayHeader(chunk, 2)
-		chunk = msgpack.AppendEventTime(chunk, ts)
-		chunk = msgpack.AppendMapHeader(chunk, 0)
-		chunk = conv.value(chunk, it, 0)
-		return it.Error == nil
+		event = msgpack.AppendArrayHeader(event[:0], 2)
+		event = msgpack.AppendArrayHeader(event, 2)
+		event = msgpack.AppendEventTime(event, ts)
+		event = msgpack.AppendMapHeader(event, 0)
+		event = conv.value(event, it, 0)
+		if it.Error != nil {
+			return false
+		}
+		fnErr = fn(event)
+		return fnErr == nil
 	}
 	for {
 		switch it.WhatIsNext() {
@@ -389,16 +412,19 @@ func ReadEvents(r io.Reader, ts time.Time) (chunk []byte, n int, err error) {
 				it.ReportError("read events", "expected a JSON object or array")
 			}
 			if !errors.Is(it.Error, io.EOF) {
-				return nil, n, fmt.Errorf("textevent: event %d: %w", n+1, it.Error)
+				return n, fmt.Errorf("textevent: event %d: %w", n+1, it.Error)
 			}
-			return chunk, n, nil
+			return n, nil
 		case jsoniter.ArrayValue:
-			it.ReadArrayCB(func(it *jsoniter.Iterator) bool { return appendEvent(it) })
+			it.ReadArrayCB(oneEvent)
 		default:
-			appendEvent(it)
+			oneEvent(it)
+		}
+		if fnErr != nil {
+			return n, fnErr
 		}
 		if it.Error != nil && !errors.Is(it.Error, io.EOF) {
-			return nil, n, fmt.Errorf("textevent: event %d: %w", n, it.Error)
+			return n, fmt.Errorf("textevent: event %d: %w", n, it.Error)
 		}
 	}
 }

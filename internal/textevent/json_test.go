@@ -3,6 +3,7 @@ package textevent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,28 @@ func TestReadEventsErrorNamesTheEvent(t *testing.T) {
 	for _, in := range []string{"{}\n{}\n[1]", "{}\n{}\n{\"a\":", "{}\n{}\nx"} {
 		if _, _, err := ReadEvents(strings.NewReader(in), time.Unix(0, 0)); err == nil || !strings.Contains(err.Error(), "event 3") {
 			t.Errorf("%q: %v, want an error naming event 3", in, err)
+		}
+	}
+}
+
+// TestEachEventStopsOnItsCallersError: the caller's error stops the
+// reading at that event, in a line or in an array, and comes back as it
+// is; each event passed is one whole event.
+func TestEachEventStopsOnItsCallersError(t *testing.T) {
+	stop := errors.New("stop")
+	for _, in := range []string{"{\"a\":1}\n{\"a\":2}\n{\"a\":3}", "[{\"a\":1},{\"a\":2},{\"a\":3}]"} {
+		calls := 0
+		n, err := EachEvent(strings.NewReader(in), time.Unix(0, 0), func(event []byte) error {
+			if end, err := msgpack.Skip(event, 0); err != nil || end != len(event) {
+				t.Errorf("%q: event %d is not one whole value: %v", in, calls+1, err)
+			}
+			if calls++; calls == 2 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || n != 2 || calls != 2 {
+			t.Errorf("%q: %d events, %d calls, %v; want 2, 2 and the caller's error", in, n, calls, err)
 		}
 	}
 }
