@@ -100,8 +100,8 @@ func (sh *sharding) appendAddition(vals []byte, adds []addition, r *record) ([]b
 }
 
 // checkShard reports a shard configuration that cannot work: a key name
-// that matches would also write (the record would hold it twice), or a
-// negative number of shards.
+// that matches would also write (the record would hold it twice) or that
+// names a shard_key field, or a negative number of shards.
 func checkShard(cfg Config) error {
 	if len(cfg.ShardKey) == 0 {
 		return nil
@@ -119,6 +119,11 @@ func checkShard(cfg Config) error {
 	if slices.Contains(cfg.Format.WrittenKeys(addKey), name) || name == cfg.TagKey {
 		return fmt.Errorf("filter: %w: shard_key_name: %q is a key matches write (format %s, or tag_key); choose another (e.g. %s)",
 			ErrBadProperty, name, cfg.Format, DefaultShardKeyName)
+	}
+	if slices.Contains(cfg.ShardKey, name) {
+		// Writing the key would replace the value it is computed from.
+		return fmt.Errorf("filter: %w: shard_key_name: %q is one of the shard_key fields, whose value the key would replace; choose another (e.g. %s)",
+			ErrBadProperty, name, DefaultShardKeyName)
 	}
 	return nil
 }

@@ -386,6 +386,8 @@ func TestShardConfig(t *testing.T) {
 		{"shard_key": "IpAddress", "shard_key_name": "rule", "format": "ecs"},
 		{"shard_key": "IpAddress", "shard_key_name": "sigma_level", "format": "flat"},
 		{"shard_key": "IpAddress", "shard_key_name": "sigma_match", "tag_key": "sigma_match"},
+		// The key would replace a value it is computed from.
+		{"shard_key": "Computer,IpAddress", "shard_key_name": "IpAddress", "shards": "8"},
 		{"shards": "-1"},
 		{"shards": "1.5"},
 		{"shards": "three"},
