@@ -3,6 +3,7 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,13 +135,20 @@ func lookup(p Property, get func(name string) (string, bool)) (name, value strin
 	return name, value, ok, nil
 }
 
+// secondsOf is n seconds, held at the Duration's range: a count too
+// large for it must read as out of range, not wrap to a small one.
+func secondsOf(n int) time.Duration {
+	const most = math.MaxInt64 / int64(time.Second)
+	return time.Duration(max(min(int64(n), most), -most)) * time.Second
+}
+
 // parseInterval reads seconds ("30") or a Go duration ("30s", "5m"): 0,
 // or from 1 second to 24 hours.
 func parseInterval(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	d, err := time.ParseDuration(v)
 	if n, nerr := strconv.Atoi(v); nerr == nil {
-		d, err = time.Duration(n)*time.Second, nil
+		d, err = secondsOf(n), nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a number of seconds or a duration (30, 30s, 5m)", v)
@@ -159,7 +167,7 @@ func parseSpan(v string) (time.Duration, error) {
 	bad := fmt.Errorf("%q is not a number of seconds or a duration (90, 90s, 5m, 2h, 1d)", v)
 	var d time.Duration
 	if n, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(n) * time.Second
+		d = secondsOf(n)
 	} else if unit := strings.TrimLeft(v, "0123456789"); (unit == "d" || unit == "w") && len(unit) < len(v) {
 		n, err := strconv.Atoi(v[:len(v)-1])
 		if err != nil || n > 366 {

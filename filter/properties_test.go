@@ -63,6 +63,8 @@ func TestParseConfig(t *testing.T) {
 			want: func(c *Config) { c.RefreshInterval, c.StatsInterval = 30*time.Second, 5*time.Minute }},
 		{name: "interval off", props: map[string]string{"refresh_interval": "0"}, want: func(c *Config) {}},
 		{name: "bad interval", props: map[string]string{"refresh_interval": "soon"}, err: true},
+		// 2^64 + 1 s would wrap to a small duration if multiplied as it is.
+		{name: "interval too many seconds", props: map[string]string{"refresh_interval": "18446744075"}, err: true},
 		{name: "interval too short", props: map[string]string{"stats_interval": "10ms"}, err: true},
 		{name: "interval too long", props: map[string]string{"stats_interval": "1000h"}, err: true},
 		{name: "correlation properties", props: map[string]string{"time_key": "UtcTime", "correlation_max_delay": "2d",
@@ -77,6 +79,8 @@ func TestParseConfig(t *testing.T) {
 			want: func(c *Config) { c.CorrelationMaxDelay, c.CorrelationSuppress = 7*24*time.Hour, 90*time.Minute }},
 		{name: "bad max delay", props: map[string]string{"correlation_max_delay": "soonish"}, err: true},
 		{name: "max delay too long", props: map[string]string{"correlation_max_delay": "400d"}, err: true},
+		{name: "max delay too many seconds", props: map[string]string{"correlation_max_delay": "18446744075"}, err: true},
+		{name: "suppress too many seconds", props: map[string]string{"correlation_suppress": "-18446744075"}, err: true},
 		{name: "negative suppress", props: map[string]string{"correlation_suppress": "-5s"}, err: true},
 		{name: "zero groups", props: map[string]string{"correlation_max_groups": "0"}, err: true},
 		{name: "groups not a number", props: map[string]string{"correlation_max_groups": "many"}, err: true},
