@@ -528,6 +528,9 @@ func LoadPlaceholders(path string) (map[string][]string, error) {
 	out := make(map[string][]string, len(raw))
 	for name, node := range raw {
 		var values []string
+		if node.Kind == yaml.AliasNode && node.Alias != nil { // name: *anchor
+			node = *node.Alias
+		}
 		switch node.Kind {
 		case yaml.ScalarNode:
 			values = []string{node.Value}

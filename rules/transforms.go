@@ -127,7 +127,7 @@ func windashVariants(toks []token) ([][]token, error) {
 				}
 			}
 			variants = next
-			if len(variants)*len(out) > 4096 {
+			if len(variants)*len(out) > maxVariants {
 				return nil, errorf(KindBadValue, "windash: too many option dashes")
 			}
 		}
@@ -146,6 +146,13 @@ func isWordByte(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
 }
 
+// maxVariants bounds the values windash and expand make of one value.
+const maxVariants = 4096
+
+func tooManyVariants(v string) error {
+	return errorf(KindBadValue, "too many combinations: %q makes more than %d values", v, maxVariants)
+}
+
 // expandPlaceholders parses the value v as written, its %name%
 // placeholders replaced with each of their values. Placeholder values are
 // Sigma values: their wildcards count. A percent sign after a backslash is
@@ -154,7 +161,12 @@ func isWordByte(c byte) bool {
 // opens a placeholder.
 func expandPlaceholders(v string, placeholders map[string][]string) ([][]token, error) {
 	out := [][]token{nil}
-	appendAlternatives := func(alts [][]token) {
+	appendAlternatives := func(alts [][]token) error {
+		// Checked before building: placeholders of thousands of values
+		// each would otherwise take gigabytes to find out.
+		if len(out)*len(alts) > maxVariants {
+			return tooManyVariants(v)
+		}
 		var next [][]token
 		for _, prefix := range out {
 			for _, a := range alts {
@@ -162,6 +174,7 @@ func expandPlaceholders(v string, placeholders map[string][]string) ([][]token, 
 			}
 		}
 		out = next
+		return nil
 	}
 	s := v
 	for {
@@ -171,22 +184,25 @@ func expandPlaceholders(v string, placeholders map[string][]string) ([][]token, 
 			j = placeholderPercent(s, i+1)
 		}
 		if i < 0 || j < 0 {
-			appendAlternatives([][]token{parseValue(unescapePercent(s))})
-			return out, nil
+			return out, appendAlternatives([][]token{parseValue(unescapePercent(s))})
 		}
 		name := s[i+1 : j]
 		values, ok := placeholders[name]
 		if !ok {
 			return nil, errorf(KindUnknownPlaceholder, "%w: placeholder %%%s%% is not defined (see the placeholders property)", ErrUnsupported, name)
 		}
-		appendAlternatives([][]token{parseValue(unescapePercent(s[:i]))})
+		if err := appendAlternatives([][]token{parseValue(unescapePercent(s[:i]))}); err != nil {
+			return nil, err
+		}
+		if len(out)*len(values) > maxVariants { // before parsing the values
+			return nil, tooManyVariants(v)
+		}
 		var alts [][]token
 		for _, v := range values {
 			alts = append(alts, parseValue(v))
 		}
-		appendAlternatives(alts)
-		if len(out) > 4096 {
-			return nil, errorf(KindBadValue, "expand: too many combinations")
+		if err := appendAlternatives(alts); err != nil {
+			return nil, err
 		}
 		s = s[j+1:]
 	}
