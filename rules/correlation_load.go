@@ -253,7 +253,7 @@ func (l *loader) correlation(src Source, doc *yaml.Node, filtersOnly bool) {
 		err = errorf(KindNotARule, "not a Sigma filter: the filters property names files of filters only (load correlations through rules)")
 	}
 	if err == nil && p.c.ID != "" {
-		if first, dup := l.seen[p.c.ID]; dup {
+		if first, dup := l.seen[strings.ToLower(p.c.ID)]; dup {
 			err = errorf(KindDuplicate, "duplicate rule id, already loaded from %s", first)
 		}
 	}
@@ -264,7 +264,7 @@ func (l *loader) correlation(src Source, doc *yaml.Node, filtersOnly bool) {
 	}
 	p.c.File = src.Name
 	if p.c.ID != "" {
-		l.seen[p.c.ID] = src.Name
+		l.seen[strings.ToLower(p.c.ID)] = src.Name
 	}
 	p.selected = l.opts.selects(&p.c.Rule)
 	l.corrs = append(l.corrs, p)

@@ -67,12 +67,18 @@ func TestCompileErrorKinds(t *testing.T) {
 	}
 }
 
+// TestDuplicateKind: a rule whose id another loaded rule has is skipped,
+// the case of the id aside (UUIDs ignore case, as rule_ids and
+// correlation references do).
 func TestDuplicateKind(t *testing.T) {
-	src := "title: t\nid: r1\nlogsource: {product: windows}\ndetection:\n  a: {A: x}\n  condition: a\n"
-	_, report, _ := Compile([]Source{{Name: "one.yml", Data: []byte(src)}, {Name: "two.yml", Data: []byte(src)}}, Options{})
-	var ce *CompileError
-	if len(report.Skipped) != 1 || !errors.As(report.Skipped[0].Err, &ce) || ce.Kind != KindDuplicate {
-		t.Fatalf("got %v, want one CompileError of kind %v", report.Skipped, KindDuplicate)
+	src := "title: t\nid: 0a1b2c3d-0000-4000-8000-00000000000f\nlogsource: {product: windows}\ndetection:\n  a: {A: x}\n  condition: a\n"
+	upper := strings.Replace(src, "0a1b2c3d-0000-4000-8000-00000000000f", "0A1B2C3D-0000-4000-8000-00000000000F", 1)
+	for _, second := range []string{src, upper} {
+		_, report, _ := Compile([]Source{{Name: "one.yml", Data: []byte(src)}, {Name: "two.yml", Data: []byte(second)}}, Options{})
+		var ce *CompileError
+		if len(report.Skipped) != 1 || !errors.As(report.Skipped[0].Err, &ce) || ce.Kind != KindDuplicate {
+			t.Fatalf("got %v, want one CompileError of kind %v", report.Skipped, KindDuplicate)
+		}
 	}
 }
 

@@ -316,10 +316,10 @@ type loader struct {
 	opts       *Options
 	set        *Set
 	report     Report
-	seen       map[string]string // rule id -> file
+	seen       map[string]string // rule or correlation id, lower case (UUIDs ignore case) -> file
 	refs       []ruleRef         // per rule of set
 	filters    []compiledFilter
-	seenFilter map[string]string // filter id -> file
+	seenFilter map[string]string // filter id, lower case -> file
 	// Rules and correlations wait in pool and corrs until the correlations
 	// are resolved (see correlation_load.go); failed holds the documents
 	// that did not load, by "id:"+lower-case id and "name:"+name.
@@ -343,7 +343,7 @@ func (l *loader) rule(src Source, doc *yaml.Node, filtersOnly bool) {
 		err = errorf(KindNotARule, "not a Sigma filter: the filters property names files of filters only (load rules through rules)")
 	}
 	if err == nil && rule.ID != "" {
-		if first, dup := l.seen[rule.ID]; dup {
+		if first, dup := l.seen[strings.ToLower(rule.ID)]; dup {
 			err = errorf(KindDuplicate, "duplicate rule id, already loaded from %s", first)
 		}
 	}
@@ -354,7 +354,7 @@ func (l *loader) rule(src Source, doc *yaml.Node, filtersOnly bool) {
 	}
 	rule.File = src.Name
 	if rule.ID != "" {
-		l.seen[rule.ID] = src.Name
+		l.seen[strings.ToLower(rule.ID)] = src.Name
 	}
 	l.pool = append(l.pool, pooledRule{rule: rule, compiled: compiled, ref: ref, selected: l.opts.selects(&rule)})
 }
@@ -363,7 +363,7 @@ func (l *loader) rule(src Source, doc *yaml.Node, filtersOnly bool) {
 func (l *loader) filter(src Source, doc *yaml.Node) {
 	f, err := compileFilter(l.c, doc)
 	if err == nil && f.id != "" {
-		if first, dup := l.seenFilter[f.id]; dup {
+		if first, dup := l.seenFilter[strings.ToLower(f.id)]; dup {
 			err = errorf(KindDuplicate, "duplicate filter id, already loaded from %s", first)
 		}
 	}
@@ -375,7 +375,7 @@ func (l *loader) filter(src Source, doc *yaml.Node) {
 	}
 	f.file = src.Name
 	if f.id != "" {
-		l.seenFilter[f.id] = src.Name
+		l.seenFilter[strings.ToLower(f.id)] = src.Name
 	}
 	l.filters = append(l.filters, f)
 }
