@@ -22,8 +22,17 @@ var defaultRules embed.FS
 
 // MaxRuleFileSize bounds one rule file (and a placeholders file). SigmaHQ's largest is under 100 KiB;
 // anything near this limit is not a rule file, and refusing it keeps a
-// misconfigured path from stalling start-up.
-const MaxRuleFileSize = 4 << 20
+// misconfigured path from stalling start-up. It also bounds what parsing
+// costs before maxDocumentNodes can be checked: YAML of two bytes a node
+// ("[a,a,a,...") takes about 120 bytes a node to parse.
+const MaxRuleFileSize = 1 << 20
+
+// maxDocumentNodes bounds the YAML nodes of one document, its aliases
+// expanded (SigmaHQ's largest rule has about 4,500). Decoding a rule
+// costs some hundreds of bytes a node, and an alias repeated over many
+// fields is decoded once per field, past yaml.v3's own alias check: a 59
+// KB file of such aliases took 1.9 GiB.
+const maxDocumentNodes = 1 << 17
 
 // ErrNoRules is returned when loading ends with an empty set.
 var ErrNoRules = errors.New("rules: no rule loaded")
@@ -403,8 +412,37 @@ func splitDocuments(data []byte) ([]*yaml.Node, error) {
 		if err != nil {
 			return docs, errorf(KindYAML, "yaml: %w", err)
 		}
+		if n := expandedNodes(&doc, map[*yaml.Node]int{}); n > maxDocumentNodes {
+			line := doc.Line
+			if len(doc.Content) > 0 {
+				line = doc.Content[0].Line
+			}
+			return docs, errorf(KindYAML, "yaml: line %d: the document holds more than %d nodes once its aliases are expanded: not a rule",
+				line, maxDocumentNodes)
+		}
 		docs = append(docs, &doc)
 	}
+}
+
+// expandedNodes counts the nodes of n with its aliases expanded, each
+// anchor's count worked out once (sizes), and stops counting past
+// maxDocumentNodes.
+func expandedNodes(n *yaml.Node, sizes map[*yaml.Node]int) int {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		size, ok := sizes[n.Alias]
+		if !ok {
+			size = expandedNodes(n.Alias, sizes)
+			sizes[n.Alias] = size
+		}
+		return size
+	}
+	count := 1
+	for _, c := range n.Content {
+		if count += expandedNodes(c, sizes); count > maxDocumentNodes {
+			break
+		}
+	}
+	return count
 }
 
 // compileDocument compiles one YAML document. It never panics: sigma-go

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -459,5 +460,38 @@ func TestKeywordRegexAll(t *testing.T) {
 		if got := matches(set, tc.fields); got != tc.want {
 			t.Errorf("%v: matched %v, want %v", tc.fields, got, tc.want)
 		}
+	}
+}
+
+// TestYAMLBombsSpreadOverFields: an alias named by many fields, each
+// decoded on its own (where yaml.v3's alias check sees one use each), or a
+// flow list of a million values, is refused with the reason before it is
+// decoded; the memory that takes stays small (the spread aliases took
+// 1.9 GiB for 59 KB). Aliases a real rule uses still load.
+func TestYAMLBombsSpreadOverFields(t *testing.T) {
+	spread := "values: &a [" + strings.TrimSuffix(strings.Repeat("x,", 900), ",") + "]\n" +
+		"title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  s:\n"
+	for i := 0; i < 3000; i++ {
+		spread += fmt.Sprintf("    f%d: *a\n", i)
+	}
+	spread += "  condition: s\n"
+	flow := "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  s: {A: [" +
+		strings.TrimSuffix(strings.Repeat("a,", (MaxRuleFileSize-200)/2), ",") + "]}\n  condition: s\n"
+	for name, src := range map[string]string{"spread aliases": spread, "long flow list": flow} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, report, err := Compile([]Source{{Name: "bomb.yml", Data: []byte(src)}}, Options{})
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrNoRules) || len(report.Skipped) != 1 || !strings.Contains(report.Skipped[0].Error(), "nodes once its aliases are expanded") {
+			t.Errorf("%s: got %v, %v; want it skipped for its nodes", name, err, report.Skipped)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
+			t.Errorf("%s: refusing took %d MiB", name, grew>>20)
+		}
+	}
+	shared := "title: t\nid: t\nlogsource: {product: windows}\ndetection:\n  a: {Image|endswith: &bins ['\\x.exe', '\\y.exe']}\n" +
+		"  b: {ParentImage|endswith: *bins}\n  condition: a and b\n"
+	if set, _, err := Compile([]Source{{Name: "ok.yml", Data: []byte(shared)}}, Options{}); err != nil || set.Len() != 1 {
+		t.Errorf("a rule sharing a list by alias: %v", err)
 	}
 }

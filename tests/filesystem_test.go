@@ -17,6 +17,7 @@ import (
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
 // hostLimit bounds every host run in this file: a plugin that waits on the
@@ -170,12 +171,12 @@ func TestInitRefusesOversizedTrees(t *testing.T) {
 	})
 	t.Run("bytes", func(t *testing.T) {
 		dir := t.TempDir()
-		for i := 0; i < 65; i++ { // 65 files of 4 MiB (sparse: no disk used)
-			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%02d.yml", i)))
+		for i := 0; i < 257; i++ { // 257 files of 1 MiB, the most a file may hold (sparse: no disk used)
+			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%03d.yml", i)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := f.Truncate(4 << 20); err != nil {
+			if err := f.Truncate(rules.MaxRuleFileSize); err != nil {
 				t.Fatal(err)
 			}
 			f.Close()
