@@ -554,6 +554,9 @@ func LoadPlaceholders(path string) (map[string][]string, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("rules: placeholders %s: %w", path, err)
 	}
+	if expandedNodes(&doc, map[*yaml.Node]int{}) > maxDocumentNodes {
+		return nil, fmt.Errorf("rules: placeholders %s: more than %d YAML nodes once aliases are expanded", path, maxDocumentNodes)
+	}
 	// yaml's own error for another shape names a Go type; say what is expected.
 	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("rules: placeholders %s: line %d: want a map of name: value or name: [values, ...], found %s",

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -68,5 +69,21 @@ func TestExpandTooManyRefusedEarly(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
 		t.Errorf("refusing took %d MiB", grew>>20)
+	}
+}
+
+// TestPlaceholdersAliasesSpreadRefused: one list named by thousands of
+// placeholders is refused, not expanded into millions of values.
+func TestPlaceholdersAliasesSpreadRefused(t *testing.T) {
+	text := "a: &a [" + strings.TrimSuffix(strings.Repeat("x,", 900), ",") + "]\n"
+	for i := 0; i < 3000; i++ {
+		text += fmt.Sprintf("p%d: *a\n", i)
+	}
+	path := filepath.Join(t.TempDir(), "p.yml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPlaceholders(path); err == nil || !strings.Contains(err.Error(), "once aliases are expanded") {
+		t.Errorf("got %v, want the file refused", err)
 	}
 }
