@@ -237,7 +237,7 @@ func (e *Engine) makeRoom(ss *specState, sh *shard) {
 }
 
 func refBit(ref int) uint64 {
-	if ref < 0 || ref >= maxRefs {
+	if ref < 0 || ref >= MaxRefs {
 		return 0
 	}
 	return 1 << uint(ref)

@@ -128,8 +128,12 @@ const (
 	sampleSize     = 1024 // ValueShare and Percentile sample
 	temporalDepth  = 8    // times kept per referenced rule
 	bucketsPerSpan = 32
-	maxRefs        = 64
 )
+
+// MaxRefs is how many rules a correlation may reference: a group tells
+// them apart by the bits of a 64-bit mask (rules.MaxCorrelationRefs, which
+// filter's tests hold to it).
+const MaxRefs = 64
 
 // plan is a Spec with everything the hot path needs precomputed.
 type plan struct {
@@ -156,7 +160,7 @@ func newPlan(s Spec) plan {
 	if p.MaxGroups <= 0 {
 		p.MaxGroups = DefaultMaxGroups
 	}
-	p.refs = min(max(s.Refs, 1), maxRefs)
+	p.refs = min(max(s.Refs, 1), MaxRefs)
 	if len(p.Bounds) == 0 && (s.Kind == Temporal || s.Kind == TemporalOrdered) {
 		p.Bounds = []Bound{{Op: GTE, Value: float64(p.refs)}}
 	}

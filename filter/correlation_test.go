@@ -595,10 +595,14 @@ func TestStateFromAClockThatRanAhead(t *testing.T) {
 }
 
 // TestValueCountLimitAgrees: the largest value_count condition the rules
-// accept is one less than the distinct values the engine tells apart.
+// accept is one less than the distinct values the engine tells apart, and
+// the rules a correlation may reference are those the engine tells apart.
 func TestValueCountLimitAgrees(t *testing.T) {
 	if rules.MaxValueCount+1 != correlate.MaxDistinct {
 		t.Fatalf("rules accept value_count up to %d, the engine tells apart %d values", rules.MaxValueCount, correlate.MaxDistinct)
+	}
+	if rules.MaxCorrelationRefs != correlate.MaxRefs {
+		t.Fatalf("rules accept %d references, the engine tells apart %d", rules.MaxCorrelationRefs, correlate.MaxRefs)
 	}
 }
 

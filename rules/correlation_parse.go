@@ -90,7 +90,39 @@ func parseCorrelation(doc *yaml.Node) (p pendingCorrelation, err error) {
 	if err := p.parseBody(body); err != nil {
 		return p, err
 	}
+	if err := p.topLevelGenerate(root, body); err != nil {
+		return p, err
+	}
 	return p, p.validate()
+}
+
+// topLevelGenerate reads generate where the specification lists it, among
+// the rule's top-level attributes (its JSON schema too); pySigma reads it
+// in the correlation map, as parseBody does. Both may be given if they
+// agree.
+func (p *pendingCorrelation) topLevelGenerate(root, body *yaml.Node) error {
+	key := mapValue(root, "generate")
+	if key == nil {
+		return nil
+	}
+	generate, err := parseGenerate(valueOf(root, key))
+	if err != nil {
+		return at(key, err)
+	}
+	if mapValue(body, "generate") != nil && generate != p.c.Generate {
+		return at(key, errorf(KindBadCorrelation, "generate is %v here and %v in the correlation", generate, p.c.Generate))
+	}
+	p.c.Generate = generate
+	return nil
+}
+
+// parseGenerate reads a generate value: a YAML boolean.
+func parseGenerate(value *yaml.Node) (bool, error) {
+	var generate bool
+	if value.Kind != yaml.ScalarNode || value.Tag != "!!bool" || value.Decode(&generate) != nil {
+		return false, errorf(KindBadCorrelation, "generate must be true or false")
+	}
+	return generate, nil
 }
 
 // valueOf returns the value node following key in mapping m.
@@ -132,9 +164,7 @@ func (p *pendingCorrelation) parseBody(body *yaml.Node) error {
 		case "condition":
 			err = p.parseCondition(value)
 		case "generate":
-			if value.Kind != yaml.ScalarNode || value.Tag != "!!bool" || value.Decode(&p.c.Generate) != nil {
-				err = errorf(KindBadCorrelation, "generate must be true or false")
-			}
+			p.c.Generate, err = parseGenerate(value)
 		default:
 			err = errorf(KindBadCorrelation, "unknown key %q in correlation (type, rules, group-by, aliases, timespan, condition, generate)", key.Value)
 		}
@@ -332,6 +362,11 @@ func conditionNumber(n *yaml.Node) (float64, error) {
 	return v, nil
 }
 
+// MaxCorrelationRefs is how many rules one correlation may reference: the
+// correlation engine tells each of a group's events by a bit of a 64-bit
+// mask (correlate's maxRefs; filter's tests hold the two together).
+const MaxCorrelationRefs = 64
+
 // MaxValueCount is the largest number a value_count condition may name:
 // the correlation engine tells apart up to one more distinct value per
 // group (correlate.MaxDistinct; filter's tests hold the two together).
@@ -348,6 +383,8 @@ func (p *pendingCorrelation) validate() error {
 		err = errorf(KindBadCorrelation, "correlation has no type")
 	case len(c.RefNames) == 0:
 		err = errorf(KindBadCorrelation, "correlation has no rules")
+	case len(c.RefNames) > MaxCorrelationRefs:
+		err = errorf(KindUnsupportedConstruct, "%w: a correlation references at most %d rules, this one %d", ErrUnsupported, MaxCorrelationRefs, len(c.RefNames))
 	case c.Timespan == 0:
 		err = errorf(KindBadCorrelation, "correlation has no timespan")
 	case !c.Type.temporal() && len(c.Bounds) == 0:

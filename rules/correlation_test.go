@@ -196,6 +196,11 @@ func TestCorrelationErrors(t *testing.T) {
 		{"self reference", "  type: temporal\n  rules: [r1, c1]\n  timespan: 1m\n", KindBadReference, 3, 1, "correlation cycle: c1 -> c1"},
 		{"unknown level", "  type: temporal\n  rules: [r1]\n  timespan: 1m\nlevel: severe\n", KindMetadata, 0, 0, `unknown level "severe"`},
 		{"bad tags", "  type: temporal\n  rules: [r1]\n  timespan: 1m\ntags: {a: b}\n", KindParse, 0, 0, "parse"},
+		{"more rules than a group tells apart", "  type: temporal\n  rules: [" + manyRefs(MaxCorrelationRefs+1) + "]\n  timespan: 1m\n",
+			KindUnsupportedConstruct, 3, 1, "references at most 64 rules, this one 65"},
+		{"generate in both places, differing", "  type: temporal\n  rules: [r1]\n  timespan: 1m\n  generate: false\ngenerate: true\n",
+			KindBadCorrelation, 8, 1, "generate is true here and false in the correlation"},
+		{"bad top-level generate", "  type: temporal\n  rules: [r1]\n  timespan: 1m\ngenerate: 1\n", KindBadCorrelation, 7, 1, "generate must be true or false"},
 	}
 	broken := "title: broken\nid: broken\nname: broken_name\ndetection:\n  sel: {A|sounds_like: x}\n  condition: sel\n"
 	for _, tc := range tests {
@@ -285,14 +290,18 @@ func TestCorrelationChain(t *testing.T) {
 	}
 }
 
+// TestCorrelationGenerate: generate is read in the correlation map (as
+// pySigma does) and among the top-level attributes (where the
+// specification and its schema list it), and both may agree.
 func TestCorrelationGenerate(t *testing.T) {
 	tests := []struct {
-		generate string
-		silent   bool
-	}{{"", true}, {"generate: false", true}, {"generate: true", false}}
+		generate, top string
+		silent        bool
+	}{{"", "", true}, {"generate: false", "", true}, {"generate: true", "", false},
+		{"", "generate: true", false}, {"", "generate: false", true}, {"generate: true", "generate: true", false}}
 	for _, tc := range tests {
-		t.Run(tc.generate, func(t *testing.T) {
-			corr := "title: c\ncorrelation:\n  type: event_count\n  rules: r1\n  timespan: 1m\n  condition: {gte: 3}\n  " + tc.generate + "\n"
+		t.Run(tc.generate+"/"+tc.top, func(t *testing.T) {
+			corr := "title: c\ncorrelation:\n  type: event_count\n  rules: r1\n  timespan: 1m\n  condition: {gte: 3}\n  " + tc.generate + "\n" + tc.top + "\n"
 			set, c := oneCorrelation(t, baseRule("r1", "", ""), baseRule("r2", "", ""), corr)
 			if c.Generate != !tc.silent || set.Rules()[0].Silent != tc.silent || set.Rules()[1].Silent || c.Silent {
 				t.Errorf("generate %v, r1 silent %v, r2 silent %v, correlation silent %v; want r1 silent %v only",
@@ -406,4 +415,13 @@ func TestCorrelationDigest(t *testing.T) {
 	if got, _ := digest("t", "low", "User", "300s", "10", r1); got != base {
 		t.Errorf("5m written as 300s: digest %s, want %s", got, base)
 	}
+}
+
+// manyRefs lists n rule names r1..rn for a correlation's rules.
+func manyRefs(n int) string {
+	refs := make([]string, n)
+	for i := range refs {
+		refs[i] = fmt.Sprintf("r%d", i+1)
+	}
+	return strings.Join(refs, ", ")
 }
