@@ -81,7 +81,7 @@ FORCE:
 SIGMAHQ_DIR := $(or $(SIGMAHQ),$(CURDIR)/../shared/sigmahq)
 
 test: $(PLUGIN)
-	@[ -d "$(SIGMAHQ_DIR)" ] || echo "make test: no SigmaHQ data at $(SIGMAHQ_DIR): the SigmaHQ regression, conformance and corpus tests are skipped; to run them, SIGMAHQ=/path/to/sigma make test (a checkout of github.com/SigmaHQ/sigma)"
+	@[ -d "$(SIGMAHQ_DIR)" ] || echo "make test: no SigmaHQ data at $(SIGMAHQ_DIR): the SigmaHQ regression and corpus tests are skipped; to run them, SIGMAHQ=/path/to/sigma make test (a checkout of github.com/SigmaHQ/sigma)"
 	$(GO) vet -tags sigmatest ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) SIGMA_VERSION=$(VERSION) $(GO) test -tags sigmatest -count=1 ./...
 	SIGMA_PLUGIN=$(CURDIR)/$(PLUGIN) SIGMA_VERSION=$(VERSION) $(GO) test -tags sigmatest -count=1 -race ./filter ./rules ./plugin ./tests
