@@ -651,3 +651,43 @@ func TestTimeKeyThroughTheFieldMap(t *testing.T) {
 		t.Errorf("events five seconds apart by time_key did not fire: %v", recs[1]["sigma"])
 	}
 }
+
+// TestRefreshThroughNoCorrelationsKeepsTheCounts: a refresh to a set
+// without correlations, and back, keeps the correlation counts the metrics
+// push (totals that must never go back), and counts on after.
+func TestRefreshThroughNoCorrelationsKeepsTheCounts(t *testing.T) {
+	rulesPath := filepath.Join(t.TempDir(), "bf.yml")
+	write := func(src string) {
+		t.Helper()
+		if err := os.WriteFile(rulesPath, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// A new modification time whatever the file system's resolution.
+		later := time.Now().Add(time.Duration(len(src)) * time.Second)
+		if err := os.Chtimes(rulesPath, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(bruteForce)
+	l, err := NewLive(Config{RulePaths: []string{rulesPath}, Rules: rules.Options{Statuses: rules.DefaultStatuses}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ahead := fixture.Event(nil, fixture.Time(time.Now().Add(time.Hour)), nil, logon(4625, "10.6.6.6", "a"))
+	run(t, l.Filter(), at(0, logon(4625, "10.6.6.6", "a")), ahead)
+	failedOnly := bruteForce[strings.Index(bruteForce, "---\n")+4:]
+	for i, src := range []string{failedOnly, bruteForce} {
+		write(src)
+		if changed, err := l.Refresh(); !changed || err != nil {
+			t.Fatalf("refresh %d: %v %v", i, changed, err)
+		}
+		if late := l.CorrelationCounters().Late; late != 1 {
+			t.Errorf("after refresh %d: late %d, want the 1 counted before", i, late)
+		}
+	}
+	run(t, l.Filter(), ahead)
+	if late := l.CorrelationCounters().Late; late != 2 {
+		t.Errorf("late %d, want 2: counting goes on from the total", late)
+	}
+}

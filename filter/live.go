@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/safefile"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
@@ -30,7 +31,8 @@ type Live struct {
 	refreshing      sync.Mutex
 	lastFingerprint string // of the files last loaded (or tried); under refreshing
 	mu              sync.Mutex
-	retired         Counters // under mu
+	retired         Counters           // under mu
+	retiredCorr     correlate.Counters // under mu: see CorrelationCounters
 
 	stop chan struct{}
 	done chan struct{}
@@ -153,9 +155,12 @@ func (l *Live) Refresh() (changed bool, err error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f.AdoptState(l.cur.Load())
+	adopted := f.AdoptState(l.cur.Load())
 	old := l.cur.Swap(f)
 	l.retired = l.retired.add(old.Counters())
+	if !adopted {
+		l.retireCorrelations(old)
+	}
 	return true, nil
 }
 

@@ -25,15 +25,18 @@ import (
 // state to another state_file is not this one's predecessor (instances
 // without an alias are told apart by position, which a reload that
 // removes one shifts): its state stays in its own file.
-func (f *Filter) AdoptState(old *Filter) {
+// It reports whether it did: then f's correlation counters go on from
+// old's.
+func (f *Filter) AdoptState(old *Filter) bool {
 	if f.corr == nil || old == nil || old.corr == nil || old == f || old.corr.stateFile != f.corr.stateFile {
-		return
+		return false
 	}
 	f.corr.engine.Adopt(old.corr.engine)
 	f.corr.lastTime.Store(old.corr.lastTime.Load())
 	// Records too far in the future count as late (CorrelationCounters),
 	// a total the metrics push only when it grows.
 	f.corr.future.Add(old.corr.future.Load())
+	return true
 }
 
 // Flush decides every window still open, as if event time had passed them
@@ -55,6 +58,8 @@ func (f *Filter) Flush(dst []byte) []byte {
 
 // CorrelationCounters returns the correlation engine's counters (late,
 // evicted, suppressed events and live groups); zero without correlations.
+// A Live's (Live.CorrelationCounters) also keep what the filters it
+// replaced counted.
 func (f *Filter) CorrelationCounters() correlate.Counters {
 	if f.corr == nil {
 		return correlate.Counters{}
@@ -193,4 +198,30 @@ func (l *Live) StateLoad() (report correlate.LoadReport, loadErr error, ok bool)
 		return correlate.LoadReport{}, nil, false
 	}
 	return l.state.loaded, l.state.loadErr, true
+}
+
+// CorrelationCounters returns the correlation counters of every filter
+// this Live has run: those a refresh did not carry over (a set without
+// correlations between two with) are kept, so that the totals, which the
+// metrics push only when they grow, never go back. Groups is the current
+// filter's.
+func (l *Live) CorrelationCounters() correlate.Counters {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, r := l.Filter().CorrelationCounters(), l.retiredCorr
+	c.Late += r.Late
+	c.Evicted += r.Evicted
+	c.Fired += r.Fired
+	c.Suppressed += r.Suppressed
+	return c
+}
+
+// retireCorrelations keeps the correlation counters of old, which the
+// filter replacing it did not adopt. Called under l.mu.
+func (l *Live) retireCorrelations(old *Filter) {
+	c := old.CorrelationCounters()
+	l.retiredCorr.Late += c.Late
+	l.retiredCorr.Evicted += c.Evicted
+	l.retiredCorr.Fired += c.Fired
+	l.retiredCorr.Suppressed += c.Suppressed
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 )
 
@@ -207,7 +208,7 @@ func (m *metrics) push(i *instance) {
 			m.pushed[f.k] = f.v
 		}
 	}
-	m.pushCorrelations(i.live.Filter(), name)
+	m.pushCorrelations(i.live.CorrelationCounters(), name)
 	m.started = true
 	for _, r := range c.Rules {
 		s := m.rules[r.Key()]
@@ -222,9 +223,8 @@ func (m *metrics) push(i *instance) {
 	m.setGauges(i)
 }
 
-// pushCorrelations pushes what the correlation counters of f gained.
-func (m *metrics) pushCorrelations(f *filter.Filter, name []*C.char) {
-	c := f.CorrelationCounters()
+// pushCorrelations pushes what the correlation counters c gained.
+func (m *metrics) pushCorrelations(c correlate.Counters, name []*C.char) {
 	for n, x := range [...]struct {
 		k metric
 		v uint64
