@@ -222,22 +222,43 @@ func (a *distinctAgg) measure(p *plan, lo, hi int64, _ *[]float64) (float64, uin
 
 func (a *distinctAgg) reset() { clear(a.m) }
 
-// temporalAgg keeps the newest temporalDepth times per referenced rule, so
-// an event arriving out of order still finds its partners.
+// temporalAgg keeps temporalDepth times per referenced rule, so an event
+// arriving out of order still finds its partners: the newest, but for
+// temporal_ordered those an ordered sequence may still need (orderedDrop).
 type temporalAgg struct{ t [][]int64 }
 
 func (a *temporalAgg) add(ev Event, p *plan, _ int64) {
 	if a.t == nil {
 		a.t = make([][]int64, p.refs)
 	}
-	s := a.t[ev.Ref]
-	if len(s) == temporalDepth {
-		if ev.Time <= s[0] {
-			return
+	s := insertSorted(a.t[ev.Ref], ev.Time)
+	if len(s) > temporalDepth {
+		drop := 0 // the oldest
+		if p.Kind == TemporalOrdered && ev.Ref+1 < len(a.t) {
+			drop = orderedDrop(s, a.t[ev.Ref+1])
 		}
-		s = slices.Delete(s, 0, 1)
+		s = slices.Delete(s, drop, drop+1)
 	}
-	a.t[ev.Ref] = insertSorted(s, ev.Time)
+	a.t[ev.Ref] = s
+}
+
+// orderedDrop returns which of the times s of one rule of a
+// temporal_ordered correlation to drop, given the times next of the rule
+// after it. A sequence takes, of this rule, the latest time not after its
+// next rule's: so of the times with none of next between them (from one
+// up to, not including, the following one), only the latest can be taken,
+// and the oldest of the others is dropped. A rule seen again and again
+// after its successor keeps the time before it that a sequence needs,
+// which dropping the oldest lost. When every time can be taken, the
+// oldest goes.
+func orderedDrop(s, next []int64) int {
+	for i := 0; i+1 < len(s); i++ {
+		j, _ := slices.BinarySearch(next, s[i])
+		if j == len(next) || next[j] >= s[i+1] {
+			return i
+		}
+	}
+	return 0
 }
 
 // measure: temporal counts the rules seen in [lo, hi]; temporal_ordered the

@@ -151,6 +151,17 @@ func TestTemporalOrdered(t *testing.T) {
 			t.Fatalf("refs %v", a.Refs)
 		}
 	})
+	// The first rule seen many more times than a group keeps after the
+	// second: the time before the second is kept, and the third completes
+	// the sequence a, b, c.
+	t.Run("first rule repeated past what a group keeps", func(t *testing.T) {
+		e := New([]Spec{spec(TemporalOrdered, 3, 5*time.Minute)})
+		none(t, run(e, ev{t: 0, ref: 0}, ev{t: sec, ref: 1}))
+		for i := 2; i <= 2+2*temporalDepth; i++ {
+			none(t, run(e, ev{t: int64(i) * sec, ref: 0}))
+		}
+		one(t, run(e, ev{t: 30 * sec, ref: 2}), 3, false)
+	})
 	t.Run("prefix length at close", func(t *testing.T) {
 		e := New([]Spec{spec(TemporalOrdered, 3, time.Minute, Bound{LT, 3})})
 		none(t, run(e, ev{t: 1, ref: 1}, ev{t: 2, ref: 0}, ev{t: 3, ref: 1}))
