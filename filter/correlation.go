@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"math"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -196,8 +197,10 @@ func parseNumber(v []byte) (float64, bool) {
 		n, err := strconv.ParseUint(s[2:], 16, 64)
 		return float64(n), err == nil
 	}
+	// "NaN" and "Inf" parse, but one would hold a sum or an average at
+	// NaN or infinity for the whole window: they are no numbers here.
 	n, err := strconv.ParseFloat(s, 64)
-	return n, err == nil
+	return n, err == nil && !math.IsNaN(n) && !math.IsInf(n, 0)
 }
 
 // bytesView is b as a string without copying; the string is valid while b

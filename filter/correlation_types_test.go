@@ -262,3 +262,22 @@ func chunkEventsOf(t *testing.T, chunk []byte) [][]byte {
 	}
 	return evs
 }
+
+// TestParseNumber: what value_sum, value_avg and a percentile read as a
+// number; NaN and infinities are not, or one would hold a window's sum at
+// NaN.
+func TestParseNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"1024", 1024, true}, {"-3", -3, true}, {"2.5", 2.5, true}, {"0x10", 16, true}, {"1e3", 1000, true},
+		{"abc", 0, false}, {"", 0, false}, {"NaN", 0, false}, {"Inf", 0, false}, {"-Infinity", 0, false}, {"1e400", 0, false},
+	} {
+		got, ok := parseNumber([]byte(tc.in))
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("parseNumber(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
