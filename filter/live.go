@@ -134,6 +134,13 @@ func (l *Live) Refresh() (changed bool, err error) {
 	defer l.refreshing.Unlock()
 	fp, err := fingerprint(l.cfg)
 	if err != nil {
+		// Reported once, as a broken set is: a rules directory gone for
+		// an hour must not warn at every poll. The error stands as the
+		// fingerprint, so that files back (even unchanged) load again.
+		if fp = "error: " + err.Error(); fp == l.lastFingerprint {
+			return false, nil
+		}
+		l.lastFingerprint = fp
 		return false, fmt.Errorf("filter: refresh: %w; keeping the rules loaded before", err)
 	}
 	if fp == l.lastFingerprint {

@@ -166,3 +166,38 @@ func TestFencedTurnsAPanicIntoAnError(t *testing.T) {
 		t.Errorf("got %d, %v; want 7 and no error", n, err)
 	}
 }
+
+// TestLiveMissingDirectoryReportedOnce: a rules directory that goes away
+// is reported at the poll that finds it gone, not at every poll after;
+// when it is back, its rules load again.
+func TestLiveMissingDirectoryReportedOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.yml"), []byte(nodeRule("a")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(Config{RulePaths: []string{dir}, RefreshInterval: 24 * time.Hour}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := os.Rename(dir, dir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := l.Refresh(); changed || err == nil {
+		t.Fatalf("directory gone: changed=%v err=%v, want an error", changed, err)
+	}
+	for i := 0; i < 3; i++ {
+		if changed, err := l.Refresh(); changed || err != nil {
+			t.Fatalf("poll %d with the directory still gone: changed=%v err=%v, want nothing new", i, changed, err)
+		}
+	}
+	if err := os.Rename(dir+".away", dir); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := l.Refresh(); !changed || err != nil || ruleIDs(l.Filter()) != "a" {
+		t.Errorf("directory back: changed=%v err=%v rules %s", changed, err, ruleIDs(l.Filter()))
+	}
+}
