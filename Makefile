@@ -127,7 +127,8 @@ bench:
 FUZZ_TARGETS := filter:FuzzProcess filter:FuzzTextRecord filter:FuzzEnrich filter:FuzzShard \
                 rules:FuzzPattern rules:FuzzCondition rules:FuzzCompile rules:FuzzRegexGate \
                 rules:FuzzAnchoredLits rules:FuzzGramFilter rules:FuzzPatternIndex correlate:FuzzLoad \
-                internal/ahocorasick:FuzzAutomaton internal/ahocorasick:FuzzSampled internal/evtx:FuzzEvtx
+                internal/ahocorasick:FuzzAutomaton internal/ahocorasick:FuzzSampled internal/evtx:FuzzEvtx \
+                internal/textevent:FuzzEachEvent
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "$(GO) test -run '^$$' -fuzz '^$${t#*:}$$' -fuzztime $(FUZZTIME) ./$${t%%:*}"; \
