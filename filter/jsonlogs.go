@@ -25,7 +25,7 @@ import (
 //	Azure sign-in, audit,      category, and operationName, resourceId or         product=azure service=signinlogs,
 //	  activity logs              properties; the service by category                auditlogs or activitylogs
 //	  (Log Analytics rows)       or TimeGenerated and Type SigninLogs, AuditLogs...
-//	Zeek                       _path                                              product=zeek service=<_path>
+//	Zeek                       _path                                              product=zeek service=<_path> (dns: and category=dns)
 
 // Recognition reads these keys of the top-level map (protoPayload.@type
 // one level down).
@@ -181,10 +181,11 @@ func (b *indexBuilder) addLogsource(configured string, otherProducts bool) {
 }
 
 // otherProducts says whether some rule of set is of a product other than
-// Windows.
+// Windows, or of a log of its own without a product (a web server's):
+// then Windows records must say they are Windows.
 func otherProducts(set *rules.Set) bool {
 	for _, r := range set.Rules() {
-		if r.Product != "" && r.Product != "windows" {
+		if r.Product != "" && r.Product != "windows" || r.OwnLog {
 			return true
 		}
 	}
@@ -229,8 +230,14 @@ func (r *record) setLogsource(idx *fieldIndex) {
 		if len(path) == 0 || len(path) > 64 || bytes.ContainsAny(path, " ,=") {
 			return
 		}
-		var buf [64]byte
-		r.setDerivedStr(idx.logsource, "product=zeek service=", appendLower(buf[:0], path))
+		var buf [80]byte
+		kind := appendLower(buf[:0], path)
+		if string(kind) == "dns" {
+			// A DNS log: SigmaHQ's rules of the dns category (which name
+			// no product) read its query as Zeek writes it.
+			kind = append(kind, " category=dns"...)
+		}
+		r.setDerivedStr(idx.logsource, "product=zeek service=", kind)
 		return
 	default:
 		return

@@ -232,3 +232,60 @@ func TestLinuxSysmonCategories(t *testing.T) {
 		}
 	}
 }
+
+// ownLogRules name, without a product, categories of logs of their own
+// (a database's, a DNS resolver's) and one a product's logs carry
+// (antivirus: Windows Defender's events).
+const ownLogRules = `title: sql
+id: 00000000-0000-4000-8000-0000000000b1
+logsource: {category: database}
+detection: {sel: {probe: x}, condition: sel}
+---
+title: dns
+id: 00000000-0000-4000-8000-0000000000b2
+logsource: {category: dns}
+detection: {sel: {probe: x}, condition: sel}
+---
+title: av
+id: 00000000-0000-4000-8000-0000000000b3
+logsource: {category: antivirus}
+detection: {sel: {probe: x}, condition: sel}
+`
+
+// TestOwnLogRulesStayOnTheirLogs: a rule for a database's or a DNS
+// resolver's log, which names no product, does not run on a record that
+// says it is another product's (a Windows event, a CloudTrail record),
+// only on records of its category and on records that say nothing; Zeek's
+// DNS log is of the dns category. Antivirus rules still run on Windows
+// events.
+func TestOwnLogRulesStayOnTheirLogs(t *testing.T) {
+	titles := func(cfg Config, body fixture.Map) string {
+		var out []string
+		for _, doc := range strings.Split(ownLogRules, "---\n") {
+			f := ruleFilter(t, cfg, doc)
+			if matches(t, f, append(append(fixture.Map(nil), body...), fixture.KV{K: "probe", V: "x"})) {
+				out = append(out, strings.TrimPrefix(strings.SplitN(doc, "\n", 2)[0], "title: "))
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		name      string
+		logsource string
+		body      fixture.Map
+		want      string
+	}{
+		{"Windows event", "", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4688}}, "av"},
+		{"CloudTrail", "", fixture.Map{{K: "eventSource", V: "athena.amazonaws.com"}, {K: "eventName", V: "StartQueryExecution"}, {K: "awsRegion", V: "us-east-1"}}, "av"},
+		{"Zeek dns", "", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}}, "dns"},
+		{"Zeek conn", "", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "conn"}}, "av"},
+		{"unknown JSON", "", fixture.Map{{K: "msg", V: "x"}}, "sql,dns,av"},
+		{"declared a database's", "category=database", fixture.Map{{K: "msg", V: "x"}}, "sql"},
+		{"declared a product's database log", "product=postgresql category=database", fixture.Map{{K: "msg", V: "x"}}, "sql"},
+		{"declared another product", "product=okta service=okta", fixture.Map{{K: "msg", V: "x"}}, "av"},
+	} {
+		if got := titles(Config{Logsource: tc.logsource}, tc.body); got != tc.want {
+			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

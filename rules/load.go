@@ -500,6 +500,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	}
 	rule.LogsourceMapped = mapped
 	rule.Product = foldString(strings.TrimSpace(sr.Logsource.Product))
+	rule.OwnLog = ownLog(sr.Logsource)
 	ref = ruleRef{id: sr.ID, logsource: sr.Logsource}
 	ref.name, _ = sr.AdditionalFields["name"].(string)
 	rule.Name = ref.name

@@ -20,6 +20,23 @@ const FieldLogsource = "sigma.logsource"
 // logsourceKind is a rule's logsource, for the guard on FieldLogsource.
 type logsourceKind struct {
 	product, category, service string // folded; "" when the rule has none
+	// ownLog: the rule names, without a product, the category or service
+	// of logs of their own (see ownLogKinds); a record of a product must
+	// then name that category or service too.
+	ownLog bool
+}
+
+// ownLogKinds are the categories and services SigmaHQ's rules name without
+// a product for logs of their own: web servers, proxies, DNS resolvers,
+// firewalls and databases write them, no product's event log does. A
+// record that names another product (a Windows event, a CloudTrail
+// record) is none of them for lacking the key: "Suspicious SQL Query"
+// (category database, keywords drop, select *) is not for a Dropbox
+// process creation or an Athena query. A category a product's logs do
+// carry (antivirus: Windows Defender's events) is not listed.
+var ownLogKinds = map[string]bool{
+	"category=webserver": true, "category=proxy": true, "category=dns": true, "category=firewall": true,
+	"category=database": true, "service=apache": true, "service=nginx": true,
 }
 
 // kindGuard returns the guard that keeps a rule with logsource ls off
@@ -31,7 +48,15 @@ func kindGuard(ls sigma.Logsource, slot func(string) int) (guard, bool) {
 	if k == (logsourceKind{}) {
 		return guard{}, false
 	}
+	k.ownLog = ownLog(ls)
 	return guard{slot: slot(FieldLogsource), kind: &k}, true
+}
+
+// ownLog reports whether ls names no product but the category or service
+// of logs of their own (ownLogKinds).
+func ownLog(ls sigma.Logsource) bool {
+	category, service := foldString(strings.TrimSpace(ls.Category)), foldString(strings.TrimSpace(ls.Service))
+	return strings.TrimSpace(ls.Product) == "" && (ownLogKinds["category="+category] || ownLogKinds["service="+service])
 }
 
 // passKind reports whether some item of the folded logsource list v is
@@ -52,6 +77,8 @@ func (k *logsourceKind) passKind(v []byte) bool {
 }
 
 func (k *logsourceKind) compatible(item []byte) bool {
+	// What the item names of the keys an ownLog rule needs named.
+	var product, category, service bool
 	for len(item) > 0 {
 		// The pairs one by one, without a slice of them: this runs when
 		// consecutive records are of different kinds, on the hot path.
@@ -69,17 +96,17 @@ func (k *logsourceKind) compatible(item []byte) bool {
 		var want string
 		switch string(key) {
 		case "product":
-			want = k.product
+			want, product = k.product, true
 		case "category":
-			want = k.category
+			want, category = k.category, true
 		case "service":
-			want = k.service
+			want, service = k.service, true
 		}
 		if want != "" && want != string(value) {
 			return false
 		}
 	}
-	return true
+	return !k.ownLog || !product || (k.category == "" || category) && (k.service == "" || service)
 }
 
 // ParseLogsourceList checks a logsource list (see FieldLogsource) and

@@ -25,6 +25,9 @@ type Rule struct {
 	LogsourceMapped bool
 	// Product is the rule's logsource product, lower case ("" for none).
 	Product string
+	// OwnLog: the rule names no product but the category or service of
+	// logs of their own (a web server's, a database's: see ownLogKinds).
+	OwnLog bool
 	// Name is the rule's name attribute, by which correlations may
 	// reference it.
 	Name string
