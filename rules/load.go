@@ -277,8 +277,8 @@ func compile(srcs, filterSrcs []Source, opts Options) (*Set, Report, error) {
 		failed:     map[string]error{},
 	}
 	for i, src := range append(srcs[:len(srcs):len(srcs)], filterSrcs...) {
-		docs, err := splitDocuments(src.Data)
-		if err != nil {
+		docs, errs := splitDocuments(src.Data)
+		for _, err := range errs {
 			l.report.Skipped = append(l.report.Skipped, Skipped{File: src.Name, Err: err})
 		}
 		for _, doc := range docs {
@@ -399,26 +399,29 @@ func withFile(err error, file, id string) error {
 }
 
 // splitDocuments parses data as a stream of YAML documents. Documents
-// parsed before a syntax error are kept.
-func splitDocuments(data []byte) ([]*yaml.Node, error) {
+// parsed before a syntax error are kept; a document past the node bound
+// is left out, with its error, and the next ones are read.
+func splitDocuments(data []byte) ([]*yaml.Node, []error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
+	var errs []error
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
-			return docs, nil
+			return docs, errs
 		}
 		if err != nil {
-			return docs, errorf(KindYAML, "yaml: %w", err)
+			return docs, append(errs, errorf(KindYAML, "%w", err)) // yaml.v3 says "yaml: "
 		}
 		if n := expandedNodes(&doc, map[*yaml.Node]int{}); n > maxDocumentNodes {
 			line := doc.Line
 			if len(doc.Content) > 0 {
 				line = doc.Content[0].Line
 			}
-			return docs, errorf(KindYAML, "yaml: line %d: the document holds more than %d nodes once its aliases are expanded: not a rule",
-				line, maxDocumentNodes)
+			errs = append(errs, errorf(KindYAML, "yaml: line %d: the document holds more than %d nodes once its aliases are expanded: not a rule",
+				line, maxDocumentNodes))
+			continue
 		}
 		docs = append(docs, &doc)
 	}
@@ -431,6 +434,10 @@ func expandedNodes(n *yaml.Node, sizes map[*yaml.Node]int) int {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		size, ok := sizes[n.Alias]
 		if !ok {
+			// An alias inside its own anchor would recurse for ever (a
+			// stack overflow no recover catches): while the anchor is
+			// counted, it counts as too large.
+			sizes[n.Alias] = maxDocumentNodes + 1
 			size = expandedNodes(n.Alias, sizes)
 			sizes[n.Alias] = size
 		}

@@ -495,3 +495,33 @@ func TestYAMLBombsSpreadOverFields(t *testing.T) {
 		t.Errorf("a rule sharing a list by alias: %v", err)
 	}
 }
+
+// TestYAMLSelfAlias: an alias inside its own anchor, in a rule or a
+// placeholders file, is refused with a reason, never followed for ever.
+func TestYAMLSelfAlias(t *testing.T) {
+	src := "title: t\nid: t\nlogsource: {product: windows}\ndetection: &x\n  s: *x\n  condition: s\n"
+	_, report, err := Compile([]Source{{Name: "self.yml", Data: []byte(src)}}, Options{})
+	if !errors.Is(err, ErrNoRules) || len(report.Skipped) != 1 {
+		t.Errorf("got %v, %v; want the rule skipped", err, report.Skipped)
+	}
+	path := filepath.Join(t.TempDir(), "p.yml")
+	if err := os.WriteFile(path, []byte("admins: &x [a, *x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPlaceholders(path); err == nil {
+		t.Error("a placeholder holding itself was accepted")
+	}
+}
+
+// TestOversizedDocumentLeavesTheOthers: a document past the node bound is
+// skipped with its reason, and the documents after it in its file load.
+func TestOversizedDocumentLeavesTheOthers(t *testing.T) {
+	good := func(id string) string {
+		return "title: " + id + "\nid: " + id + "\nlogsource: {product: windows}\ndetection: {s: {A: x}, condition: s}\n"
+	}
+	big := "title: big\nid: big\ndetection:\n  s: {A: [" + strings.TrimSuffix(strings.Repeat("a,", maxDocumentNodes), ",") + "]}\n  condition: s\n"
+	set, report, err := Compile([]Source{{Name: "f.yml", Data: []byte(good("one") + "---\n" + big + "---\n" + good("two"))}}, Options{})
+	if err != nil || set.Len() != 2 || len(report.Skipped) != 1 || !strings.Contains(report.Skipped[0].Error(), "line 6: the document holds more than") {
+		t.Errorf("loaded %d, skipped %v, %v; want one and two loaded, big skipped at its line", set.Len(), report.Skipped, err)
+	}
+}
