@@ -227,14 +227,17 @@ func (a *distinctAgg) reset() { clear(a.m) }
 // temporal_ordered those an ordered sequence may still need (orderedDrop).
 type temporalAgg struct{ t [][]int64 }
 
-func (a *temporalAgg) add(ev Event, p *plan, _ int64) {
+func (a *temporalAgg) add(ev Event, p *plan, newest int64) {
 	if a.t == nil {
 		a.t = make([][]int64, p.refs)
 	}
 	s := insertSorted(a.t[ev.Ref], ev.Time)
 	if len(s) > temporalDepth {
 		drop := 0 // the oldest
-		if p.Kind == TemporalOrdered && ev.Ref+1 < len(a.t) {
+		// A sliding window only moves on: a time before it is of no use,
+		// whatever a sequence would take it for.
+		expired := p.sliding && s[0] < satSub(newest, p.window)
+		if p.Kind == TemporalOrdered && ev.Ref+1 < len(a.t) && !expired {
 			drop = orderedDrop(s, a.t[ev.Ref+1])
 		}
 		s = slices.Delete(s, drop, drop+1)

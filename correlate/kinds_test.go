@@ -162,6 +162,19 @@ func TestTemporalOrdered(t *testing.T) {
 		}
 		one(t, run(e, ev{t: 30 * sec, ref: 2}), 3, false)
 	})
+	// A time before the window is dropped first: kept, it would take the
+	// place of one a late record's sequence needs.
+	t.Run("a time before the window goes first", func(t *testing.T) {
+		sp := spec(TemporalOrdered, 3, 20*time.Second)
+		sp.MaxDelay = 20 * time.Second
+		e := New([]Spec{sp})
+		none(t, run(e, ev{t: 0, ref: 0}, ev{t: sec, ref: 1}))
+		for i := 5; i <= 24; i++ {
+			none(t, run(e, ev{t: int64(i) * sec, ref: 0}))
+		}
+		none(t, run(e, ev{t: 17*sec + sec/2, ref: 1})) // late, within the delay
+		one(t, run(e, ev{t: 25 * sec, ref: 2}), 3, false)
+	})
 	t.Run("prefix length at close", func(t *testing.T) {
 		e := New([]Spec{spec(TemporalOrdered, 3, time.Minute, Bound{LT, 3})})
 		none(t, run(e, ev{t: 1, ref: 1}, ev{t: 2, ref: 0}, ev{t: 3, ref: 1}))
