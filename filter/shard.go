@@ -120,12 +120,28 @@ func checkShard(cfg Config) error {
 		return fmt.Errorf("filter: %w: shard_key_name: %q is a key matches write (format %s, or tag_key); choose another (e.g. %s)",
 			ErrBadProperty, name, cfg.Format, DefaultShardKeyName)
 	}
-	if slices.Contains(cfg.ShardKey, name) {
+	if field, ok := shardSource(cfg, name); ok {
 		// Writing the key would replace the value it is computed from.
-		return fmt.Errorf("filter: %w: shard_key_name: %q is one of the shard_key fields, whose value the key would replace; choose another (e.g. %s)",
-			ErrBadProperty, name, DefaultShardKeyName)
+		return fmt.Errorf("filter: %w: shard_key_name: %q is where records keep the shard_key field %s, which the key would replace; choose another (e.g. %s)",
+			ErrBadProperty, name, field, DefaultShardKeyName)
 	}
 	return nil
+}
+
+// shardSource returns the shard_key field that some record shape keeps
+// under the top-level key name (the field itself, the map of a nested
+// path: "source" of source.ip, "winlog" of Winlogbeat's fields, a
+// field_map path's first key).
+func shardSource(cfg Config, name string) (string, bool) {
+	for _, field := range cfg.ShardKey {
+		paths := append(fieldPaths(field), cfg.FieldMap[field]...)
+		for _, p := range paths {
+			if len(p) > 0 && p[0] == name {
+				return field, true
+			}
+		}
+	}
+	return "", false
 }
 
 // parseShards reads the shards property: an integer from 0.

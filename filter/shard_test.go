@@ -386,8 +386,11 @@ func TestShardConfig(t *testing.T) {
 		{"shard_key": "IpAddress", "shard_key_name": "rule", "format": "ecs"},
 		{"shard_key": "IpAddress", "shard_key_name": "sigma_level", "format": "flat"},
 		{"shard_key": "IpAddress", "shard_key_name": "sigma_match", "tag_key": "sigma_match"},
-		// The key would replace a value it is computed from.
+		// The key would replace a value it is computed from: the field, the
+		// map a dotted field is in, a shape's map of event fields.
 		{"shard_key": "Computer,IpAddress", "shard_key_name": "IpAddress", "shards": "8"},
+		{"shard_key": "source.ip", "shard_key_name": "source"},
+		{"shard_key": "IpAddress", "shard_key_name": "winlog"},
 		{"shards": "-1"},
 		{"shards": "1.5"},
 		{"shards": "three"},
@@ -401,7 +404,8 @@ func TestShardConfig(t *testing.T) {
 		t.Errorf("shard_key_name sigma without shard_key: %v", err)
 	}
 	// A Config built in code is checked by New.
-	for _, cfg := range []Config{{ShardKey: []string{"IpAddress"}, Shards: -1}, {ShardKey: []string{"IpAddress"}, ShardKeyName: "sigma"}} {
+	for _, cfg := range []Config{{ShardKey: []string{"IpAddress"}, Shards: -1}, {ShardKey: []string{"IpAddress"}, ShardKeyName: "sigma"},
+		{ShardKey: []string{"User"}, ShardKeyName: "usr", FieldMap: map[string][][]string{"User": {{"usr", "name"}}}}} {
 		if _, err := New(cfg); !errors.Is(err, ErrBadProperty) {
 			t.Errorf("New(%+v): %v, want ErrBadProperty", cfg, err)
 		}
