@@ -80,7 +80,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad max delay", props: map[string]string{"correlation_max_delay": "soonish"}, err: true},
 		{name: "max delay too long", props: map[string]string{"correlation_max_delay": "400d"}, err: true},
 		{name: "max delay too many seconds", props: map[string]string{"correlation_max_delay": "18446744075"}, err: true},
-		{name: "suppress too many seconds", props: map[string]string{"correlation_suppress": "-18446744075"}, err: true},
+		{name: "suppress too many seconds", props: map[string]string{"correlation_suppress": "18446744075"}, err: true},
 		{name: "negative suppress", props: map[string]string{"correlation_suppress": "-5s"}, err: true},
 		{name: "zero groups", props: map[string]string{"correlation_max_groups": "0"}, err: true},
 		{name: "groups not a number", props: map[string]string{"correlation_max_groups": "many"}, err: true},

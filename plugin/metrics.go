@@ -97,9 +97,9 @@ type metrics struct {
 	rules     map[string]*ruleSeries // by filter.RuleKey, every rule this instance has run
 	pushed    [numMetrics]uint64     // per flat counter, the value last pushed
 	started   bool                   // the first push created every series at 0
-	// The correlation counters are the engine's; a refresh or hot reload
-	// brings a new engine, which adopts the old one's counts with its
-	// state, so they only grow.
+	// The correlation counters are the Live's (filter.Live.CorrelationCounters):
+	// a refresh brings a new engine, which adopts the old one's counts
+	// with its state, or the Live keeps them, so they only grow.
 	corrPushed [3]uint64
 }
 
