@@ -330,6 +330,18 @@ detection: {selection: {User: x}, condition: selection}
 	if err != nil || report.Filters != 1 || matchedTitles(set, map[string]string{"Image": `C:\rar.exe`, "User": "adm_x"}) != "" {
 		t.Errorf("filter in the rules path: err %v, %d filter(s)", err, report.Filters)
 	}
+	// A filter the rules paths hold and the filters property names too
+	// loads once: not skipped as a duplicate (which strict would refuse).
+	mf := filepath.Join(filtersDir, "mf_adm.yml")
+	_, report, err = Load([]string{rulesDir, mf}, Options{FilterPaths: []string{filtersDir}})
+	if err != nil || report.Filters != 1 || len(report.Walk.RepeatedFiles) != 1 || !strings.Contains(report.Walk.String(), "read once: "+mf+" = "+mf) {
+		t.Errorf("filter in both: err %v, %d filter(s), walk %s", err, report.Filters, report.Walk)
+	}
+	for _, sk := range report.Skipped {
+		if kindOf(sk.Err) == KindDuplicate {
+			t.Errorf("filter in both: skipped as a duplicate: %v", sk)
+		}
+	}
 	// The filters property applies to the embedded default too, and a
 	// missing filters path is an error, as a missing rules path is.
 	if _, report, err := Default(Options{FilterPaths: []string{filtersDir}}); err != nil || report.Filters != 1 {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -184,6 +186,10 @@ func readFilterFiles(walk *Walk, opts Options) ([]Source, []Skipped, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (filters)", err)
 	}
+	// Filters in the rules paths load with the rules ("Filters found in
+	// the rules paths load too"): a filters path reaching them again must
+	// not load them twice, as duplicates.
+	fw.Files, fw.RepeatedFiles = withoutFilesOf(fw.Files, walk.Files)
 	fw.Bytes = walk.Bytes
 	start := time.Now()
 	srcs, skipped, err := readRuleFiles(&fw, opts.maxBytes())
@@ -195,9 +201,46 @@ func readFilterFiles(walk *Walk, opts Options) ([]Source, []Skipped, error) {
 	walk.Files = append(walk.Files, fw.Files...)
 	walk.Followed = append(walk.Followed, fw.Followed...)
 	walk.Repeated = append(walk.Repeated, fw.Repeated...)
+	walk.RepeatedFiles = append(walk.RepeatedFiles, fw.RepeatedFiles...)
 	walk.Skipped = append(walk.Skipped, fw.Skipped...)
 	walk.Took += fw.Took + time.Since(start)
 	return srcs, skipped, nil
+}
+
+// withoutFilesOf returns files without those that are one of others (the
+// same file, whatever the path), and those left out as "path = other".
+// Only paths of the same base name are compared, so the rule files are
+// not all looked up.
+func withoutFilesOf(files, others []string) (kept, repeated []string) {
+	byBase := map[string][]string{}
+	for _, o := range others {
+		byBase[filepath.Base(o)] = append(byBase[filepath.Base(o)], o)
+	}
+	for _, f := range files {
+		if o, ok := sameFileIn(f, byBase[filepath.Base(f)]); ok {
+			repeated = append(repeated, f+" = "+o)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, repeated
+}
+
+// sameFileIn returns the path of candidates that names the file f names.
+func sameFileIn(f string, candidates []string) (string, bool) {
+	if len(candidates) == 0 {
+		return "", false
+	}
+	fi, err := os.Stat(f)
+	if err != nil {
+		return "", false
+	}
+	for _, c := range candidates {
+		if ci, err := os.Stat(c); err == nil && os.SameFile(fi, ci) {
+			return c, true
+		}
+	}
+	return "", false
 }
 
 // Load compiles the rule files named by paths (see RuleFiles for how

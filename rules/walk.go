@@ -37,8 +37,10 @@ type Walk struct {
 	Followed []string
 	// Repeated lists directories reached again (a link loop, two links to
 	// one directory), as "path = path walked before"; each directory is
-	// walked once.
-	Repeated []string
+	// walked once. RepeatedFiles lists the filters paths' files that the
+	// rules paths reached already, each read once.
+	Repeated      []string
+	RepeatedFiles []string
 	// Skipped holds the directories that could not be read.
 	Skipped []Skipped
 	Took    time.Duration // listing and reading
@@ -54,6 +56,9 @@ func (w Walk) String() string {
 	}
 	if len(w.Repeated) > 0 {
 		fmt.Fprintf(&b, "; directories reached again, not walked twice: %s", strings.Join(w.Repeated, ", "))
+	}
+	if len(w.RepeatedFiles) > 0 {
+		fmt.Fprintf(&b, "; filter files the rules paths hold too, read once: %s", strings.Join(w.RepeatedFiles, ", "))
 	}
 	return b.String()
 }
