@@ -701,3 +701,33 @@ detection: {sel: {EventID: 1102, SubjectUserName: mallory}, condition: sel}
 		t.Error("another user matched")
 	}
 }
+
+// TestKerberosInsertsOfUpdatedDomainControllers: 4768 and 4769 of a domain
+// controller updated from January 2025 on carry 24 and 21 values; their
+// fields are read by name as version 0's are (a Kerberoasting rule reads
+// TicketEncryptionType and ServiceName).
+func TestKerberosInsertsOfUpdatedDomainControllers(t *testing.T) {
+	f := ruleFilter(t, Config{}, `title: rc4
+id: rc4
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: [4768, 4769], TicketEncryptionType: '0x17', TargetUserName: 'bob@CORP.LOCAL'}
+  condition: sel
+`)
+	for _, id := range []int{4768, 4769} {
+		for _, layout := range winlayout.Layouts(winlayout.Security, id) {
+			values := make([]any, len(layout))
+			for i, name := range layout {
+				values[i] = map[string]string{"TicketEncryptionType": "0x17", "TargetUserName": "bob@CORP.LOCAL"}[name]
+			}
+			rec := fixture.Map{{K: "ProviderName", V: winlayout.Security}, {K: "EventID", V: id}, {K: "Channel", V: "Security"},
+				{K: "StringInserts", V: values}}
+			if !matches(t, f, rec) {
+				t.Errorf("%d with %d values: not matched", id, len(layout))
+			}
+		}
+	}
+	if n := len(winlayout.Layouts(winlayout.Security, 4769)[0]); n != 21 {
+		t.Errorf("4769's newest layout has %d fields, want 21", n)
+	}
+}

@@ -4,6 +4,8 @@
 // names of its provider and channel.
 package sysmon
 
+import "strings"
+
 // The names Sysmon for Windows logs under.
 const (
 	Provider = "Microsoft-Windows-Sysmon"
@@ -41,11 +43,13 @@ func equalFoldASCII(b []byte, s string) bool {
 // Schemas returns the field orders of event id, newest schema first, or
 // nil for an id Sysmon does not log. Older Sysmon versions wrote fewer
 // fields: each older schema in the list lacks fields the newer ones added
-// (User in most events with schema 4.50, ParentUser, OriginalFileName in
+// (User in most events with schema 4.80, ParentUser, OriginalFileName in
 // 4.20, EventType of the pipe events after 4.2, RuleName in 4.1, Contents
-// and Hash details for stream events). The layouts were checked against
-// the schemas Sysmon prints (sysmon -s) of versions 8.00 (schema 4.2) and
-// 15 (4.90), and against real events of the versions between.
+// and Hash details for stream events; olderSchemas before 4.1). The
+// layouts were checked against the schemas Sysmon prints (sysmon -s) of
+// versions 8.00 (schema 4.2) and 15 (4.90), against Sysinternals'
+// manifest of every schema from 2.0 to 4.81, and against real events of
+// the versions between.
 // No two schemas of one event have the same length, so the number of
 // values identifies the schema.
 func Schemas(id int) [][]string {
@@ -144,4 +148,83 @@ var schemas = [...][][]string{
 	27: {{"RuleName", "UtcTime", "ProcessGuid", "ProcessId", "User", "Image", "TargetFilename", "Hashes"}},
 	28: {fileDelete},
 	29: {{"RuleName", "UtcTime", "ProcessGuid", "ProcessId", "User", "Image", "TargetFilename", "Hashes"}},
+}
+
+// olderSchemas are the layouts of Sysmon's schemas before 4.1 (Sysmon 7
+// and older: no RuleName, and before 4.0 fewer fields still) and of
+// ClipboardChange before User (4.40 to 4.70), as Sysinternals' own
+// manifest (SysmonCommon's manifest.xml, every schema from 2.0) declares
+// them; a length a newer layout of the event has, or schema 2.0's
+// (SequenceNumber first), is left out. Schemas lists them after the
+// others.
+var olderSchemas = map[int][][]string{
+	1: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image CommandLine CurrentDirectory User LogonGuid LogonId TerminalSessionId IntegrityLevel Hashes ParentProcessGuid ParentProcessId ParentImage ParentCommandLine"), // to schema 3.4
+	},
+	2: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime PreviousCreationUtcTime"), // to schema 4.0
+	},
+	4: {
+		strings.Fields("UtcTime State"), // to schema 3.10
+	},
+	5: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image"), // to schema 4.0
+	},
+	6: {
+		strings.Fields("UtcTime ImageLoaded Hashes Signed Signature SignatureStatus"), // to schema 4.0
+		strings.Fields("UtcTime ImageLoaded Hashes Signed Signature"),                 // to schema 3.10
+	},
+	7: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image ImageLoaded FileVersion Description Product Company Hashes Signed Signature SignatureStatus"), // to schema 4.0
+		strings.Fields("UtcTime ProcessGuid ProcessId Image ImageLoaded Hashes Signed Signature SignatureStatus"),                                         // to schema 3.4
+		strings.Fields("UtcTime ProcessGuid ProcessId Image ImageLoaded Hashes Signed Signature"),                                                         // to schema 3.10
+	},
+	8: {
+		strings.Fields("UtcTime SourceProcessGuid SourceProcessId SourceImage TargetProcessGuid TargetProcessId TargetImage NewThreadId StartAddress StartModule StartFunction"), // to schema 4.0
+	},
+	9: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image Device"), // to schema 4.0
+	},
+	10: {
+		strings.Fields("UtcTime SourceProcessGUID SourceProcessId SourceThreadId SourceImage TargetProcessGUID TargetProcessId TargetImage GrantedAccess CallTrace"), // to schema 4.0
+	},
+	11: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime"), // to schema 4.0
+	},
+	12: {
+		strings.Fields("EventType UtcTime ProcessGuid ProcessId Image TargetObject"), // to schema 4.0
+	},
+	13: {
+		strings.Fields("EventType UtcTime ProcessGuid ProcessId Image TargetObject Details"), // to schema 4.0
+	},
+	14: {
+		strings.Fields("EventType UtcTime ProcessGuid ProcessId Image TargetObject NewName"), // to schema 4.0
+	},
+	15: {
+		strings.Fields("UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime Hash"), // to schema 4.0
+	},
+	17: {
+		strings.Fields("UtcTime ProcessGuid ProcessId PipeName Image"), // to schema 4.0
+	},
+	18: {
+		strings.Fields("UtcTime ProcessGuid ProcessId PipeName Image"), // to schema 4.0
+	},
+	19: {
+		strings.Fields("EventType UtcTime Operation User EventNamespace Name Query"), // to schema 4.0
+	},
+	20: {
+		strings.Fields("EventType UtcTime Operation User Name Type Destination"), // to schema 4.0
+	},
+	21: {
+		strings.Fields("EventType UtcTime Operation User Consumer Filter"), // to schema 4.0
+	},
+	24: {
+		strings.Fields("RuleName UtcTime ProcessGuid ProcessId Image Session ClientInfo Hashes Archived"), // to schema 4.70
+	},
+}
+
+func init() {
+	for id, older := range olderSchemas {
+		schemas[id] = append(schemas[id], older...)
+	}
 }

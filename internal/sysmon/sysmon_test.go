@@ -82,3 +82,27 @@ func TestSchemasOfSysmon8(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemasBefore41: Sysmon 7 and older (schema 4.0 and before) wrote no
+// RuleName, and ClipboardChange had no User before schema 4.80; their
+// values are placed too (Sysinternals' manifest of those schemas).
+func TestSchemasBefore41(t *testing.T) {
+	has := func(id int, fields string) bool {
+		for _, s := range Schemas(id) {
+			if strings.Join(s, " ") == fields {
+				return true
+			}
+		}
+		return false
+	}
+	for id, fields := range map[int]string{
+		11: "UtcTime ProcessGuid ProcessId Image TargetFilename CreationUtcTime",
+		13: "EventType UtcTime ProcessGuid ProcessId Image TargetObject Details",
+		7:  "UtcTime ProcessGuid ProcessId Image ImageLoaded FileVersion Description Product Company Hashes Signed Signature SignatureStatus",
+		24: "RuleName UtcTime ProcessGuid ProcessId Image Session ClientInfo Hashes Archived",
+	} {
+		if !has(id, fields) {
+			t.Errorf("event %d: no layout %q", id, fields)
+		}
+	}
+}

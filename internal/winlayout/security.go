@@ -45,6 +45,7 @@ var security = map[int][]string{
 	},
 	4656: {
 		subject + " ObjectServer ObjectType ObjectName HandleId TransactionId AccessList AccessReason AccessMask PrivilegeList RestrictedSidCount ProcessId ProcessName ResourceAttributes", // v1
+		subject + " ObjectServer ObjectType ObjectName HandleId TransactionId AccessList AccessReason AccessMask PrivilegeList RestrictedSidCount ProcessId ProcessName",                    // v1 as Windows 7 and 2008 R2 write it
 		subject + " ObjectServer ObjectType ObjectName HandleId TransactionId AccessList AccessMask PrivilegeList RestrictedSidCount ProcessId ProcessName",                                 // v0
 	},
 	4657: {
@@ -139,9 +140,16 @@ var security = map[int][]string{
 		"SourceUserName TargetUserName TargetDomainName TargetSid SubjectUserName SubjectDomainName SubjectLogonId PrivilegeList", // v0
 	},
 	4768: {
+		// v2: domain controllers updated from January 2025 on add the
+		// encryption types and keys of each party (as real events list them).
+		"TargetUserName TargetDomainName TargetSid ServiceName ServiceSid TicketOptions Status TicketEncryptionType PreAuthType IpAddress IpPort CertIssuerName CertSerialNumber CertThumbprint " +
+			"ResponseTicket AccountSupportedEncryptionTypes AccountAvailableKeys ServiceSupportedEncryptionTypes ServiceAvailableKeys DCSupportedEncryptionTypes DCAvailableKeys ClientAdvertizedEncryptionTypes SessionKeyEncryptionType PreAuthEncryptionType",
 		"TargetUserName TargetDomainName TargetSid ServiceName ServiceSid TicketOptions Status TicketEncryptionType PreAuthType IpAddress IpPort CertIssuerName CertSerialNumber CertThumbprint", // v0
 	},
 	4769: {
+		// v2, as 4768's.
+		"TargetUserName TargetDomainName ServiceName ServiceSid TicketOptions TicketEncryptionType IpAddress IpPort Status LogonGuid TransmittedServices " +
+			"RequestTicketHash ResponseTicketHash AccountSupportedEncryptionTypes AccountAvailableKeys ServiceSupportedEncryptionTypes ServiceAvailableKeys DCSupportedEncryptionTypes DCAvailableKeys ClientAdvertizedEncryptionTypes SessionKeyEncryptionType",
 		"TargetUserName TargetDomainName ServiceName ServiceSid TicketOptions TicketEncryptionType IpAddress IpPort Status LogonGuid TransmittedServices", // v0
 	},
 	4771: {
