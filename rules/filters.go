@@ -226,7 +226,7 @@ func applyFilters(set *Set, refs []ruleRef, filters []compiledFilter) (applied i
 			hit[i], used = true, true
 		}
 		if !used {
-			unused = append(unused, Skipped{File: f.file, ID: f.id, Title: f.title, Err: f.unusedError()})
+			unused = append(unused, Skipped{File: f.file, ID: f.id, Title: f.title, Err: f.unusedError(set)})
 		}
 	}
 	for _, h := range hit {
@@ -237,10 +237,19 @@ func applyFilters(set *Set, refs []ruleRef, filters []compiledFilter) (applied i
 	return applied, unused
 }
 
-func (f *compiledFilter) unusedError() error {
+func (f *compiledFilter) unusedError(set *Set) error {
 	what := "any rule"
 	if !f.anyRule {
 		what = strings.Join(f.refs, ", ")
+		// A correlation is loaded but no rule: say why it is not one.
+		for _, c := range set.Correlations() {
+			for _, ref := range f.refs {
+				if c.ID != "" && strings.EqualFold(ref, c.ID) || c.Name != "" && ref == c.Name {
+					return &CompileError{File: f.file, Err: fmt.Errorf("filter %s applies to no loaded rule: %s is a correlation, which filters do not apply to (as pySigma; filter the rules it references)",
+						f.name(), ref)}
+				}
+			}
+		}
 	}
 	ls := "any logsource"
 	var parts []string

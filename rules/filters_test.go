@@ -224,6 +224,17 @@ filter:
 	}
 }
 
+// TestFilterOnACorrelation: a filter naming a correlation applies to
+// nothing (filters tune rules, as pySigma's do), and says so.
+func TestFilterOnACorrelation(t *testing.T) {
+	corr := "title: many\nid: corr-1\ncorrelation: {type: event_count, rules: [6f3e2987-db24-4c78-a860-b4f4095a7095], timespan: 1h, condition: {gte: 5}}\n"
+	filter := "title: f\nid: f-on-corr\nlogsource: {product: windows}\nfilter:\n  rules: [corr-1]\n  selection: {User: x}\n  condition: not selection\n"
+	_, report, err := Compile([]Source{{Name: "rules.yml", Data: []byte(filterTargetRules + "---\n" + corr)}, {Name: "filters.yml", Data: []byte(filter)}}, Options{})
+	if err != nil || len(report.UnusedFilters) != 1 || !strings.Contains(report.UnusedFilters[0].Error(), "corr-1 is a correlation, which filters do not apply to") {
+		t.Errorf("err %v, unused %v; want the filter unused, saying corr-1 is a correlation", err, report.UnusedFilters)
+	}
+}
+
 func TestFilterBroken(t *testing.T) {
 	base := "title: broken\nid: broken-filter\n"
 	tests := []struct {
