@@ -131,8 +131,16 @@ func checkShard(cfg Config) error {
 // shardSource returns the shard_key field that some record shape keeps
 // under the top-level key name (the field itself, the map of a nested
 // path: "source" of source.ip, "winlog" of Winlogbeat's fields, a
-// field_map path's first key).
+// field_map path's first key, a text key such as log, whose JSON or XML
+// event holds every field).
 func shardSource(cfg Config, name string) (string, bool) {
+	textKeys := cfg.TextKeys
+	if textKeys == nil {
+		textKeys = DefaultTextKeys
+	}
+	if slices.Contains(textKeys, name) && len(cfg.ShardKey) > 0 {
+		return cfg.ShardKey[0], true // a record carried as text keeps every field there
+	}
 	for _, field := range cfg.ShardKey {
 		paths := append(fieldPaths(field), cfg.FieldMap[field]...)
 		for _, p := range paths {

@@ -391,6 +391,8 @@ func TestShardConfig(t *testing.T) {
 		{"shard_key": "Computer,IpAddress", "shard_key_name": "IpAddress", "shards": "8"},
 		{"shard_key": "source.ip", "shard_key_name": "source"},
 		{"shard_key": "IpAddress", "shard_key_name": "winlog"},
+		{"shard_key": "IpAddress", "shard_key_name": "log"},
+		{"shard_key": "IpAddress", "shard_key_name": "payload", "text_key": "payload"},
 		{"shards": "-1"},
 		{"shards": "1.5"},
 		{"shards": "three"},

@@ -353,6 +353,15 @@ detection: {selection: {User: x}, condition: selection}
 			t.Errorf("filter in both: skipped as a duplicate: %v", sk)
 		}
 	}
+	// So is one a link of another name reaches.
+	link := filepath.Join(dir, "link-to-adm.yml")
+	if err := os.Symlink(mf, link); err != nil {
+		t.Fatal(err)
+	}
+	_, report, err = Load([]string{rulesDir, mf}, Options{FilterPaths: []string{link}})
+	if err != nil || report.Filters != 1 || len(report.Walk.RepeatedFiles) != 1 {
+		t.Errorf("filter through a link: err %v, %d filter(s), walk %s", err, report.Filters, report.Walk)
+	}
 	// The filters property applies to the embedded default too, and a
 	// missing filters path is an error, as a missing rules path is.
 	if _, report, err := Default(Options{FilterPaths: []string{filtersDir}}); err != nil || report.Filters != 1 {

@@ -208,16 +208,19 @@ func readFilterFiles(walk *Walk, opts Options) ([]Source, []Skipped, error) {
 }
 
 // withoutFilesOf returns files without those that are one of others (the
-// same file, whatever the path), and those left out as "path = other".
-// Only paths of the same base name are compared, so the rule files are
-// not all looked up.
+// same file, whatever the path: a link with another name too), and those
+// left out as "path = other". Files are told apart by device and inode;
+// where those are unknown, by their cleaned path.
 func withoutFilesOf(files, others []string) (kept, repeated []string) {
-	byBase := map[string][]string{}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	known := map[any]string{}
 	for _, o := range others {
-		byBase[filepath.Base(o)] = append(byBase[filepath.Base(o)], o)
+		known[fileKey(o)] = o
 	}
 	for _, f := range files {
-		if o, ok := sameFileIn(f, byBase[filepath.Base(f)]); ok {
+		if o, ok := known[fileKey(f)]; ok {
 			repeated = append(repeated, f+" = "+o)
 			continue
 		}
@@ -226,21 +229,15 @@ func withoutFilesOf(files, others []string) (kept, repeated []string) {
 	return kept, repeated
 }
 
-// sameFileIn returns the path of candidates that names the file f names.
-func sameFileIn(f string, candidates []string) (string, bool) {
-	if len(candidates) == 0 {
-		return "", false
-	}
-	fi, err := os.Stat(f)
-	if err != nil {
-		return "", false
-	}
-	for _, c := range candidates {
-		if ci, err := os.Stat(c); err == nil && os.SameFile(fi, ci) {
-			return c, true
+// fileKey identifies the file path names: its device and inode, else its
+// cleaned path.
+func fileKey(path string) any {
+	if info, err := os.Stat(path); err == nil {
+		if id, ok := safefile.IDOf(info); ok {
+			return id
 		}
 	}
-	return "", false
+	return filepath.Clean(path)
 }
 
 // Load compiles the rule files named by paths (see RuleFiles for how
