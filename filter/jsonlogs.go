@@ -25,7 +25,7 @@ import (
 //	Azure sign-in, audit,      category, and operationName, resourceId or         product=azure service=signinlogs,
 //	  activity logs              properties; the service by category                auditlogs or activitylogs
 //	  (Log Analytics rows)       or TimeGenerated and Type SigninLogs, AuditLogs...
-//	Zeek                       _path                                              product=zeek service=<_path> (dns: and category=dns)
+//	Zeek                       _path                                              product=zeek service=<_path>
 
 // Recognition reads these keys of the top-level map (protoPayload.@type
 // one level down).
@@ -230,14 +230,8 @@ func (r *record) setLogsource(idx *fieldIndex) {
 		if len(path) == 0 || len(path) > 64 || bytes.ContainsAny(path, " ,=") {
 			return
 		}
-		var buf [80]byte
-		kind := appendLower(buf[:0], path)
-		if string(kind) == "dns" {
-			// A DNS log: SigmaHQ's rules of the dns category (which name
-			// no product) read its query as Zeek writes it.
-			kind = append(kind, " category=dns"...)
-		}
-		r.setDerivedStr(idx.logsource, "product=zeek service=", kind)
+		var buf [64]byte
+		r.setDerivedStr(idx.logsource, "product=zeek service=", appendLower(buf[:0], path))
 		return
 	default:
 		return
@@ -309,8 +303,13 @@ func appendLower(dst, s []byte) []byte {
 // The logsource lists of records with a Windows event log channel,
 // encoded once: Sysmon for Linux writes Windows-shaped events on the
 // Linux-Sysmon/Operational channel.
+const iisLogChannel = "Microsoft-IIS-Logging/Logs"
+
 var (
 	windowsKind = msgpack.AppendStr(nil, "product=windows")
+	// IIS logging to its Windows channel (event 6200) is a web server's
+	// log: SigmaHQ's webserver rules read its W3C fields.
+	iisKind = msgpack.AppendStr(nil, "product=windows category=webserver")
 	// Sysmon for Linux's events by event ID, with the category of the
 	// Sigma taxonomy they carry (numbered as Windows Sysmon's are, see the
 	// rules package's sysmonCategories), so that a Linux
@@ -341,6 +340,10 @@ func (r *record) setWindowsLogsource(idx *fieldIndex) {
 			kind = linuxSysmonKinds[id]
 		}
 		r.setDerived(idx.logsource, kind)
+		return
+	}
+	if bytes.EqualFold(channel, []byte(iisLogChannel)) {
+		r.setDerived(idx.logsource, iisKind)
 		return
 	}
 	r.setDerived(idx.logsource, windowsKind)

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,24 +251,37 @@ title: av
 id: 00000000-0000-4000-8000-0000000000b3
 logsource: {category: antivirus}
 detection: {sel: {probe: x}, condition: sel}
+---
+title: web
+id: 00000000-0000-4000-8000-0000000000b4
+logsource: {category: webserver}
+detection: {sel: {probe: x}, condition: sel}
 `
 
-// TestOwnLogRulesStayOnTheirLogs: a rule for a database's or a DNS
-// resolver's log, which names no product, does not run on a record that
-// says it is another product's (a Windows event, a CloudTrail record),
-// only on records of its category and on records that say nothing; Zeek's
-// DNS log is of the dns category. Antivirus rules still run on Windows
-// events.
+// TestOwnLogRulesStayOnTheirLogs: a rule for a database's, a DNS
+// resolver's or a web server's log, which names no product, does not run
+// on a record that says it is an event log product's (a Windows event, a
+// CloudTrail record), only on records of its category and on records of
+// other kinds (Zeek's, a product a user declares) or that say nothing. An
+// IIS log read from its Windows channel is a web server's. Antivirus
+// rules still run on Windows events.
 func TestOwnLogRulesStayOnTheirLogs(t *testing.T) {
+	// One filter of all the rules, as a deployment loads them.
 	titles := func(cfg Config, body fixture.Map) string {
-		var out []string
-		for _, doc := range strings.Split(ownLogRules, "---\n") {
-			f := ruleFilter(t, cfg, doc)
-			if matches(t, f, append(append(fixture.Map(nil), body...), fixture.KV{K: "probe", V: "x"})) {
-				out = append(out, strings.TrimPrefix(strings.SplitN(doc, "\n", 2)[0], "title: "))
+		f := ruleFilter(t, cfg, ownLogRules)
+		rec := append(append(fixture.Map(nil), body...), fixture.KV{K: "probe", V: "x"})
+		out, _, err := f.Process(nil, fixture.Event(nil, ts, nil, rec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var matched []string
+		for id, title := range map[string]string{"b1": "sql", "b2": "dns", "b3": "av", "b4": "web"} {
+			if bytes.Contains(out, msgpack.AppendStr(msgpack.AppendStr(nil, "id"), "00000000-0000-4000-8000-0000000000"+id)) {
+				matched = append(matched, title)
 			}
 		}
-		return strings.Join(out, ",")
+		slices.Sort(matched)
+		return strings.Join(matched, ",")
 	}
 	for _, tc := range []struct {
 		name      string
@@ -276,13 +290,15 @@ func TestOwnLogRulesStayOnTheirLogs(t *testing.T) {
 		want      string
 	}{
 		{"Windows event", "", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4688}}, "av"},
+		{"IIS log from its channel", "", fixture.Map{{K: "Channel", V: "Microsoft-IIS-Logging/Logs"}, {K: "EventID", V: 6200}}, "web"},
 		{"CloudTrail", "", fixture.Map{{K: "eventSource", V: "athena.amazonaws.com"}, {K: "eventName", V: "StartQueryExecution"}, {K: "awsRegion", V: "us-east-1"}}, "av"},
-		{"Zeek dns", "", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}}, "dns"},
-		{"Zeek conn", "", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "conn"}}, "av"},
-		{"unknown JSON", "", fixture.Map{{K: "msg", V: "x"}}, "sql,dns,av"},
+		{"Zeek dns", "", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}}, "av,dns,sql,web"},
+		{"unknown JSON", "", fixture.Map{{K: "msg", V: "x"}}, "av,dns,sql,web"},
 		{"declared a database's", "category=database", fixture.Map{{K: "msg", V: "x"}}, "sql"},
 		{"declared a product's database log", "product=postgresql category=database", fixture.Map{{K: "msg", V: "x"}}, "sql"},
-		{"declared another product", "product=okta service=okta", fixture.Map{{K: "msg", V: "x"}}, "av"},
+		{"declared a web server", "product=nginx", fixture.Map{{K: "msg", V: "x"}}, "av,dns,sql,web"},
+		{"declared Zeek's DNS log", "product=zeek service=dns", fixture.Map{{K: "msg", V: "x"}}, "av,dns,sql,web"},
+		{"declared an event log product", "product=okta service=okta", fixture.Map{{K: "msg", V: "x"}}, "av"},
 	} {
 		if got := titles(Config{Logsource: tc.logsource}, tc.body); got != tc.want {
 			t.Errorf("%s: matched %q, want %q", tc.name, got, tc.want)

@@ -21,22 +21,33 @@ const FieldLogsource = "sigma.logsource"
 type logsourceKind struct {
 	product, category, service string // folded; "" when the rule has none
 	// ownLog: the rule names, without a product, the category or service
-	// of logs of their own (see ownLogKinds); a record of a product must
-	// then name that category or service too.
+	// of logs of their own (see ownLogKinds); a record of an event log
+	// product must then name that category or service too.
 	ownLog bool
 }
 
 // ownLogKinds are the categories and services SigmaHQ's rules name without
 // a product for logs of their own: web servers, proxies, DNS resolvers,
-// firewalls and databases write them, no product's event log does. A
-// record that names another product (a Windows event, a CloudTrail
-// record) is none of them for lacking the key: "Suspicious SQL Query"
-// (category database, keywords drop, select *) is not for a Dropbox
-// process creation or an Athena query. A category a product's logs do
-// carry (antivirus: Windows Defender's events) is not listed.
+// firewalls and databases write them. The event logs and audit trails of
+// the products in eventLogProducts are none of them unless their record
+// says so (an IIS log read from its Windows channel says category
+// webserver): "Suspicious SQL Query" (category database, keywords drop,
+// select *) is not for a Dropbox process creation or an Athena query. A
+// category a product's logs do carry (antivirus: Windows Defender's
+// events) is not listed.
 var ownLogKinds = map[string]bool{
 	"category=webserver": true, "category=proxy": true, "category=dns": true, "category=firewall": true,
 	"category=database": true, "service=apache": true, "service=nginx": true,
+}
+
+// eventLogProducts are the products whose records the filter recognises
+// itself (Windows event logs, Sysmon for Linux, the cloud audit logs):
+// event logs and audit trails, not a web server's, proxy's, resolver's,
+// firewall's or database's log. Other products (zeek, nginx, a product a
+// user declares) may be such logs.
+var eventLogProducts = map[string]bool{
+	"windows": true, "linux": true, "aws": true, "gcp": true, "azure": true, "kubernetes": true, "okta": true,
+	"github": true,
 }
 
 // kindGuard returns the guard that keeps a rule with logsource ls off
@@ -78,7 +89,8 @@ func (k *logsourceKind) passKind(v []byte) bool {
 
 func (k *logsourceKind) compatible(item []byte) bool {
 	// What the item names of the keys an ownLog rule needs named.
-	var product, category, service bool
+	var category, service bool
+	var product []byte
 	for len(item) > 0 {
 		// The pairs one by one, without a slice of them: this runs when
 		// consecutive records are of different kinds, on the hot path.
@@ -96,7 +108,7 @@ func (k *logsourceKind) compatible(item []byte) bool {
 		var want string
 		switch string(key) {
 		case "product":
-			want, product = k.product, true
+			want, product = k.product, value
 		case "category":
 			want, category = k.category, true
 		case "service":
@@ -106,7 +118,7 @@ func (k *logsourceKind) compatible(item []byte) bool {
 			return false
 		}
 	}
-	return !k.ownLog || !product || (k.category == "" || category) && (k.service == "" || service)
+	return !k.ownLog || !eventLogProducts[string(product)] || (k.category == "" || category) && (k.service == "" || service)
 }
 
 // ParseLogsourceList checks a logsource list (see FieldLogsource) and
