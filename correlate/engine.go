@@ -188,9 +188,16 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 		}
 	case p.sliding:
 		g.agg.add(*ev, p, g.newest)
-		lo := satSub(g.newest, p.window)
-		if v, mask := g.agg.measure(p, lo, g.newest, &sh.scratch); p.holds(v) {
-			dst = e.emit(ss, g, v, lo, g.newest, mask, false, dst)
+		lo, hi := satSub(g.newest, p.window), g.newest
+		var v float64
+		var mask uint64
+		if lm, ok := g.agg.(lateMeasurer); ok && ev.Time < g.newest {
+			v, lo, hi = lm.containing(p, ev.Time, g.newest)
+		} else {
+			v, mask = g.agg.measure(p, lo, hi, &sh.scratch)
+		}
+		if p.holds(v) {
+			dst = e.emit(ss, g, v, lo, hi, mask, false, dst)
 			g.agg.reset()
 			if x != nil {
 				x.refs = 0
@@ -204,6 +211,13 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 		g.agg.add(*ev, p, g.newest)
 	}
 	return dst
+}
+
+// lateMeasurer is an aggregator that measures, for a record that came
+// late, the windows that hold it (not only the one ending at the newest
+// event, which a record in order completes).
+type lateMeasurer interface {
+	containing(p *plan, t, newest int64) (v float64, lo, hi int64)
 }
 
 // makeRoom evicts a group when ss holds MaxGroups: the least recently

@@ -398,3 +398,22 @@ func TestValueCountAtTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestLateRecordCompletesAnEarlierWindow: a record that comes late (within
+// the timespan) and completes a window that ended before it came fires,
+// with that window: failed logons at 0 s, 1 s and 11.5 s, then one at 2 s
+// last, meet gte 3 in 10 s in [-8 s, 2 s].
+func TestLateRecordCompletesAnEarlierWindow(t *testing.T) {
+	e := New([]Spec{countSpec(10*time.Second, Bound{GTE, 3})})
+	base := int64(1 << 40)
+	at := func(ms int64) Event { return Event{Group: []string{"10.1.2.3"}, Time: base + ms*int64(time.Millisecond)} }
+	for _, ms := range []int64{0, 1000, 11500} {
+		if got := e.Observe(at(ms), nil); len(got) != 0 {
+			t.Fatalf("fired at %d ms: %+v", ms, got)
+		}
+	}
+	got := e.Observe(at(2000), nil)
+	if len(got) != 1 || got[0].Value != 3 || got[0].End != at(2000).Time || got[0].Start != at(2000).Time-int64(10*time.Second) {
+		t.Fatalf("late record: %+v, want one alert of 3 in the window ending at it", got)
+	}
+}

@@ -303,7 +303,7 @@ func TestLoadAbsurdGroupLengths(t *testing.T) {
 	w.uvarint(uint64(len(g.b)))
 	w.b = append(w.b, g.b...)
 	err := loadBytes(t, withCRC(w.b))
-	if !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), "event times length 1000 exceeds its limit 3") {
+	if !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), "event times length 1000 exceeds its limit 5") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -8,7 +8,9 @@ import (
 )
 
 // refCount is the obvious sliding event_count: keep every time since the
-// last firing, fire when N fall within [newest-W, newest].
+// last firing, fire when N fall within one window [x-W, x] that holds the
+// new time t (x up to the newest time: for a record in order, the window
+// ending at it; for one that came late, any window it completes).
 type refCount struct {
 	times  []int64
 	newest int64
@@ -23,15 +25,20 @@ func (r *refCount) observe(t, w int64, need int) (late, fired bool) {
 		r.newest, r.seen = t, true
 	}
 	r.times = append(r.times, t)
-	n := 0
-	for _, x := range r.times {
-		if x >= r.newest-w {
-			n++
+	for _, end := range r.times {
+		if end < t || end > t+w || end > r.newest {
+			continue
 		}
-	}
-	if n >= need {
-		r.times = r.times[:0]
-		return false, true
+		n := 0
+		for _, x := range r.times {
+			if x >= end-w && x <= end {
+				n++
+			}
+		}
+		if n >= need {
+			r.times = r.times[:0]
+			return false, true
+		}
 	}
 	return false, false
 }
@@ -99,12 +106,12 @@ func TestTimesAggStores(t *testing.T) {
 			n = len(x.t)
 		case *timesAgg[[]uint32]:
 			n = len(x.t)
-			if n != c.need {
+			if n != p.keptTimes() {
 				t.Fatalf("slice store of %d for need %d", n, c.need)
 			}
 			continue
 		}
-		if !slices.Contains([]int{12, 28, 60}, n) || n < c.need {
+		if !slices.Contains([]int{12, 28, 60}, n) || n < p.keptTimes() {
 			t.Fatalf("need %d: store of %d", c.need, n)
 		}
 	}
@@ -118,7 +125,7 @@ func boolInt(b bool) int {
 }
 
 // TestTimesAggRebase checks that moving the base keeps every remaining
-// time exactly and drops exactly those before newest-Window.
+// time exactly and drops exactly those before newest-keptSpan.
 func TestTimesAggRebase(t *testing.T) {
 	p := newPlan(countSpec(2*time.Second, Bound{GTE, 12}))
 	if p.unit != 2 {
@@ -138,7 +145,7 @@ func TestTimesAggRebase(t *testing.T) {
 		return out
 	}
 	before := recon()
-	a.rebase(&p, t0+int64(2*time.Second)+3500) // newest-Window = t0+3500
+	a.rebase(&p, t0+int64(4*time.Second)+3500) // newest-keptSpan (two windows) = t0+3500
 	if want := before[5:]; !slices.Equal(recon(), want) {
 		t.Fatalf("after rebase %v, want %v (from %v)", recon(), want, before)
 	}
