@@ -37,7 +37,9 @@
 // # Late events
 //
 // An event older than its group's newest event but within MaxDelay
-// (default Window) counts where it belongs. Older ones, events at or
+// (default Window) counts by its own time in the current window; for a
+// sliding event_count of up to 4096 (timesAgg) it also completes any
+// window holding it, up to a Window late. Older ones, events at or
 // before the end of the group's last decided window, and events older than
 // watermark-Window-MaxDelay (their group may already be freed) are counted
 // in Counters.Late and ignored. Decisions are never revisited. In a
@@ -46,14 +48,16 @@
 //
 // # Memory
 //
-// Per group, bounded by the condition: event_count keeps the newest N event
-// times for lower bounds (N the smallest count meeting them), as 32-bit
+// Per group, bounded by the condition: event_count keeps the newest 2N-1
+// event times of the last two Windows for lower bounds (N the smallest
+// count meeting them; the second Window for late events), as 32-bit
 // offsets in units of Window/2^30 (so a count may include an event up to
 // that unit, about 3.4 µs for 1h, older than the window; beyond N = 4096
 // it counts in buckets like value_sum), and a single counter for window-close
 // conditions; value_count at most N (sliding) or max bound + 1 (window
 // close) distinct values, and the reported count is exact up to there;
-// temporal kinds the newest 8 times per referenced rule; value_sum and
+// temporal kinds 8 times per referenced rule (for temporal_ordered those
+// a sequence can still use); value_sum and
 // value_avg a sum and count for window-close conditions and 33 buckets of
 // Window/32 for sliding ones, so up to Window/32 of events older than the
 // window's start may count; value_percentile (both readings) a sample of
