@@ -406,7 +406,9 @@ func TestValueCountAtTheLimit(t *testing.T) {
 func TestLateRecordCompletesAnEarlierWindow(t *testing.T) {
 	e := New([]Spec{countSpec(10*time.Second, Bound{GTE, 3})})
 	base := int64(1 << 40)
-	at := func(ms int64) Event { return Event{Group: []string{"10.1.2.3"}, Time: base + ms*int64(time.Millisecond)} }
+	at := func(ms int64) Event {
+		return Event{Group: []string{"10.1.2.3"}, Time: base + ms*int64(time.Millisecond)}
+	}
 	for _, ms := range []int64{0, 1000, 11500} {
 		if got := e.Observe(at(ms), nil); len(got) != 0 {
 			t.Fatalf("fired at %d ms: %+v", ms, got)
