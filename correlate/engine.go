@@ -145,7 +145,7 @@ func (e *Engine) Observe(ev Event, dst []Alert) []Alert {
 	defer sh.mu.Unlock()
 	dst = e.decideDue(ss, sh, wm, dst)
 	horizon := satSub(satSub(wm, ss.p.window), ss.p.maxDelay)
-	e.expire(ss, sh, horizon, wm)
+	e.expire(ss, sh, ss.p.expiry(wm), wm)
 	if ev.Time < horizon {
 		e.late.Add(1) // its group may already be freed; it could only reopen decided windows
 		return dst
@@ -191,14 +191,20 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 		lo, hi := satSub(g.newest, p.window), g.newest
 		var v float64
 		var mask uint64
-		if lm, ok := g.agg.(lateMeasurer); ok && ev.Time < g.newest {
+		lm, late := g.agg.(lateMeasurer)
+		late = late && ev.Time < g.newest
+		if late {
 			v, lo, hi = lm.containing(p, ev.Time, g.newest)
 		} else {
 			v, mask = g.agg.measure(p, lo, hi, &sh.scratch)
 		}
 		if p.holds(v) {
 			dst = e.emit(ss, g, v, lo, hi, mask, false, dst)
-			g.agg.reset()
+			if late {
+				lm.resetThrough(p, hi) // the events after the window count on
+			} else {
+				g.agg.reset()
+			}
 			if x != nil {
 				x.refs = 0
 			}
@@ -218,6 +224,9 @@ func (e *Engine) count(ss *specState, sh *shard, g *group, ev *Event, dst []Aler
 // event, which a record in order completes).
 type lateMeasurer interface {
 	containing(p *plan, t, newest int64) (v float64, lo, hi int64)
+	// resetThrough restarts the count after a window ending at hi fired:
+	// the events after it stay.
+	resetThrough(p *plan, hi int64)
 }
 
 // makeRoom evicts a group when ss holds MaxGroups: the least recently
@@ -339,7 +348,7 @@ func (e *Engine) Advance(now int64, dst []Alert) []Alert {
 		}
 		sh := &ss.shards[uint64(ss.sweep.Add(1))&ss.mask]
 		sh.mu.Lock()
-		e.expire(ss, sh, satSub(satSub(wm, ss.p.window), ss.p.maxDelay), wm)
+		e.expire(ss, sh, ss.p.expiry(wm), wm)
 		sh.mu.Unlock()
 	}
 	return dst

@@ -419,3 +419,45 @@ func TestLateRecordCompletesAnEarlierWindow(t *testing.T) {
 		t.Fatalf("late record: %+v, want one alert of 3 in the window ending at it", got)
 	}
 }
+
+// TestLateFireKeepsTheEventsAfterIt: a window a late record completes
+// restarts the count up to its end only: the events after it count on
+// (0, 1, 11.5, 12 and 13 s with 2 s after 12 s give two alerts of gte 3 in
+// 10 s, as in time order).
+func TestLateFireKeepsTheEventsAfterIt(t *testing.T) {
+	e := New([]Spec{countSpec(10*time.Second, Bound{GTE, 3})})
+	base := int64(1 << 40)
+	fired := 0
+	for _, ms := range []int64{0, 1000, 11500, 12000, 2000, 13000} {
+		fired += len(e.Observe(Event{Group: []string{"g"}, Time: base + ms*int64(time.Millisecond)}, nil))
+	}
+	if fired != 2 {
+		t.Errorf("%d alerts, want 2", fired)
+	}
+}
+
+// TestSlidingGroupOutlivesTheLateHorizon: a group whose newest event is
+// older than the watermark minus timespan and max delay is kept while a
+// record not yet late may still need it in its window: a at 0 s, b's
+// group at 25 s, then a at 6 s meet gte 2 in 10 s.
+func TestSlidingGroupOutlivesTheLateHorizon(t *testing.T) {
+	e := New([]Spec{countSpec(10*time.Second, Bound{GTE, 2})})
+	base := int64(1 << 40)
+	at := func(group string, s int64) Event { return Event{Group: []string{group}, Time: base + s*int64(time.Second)} }
+	e.Observe(at("a", 0), nil)
+	e.Observe(at("b", 25), nil)
+	if got := e.Observe(at("a", 6), nil); len(got) != 1 {
+		t.Errorf("a at 6 s: %d alerts, want 1", len(got))
+	}
+}
+
+// TestHugeTimespanFires: the longest timespan the rules accept still
+// counts (its span of kept times saturates rather than wrapping).
+func TestHugeTimespanFires(t *testing.T) {
+	e := New([]Spec{countSpec(200*365*24*time.Hour, Bound{GTE, 2})})
+	base := int64(1 << 40)
+	e.Observe(Event{Group: []string{"g"}, Time: base}, nil)
+	if got := e.Observe(Event{Group: []string{"g"}, Time: base + int64(time.Hour)}, nil); len(got) != 1 {
+		t.Errorf("%d alerts, want 1", len(got))
+	}
+}

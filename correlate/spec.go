@@ -151,6 +151,18 @@ type plan struct {
 	refs     int
 }
 
+// expiry is the event time a group's newest event must be older than for
+// the group to be freed at watermark wm: a record yet to come is no older
+// than wm-Window-MaxDelay (else late), and a window that slides (to its
+// time) reaches one timespan further back than that.
+func (p *plan) expiry(wm int64) int64 {
+	h := satSub(satSub(wm, p.window), p.maxDelay)
+	if p.sliding || p.perEvent {
+		h = satSub(h, p.window)
+	}
+	return h
+}
+
 func newPlan(s Spec) plan {
 	p := plan{Spec: s, window: int64(s.Window), maxDelay: int64(s.MaxDelay), suppress: int64(s.Suppress)}
 	p.valid = s.Kind < kindCount && s.Window > 0

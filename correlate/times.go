@@ -17,7 +17,8 @@ type offsetStore interface {
 // 2*p.need-1, and a record older than every kept time cannot complete a
 // window sooner than they did. Times are uint32 offsets from base in units
 // of p.unit (Window/2^30 + 1 ns), so a count may include an event up to
-// one unit older than the window: about 3.4 µs for a 1 h window, 29 ms for
+// one unit older than the window (two in a window a late record
+// completes, containing): about 3.4 µs a unit for a 1 h window, 29 ms for
 // 365 d.
 type timesAgg[S offsetStore] struct {
 	base int64 // time of offset 0; at most newest-keptSpan, so every kept time fits
@@ -30,7 +31,7 @@ func (p *plan) keptTimes() int { return 2*p.need - 1 }
 
 // keptSpan is how far back from the newest a timesAgg keeps times: one
 // timespan, and as much more as records may come late, up to one more.
-func (p *plan) keptSpan() int64 { return p.window + min(p.maxDelay, p.window) }
+func (p *plan) keptSpan() int64 { return satAdd(p.window, min(p.maxDelay, p.window)) }
 
 func newTimesAgg(p *plan) aggregator {
 	switch n := p.keptTimes(); {
@@ -156,6 +157,18 @@ func (a *timesAgg[S]) containing(p *plan, t, newest int64) (v float64, lo, hi in
 }
 
 func (a *timesAgg[S]) reset() { a.n = 0 }
+
+func (a *timesAgg[S]) resetThrough(p *plan, hi int64) {
+	end := a.offset(p, hi)
+	k := 0
+	for k < int(a.n) && uint64(a.t[k]) <= end {
+		k++
+	}
+	for i := k; i < int(a.n); i++ {
+		a.t[i-k] = a.t[i]
+	}
+	a.n -= int32(k)
+}
 
 func (a *timesAgg[S]) encode(w *encoder) {
 	w.varint(a.base)

@@ -10,7 +10,8 @@ import (
 // refCount is the obvious sliding event_count: keep every time since the
 // last firing, fire when N fall within one window [x-W, x] that holds the
 // new time t (x up to the newest time: for a record in order, the window
-// ending at it; for one that came late, any window it completes).
+// ending at it; for one that came late, any window it completes, the one
+// with the most), and forget the times up to that window's end.
 type refCount struct {
 	times  []int64
 	newest int64
@@ -25,6 +26,9 @@ func (r *refCount) observe(t, w int64, need int) (late, fired bool) {
 		r.newest, r.seen = t, true
 	}
 	r.times = append(r.times, t)
+	slices.Sort(r.times)
+	// The window holding t with the most events, the earliest of equals.
+	best, bestEnd := 0, int64(0)
 	for _, end := range r.times {
 		if end < t || end > t+w || end > r.newest {
 			continue
@@ -35,10 +39,14 @@ func (r *refCount) observe(t, w int64, need int) (late, fired bool) {
 				n++
 			}
 		}
-		if n >= need {
-			r.times = r.times[:0]
-			return false, true
+		if n > best {
+			best, bestEnd = n, end
 		}
+	}
+	if best >= need {
+		// The count restarts after the window: later events count on.
+		r.times = slices.DeleteFunc(r.times, func(x int64) bool { return x <= bestEnd })
+		return false, true
 	}
 	return false, false
 }
