@@ -443,7 +443,9 @@ func TestLateFireKeepsTheEventsAfterIt(t *testing.T) {
 func TestSlidingGroupOutlivesTheLateHorizon(t *testing.T) {
 	e := New([]Spec{countSpec(10*time.Second, Bound{GTE, 2})})
 	base := int64(1 << 40)
-	at := func(group string, s int64) Event { return Event{Group: []string{group}, Time: base + s*int64(time.Second)} }
+	at := func(group string, s int64) Event {
+		return Event{Group: []string{group}, Time: base + s*int64(time.Second)}
+	}
 	e.Observe(at("a", 0), nil)
 	e.Observe(at("b", 25), nil)
 	if got := e.Observe(at("a", 6), nil); len(got) != 1 {
