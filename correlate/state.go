@@ -21,8 +21,13 @@ import (
 // whether a window is open, then the kind's own encoding. Groups are
 // written least recently updated first, so Load restores the LRU order.
 const (
-	stateMagic   = "SIGMACORRSTATE"
-	stateVersion = 1
+	stateMagic = "SIGMACORRSTATE"
+	// stateVersion 2 may hold up to 2N-1 times per sliding event_count
+	// group (version 1, N): a build that reads only 1 refuses it as a
+	// newer version's rather than taking it for damaged. Version 1 files
+	// read as version 2 ones.
+	stateVersion = 2
+	minVersion   = 1
 	maxStateSize = 1 << 32 // a state file larger than this is refused before it is read
 	maxKeyLen    = 1 << 16
 )
@@ -225,8 +230,8 @@ func checkFrame(data []byte) ([]byte, error) {
 	if len(data) < head+4 {
 		return nil, fmt.Errorf("truncated: %d bytes, a state file has at least %d", len(data), head+4)
 	}
-	if v := data[len(stateMagic)]; v != stateVersion {
-		return nil, fmt.Errorf("%w: unsupported format version %d (this build reads %d)", ErrForeignState, v, stateVersion)
+	if v := data[len(stateMagic)]; v < minVersion || v > stateVersion {
+		return nil, fmt.Errorf("%w: unsupported format version %d (this build reads %d to %d)", ErrForeignState, v, minVersion, stateVersion)
 	}
 	end := len(data) - 4
 	if got, want := crc32.Checksum(data[:end], castagnoli), binary.LittleEndian.Uint32(data[end:]); got != want {

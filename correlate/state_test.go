@@ -260,16 +260,21 @@ func TestLoadCorrupt(t *testing.T) {
 		{"empty", "truncated", nil},
 		{"magic", "bad magic", withCRC(append([]byte("SIGMAXORRSTATE"), body[14:]...))},
 		{"version", "version 9", withCRC(append(append([]byte(stateMagic), 9), body[15:]...))},
+		{"version 0", "version 0", withCRC(append(append([]byte(stateMagic), 0), body[15:]...))},
 		{"checksum", "checksum mismatch", append(append([]byte(nil), body...), 0, 0, 0, 0)},
 		{"absurd spec count", "exceeds its limit", withCRC(append([]byte(stateMagic), 1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f))},
 		{"trailing bytes", "after the last spec", withCRC(append(append([]byte(nil), body...), 0))},
 		{"bad varint", "bad varint", withCRC(append([]byte(stateMagic), 1, 0x80))},
 	}
+	// A version 1 file (at most N times per event_count group) reads.
+	if err := loadBytes(t, withCRC(append(append([]byte(stateMagic), 1), body[15:]...))); err != nil {
+		t.Errorf("a version 1 file: %v", err)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := loadBytes(t, c.data)
 			want := ErrCorruptState
-			if c.name == "magic" || c.name == "version" {
+			if c.name == "magic" || strings.HasPrefix(c.name, "version") {
 				want = ErrForeignState
 			}
 			if !errors.Is(err, want) || !strings.Contains(err.Error(), c.want) {
