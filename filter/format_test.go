@@ -317,3 +317,31 @@ func TestEnrichedKeepsContainers(t *testing.T) {
 		off = ev.end
 	}
 }
+
+// TestFormatECSMergeKeepsTypesAndStep: where a record holds a value that
+// is no map (rule: "allow-all", event: "logon"), the ECS map takes its
+// place and keeps it as "original" (a value and an object in one array
+// would be refused by Elasticsearch); arrays that run in step (ids and
+// names) stay in step when they meet a record's own.
+func TestFormatECSMergeKeepsTypesAndStep(t *testing.T) {
+	f := newFilter(t, Config{Format: FormatECS})
+	data := fixture.EventData(7, fixture.UnsignedNodeLoad(1))
+	rec := fixture.ECS(7, sysmon.Channel, sysmon.Provider, data).
+		With("rule", "allow-all").With("event", "logon").
+		With("threat", fixture.Map{{K: "technique", V: fixture.Map{{K: "subtechnique", V: fixture.Map{
+			{K: "id", V: []any{"T1001.002", "T1036.005"}}, {K: "name", V: []any{"Steganography", "Match Legitimate Resource Name or Location"}}}}}}})
+	got := enrichOne(t, f, rec)
+	rule, ok := got["rule"].(map[string]any)
+	if !ok || rule["original"] != "allow-all" || fmt.Sprint(rule["id"]) != "[e5f5c693-52d7-4de5-88ae-afbfbce85595]" {
+		t.Errorf("rule: %v", got["rule"])
+	}
+	event, ok := got["event"].(map[string]any)
+	if !ok || event["original"] != "logon" || event["kind"] != "alert" {
+		t.Errorf("event: %v", got["event"])
+	}
+	sub := got["threat"].(map[string]any)["technique"].(map[string]any)["subtechnique"].(map[string]any)
+	ids, names := sub["id"].([]any), sub["name"].([]any)
+	if len(ids) != len(names) || fmt.Sprint(ids[len(ids)-1], " ", names[len(names)-1]) != "T1036.005 Match Legitimate Resource Name or Location" {
+		t.Errorf("subtechnique ids %v and names %v out of step", ids, names)
+	}
+}

@@ -41,11 +41,22 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 	}
 	on, op, oerr := msgpack.ReadMapHeader(old, 0)
 	an, ap, aerr := msgpack.ReadMapHeader(add, 0)
+	if oerr != nil && aerr == nil && depth < maxMergeDepth {
+		// The record holds something else where a map is added (rule:
+		// "allow-all"): one array of both would mix a value and an object,
+		// which Elasticsearch refuses whatever the mapping. The added map
+		// takes the place and keeps the record's value as "original"
+		// (event.original is ECS's own field for it).
+		return appendWithOriginal(dst, old, add, ap, an)
+	}
 	if oerr != nil || aerr != nil || depth >= maxMergeDepth {
 		if mode == overwrite {
 			return append(dst, add...)
 		}
-		return appendCombined(dst, old, add)
+		// Values at the top level (tags) are merged as a set; inside a
+		// map (rule.id beside rule.name) the arrays run in step, so no
+		// element is left out of one and kept in another.
+		return appendCombined(dst, old, add, depth == 0)
 	}
 	// Both maps: the record's keys in its order, merged where the added
 	// map has them too, then the added map's other keys.
@@ -88,6 +99,22 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 	return dst
 }
 
+// originalKey is where a record's value that is not a map is kept when a
+// map is added in its place.
+const originalKey = "original"
+
+// appendWithOriginal appends the added map of n pairs at add[p:] with the
+// record's value old first, under originalKey (unless the added map has
+// that key itself, when old gives way).
+func appendWithOriginal(dst, old, add []byte, p, n int) []byte {
+	if hasKey(add, p, n, []byte(originalKey)) {
+		return append(dst, add...)
+	}
+	dst = msgpack.AppendMapHeader(dst, n+1)
+	dst = append(msgpack.AppendStr(dst, originalKey), old...)
+	return append(dst, add[p:]...)
+}
+
 // mapPair is one key and its raw value.
 type mapPair struct{ key, value []byte }
 
@@ -115,11 +142,11 @@ func hasKey(m []byte, p, n int, key []byte) bool {
 }
 
 // appendCombined appends one array of old's elements (or old itself) then
-// add's (or add itself), leaving out added elements old already holds. The
-// header is written before the elements, so both loops below must decide
-// "duplicate" the same way: each asks containsValue, with no table that
-// could run out.
-func appendCombined(dst, old, add []byte) []byte {
+// add's (or add itself), leaving out, when asSet, added elements old
+// already holds. The header is written before the elements, so both loops
+// below must decide "duplicate" the same way: each asks containsValue,
+// with no table that could run out.
+func appendCombined(dst, old, add []byte, asSet bool) []byte {
 	elems := func(v []byte) (n, p int) {
 		if n, p, err := msgpack.ReadArrayHeader(v, 0); err == nil {
 			return n, p
@@ -128,10 +155,13 @@ func appendCombined(dst, old, add []byte) []byte {
 	}
 	on, op := elems(old)
 	an, ap := elems(add)
+	if op == 0 && ap == 0 && string(old) == string(add) {
+		return append(dst, old...) // one value both hold (threat.framework): kept as it is
+	}
 	count := on
 	for i, p := 0, ap; i < an; i++ {
 		end, _ := msgpack.Skip(add, p)
-		if !containsValue(old, on, op, add[p:end]) {
+		if !asSet || !containsValue(old, on, op, add[p:end]) {
 			count++
 		}
 		p = end
@@ -147,7 +177,7 @@ func appendCombined(dst, old, add []byte) []byte {
 	dst = append(dst, old[op:end]...)
 	for i, p := 0, ap; i < an; i++ {
 		e, _ := msgpack.Skip(add, p)
-		if !containsValue(old, on, op, add[p:e]) {
+		if !asSet || !containsValue(old, on, op, add[p:e]) {
 			dst = append(dst, add[p:e]...)
 		}
 		p = e
