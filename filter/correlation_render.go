@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"math"
 	"strings"
 	"time"
 
@@ -65,13 +64,11 @@ func (f *Filter) refID(ref rules.Ref, written string) string {
 	return written
 }
 
-// appendNumber writes whole values as integers (counts), others as floats.
-func appendNumber(b []byte, v float64) []byte {
-	if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-		return msgpack.AppendInt(b, int64(v))
-	}
-	return msgpack.AppendFloat(b, v)
-}
+// appendNumber writes a correlation's value, a count or a sum, average or
+// percentile, always as a float: a field whose first value is whole would
+// be mapped as an integer by Elasticsearch, which then truncates 2.5 to 2.
+// (Fluent Bit writes a whole float as 10.0 in JSON.)
+func appendNumber(b []byte, v float64) []byte { return msgpack.AppendFloat(b, v) }
 
 // addECSCorrelations writes add_key: {"correlations": [...]} beside the
 // ECS fields: ECS has no field for a correlation's group, value or window,

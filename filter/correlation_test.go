@@ -691,3 +691,25 @@ func TestRefreshThroughNoCorrelationsKeepsTheCounts(t *testing.T) {
 		t.Errorf("late %d, want 2: counting goes on from the total", late)
 	}
 }
+
+// TestCorrelationValueIsAFloat: a correlation's value is written as a
+// msgpack float even when whole (a count), so that an index mapping the
+// field from its first value maps a float and never truncates a later
+// average.
+func TestCorrelationValueIsAFloat(t *testing.T) {
+	f := correlationFilter(t, Config{}, bruteForce)
+	var out []byte
+	for i := range 10 {
+		ev := fixture.Event(nil, fixture.Time(t0.Add(time.Duration(i)*time.Second)), nil, logon(4625, "10.1.2.3", "admin"))
+		o, _, err := f.Process(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = o
+	}
+	key := msgpack.AppendStr(nil, "value")
+	i := bytes.Index(out, key)
+	if i < 0 || i+len(key) >= len(out) || out[i+len(key)] != 0xcb {
+		t.Fatalf("the tenth record's value is not a float64: % x", out[i+len(key):min(len(out), i+len(key)+9)])
+	}
+}
