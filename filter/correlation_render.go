@@ -154,8 +154,8 @@ func (f *Filter) appendAlertRecords(dst []byte, alerts []correlate.Alert, t int6
 }
 
 // appendAlertRecord appends a record of its own for an alert, stamped t:
-// the group values as top-level keys (a SIEM can key on them), and what
-// the format writes for the correlation.
+// the group values as top-level keys (a SIEM can key on them; not in
+// format ecs), and what the format writes for the correlation.
 func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *scratch) []byte {
 	alerts := []correlate.Alert{al}
 	s.vals, s.adds = f.appendAdditions(s.vals[:0], s.adds[:0], []int{f.ruleCount + al.Spec}, alerts)
@@ -164,7 +164,10 @@ func (f *Filter) appendAlertRecord(dst []byte, t int64, al correlate.Alert, s *s
 	names, values := f.group(&al)
 	var keep []int
 	for g, name := range names {
-		if findAddition(s.adds, []byte(name), true) < 0 {
+		// In ECS a group-by name may be an object's (host, user_agent):
+		// a string there would make Elasticsearch refuse the record. The
+		// values are in the correlations' group beside.
+		if findAddition(s.adds, []byte(name), true) < 0 && f.format != FormatECS {
 			keep = append(keep, g)
 		}
 	}

@@ -222,6 +222,14 @@ func TestCorrelationRecord(t *testing.T) {
 	if len(matchesOf(recs[9])) != 1 {
 		t.Errorf("the completing record lacks the correlation: %v", recs[9])
 	}
+	// In format ecs a group-by name may be an ECS object's (host): the
+	// values stay in the correlations' group only.
+	ecs := correlationFilter(t, Config{CorrelationRecord: true, Format: FormatECS}, bruteForce)
+	alert = run(t, ecs, chunk)[0][10]
+	corrs, _ := alert["sigma"].(map[string]any)["correlations"].([]any)
+	if _, top := alert["IpAddress"]; top || len(corrs) != 1 || corrs[0].(map[string]any)["group"].(map[string]any)["IpAddress"] != "10.1.2.3" {
+		t.Errorf("ecs alert record = %v, want the group under sigma.correlations only", alert)
+	}
 }
 
 const fewLogons = `title: Fewer than three logons
