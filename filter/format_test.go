@@ -320,14 +320,16 @@ func TestEnrichedKeepsContainers(t *testing.T) {
 
 // TestFormatECSMergeKeepsTypesAndStep: where a record holds a value that
 // is no map (rule: "allow-all", event: "logon"), the ECS map takes its
-// place and keeps it as "original" (a value and an object in one array
-// would be refused by Elasticsearch); arrays that run in step (ids and
-// names) stay in step when they meet a record's own.
+// place and keeps it as "original", and where it holds a map the filter
+// writes values for (tags: {env: prod}), the map keeps them under "sigma"
+// (a value and an object in one array would be refused by
+// Elasticsearch); arrays that run in step (ids and names) stay in step
+// when they meet a record's own.
 func TestFormatECSMergeKeepsTypesAndStep(t *testing.T) {
 	f := newFilter(t, Config{Format: FormatECS})
 	data := fixture.EventData(7, fixture.UnsignedNodeLoad(1))
 	rec := fixture.ECS(7, sysmon.Channel, sysmon.Provider, data).
-		With("rule", "allow-all").With("event", "logon").
+		With("rule", "allow-all").With("event", "logon").With("tags", fixture.Map{{K: "env", V: "prod"}}).
 		With("threat", fixture.Map{{K: "technique", V: fixture.Map{{K: "subtechnique", V: fixture.Map{
 			{K: "id", V: []any{"T1001.002", "T1036.005"}}, {K: "name", V: []any{"Steganography", "Match Legitimate Resource Name or Location"}}}}}}})
 	got := enrichOne(t, f, rec)
@@ -338,6 +340,11 @@ func TestFormatECSMergeKeepsTypesAndStep(t *testing.T) {
 	event, ok := got["event"].(map[string]any)
 	if !ok || event["original"] != "logon" || event["kind"] != "alert" {
 		t.Errorf("event: %v", got["event"])
+	}
+	// The reverse, an object where the filter writes values: the object
+	// stays, the values inside it.
+	if tags, ok := got["tags"].(map[string]any); !ok || tags["env"] != "prod" || len(tags["sigma"].([]any)) == 0 {
+		t.Errorf("tags: %v", got["tags"])
 	}
 	sub := got["threat"].(map[string]any)["technique"].(map[string]any)["subtechnique"].(map[string]any)
 	ids, names := sub["id"].([]any), sub["name"].([]any)

@@ -49,6 +49,12 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 		// (event.original is ECS's own field for it).
 		return appendWithOriginal(dst, old, add, ap, an)
 	}
+	if oerr == nil && aerr != nil && depth < maxMergeDepth && mode != overwrite {
+		// The reverse: the record holds an object where a value is added
+		// (tags: {"env": "prod"}). The object stays, with the added value
+		// inside it under addedKey.
+		return appendWithAdded(dst, old, add, op, on)
+	}
 	if oerr != nil || aerr != nil || depth >= maxMergeDepth {
 		if mode == overwrite {
 			return append(dst, add...)
@@ -113,6 +119,22 @@ func appendWithOriginal(dst, old, add []byte, p, n int) []byte {
 	dst = msgpack.AppendMapHeader(dst, n+1)
 	dst = append(msgpack.AppendStr(dst, originalKey), old...)
 	return append(dst, add[p:]...)
+}
+
+// addedKey is where an added value that is not a map goes when the record
+// holds a map in its place.
+const addedKey = "sigma"
+
+// appendWithAdded appends the record's map of n pairs at old[p:] with the
+// added value add after its pairs, under addedKey (unless the map has that
+// key itself, when the added value gives way: the record's is kept whole).
+func appendWithAdded(dst, old, add []byte, p, n int) []byte {
+	if hasKey(old, p, n, []byte(addedKey)) {
+		return append(dst, old...)
+	}
+	dst = msgpack.AppendMapHeader(dst, n+1)
+	dst = append(dst, old[p:]...)
+	return append(msgpack.AppendStr(dst, addedKey), add...)
 }
 
 // mapPair is one key and its raw value.
