@@ -320,6 +320,20 @@ func (b *indexBuilder) add(path []string, slot int, role uint8) {
 	e.roles |= role
 }
 
+// sysmonFields are the names of Sysmon's event data fields, in any event
+// and schema.
+var sysmonFields = func() map[string]bool {
+	m := map[string]bool{}
+	for id := 0; id <= 255; id++ {
+		for _, schema := range sysmon.Schemas(id) {
+			for _, f := range schema {
+				m[f] = true
+			}
+		}
+	}
+	return m
+}()
+
 // ruleSlot returns the slot of a field some rule reads.
 func (b *indexBuilder) ruleSlot(name string) (int, bool) {
 	s, ok := b.slotOf[name]
@@ -351,7 +365,10 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 			continue // a slot another index fills (see lateFields)
 		}
 		role := roleData
-		if isLogsource[name] {
+		if isLogsource[name] || !sysmonFields[name] && name != unnamedData {
+			// roleData says Sysmon's fields are there by name, so its
+			// Message text needs no reading: an in_winevtlog record's own
+			// keys (Computer, Level) must not say so.
 			role = 0
 		} else if name == unnamedData {
 			role |= roleUnnamed

@@ -68,7 +68,7 @@ func (r *record) resolve(idx *fieldIndex) {
 	}
 	mapped := r.seen&roleInserts != 0 && id < len(idx.insertSlots) && r.fromInserts(idx, idx.insertSlots[id])
 	if !mapped && message {
-		r.fromMessage(idx)
+		r.fromMessage(idx, id)
 	}
 }
 
@@ -390,15 +390,77 @@ func (r *record) joinList(slot int, b []byte, off int) {
 	r.several = true
 }
 
-// fromMessage reads the "Name: value" lines of Sysmon's message text.
-// Lines whose name is not a field name (the title line) are skipped; a
-// value is the rest of its line.
-func (r *record) fromMessage(idx *fieldIndex) {
+// fromMessage reads Sysmon's message text: a title line, then one
+// "Name: value" line per field of event id, in the order of its schema,
+// values written as they are (a command line may hold line breaks, and
+// text that reads like another field's line). It is read by that order
+// (fromMessageAs); a message of no known schema is read line by line
+// (fromMessageLines).
+func (r *record) fromMessage(idx *fieldIndex, id int) {
 	b, off, _ := r.value(idx.message)
 	msg, _, isStr, err := msgpack.ReadStr(b, off)
 	if err != nil || !isStr || len(msg) > maxText {
 		return
 	}
+	for _, schema := range sysmon.Schemas(id) {
+		if r.fromMessageAs(idx, msg, schema) {
+			return
+		}
+	}
+	r.fromMessageLines(idx, msg)
+}
+
+// fromMessageAs reads msg as the lines of schema's fields, each at the
+// start of a line, in order: a value runs up to the line of the next
+// field, so it keeps its line breaks, and a line inside it that names a
+// field further on is part of it, not that field. It reports whether
+// every field's line was found (else nothing is read).
+func (r *record) fromMessageAs(idx *fieldIndex, msg []byte, schema []string) bool {
+	var starts [64]int // per field, where its value starts; a schema has at most 29
+	if len(schema) > len(starts) {
+		return false
+	}
+	pos := 0
+	for k, name := range schema {
+		at := labelLine(msg, pos, name)
+		if at < 0 {
+			return false
+		}
+		starts[k] = at + len(name) + 1
+		pos = starts[k]
+	}
+	for k, name := range schema {
+		end := len(msg)
+		if k+1 < len(schema) {
+			end = starts[k+1] - len(schema[k+1]) - 1
+		}
+		value := bytes.TrimSuffix(bytes.TrimSuffix(msg[starts[k]:end], []byte{'\n'}), []byte{'\r'})
+		r.putMessageValue(idx, []byte(name), bytes.TrimPrefix(value, []byte{' '}))
+	}
+	return true
+}
+
+// labelLine returns where the line "name:" starts in msg at or after
+// from, or -1: at the start of msg or after a line feed.
+func labelLine(msg []byte, from int, name string) int {
+	for i := from; i <= len(msg)-len(name)-1; {
+		j := bytes.Index(msg[i:], []byte(name))
+		if j < 0 {
+			return -1
+		}
+		at := i + j
+		if (at == 0 || msg[at-1] == '\n') && at+len(name) < len(msg) && msg[at+len(name)] == ':' {
+			return at
+		}
+		i = at + 1
+	}
+	return -1
+}
+
+// fromMessageLines reads the "Name: value" lines of a message of no known
+// schema: lines whose name is not a field name (the title line) are
+// skipped; a value is the rest of its line.
+func (r *record) fromMessageLines(idx *fieldIndex, msg []byte) {
 	for len(msg) > 0 {
 		line := msg
 		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
@@ -411,22 +473,27 @@ func (r *record) fromMessage(idx *fieldIndex) {
 		if colon <= 0 || bytes.IndexByte(line[:colon], ' ') >= 0 {
 			continue
 		}
-		e := idx.data.lookupExact(line[:colon])
-		if e == nil {
+		r.putMessageValue(idx, line[:colon], bytes.TrimPrefix(line[colon+1:], []byte{' '}))
+	}
+}
+
+// putMessageValue gives the slots of field name that are still empty the
+// value, written once to derived.
+func (r *record) putMessageValue(idx *fieldIndex, name, value []byte) {
+	e := idx.data.lookupExact(name)
+	if e == nil {
+		return
+	}
+	at := -1
+	for _, slot := range e.slots {
+		if r.at[slot] >= 0 {
 			continue
 		}
-		value := bytes.TrimPrefix(line[colon+1:], []byte{' '})
-		at := -1
-		for _, slot := range e.slots {
-			if r.at[slot] >= 0 {
-				continue
-			}
-			if at < 0 {
-				at = r.split + len(r.derived)
-				r.derived = msgpack.AppendStrBytes(r.derived, value)
-			}
-			r.put(slot, at)
+		if at < 0 {
+			at = r.split + len(r.derived)
+			r.derived = msgpack.AppendStrBytes(r.derived, value)
 		}
+		r.put(slot, at)
 	}
 }
 
