@@ -144,7 +144,7 @@ func (e *Engine) Observe(ev Event, dst []Alert) []Alert {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	dst = e.decideDue(ss, sh, wm, dst)
-	horizon := satSub(satSub(wm, ss.p.window), ss.p.maxDelay)
+	horizon := ss.p.lateBefore(wm)
 	e.expire(ss, sh, ss.p.expiry(wm), wm)
 	if ev.Time < horizon {
 		e.late.Add(1) // its group may already be freed; it could only reopen decided windows

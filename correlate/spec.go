@@ -151,12 +151,16 @@ type plan struct {
 	refs     int
 }
 
+// lateBefore is the event time before which a record is late at watermark
+// wm, whatever its group: Window and MaxDelay behind.
+func (p *plan) lateBefore(wm int64) int64 { return satSub(satSub(wm, p.window), p.maxDelay) }
+
 // expiry is the event time a group's newest event must be older than for
 // the group to be freed at watermark wm: a record yet to come is no older
 // than wm-Window-MaxDelay (else late), and a window that slides (to its
 // time) reaches one timespan further back than that.
 func (p *plan) expiry(wm int64) int64 {
-	h := satSub(satSub(wm, p.window), p.maxDelay)
+	h := p.lateBefore(wm)
 	if p.sliding || p.perEvent {
 		h = satSub(h, p.window)
 	}

@@ -382,16 +382,21 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 	}
 }
 
+// textKeysOr returns the text keys configured: DefaultTextKeys for nil.
+func textKeysOr(keys []string) []string {
+	if keys == nil {
+		return DefaultTextKeys
+	}
+	return keys
+}
+
 // addSecondStepKeys gives StringInserts, Message and the text keys
 // (DefaultTextKeys when textKeys is nil) their aux slots.
 func (b *indexBuilder) addSecondStepKeys(textKeys []string) {
 	b.idx.inserts, b.idx.message = b.aux(), b.aux()
 	b.add([]string{"StringInserts"}, b.idx.inserts, roleInserts)
 	b.add([]string{"Message"}, b.idx.message, roleMessage)
-	if textKeys == nil {
-		textKeys = DefaultTextKeys
-	}
-	for _, k := range textKeys {
+	for _, k := range textKeysOr(textKeys) {
 		s := b.aux()
 		b.idx.text = append(b.idx.text, s)
 		b.add([]string{k}, s, roleText)

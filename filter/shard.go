@@ -134,11 +134,7 @@ func checkShard(cfg Config) error {
 // field_map path's first key, a text key such as log, whose JSON or XML
 // event holds every field).
 func shardSource(cfg Config, name string) (string, bool) {
-	textKeys := cfg.TextKeys
-	if textKeys == nil {
-		textKeys = DefaultTextKeys
-	}
-	if slices.Contains(textKeys, name) && len(cfg.ShardKey) > 0 {
+	if slices.Contains(textKeysOr(cfg.TextKeys), name) && len(cfg.ShardKey) > 0 {
 		return cfg.ShardKey[0], true // a record carried as text keeps every field there
 	}
 	for _, field := range cfg.ShardKey {

@@ -208,20 +208,21 @@ func (l *Live) StateLoad() (report correlate.LoadReport, loadErr error, ok bool)
 func (l *Live) CorrelationCounters() correlate.Counters {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c, r := l.Filter().CorrelationCounters(), l.retiredCorr
-	c.Late += r.Late
-	c.Evicted += r.Evicted
-	c.Fired += r.Fired
-	c.Suppressed += r.Suppressed
-	return c
+	return addCorrelationCounts(l.Filter().CorrelationCounters(), l.retiredCorr)
 }
 
 // retireCorrelations keeps the correlation counters of old, which the
 // filter replacing it did not adopt. Called under l.mu.
 func (l *Live) retireCorrelations(old *Filter) {
-	c := old.CorrelationCounters()
-	l.retiredCorr.Late += c.Late
-	l.retiredCorr.Evicted += c.Evicted
-	l.retiredCorr.Fired += c.Fired
-	l.retiredCorr.Suppressed += c.Suppressed
+	l.retiredCorr = addCorrelationCounts(l.retiredCorr, old.CorrelationCounters())
+}
+
+// addCorrelationCounts returns c with d's totals added (Groups, a gauge,
+// is c's).
+func addCorrelationCounts(c, d correlate.Counters) correlate.Counters {
+	c.Late += d.Late
+	c.Evicted += d.Evicted
+	c.Fired += d.Fired
+	c.Suppressed += d.Suppressed
+	return c
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -209,8 +208,8 @@ func readFilterFiles(walk *Walk, opts Options) ([]Source, []Skipped, error) {
 
 // withoutFilesOf returns files without those that are one of others (the
 // same file, whatever the path: a link with another name too), and those
-// left out as "path = other". Files are told apart by device and inode;
-// where those are unknown, by their cleaned path.
+// left out as "path = other". Files are told apart as the walk tells
+// directories apart (identity).
 func withoutFilesOf(files, others []string) (kept, repeated []string) {
 	if len(files) == 0 {
 		return nil, nil
@@ -229,15 +228,10 @@ func withoutFilesOf(files, others []string) (kept, repeated []string) {
 	return kept, repeated
 }
 
-// fileKey identifies the file path names: its device and inode, else its
-// cleaned path.
+// fileKey identifies the file path names (see identity).
 func fileKey(path string) any {
-	if info, err := os.Stat(path); err == nil {
-		if id, ok := safefile.IDOf(info); ok {
-			return id
-		}
-	}
-	return filepath.Clean(path)
+	info, _ := os.Stat(path)
+	return identity(path, info)
 }
 
 // Load compiles the rule files named by paths (see RuleFiles for how
@@ -547,7 +541,7 @@ func compileDocument(c *compiler, doc *yaml.Node) (rule Rule, compiled compiledR
 	}
 	rule.LogsourceMapped = mapped
 	rule.Product = foldString(strings.TrimSpace(sr.Logsource.Product))
-	rule.OwnLog = ownLog(sr.Logsource)
+	rule.OwnLog = logsourceKindOf(sr.Logsource).ownLog
 	ref = ruleRef{id: sr.ID, logsource: sr.Logsource}
 	ref.name, _ = sr.AdditionalFields["name"].(string)
 	rule.Name = ref.name

@@ -54,20 +54,20 @@ var eventLogProducts = map[string]bool{
 // records that say they are of another logsource, or false for a rule
 // without one (it runs on every record).
 func kindGuard(ls sigma.Logsource, slot func(string) int) (guard, bool) {
-	k := logsourceKind{product: foldString(strings.TrimSpace(ls.Product)), category: foldString(strings.TrimSpace(ls.Category)),
-		service: foldString(strings.TrimSpace(ls.Service))}
+	k := logsourceKindOf(ls)
 	if k == (logsourceKind{}) {
 		return guard{}, false
 	}
-	k.ownLog = ownLog(ls)
 	return guard{slot: slot(FieldLogsource), kind: &k}, true
 }
 
-// ownLog reports whether ls names no product but the category or service
-// of logs of their own (ownLogKinds).
-func ownLog(ls sigma.Logsource) bool {
-	category, service := foldString(strings.TrimSpace(ls.Category)), foldString(strings.TrimSpace(ls.Service))
-	return strings.TrimSpace(ls.Product) == "" && (ownLogKinds["category="+category] || ownLogKinds["service="+service])
+// logsourceKindOf is ls folded, with ownLog set when it names no product but the
+// category or service of logs of their own (ownLogKinds).
+func logsourceKindOf(ls sigma.Logsource) logsourceKind {
+	k := logsourceKind{product: foldString(strings.TrimSpace(ls.Product)), category: foldString(strings.TrimSpace(ls.Category)),
+		service: foldString(strings.TrimSpace(ls.Service))}
+	k.ownLog = k.product == "" && (ownLogKinds["category="+k.category] || ownLogKinds["service="+k.service])
+	return k
 }
 
 // passKind reports whether some item of the folded logsource list v is

@@ -227,17 +227,27 @@ func (w *walker) subdir(path string, info fs.FileInfo, link bool) error {
 // seen marks the directory path as walked and says whether it was walked
 // before, and by which path.
 func (w *walker) seen(path string, info fs.FileInfo) (first string, seen bool) {
-	var key any = path
-	if id, ok := safefile.IDOf(info); ok {
-		key = id
-	} else if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		key = resolved
-	}
+	key := identity(path, info)
 	if first, seen = w.visited[key]; seen {
 		return first, true
 	}
 	w.visited[key] = path
 	return "", false
+}
+
+// identity tells the file or directory path names (info its stat, or nil)
+// from others whatever the path to it: its device and inode, else the path
+// with links resolved, else the path.
+func identity(path string, info fs.FileInfo) any {
+	if info != nil {
+		if id, ok := safefile.IDOf(info); ok {
+			return id
+		}
+	}
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		return resolved
+	}
+	return path
 }
 
 func (w *walker) addRuleFile(path string) {
