@@ -235,6 +235,7 @@ func readable(v []byte, buf *[]byte) scanText {
 func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 	seen := m.litSeen[s.litBase[i]:]
 	t := readable(v, &m.valueFold)
+	m.scanned[i] = m.epoch
 	if sc.anchored != nil {
 		m.hits = sc.anchored.find(t, m.hits[:0])
 		anchored, marks := seen[sc.nAc:], sc.clauses[sc.nAc:]
@@ -247,7 +248,6 @@ func (s *Set) scanOne(sc *slotScan, i int, v []byte, m *matcher) {
 		return
 	}
 	m.hits = sc.ac.scan(t, m.hits[:0])
-	m.scanned[i] = m.epoch
 	for _, id := range m.hits {
 		if seen[id] != m.epoch {
 			seen[id] = m.epoch

@@ -39,7 +39,7 @@ func (b *indexBuilder) linkPatterns() {
 				return // a keyword, another test, or met before (shared): as before
 			}
 			i, ok := b.scanOf[f.slot]
-			if !ok || s.scans[i].ac == nil {
+			if !ok {
 				return
 			}
 			t.lits, t.whole = b.patternLiterals(i, t.patterns)
@@ -62,7 +62,7 @@ func (b *indexBuilder) patternLiterals(i int, patterns []pattern) ([]int32, []bo
 	for k := range patterns {
 		lits[k] = -1
 		l := patterns[k].requiredLiteral()
-		if l.at != anywhere || l.lit == "" {
+		if l.lit == "" {
 			continue
 		}
 		if id, ok := ids[l]; ok {
@@ -78,12 +78,13 @@ func (b *indexBuilder) patternLiterals(i int, patterns []pattern) ([]int32, []bo
 }
 
 // decisive reports whether finding the required literal l in a value
-// decides that p matches it: p is a contains pattern of that literal (see
-// decisiveNeed: whole, ASCII, not cased). The scan reports ASCII literals
-// exactly; bytes >= 0x80 it reads alike.
+// decides that p matches it: p is a contains, endswith, startswith or
+// exact pattern of that literal, anchored alike (see decisiveNeed: whole,
+// ASCII, not cased). The scan reports ASCII literals exactly; bytes >=
+// 0x80 it reads alike.
 func (p *pattern) decisive(l valueLit) bool {
 	n, ok := p.decisiveNeed(0)
-	return ok && n.at == anywhere && n.lit == l.lit
+	return ok && n.at == l.at && n.lit == l.lit
 }
 
 // forEachField calls fn with every field matcher of a condition.

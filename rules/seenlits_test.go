@@ -113,3 +113,81 @@ detection:
 		}
 	}
 }
+
+// TestSeenAnchoredLiteralsDecide is TestSeenLiteralsDecide for the
+// anchored literals (endswith, startswith, exact values), which the
+// anchored lookup rather than the automaton finds: found decides an
+// anchored pattern of that literal, a literal cut to its tail (an exact
+// value longer than the lookup reads) or a glob's anchored piece rules
+// out only, and a cased pattern is never decided by the folded finding.
+func TestSeenAnchoredLiteralsDecide(t *testing.T) {
+	var srcs []Source
+	for i := range smallSet + 4 {
+		srcs = append(srcs, Source{Name: fmt.Sprint(i), Data: []byte(fmt.Sprintf(
+			"title: filler %d\nlogsource: {category: test}\ndetection:\n  s: {Other|contains: 'filler%d'}\n  condition: s\n", i, i))})
+	}
+	srcs = append(srcs, Source{Name: "anchored", Data: []byte(`title: anchored
+logsource: {category: test}
+detection:
+  sel_end:
+    Image|endswith: ['\rundll32.exe', '\regsvr32.exe']
+  sel_start:
+    Image|startswith: 'c:\perflogs\'
+  sel_exact:
+    Image: ['c:\tools\x.exe', 'c:\a-path-longer-than-the-lookup-reads\y.exe']
+  sel_glob:
+    Image: 'c:\u*\svc-host.exe'
+  sel_cased:
+    Image|endswith|cased: '\Evil.exe'
+  condition: 1 of sel*
+`)})
+	set, report, err := Compile(srcs, Options{})
+	if err != nil || len(report.Skipped) > 0 {
+		t.Fatalf("compile: %v %v", err, report.Skipped)
+	}
+	rule := slices.IndexFunc(set.Rules(), func(r Rule) bool { return r.Title == "anchored" })
+	whole := map[string]bool{}
+	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
+		if pt, ok := f.test.(*patternTest); ok && pt.lits != nil {
+			for k, l := range pt.lits {
+				if l >= 0 {
+					whole[string(pt.patterns[k].lit)] = pt.whole[k]
+				}
+			}
+		}
+	})
+	for lit, want := range map[string]bool{`\rundll32.exe`: true, `c:\perflogs\`: true, `c:\tools\x.exe`: true,
+		`c:\a-path-longer-than-the-lookup-reads\y.exe`: false, `\Evil.exe`: false} {
+		if got, ok := whole[lit]; !ok || got != want {
+			t.Errorf("%q: linked %v, decided by the scan's finding %v, want linked and %v (linked: %v)", lit, ok, got, want, whole)
+		}
+	}
+	for _, c := range []struct {
+		image string
+		want  bool
+	}{
+		{`C:\Windows\System32\rundll32.exe`, true},
+		{`C:\Windows\System32\RUNDLL32.EXE`, true},
+		{`C:\Windows\System32\rundll32.exe.bak`, false},
+		{`C:\Windows\System32\xrundll32.exe`, false},
+		{`C:\PerfLogs\a.exe`, true},
+		{`D:\PerfLogs\a.exe`, false},
+		{`C:\Tools\X.exe`, true},
+		{`C:\Tools\X.exe2`, false},
+		{`C:\A-PATH-LONGER-THAN-THE-LOOKUP-READS\Y.EXE`, true},
+		// The tail the lookup reads is there, the value is not.
+		{`D:\a-path-longer-than-the-lookup-reads\y.exe`, false},
+		{`C:\Users\bob\svc-host.exe`, true},
+		{`D:\Users\bob\svc-host.exe`, false}, // the glob's tail is there, its head is not
+		{`C:\Temp\Evil.exe`, true},
+		{`C:\Temp\evil.exe`, false}, // found folded, but cased
+	} {
+		ev := mapEvent{set, map[string]string{"Image": c.image}}
+		got := slices.Contains(set.Match(ev, nil), rule)
+		m := &matcher{ev: ev}
+		alone := set.compiled[rule].cond.eval(m)
+		if got != c.want || alone != c.want {
+			t.Errorf("%q: Match %v, the rule evaluated alone %v, want %v", c.image, got, alone, c.want)
+		}
+	}
+}
