@@ -121,6 +121,36 @@ func TestFormatECS(t *testing.T) {
 	}
 }
 
+// TestFormatECSGroupsSoftware: ATT&CK group and software tags are
+// ECS's threat.group.id and threat.software.id, once each; rules with no
+// other ATT&CK tag still write threat.
+func TestFormatECSGroupsSoftware(t *testing.T) {
+	for _, c := range []struct {
+		tags []string
+		want string
+	}{
+		{[]string{"[attack.g0032, attack.s0002, attack.t1003.001]", "[attack.s0002, attack.s0029]"},
+			"map[id:[G0032]] map[id:[S0002 S0029]] [T1003]"},
+		{[]string{"[attack.s0002]"}, "<nil> map[id:[S0002]] []"},
+	} {
+		var src []rules.Source
+		for i, tags := range c.tags {
+			src = append(src, rules.Source{Name: fmt.Sprint(i, ".yml"), Data: []byte(fmt.Sprintf(
+				"title: rule %d\ntags: %s\nlogsource: {product: windows, category: image_load}\n"+
+					"detection:\n  sel: {ImageLoaded|endswith: '.node'}\n  condition: sel\n", i, tags))})
+		}
+		set, report, err := rules.Compile(src, rules.Options{})
+		if err != nil || len(set.Rules()) != len(c.tags) {
+			t.Fatalf("compile: %v, %d rules", err, len(set.Rules()))
+		}
+		threat, _ := enrichOne(t, NewWithRules(Config{Format: FormatECS}, set, report), fixture.UnsignedNodeLoad(1))["threat"].(map[string]any)
+		technique, _ := threat["technique"].(map[string]any)
+		if got := fmt.Sprint(threat["group"], threat["software"], technique["id"]); got != c.want {
+			t.Errorf("%v: threat %v, want group, software, technique ids %s", c.tags, threat, c.want)
+		}
+	}
+}
+
 // TestFormatECSMerge: a record that already has ECS objects (Elastic's
 // pipeline puts Sysmon's RuleName in rule.name) keeps every value.
 func TestFormatECSMerge(t *testing.T) {

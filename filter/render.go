@@ -106,7 +106,7 @@ func (f *Filter) addECS(a *additions, matched []int, top rules.Level) {
 		return msgpack.AppendInt(msgpack.AppendStr(b, "severity"), ecsSeverity[top])
 	})
 	a.add(keyRule, combine, func(b []byte) []byte { return f.appendECSRule(b, matched) })
-	if th := f.threatOf(matched); len(th.tacticIDs)+len(th.techIDs) > 0 {
+	if th := f.threatOf(matched); len(th.tacticIDs)+len(th.techIDs)+len(th.groupIDs)+len(th.softwareIDs) > 0 {
 		a.add(keyThreat, combine, th.append)
 	}
 	if tags := f.unionTags(matched); len(tags) > 0 {
@@ -139,14 +139,23 @@ func (f *Filter) appendECSRule(b []byte, matched []int) []byte {
 
 // ecsThreat is the ATT&CK of the matched rules, without repeats, in ECS's
 // threat.* layout: a sub-technique counts its parent as a technique.
+// Groups and software are ids only (ECS's threat.group.id and
+// threat.software.id): the tags name no more.
 type ecsThreat struct {
 	tacticIDs, tacticNames, techIDs, techNames, subIDs, subNames []string
+	groupIDs, softwareIDs                                        []string
 }
 
 func (f *Filter) threatOf(matched []int) ecsThreat {
 	var th ecsThreat
 	for _, i := range matched {
 		info := f.outputs[i].attack
+		for _, id := range info.Groups {
+			th.groupIDs = appendNew(th.groupIDs, id)
+		}
+		for _, id := range info.Software {
+			th.softwareIDs = appendNew(th.softwareIDs, id)
+		}
 		for _, t := range info.Tactics {
 			// By name: Stealth and Defense Evasion share TA0005.
 			if !slices.Contains(th.tacticNames, t.Name) {
@@ -173,8 +182,23 @@ func (f *Filter) threatOf(matched []int) ecsThreat {
 }
 
 func (th ecsThreat) append(b []byte) []byte {
-	b = msgpack.AppendMapHeader(b, 3)
+	keys := 3
+	for _, ids := range [][]string{th.groupIDs, th.softwareIDs} {
+		if len(ids) > 0 {
+			keys++
+		}
+	}
+	b = msgpack.AppendMapHeader(b, keys)
 	b = msgpack.AppendStr(msgpack.AppendStr(b, "framework"), "MITRE ATT&CK")
+	for _, k := range []struct {
+		key string
+		ids []string
+	}{{"group", th.groupIDs}, {"software", th.softwareIDs}} {
+		if len(k.ids) > 0 {
+			b = msgpack.AppendMapHeader(msgpack.AppendStr(b, k.key), 1)
+			b = appendStrings(msgpack.AppendStr(b, "id"), k.ids)
+		}
+	}
 	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "tactic"), 2)
 	b = appendStrings(msgpack.AppendStr(b, "id"), th.tacticIDs)
 	b = appendStrings(msgpack.AppendStr(b, "name"), th.tacticNames)
