@@ -38,7 +38,7 @@ type Config struct {
 	// FieldMapFile is read by New into FieldMap.
 	FieldMapFile string
 	// FieldMap holds extra record paths per field, beside the built-in
-	// shapes' (the one a record holds first gives the value).
+	// shapes' (the one a record holds last gives the value).
 	FieldMap map[string][][]string
 	// Logsource is what every record of this instance is, normalised by
 	// rules.ParseLogsourceList; "" recognises well-known JSON logs.

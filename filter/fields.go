@@ -143,7 +143,7 @@ type indexOptions struct {
 }
 
 // fieldPaths returns where the shapes keep the field name. When a record
-// has several of a field's paths, the one it holds first (in its own key
+// has several of a field's paths, the one it holds last (in its own key
 // order) gives the value.
 func fieldPaths(name string) [][]string {
 	switch name {

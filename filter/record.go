@@ -116,8 +116,10 @@ const absent = -1
 const maxDerived = 256 << 10
 
 // load indexes the body map at b[off:] and returns the offset after it.
-// When a field appears twice, the first occurrence wins, as in Fluent
-// Bit's own record accessors.
+// When a field appears twice, the last occurrence wins, as in Fluent
+// Bit's own record accessor (flb_ra_key.c reads a map's keys from its
+// end): the value rules see is the one rewrite_tag, grep and the outputs
+// see, so a harmless copy in front of a field cannot hide it.
 func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	r.chunk, r.body, r.split, r.base = b, off, len(b), 0
 	r.seen, r.inner = 0, -1
@@ -195,9 +197,7 @@ func (r *record) loadMap(node *keyNode, b []byte, off int) (end int, err error) 
 				r.addValues(e.slots, r.base+vp)
 			} else {
 				for _, slot := range e.slots {
-					if r.at[slot] == absent {
-						r.put(slot, r.base+vp)
-					}
+					r.put(slot, r.base+vp)
 				}
 			}
 		}
@@ -217,8 +217,9 @@ func containerAt(b []byte, p int) bool {
 }
 
 // fill makes the value at off (as at stores it) the value of e's slots.
-// When a field appears twice, the first occurrence wins, except inside an
-// array of maps, where every occurrence is one of the field's values.
+// When a field appears twice, the last occurrence wins (see load), except
+// inside an array of maps, where every occurrence is one of the field's
+// values.
 func (r *record) fill(e *keyEdge, off int) {
 	r.seen |= e.roles
 	if r.inArray {
@@ -226,9 +227,7 @@ func (r *record) fill(e *keyEdge, off int) {
 		return
 	}
 	for _, slot := range e.slots {
-		if r.at[slot] == absent {
-			r.put(slot, off)
-		}
+		r.put(slot, off)
 	}
 }
 

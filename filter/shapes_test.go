@@ -731,3 +731,32 @@ detection:
 		t.Errorf("4769's newest layout has %d fields, want 21", n)
 	}
 }
+
+// TestDuplicateKeyLastWins: a key a map holds twice is read as its last
+// occurrence, the one Fluent Bit's record accessor (rewrite_tag, grep,
+// out_kafka's message_key_field) reads: a harmless copy in front of a
+// field does not hide it, and rules see what the pipeline sees. Flat
+// records, Winlogbeat's event_data and records carried as JSON text alike.
+func TestDuplicateKeyLastWins(t *testing.T) {
+	f := newFilter(t, Config{})
+	benign := fixture.KV{K: "ImageLoaded", V: `C:\Windows\System32\kernelbase.dll`}
+	before := append(fixture.Map{benign}, fixture.UnsignedNodeLoad(1)...)
+	after := append(append(fixture.Map(nil), fixture.UnsignedNodeLoad(1)...), benign)
+	for _, tc := range []struct {
+		name string
+		body func(fixture.Map) fixture.Map
+	}{
+		{"flat", func(m fixture.Map) fixture.Map { return m }},
+		{"winlogbeat", func(m fixture.Map) fixture.Map {
+			return fixture.Winlogbeat(7, sysmon.Channel, sysmon.Provider, m.Without("EventID").Without("Channel"))
+		}},
+		{"json text", func(m fixture.Map) fixture.Map { return fixture.Map{{K: "log", V: fixture.JSON(m)}} }},
+	} {
+		if !matches(t, f, tc.body(before)) {
+			t.Errorf("%s: a harmless copy in front of ImageLoaded hid the match", tc.name)
+		}
+		if matches(t, f, tc.body(after)) {
+			t.Errorf("%s: matched a record whose last ImageLoaded, the one Fluent Bit reads, is harmless", tc.name)
+		}
+	}
+}
