@@ -94,7 +94,7 @@ func timestamp(b []byte, off int) (ok, group bool) {
 		return false, false
 	}
 	switch c := b[off]; {
-	case c == msgpack.FixExt8 || c == msgpack.Ext8:
+	case c == msgpack.FixExt8 || c == msgpack.Ext8 || c == msgpack.Ext16 || c == msgpack.Ext32:
 		t, ok := eventTimeAt(b, off)
 		return ok, ok && isGroupTime(t)
 	case msgpack.IsNegFixInt(c) && (int8(c) == -1 || int8(c) == -2):
@@ -114,16 +114,39 @@ func timestamp(b []byte, off int) (ok, group bool) {
 }
 
 // eventTimeAt returns the 8 bytes (big-endian seconds, nanoseconds) of
-// the EventTime extension at b[off:], written as fixext 8 or as ext 8 with
-// length 8.
+// the EventTime extension at b[off:], in any ext encoding of 8 bytes:
+// fixext 8 as Fluent Bit writes it, or ext 8, 16 or 32 of length 8, which
+// Fluent Bit's decoder (it checks only the type and the size) accepts too.
 func eventTimeAt(b []byte, off int) ([]byte, bool) {
-	switch {
-	case b[off] == msgpack.FixExt8 && msgpack.Need(b, off, 10) == nil && b[off+1] == eventTimeType:
-		return b[off+2 : off+10], true
-	case b[off] == msgpack.Ext8 && msgpack.Need(b, off, 11) == nil && b[off+1] == 8 && b[off+2] == eventTimeType:
-		return b[off+3 : off+11], true
+	head := 0 // the bytes before the type: the marker and the length
+	switch b[off] {
+	case msgpack.FixExt8:
+		head = 1
+	case msgpack.Ext8:
+		head = 2
+	case msgpack.Ext16:
+		head = 3
+	case msgpack.Ext32:
+		head = 5
+	default:
+		return nil, false
 	}
-	return nil, false
+	if msgpack.Need(b, off, head+9) != nil || b[off+head] != eventTimeType {
+		return nil, false
+	}
+	if head > 1 && lengthOf(b[off+1:off+head]) != 8 {
+		return nil, false
+	}
+	return b[off+head+1 : off+head+9], true
+}
+
+// lengthOf reads a big-endian ext length of 1, 2 or 4 bytes.
+func lengthOf(l []byte) uint32 {
+	var n uint32
+	for _, c := range l {
+		n = n<<8 | uint32(c)
+	}
+	return n
 }
 
 // eventTimeType is the msgpack extension type of Fluent Bit's EventTime.

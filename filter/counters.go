@@ -9,7 +9,7 @@ import (
 type Counters struct {
 	Records   uint64 // records (not group markers or unparsable events)
 	Matched   uint64 // records that matched at least one rule
-	Dropped   uint64 // records match_only dropped
+	Dropped   uint64 // events match_only dropped: records, and events that are not records
 	Malformed uint64 // chunks with a malformed tail
 	Rules     []RuleCount
 }

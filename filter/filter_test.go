@@ -278,6 +278,9 @@ func TestEventShapesAndTimestamps(t *testing.T) {
 		{"legacy shape, float time", fixture.LegacyEvent(nil, 1764067327.5, body)},
 		{"legacy shape, uint64 time", fixture.LegacyEvent(nil, uint64(1764067327), body)},
 		{"EventTime as ext8", append([]byte{0x92, 0x92, 0xc7, 8, 0}, append(append(ext8.Data, 0x80), fixture.Encode(nil, body)...)...)},
+		// Fluent Bit's decoder checks only the ext type and size.
+		{"EventTime as ext16", append([]byte{0x92, 0x92, 0xc8, 0, 8, 0}, append(append(ext8.Data, 0x80), fixture.Encode(nil, body)...)...)},
+		{"EventTime as ext32", append([]byte{0x92, 0x92, 0xc9, 0, 0, 0, 8, 0}, append(append(ext8.Data, 0x80), fixture.Encode(nil, body)...)...)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
