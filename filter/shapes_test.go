@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -758,5 +759,39 @@ func TestDuplicateKeyLastWins(t *testing.T) {
 		if matches(t, f, tc.body(after)) {
 			t.Errorf("%s: matched a record whose last ImageLoaded, the one Fluent Bit reads, is harmless", tc.name)
 		}
+	}
+}
+
+// TestBinaryStrings: keys and values packed as msgpack bin (msgpack-ruby,
+// Fluentd's forward, packs strings that are not UTF-8 so) are read as the
+// strings Fluent Bit's JSON writer makes of them; a bin "sigma" key is the
+// key the format replaces, so the record does not hold it twice.
+func TestBinaryStrings(t *testing.T) {
+	f := newFilter(t, Config{})
+	binKeys := func(m fixture.Map) fixture.Raw {
+		b := msgpack.AppendMapHeader(nil, len(m))
+		for _, kv := range m {
+			b = fixture.Encode(msgpack.AppendBin(b, []byte(kv.K)), kv.V)
+		}
+		return b
+	}
+	node := fixture.UnsignedNodeLoad(1)
+	loaded, _ := node.Get("ImageLoaded")
+	for name, body := range map[string]any{
+		"bin keys":  binKeys(node),
+		"bin value": node.With("ImageLoaded", []byte(loaded.(string))),
+	} {
+		if !matches(t, f, body) {
+			t.Errorf("%s: no match", name)
+		}
+	}
+	out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, binKeys(node.With("sigma", "stale"))))
+	if err != nil || !changed {
+		t.Fatalf("changed=%v err=%v", changed, err)
+	}
+	ev, _ := nextEvent(out, 0)
+	keys := bodyKeys(t, out, ev.body)
+	if n := len(slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return k != "sigma" })); n != 1 || keys[len(keys)-1] != "sigma" {
+		t.Errorf("keys %v: want one sigma key, the format's", keys)
 	}
 }

@@ -86,7 +86,10 @@ func ReadMapHeader(b []byte, off int) (n, next int, err error) {
 }
 
 // ReadStr returns the string at b[off:] as a subslice of b, and ok=false
-// (with no error) when the object there is not a string.
+// (with no error) when the object there is not a string. Binary (bin 8,
+// 16, 32) reads as a string too: msgpack-ruby (Fluentd's forward) packs
+// strings that are not UTF-8 as bin, and Fluent Bit's JSON writer renders
+// bin as a string, so a key or value in bin is the text a SIEM sees.
 func ReadStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
 	if err := Need(b, off, 1); err != nil {
 		return nil, 0, false, err
@@ -95,17 +98,17 @@ func ReadStr(b []byte, off int) (s []byte, next int, ok bool, err error) {
 	switch c := b[off]; {
 	case IsFixStr(c):
 		n, hdr = fixStrLen(c), 1
-	case c == Str8:
+	case c == Str8 || c == Bin8:
 		if err := Need(b, off, 2); err != nil {
 			return nil, 0, false, err
 		}
 		n, hdr = int(b[off+1]), 2
-	case c == Str16:
+	case c == Str16 || c == Bin16:
 		if err := Need(b, off, 3); err != nil {
 			return nil, 0, false, err
 		}
 		n, hdr = int(binary.BigEndian.Uint16(b[off+1:])), 3
-	case c == Str32:
+	case c == Str32 || c == Bin32:
 		if err := Need(b, off, 5); err != nil {
 			return nil, 0, false, err
 		}
@@ -241,9 +244,9 @@ func lengthAt(b []byte, off, width int) int {
 }
 
 // ScalarText renders the scalar at b[off:] as the text Sigma compares,
-// formatting numbers into buf (its contents are replaced). ok is false for
-// nil, containers, binary and extension types: those never equal a Sigma
-// string value.
+// formatting numbers into buf (its contents are replaced); binary reads as
+// the string it holds (see ReadStr). ok is false for nil, containers and
+// extension types: those never equal a Sigma string value.
 func ScalarText(b []byte, off int, buf []byte) (text []byte, ok bool) {
 	if off >= len(b) {
 		return nil, false

@@ -116,7 +116,8 @@ func TestScalarText(t *testing.T) {
 		{7, "7", true}, {-3, "-3", true}, {uint8(200), "200", true}, {int16(-30000), "-30000", true},
 		{uint64(math.MaxUint64), "18446744073709551615", true}, {int64(math.MinInt64), "-9223372036854775808", true},
 		{true, "true", true}, {false, "false", true}, {"Abc", "Abc", true}, {2.5, "2.5", true}, {float32(0.5), "0.5", true},
-		{nil, "", false}, {[]any{1}, "", false}, {map[string]int{"a": 1}, "", false}, {[]byte("x"), "", false},
+		{nil, "", false}, {[]any{1}, "", false}, {map[string]int{"a": 1}, "", false},
+		{[]byte("x"), "x", true}, // bin reads as the string Fluent Bit's JSON writer makes of it
 	}
 	for _, tc := range tests {
 		got, ok := ScalarText(encode(t, tc.v), 0, nil)
@@ -179,8 +180,8 @@ func TestPredicates(t *testing.T) {
 		b := append([]byte{byte(i)}, make([]byte, 40)...) // room for any fixstr
 		_, _, mapErr := ReadMapHeader(b, 0)
 		_, _, arrErr := ReadArrayHeader(b, 0)
-		_, _, isStr, _ := ReadStr(b, 0)
-		if c := byte(i); IsMap(c) != (mapErr == nil) || IsContainer(c) != (mapErr == nil || arrErr == nil) || IsStr(c) != isStr {
+		_, _, isStr, _ := ReadStr(b, 0) // str or bin
+		if c := byte(i); IsMap(c) != (mapErr == nil) || IsContainer(c) != (mapErr == nil || arrErr == nil) || (IsStr(c) || IsBin(c)) != isStr {
 			t.Errorf("0x%02x: IsMap %v, IsContainer %v, IsStr %v; readers: map %v, array %v, str %v",
 				c, IsMap(c), IsContainer(c), IsStr(c), mapErr, arrErr, isStr)
 		}
