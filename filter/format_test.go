@@ -189,6 +189,30 @@ func TestFormatECSMerge(t *testing.T) {
 	}
 }
 
+// TestFormatECSMergeDropsLaterCopies: where the record's event object
+// holds kind twice, the first copy takes "alert" and the later one goes,
+// as at the top level: Fluent Bit's record accessor reads a key's last
+// copy, and $event['kind'] in rewrite_tag must read "alert".
+func TestFormatECSMergeDropsLaterCopies(t *testing.T) {
+	f := newFilter(t, Config{Format: FormatECS})
+	twice := fixture.Map{{K: "kind", V: "event"}, {K: "code", V: "7"}, {K: "kind", V: "pipeline"}}
+	out, _, _ := f.Process(nil, fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1).With("event", twice)))
+	ev, _ := nextEvent(out, 0)
+	for _, kv := range decodeOrdered(t, out, ev.body) {
+		if kv.K != "event" {
+			continue
+		}
+		var keys []string
+		for _, e := range decodeOrdered(t, kv.V.([]byte), 0) {
+			v, _ := msgpack.ScalarText(e.V.([]byte), 0, nil)
+			keys = append(keys, e.K+"="+string(v))
+		}
+		if fmt.Sprint(keys) != "[kind=alert code=7 severity=47]" {
+			t.Errorf("event: %v", keys)
+		}
+	}
+}
+
 // manyTagsRule compiles one rule matching UnsignedNodeLoad with tags
 // custom.t0 ... custom.t<n-1>, authors and references alike.
 func manyTagsRule(t *testing.T, cfg Config, n int) *Filter {

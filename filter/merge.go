@@ -65,34 +65,40 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 		return appendCombined(dst, old, add, depth == 0)
 	}
 	// Both maps: the record's keys in its order, merged where the added
-	// map has them too, then the added map's other keys.
+	// map has them too, then the added map's other keys. The first of the
+	// record's copies of an added key takes the merge; later copies are
+	// dropped, as at the top level: Fluent Bit's record accessor reads a
+	// key's last copy, which would otherwise hide the merge
+	// (event.kind "alert" behind a second "kind").
 	var stack [8]mapPair // add's pairs; append moves past 8 to the heap
 	added := addedPairs(stack[:0], add, ap, an)
 	used := make([]bool, len(added))
 	count := on
 	for i := range added {
-		if !hasKey(old, op, on, added[i].key) {
+		if n := keyCount(old, op, on, added[i].key); n == 0 {
 			count++
+		} else {
+			count -= n - 1
 		}
 	}
 	dst = msgpack.AppendMapHeader(dst, count)
 	for i := 0; i < on; i++ {
 		k, isStr, vp, end := pairAt(old, op)
-		dst = append(dst, old[op:vp]...)
-		// The first of the record's keys that equals an added key takes
-		// the merge, as hasKey counted it; later copies stay as they are.
 		j := -1
 		for c := range added {
-			if isStr && !used[c] && string(added[c].key) == string(k) {
+			if isStr && string(added[c].key) == string(k) {
 				j = c
 				break
 			}
 		}
-		if j >= 0 {
+		switch {
+		case j >= 0 && used[j]: // a later copy: dropped, as keyCount counted
+		case j >= 0:
+			dst = append(dst, old[op:vp]...)
 			dst = mergeNested(dst, old[vp:end], added[j].value, mode, depth+1)
 			used[j] = true
-		} else {
-			dst = append(dst, old[vp:end]...)
+		default:
+			dst = append(dst, old[op:end]...)
 		}
 		op = end
 	}
@@ -152,16 +158,21 @@ func addedPairs(pairs []mapPair, add []byte, p, n int) []mapPair {
 	return pairs
 }
 
-func hasKey(m []byte, p, n int, key []byte) bool {
+// keyCount returns how many of the n pairs of the map at m[p:] have key.
+func keyCount(m []byte, p, n int, key []byte) int {
+	count := 0
 	for i := 0; i < n; i++ {
 		k, isStr, _, end := pairAt(m, p)
 		if isStr && string(k) == string(key) {
-			return true
+			count++
 		}
 		p = end
 	}
-	return false
+	return count
 }
+
+// hasKey reports whether a pair of the map at m[p:] has key.
+func hasKey(m []byte, p, n int, key []byte) bool { return keyCount(m, p, n, key) > 0 }
 
 // appendCombined appends one array of old's elements (or old itself) then
 // add's (or add itself), leaving out, when asSet, added elements old
