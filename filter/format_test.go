@@ -400,6 +400,12 @@ func TestFormatECSMergeKeepsTypesAndStep(t *testing.T) {
 	if tags, ok := got["tags"].(map[string]any); !ok || tags["env"] != "prod" || len(tags["sigma"].([]any)) == 0 {
 		t.Errorf("tags: %v", got["tags"])
 	}
+	// An object that has a "sigma" key of its own takes them there, after
+	// its own value.
+	mine := enrichOne(t, f, rec.With("tags", fixture.Map{{K: "sigma", V: "mine"}}))
+	if tags, ok := mine["tags"].(map[string]any); !ok || fmt.Sprint(tags["sigma"]) != "[mine attack.execution attack.privilege-escalation attack.persistence attack.stealth attack.t1129 attack.t1574.001 attack.t1036.005]" {
+		t.Errorf("tags with a sigma key: %v", mine["tags"])
+	}
 	sub := got["threat"].(map[string]any)["technique"].(map[string]any)["subtechnique"].(map[string]any)
 	ids, names := sub["id"].([]any), sub["name"].([]any)
 	if len(ids) != len(names) || fmt.Sprint(ids[len(ids)-1], " ", names[len(names)-1]) != "T1036.005 Match Legitimate Resource Name or Location" {

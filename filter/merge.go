@@ -53,7 +53,7 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 		// The reverse: the record holds an object where a value is added
 		// (tags: {"env": "prod"}). The object stays, with the added value
 		// inside it under addedKey.
-		return appendWithAdded(dst, old, add, op, on)
+		return appendWithAdded(dst, old, add, op, on, mode, depth)
 	}
 	if oerr != nil || aerr != nil || depth >= maxMergeDepth {
 		if mode == overwrite {
@@ -132,11 +132,13 @@ func appendWithOriginal(dst, old, add []byte, p, n int) []byte {
 const addedKey = "sigma"
 
 // appendWithAdded appends the record's map of n pairs at old[p:] with the
-// added value add after its pairs, under addedKey (unless the map has that
-// key itself, when the added value gives way: the record's is kept whole).
-func appendWithAdded(dst, old, add []byte, p, n int) []byte {
+// added value add after its pairs, under addedKey. Where the map has that
+// key itself, the added value is merged into it, as a map of that one key
+// would be: nothing of either is lost.
+func appendWithAdded(dst, old, add []byte, p, n int, mode mergeMode, depth int) []byte {
 	if hasKey(old, p, n, []byte(addedKey)) {
-		return append(dst, old...)
+		wrapped := msgpack.AppendStr(msgpack.AppendMapHeader(nil, 1), addedKey)
+		return mergeNested(dst, old, append(wrapped, add...), mode, depth)
 	}
 	dst = msgpack.AppendMapHeader(dst, n+1)
 	dst = append(dst, old[p:]...)
