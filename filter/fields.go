@@ -112,9 +112,6 @@ type keyNode struct {
 	// edge for them all, found by parsing rather than by a bucket each: so
 	// many keys of two lengths would crowd those buckets into the map.
 	numbered *numberedKeys
-	// squeeze: a key with spaces also matches its name without them. Set
-	// below the top level, where evtx EventData keys live.
-	squeeze bool
 }
 
 type keyEdge struct {
@@ -165,16 +162,6 @@ func fieldPaths(name string) [][]string {
 	if name == unnamedData { // evtx_dump writes several unnamed values {"#text": [...]}
 		paths = append(paths, []string{"Event", "EventData", name, "#text"})
 	}
-	// Top-level keys are not squeezed (that would cost every flat record a
-	// search for spaces); the usual spellings with spaces are indexed
-	// instead: "Threat Name", and with an acronym split off, the
-	// specification's own "SAM User Account".
-	if spaced := camelSpaced(name, false); spaced != name {
-		paths = append(paths, []string{spaced})
-	}
-	if spaced := camelSpaced(name, true); spaced != camelSpaced(name, false) {
-		paths = append(paths, []string{spaced})
-	}
 	return append(paths, dottedPaths(name)...)
 }
 
@@ -214,25 +201,6 @@ func dottedPaths(name string) [][]string {
 // unnamedData is the field that holds the event data values written
 // without a name (by classic providers), as SigmaHQ's rules name it.
 const unnamedData = "Data"
-
-// camelSpaced splits a CamelCase name where Windows event data puts spaces:
-// "ThreatName" -> "Threat Name", "DetectionID" -> "Detection ID"; with
-// acronyms, also after an acronym followed by a word: "SAMUserAccount" ->
-// "SAM User Account".
-func camelSpaced(name string, acronyms bool) string {
-	upper := func(c byte) bool { return 'A' <= c && c <= 'Z' }
-	lower := func(c byte) bool { return 'a' <= c && c <= 'z' }
-	var b []byte
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if i > 0 && upper(c) && (lower(name[i-1]) ||
-			acronyms && upper(name[i-1]) && i+1 < len(name) && lower(name[i+1])) {
-			b = append(b, ' ')
-		}
-		b = append(b, c)
-	}
-	return string(b)
-}
 
 // maxBucket is the most keys of one length a node compares one by one.
 const maxBucket = 6
@@ -311,7 +279,7 @@ func (b *indexBuilder) add(path []string, slot int, role uint8) {
 	for _, key := range path[:len(path)-1] {
 		e := node.edge(key)
 		if e.child == nil {
-			e.child = &keyNode{squeeze: true}
+			e.child = &keyNode{}
 		}
 		node = e.child
 	}
@@ -619,25 +587,25 @@ func (n *keyNode) edge(key string) *keyEdge {
 
 // lookup finds the edge for key. A key with spaces ("Threat Name", as
 // Windows Defender writes EventData) also matches the field name without
-// them ("ThreatName"), as Sigma rules spell it.
+// them ("ThreatName"), as Sigma rules spell it: the specification has
+// field names as the log source has them, "strip all spaces".
 func (n *keyNode) lookup(key []byte) *keyEdge {
 	if e := n.lookupExact(key); e != nil {
 		return e
 	}
-	// Below the top level only (flat records never get here), and for a
-	// key that may be one of the two kinds: most keys are neither.
-	if n.squeeze && (bytes.IndexByte(key, ' ') >= 0 || n.numbered != nil && len(key) > 0 && key[0] == n.numbered.prefix[0]) {
-		if e := n.lookupBelowTop(key); e != nil {
+	// Only for a key that may be one of the two kinds: most keys are
+	// neither.
+	if bytes.IndexByte(key, ' ') >= 0 || n.numbered != nil && len(key) > 0 && key[0] == n.numbered.prefix[0] {
+		if e := n.lookupLoosely(key); e != nil {
 			return e
 		}
 	}
 	return n.any
 }
 
-// lookupBelowTop finds the edge of a key that is not there as it is: by
-// its name without spaces, or as a numbered key (numbered nodes are below
-// the top level too).
-func (n *keyNode) lookupBelowTop(key []byte) *keyEdge {
+// lookupLoosely finds the edge of a key that is not there as it is: by
+// its name without spaces, or as a numbered key.
+func (n *keyNode) lookupLoosely(key []byte) *keyEdge {
 	if len(key) <= 64 && bytes.IndexByte(key, ' ') >= 0 {
 		var buf [64]byte
 		squeezed := buf[:0]

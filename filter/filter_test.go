@@ -364,21 +364,33 @@ func TestShapes(t *testing.T) {
 	}
 }
 
+// TestSpacedKeys: a record key with spaces answers to the field name
+// without them ("strip all spaces", as the specification has field
+// names), in every shape, the top level of flat records included, and
+// whether or not the spaces fall where CamelCase splits.
 func TestSpacedKeys(t *testing.T) {
-	src := []byte("title: t\nid: t\nlogsource: {product: windows, service: windefend}\ndetection:\n  s: {ThreatName|endswith: EICAR_Test_File}\n  condition: s\n")
-	set, report, err := rules.Compile([]rules.Source{{Name: "t", Data: src}}, rules.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := NewWithRules(Config{}, set, report)
 	channel := "Microsoft-Windows-Windows Defender/Operational"
-	for _, sh := range fixture.Shapes {
-		ev := sh.Render(1116, channel, "Microsoft-Windows-Windows Defender", fixture.Map{{K: "Threat Name", V: "Virus:DOS/EICAR_Test_File"}})
-		if ev == nil {
-			continue // not carried by this shape: Defender's inserts are positional
+	for _, c := range []struct{ field, key string }{
+		{"ThreatName", "Threat Name"},
+		{"SAMUserAccount", "SAM User Account"},
+		{"Newvalue", "New value"},
+		{"Param1", "Param 1"},
+	} {
+		src := []byte("title: t\nid: t\nlogsource: {product: windows, service: windefend}\ndetection:\n  s: {" +
+			c.field + "|endswith: EICAR_Test_File}\n  condition: s\n")
+		set, report, err := rules.Compile([]rules.Source{{Name: "t", Data: src}}, rules.Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, ev)); !changed {
-			t.Errorf("%s: 'Threat Name' did not answer to ThreatName", sh.Name)
+		f := NewWithRules(Config{}, set, report)
+		for _, sh := range fixture.Shapes {
+			ev := sh.Render(1116, channel, "Microsoft-Windows-Windows Defender", fixture.Map{{K: c.key, V: "Virus:DOS/EICAR_Test_File"}})
+			if ev == nil {
+				continue // not carried by this shape: Defender's inserts are positional
+			}
+			if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, nil, ev)); !changed {
+				t.Errorf("%s: %q did not answer to %s", sh.Name, c.key, c.field)
+			}
 		}
 	}
 }
