@@ -31,6 +31,8 @@ func TestCompileErrorKinds(t *testing.T) {
 		{"base64 before re", rule("{A|base64|re: abc}"), KindModifierCombination},
 		{"wide before cidr", rule("{A|wide|cidr: 10.0.0.0/8}"), KindModifierCombination},
 		{"windash before gt", rule("{A|windash|gt: 5}"), KindModifierCombination},
+		// Five dashes make 5^5 = 3,125 values; six would make 15,625.
+		{"windash of six dashes", rule("{A|windash: 'a-b-c-d-e-f-g'}"), KindBadValue},
 		{"value of a map type", rule("{A: [{x: 1}]}"), KindUnsupportedValue},
 		{"exists with a word", rule("{A|exists: maybe}"), KindBadValue},
 		{"wildcard encoded", rule("{A|base64: 'x*'}"), KindBadValue},

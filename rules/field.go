@@ -197,6 +197,8 @@ func explainPCRE(err error) error {
 		return fmt.Errorf("back-reference %s is PCRE syntax RE2 cannot express: %w", se.Expr, err)
 	case se.Code == syntax.ErrInvalidRepeatOp && strings.HasSuffix(se.Expr, "+"):
 		return fmt.Errorf("possessive quantifier %s is PCRE syntax RE2 cannot express: %w", se.Expr, err)
+	case se.Code == syntax.ErrInvalidRepeatSize:
+		return fmt.Errorf("repeat count %s is past 1000, RE2's limit (PCRE's is 65535): %w", se.Expr, err)
 	}
 	return err
 }

@@ -249,13 +249,15 @@ func TestSpecRegexPCRE(t *testing.T) {
 		t.Errorf("re|m 'a$' should match before an inner newline")
 	}
 	for re, reason := range map[string]string{
-		`(?=x)y`:  "look-around",
-		`(?<!x)y`: "look-around",
-		`(?<=x)y`: "look-around",
-		`(?!x)y`:  "look-around",
-		`(a)\1`:   "back-reference",
-		`(?>a)`:   "atomic group",
-		`a++`:     "possessive",
+		`(?=x)y`:     "look-around",
+		`(?<!x)y`:    "look-around",
+		`(?<=x)y`:    "look-around",
+		`(?!x)y`:     "look-around",
+		`(a)\1`:      "back-reference",
+		`(?>a)`:      "atomic group",
+		`a++`:        "possessive",
+		`a{2,1500}`:  "RE2's limit",
+		`(ab){1001}`: "RE2's limit",
 	} {
 		src := specRule("  sel: {A|re: '" + re + "'}\n  condition: sel\n")
 		_, report, _ := Compile([]Source{{Name: "t.yml", Data: []byte(src)}}, Options{})

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // Value transformations. Each turns one value (as tokens, wildcards and
@@ -89,47 +88,42 @@ func base64Offsets(toks []token) ([][]token, error) {
 	return out, nil
 }
 
-// windashVariants expands every '-' or '/' that starts an option (after a
-// non-word character, before a word character) into the dashes Windows
-// command lines accept: '-', '/', en dash, em dash and horizontal bar.
+// windashVariants expands every dash of the value's text into each of
+// the dashes Windows command lines accept, as the specification defines
+// the modifier: "all possible permutations of the -, /, – (en dash), —
+// (em dash), and ― (horizontal bar) characters", each one of them wherever
+// it stands. (pySigma changes only a '-' or '/' that starts an option; the
+// specification's wider set is what a rule author who wrote windash
+// expects: "start/b" also as "start-b".)
 func windashVariants(toks []token) ([][]token, error) {
-	dashes := []string{"-", "/", "\u2013", "\u2014", "\u2015"}
 	out := [][]token{nil}
-	for ti, t := range toks {
+	for _, t := range toks {
 		if t.kind != literalToken {
 			for i := range out {
 				out[i] = append(out[i], t)
 			}
 			continue
 		}
-		// Split the literal at option dashes.
-		var pieces []string
-		last := 0
-		s := string(t.lit)
-		for i := 0; i < len(s); i++ {
-			if s[i] != '-' && s[i] != '/' {
-				continue
+		variants := []string{""}
+		for rest := string(t.lit); rest != ""; {
+			piece, dash := cutAtDash(rest)
+			rest = rest[len(piece)+len(dash):]
+			for i := range variants {
+				variants[i] += piece
 			}
-			before := i == 0 && ti == 0 || i > 0 && !isWordByte(s[i-1]) || i == 0 && ti > 0
-			after := i+1 < len(s) && isWordByte(s[i+1])
-			if before && after {
-				pieces = append(pieces, s[last:i])
-				last = i + 1
+			if dash == "" {
+				break
 			}
-		}
-		pieces = append(pieces, s[last:])
-		variants := []string{pieces[0]}
-		for _, piece := range pieces[1:] {
-			var next []string
+			if len(variants)*len(windashes)*len(out) > maxVariants {
+				return nil, errorf(KindBadValue, "windash: too many dashes: a value makes more than %d values", maxVariants)
+			}
+			next := make([]string, 0, len(variants)*len(windashes))
 			for _, v := range variants {
-				for _, d := range dashes {
-					next = append(next, v+d+piece)
+				for _, d := range windashes {
+					next = append(next, v+d)
 				}
 			}
 			variants = next
-			if len(variants)*len(out) > maxVariants {
-				return nil, errorf(KindBadValue, "windash: too many option dashes")
-			}
 		}
 		var expanded [][]token
 		for _, prefix := range out {
@@ -142,8 +136,20 @@ func windashVariants(toks []token) ([][]token, error) {
 	return out, nil
 }
 
-func isWordByte(c byte) bool {
-	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
+// windashes are the characters windash makes of each other.
+var windashes = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+// cutAtDash returns the text of s before its first windash character, and
+// that character ("" when there is none).
+func cutAtDash(s string) (before, dash string) {
+	for i := 0; i < len(s); i++ {
+		for _, d := range windashes {
+			if strings.HasPrefix(s[i:], d) {
+				return s[:i], d
+			}
+		}
+	}
+	return s, ""
 }
 
 // maxVariants bounds the values windash and expand make of one value.
