@@ -17,10 +17,6 @@ import (
 // scan's finding decides whole.
 func TestSeenLiteralsDecide(t *testing.T) {
 	var srcs []Source
-	for i := range smallSet + 4 {
-		srcs = append(srcs, Source{Name: fmt.Sprint(i), Data: []byte(fmt.Sprintf(
-			"title: filler %d\nlogsource: {category: test}\ndetection:\n  s: {Other|contains: 'filler%d'}\n  condition: s\n", i, i))})
-	}
 	// A rule that needs the filter's fragment, so the scan looks for it
 	// (a clause under not gives the scan nothing to look for).
 	srcs = append(srcs, Source{Name: "quiet", Data: []byte(
@@ -44,34 +40,11 @@ detection:
     CommandLine|contains: ['/quiet-please', ' --dry-run']
   condition: 1 of sel* and not filter
 `)})
-	set, report, err := Compile(srcs, Options{})
-	if err != nil || len(report.Skipped) > 0 {
-		t.Fatalf("compile: %v %v", err, report.Skipped)
+	set, rule := indexedSet(t, srcs, "fragments")
+	whole := linkedPatterns(set, rule)
+	if len(whole) < 3 {
+		t.Fatalf("%d patterns linked to the scan's literals, want the three fragments at least", len(whole))
 	}
-	rule := slices.IndexFunc(set.Rules(), func(r Rule) bool { return r.Title == "fragments" })
-	linked := 0
-	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
-		if pt, ok := f.test.(*patternTest); ok {
-			for _, l := range pt.lits {
-				if l >= 0 {
-					linked++
-				}
-			}
-		}
-	})
-	if linked < 3 {
-		t.Fatalf("%d patterns linked to the scan's literals, want the three fragments at least", linked)
-	}
-	whole := map[string]bool{}
-	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
-		if pt, ok := f.test.(*patternTest); ok && pt.lits != nil {
-			for k, l := range pt.lits {
-				if l >= 0 {
-					whole[string(pt.patterns[k].lit)] = pt.whole[k]
-				}
-			}
-		}
-	})
 	for lit, want := range map[string]bool{"sekurlsa::": true, " -encodedcommand ": true, "/quiet-please": true,
 		"lsadump::": false, "a-fragment-longer-than-twenty-four-bytes": false, "x-hé::y": false} {
 		if got, ok := whole[lit]; !ok || got != want {
@@ -104,13 +77,7 @@ detection:
 		{"run X-HÉ::Y now", true},  // folds to the fragment
 		{"run x-hè::y now", false}, // reads alike to the scan, but not the fragment
 	} {
-		ev := mapEvent{set, map[string]string{"CommandLine": c.cmd}}
-		got := slices.Contains(set.Match(ev, nil), rule)
-		m := &matcher{ev: ev}
-		alone := set.compiled[rule].cond.eval(m)
-		if got != c.want || alone != c.want {
-			t.Errorf("%q: Match %v, the rule evaluated alone %v, want %v", c.cmd, got, alone, c.want)
-		}
+		matchesAlike(t, set, rule, "CommandLine", c.cmd, c.want)
 	}
 }
 
@@ -122,10 +89,6 @@ detection:
 // out only, and a cased pattern is never decided by the folded finding.
 func TestSeenAnchoredLiteralsDecide(t *testing.T) {
 	var srcs []Source
-	for i := range smallSet + 4 {
-		srcs = append(srcs, Source{Name: fmt.Sprint(i), Data: []byte(fmt.Sprintf(
-			"title: filler %d\nlogsource: {category: test}\ndetection:\n  s: {Other|contains: 'filler%d'}\n  condition: s\n", i, i))})
-	}
 	srcs = append(srcs, Source{Name: "anchored", Data: []byte(`title: anchored
 logsource: {category: test}
 detection:
@@ -141,21 +104,8 @@ detection:
     Image|endswith|cased: '\Evil.exe'
   condition: 1 of sel*
 `)})
-	set, report, err := Compile(srcs, Options{})
-	if err != nil || len(report.Skipped) > 0 {
-		t.Fatalf("compile: %v %v", err, report.Skipped)
-	}
-	rule := slices.IndexFunc(set.Rules(), func(r Rule) bool { return r.Title == "anchored" })
-	whole := map[string]bool{}
-	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
-		if pt, ok := f.test.(*patternTest); ok && pt.lits != nil {
-			for k, l := range pt.lits {
-				if l >= 0 {
-					whole[string(pt.patterns[k].lit)] = pt.whole[k]
-				}
-			}
-		}
-	})
+	set, rule := indexedSet(t, srcs, "anchored")
+	whole := linkedPatterns(set, rule)
 	for lit, want := range map[string]bool{`\rundll32.exe`: true, `c:\perflogs\`: true, `c:\tools\x.exe`: true,
 		`c:\a-path-longer-than-the-lookup-reads\y.exe`: false, `\Evil.exe`: false} {
 		if got, ok := whole[lit]; !ok || got != want {
@@ -182,12 +132,50 @@ detection:
 		{`C:\Temp\Evil.exe`, true},
 		{`C:\Temp\evil.exe`, false}, // found folded, but cased
 	} {
-		ev := mapEvent{set, map[string]string{"Image": c.image}}
-		got := slices.Contains(set.Match(ev, nil), rule)
-		m := &matcher{ev: ev}
-		alone := set.compiled[rule].cond.eval(m)
-		if got != c.want || alone != c.want {
-			t.Errorf("%q: Match %v, the rule evaluated alone %v, want %v", c.image, got, alone, c.want)
+		matchesAlike(t, set, rule, "Image", c.image, c.want)
+	}
+}
+
+// indexedSet compiles srcs after enough filler rules for the set to be
+// indexed, and returns it with the index of the rule titled title.
+func indexedSet(t *testing.T, srcs []Source, title string) (*Set, int) {
+	t.Helper()
+	var all []Source
+	for i := range smallSet + 4 {
+		all = append(all, Source{Name: fmt.Sprint(i), Data: []byte(fmt.Sprintf(
+			"title: filler %d\nlogsource: {category: test}\ndetection:\n  s: {Other|contains: 'filler%d'}\n  condition: s\n", i, i))})
+	}
+	set, report, err := Compile(append(all, srcs...), Options{})
+	if err != nil || len(report.Skipped) > 0 {
+		t.Fatalf("compile: %v %v", err, report.Skipped)
+	}
+	return set, slices.IndexFunc(set.Rules(), func(r Rule) bool { return r.Title == title })
+}
+
+// linkedPatterns returns the patterns of rule linked to a scan's literal,
+// by their text, with whether the literal's finding decides them.
+func linkedPatterns(set *Set, rule int) map[string]bool {
+	whole := map[string]bool{}
+	forEachField(set.compiled[rule].cond, func(f *fieldMatcher) {
+		if pt, ok := f.test.(*patternTest); ok && pt.lits != nil {
+			for k, l := range pt.lits {
+				if l >= 0 {
+					whole[string(pt.patterns[k].lit)] = pt.whole[k]
+				}
+			}
 		}
+	})
+	return whole
+}
+
+// matchesAlike checks that Match, with the scans' findings, and the rule
+// evaluated alone, without them, both decide want for field = value.
+func matchesAlike(t *testing.T, set *Set, rule int, field, value string, want bool) {
+	t.Helper()
+	ev := mapEvent{set, map[string]string{field: value}}
+	got := slices.Contains(set.Match(ev, nil), rule)
+	alone := set.compiled[rule].cond.eval(&matcher{ev: ev})
+	if got != want || alone != want {
+		t.Errorf("%q: Match %v, the rule evaluated alone %v, want %v", value, got, alone, want)
 	}
 }
