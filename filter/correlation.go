@@ -25,9 +25,10 @@ type correlator struct {
 	// timeSlots are the slots of time_key (or, offline, of the usual time
 	// fields), read in order; the first readable one is the event time.
 	timeSlots []int
-	// headerTime: the Fluent Bit timestamp counts (not offline, where the
-	// records' timestamps are not event times).
-	headerTime bool
+	// live: a running filter, not sigma-check: event time may not run
+	// more than MaxFuture ahead of the clock, nor state be restored from
+	// there.
+	live bool
 	record     bool // correlation_record: standalone alert records too
 	// Fields from split on are read by correlations only: late indexes
 	// them, and they are loaded only for records that matched a rule.
@@ -39,6 +40,10 @@ type correlator struct {
 	// future counts records of base rules whose event time was more than
 	// MaxFuture ahead of the clock (reported as late).
 	future atomic.Uint64
+	// untimed counts matching records that had no event time at all (no
+	// time field, timestamp or record before them): correlations cannot
+	// count them. Only sigma-check's JSON input can have such records.
+	untimed atomic.Uint64
 	// stateFile is the state_file the state is saved to ("" none): a
 	// filter saving to another is another filter's state (AdoptState).
 	stateFile string
@@ -208,7 +213,8 @@ func parseNumber(v []byte) (float64, bool) {
 func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // eventTime is the record's event time: the first readable time slot,
-// else its Fluent Bit timestamp (unless offline), else prev (the previous
+// else its Fluent Bit timestamp (sigma-check stamps an .evtx record's
+// time there, and JSON events 0: none), else prev (the previous
 // record's), so that a stream never runs backwards to zero.
 func (c *correlator) eventTime(rec *record, chunk []byte, ev event, prev int64) int64 {
 	for _, slot := range c.timeSlots {
@@ -218,26 +224,27 @@ func (c *correlator) eventTime(rec *record, chunk []byte, ev event, prev int64) 
 			}
 		}
 	}
-	if c.headerTime {
-		if t := headerTime(chunk, ev); t > 0 {
-			return t
-		}
+	if t := headerTime(chunk, ev); t > 0 {
+		return t
 	}
 	return prev
 }
 
-// timeFields are the fields event time is read from: time_key, or
-// offline (sigma-check) the usual time fields; none without correlations.
+// timeFields are the fields event time is read from, the first readable
+// one counting: time_key, then offline (sigma-check) the usual time
+// fields; none without correlations.
 func timeFields(cfg Config, set *rules.Set) []string {
-	switch {
-	case len(set.Correlations()) == 0:
+	var fields []string
+	if len(set.Correlations()) == 0 {
 		return nil
-	case cfg.TimeKey != "":
-		return []string{cfg.TimeKey}
-	case cfg.Offline:
-		return OfflineTimeFields
 	}
-	return nil
+	if cfg.TimeKey != "" {
+		fields = append(fields, cfg.TimeKey)
+	}
+	if cfg.Offline {
+		fields = append(fields, OfflineTimeFields...)
+	}
+	return fields
 }
 
 // OfflineTimeFields are the fields sigma-check reads event time from when
@@ -266,7 +273,7 @@ func (f *Filter) startClock() clock {
 		return clock{}
 	}
 	ck := clock{last: f.corr.lastTime.Load()}
-	if f.corr.headerTime {
+	if f.corr.live {
 		ck.limit = time.Now().Add(MaxFuture).UnixNano()
 	}
 	return ck
@@ -292,7 +299,11 @@ func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int 
 		return s.visible
 	}
 	ck.last, ck.newest = t, max(ck.newest, t)
-	if len(s.matched) == 0 || t == 0 {
+	if len(s.matched) == 0 {
+		return s.visible
+	}
+	if t == 0 {
+		c.untimed.Add(1)
 		return s.visible // a record without any event time is not counted
 	}
 	fields := corrFields{main: s.rec, split: c.split}

@@ -124,7 +124,7 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 	f.counts.rules = make([]atomic.Uint64, len(f.metas))
 	if len(set.Correlations()) > 0 {
 		f.corr = &correlator{set: set, engine: correlate.New(specsOf(set, cfg)), timeSlots: f.index.extra,
-			headerTime: !cfg.Offline, record: cfg.CorrelationRecord, split: set.RuleFields(), stateFile: cfg.StateFile}
+			live: !cfg.Offline, record: cfg.CorrelationRecord, split: set.RuleFields(), stateFile: cfg.StateFile}
 		if f.corr.split < len(set.Fields()) {
 			f.corr.late = newFieldIndex(splitFields(set, false), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
 				logsource: cfg.Logsource, otherProducts: otherProducts(set)})

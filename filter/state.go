@@ -69,6 +69,16 @@ func (f *Filter) CorrelationCounters() correlate.Counters {
 	return c
 }
 
+// UntimedRecords counts the matching records correlations could not count
+// for want of any event time (sigma-check's JSON events without a time
+// field, before any with one); zero without correlations.
+func (f *Filter) UntimedRecords() uint64 {
+	if f.corr == nil {
+		return 0
+	}
+	return f.corr.untimed.Load()
+}
+
 // ErrCheckpoint marks a failed checkpoint of the state file, reported to
 // a Live's notify (with a nil filter); the next checkpoint tries again.
 var ErrCheckpoint = errors.New("filter: correlation state checkpoint failed")
@@ -110,7 +120,7 @@ func openState(cfg Config, f *Filter) (*stateKeeper, error) {
 			unlock()
 			return nil, fmt.Errorf("filter: state_file: %w; refusing to write over it: move it away or choose another path", k.loadErr)
 		}
-		if f.corr.headerTime {
+		if f.corr.live {
 			// What a record may not be now (more than MaxFuture ahead)
 			// is not restored either: saved while the clock ran ahead,
 			// it would make records late until the clock caught up.

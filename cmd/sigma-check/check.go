@@ -59,7 +59,7 @@ type checker struct {
 	stream *jsoniter.Stream
 	csv    *csv.Writer
 	stderr io.Writer
-	levels map[string]string // rule level by id
+	levels map[string]string // rule level by hitKey
 	seen   map[string]uint64 // per-rule counts already attributed to events
 	// silent: rules and correlations referenced by correlations that do
 	// not generate, whose matches no record shows (nor the summary and
@@ -68,7 +68,6 @@ type checker struct {
 	hits    map[string]*ruleHits
 	events  int
 	matched int
-	alerts  int    // correlation alert records written (beside the records)
 	scratch []byte // the filter's output
 	event   []byte // an EVTX record as a chunk event
 	matches []match
@@ -82,7 +81,7 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names 
 		prog: newProgress(stderr, names)}
 	c.stream = jsoniter.NewStream(jsoniter.ConfigDefault, c.out, 64<<10)
 	note := func(r rules.Rule) {
-		c.levels[r.ID] = r.Level.String()
+		c.levels[hitKey(r.ID, r.Title)] = r.Level.String()
 		if r.Silent { // referenced by a correlation that does not generate
 			c.silent[hitKey(r.ID, r.Title)] = true
 		}
@@ -108,8 +107,9 @@ func newChecker(f *filter.Filter, stdout, stderr io.Writer, opts options, names 
 var evtxMagic = []byte("ElfFile\x00")
 
 // input reads one input (name, or stdin for -): an .evtx file when it
-// starts with the EVTX signature or is named *.evtx, else JSON events. A JSON error
-// (after the output of the events before it) or an output error is returned; an .evtx
+// starts with the EVTX signature or is named *.evtx, else JSON events. An
+// input that cannot be opened, a JSON error (after the output of the
+// events before it) or an output error (errOutput) is returned; an .evtx
 // file's problems are reported.
 func (c *checker) input(name string, stdin io.Reader) error {
 	in, size := stdin, int64(0)
@@ -126,7 +126,7 @@ func (c *checker) input(name string, stdin io.Reader) error {
 	} else {
 		name = "stdin"
 	}
-	br := bufio.NewReaderSize(in, 64<<10)
+	br := bufio.NewReaderSize(c.prog.reader(in), 64<<10)
 	c.prog.startFile(name, size)
 	defer c.prog.endFile()
 	if head, _ := br.Peek(len(evtxMagic)); bytes.Equal(head, evtxMagic) || strings.EqualFold(filepath.Ext(name), ".evtx") {
@@ -144,26 +144,23 @@ func (c *checker) input(name string, stdin io.Reader) error {
 		}
 		return nil
 	})
-	var out errOutput
-	if errors.As(err, &out) {
-		return fmt.Errorf("%s: %w", name, out.err)
+	// What was read before a JSON error was checked: its output is
+	// written whole, and the next input is read.
+	if ferr := c.flush(); ferr != nil {
+		return fmt.Errorf("%s: %w", name, errOutput{ferr})
 	}
 	if err != nil {
-		// What was read before the error was checked: its output is
-		// written whole before sigma-check stops.
-		if ferr := c.flush(); ferr != nil {
-			return fmt.Errorf("%s: %w", name, ferr)
-		}
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	return c.flush()
+	return nil
 }
 
 // errOutput marks an output error, which stops sigma-check, from a
-// problem of the file read.
+// problem of the file read, after which the next input is read.
 type errOutput struct{ err error }
 
 func (e errOutput) Error() string { return e.err.Error() }
+func (e errOutput) Unwrap() error { return e.err }
 
 // evtxInput reads an .evtx file, each record a chunk event stamped with
 // the record's time, and reports what it read.
@@ -175,14 +172,13 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 		}
 		return nil
 	})
-	var out errOutput
-	if errors.As(err, &out) {
-		return fmt.Errorf("%s: %w", name, out.err)
+	if errors.As(err, new(errOutput)) {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	c.prog.clear()
 	if errors.Is(err, evtx.ErrNotEVTX) {
 		fmt.Fprintf(c.stderr, "sigma-check: %s: %v, skipped\n", name, err)
-		return c.flush()
+		return nil
 	}
 	report := fmt.Sprintf("sigma-check: %s: %d event(s), %d unreadable record(s)", name, st.Events, st.Unreadable)
 	if st.BadChunks > 0 {
@@ -198,7 +194,10 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 	if err != nil { // a read error: reported, not fatal
 		fmt.Fprintf(c.stderr, "sigma-check: %s: %v\n", name, err)
 	}
-	return c.flush()
+	if err := c.flush(); err != nil {
+		return fmt.Errorf("%s: %w", name, errOutput{err})
+	}
+	return nil
 }
 
 // appendChunkEvent appends [[time, {}], body], an event of a chunk as
@@ -237,27 +236,12 @@ func (c *checker) check(event []byte, m eventMeta) error {
 	if droppedAfter > droppedBefore {
 		record = 0
 	}
-	if changed {
-		c.alerts += countEvents(out) - record
-	}
 	return c.write(out, m, changed, record, matched || c.opts.all)
 }
 
 // hitKey keys a rule's counts, hits and silence in the checker's maps.
 func hitKey(id, title string) string { return id + "\x00" + title }
 
-// countEvents counts the events of a chunk the filter wrote (well formed).
-func countEvents(chunk []byte) int {
-	n := 0
-	for off := 0; off < len(chunk); n++ {
-		end, err := msgpack.Skip(chunk, off)
-		if err != nil {
-			break
-		}
-		off = end
-	}
-	return n
-}
 
 // write writes what the options ask for of the filter's output for one
 // event: its first records events are the record (printed when
@@ -296,7 +280,7 @@ func (c *checker) write(out []byte, m eventMeta, changed bool, records int, prin
 // the summary.
 func (c *checker) attribute(m eventMeta) {
 	c.matches = c.matches[:0]
-	for _, r := range c.f.Counters().Rules {
+	for _, r := range c.ruleCounts() {
 		key := hitKey(r.ID, r.Title)
 		if r.Count <= c.seen[key] || c.silent[key] {
 			continue
@@ -304,7 +288,7 @@ func (c *checker) attribute(m eventMeta) {
 		n := r.Count - c.seen[key] // a correlation may alert more than once at one event
 		c.seen[key] = r.Count
 		for range n {
-			c.matches = append(c.matches, match{id: r.ID, title: r.Title, level: c.levels[r.ID]})
+			c.matches = append(c.matches, match{id: r.ID, title: r.Title, level: c.levels[key]})
 		}
 		h := c.hits[key]
 		if h == nil {
@@ -322,6 +306,44 @@ func (c *checker) attribute(m eventMeta) {
 			h.files = append(h.files, m.file)
 		}
 	}
+}
+
+// ruleCounts are the filter's per-rule counts, summed per hitKey: rules
+// without an id that share a title (which the specification allows) count
+// as one, as the checker's maps know them.
+func (c *checker) ruleCounts() []filter.RuleCount {
+	counts := c.f.Counters().Rules
+	at := make(map[string]int, len(counts))
+	out := counts[:0]
+	for _, r := range counts {
+		key := hitKey(r.ID, r.Title)
+		if i, ok := at[key]; ok {
+			out[i].Count += r.Count
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
+// correlationAlerts counts the alerts of correlations that generate,
+// wherever they were written: on the record that completed them, or in
+// records of their own.
+func (c *checker) correlationAlerts() uint64 {
+	corr := map[string]bool{}
+	for _, r := range c.f.Rules().Correlations() {
+		if key := hitKey(r.ID, r.Title); !c.silent[key] {
+			corr[key] = true
+		}
+	}
+	var n uint64
+	for _, r := range c.ruleCounts() {
+		if corr[hitKey(r.ID, r.Title)] {
+			n += r.Count
+		}
+	}
+	return n
 }
 
 // writeBody writes the body of a chunk event as a JSON line.
@@ -356,7 +378,6 @@ func (c *checker) flush() error {
 func (c *checker) finish() error {
 	c.prog.clear()
 	if alerts := c.f.Flush(nil); len(alerts) > 0 {
-		c.alerts += countEvents(alerts)
 		if err := c.write(alerts, eventMeta{file: "(end of input)"}, true, 0, true); err != nil {
 			return err
 		}

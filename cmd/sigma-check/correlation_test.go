@@ -151,3 +151,50 @@ func TestSummaryCountsCorrelations(t *testing.T) {
 		t.Errorf("csv, want one row per alert and no base rule:\n%s", out)
 	}
 }
+
+// TestCorrelationTimeFallbacks: a -time-key the events lack (or cannot
+// read) falls back to the events' own time fields, then to an .evtx
+// record's time, as without it; events without any time are not counted,
+// and the total says so.
+func TestCorrelationTimeFallbacks(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "c.yml")
+	writeTestFile(t, rulesFile, checkCorrelations)
+	for _, args := range [][]string{{"-rules", rulesFile}, {"-rules", rulesFile, "-time-key", "NoSuchField"}} {
+		code, out, errOut := runCheck(t, threeFailuresThenOne(), args...)
+		if code != 0 || strings.Count(out, `"id":"bf-check"`) != 1 || strings.Count(out, `"id":"quiet-check"`) != 2 {
+			t.Errorf("%v: exit %d, want the brute force and two quiet accounts:\n%s%s", args, code, out, errOut)
+		}
+		// The total counts every alert: the one a record carries too.
+		if !strings.Contains(errOut, "4 event(s), 1 matched, 3 correlation alert(s)") {
+			t.Errorf("%v: total %q", args, errOut)
+		}
+	}
+	// .evtx records: the record's time, whatever -time-key names.
+	imageLoads := filepath.Join(dir, "il.yml")
+	writeTestFile(t, imageLoads, `title: Two loads
+id: two-loads
+correlation: {type: event_count, rules: [load], group-by: [Computer], timespan: 1h, condition: {gte: 2}}
+---
+title: Load
+name: load
+logsource: {product: windows, category: image_load}
+detection: {s: {EventID: 7}, condition: s}
+`)
+	evtxFile := writeEvtx(t, dir, "a.evtx")
+	for _, args := range [][]string{{"-rules", imageLoads, evtxFile}, {"-rules", imageLoads, "-time-key", "TimeCreated", evtxFile}} {
+		if code, out, errOut := runCheck(t, "", args...); code != 0 || strings.Count(out, `"id":"two-loads"`) != 1 ||
+			!strings.Contains(out, `"EventRecordID":101`) {
+			t.Errorf("%v: exit %d, want the second load to alert:\n%s%s", args, code, out, errOut)
+		}
+	}
+	// JSON events without any time: not counted, and reported.
+	var untimed strings.Builder
+	for range 4 {
+		untimed.WriteString(`{"EventID": 4625, "Channel": "Security", "IpAddress": "10.0.0.1", "TargetUserName": "x"}` + "\n")
+	}
+	code, out, errOut := runCheck(t, untimed.String(), "-rules", rulesFile)
+	if code != 0 || strings.Contains(out, "bf-check") || !strings.Contains(errOut, "4 matching event(s) had no event time") {
+		t.Errorf("untimed: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -12,7 +12,8 @@
 // the EVTX signature is read as an .evtx file (package internal/evtx),
 // each record an event in the shape evtx_dump gives it; a corrupt record
 // or chunk is reported and skipped, a file that cannot be read is
-// reported, and the other files are read. Files are read in the order
+// reported, and the other files are read (as after a JSON error, with exit
+// status 2 at the end). Files are read in the order
 // given; a directory gives its *.json, *.jsonl, *.ndjson and *.evtx files,
 // searched recursively in lexical order; - (or no argument) is stdin.
 // Output is JSON lines: each event that matched, with the filter's key
@@ -33,6 +34,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/version"
@@ -75,10 +77,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Offline = true // event time from the events' own fields, never the clock
-	names, err := inputs(flags.Args())
+	names, problems, err := inputs(flags.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, "sigma-check:", p)
 	}
 	f, err := filter.New(cfg)
 	if err != nil {
@@ -92,26 +97,55 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sigma-check:", u.Error())
 	}
 
+	// An input that cannot be read, or holds a JSON error, is reported
+	// and the others are read (exit status 2 at the end); only an output
+	// error stops at once.
 	c := newChecker(f, stdout, stderr, opts, names)
+	failed := len(problems) > 0
 	for _, name := range names {
 		if err := c.input(name, stdin); err != nil {
-			fmt.Fprintln(stderr, "sigma-check:", err)
-			return 2
+			fmt.Fprintln(stderr, "sigma-check:", quoteControls(err.Error()))
+			if errors.As(err, new(errOutput)) {
+				return 2
+			}
+			failed = true
 		}
 	}
 	if err := c.finish(); err != nil {
 		fmt.Fprintln(stderr, "sigma-check:", err)
 		return 2
 	}
-	alerts := ""
-	if c.alerts > 0 {
-		alerts = fmt.Sprintf(", %d correlation alert(s)", c.alerts)
+	alerts := c.correlationAlerts()
+	total := fmt.Sprintf("sigma-check: %d event(s), %d matched", c.events, c.matched)
+	if alerts > 0 {
+		total += fmt.Sprintf(", %d correlation alert(s)", alerts)
 	}
-	fmt.Fprintf(stderr, "sigma-check: %d event(s), %d matched%s, %d rule(s)\n", c.events, c.matched, alerts, f.Rules().Len())
-	if (c.matched > 0 || c.alerts > 0) && *failOnMatch {
+	fmt.Fprintf(stderr, "%s, %d rule(s)\n", total, f.Rules().Len())
+	if n := f.UntimedRecords(); n > 0 {
+		fmt.Fprintf(stderr, "sigma-check: %d matching event(s) had no event time (no time field, -time-key or event with one before them): correlations did not count them\n", n)
+	}
+	switch {
+	case failed:
+		return 2
+	case (c.matched > 0 || alerts > 0) && *failOnMatch:
 		return 1
 	}
 	return 0
+}
+
+// quoteControls makes control characters of a message (an input's bytes
+// quoted in a JSON error) visible escapes, so that they cannot move the
+// cursor or set a terminal's title.
+func quoteControls(msg string) string {
+	var b strings.Builder
+	for _, r := range msg {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			fmt.Fprintf(&b, "%q", string(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func usage(flags *flag.FlagSet, w io.Writer) {
@@ -191,8 +225,9 @@ var eventExts = []string{".json", ".jsonl", ".ndjson", ".evtx"}
 // eventFiles appends the event files under dir, following links to
 // directories (the dir given may be one, as rules paths may) and walking
 // each directory once, however many links and paths lead to it: walked
-// holds every directory entered so far, of every call.
-func eventFiles(dir string, names []string, walked *[]os.FileInfo) ([]string, error) {
+// holds every directory entered so far, of every call. What cannot be
+// read is appended to problems, and the walk goes on.
+func eventFiles(dir string, names []string, problems []error, walked *[]os.FileInfo) ([]string, []error) {
 	// first reports whether the directory at path is entered for the first
 	// time, and notes it.
 	first := func(path string) (bool, error) {
@@ -209,23 +244,29 @@ func eventFiles(dir string, names []string, walked *[]os.FileInfo) ([]string, er
 		return true, nil
 	}
 	// The separator makes WalkDir enter dir when dir is itself a link.
-	err := filepath.WalkDir(dir+string(filepath.Separator), func(path string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(dir+string(filepath.Separator), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			// A directory that cannot be read (WalkDir calls again for
+			// it, after its entry): reported, passed over.
+			problems = append(problems, err)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() {
 			if ok, err := first(path); !ok {
-				if err == nil {
-					err = fs.SkipDir
+				if err != nil {
+					problems = append(problems, err)
 				}
-				return err
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			if target, err := os.Stat(path); err == nil && target.IsDir() {
-				names, err = eventFiles(path, names, walked)
-				return err
+				names, problems = eventFiles(path, names, problems, walked)
+				return nil
 			}
 		}
 		if slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
@@ -233,43 +274,43 @@ func eventFiles(dir string, names []string, walked *[]os.FileInfo) ([]string, er
 		}
 		return nil
 	})
-	return names, err
+	return names, problems
 }
 
 // inputs expands the arguments into the inputs to read, in order: a
 // directory gives its event files (eventExts, recursively, in lexical
 // order; only regular files, or links to them: a named pipe called x.json
 // would block the read), a file named as an argument is read whatever it
-// is, and - (or no argument at all) is stdin, which can be read once.
-func inputs(args []string) ([]string, error) {
+// is, and - (or no argument at all) is stdin, which can be read once. A
+// directory inside one that cannot be read is a problem, reported while
+// the rest is read; an argument that is not there, or a directory
+// without event files, is an error.
+func inputs(args []string) (names []string, problems []error, err error) {
 	if len(args) == 0 {
-		return []string{"-"}, nil
+		return []string{"-"}, nil, nil
 	}
-	var names []string
 	for _, arg := range args {
 		if arg == "-" {
 			if slices.Contains(names, "-") {
-				return nil, errors.New("stdin (-) given more than once")
+				return nil, nil, errors.New("stdin (-) given more than once")
 			}
 			names = append(names, arg)
 			continue
 		}
 		info, err := os.Stat(arg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !info.IsDir() {
 			names = append(names, arg)
 			continue
 		}
-		before := len(names)
+		before, hadProblems := len(names), len(problems)
 		var walked []os.FileInfo
-		if names, err = eventFiles(arg, names, &walked); err != nil {
-			return nil, err
-		}
-		if len(names) == before {
-			return nil, fmt.Errorf("%s: no event files (%s) in the directory", arg, "*"+strings.Join(eventExts, ", *"))
+		names, problems = eventFiles(arg, names, problems, &walked)
+		if len(names) == before && len(problems) == hadProblems {
+			return nil, nil, fmt.Errorf("%s: no event files (%s) in the directory", arg, "*"+strings.Join(eventExts, ", *"))
 		}
 	}
-	return names, nil
+	return names, problems, nil
 }

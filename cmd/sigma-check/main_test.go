@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/filter"
 )
@@ -243,9 +245,63 @@ func TestSeveralInputs(t *testing.T) {
 	if code, _, errOut := runCheck(t, "", empty); code != 2 || !strings.Contains(errOut, "no event files") {
 		t.Errorf("directory without events: exit %d %q", code, errOut)
 	}
-	bad := write("bad/x.json", `{"a": `)
-	if code, _, errOut := runCheck(t, "", first, bad); code != 2 || !strings.Contains(errOut, bad) {
-		t.Errorf("a broken file: exit %d, want 2 and the file named: %q", code, errOut)
+	bad := write("bad/x.json", lines[0]+`{"a": `+"\x1b]0;title\x07\n"+lines[1])
+	if code, _, errOut := runCheck(t, "", first, bad); code != 2 || !strings.Contains(errOut, bad) || strings.ContainsAny(errOut, "\x1b\x07") {
+		t.Errorf("a broken file: exit %d, want 2 and the file named, its control characters quoted: %q", code, errOut)
+	}
+	// The inputs after a broken one are read, and -summary counts every
+	// event read before exit status 2.
+	code, out, errOut = runCheck(t, "", "-summary", bad, first)
+	if code != 2 || !strings.Contains(out, `"hits":2,`) || !strings.Contains(errOut, "3 event(s), 2 matched") {
+		t.Errorf("after a broken file: exit %d, want 2, the summary and the total of both files:\n%s%s", code, out, errOut)
+	}
+}
+
+// TestOpenErrorsGoOn: an input that cannot be opened is a problem of that
+// input (the run goes on), not an output error (which stops it).
+func TestOpenErrorsGoOn(t *testing.T) {
+	f, err := filter.New(filter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	c := newChecker(f, &out, &errb, options{}, nil)
+	if err := c.input(filepath.Join(t.TempDir(), "gone.json"), nil); err == nil || errors.As(err, new(errOutput)) {
+		t.Errorf("open error %v: want an input's problem", err)
+	}
+}
+
+// TestRulesWithoutIDs: rules without an id are told apart by title in
+// CSV rows, levels and the summary; two sharing a title count as one.
+func TestRulesWithoutIDs(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "r.yml")
+	rule := func(title, level, word string) string {
+		return "title: " + title + "\nlevel: " + level + "\nlogsource: {product: test}\ndetection:\n  s: {CommandLine|contains: " +
+			word + "}\n  condition: s\n"
+	}
+	if err := os.WriteFile(rulesFile, []byte(rule("Low", "low", "dir")+"---\n"+rule("Critical", "critical", "whoami")+"---\n"+
+		rule("Same", "high", "dir")+"---\n"+rule("Same", "high", "whoami")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := `{"CommandLine": "dir"}` + "\n" + `{"CommandLine": "whoami"}` + "\n" + `{"CommandLine": "dir && whoami"}` + "\n"
+	_, out, errOut := runCheck(t, in, "-rules", rulesFile, "-output", "csv")
+	rows := strings.Split(strings.TrimSpace(out), "\n")[1:]
+	if len(rows) != 8 || strings.Count(out, ",Low,low") != 2 || strings.Count(out, ",Critical,critical") != 2 || strings.Count(out, ",Same,high") != 4 {
+		t.Errorf("csv: want 8 rows, Low low and Critical critical twice each, Same four times:\n%s%s", out, errOut)
+	}
+	_, out, _ = runCheck(t, in, "-rules", rulesFile, "-summary")
+	if !strings.Contains(out, `"title":"Same","level":"high","hits":4,`) || !strings.Contains(out, `"title":"Low","level":"low","hits":2,`) {
+		t.Errorf("summary:\n%s", out)
+	}
+}
+
+// TestOutputIsUTF8: text that is not UTF-8 is written as U+FFFD, so each
+// line stays JSON a reader accepts.
+func TestOutputIsUTF8(t *testing.T) {
+	_, out, errOut := runCheck(t, "{\"EventID\": 1, \"Image\": \"who\xff\xfeami\"}\n", "-all")
+	if !utf8.ValidString(out) || !strings.Contains(out, "who\uFFFD") {
+		t.Errorf("output %q %s", out, errOut)
 	}
 }
 

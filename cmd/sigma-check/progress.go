@@ -21,6 +21,7 @@ type progress struct {
 	files  int
 	total  int64 // bytes of all inputs
 	done   int64 // bytes of the inputs read to the end
+	read   int64 // bytes of the current input read so far
 	file   int   // inputs started
 	name   string
 	size   int64 // of the current input
@@ -59,7 +60,28 @@ func (p *progress) startFile(name string, size int64) {
 // endFile counts an input as read and clears the line.
 func (p *progress) endFile() {
 	p.done += p.size
+	p.read = 0
 	p.clear()
+}
+
+// reader counts what is read from r as read of the current input, so that
+// one large file shows its share read too.
+func (p *progress) reader(r io.Reader) io.Reader {
+	if p.w == nil {
+		return r
+	}
+	return countingReader{r, &p.read}
+}
+
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	*c.n += int64(n)
+	return n, err
 }
 
 // event counts an event and redraws the line at most four times a second.
@@ -75,7 +97,7 @@ func (p *progress) event() {
 		p.last = now
 		rate := float64(p.events) / now.Sub(p.start).Seconds()
 		fmt.Fprintf(p.w, "\rsigma-check: %3d%% [%d/%d] %s: %d event(s), %.0f/s\033[K",
-			100*p.done/p.total, p.file, p.files, p.name, p.events, rate)
+			100*min(p.done+p.read, p.total)/p.total, p.file, p.files, p.name, p.events, rate)
 		p.shown = true
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -274,7 +275,7 @@ func writeKey(s *jsoniter.Stream, b []byte, p int) (int, error) {
 		return 0, err
 	}
 	if isStr {
-		s.WriteObjectField(string(key))
+		s.WriteObjectField(validText(key))
 		return vp, nil
 	}
 	end, err := msgpack.Skip(b, p)
@@ -284,6 +285,16 @@ func writeKey(s *jsoniter.Stream, b []byte, p int) (int, error) {
 	text, _ := msgpack.ScalarText(b, p, nil)
 	s.WriteObjectField(string(text))
 	return end, nil
+}
+
+// validText is b as a string JSON may hold: bytes that are not UTF-8 (an
+// event log's damaged text) become U+FFFD, as a JSON reader would refuse
+// the line otherwise.
+func validText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
 // writeArray writes the n elements at b[p:] as an array.
@@ -332,7 +343,7 @@ func writeScalar(s *jsoniter.Stream, b []byte, off int) (int, error) {
 		if text, ok := msgpack.ScalarText(b, off, nil); !ok {
 			s.WriteString(fmt.Sprintf("<msgpack 0x%02x>", c))
 		} else if msgpack.IsStr(c) {
-			s.WriteString(string(text))
+			s.WriteString(validText(text))
 		} else {
 			s.WriteRaw(string(text))
 		}
