@@ -28,8 +28,8 @@ type correlator struct {
 	// live: a running filter, not sigma-check: event time may not run
 	// more than MaxFuture ahead of the clock, nor state be restored from
 	// there.
-	live bool
-	record     bool // correlation_record: standalone alert records too
+	live   bool
+	record bool // correlation_record: standalone alert records too
 	// Fields from split on are read by correlations only: late indexes
 	// them, and they are loaded only for records that matched a rule.
 	split int

@@ -242,7 +242,6 @@ func (c *checker) check(event []byte, m eventMeta) error {
 // hitKey keys a rule's counts, hits and silence in the checker's maps.
 func hitKey(id, title string) string { return id + "\x00" + title }
 
-
 // write writes what the options ask for of the filter's output for one
 // event: its first records events are the record (printed when
 // printRecord), the rest alert records (always printed).
