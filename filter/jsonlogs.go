@@ -17,6 +17,7 @@ import (
 //	log                        keys                                               logsource
 //	AWS CloudTrail             eventSource, eventName and awsRegion               product=aws service=cloudtrail
 //	GCP audit log              protoPayload.@type ...google.cloud.audit.AuditLog  product=gcp service=gcp.audit
+//	                             (or data.protoPayload.@type: Pub/Sub's form)
 //	  (Google Workspace          and protoPayload.serviceName login. or             service=google_workspace.login
 //	  login and admin)           admin.googleapis.com                               or google_workspace.admin)
 //	Kubernetes audit           kind Event, apiVersion audit.k8s.io/*              product=kubernetes service=audit
@@ -134,7 +135,16 @@ func (v *jsonLogView) read(b []byte, off int) bool {
 		if key, _, p, err = readKey(b, p); err != nil {
 			return false
 		}
-		if k := jsonLogKey(key); k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {
+		k := jsonLogKey(key)
+		if k < 0 && string(key) == "data" && p < len(b) && msgpack.IsMap(b[p]) {
+			// A log entry as Pub/Sub delivers it (a log sink's topic):
+			// {"data": {"protoPayload": ...}}, the form SigmaHQ's GCP
+			// rules' data.protoPayload... fields read.
+			if pp := mapValue(b, p, "protoPayload"); pp > 0 && msgpack.IsMap(b[pp]) && v.at[keyProtoType] == 0 {
+				v.at[keyProtoType], v.at[keyProtoService] = mapValue(b, pp, "@type"), mapValue(b, pp, "serviceName")
+			}
+		}
+		if k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {
 			v.at[k], v.at[keyProtoService] = mapValue(b, p, "@type"), mapValue(b, p, "serviceName")
 		} else if k >= 0 && v.at[k] == 0 {
 			v.at[k] = p

@@ -32,6 +32,11 @@ id: 00000000-0000-4000-8000-0000000000a4
 logsource: {product: zeek, service: dns}
 detection: {sel: {probe: x}, condition: sel}
 ---
+title: auditd
+id: 00000000-0000-4000-8000-0000000000a6
+logsource: {product: linux, service: auditd}
+detection: {sel: {probe: x}, condition: sel}
+---
 title: none
 id: 00000000-0000-4000-8000-0000000000a5
 detection: {sel: {probe: x}, condition: sel}
@@ -59,25 +64,29 @@ func TestRecognisedJSONLogs(t *testing.T) {
 		want string
 	}{
 		{"CloudTrail", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}, {K: "awsRegion", V: "us-east-1"}}, "aws,none"},
-		{"CloudTrail without awsRegion", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"CloudTrail without awsRegion", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}}, "auditd,none"},
 		{"Kubernetes audit", fixture.Map{{K: "kind", V: "Event"}, {K: "apiVersion", V: "audit.k8s.io/v1"}}, "k8s,none"},
-		{"not a Kubernetes audit", fixture.Map{{K: "kind", V: "Pod"}, {K: "apiVersion", V: "v1"}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"not a Kubernetes audit", fixture.Map{{K: "kind", V: "Pod"}, {K: "apiVersion", V: "v1"}}, "auditd,none"},
 		{"Azure sign-in", fixture.Map{{K: "category", V: "SignInLogs"}, {K: "operationName", V: "Sign-in activity"}}, "azure signin,none"},
 		{"Azure activity", fixture.Map{{K: "category", V: "Administrative"}, {K: "resourceId", V: "/subscriptions/x"}}, "none"},
 		{"Zeek dns", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}}, "zeek dns,none"},
 		{"Zeek DNS, the path's case aside", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "DNS"}}, "zeek dns,none"},
 		{"Zeek conn", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "conn"}}, "none"},
-		// Loose look-alikes stay unrecognised: every rule runs, as before.
-		{"a _path without ts", fixture.Map{{K: "_path", V: "dns"}}, "aws,k8s,azure signin,zeek dns,none"},
-		{"a category and properties", fixture.Map{{K: "category", V: "auth"}, {K: "properties", V: fixture.Map{}}}, "aws,k8s,azure signin,zeek dns,none"},
-		{"an action without a dot", fixture.Map{{K: "action", V: "login"}, {K: "actor", V: "bob"}, {K: "@timestamp", V: "t"}}, "aws,k8s,azure signin,zeek dns,none"},
+		// Loose look-alikes stay unrecognised: the rules of products the
+		// filter knows by their keys do not run (it would have known
+		// them), those of others run on fields alone.
+		{"a _path without ts", fixture.Map{{K: "_path", V: "dns"}}, "auditd,none"},
+		{"a category and properties", fixture.Map{{K: "category", V: "auth"}, {K: "properties", V: fixture.Map{}}}, "auditd,none"},
+		{"an action without a dot", fixture.Map{{K: "action", V: "login"}, {K: "actor", V: "bob"}, {K: "@timestamp", V: "t"}}, "auditd,none"},
 		{"Entra ID sign-in by resource id", fixture.Map{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"}}, "azure signin,none"},
 		{"GCP audit", fixture.Map{{K: "protoPayload", V: fixture.Map{{K: "@type", V: "type.googleapis.com/google.cloud.audit.AuditLog"}}}}, "none"},
+		{"GCP audit as Pub/Sub delivers it", fixture.Map{{K: "data", V: fixture.Map{{K: "protoPayload", V: fixture.Map{
+			{K: "@type", V: "type.googleapis.com/google.cloud.audit.AuditLog"}}}}}}, "none"},
 		// A key that is not a string is skipped with its value.
 		{"GCP audit after an integer key", fixture.Map{{K: "protoPayload", V: intKeyFirst("x", "@type", "type.googleapis.com/google.cloud.audit.AuditLog")}}, "none"},
-		{"an integer key's value is no key", fixture.Map{{K: "protoPayload", V: intKeyFirst("@type", "type.googleapis.com/google.cloud.audit.AuditLog", "x")}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"an integer key's value is no key", fixture.Map{{K: "protoPayload", V: intKeyFirst("@type", "type.googleapis.com/google.cloud.audit.AuditLog", "x")}}, "auditd,none"},
 		{"Okta", fixture.Map{{K: "eventType", V: "user.session.start"}, {K: "actor", V: fixture.Map{{K: "id", V: "1"}}}, {K: "published", V: "2024-01-01T00:00:00Z"}}, "none"},
-		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "aws,k8s,azure signin,zeek dns,none"},
+		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "auditd,none"},
 		{"Windows channel", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4624}}, "none"},
 	} {
 		if got := matchedTitles(t, Config{}, tc.body); got != tc.want {
@@ -99,6 +108,15 @@ func TestLogsourceProperty(t *testing.T) {
 		if got := matchedTitles(t, cfg, body); got != "aws,zeek dns,none" {
 			t.Errorf("%v: matched %q", body, got)
 		}
+	}
+	// An item without a product is not one of the products the filter
+	// knows by their keys: their rules need it named.
+	web, err := ParseConfig(logsourceOnly("category=webserver, service=cloudtrail"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := matchedTitles(t, web, fixture.Map{{K: "msg", V: "x"}}); got != "auditd,none" {
+		t.Errorf("no product named: matched %q", got)
 	}
 	for _, bad := range []string{"", "product", "product=aws foo", "vendor=x", "product=a product=b", "product=aws,,service=x"} {
 		if _, err := ParseConfig(logsourceOnly(bad)); err == nil {
@@ -174,10 +192,12 @@ detection:
 	}{
 		"unmapped Windows channel": {fixture.Map{{K: "Channel", V: "Microsoft-Windows-RPC/Debug"}, {K: "EventID", V: 5}, {K: "probe", V: "x"}}, "any"},
 		"Sysmon for Linux":         {fixture.Map{{K: "Channel", V: "Linux-Sysmon/Operational"}, {K: "EventID", V: 1}, {K: "probe", V: "x"}}, "any,linux"},
-		"no channel, as before":    {fixture.Map{{K: "EventID", V: 5}, {K: "probe", V: "x"}}, "zeek,any,linux"},
+		// No channel: not Windows, nor Zeek (whose records the filter
+		// knows by _path and ts); linux's rules run on fields alone.
+		"no channel": {fixture.Map{{K: "EventID", V: 5}, {K: "probe", V: "x"}}, "any,linux"},
 		// A channel key without a numeric event ID is not a Windows event.
-		"a channel, no event ID":   {fixture.Map{{K: "channel", V: "stable"}, {K: "probe", V: "x"}}, "zeek,any,linux"},
-		"a channel, an event UUID": {fixture.Map{{K: "channel", V: "stable"}, {K: "EventID", V: "2f1c6a60-3c8e-4a8f-9b7e-1d2c3b4a5f60"}, {K: "probe", V: "x"}}, "zeek,any,linux"},
+		"a channel, no event ID":   {fixture.Map{{K: "channel", V: "stable"}, {K: "probe", V: "x"}}, "any,linux"},
+		"a channel, an event UUID": {fixture.Map{{K: "channel", V: "stable"}, {K: "EventID", V: "2f1c6a60-3c8e-4a8f-9b7e-1d2c3b4a5f60"}, {K: "probe", V: "x"}}, "any,linux"},
 	} {
 		var got []string
 		out, changed, err := f.Process(nil, fixture.Event(nil, ts, nil, tc.body))

@@ -9,8 +9,9 @@ import (
 
 // A guard restricts a rule to events of its logsource. It passes when the
 // event lacks the field (a record that does not say what it is may still be
-// the right kind) or when the field equals one of the values; an event that
-// says it is something else never reaches the rule's detection.
+// the right kind; but see keyedProducts) or when the field equals one of
+// the values; an event that says it is something else never reaches the
+// rule's detection.
 type guard struct {
 	slot   int
 	values []pattern // case-insensitive
@@ -24,7 +25,7 @@ type guard struct {
 func (g *guard) pass(m *matcher) bool {
 	v, ok := m.guardValue(g.slot)
 	if !ok {
-		return true
+		return g.kind == nil || g.kind.passAbsent()
 	}
 	if g.kind != nil {
 		return g.kind.passKind(v)

@@ -24,6 +24,22 @@ type logsourceKind struct {
 	// of logs of their own (see ownLogKinds); a record of an event log
 	// product must then name that category or service too.
 	ownLog bool
+	// keyed: the rule's product is one whose records the filter knows by
+	// their keys (keyedProducts): a record must say it is of that product.
+	keyed bool
+}
+
+// keyedProducts are the products whose records the filter recognises by
+// their own keys (CloudTrail's eventSource and awsRegion, Zeek's _path
+// and ts, ...), or which a logsource property declares. A record that
+// says nothing of what it is is none of them: were it one, its keys would
+// have said so. Their rules then do not run on it, where they would judge
+// an application's or a syslog record by fields it lacks: SigmaHQ's Zeek
+// rule "Publicly Accessible RDP Service" (condition: not selection) fired
+// on every such record. Products the filter cannot tell by keys (linux's
+// auditd, macos, cisco, application logs) keep running on fields alone.
+var keyedProducts = map[string]bool{
+	"aws": true, "gcp": true, "azure": true, "kubernetes": true, "okta": true, "github": true, "zeek": true,
 }
 
 // ownLogKinds are the categories and services SigmaHQ's rules name without
@@ -67,8 +83,14 @@ func logsourceKindOf(ls sigma.Logsource) logsourceKind {
 	k := logsourceKind{product: foldString(strings.TrimSpace(ls.Product)), category: foldString(strings.TrimSpace(ls.Category)),
 		service: foldString(strings.TrimSpace(ls.Service))}
 	k.ownLog = k.product == "" && (ownLogKinds["category="+k.category] || ownLogKinds["service="+k.service])
+	k.keyed = keyedProducts[k.product]
 	return k
 }
+
+// passAbsent reports whether a rule of logsource k runs on a record that
+// says nothing of what it is: unless its product is one the filter would
+// have recognised (keyed).
+func (k *logsourceKind) passAbsent() bool { return !k.keyed }
 
 // passKind reports whether some item of the folded logsource list v is
 // compatible with k: every key both name has the same value.
@@ -117,6 +139,9 @@ func (k *logsourceKind) compatible(item []byte) bool {
 		if want != "" && want != string(value) {
 			return false
 		}
+	}
+	if k.keyed && product == nil {
+		return false // the item must name the product (see keyedProducts)
 	}
 	return !k.ownLog || !eventLogProducts[string(product)] || (k.category == "" || category) && (k.service == "" || service)
 }
