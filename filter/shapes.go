@@ -131,14 +131,16 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		if len(s) == 0 {
 			continue
 		}
+		if s[0] != '{' && s[0] != '<' {
+			if s = afterHeader(s); s == nil {
+				continue
+			}
+		}
 		start := len(r.derived)
-		switch s[0] {
-		case '{':
+		if s[0] == '{' {
 			r.derived, err = appendJSONRecord(&r.json, r.derived, s)
-		case '<':
+		} else {
 			r.derived, err = textevent.AppendXMLEventWith(r.derived, s, "Message", r.outerMessage(idx))
-		default:
-			continue
 		}
 		if err != nil {
 			r.derived = r.derived[:start]
@@ -162,6 +164,25 @@ func (r *record) loadText(idx *fieldIndex) bool {
 }
 
 var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// maxHeader is how far into a line afterHeader looks for the event.
+const maxHeader = 512
+
+// afterHeader returns the event a syslog line carries after its header
+// ("Mar  1 12:00:00 web01 sysmon: <Event>..." as tail reads
+// /var/log/syslog, or "... app: {...}"): from an <Event element, or from
+// an object after the tag's ": ", within the first maxHeader bytes; nil
+// when there is none.
+func afterHeader(s []byte) []byte {
+	head := s[:min(len(s), maxHeader)]
+	if i := bytes.Index(head, []byte("<Event")); i > 0 {
+		return s[i:]
+	}
+	if i := bytes.Index(head, []byte(": {")); i >= 0 {
+		return s[i+2:]
+	}
+	return nil
+}
 
 // slotOffset is a slot's offset as the outer record of a text event set
 // it.

@@ -247,6 +247,20 @@ detection:
 	if matches(t, newFilter(t, Config{}), body) {
 		t.Error("Windows image_load rule matched a Linux event")
 	}
+	// tail on /var/log/syslog: the line, header and all, in log.
+	line := fixture.Map{{K: "log", V: "Nov 25 10:42:07 web-01 sysmon: " + xml}}
+	if !matches(t, f, line) {
+		t.Error("Sysmon for Linux event after a syslog header not matched")
+	}
+	// A JSON event after a syslog tag too; text that only looks like one
+	// is left as it is.
+	g := ruleFilter(t, Config{}, "title: j\nid: j\ndetection:\n  sel: {user: mallory}\n  condition: sel\n")
+	if !matches(t, g, fixture.Map{{K: "log", V: `Nov 25 10:42:07 web-01 app[7]: {"user": "mallory", "op": "login"}`}}) {
+		t.Error("JSON event after a syslog header not matched")
+	}
+	if matches(t, g, fixture.Map{{K: "log", V: `Nov 25 10:42:07 web-01 app[7]: {user mallory}`}}) {
+		t.Error("text that is no JSON object matched as one")
+	}
 }
 
 func TestFieldMap(t *testing.T) {
