@@ -162,8 +162,18 @@ func fieldPaths(name string) [][]string {
 	if name == unnamedData { // evtx_dump writes several unnamed values {"#text": [...]}
 		paths = append(paths, []string{"Event", "EventData", name, "#text"})
 	}
+	if column, ok := logAnalyticsColumns[name]; ok {
+		paths = append(paths, []string{column})
+	}
 	return append(paths, dottedPaths(name)...)
 }
+
+// logAnalyticsColumns are the Log Analytics columns that hold what a field
+// of Azure's diagnostic export holds under another name, for rules written
+// against the export: SigmaHQ's activity-log rules read operationName
+// ("MICROSOFT.KEYVAULT/VAULTS/DELETE"), which an AzureActivity row keeps
+// in OperationNameValue (its OperationName is the display text).
+var logAnalyticsColumns = map[string]string{"operationName": "OperationNameValue"}
 
 // Bounds of dottedPaths: a name of more than maxDottedKeys keys is looked
 // up as it is only; at most maxDottedPaths splits of one name are indexed.

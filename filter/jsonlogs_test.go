@@ -325,3 +325,27 @@ func TestOwnLogRulesStayOnTheirLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestAzureActivityRows: an AzureActivity row from Log Analytics answers
+// to the export's operationName, which SigmaHQ's activity-log rules read,
+// with its OperationNameValue (its OperationName is display text).
+func TestAzureActivityRows(t *testing.T) {
+	f := ruleFilter(t, Config{}, `title: kv
+id: kv
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operationName: MICROSOFT.KEYVAULT/VAULTS/DELETE}
+  condition: sel
+`)
+	row := fixture.Map{{K: "TimeGenerated", V: "2024-03-01T12:00:00Z"}, {K: "Type", V: "AzureActivity"},
+		{K: "CategoryValue", V: "Administrative"}, {K: "OperationName", V: "Delete Key Vault"},
+		{K: "OperationNameValue", V: "MICROSOFT.KEYVAULT/VAULTS/DELETE"}}
+	if !matches(t, f, row) {
+		t.Error("AzureActivity row: no match")
+	}
+	export := fixture.Map{{K: "category", V: "Administrative"}, {K: "resourceId", V: "/subscriptions/x/vaults/kv1"},
+		{K: "operationName", V: "MICROSOFT.KEYVAULT/VAULTS/DELETE"}}
+	if !matches(t, f, export) {
+		t.Error("diagnostic export: no match")
+	}
+}
