@@ -122,9 +122,10 @@ type keyEdge struct {
 }
 
 // DefaultTextKeys are the keys searched for a record carried as text when
-// text_key is not set: tail without a parser (log), syslog (message), and
-// in_winevtlog's render_event_as_xml (System).
-var DefaultTextKeys = []string{"log", "message", "System"}
+// text_key is not set: tail without a parser (log), syslog (message),
+// in_winevtlog's render_event_as_xml (System) and the systemd input's
+// journal entries (MESSAGE: Sysmon for Linux logs through journald too).
+var DefaultTextKeys = []string{"log", "message", "System", "MESSAGE"}
 
 // indexOptions are the configurable parts of the index.
 type indexOptions struct {

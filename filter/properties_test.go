@@ -19,7 +19,7 @@ func TestParseConfig(t *testing.T) {
 	// The defaults ParseConfig applies, written out: each case below
 	// changes this.
 	defaults := func() Config {
-		return Config{AddKey: "sigma", Format: FormatSigma, TextKeys: []string{"log", "message", "System"}, ShardKeyName: "sigma_shard",
+		return Config{AddKey: "sigma", Format: FormatSigma, TextKeys: []string{"log", "message", "System", "MESSAGE"}, ShardKeyName: "sigma_shard",
 			Rules:                rules.Options{Statuses: []string{"stable", "test", "experimental", ""}},
 			CorrelationMaxGroups: 100000, StateCheckpoint: time.Minute}
 	}

@@ -247,6 +247,10 @@ detection:
 	if matches(t, newFilter(t, Config{}), body) {
 		t.Error("Windows image_load rule matched a Linux event")
 	}
+	// The systemd input: the journal entry's MESSAGE.
+	if !matches(t, f, fixture.Map{{K: "_HOSTNAME", V: "web-01"}, {K: "SYSLOG_IDENTIFIER", V: "sysmon"}, {K: "MESSAGE", V: xml}}) {
+		t.Error("Sysmon for Linux event in a journal entry's MESSAGE not matched")
+	}
 	// tail on /var/log/syslog: the line, header and all, in log.
 	line := fixture.Map{{K: "log", V: "Nov 25 10:42:07 web-01 sysmon: " + xml}}
 	if !matches(t, f, line) {
