@@ -55,7 +55,7 @@
     X(MAP_STR, "placeholders", NULL, \
       "YAML file of placeholder values for the expand modifier (name: " \
       "value or list of values).") \
-    X(MAP_STR, "text_key", "log,message,System", \
+    X(MAP_STR, "text_key", "log,message,System,MESSAGE", \
       "Comma-separated keys whose string value may carry the event as " \
       "JSON or Windows event XML; read when the record itself has no " \
       "event ID. Set to none to disable.") \
