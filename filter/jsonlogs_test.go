@@ -64,29 +64,31 @@ func TestRecognisedJSONLogs(t *testing.T) {
 		want string
 	}{
 		{"CloudTrail", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}, {K: "awsRegion", V: "us-east-1"}}, "aws,none"},
-		{"CloudTrail without awsRegion", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}}, "auditd,none"},
+		{"CloudTrail without awsRegion", fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateUser"}}, "azure signin,auditd,none"},
 		{"Kubernetes audit", fixture.Map{{K: "kind", V: "Event"}, {K: "apiVersion", V: "audit.k8s.io/v1"}}, "k8s,none"},
-		{"not a Kubernetes audit", fixture.Map{{K: "kind", V: "Pod"}, {K: "apiVersion", V: "v1"}}, "auditd,none"},
+		{"not a Kubernetes audit", fixture.Map{{K: "kind", V: "Pod"}, {K: "apiVersion", V: "v1"}}, "azure signin,auditd,none"},
 		{"Azure sign-in", fixture.Map{{K: "category", V: "SignInLogs"}, {K: "operationName", V: "Sign-in activity"}}, "azure signin,none"},
 		{"Azure activity", fixture.Map{{K: "category", V: "Administrative"}, {K: "resourceId", V: "/subscriptions/x"}}, "none"},
 		{"Zeek dns", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}}, "zeek dns,none"},
 		{"Zeek DNS, the path's case aside", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "DNS"}}, "zeek dns,none"},
 		{"Zeek conn", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "conn"}}, "none"},
 		// Loose look-alikes stay unrecognised: the rules of products the
-		// filter knows by their keys do not run (it would have known
-		// them), those of others run on fields alone.
-		{"a _path without ts", fixture.Map{{K: "_path", V: "dns"}}, "auditd,none"},
-		{"a category and properties", fixture.Map{{K: "category", V: "auth"}, {K: "properties", V: fixture.Map{}}}, "auditd,none"},
-		{"an action without a dot", fixture.Map{{K: "action", V: "login"}, {K: "actor", V: "bob"}, {K: "@timestamp", V: "t"}}, "auditd,none"},
+		// filter knows by their keys in every layout (AWS, Kubernetes,
+		// Zeek) do not run (it would have known them), those of others
+		// (Azure, whose risk tables it does not know; linux) run on
+		// fields alone.
+		{"a _path without ts", fixture.Map{{K: "_path", V: "dns"}}, "azure signin,auditd,none"},
+		{"a category and properties", fixture.Map{{K: "category", V: "auth"}, {K: "properties", V: fixture.Map{}}}, "azure signin,auditd,none"},
+		{"an action without a dot", fixture.Map{{K: "action", V: "login"}, {K: "actor", V: "bob"}, {K: "@timestamp", V: "t"}}, "azure signin,auditd,none"},
 		{"Entra ID sign-in by resource id", fixture.Map{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"}}, "azure signin,none"},
 		{"GCP audit", fixture.Map{{K: "protoPayload", V: fixture.Map{{K: "@type", V: "type.googleapis.com/google.cloud.audit.AuditLog"}}}}, "none"},
 		{"GCP audit as Pub/Sub delivers it", fixture.Map{{K: "data", V: fixture.Map{{K: "protoPayload", V: fixture.Map{
 			{K: "@type", V: "type.googleapis.com/google.cloud.audit.AuditLog"}}}}}}, "none"},
 		// A key that is not a string is skipped with its value.
 		{"GCP audit after an integer key", fixture.Map{{K: "protoPayload", V: intKeyFirst("x", "@type", "type.googleapis.com/google.cloud.audit.AuditLog")}}, "none"},
-		{"an integer key's value is no key", fixture.Map{{K: "protoPayload", V: intKeyFirst("@type", "type.googleapis.com/google.cloud.audit.AuditLog", "x")}}, "auditd,none"},
+		{"an integer key's value is no key", fixture.Map{{K: "protoPayload", V: intKeyFirst("@type", "type.googleapis.com/google.cloud.audit.AuditLog", "x")}}, "azure signin,auditd,none"},
 		{"Okta", fixture.Map{{K: "eventType", V: "user.session.start"}, {K: "actor", V: fixture.Map{{K: "id", V: "1"}}}, {K: "published", V: "2024-01-01T00:00:00Z"}}, "none"},
-		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "auditd,none"},
+		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "azure signin,auditd,none"},
 		{"Windows channel", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4624}}, "none"},
 	} {
 		if got := matchedTitles(t, Config{}, tc.body); got != tc.want {
@@ -115,7 +117,7 @@ func TestLogsourceProperty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := matchedTitles(t, web, fixture.Map{{K: "msg", V: "x"}}); got != "auditd,none" {
+	if got := matchedTitles(t, web, fixture.Map{{K: "msg", V: "x"}}); got != "azure signin,auditd,none" {
 		t.Errorf("no product named: matched %q", got)
 	}
 	for _, bad := range []string{"", "product", "product=aws foo", "vendor=x", "product=a product=b", "product=aws,,service=x"} {

@@ -29,17 +29,22 @@ type logsourceKind struct {
 	keyed bool
 }
 
-// keyedProducts are the products whose records the filter recognises by
-// their own keys (CloudTrail's eventSource and awsRegion, Zeek's _path
-// and ts, ...), or which a logsource property declares. A record that
+// keyedProducts are the products whose every record the filter
+// recognises by its own keys (CloudTrail's eventSource, eventName and
+// awsRegion, Zeek's _path and ts, ...), in every layout SigmaHQ's rules
+// for them read, or which a logsource property declares. A record that
 // says nothing of what it is is none of them: were it one, its keys would
 // have said so. Their rules then do not run on it, where they would judge
 // an application's or a syslog record by fields it lacks: SigmaHQ's Zeek
 // rule "Publicly Accessible RDP Service" (condition: not selection) fired
-// on every such record. Products the filter cannot tell by keys (linux's
-// auditd, macos, cisco, application logs) keep running on fields alone.
+// on every such record. Products the filter cannot tell in every layout
+// keep running on fields alone: GCP's rules read Elastic's layout
+// (gcp.audit.method_name) and the Reports API's (eventService) too,
+// Azure's read risk-detection and PIM tables the filter does not know,
+// and linux's auditd, macos, cisco and application logs have no keys of
+// their own.
 var keyedProducts = map[string]bool{
-	"aws": true, "gcp": true, "azure": true, "kubernetes": true, "okta": true, "github": true, "zeek": true,
+	"aws": true, "kubernetes": true, "okta": true, "github": true, "zeek": true,
 }
 
 // ownLogKinds are the categories and services SigmaHQ's rules name without
