@@ -6,8 +6,10 @@ import "github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 // (none when matched is empty) and the shard key added. The timestamp,
 // metadata and every other key and value are copied byte for byte, in
 // their order. A key the record already has is replaced or merged where it
-// stands; should the record hold it more than once, the later copies are
-// dropped so the output never has a duplicate key. New keys go at the end.
+// stands; should the record hold it more than once, its last copy (the
+// one Fluent Bit's record accessor and the rules read) takes the merge and
+// the earlier copies are dropped, so the output never has a duplicate key.
+// New keys go at the end.
 func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scratch) []byte {
 	s.vals, s.adds = s.vals[:0], s.adds[:0]
 	if len(matched) > 0 {
@@ -25,19 +27,21 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 	if cap(s.pairs) > maxKeptPairs {
 		s.pairs = nil
 	}
-	pairs, found := s.pairs[:0], s.found[:0]
+	// lastPair: per addition, the index in pairs of the record's last
+	// copy of its key, -1 when the record has none.
+	pairs, lastPair := s.pairs[:0], s.lastPair[:0]
 	for range adds {
-		found = append(found, false)
+		lastPair = append(lastPair, -1)
 	}
 	dropped, named, last := 0, 0, first
 	for i, p := 0, first; i < n; i++ {
 		key, isStr, value, end := bodyPairAt(b, p, &ends)
 		j := findAddition(adds, key, isStr)
 		if j >= 0 {
-			if found[j] {
+			if lastPair[j] >= 0 {
 				dropped++
 			}
-			found[j] = true
+			lastPair[j] = len(pairs)
 			named++
 		}
 		pairs = append(pairs, pairSpan{start: p, value: value, end: end, addition: j})
@@ -45,10 +49,9 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 	}
 	missing := 0
 	for j := range adds {
-		if !found[j] {
+		if lastPair[j] < 0 {
 			missing++
 		}
-		found[j] = false // now: written
 	}
 	dst = append(dst, b[ev.start:ev.body]...)
 	dst = msgpack.AppendMapHeader(dst, n-dropped+missing)
@@ -56,24 +59,23 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 		dst = append(dst, b[first:last]...)
 		pairs = pairs[:0]
 	}
-	for _, pair := range pairs {
+	for i, pair := range pairs {
 		switch j := pair.addition; {
 		case j < 0:
 			dst = append(dst, b[pair.start:pair.end]...)
-		case !found[j]:
+		case lastPair[j] == i: // an earlier copy is dropped, as counted
 			a := adds[j]
 			dst = append(dst, b[pair.start:pair.value]...)
 			dst = mergeValue(dst, b[pair.value:pair.end], vals[a.start:a.end], a.mode)
-			found[j] = true
 		}
 	}
 	for j, a := range adds {
-		if !found[j] {
+		if lastPair[j] < 0 {
 			dst = msgpack.AppendStr(dst, a.key)
 			dst = append(dst, vals[a.start:a.end]...)
 		}
 	}
-	s.found, s.pairs = found, pairs
+	s.lastPair, s.pairs = lastPair, pairs
 	return dst
 }
 

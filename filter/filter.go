@@ -48,10 +48,10 @@ type scratch struct {
 	lateRec *record // the fields only correlations read (see lateFields)
 	matched []int
 	// enrichment
-	vals  []byte
-	adds  []addition
-	found []bool
-	pairs []pairSpan
+	vals     []byte
+	adds     []addition
+	lastPair []int
+	pairs    []pairSpan
 	// correlations
 	corr    correlationScratch
 	visible []int             // what a record shows: matched less silent rules, plus alerts

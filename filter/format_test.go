@@ -189,11 +189,12 @@ func TestFormatECSMerge(t *testing.T) {
 	}
 }
 
-// TestFormatECSMergeDropsLaterCopies: where the record's event object
-// holds kind twice, the first copy takes "alert" and the later one goes,
-// as at the top level: Fluent Bit's record accessor reads a key's last
-// copy, and $event['kind'] in rewrite_tag must read "alert".
-func TestFormatECSMergeDropsLaterCopies(t *testing.T) {
+// TestFormatECSMergeDropsEarlierCopies: where the record's event object
+// holds kind twice, the last copy takes "alert" and the earlier one goes,
+// as at the top level: Fluent Bit's record accessor (and so the rules)
+// reads a key's last copy, and $event['kind'] in rewrite_tag must read
+// "alert".
+func TestFormatECSMergeDropsEarlierCopies(t *testing.T) {
 	f := newFilter(t, Config{Format: FormatECS})
 	twice := fixture.Map{{K: "kind", V: "event"}, {K: "code", V: "7"}, {K: "kind", V: "pipeline"}}
 	out, _, _ := f.Process(nil, fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(1).With("event", twice)))
@@ -207,9 +208,18 @@ func TestFormatECSMergeDropsLaterCopies(t *testing.T) {
 			v, _ := msgpack.ScalarText(e.V.([]byte), 0, nil)
 			keys = append(keys, e.K+"="+string(v))
 		}
-		if fmt.Sprint(keys) != "[kind=alert code=7 severity=47]" {
+		if fmt.Sprint(keys) != "[code=7 kind=alert severity=47]" {
 			t.Errorf("event: %v", keys)
 		}
+	}
+	// At the top level: the rule matched the last event object's code,
+	// and that object is the one the alert keeps.
+	f = ruleFilter(t, Config{Format: FormatECS}, "title: t\nid: t\ndetection:\n  sel: {event.code: '4625'}\n  condition: sel\n")
+	body := fixture.Map{{K: "event", V: fixture.Map{{K: "code", V: "4624"}}}, {K: "user", V: "bob"},
+		{K: "event", V: fixture.Map{{K: "code", V: "4625"}}}}
+	got := enrichOne(t, f, body)
+	if event := fmt.Sprint(got["event"]); event != "map[code:4625 kind:alert severity:0]" {
+		t.Errorf("event: %s, want the last copy's code, which matched", event)
 	}
 }
 

@@ -65,20 +65,20 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 		return appendCombined(dst, old, add, depth == 0)
 	}
 	// Both maps: the record's keys in its order, merged where the added
-	// map has them too, then the added map's other keys. The first of the
-	// record's copies of an added key takes the merge; later copies are
-	// dropped, as at the top level: Fluent Bit's record accessor reads a
-	// key's last copy, which would otherwise hide the merge
-	// (event.kind "alert" behind a second "kind").
+	// map has them too, then the added map's other keys. The last of the
+	// record's copies of an added key takes the merge and the earlier ones
+	// are dropped, as at the top level: the last is the copy Fluent Bit's
+	// record accessor, and so the rules, read (event.kind "alert" must
+	// not sit behind a second "kind").
 	var stack [8]mapPair // add's pairs; append moves past 8 to the heap
 	added := addedPairs(stack[:0], add, ap, an)
-	used := make([]bool, len(added))
+	copies := make([]int, len(added)) // per added key: the record's copies not yet passed
 	count := on
 	for i := range added {
-		if n := keyCount(old, op, on, added[i].key); n == 0 {
+		if copies[i] = keyCount(old, op, on, added[i].key); copies[i] == 0 {
 			count++
 		} else {
-			count -= n - 1
+			count -= copies[i] - 1
 		}
 	}
 	dst = msgpack.AppendMapHeader(dst, count)
@@ -92,18 +92,18 @@ func mergeNested(dst, old, add []byte, mode mergeMode, depth int) []byte {
 			}
 		}
 		switch {
-		case j >= 0 && used[j]: // a later copy: dropped, as keyCount counted
-		case j >= 0:
+		case j < 0:
+			dst = append(dst, old[op:end]...)
+		case copies[j] > 1: // an earlier copy: dropped, as counted
+			copies[j]--
+		default: // the last copy
 			dst = append(dst, old[op:vp]...)
 			dst = mergeNested(dst, old[vp:end], added[j].value, mode, depth+1)
-			used[j] = true
-		default:
-			dst = append(dst, old[op:end]...)
 		}
 		op = end
 	}
 	for j := range added {
-		if !used[j] {
+		if copies[j] == 0 {
 			dst = msgpack.AppendStrBytes(dst, added[j].key)
 			dst = append(dst, added[j].value...)
 		}

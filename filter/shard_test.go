@@ -207,7 +207,8 @@ func TestShardsDistribution(t *testing.T) {
 }
 
 // TestShardKeyReplaced: a record that already has the key (even twice)
-// comes out with one, the new value, where the first stood.
+// comes out with one, the new value, where the last (the one Fluent Bit
+// reads) stood.
 func TestShardKeyReplaced(t *testing.T) {
 	f := shardFilter(t, Config{ShardKeyName: "route"}, "IpAddress")
 	body := fixture.Map{{K: "a", V: 1}, {K: "route", V: "old"}, {K: "IpAddress", V: "10.0.0.9"}, {K: "route", V: fixture.Map{{K: "x", V: 2}}}}
@@ -215,7 +216,7 @@ func TestShardKeyReplaced(t *testing.T) {
 	if !ok || got != "10.0.0.9" {
 		t.Errorf("route = %q (present %v), want 10.0.0.9", got, ok)
 	}
-	if want := "a route IpAddress"; strings.Join(keys, " ") != want {
+	if want := "a IpAddress route"; strings.Join(keys, " ") != want {
 		t.Errorf("keys %v, want %s", keys, want)
 	}
 }
