@@ -146,8 +146,8 @@ func (v *jsonLogView) read(b []byte, off int) bool {
 		}
 		if k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {
 			v.at[k], v.at[keyProtoService] = mapValue(b, p, "@type"), mapValue(b, p, "serviceName")
-		} else if k >= 0 && v.at[k] == 0 {
-			v.at[k] = p
+		} else if k >= 0 {
+			v.at[k] = p // a key twice: the last copy, as the rules read it
 		}
 		p, err = msgpack.Skip(b, p)
 	}

@@ -72,6 +72,8 @@ func TestRecognisedJSONLogs(t *testing.T) {
 		{"Zeek dns", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}}, "zeek dns,none"},
 		{"Zeek DNS, the path's case aside", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "DNS"}}, "zeek dns,none"},
 		{"Zeek conn", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "conn"}}, "none"},
+		{"a _path twice: the last", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "dns"}, {K: "_path", V: "conn"}}, "none"},
+		{"a _path twice: the last, dns", fixture.Map{{K: "ts", V: 1.7e9}, {K: "_path", V: "conn"}, {K: "_path", V: "dns"}}, "zeek dns,none"},
 		// Loose look-alikes stay unrecognised: the rules of products the
 		// filter knows by their keys in every layout (AWS, Kubernetes,
 		// Zeek) do not run (it would have known them), those of others
