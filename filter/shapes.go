@@ -3,6 +3,7 @@ package filter
 import (
 	"bytes"
 	"errors"
+	"io"
 	"slices"
 	"strconv"
 
@@ -170,16 +171,19 @@ const maxHeader = 512
 
 // afterHeader returns the event a syslog line carries after its header
 // ("Mar  1 12:00:00 web01 sysmon: <Event>..." as tail reads
-// /var/log/syslog, or "... app: {...}"): from an <Event element, or from
-// an object after the tag's ": ", within the first maxHeader bytes; nil
-// when there is none.
+// /var/log/syslog, or "... app[7]: {"user": ...}"): what follows the
+// header's first ": " (the end of its tag), within the first maxHeader
+// bytes, when that is an <Event element or a JSON object ({"); nil
+// otherwise. The event must then be the rest of the line, whole (see
+// appendJSONRecord): "app: config: {...}" or trailing text is no event.
 func afterHeader(s []byte) []byte {
-	head := s[:min(len(s), maxHeader)]
-	if i := bytes.Index(head, []byte("<Event")); i > 0 {
-		return s[i:]
+	i := bytes.Index(s[:min(len(s), maxHeader)], []byte(": "))
+	if i < 0 {
+		return nil
 	}
-	if i := bytes.Index(head, []byte(": {")); i >= 0 {
-		return s[i+2:]
+	rest := s[i+2:]
+	if bytes.HasPrefix(rest, []byte(`{"`)) || bytes.HasPrefix(rest, []byte("<Event")) {
+		return rest
 	}
 	return nil
 }
@@ -254,14 +258,25 @@ func (r *record) outerMessage(idx *fieldIndex) []byte {
 var errNotJSONObject = errors.New("filter: text is not a JSON object")
 
 // appendJSONRecord appends the JSON object text holds as msgpack, with
-// c's reusable buffer.
+// c's reusable buffer. The text must be the object, whole: what followed
+// it would be read by nobody (keyword rules search the event read from
+// the text), so "{} powershell -enc ..." is left as text.
 func appendJSONRecord(c *textevent.Converter, dst, text []byte) ([]byte, error) {
 	it := jsoniter.ConfigFastest.BorrowIterator(text)
 	defer jsoniter.ConfigFastest.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ObjectValue {
 		return dst, errNotJSONObject
 	}
-	return c.Append(dst, it)
+	out, err := c.Append(dst, it)
+	if err != nil {
+		return dst, err
+	}
+	// At the end, WhatIsNext finds no value and notes io.EOF; any other
+	// byte but white space is more text.
+	if it.WhatIsNext() != jsoniter.InvalidValue || !errors.Is(it.Error, io.EOF) {
+		return dst, errNotJSONObject
+	}
+	return out, nil
 }
 
 // fromInserts assigns StringInserts by the layout (the slots per position)

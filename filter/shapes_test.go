@@ -813,3 +813,34 @@ func TestBinaryStrings(t *testing.T) {
 		t.Errorf("keys %v: want one sigma key, the format's", keys)
 	}
 }
+
+// TestTextEventWhole: a text key is read as an event only when the event
+// is all of it (after a syslog header's tag): text after the object or
+// element, or an object further into the line, leaves the line as text,
+// so that keyword rules still search all of it.
+func TestTextEventWhole(t *testing.T) {
+	kw := ruleFilter(t, Config{}, "title: k\nid: k\ndetection:\n  kw: [hunter2]\n  condition: kw\n")
+	field := ruleFilter(t, Config{}, "title: f\nid: f\ndetection:\n  sel: {user: bob}\n  condition: sel\n")
+	for _, c := range []struct {
+		line          string
+		event, hunter bool // read as the event {"user": "bob"}; the keyword found
+	}{
+		{`{"user": "bob"}`, true, false},
+		{`{"user": "bob"}  ` + "\r\n", true, false},
+		{`{"user": "bob"} password=hunter2`, false, true},
+		{`{"user": "bob"}{"x": "hunter2"}`, false, true},
+		{`Nov 25 10:42:07 web-01 app[7]: {"user": "bob"}`, true, false},
+		{`Nov 25 10:42:07 web-01 app[7]: {"user": "bob"} password=hunter2`, false, true},
+		{`Nov 25 10:42:07 web-01 app[7]: config: {"user": "bob"} by hunter2`, false, true},
+		{`Nov 25 10:42:07 web-01 app[7]: {'user': 'bob', 'pw': 'hunter2'}`, false, true},
+		{`<Event><EventData><Data Name="user">bob</Data></EventData></Event> hunter2`, false, true},
+	} {
+		body := fixture.Map{{K: "log", V: c.line}}
+		if got := matches(t, field, body); got != c.event {
+			t.Errorf("%q: read as the event %v, want %v", c.line, got, c.event)
+		}
+		if got := matches(t, kw, body); got != c.hunter {
+			t.Errorf("%q: keyword found %v, want %v", c.line, got, c.hunter)
+		}
+	}
+}

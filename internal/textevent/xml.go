@@ -12,6 +12,9 @@ import (
 // errNotXMLEvent: the text's root element is not <Event>.
 var errNotXMLEvent = errors.New("textevent: not an XML <Event>")
 
+// errAfterEvent: the text goes on after the event's element.
+var errAfterEvent = errors.New("textevent: text after the XML <Event>")
+
 // maxXMLDepth bounds element nesting; Windows events are four levels deep
 // (Event, EventData, Data) and UserData adds two or three.
 const maxXMLDepth = 16
@@ -56,6 +59,11 @@ func AppendXMLEventWith(dst, text []byte, key string, value []byte) ([]byte, err
 	x.element(0)
 	if x.err != nil {
 		return dst, x.err
+	}
+	// The text is the event, whole: what follows it would otherwise be
+	// read by nobody (keyword rules search the event read from the text).
+	if x.skipMisc(); x.p < len(x.s) {
+		return dst, errAfterEvent
 	}
 	if value != nil {
 		x.out = msgpack.AppendStrBytes(msgpack.AppendStr(x.out, key), value)
