@@ -177,8 +177,7 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 	}
 	c.prog.clear()
 	if errors.Is(err, evtx.ErrNotEVTX) {
-		fmt.Fprintf(c.stderr, "sigma-check: %s: %v, skipped\n", name, err)
-		return nil
+		return fmt.Errorf("%s: %w, skipped", name, err)
 	}
 	report := fmt.Sprintf("sigma-check: %s: %d event(s), %d unreadable record(s)", name, st.Events, st.Unreadable)
 	if st.BadChunks > 0 {
@@ -191,11 +190,11 @@ func (c *checker) evtxInput(name string, r io.Reader) error {
 	if st.Dropped > 0 {
 		fmt.Fprintf(c.stderr, "sigma-check: %s: %d more problem(s)\n", name, st.Dropped)
 	}
-	if err != nil { // a read error: reported, not fatal
-		fmt.Fprintf(c.stderr, "sigma-check: %s: %v\n", name, err)
+	if ferr := c.flush(); ferr != nil {
+		return fmt.Errorf("%s: %w", name, errOutput{ferr})
 	}
-	if err := c.flush(); err != nil {
-		return fmt.Errorf("%s: %w", name, errOutput{err})
+	if err != nil { // a read error: the file's problem, after its events
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

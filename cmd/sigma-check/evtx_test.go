@@ -67,15 +67,21 @@ func TestEvtxStdin(t *testing.T) {
 }
 
 // TestEvtxBadFiles: a file that is not EVTX is reported and the next one
-// read.
+// read, with exit status 2 at the end (so that -fail-on-match over logs
+// it could not read does not pass for clean), as is a missing argument;
+// a file cut short is read up to the cut and its problem reported.
 func TestEvtxBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a-bad.evtx"), []byte("MZ not a log"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "a-cut.evtx"), []byte("ElfFile\x00garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	writeEvtx(t, dir, "b-good.evtx")
-	code, out, errOut := runCheck(t, "", dir)
-	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(errOut, "a-bad.evtx: evtx: not an EVTX file") {
+	code, out, errOut := runCheck(t, "", dir, filepath.Join(dir, "gone.json"))
+	if code != 2 || strings.Count(out, "\n") != 2 || !strings.Contains(errOut, "a-bad.evtx: evtx: not an EVTX file") ||
+		!strings.Contains(errOut, "a-cut.evtx: ") || !strings.Contains(errOut, "gone.json") || !strings.Contains(errOut, "3 event(s), 2 matched") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -281,10 +281,10 @@ func eventFiles(dir string, names []string, problems []error, walked *[]os.FileI
 // directory gives its event files (eventExts, recursively, in lexical
 // order; only regular files, or links to them: a named pipe called x.json
 // would block the read), a file named as an argument is read whatever it
-// is, and - (or no argument at all) is stdin, which can be read once. A
-// directory inside one that cannot be read is a problem, reported while
-// the rest is read; an argument that is not there, or a directory
-// without event files, is an error.
+// is, and - (or no argument at all) is stdin, which can be read once. An
+// argument that is not there, a directory without event files, or one
+// inside that cannot be read is a problem, reported while the rest is
+// read; stdin named twice is an error.
 func inputs(args []string) (names []string, problems []error, err error) {
 	if len(args) == 0 {
 		return []string{"-"}, nil, nil
@@ -299,7 +299,8 @@ func inputs(args []string) (names []string, problems []error, err error) {
 		}
 		info, err := os.Stat(arg)
 		if err != nil {
-			return nil, nil, err
+			problems = append(problems, err)
+			continue
 		}
 		if !info.IsDir() {
 			names = append(names, arg)
@@ -309,7 +310,7 @@ func inputs(args []string) (names []string, problems []error, err error) {
 		var walked []os.FileInfo
 		names, problems = eventFiles(arg, names, problems, &walked)
 		if len(names) == before && len(problems) == hadProblems {
-			return nil, nil, fmt.Errorf("%s: no event files (%s) in the directory", arg, "*"+strings.Join(eventExts, ", *"))
+			problems = append(problems, fmt.Errorf("%s: no event files (%s) in the directory", arg, "*"+strings.Join(eventExts, ", *")))
 		}
 	}
 	return names, problems, nil
