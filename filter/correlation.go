@@ -2,6 +2,7 @@ package filter
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -40,9 +41,10 @@ type correlator struct {
 	// future counts records of base rules whose event time was more than
 	// MaxFuture ahead of the clock (reported as late).
 	future atomic.Uint64
-	// untimed counts matching records that had no event time at all (no
-	// time field, timestamp or record before them): correlations cannot
-	// count them. Only sigma-check's JSON input can have such records.
+	// untimed counts records matching a correlation's rule that had no
+	// event time at all (no time field, timestamp or record before them):
+	// correlations cannot count them. Only sigma-check's JSON input can
+	// have such records.
 	untimed atomic.Uint64
 	// stateFile is the state_file the state is saved to ("" none): a
 	// filter saving to another is another filter's state (AdoptState).
@@ -303,8 +305,12 @@ func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int 
 		return s.visible
 	}
 	if t == 0 {
-		c.untimed.Add(1)
-		return s.visible // a record without any event time is not counted
+		// A record without any event time is not counted; noted when a
+		// correlation would have counted it.
+		if slices.ContainsFunc(s.matched, func(i int) bool { return len(c.set.RuleUsers(i)) > 0 }) {
+			c.untimed.Add(1)
+		}
+		return s.visible
 	}
 	fields := corrFields{main: s.rec, split: c.split}
 	if c.split < len(c.set.Fields()) {

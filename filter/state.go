@@ -69,8 +69,8 @@ func (f *Filter) CorrelationCounters() correlate.Counters {
 	return c
 }
 
-// UntimedRecords counts the matching records correlations could not count
-// for want of any event time (sigma-check's JSON events without a time
+// UntimedRecords counts the records matching a correlation's rule that
+// correlations could not count for want of any event time (sigma-check's JSON events without a time
 // field, before any with one); zero without correlations.
 func (f *Filter) UntimedRecords() uint64 {
 	if f.corr == nil {

@@ -194,7 +194,13 @@ detection: {s: {EventID: 7}, condition: s}
 		untimed.WriteString(`{"EventID": 4625, "Channel": "Security", "IpAddress": "10.0.0.1", "TargetUserName": "x"}` + "\n")
 	}
 	code, out, errOut := runCheck(t, untimed.String(), "-rules", rulesFile)
-	if code != 0 || strings.Contains(out, "bf-check") || !strings.Contains(errOut, "4 matching event(s) had no event time") {
+	if code != 0 || strings.Contains(out, "bf-check") || !strings.Contains(errOut, "4 event(s) matching a correlation's rule had no event time") {
 		t.Errorf("untimed: exit %d\n%s%s", code, out, errOut)
+	}
+	// Matches of a rule no correlation reads are not such events.
+	other := filepath.Join(dir, "o.yml")
+	writeTestFile(t, other, checkCorrelations+"---\ntitle: Any logon\nid: any-check\nlogsource: {product: windows}\ndetection: {s: {TargetUserName: y}, condition: s}\n")
+	if _, _, errOut := runCheck(t, `{"EventID": 1, "TargetUserName": "y"}`+"\n", "-rules", other); strings.Contains(errOut, "no event time") {
+		t.Errorf("a rule no correlation reads: %s", errOut)
 	}
 }

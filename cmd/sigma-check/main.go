@@ -122,7 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "%s, %d rule(s)\n", total, f.Rules().Len())
 	if n := f.UntimedRecords(); n > 0 {
-		fmt.Fprintf(stderr, "sigma-check: %d matching event(s) had no event time (no time field, -time-key or event with one before them): correlations did not count them\n", n)
+		fmt.Fprintf(stderr, "sigma-check: %d event(s) matching a correlation's rule had no event time (no time field, -time-key or event with one before them): correlations did not count them\n", n)
 	}
 	switch {
 	case failed:
