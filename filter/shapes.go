@@ -129,6 +129,8 @@ func (r *record) loadText(idx *fieldIndex) bool {
 		// A file written with a UTF-8 byte order mark starts its first
 		// line with it: tail hands it over as part of the text.
 		s = bytes.TrimLeft(bytes.TrimPrefix(s, utf8BOM), " \t\r\n")
+		// A C string's terminating NULs are no text after the event.
+		s = bytes.TrimRight(s, "\x00")
 		if len(s) == 0 {
 			continue
 		}

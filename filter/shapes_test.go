@@ -827,6 +827,7 @@ func TestTextEventWhole(t *testing.T) {
 	}{
 		{`{"user": "bob"}`, true, false},
 		{`{"user": "bob"}  ` + "\r\n", true, false},
+		{`{"user": "bob"}` + "\n\x00\x00", true, false},
 		{`{"user": "bob"} password=hunter2`, false, true},
 		{`{"user": "bob"}{"x": "hunter2"}`, false, true},
 		{`Nov 25 10:42:07 web-01 app[7]: {"user": "bob"}`, true, false},
