@@ -835,6 +835,12 @@ func TestTextEventWhole(t *testing.T) {
 		{`Nov 25 10:42:07 web-01 app[7]: config: {"user": "bob"} by hunter2`, false, true},
 		{`Nov 25 10:42:07 web-01 app[7]: {'user': 'bob', 'pw': 'hunter2'}`, false, true},
 		{`<Event><EventData><Data Name="user">bob</Data></EventData></Event> hunter2`, false, true},
+		{`<Event><EventData><Data Name="user">bob</Data></EventData></Event>` + "\r\n", true, false},
+		{`<?xml version="1.0"?><Event><EventData><Data Name="user">bob</Data></EventData></Event>`, true, false},
+		{`<Event><EventData><Data Name="user">bob</Data></EventData></Event><!-- hunter2 -->`, false, true},
+		{`<Event><EventData><Data Name="user">bob</Data></EventData></Event><!-- hunter2`, false, true},
+		{`<!-- hunter2 --><Event><EventData><Data Name="user">bob</Data></EventData></Event>`, false, true},
+		{`<?x hunter2?><Event><EventData><Data Name="user">bob</Data></EventData></Event>`, false, true},
 	} {
 		body := fixture.Map{{K: "log", V: c.line}}
 		if got := matches(t, field, body); got != c.event {

@@ -62,7 +62,8 @@ func AppendXMLEventWith(dst, text []byte, key string, value []byte) ([]byte, err
 	}
 	// The text is the event, whole: what follows it would otherwise be
 	// read by nobody (keyword rules search the event read from the text).
-	if x.skipMisc(); x.p < len(x.s) {
+	// White space only: a comment or instruction after it is no event's.
+	if len(bytes.TrimLeft(x.s[x.p:], " \t\r\n")) > 0 {
 		return dst, errAfterEvent
 	}
 	if value != nil {
@@ -97,17 +98,16 @@ func (x *xmlReader) fail() {
 	x.p = len(x.s)
 }
 
-// skipMisc skips white space, the XML declaration, comments and
-// processing instructions before the root.
+// skipMisc skips white space and the XML declaration before the root. A
+// comment or another processing instruction there is left, and so is no
+// event: its text would be read by nobody.
 func (x *xmlReader) skipMisc() {
 	for x.p < len(x.s) {
 		switch {
 		case isXMLSpace(x.s[x.p]):
 			x.p++
-		case bytes.HasPrefix(x.s[x.p:], []byte("<?")):
+		case bytes.HasPrefix(x.s[x.p:], []byte("<?xml ")):
 			x.skipPast("?>")
-		case bytes.HasPrefix(x.s[x.p:], []byte("<!--")):
-			x.skipPast("-->")
 		default:
 			return
 		}
