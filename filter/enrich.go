@@ -66,7 +66,11 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 		case lastPair[j] == i: // an earlier copy is dropped, as counted
 			a := adds[j]
 			dst = append(dst, b[pair.start:pair.value]...)
-			dst = mergeValue(dst, b[pair.value:pair.end], vals[a.start:a.end], a.mode)
+			old := b[pair.value:pair.end]
+			if a.mode != replace && dropped > 0 {
+				old = foldEarlierCopies(b, pairs[:i], j, old)
+			}
+			dst = mergeValue(dst, old, vals[a.start:a.end], a.mode)
 		}
 	}
 	for j, a := range adds {
@@ -77,6 +81,29 @@ func (f *Filter) appendEnriched(dst, b []byte, ev event, matched []int, s *scrat
 	}
 	s.lastPair, s.pairs = lastPair, pairs
 	return dst
+}
+
+// foldEarlierCopies returns last, the value of the last copy of the key
+// of addition j, with the earlier copies (in before) merged under it, the
+// later winning where both have a key: rules read the fields of every
+// copy of a map, so the alert keeps what matched (event.action from a
+// first "event" map beside a second one). Rare: a new buffer.
+func foldEarlierCopies(b []byte, before []pairSpan, j int, last []byte) []byte {
+	var folded []byte
+	for _, p := range before {
+		if p.addition != j {
+			continue
+		}
+		if folded == nil {
+			folded = append(folded, b[p.value:p.end]...)
+			continue
+		}
+		folded = mergeValue(nil, folded, b[p.value:p.end], overwrite)
+	}
+	if folded == nil {
+		return last
+	}
+	return mergeValue(nil, folded, last, overwrite)
 }
 
 // bodyPairAt is pairAt for a pair of a body record.load walked: a value

@@ -221,6 +221,14 @@ func TestFormatECSMergeDropsEarlierCopies(t *testing.T) {
 	if event := fmt.Sprint(got["event"]); event != "map[code:4625 kind:alert severity:0]" {
 		t.Errorf("event: %s, want the last copy's code, which matched", event)
 	}
+	// Rules read the fields of every copy of a map: what an earlier copy
+	// alone holds, and matched, stays in the alert.
+	f = ruleFilter(t, Config{Format: FormatECS}, "title: t\nid: t\ndetection:\n  sel: {event.action: evil}\n  condition: sel\n")
+	body = fixture.Map{{K: "event", V: fixture.Map{{K: "action", V: "evil"}}}, {K: "host", V: "h"},
+		{K: "event", V: fixture.Map{{K: "dataset", V: "auditd"}}}}
+	if event := fmt.Sprint(enrichOne(t, f, body)["event"]); event != "map[action:evil dataset:auditd kind:alert severity:0]" {
+		t.Errorf("event: %s, want the matched action kept beside the last copy's dataset", event)
+	}
 }
 
 // manyTagsRule compiles one rule matching UnsignedNodeLoad with tags
