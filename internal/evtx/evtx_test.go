@@ -166,13 +166,15 @@ func TestBadChunkHeaderSkipsChunkOnly(t *testing.T) {
 func TestTruncated(t *testing.T) {
 	full := evtxtest.Write(manyEvents(600))
 	_, _, whole, _ := read(t, full)
+	// Cut anywhere, a chunk's boundary and the file header's end included
+	// (the header counts the chunks), the cut is reported.
 	for _, n := range []int{8, 100, evtx.FileHeaderSize, evtx.FileHeaderSize + 100, evtx.FileHeaderSize + 600,
-		chunkOff(1) - 1, chunkOff(1) + 30000, len(full) - 1} {
+		chunkOff(1) - 1, chunkOff(1), chunkOff(1) + 30000, len(full) - 1} {
 		_, recs, st, err := read(t, full[:n])
 		if err != nil {
 			t.Fatalf("%d bytes: %v", n, err)
 		}
-		if st.Events > whole.Events || (n > evtx.FileHeaderSize && len(st.Problems) == 0) {
+		if st.Events > whole.Events || (n >= evtx.FileHeaderSize && len(st.Problems) == 0) {
 			t.Errorf("%d bytes: %+v", n, st)
 		}
 		for i, r := range recs {

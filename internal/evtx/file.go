@@ -84,6 +84,12 @@ func Read(r io.Reader, fn func(Record) error) (Stats, error) {
 	for i := 0; ; i++ {
 		n, err := io.ReadFull(r, buf)
 		if n == 0 && (err == io.EOF || err == nil) {
+			// Cut at a chunk's boundary, a copy looks whole but for the
+			// header's count of chunks in use (a dirty file may use more,
+			// never fewer).
+			if i < f.chunks {
+				st.problem(fmt.Errorf("evtx: file truncated: %d of the %d chunks the header counts", i, f.chunks))
+			}
 			return st, nil
 		}
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
