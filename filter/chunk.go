@@ -118,35 +118,10 @@ func timestamp(b []byte, off int) (ok, group bool) {
 // fixext 8 as Fluent Bit writes it, or ext 8, 16 or 32 of length 8, which
 // Fluent Bit's decoder (it checks only the type and the size) accepts too.
 func eventTimeAt(b []byte, off int) ([]byte, bool) {
-	head := 0 // the bytes before the type: the marker and the length
-	switch b[off] {
-	case msgpack.FixExt8:
-		head = 1
-	case msgpack.Ext8:
-		head = 2
-	case msgpack.Ext16:
-		head = 3
-	case msgpack.Ext32:
-		head = 5
-	default:
-		return nil, false
+	if typ, data, ok := msgpack.ReadExt(b, off); ok && typ == eventTimeType && len(data) == 8 {
+		return data, true
 	}
-	if msgpack.Need(b, off, head+9) != nil || b[off+head] != eventTimeType {
-		return nil, false
-	}
-	if head > 1 && lengthOf(b[off+1:off+head]) != 8 {
-		return nil, false
-	}
-	return b[off+head+1 : off+head+9], true
-}
-
-// lengthOf reads a big-endian ext length of 1, 2 or 4 bytes.
-func lengthOf(l []byte) uint32 {
-	var n uint32
-	for _, c := range l {
-		n = n<<8 | uint32(c)
-	}
-	return n
+	return nil, false
 }
 
 // eventTimeType is the msgpack extension type of Fluent Bit's EventTime.

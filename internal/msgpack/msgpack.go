@@ -226,10 +226,36 @@ func skipSlow(b []byte, off int) (int, error) {
 	return off, nil
 }
 
+// ReadExt returns the type and data of the extension at b[off:], in any
+// of its encodings (fixext 1 to 16, ext 8, 16 or 32); ok is false for any
+// other object, or one b cuts short.
+func ReadExt(b []byte, off int) (typ byte, data []byte, ok bool) {
+	if off < 0 || off >= len(b) {
+		return 0, nil, false
+	}
+	var head, n int // the bytes before the type (marker, length); the data's
+	switch c := b[off]; {
+	case c >= FixExt1 && c <= FixExt16:
+		head, n = 1, 1<<(c-FixExt1)
+	case c == Ext8:
+		head, n = 2, lengthAt(b, off+1, 1)
+	case c == Ext16:
+		head, n = 3, lengthAt(b, off+1, 2)
+	case c == Ext32:
+		head, n = 5, lengthAt(b, off+1, 4)
+	default:
+		return 0, nil, false
+	}
+	if Need(b, off, head+1+n) != nil {
+		return 0, nil, false
+	}
+	return b[off+head], b[off+head+1 : off+head+1+n], true
+}
+
 // lengthAt reads a big-endian length of width 1, 2 or 4 bytes at b[off:]
-// for skipSlow. When b ends first it returns len(b)+1, more bytes or
-// objects than b can hold: skipSlow's checks then report ErrShortBytes,
-// with no error path of its own.
+// for skipSlow and ReadExt. When b ends first it returns len(b)+1, more
+// bytes or objects than b can hold: their checks then fail, with no error
+// path of its own.
 func lengthAt(b []byte, off, width int) int {
 	if Need(b, off, width) != nil {
 		return len(b) + 1

@@ -1,6 +1,7 @@
 package msgpack
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"slices"
@@ -209,6 +210,34 @@ func TestReadFixStr(t *testing.T) {
 		}
 		if rs, rnext, rok, err := ReadStr(tc.b, 0); ok && (string(rs) != string(s) || rnext != next || !rok || err != nil) {
 			t.Errorf("%s: ReadStr disagrees: %q, %d, %v, %v", tc.reason, rs, rnext, rok, err)
+		}
+	}
+}
+
+// TestReadExt reads an extension in each encoding, and refuses what is
+// not one or is cut short.
+func TestReadExt(t *testing.T) {
+	data := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	for name, c := range map[string]struct {
+		b    []byte
+		ok   bool
+		data []byte
+	}{
+		"fixext 8":        {append([]byte{FixExt8, 0}, data...), true, data},
+		"fixext 1":        {[]byte{FixExt1, 0, 9}, true, []byte{9}},
+		"ext 8":           {append([]byte{Ext8, 8, 0}, data...), true, data},
+		"ext 16":          {append([]byte{Ext16, 0, 8, 0}, data...), true, data},
+		"ext 32":          {append([]byte{Ext32, 0, 0, 0, 8, 0}, data...), true, data},
+		"ext 8, cut":      {append([]byte{Ext8, 9, 0}, data...), false, nil},
+		"ext 32, huge":    {append([]byte{Ext32, 0xff, 0xff, 0xff, 0xff, 0}, data...), false, nil},
+		"ext 16, no size": {[]byte{Ext16, 0}, false, nil},
+		"fixext 8, cut":   {[]byte{FixExt8, 0, 1}, false, nil},
+		"a string":        {[]byte{0xa1, 'x'}, false, nil},
+		"nothing":         {nil, false, nil},
+	} {
+		typ, got, ok := ReadExt(c.b, 0)
+		if ok != c.ok || !bytes.Equal(got, c.data) || (ok && typ != 0) {
+			t.Errorf("%s: type %d, data %v, ok %v; want %v, %v", name, typ, got, ok, c.data, c.ok)
 		}
 	}
 }
