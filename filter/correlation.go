@@ -236,10 +236,10 @@ func (c *correlator) eventTime(rec *record, chunk []byte, ev event, prev int64) 
 // one counting: time_key, then offline (sigma-check) the usual time
 // fields; none without correlations.
 func timeFields(cfg Config, set *rules.Set) []string {
-	var fields []string
 	if len(set.Correlations()) == 0 {
 		return nil
 	}
+	var fields []string
 	if cfg.TimeKey != "" {
 		fields = append(fields, cfg.TimeKey)
 	}

@@ -141,17 +141,23 @@ func (v *jsonLogView) read(b []byte, off int) bool {
 			// {"data": {"protoPayload": ...}}, the form SigmaHQ's GCP
 			// rules' data.protoPayload... fields read.
 			if pp := mapValue(b, p, "protoPayload"); pp > 0 && msgpack.IsMap(b[pp]) && v.at[keyProtoType] == 0 {
-				v.at[keyProtoType], v.at[keyProtoService] = mapValue(b, pp, "@type"), mapValue(b, pp, "serviceName")
+				v.readProtoPayload(b, pp)
 			}
 		}
 		if k == keyProtoType && p < len(b) && msgpack.IsMap(b[p]) {
-			v.at[k], v.at[keyProtoService] = mapValue(b, p, "@type"), mapValue(b, p, "serviceName")
+			v.readProtoPayload(b, p)
 		} else if k >= 0 {
 			v.at[k] = p // a key twice: the last copy, as the rules read it
 		}
 		p, err = msgpack.Skip(b, p)
 	}
 	return err == nil
+}
+
+// readProtoPayload notes the @type and serviceName of the protoPayload map
+// at b[p:].
+func (v *jsonLogView) readProtoPayload(b []byte, p int) {
+	v.at[keyProtoType], v.at[keyProtoService] = mapValue(b, p, "@type"), mapValue(b, p, "serviceName")
 }
 
 // azureServices maps an Azure log's category to the service SigmaHQ's

@@ -182,21 +182,24 @@ func (f *Filter) threatOf(matched []int) ecsThreat {
 }
 
 func (th ecsThreat) append(b []byte) []byte {
+	// group and software only when some rule names one: counted and
+	// written from the one list.
+	optional := [...]struct {
+		key string
+		ids []string
+	}{{"group", th.groupIDs}, {"software", th.softwareIDs}}
 	keys := 3
-	for _, ids := range [][]string{th.groupIDs, th.softwareIDs} {
-		if len(ids) > 0 {
+	for _, o := range optional {
+		if len(o.ids) > 0 {
 			keys++
 		}
 	}
 	b = msgpack.AppendMapHeader(b, keys)
 	b = msgpack.AppendStr(msgpack.AppendStr(b, "framework"), "MITRE ATT&CK")
-	for _, k := range []struct {
-		key string
-		ids []string
-	}{{"group", th.groupIDs}, {"software", th.softwareIDs}} {
-		if len(k.ids) > 0 {
-			b = msgpack.AppendMapHeader(msgpack.AppendStr(b, k.key), 1)
-			b = appendStrings(msgpack.AppendStr(b, "id"), k.ids)
+	for _, o := range optional {
+		if len(o.ids) > 0 {
+			b = msgpack.AppendMapHeader(msgpack.AppendStr(b, o.key), 1)
+			b = appendStrings(msgpack.AppendStr(b, "id"), o.ids)
 		}
 	}
 	b = msgpack.AppendMapHeader(msgpack.AppendStr(b, "tactic"), 2)

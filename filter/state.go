@@ -70,8 +70,9 @@ func (f *Filter) CorrelationCounters() correlate.Counters {
 }
 
 // UntimedRecords counts the records matching a correlation's rule that
-// correlations could not count for want of any event time (sigma-check's JSON events without a time
-// field, before any with one); zero without correlations.
+// correlations could not count for want of any event time (sigma-check's
+// JSON events without a time field, before any with one); zero without
+// correlations.
 func (f *Filter) UntimedRecords() uint64 {
 	if f.corr == nil {
 		return 0
