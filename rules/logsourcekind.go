@@ -82,8 +82,9 @@ func kindGuard(ls sigma.Logsource, slot func(string) int) (guard, bool) {
 	return guard{slot: slot(FieldLogsource), kind: &k}, true
 }
 
-// logsourceKindOf is ls folded, with ownLog set when it names no product but the
-// category or service of logs of their own (ownLogKinds).
+// logsourceKindOf is ls folded, with ownLog set when it names no product
+// but the category or service of logs of their own (ownLogKinds), and
+// keyed when its product is one of keyedProducts.
 func logsourceKindOf(ls sigma.Logsource) logsourceKind {
 	k := logsourceKind{product: foldString(strings.TrimSpace(ls.Product)), category: foldString(strings.TrimSpace(ls.Category)),
 		service: foldString(strings.TrimSpace(ls.Service))}

@@ -115,7 +115,7 @@ func windashVariants(toks []token) ([][]token, error) {
 				break
 			}
 			if len(variants)*len(windashes)*len(out) > maxVariants {
-				return nil, errorf(KindBadValue, "windash: too many dashes: a value makes more than %d values", maxVariants)
+				return nil, tooManyVariants(string(t.lit))
 			}
 			next := make([]string, 0, len(variants)*len(windashes))
 			for _, v := range variants {
