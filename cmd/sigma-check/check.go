@@ -66,6 +66,7 @@ type checker struct {
 	// CSV).
 	silent  map[string]bool
 	hits    map[string]*ruleHits
+	countAt map[string]int // ruleCounts' scratch: a key's index in its result
 	events  int
 	matched int
 	scratch []byte // the filter's output
@@ -311,15 +312,18 @@ func (c *checker) attribute(m eventMeta) {
 // as one, as the checker's maps know them.
 func (c *checker) ruleCounts() []filter.RuleCount {
 	counts := c.f.Counters().Rules
-	at := make(map[string]int, len(counts))
+	if c.countAt == nil {
+		c.countAt = map[string]int{}
+	}
+	clear(c.countAt) // kept between calls: this runs at every matching event
 	out := counts[:0]
 	for _, r := range counts {
 		key := hitKey(r.ID, r.Title)
-		if i, ok := at[key]; ok {
+		if i, ok := c.countAt[key]; ok {
 			out[i].Count += r.Count
 			continue
 		}
-		at[key] = len(out)
+		c.countAt[key] = len(out)
 		out = append(out, r)
 	}
 	return out
