@@ -24,9 +24,9 @@ type Automaton struct {
 	st      []state
 	// rootStay: ASCII bytes on which the root goes back to the root.
 	rootStay [256]bool
-	// pairs: a bit per byte pair (b0<<8 | b1) with which some pattern may
-	// begin.
-	pairs [1024]uint64
+	// pairs: the pairs of classes with which some pattern may begin
+	// (classPairs).
+	pairs classPairs
 	// rare: the rarest pair of each pattern; no pattern begins more than
 	// rareLead bytes before the next such pair (see rare.go). nil when
 	// some pattern is one byte long, or when the pairs are too common to
@@ -67,9 +67,35 @@ func (a *Automaton) Canonical() []int32 { return a.canon }
 
 // Bytes returns the memory the automaton's tables take, for reporting.
 func (a *Automaton) Bytes() int {
-	n := int(unsafe.Sizeof(state{}))*len(a.st) + 4*(len(a.depth)+len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + 8*len(a.pairs)
+	n := int(unsafe.Sizeof(state{}))*len(a.st) + 4*(len(a.depth)+len(a.dense)+len(a.edgeTo)) + len(a.edgeCls) + a.pairs.bytes()
 	if a.rare != nil {
-		n += 256 + 8*len(a.rare.pairs)
+		n += len(a.rare.first) + a.rare.pairs.bytes()
 	}
 	return n
 }
+
+// classPairs is a set of pairs of classes, a bit per pair. A pair of
+// bytes is looked up by its classes: a small automaton's set is a cache
+// line or two where a bit per pair of bytes took 8 KiB, of which a text
+// reads a line per first byte. Every byte of a class reads alike, so the
+// set holds the same pairs of bytes.
+type classPairs struct {
+	bits   []uint64
+	nclass int
+}
+
+func newClassPairs(nclass int) classPairs {
+	return classPairs{bits: make([]uint64, (nclass*nclass+63)/64), nclass: nclass}
+}
+
+func (p *classPairs) set(c0, c1 uint8) {
+	i := int(c0)*p.nclass + int(c1)
+	p.bits[i/64] |= 1 << (i % 64)
+}
+
+func (p *classPairs) has(c0, c1 uint8) bool {
+	i := int(c0)*p.nclass + int(c1)
+	return p.bits[i/64]&(1<<(i%64)) != 0
+}
+
+func (p *classPairs) bytes() int { return 8 * len(p.bits) }

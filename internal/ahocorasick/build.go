@@ -281,31 +281,20 @@ func (b *builder) pack(order []int32) *Automaton {
 	return a
 }
 
-// buildPairs marks every byte pair that reads, in classes, like the first
-// two bytes of a pattern (any second byte for one-byte patterns). Bytes
+// buildPairs marks every pair of classes that reads like the first two
+// bytes of a pattern (any second class for one-byte patterns). Bytes
 // >= 0x80 share one class, so a pattern that begins with one marks them
 // all.
 func (a *Automaton) buildPairs(lits []string) {
-	var bytesOf [256][]int // class -> bytes
-	for b := 0; b < 256; b++ {
-		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
-	}
+	a.pairs = newClassPairs(a.nclass)
 	for _, l := range lits {
 		switch {
 		case len(l) == 1:
-			for _, b0 := range bytesOf[a.class[l[0]]] {
-				for b1 := 0; b1 < 256; b1++ {
-					a.setPair(b0, b1)
-				}
+			for c1 := range a.nclass {
+				a.pairs.set(a.class[l[0]], uint8(c1))
 			}
 		case len(l) > 1:
-			for _, b0 := range bytesOf[a.class[l[0]]] {
-				for _, b1 := range bytesOf[a.class[l[1]]] {
-					a.setPair(b0, b1)
-				}
-			}
+			a.pairs.set(a.class[l[0]], a.class[l[1]])
 		}
 	}
 }
-
-func (a *Automaton) setPair(b0, b1 int) { a.pairs[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64) }

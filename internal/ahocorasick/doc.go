@@ -54,10 +54,12 @@
 //   - One of each pattern's rarest byte pairs lets a scan start shortly
 //     before the first such pair of the text, or skip a text without one
 //     (rare.go).
+//   - Sets of byte pairs are kept as pairs of classes (classPairs): a
+//     small automaton's is a cache line or two, not 8 KiB.
 //   - A text of minSplit bytes or more is walked as four segments at once
 //     (split.go): with thousands of patterns every step waits on a table
 //     load, and four independent walks wait together. A shorter text is
-//     walked once, skipping at the root, by a bitmap of the byte pairs
+//     walked once, skipping at the root, by the set of the pairs
 //     patterns begin with, two bytes at a time, and to shortly before the
 //     next rare pair.
 //

@@ -45,11 +45,7 @@ var byteWeight = func() (w [256]float64) {
 // >= 0x80 share one class). With a one-byte pattern there is no pair to
 // require, and no skip.
 func (a *Automaton) buildRare(lits []string) {
-	var bytesOf [256][]int // class -> bytes
-	for b := 0; b < 256; b++ {
-		bytesOf[a.class[b]] = append(bytesOf[a.class[b]], b)
-	}
-	r := &rarePairs{}
+	r := &rarePairs{first: make([]bool, a.nclass), pairs: newClassPairs(a.nclass)}
 	lead := 0
 	for _, l := range lits {
 		switch {
@@ -65,13 +61,9 @@ func (a *Automaton) buildRare(lits []string) {
 			}
 		}
 		lead = max(lead, best)
-		for _, b0 := range bytesOf[a.class[l[best]]] {
-			for _, b1 := range bytesOf[a.class[l[best+1]]] {
-				r.set(b0, b1)
-			}
-		}
+		r.set(a.class[l[best]], a.class[l[best+1]])
 	}
-	if text := 1 / r.density(); text < rareGap*float64(lead) {
+	if text := 1 / r.density(&a.class); text < rareGap*float64(lead) {
 		// Rare pairs this common (the hundreds or thousands of
 		// command-line fragments of a large rule set) skip nothing.
 		return
@@ -86,7 +78,7 @@ const rareGap = 2
 
 // density estimates how often a rare pair begins at a position of
 // ASCII text, with byteWeight as each byte's frequency.
-func (r *rarePairs) density() float64 {
+func (r *rarePairs) density(class *[256]uint8) float64 {
 	total := 0.0
 	for b := range 0x80 {
 		total += byteWeight[b]
@@ -94,7 +86,7 @@ func (r *rarePairs) density() float64 {
 	d := 0.0
 	for b0 := range 0x80 {
 		for b1 := range 0x80 {
-			if p := b0<<8 | b1; r.pairs[p/64]&(1<<(p%64)) != 0 {
+			if r.pairs.has(class[b0], class[b1]) {
 				d += byteWeight[b0] / total * byteWeight[b1] / total
 			}
 		}
@@ -102,28 +94,28 @@ func (r *rarePairs) density() float64 {
 	return d
 }
 
-// rarePairs is the set of rare pairs, with the bytes they begin with for
-// a quick first test.
+// rarePairs is the set of rare pairs of classes, with the classes they
+// begin with for a quick first test.
 type rarePairs struct {
-	first [256]bool
-	pairs [1024]uint64
+	first []bool // by class
+	pairs classPairs
 }
 
-func (r *rarePairs) set(b0, b1 int) {
-	r.first[b0] = true
-	r.pairs[(b0<<8|b1)/64] |= 1 << ((b0<<8 | b1) % 64)
+func (r *rarePairs) set(c0, c1 uint8) {
+	r.first[c0] = true
+	r.pairs.set(c0, c1)
 }
 
 // nextRare returns the first position p >= i with a rare pair at
 // text[p:p+2], or len(text) when there is none.
 func (a *Automaton) nextRare(text []byte, i int) int {
-	r := a.rare
+	r, class := a.rare, &a.class
 	for ; i+1 < len(text); i++ {
-		if !r.first[text[i]] {
+		c0 := class[text[i]]
+		if !r.first[c0] {
 			continue
 		}
-		p := int(text[i])<<8 | int(text[i+1])
-		if r.pairs[p/64]&(1<<(p%64)) != 0 {
+		if r.pairs.has(c0, class[text[i+1]]) {
 			return i
 		}
 	}

@@ -88,8 +88,7 @@ func step(a *Automaton, dense []int32, ndense, nclass, s, c int32) int32 {
 }
 
 func (a *Automaton) startPair(b0, b1 byte) bool {
-	p := int(b0)<<8 | int(b1)
-	return a.pairs[p/64]&(1<<(p%64)) != 0
+	return a.pairs.has(a.class[b0], a.class[b1])
 }
 
 // next returns the state after reading class c in state s, flagged with
