@@ -39,6 +39,8 @@ type fieldIndex struct {
 	eventID, channel, provider int // where the logsource fields are
 	inserts, message           int // auxiliary: StringInserts, Message
 	text                       []int
+	// auxiliary: an EventBridge event's detail-type and detail (shapes.go)
+	detailType, detail int
 
 	// Per Sysmon event id: which slots its StringInserts fill, per schema
 	// (-1 for a position no rule reads); the ECS moves and derivations.
@@ -88,6 +90,7 @@ const (
 	roleText                      // a key that may carry a JSON or XML record
 	roleECS                       // a field Elastic's pipeline moved
 	roleUnnamed                   // unnamed event data: a list, or param1..N
+	roleWrapped                   // an EventBridge event's detail-type or detail
 )
 
 // maxParams is how many of Winlogbeat's param1..N keys are read as the
@@ -380,6 +383,9 @@ func (b *indexBuilder) addSecondStepKeys(textKeys []string) {
 		b.idx.text = append(b.idx.text, s)
 		b.add([]string{k}, s, roleText)
 	}
+	b.idx.detailType, b.idx.detail = b.aux(), b.aux()
+	b.add([]string{"detail-type"}, b.idx.detailType, roleWrapped)
+	b.add([]string{"detail"}, b.idx.detail, roleWrapped)
 }
 
 // addUnnamedData finds the slot of the field Data and gives Winlogbeat's

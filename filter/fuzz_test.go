@@ -25,6 +25,8 @@ func FuzzProcess(f *testing.F) {
 	f.Add(fixture.LegacyEvent(nil, 1.5, fixture.UnsignedNodeLoad(2).With("sigma", 1)))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1})
 	f.Add(fixture.Event(nil, ts, nil, fixture.UnsignedNodeLoad(3).With("rule", fixture.Map{{K: "name", V: "x"}}).With("tags", "t")))
+	// A record an EventBridge envelope carries (loadDetail).
+	f.Add(fixture.Event(nil, ts, nil, fixture.Map{{K: "detail-type", V: "AWS API Call via CloudTrail"}, {K: "detail", V: fixture.UnsignedNodeLoad(5)}}))
 	filters := []*Filter{newFilter(f, Config{}), newFilter(f, Config{Format: FormatECS, TagKey: "m"}), newFilter(f, Config{Format: FormatFlat})}
 	f.Fuzz(func(t *testing.T, chunk []byte) {
 		for _, filt := range filters {

@@ -89,6 +89,11 @@ func TestRecognisedJSONLogs(t *testing.T) {
 		// A key that is not a string is skipped with its value.
 		{"GCP audit after an integer key", fixture.Map{{K: "protoPayload", V: intKeyFirst("x", "@type", "type.googleapis.com/google.cloud.audit.AuditLog")}}, "none"},
 		{"an integer key's value is no key", fixture.Map{{K: "protoPayload", V: intKeyFirst("@type", "type.googleapis.com/google.cloud.audit.AuditLog", "x")}}, "azure signin,auditd,none"},
+		{"CloudTrail through EventBridge", eventBridge("AWS API Call via CloudTrail", cloudTrailRecord), "aws,none"},
+		{"a console sign-in through EventBridge", eventBridge("AWS Console Sign In via CloudTrail", cloudTrailRecord), "aws,none"},
+		// Only a CloudTrail record is taken out of its envelope.
+		{"EventBridge, another detail-type", eventBridge("EC2 Instance State-change Notification", cloudTrailRecord), "azure signin,auditd,none"},
+		{"EventBridge, a detail that is no map", eventBridge("AWS API Call via CloudTrail", "x"), "azure signin,auditd,none"},
 		{"Okta", fixture.Map{{K: "eventType", V: "user.session.start"}, {K: "actor", V: fixture.Map{{K: "id", V: "1"}}}, {K: "published", V: "2024-01-01T00:00:00Z"}}, "none"},
 		{"unknown JSON", fixture.Map{{K: "msg", V: "x"}}, "azure signin,auditd,none"},
 		{"Windows channel", fixture.Map{{K: "Channel", V: "Security"}, {K: "EventID", V: 4624}}, "none"},
@@ -136,6 +141,46 @@ func logsourceOnly(v string) func(string) (string, bool) {
 
 // TestJSONLogsAllocateNothing: recognising a record's log kind, nested
 // fields and arrays cost no allocation on records that match nothing.
+// cloudTrailRecord is the detail of eventBridge's events in these tests.
+var cloudTrailRecord = fixture.Map{{K: "eventSource", V: "iam.amazonaws.com"}, {K: "eventName", V: "CreateAccessKey"},
+	{K: "awsRegion", V: "us-east-1"}, {K: "userIdentity", V: fixture.Map{{K: "arn", V: "arn:aws:iam::123456789012:user/alice"}}}}
+
+// eventBridge wraps detail as Amazon EventBridge delivers an event.
+func eventBridge(detailType string, detail any) fixture.Map {
+	return fixture.Map{{K: "version", V: "0"}, {K: "id", V: "6f87d04b-9f74-4f04-a780-7acf4b0a9b38"},
+		{K: "detail-type", V: detailType}, {K: "source", V: "aws.iam"}, {K: "account", V: "123456789012"},
+		{K: "time", V: "2024-03-01T12:15:00Z"}, {K: "region", V: "us-east-1"}, {K: "resources", V: []any{}},
+		{K: "detail", V: detail}}
+}
+
+// TestCloudTrailThroughEventBridge: the rules read the CloudTrail record
+// an EventBridge event carries as their own fields, nested ones too; the
+// envelope's fields fill in what the record lacks, and the record's win
+// over them.
+func TestCloudTrailThroughEventBridge(t *testing.T) {
+	rule := func(sel string) string {
+		return "title: t\nid: 00000000-0000-4000-8000-0000000000b1\nlogsource: {product: aws, service: cloudtrail}\n" +
+			"detection: {sel: {" + sel + "}, condition: sel}\n"
+	}
+	record := append(fixture.Map{{K: "source", V: "the record's own"}}, cloudTrailRecord...)
+	for _, tc := range []struct {
+		name, sel string
+		want      bool
+	}{
+		{"a field of the record", "eventName: CreateAccessKey", true},
+		{"a nested field of the record", "userIdentity.arn|endswith: user/alice", true},
+		{"a field only the envelope has", "account: '123456789012'", true},
+		{"the record's field over the envelope's", "source: the record's own", true},
+		{"the envelope's field under the record's", "source: aws.iam", false},
+		{"the record's fields under detail.", "detail.eventName: CreateAccessKey", true},
+	} {
+		f := ruleFilter(t, Config{}, rule(tc.sel))
+		if got := matches(t, f, eventBridge("AWS API Call via CloudTrail", record)); got != tc.want {
+			t.Errorf("%s (%s): matched %v, want %v", tc.name, tc.sel, got, tc.want)
+		}
+	}
+}
+
 func TestJSONLogsAllocateNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector")
@@ -148,6 +193,7 @@ func TestJSONLogsAllocateNothing(t *testing.T) {
 		{{K: "ts", V: 1.7e9}, {K: "_path", V: "DNS"}, {K: "query", V: "example.com"}},
 		{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x"}, {K: "properties", V: fixture.Map{{K: "a", V: 1}}}},
 		{{K: "msg", V: "plain"}, {K: "tags", V: []any{"a", "b"}}, {K: "resources", V: []any{fixture.Map{{K: "ARN", V: "x"}}}}},
+		eventBridge("AWS API Call via CloudTrail", cloudTrailRecord),
 	} {
 		chunk = fixture.Event(chunk, ts, nil, body)
 	}

@@ -45,6 +45,9 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleText != 0 && r.at[idx.eventID] < 0 && r.inner < 0 && r.loadText(idx) {
 		return
 	}
+	if r.seen&roleWrapped != 0 && r.inner < 0 && r.loadDetail(idx) {
+		return
+	}
 	if r.seen&roleUnnamed != 0 {
 		r.joinUnnamed(idx)
 	}
@@ -149,21 +152,67 @@ func (r *record) loadText(idx *fieldIndex) bool {
 			r.derived = r.derived[:start]
 			continue
 		}
-		outer := r.setAside(idx)
-		r.base, r.seen = r.split, 0
-		_, err = r.loadMap(idx.root, r.derived, start)
-		r.base = 0
-		r.restore(outer)
-		if err != nil { // cannot happen: the encoder wrote it
+		if r.loadInner(idx, start) != nil { // cannot happen: the encoder wrote it
 			continue
-		}
-		r.inner = start
-		if r.seen&^roleData != 0 {
-			r.resolve(idx)
 		}
 		return true
 	}
 	return false
+}
+
+// loadInner reads the map at derived[start:] as the record, the outer
+// record filling only what it lacks.
+func (r *record) loadInner(idx *fieldIndex, start int) error {
+	outer := r.setAside(idx)
+	r.base, r.seen = r.split, 0
+	_, err := r.loadMap(idx.root, r.derived, start)
+	r.base = 0
+	r.restore(outer)
+	if err != nil {
+		return err
+	}
+	r.inner = start
+	if r.seen&^roleData != 0 {
+		r.resolve(idx)
+	}
+	return nil
+}
+
+// cloudTrailVia ends the detail-type of the Amazon EventBridge events
+// that carry a CloudTrail record as their detail ("AWS API Call via
+// CloudTrail", "AWS Console Sign In via CloudTrail", "AWS Service Event
+// via CloudTrail"...).
+const cloudTrailVia = " via CloudTrail"
+
+// loadDetail reads the detail map of an EventBridge event that carries a
+// CloudTrail record as the record: CloudTrail delivered in real time
+// (EventBridge to Firehose, SQS or an HTTP endpoint) wraps each record
+// so, and SigmaHQ's CloudTrail rules read the record's own fields
+// (eventName, userIdentity.arn). The envelope (source, account, time)
+// fills only what the record lacks.
+func (r *record) loadDetail(idx *fieldIndex) bool {
+	b, off, ok := r.value(idx.detailType)
+	if !ok {
+		return false
+	}
+	kind, _, isStr, err := msgpack.ReadStr(b, off)
+	if err != nil || !isStr || !bytes.HasSuffix(kind, []byte(cloudTrailVia)) {
+		return false
+	}
+	if b, off, ok = r.value(idx.detail); !ok || off >= len(b) || !msgpack.IsMap(b[off]) {
+		return false
+	}
+	end, err := msgpack.Skip(b, off)
+	if err != nil || end-off > maxText {
+		return false
+	}
+	start := len(r.derived)
+	r.derived = append(r.derived, b[off:end]...)
+	if r.loadInner(idx, start) != nil {
+		r.derived = r.derived[:start]
+		return false
+	}
+	return true
 }
 
 var utf8BOM = []byte("\xEF\xBB\xBF")

@@ -9,7 +9,8 @@ import (
 
 // TestCloudLogs runs records of the JSON logs beyond Windows
 // (testdata/cloudlogs/*.jsonl, written from each provider's documented
-// record format: CloudTrail's record contents, the Kubernetes audit.k8s.io
+// record format: CloudTrail's record contents (also in EventBridge's
+// envelope), the Kubernetes audit.k8s.io
 // Event, GCP's AuditLog, Okta's System Log LogEvent, Azure's SigninLogs
 // table) through the plugin in the host, with every SigmaHQ rule of those
 // products loaded, and requires exactly the SigmaHQ rules listed per
@@ -30,6 +31,16 @@ func TestCloudLogs(t *testing.T) {
 			nil,                                      // DescribeTrails: a near miss
 			nil,                                      // root, but an AwsServiceEvent
 			{"0a5177f4-6ca9-44c2-aacf-d3f3d8b6e4d2"}, // CreateAccessKey for another user
+		}},
+		// The same records as Amazon EventBridge delivers them in real
+		// time ({"detail-type": "AWS API Call via CloudTrail", "detail":
+		// {...}}): the same verdicts.
+		{"cloudtrail-eventbridge.jsonl", [][]string{
+			{"77caf516-34e5-4df9-b4db-20744fea0a60", "8ad1600d-e9dc-4251-b0ee-a65268f29add"},
+			{"4db60cc0-36fb-42b7-9b58-a5b53019fb74"},
+			nil,
+			nil,
+			{"0a5177f4-6ca9-44c2-aacf-d3f3d8b6e4d2"},
 		}},
 		{"kubernetes-audit.jsonl", [][]string{
 			{"a1b0ca4e-7835-413e-8471-3ff2b8a66be6"}, // exec into a pod: objectRef.resource, objectRef.subresource
