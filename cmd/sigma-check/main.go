@@ -269,7 +269,13 @@ func eventFiles(dir string, names []string, problems []error, walked *[]os.FileI
 				return nil
 			}
 		}
-		if slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) && regular(path) {
+		if !slices.Contains(eventExts, strings.ToLower(filepath.Ext(path))) {
+			return nil
+		}
+		if _, err := os.Stat(path); err != nil {
+			// A link to nothing: an event file that is not there.
+			problems = append(problems, err)
+		} else if regular(path) {
 			names = append(names, path)
 		}
 		return nil
@@ -282,9 +288,10 @@ func eventFiles(dir string, names []string, problems []error, walked *[]os.FileI
 // order; only regular files, or links to them: a named pipe called x.json
 // would block the read), a file named as an argument is read whatever it
 // is, and - (or no argument at all) is stdin, which can be read once. An
-// argument that is not there, a directory without event files, or one
-// inside that cannot be read is a problem, reported while the rest is
-// read; stdin named twice is an error.
+// argument that is not there, a directory without event files, an event
+// file in one that is a link to nothing, or a directory inside that
+// cannot be read is a problem, reported while the rest is read; stdin
+// named twice is an error.
 func inputs(args []string) (names []string, problems []error, err error) {
 	if len(args) == 0 {
 		return []string{"-"}, nil, nil

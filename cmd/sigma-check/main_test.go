@@ -369,3 +369,19 @@ func TestDirectoryLinks(t *testing.T) {
 		t.Errorf("exit %d, %q; want the 3 events of events/, its sub/ and the linked other/", code, errOut)
 	}
 }
+
+// TestDirectoryDanglingLink: an event file in a directory that is a link
+// to nothing is reported (exit 2) and the rest is read.
+func TestDirectoryDanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"EventID": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone.json"), filepath.Join(dir, "b.json")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCheck(t, "", dir)
+	if code != 2 || !strings.Contains(errOut, "b.json") || !strings.Contains(errOut, "1 event(s)") {
+		t.Errorf("exit %d, %q; want exit 2, b.json named, and a.json's event read", code, errOut)
+	}
+}
