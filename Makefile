@@ -124,7 +124,7 @@ bench:
 
 # Each fuzz target as package:name; every one runs for FUZZTIME, its name
 # anchored (go test refuses a -fuzz pattern that matches two targets).
-FUZZ_TARGETS := filter:FuzzProcess filter:FuzzTextRecord filter:FuzzEnrich filter:FuzzShard \
+FUZZ_TARGETS := filter:FuzzProcess filter:FuzzTextRecord filter:FuzzEnrich filter:FuzzShard filter:FuzzBatch \
                 rules:FuzzPattern rules:FuzzCondition rules:FuzzCompile rules:FuzzRegexGate \
                 rules:FuzzAnchoredLits rules:FuzzGramFilter rules:FuzzPatternIndex correlate:FuzzLoad \
                 internal/ahocorasick:FuzzAutomaton internal/ahocorasick:FuzzSampled internal/evtx:FuzzEvtx \

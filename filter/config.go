@@ -24,6 +24,9 @@ type Config struct {
 	Rules     rules.Options
 	AddKey    string
 	MatchOnly bool
+	// BatchKeys are the top-level keys whose array of maps holds a batch
+	// of events, split into a record each (batch.go); nil splits nothing.
+	BatchKeys []string
 	// Format is how matches are written; TagKey, when set, is also set to
 	// true in matching records.
 	Format Format

@@ -29,6 +29,7 @@ type Filter struct {
 	tagKey    string
 	format    Format
 	matchOnly bool
+	batchKeys [][]byte              // batch_key: records split into their events (batch.go)
 	fieldMap  map[string][][]string // as loaded, for a successor that falls back on it
 	outputs   []ruleOutput          // per meta: what it writes into a record
 	shard     *sharding             // shard_key: written into every record; nil when off
@@ -57,6 +58,9 @@ type scratch struct {
 	visible []int             // what a record shows: matched less silent rules, plus alerts
 	shown   []correlate.Alert // the alerts written into the record
 	closed  []correlate.Alert // alerts decided at a window's close: records of their own
+	// batches (batch.go): a batch record's other pairs, and its records
+	batchPairs []pairSpan
+	split      []byte
 }
 
 // New loads the rules cfg names (or the embedded default) and prepares the
@@ -113,6 +117,9 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		matchOnly: cfg.MatchOnly,
 		fieldMap:  cfg.FieldMap,
 	}
+	for _, k := range cfg.BatchKeys {
+		f.batchKeys = append(f.batchKeys, []byte(k))
+	}
 	f.ruleCount = len(set.Rules())
 	f.metas = slices.Clip(set.Rules())
 	for _, c := range set.Correlations() {
@@ -159,6 +166,20 @@ func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock) []int {
 	return f.correlate(s, chunk, ev, ck)
 }
 
+// appendBatch appends the records batch record ev splits into, filtered.
+func (f *Filter) appendBatch(out []byte, s *scratch, chunk []byte, ev event, bt batch) []byte {
+	s.batchPairs = bt.others
+	s.split = appendSplit(s.split[:0], chunk, ev, bt)
+	filtered, changed, _ := f.process(out, s.split, false) // well-formed: no error
+	if !changed {
+		filtered = append(out, s.split...)
+	}
+	if cap(s.split) > maxSplit {
+		s.split = nil
+	}
+	return filtered
+}
+
 // Rules returns the compiled rule set.
 func (f *Filter) Rules() *rules.Set { return f.set }
 
@@ -180,6 +201,38 @@ func (f *Filter) Report() rules.Report { return f.report }
 //
 // chunk is only read, and not retained after Process returns.
 func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error) {
+	return f.process(dst, chunk, len(f.batchKeys) > 0)
+}
+
+// Split appends to dst the records that event, a chunk of one event,
+// splits into under batch_key, and reports whether it is such a batch.
+// ProcessSplit filters them as Process would have: sigma-check checks a
+// batch's events one by one so.
+func (f *Filter) Split(dst, event []byte) ([]byte, bool) {
+	ev, err := parseEvent(event, 0)
+	if err != nil || ev.kind != recordEvent || len(f.batchKeys) == 0 {
+		return dst, false
+	}
+	bt, ok := findBatch(f.batchKeys, event, ev.body, nil)
+	if !ok {
+		return dst, false
+	}
+	return appendSplit(dst, event, ev, bt), true
+}
+
+// ProcessSplit is Process for records Split made: they are not split
+// again.
+func (f *Filter) ProcessSplit(dst, chunk []byte) (out []byte, changed bool, err error) {
+	return f.process(dst, chunk, false)
+}
+
+// maxSplit is the largest split buffer a scratch keeps between chunks.
+const maxSplit = 1 << 20
+
+// process is Process; split says whether batch records are split (not in
+// the records a split made: an element holding a batch of its own stays
+// whole).
+func (f *Filter) process(dst, chunk []byte, split bool) (out []byte, changed bool, err error) {
 	s := f.scratch.Get().(*scratch)
 	defer f.scratch.Put(s)
 
@@ -206,6 +259,14 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 		off = ev.end
 		if ev.kind == groupMarker {
 			continue
+		}
+		if split && ev.kind == recordEvent {
+			if bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs); ok {
+				emit(ev.start)
+				out = f.appendBatch(out, s, chunk, ev, bt)
+				copied = ev.end
+				continue
+			}
 		}
 		if ev.kind == recordEvent {
 			records++

@@ -97,6 +97,13 @@ var Properties = []Property{
 		},
 	},
 	{
+		Name: "batch_key", Type: TypeString, Offline: true,
+		Description: "Comma-separated top-level keys whose array of maps holds a batch of events (Azure's records through Event Hubs, a CloudTrail file's Records, CloudWatch Logs' logEvents): such a record is split into a record per element, with its timestamp, metadata and other keys, before the rules run. Unset: no record is split.",
+		set: func(c *Config, v string) error {
+			return setList(&c.BatchKeys, v, "no key given")
+		},
+	},
+	{
 		Name: "shard_key", Type: TypeString,
 		Description: "Comma-separated Sigma field names (found in every record shape, as rules find them): write their values, joined with |, into every record under shard_key_name, for out_kafka's message_key_field or rewrite_tag to send each group to one aggregator.",
 		set: func(c *Config, v string) error {

@@ -31,7 +31,7 @@ func matches(t *testing.T, f *Filter, body any) bool {
 	return changed
 }
 
-func ruleFilter(t *testing.T, cfg Config, src string) *Filter {
+func ruleFilter(t testing.TB, cfg Config, src string) *Filter {
 	t.Helper()
 	set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(src)}}, rules.Options{})
 	if err != nil {

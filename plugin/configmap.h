@@ -26,6 +26,13 @@
       "marker for grep and rewrite_tag (e.g. sigma_match).") \
     X(MAP_BOOL, "match_only", "off", \
       "Drop records that match no rule.") \
+    X(MAP_STR, "batch_key", NULL, \
+      "Comma-separated top-level keys whose array of maps holds a " \
+      "batch of events (Azure's records through Event Hubs, a " \
+      "CloudTrail file's Records, CloudWatch Logs' logEvents): such a " \
+      "record is split into a record per element, with its timestamp, " \
+      "metadata and other keys, before the rules run. Unset: no record " \
+      "is split.") \
     X(MAP_STR, "shard_key", NULL, \
       "Comma-separated Sigma field names (found in every record shape, " \
       "as rules find them): write their values, joined with |, into " \

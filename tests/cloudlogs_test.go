@@ -111,3 +111,35 @@ func TestLogsourcePropertyThroughHost(t *testing.T) {
 		}
 	}
 }
+
+// TestCloudLogBatches: the Azure sign-in records of TestCloudLogs in one
+// record, as Azure's export through Event Hubs delivers them
+// ({"records": [...]}), split by batch_key inside the host: a record per
+// sign-in, with the same verdicts; without batch_key the batch is one
+// record that no sign-in rule matches.
+func TestCloudLogBatches(t *testing.T) {
+	rulePaths := filepath.Join(sigmaHQ(t), "rules", "cloud")
+	batch, _, n := readEvents(t, filepath.Join("testdata", "cloudlogs", "azure-eventhub.json"))
+	if n != 1 {
+		t.Fatalf("%d records in the batch file, want 1", n)
+	}
+	want := [][]string{{"2b7d6fc0-71ac-4cf7-8ed1-b5788ee5257a", "4f77e1d7-3982-4ee0-8489-abf2d6b75284"}, nil}
+	r := runHost(t, "v5.0.3", batch, "-p", "rules="+rulePaths, "-p", "batch_key=records")
+	if r.exit != 0 {
+		t.Fatalf("host exit %d: %s", r.exit, r.stdout)
+	}
+	got := decode(t, r.out, "sigma")
+	if len(got) != len(want) {
+		t.Fatalf("%d records out, want %d", len(got), len(want))
+	}
+	for i := range got {
+		slices.Sort(got[i])
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("sign-in %d: matched %v, want %v", i+1, got[i], want[i])
+		}
+	}
+	r = runHost(t, "v5.0.3", batch, "-p", "rules="+rulePaths)
+	if got := decode(t, r.out, "sigma"); r.exit != 0 || len(got) != 1 || len(got[0]) > 0 {
+		t.Errorf("without batch_key: exit %d, %v; want the batch as one record, unmatched", r.exit, got)
+	}
+}

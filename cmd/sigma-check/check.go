@@ -70,6 +70,7 @@ type checker struct {
 	events  int
 	matched int
 	scratch []byte // the filter's output
+	split   []byte // the records a batch splits into (batch_key)
 	event   []byte // an EVTX record as a chunk event
 	matches []match
 	prog    *progress
@@ -214,8 +215,29 @@ func appendChunkEvent(dst []byte, t time.Time, body []byte) []byte {
 // options ask for. An event matched when the filter changed it, whatever
 // the format writes.
 func (c *checker) check(event []byte, m eventMeta) error {
+	split, ok := c.f.Split(c.split[:0], event)
+	if !ok {
+		return c.checkRecord(event, m, c.f.Process)
+	}
+	c.split = split
+	// A batch (batch_key): its events one by one, as the filter splits it.
+	for off := 0; off < len(split); {
+		end, err := msgpack.Skip(split, off)
+		if err != nil {
+			return err
+		}
+		if err := c.checkRecord(split[off:end], m, c.f.ProcessSplit); err != nil {
+			return err
+		}
+		off = end
+	}
+	return nil
+}
+
+// checkRecord is check for one record, filtered by process.
+func (c *checker) checkRecord(event []byte, m eventMeta, process func(dst, chunk []byte) ([]byte, bool, error)) error {
 	matchedBefore, droppedBefore := c.f.RecordCounts()
-	out, changed, err := c.f.Process(c.scratch[:0], event)
+	out, changed, err := process(c.scratch[:0], event)
 	c.scratch = out
 	if err != nil {
 		return err

@@ -385,3 +385,18 @@ func TestDirectoryDanglingLink(t *testing.T) {
 		t.Errorf("exit %d, %q; want exit 2, b.json named, and a.json's event read", code, errOut)
 	}
 }
+
+// TestBatchKey: with -batch-key a record holding a batch is checked event
+// by event, as the filter splits it: each counts, and only the matching
+// one is printed.
+func TestBatchKey(t *testing.T) {
+	batch := `{"source": "hub", "records": [{"EventID": 7, "ImageLoaded": "C:\\x\\a.node", "Signed": "false"}, {"EventID": 7, "ImageLoaded": "C:\\x\\b.dll", "Signed": "true"}]}`
+	code, out, errOut := runCheck(t, batch, "-batch-key", "records")
+	if code != 0 || !strings.Contains(errOut, "2 event(s), 1 matched") || strings.Count(out, "\n") != 1 ||
+		!strings.Contains(out, `a.node`) || !strings.Contains(out, `"source":"hub"`) {
+		t.Errorf("exit %d, %q, output %q; want the .node event alone, with the batch's source", code, errOut, out)
+	}
+	if code, _, errOut := runCheck(t, batch); code != 0 || !strings.Contains(errOut, "1 event(s), 0 matched") {
+		t.Errorf("without -batch-key: exit %d, %q; want the batch as one unmatched event", code, errOut)
+	}
+}

@@ -1,0 +1,195 @@
+package filter
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+)
+
+const probeRule = `title: probe
+id: 00000000-0000-4000-8000-0000000000c1
+detection: {sel: {probe: x}, condition: sel}
+`
+
+// recordsOf returns the events of chunk: each one's header bytes (the
+// event's array and [timestamp, metadata]) and its body's pairs, in order.
+func recordsOf(t *testing.T, chunk []byte) (headers [][]byte, bodies []fixture.Map) {
+	t.Helper()
+	for off := 0; off < len(chunk); {
+		ev, err := nextEvent(chunk, off)
+		if err != nil {
+			t.Fatalf("output not well-formed at %d: %v", off, err)
+		}
+		headers = append(headers, chunk[ev.start:ev.body])
+		bodies = append(bodies, decodeOrdered(t, chunk, ev.body))
+		off = ev.end
+	}
+	return headers, bodies
+}
+
+// keysOf lists the keys of m in order, joined with commas.
+func keysOf(m fixture.Map) string {
+	var k []string
+	for _, kv := range m {
+		k = append(k, kv.K)
+	}
+	return strings.Join(k, ",")
+}
+
+// TestBatchSplit: a record whose batch_key holds an array of maps becomes
+// a record per element, in order, each with the batch record's header,
+// the element's pairs, then the batch record's other pairs the element
+// lacks; the rules run on each, and records around it pass as they were.
+func TestBatchSplit(t *testing.T) {
+	f := ruleFilter(t, Config{BatchKeys: []string{"records", "Records"}}, probeRule)
+	meta := fixture.Map{{K: "tag", V: "hub"}}
+	text := strings.Repeat("event text ", 5)
+	batch := fixture.Map{
+		{K: "logGroup", V: "/aws/x"},
+		{K: "records", V: []any{
+			fixture.Map{{K: "a", V: 1}, {K: "m", V: text}},
+			fixture.Map{{K: "probe", V: "x"}, {K: "logGroup", V: "own"}, {K: "m", V: text}},
+			fixture.Map{{K: "b", V: "y"}, {K: "m", V: text}},
+		}},
+		{K: "owner", V: "123"},
+	}
+	before := fixture.Map{{K: "msg", V: "before"}}
+	in := fixture.Event(nil, ts, nil, before)
+	in = fixture.Event(in, ts, meta, batch)
+	in = fixture.Event(in, ts, nil, fixture.Map{{K: "msg", V: "after"}})
+
+	out, changed, err := f.Process(nil, in)
+	if err != nil || !changed {
+		t.Fatalf("changed %v, err %v", changed, err)
+	}
+	headers, bodies := recordsOf(t, out)
+	if len(bodies) != 5 {
+		t.Fatalf("%d records out, want 5 (before, the 3 elements, after)", len(bodies))
+	}
+	inHeaders, _ := recordsOf(t, in)
+	for i := 1; i <= 3; i++ {
+		if !bytes.Equal(headers[i], inHeaders[1]) {
+			t.Errorf("element %d: header %x, want the batch record's %x", i, headers[i], inHeaders[1])
+		}
+	}
+	for i, want := range []string{"msg", "a,m,logGroup,owner", "probe,logGroup,m,owner,sigma", "b,m,logGroup,owner", "msg"} {
+		if got := keysOf(bodies[i]); got != want {
+			t.Errorf("record %d: keys %s, want %s", i, got, want)
+		}
+	}
+	if v, _ := bodies[2].Get("logGroup"); !bytes.Equal(v.([]byte), msgpack.AppendStr(nil, "own")) {
+		t.Errorf("the element's own logGroup was replaced: %x", v)
+	}
+	if v, _ := bodies[1].Get("logGroup"); !bytes.Equal(v.([]byte), msgpack.AppendStr(nil, "/aws/x")) {
+		t.Errorf("logGroup of the batch record: %x", v)
+	}
+	first := fixture.Event(nil, ts, nil, before)
+	last := fixture.Event(nil, ts, nil, fixture.Map{{K: "msg", V: "after"}})
+	if !bytes.HasPrefix(out, first) || !bytes.HasSuffix(out, last) {
+		t.Error("the records around the batch changed")
+	}
+}
+
+// TestBatchOtherPairsBound: the batch record's other pairs go into every
+// element only while that at most doubles the array's bytes; past that,
+// into the first only, so they are kept once.
+func TestBatchOtherPairsBound(t *testing.T) {
+	f := ruleFilter(t, Config{BatchKeys: []string{"logEvents"}}, probeRule)
+	big := strings.Repeat("c", 200)
+	in := fixture.Event(nil, ts, nil, fixture.Map{{K: "context", V: big},
+		{K: "logEvents", V: []any{fixture.Map{{K: "a", V: 1}}, fixture.Map{{K: "a", V: 2}}}}})
+	out, _, err := f.Process(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := recordsOf(t, out)
+	if len(bodies) != 2 || keysOf(bodies[0]) != "a,context" || keysOf(bodies[1]) != "a" {
+		t.Fatalf("got %d records: %v", len(bodies), bodies)
+	}
+}
+
+// TestBatchNotSplit: a batch key whose value is not an array of 1 to
+// maxBatch maps leaves the record whole, as does a record without one,
+// or a filter without batch_key; an element's own batch stays whole.
+func TestBatchNotSplit(t *testing.T) {
+	f := ruleFilter(t, Config{BatchKeys: []string{"records"}}, probeRule)
+	long := make([]any, maxBatch+1)
+	for i := range long {
+		long[i] = fixture.Map{}
+	}
+	for name, body := range map[string]fixture.Map{
+		"not an array":       {{K: "records", V: "x"}, {K: "probe", V: "y"}},
+		"an empty array":     {{K: "records", V: []any{}}},
+		"an element no map":  {{K: "records", V: []any{fixture.Map{{K: "a", V: 1}}, "x"}}},
+		"another key":        {{K: "Records", V: []any{fixture.Map{{K: "a", V: 1}}}}},
+		"more than maxBatch": {{K: "records", V: long}},
+	} {
+		in := fixture.Event(nil, ts, nil, body)
+		out, changed, err := f.Process(nil, in)
+		if err != nil || changed {
+			t.Errorf("%s: changed %v (%d bytes), err %v; want the record passed as it is", name, changed, len(out), err)
+		}
+	}
+	nested := fixture.Event(nil, ts, nil, fixture.Map{{K: "records", V: []any{
+		fixture.Map{{K: "records", V: []any{fixture.Map{{K: "a", V: 1}}, fixture.Map{{K: "a", V: 2}}}}}}}})
+	out, _, _ := f.Process(nil, nested)
+	if _, bodies := recordsOf(t, out); len(bodies) != 1 || keysOf(bodies[0]) != "records" {
+		t.Errorf("an element's batch: %v, want one record holding it", bodies)
+	}
+	plain := ruleFilter(t, Config{}, probeRule)
+	in := fixture.Event(nil, ts, nil, fixture.Map{{K: "records", V: []any{fixture.Map{{K: "probe", V: "x"}}}}})
+	if _, changed, _ := plain.Process(nil, in); changed {
+		t.Error("split without batch_key")
+	}
+}
+
+// TestBatchMatchOnlyAndCounts: with match_only only the matching elements
+// come out, and each element counts as a record.
+func TestBatchMatchOnlyAndCounts(t *testing.T) {
+	f := ruleFilter(t, Config{BatchKeys: []string{"records"}, MatchOnly: true}, probeRule)
+	in := fixture.Event(nil, ts, nil, fixture.Map{{K: "records", V: []any{
+		fixture.Map{{K: "probe", V: "no"}}, fixture.Map{{K: "probe", V: "x"}}, fixture.Map{{K: "probe", V: "X"}}}}})
+	out, _, err := f.Process(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, bodies := recordsOf(t, out); len(bodies) != 2 {
+		t.Errorf("%d records out, want the 2 matching elements", len(bodies))
+	}
+	if c := f.Counters(); c.Records != 3 || c.Matched != 2 || c.Dropped != 1 {
+		t.Errorf("counts %+v, want 3 records, 2 matched, 1 dropped", c)
+	}
+}
+
+// FuzzBatch feeds arbitrary chunks to a filter that splits batches: no
+// panic, every event of the output well-formed, the unparsable tail
+// passed through as it came, and at least as many records out as in.
+func FuzzBatch(f *testing.F) {
+	f.Add(fixture.Event(nil, ts, fixture.Map{{K: "m", V: 1}}, fixture.Map{{K: "owner", V: "1"}, {K: "records", V: []any{
+		fixture.UnsignedNodeLoad(1), fixture.Map{{K: "probe", V: "x"}, {K: "owner", V: "2"}}}}}))
+	f.Add(fixture.Event(nil, ts, nil, fixture.Map{{K: "records", V: []any{fixture.Map{{K: "records", V: []any{fixture.Map{}}}}}}}))
+	f.Add(fixture.LegacyEvent(nil, 1.5, fixture.Map{{K: "records", V: []any{fixture.Map{{K: "a", V: 1}}}}, {K: "x", V: []any{1}}}))
+	filt := ruleFilter(f, Config{BatchKeys: []string{"records"}}, probeRule)
+	f.Fuzz(func(t *testing.T, chunk []byte) {
+		out, changed, _ := filt.Process(nil, chunk)
+		if !changed {
+			return
+		}
+		in, tail := splitEvents(chunk)
+		got, gotTail := splitEvents(out)
+		if !bytes.Equal(tail, gotTail) {
+			t.Fatalf("tail changed: %x -> %x", tail, gotTail)
+		}
+		if len(got) < len(in) {
+			t.Fatalf("%d events out of %d", len(got), len(in))
+		}
+		for i, e := range got {
+			if _, err := msgpack.Skip(e.raw, 0); err != nil {
+				t.Fatalf("event %d: %v", i, err)
+			}
+		}
+	})
+}
