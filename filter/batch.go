@@ -13,18 +13,23 @@ import (
 // so with batch_key naming the key the filter splits such a record into a
 // record per element before the rules run: each gets the batch record's
 // timestamp and metadata, the element's pairs, then the batch record's
-// other pairs that the element lacks (CloudWatch's logGroup, logStream),
-// so nothing is lost. The other pairs go into every element while that at
-// most doubles the array's bytes; past that, into the first element only,
-// so that they are kept once without multiplying the chunk.
+// other pairs whose keys the element lacks (CloudWatch's logGroup,
+// logStream; a key the element has keeps the element's value).
+//
+// Splitting repeats the header and the other pairs for every element; a
+// batch whose records would take more than twice its bytes (plus
+// splitSlack) stays whole, so that a large envelope around small elements
+// cannot multiply a chunk.
 
 // maxBatch is the most elements a batch is split into; a longer array
 // leaves its record whole.
 const maxBatch = 10000
 
+// splitSlack is what a split may take beyond twice the batch record.
+const splitSlack = 4 << 10
+
 // batch is what findBatch found in a record: the array's offset and
-// end, its length, and the record's other pairs (offsets of each key and
-// the end of its value).
+// end, its length, and the record's other pairs.
 type batch struct {
 	array, end, n int
 	others        []pairSpan
@@ -110,33 +115,78 @@ func mapsArray(b []byte, p int) (int, bool) {
 	return n, true
 }
 
-// appendSplit appends to dst the records batch bt of the record event ev
-// splits into (see the top of the file).
-func appendSplit(dst, chunk []byte, ev event, bt batch) []byte {
+// fits reports whether the records bt splits event ev into take at most
+// twice its bytes plus splitSlack, counting every element's header, map
+// header and all the other pairs.
+func (bt batch) fits(ev event) bool {
 	others := 0
 	for _, o := range bt.others {
 		others += o.end - o.start
 	}
-	everyElement := others*bt.n <= bt.end-bt.array
+	per := (ev.body - ev.start) + 5 + others
+	return per*bt.n+(bt.end-bt.array) <= 2*(ev.end-ev.start)+splitSlack
+}
+
+// splitter is appendSplit's scratch, kept between batches: the other
+// pairs' keys by identity, each other pair's identity (the first other
+// pair with the same key), and which identities the current element has.
+type splitter struct {
+	index map[string]int
+	ident []int
+	seen  []int
+}
+
+// keyIdentity is how the split tells keys apart: a string's text (however
+// it is encoded), any other key's bytes.
+func keyIdentity(dst, b []byte, p int) []byte {
+	if key, isStr, _, err := readKey(b, p); err == nil && isStr {
+		return append(append(dst, 's'), key...)
+	}
+	end, _ := msgpack.Skip(b, p)
+	return append(append(dst, 'r'), b[p:end]...)
+}
+
+// appendSplit appends to dst the records batch bt of the record event ev
+// splits into (see the top of the file); the caller checked bt.fits.
+func (sp *splitter) appendSplit(dst, chunk []byte, ev event, bt batch) []byte {
+	sp.index = clearedMap(sp.index)
+	sp.ident, sp.seen = sp.ident[:0], sp.seen[:0]
+	var id []byte
+	for j, o := range bt.others {
+		id = keyIdentity(id[:0], chunk, o.start)
+		first, ok := sp.index[string(id)]
+		if !ok {
+			first = j
+			sp.index[string(id)] = j
+		}
+		sp.ident = append(sp.ident, first)
+		sp.seen = append(sp.seen, 0)
+	}
 	_, p, _ := msgpack.ReadArrayHeader(chunk, bt.array)
 	for i := range bt.n {
+		mark := i + 1
 		end, _ := msgpack.Skip(chunk, p) // mapsArray walked it
 		n, pairs, _ := msgpack.ReadMapHeader(chunk, p)
-		var add []pairSpan
-		if everyElement || i == 0 {
-			add = bt.others
+		if len(bt.others) > 0 {
+			walkPairs(chunk, p, func(start, _, _ int, _ []byte) bool {
+				id = keyIdentity(id[:0], chunk, start)
+				if j, ok := sp.index[string(id)]; ok {
+					sp.seen[j] = mark
+				}
+				return true
+			})
 		}
 		added := 0
-		for _, o := range add {
-			if !mapHasKey(chunk, p, chunk[o.start:o.value]) {
+		for j := range bt.others {
+			if sp.seen[sp.ident[j]] != mark {
 				added++
 			}
 		}
 		dst = append(dst, chunk[ev.start:ev.body]...) // the event's array and header
 		dst = msgpack.AppendMapHeader(dst, n+added)
 		dst = append(dst, chunk[pairs:end]...)
-		for _, o := range add {
-			if !mapHasKey(chunk, p, chunk[o.start:o.value]) {
+		for j, o := range bt.others {
+			if sp.seen[sp.ident[j]] != mark {
 				dst = append(dst, chunk[o.start:o.end]...)
 			}
 		}
@@ -145,18 +195,12 @@ func appendSplit(dst, chunk []byte, ev event, bt batch) []byte {
 	return dst
 }
 
-// mapHasKey reports whether the map at b[p:] has a key encoded as key is.
-func mapHasKey(b []byte, p int, key []byte) bool {
-	n, q, err := msgpack.ReadMapHeader(b, p)
-	for i := 0; i < n && err == nil; i++ {
-		var end int
-		if end, err = msgpack.Skip(b, q); err != nil {
-			return false
-		}
-		if bytes.Equal(b[q:end], key) {
-			return true
-		}
-		q, err = msgpack.Skip(b, end)
+// clearedMap returns m emptied, or a new map when there is none or it
+// grew past what a scratch keeps.
+func clearedMap(m map[string]int) map[string]int {
+	if m == nil || len(m) > maxKeptPairs {
+		return map[string]int{}
 	}
-	return false
+	clear(m)
+	return m
 }

@@ -93,21 +93,55 @@ func TestBatchSplit(t *testing.T) {
 	}
 }
 
-// TestBatchOtherPairsBound: the batch record's other pairs go into every
-// element only while that at most doubles the array's bytes; past that,
-// into the first only, so they are kept once.
-func TestBatchOtherPairsBound(t *testing.T) {
+// TestBatchSplitBound: a batch splits while its records take at most
+// twice its bytes plus splitSlack, its header and other pairs repeated
+// for every element; past that (a large envelope around small elements)
+// it stays whole.
+func TestBatchSplitBound(t *testing.T) {
 	f := ruleFilter(t, Config{BatchKeys: []string{"logEvents"}}, probeRule)
-	big := strings.Repeat("c", 200)
-	in := fixture.Event(nil, ts, nil, fixture.Map{{K: "context", V: big},
-		{K: "logEvents", V: []any{fixture.Map{{K: "a", V: 1}}, fixture.Map{{K: "a", V: 2}}}}})
-	out, _, err := f.Process(nil, in)
-	if err != nil {
-		t.Fatal(err)
+	elements := func(n int) []any {
+		l := make([]any, n)
+		for i := range l {
+			l[i] = fixture.Map{{K: "a", V: i}}
+		}
+		return l
 	}
-	_, bodies := recordsOf(t, out)
-	if len(bodies) != 2 || keysOf(bodies[0]) != "a,context" || keysOf(bodies[1]) != "a" {
-		t.Fatalf("got %d records: %v", len(bodies), bodies)
+	small := fixture.Event(nil, ts, nil, fixture.Map{{K: "context", V: strings.Repeat("c", 200)}, {K: "logEvents", V: elements(2)}})
+	out, changed, err := f.Process(nil, small)
+	if _, bodies := recordsOf(t, out); err != nil || !changed || len(bodies) != 2 || keysOf(bodies[1]) != "a,context" {
+		t.Errorf("a small envelope: changed %v, err %v, %v; want 2 records, each with the context", changed, err, bodies)
+	}
+	large := fixture.Event(nil, ts, nil, fixture.Map{{K: "context", V: strings.Repeat("c", 8<<10)}, {K: "logEvents", V: elements(100)}})
+	if out, changed, err := f.Process(nil, large); err != nil || changed {
+		t.Errorf("8 KiB of context around 100 small elements: changed %v (%d bytes out of %d), err %v; want the record whole",
+			changed, len(out), len(large), err)
+	}
+	meta := fixture.Map{{K: "m", V: strings.Repeat("x", 4<<10)}}
+	if _, changed, _ := f.Process(nil, fixture.Event(nil, ts, meta, fixture.Map{{K: "logEvents", V: elements(100)}})); changed {
+		t.Error("4 KiB of metadata repeated for 100 small elements: split")
+	}
+}
+
+// TestBatchKeysByText: an element's key counts as the batch record's
+// however each encodes it (str8 or fixstr), so the element's value is
+// kept and the key is not written twice.
+func TestBatchKeysByText(t *testing.T) {
+	f := ruleFilter(t, Config{BatchKeys: []string{"records"}}, probeRule)
+	body := msgpack.AppendMapHeader(nil, 2)
+	body = append(body, msgpack.Str8, 5)
+	body = append(body, "probe"...)
+	body = msgpack.AppendStr(body, "envelope")
+	body = msgpack.AppendStr(body, "records")
+	body = fixture.Encode(body, []any{fixture.Map{{K: "probe", V: "x"}, {K: "pad", V: strings.Repeat("p", 40)}}})
+	in := msgpack.AppendArrayHeader(nil, 2)
+	in = fixture.Encode(in, []any{ts, fixture.Map{}})
+	in = append(in, body...)
+	out, changed, err := f.Process(nil, in)
+	if err != nil || !changed {
+		t.Fatalf("changed %v, err %v: want the element split and matched", changed, err)
+	}
+	if _, bodies := recordsOf(t, out); len(bodies) != 1 || keysOf(bodies[0]) != "probe,pad,sigma" {
+		t.Errorf("got %v, want the element's probe alone, then sigma", bodies)
 	}
 }
 
@@ -165,8 +199,10 @@ func TestBatchMatchOnlyAndCounts(t *testing.T) {
 }
 
 // FuzzBatch feeds arbitrary chunks to a filter that splits batches: no
-// panic, every event of the output well-formed, the unparsable tail
-// passed through as it came, and at least as many records out as in.
+// panic, the unparsable tail passed through as it came, and exactly the
+// events expected: each event of the input as one, or, for a batch, as
+// many records as Split makes of it, each with the batch's header and a
+// body that is one whole map.
 func FuzzBatch(f *testing.F) {
 	f.Add(fixture.Event(nil, ts, fixture.Map{{K: "m", V: 1}}, fixture.Map{{K: "owner", V: "1"}, {K: "records", V: []any{
 		fixture.UnsignedNodeLoad(1), fixture.Map{{K: "probe", V: "x"}, {K: "owner", V: "2"}}}}}))
@@ -176,20 +212,40 @@ func FuzzBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, chunk []byte) {
 		out, changed, _ := filt.Process(nil, chunk)
 		if !changed {
-			return
+			out = chunk
 		}
 		in, tail := splitEvents(chunk)
 		got, gotTail := splitEvents(out)
 		if !bytes.Equal(tail, gotTail) {
 			t.Fatalf("tail changed: %x -> %x", tail, gotTail)
 		}
-		if len(got) < len(in) {
-			t.Fatalf("%d events out of %d", len(got), len(in))
-		}
-		for i, e := range got {
-			if _, err := msgpack.Skip(e.raw, 0); err != nil {
-				t.Fatalf("event %d: %v", i, err)
+		k := 0
+		for i, e := range in {
+			split, ok := filt.Split(nil, e.raw)
+			if !ok {
+				k++
+				continue
 			}
+			parts, rest := splitEvents(split)
+			if len(rest) > 0 {
+				t.Fatalf("event %d: Split made bytes that are no event: %x", i, rest)
+			}
+			for j := range parts {
+				if k+j >= len(got) {
+					t.Fatalf("event %d: %d records out, want %d", i, len(got)-k, len(parts))
+				}
+				g := got[k+j]
+				if g.kind != recordEvent || !bytes.Equal(g.header, e.header) {
+					t.Fatalf("event %d, element %d: kind %d, header %x; want a record with the batch's header %x", i, j, g.kind, g.header, e.header)
+				}
+				if end, err := msgpack.Skip(g.raw, len(g.header)); err != nil || end != len(g.raw) {
+					t.Fatalf("event %d, element %d: the body is not one whole map", i, j)
+				}
+			}
+			k += len(parts)
+		}
+		if k != len(got) {
+			t.Fatalf("%d events out, want %d", len(got), k)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/correlate"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
 )
 
@@ -58,8 +59,10 @@ type scratch struct {
 	visible []int             // what a record shows: matched less silent rules, plus alerts
 	shown   []correlate.Alert // the alerts written into the record
 	closed  []correlate.Alert // alerts decided at a window's close: records of their own
-	// batches (batch.go): a batch record's other pairs, and its records
+	// batches (batch.go): a batch record's other pairs, the split's
+	// scratch, and its records
 	batchPairs []pairSpan
+	splitter   splitter
 	split      []byte
 }
 
@@ -166,13 +169,21 @@ func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock) []int {
 	return f.correlate(s, chunk, ev, ck)
 }
 
-// appendBatch appends the records batch record ev splits into, filtered.
-func (f *Filter) appendBatch(out []byte, s *scratch, chunk []byte, ev event, bt batch) []byte {
+// appendBatch appends the records batch record ev splits into, filtered
+// as records of the chunk: correlations go on from the event time they
+// reach.
+func (f *Filter) appendBatch(out []byte, s *scratch, chunk []byte, ev event, bt batch, ck *clock) []byte {
 	s.batchPairs = bt.others
-	s.split = appendSplit(s.split[:0], chunk, ev, bt)
+	if cap(s.batchPairs) > maxKeptPairs {
+		s.batchPairs = nil
+	}
+	s.split = s.splitter.appendSplit(s.split[:0], chunk, ev, bt)
 	filtered, changed, _ := f.process(out, s.split, false) // well-formed: no error
 	if !changed {
 		filtered = append(out, s.split...)
+	}
+	if f.corr != nil {
+		ck.last = f.corr.lastTime.Load()
 	}
 	if cap(s.split) > maxSplit {
 		s.split = nil
@@ -194,7 +205,7 @@ func (f *Filter) Report() rules.Report { return f.report }
 //
 // Records are never lost or reordered: events that are not records, or
 // whose body is not a map, pass through byte for byte, as do records that
-// do not match. If the chunk is malformed at some offset, everything from
+// do not match (a batch batch_key splits passes as its records, batch.go). If the chunk is malformed at some offset, everything from
 // there on passes through unchanged and err is a *MalformedError; out and
 // changed are valid all the same. With match_only, records that match no
 // rule are dropped; group markers and unparsable bytes are still kept.
@@ -213,11 +224,15 @@ func (f *Filter) Split(dst, event []byte) ([]byte, bool) {
 	if err != nil || ev.kind != recordEvent || len(f.batchKeys) == 0 {
 		return dst, false
 	}
-	bt, ok := findBatch(f.batchKeys, event, ev.body, nil)
-	if !ok {
+	if ev.end, err = msgpack.Skip(event, ev.body); err != nil {
 		return dst, false
 	}
-	return appendSplit(dst, event, ev, bt), true
+	bt, ok := findBatch(f.batchKeys, event, ev.body, nil)
+	if !ok || !bt.fits(ev) {
+		return dst, false
+	}
+	var sp splitter
+	return sp.appendSplit(dst, event, ev, bt), true
 }
 
 // ProcessSplit is Process for records Split made: they are not split
@@ -261,9 +276,9 @@ func (f *Filter) process(dst, chunk []byte, split bool) (out []byte, changed boo
 			continue
 		}
 		if split && ev.kind == recordEvent {
-			if bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs); ok {
+			if bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs); ok && bt.fits(ev) {
 				emit(ev.start)
-				out = f.appendBatch(out, s, chunk, ev, bt)
+				out = f.appendBatch(out, s, chunk, ev, bt, &clock)
 				copied = ev.end
 				continue
 			}

@@ -179,6 +179,12 @@ func TestCloudTrailThroughEventBridge(t *testing.T) {
 			t.Errorf("%s (%s): matched %v, want %v", tc.name, tc.sel, got, tc.want)
 		}
 	}
+	// The event as text (CloudWatch Logs' message, a tail line): the same.
+	f := ruleFilter(t, Config{}, rule("eventName: CreateAccessKey"))
+	text := fixture.JSON(eventBridge("AWS API Call via CloudTrail", record))
+	if !matches(t, f, fixture.Map{{K: "message", V: text}}) {
+		t.Error("the event as JSON text in message: no match")
+	}
 }
 
 func TestJSONLogsAllocateNothing(t *testing.T) {

@@ -28,8 +28,11 @@ type record struct {
 	base    int   // added to the offsets loadMap stores
 	seen    uint8 // roles of the edges the walk stored values for
 	inner   int   // offset in derived of a record decoded from text, or -1
-	json    textevent.Converter
-	num     [40]byte // Field's text of a number
+	// unwrapped: the record read is an EventBridge event's detail
+	// (loadDetail), which is not unwrapped again.
+	unwrapped bool
+	json      textevent.Converter
+	num       [40]byte // Field's text of a number
 
 	// Multi-valued fields (multivalue.go): the values of slots reached
 	// through an array of maps, whose at is severalValues; several is set
@@ -122,7 +125,7 @@ const maxDerived = 256 << 10
 // see, so a harmless copy in front of a field cannot hide it.
 func (r *record) load(idx *fieldIndex, b []byte, off int) (end int, err error) {
 	r.chunk, r.body, r.split, r.base = b, off, len(b), 0
-	r.seen, r.inner = 0, -1
+	r.seen, r.inner, r.unwrapped = 0, -1, false
 	r.extra, r.several, r.inArray = r.extra[:0], false, false
 	if cap(r.derived) > maxDerived {
 		r.derived = nil

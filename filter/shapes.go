@@ -45,7 +45,7 @@ func (r *record) resolve(idx *fieldIndex) {
 	if r.seen&roleText != 0 && r.at[idx.eventID] < 0 && r.inner < 0 && r.loadText(idx) {
 		return
 	}
-	if r.seen&roleWrapped != 0 && r.inner < 0 && r.loadDetail(idx) {
+	if r.seen&roleWrapped != 0 && !r.unwrapped && r.loadDetail(idx) {
 		return
 	}
 	if r.seen&roleUnnamed != 0 {
@@ -185,7 +185,8 @@ func (r *record) loadInner(idx *fieldIndex, start int) error {
 const cloudTrailVia = " via CloudTrail"
 
 // loadDetail reads the detail map of an EventBridge event that carries a
-// CloudTrail record as the record: CloudTrail delivered in real time
+// CloudTrail record as the record (once: also when the event itself came
+// as text, through CloudWatch Logs): CloudTrail delivered in real time
 // (EventBridge to Firehose, SQS or an HTTP endpoint) wraps each record
 // so, and SigmaHQ's CloudTrail rules read the record's own fields
 // (eventName, userIdentity.arn). The envelope (source, account, time)
@@ -207,7 +208,8 @@ func (r *record) loadDetail(idx *fieldIndex) bool {
 		return false
 	}
 	start := len(r.derived)
-	r.derived = append(r.derived, b[off:end]...)
+	r.derived = append(r.derived, b[off:end]...) // b may be derived: its bytes before start
+	r.unwrapped = true
 	if r.loadInner(idx, start) != nil {
 		r.derived = r.derived[:start]
 		return false
