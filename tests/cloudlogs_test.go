@@ -71,26 +71,28 @@ func TestCloudLogs(t *testing.T) {
 			if n != len(tc.want) {
 				t.Fatalf("%d records, %d expectations", n, len(tc.want))
 			}
-			r := runHost(t, "v5.0.3", chunk, "-p", "rules="+rulePaths)
-			if r.exit != 0 {
-				t.Fatalf("host exit %d: %s", r.exit, r.stdout)
-			}
-			got := decode(t, r.out, "sigma")
-			if len(got) != n {
-				t.Fatalf("%d records passed on, want %d", len(got), n)
-			}
-			for i := range got {
-				slices.Sort(got[i])
-				want := slices.Clone(tc.want[i])
-				slices.Sort(want)
-				if len(got[i]) == 0 && len(want) == 0 {
-					continue
-				}
-				if !slices.Equal(got[i], want) {
-					t.Errorf("record %d: matched %v, want %v", i+1, got[i], want)
-				}
-			}
+			requireMatches(t, runHost(t, "v5.0.3", chunk, "-p", "rules="+rulePaths), tc.want)
 		})
+	}
+}
+
+// requireMatches requires the host run r to have exited 0 and passed on
+// a record per entry of want, each matching exactly its rule ids.
+func requireMatches(t *testing.T, r result, want [][]string) {
+	t.Helper()
+	if r.exit != 0 {
+		t.Fatalf("host exit %d: %s", r.exit, r.stdout)
+	}
+	got := decode(t, r.out, "sigma")
+	if len(got) != len(want) {
+		t.Fatalf("%d records passed on, want %d", len(got), len(want))
+	}
+	for i := range got {
+		slices.Sort(got[i])
+		w := slices.Sorted(slices.Values(want[i]))
+		if !slices.Equal(got[i], w) {
+			t.Errorf("record %d: matched %v, want %v", i+1, got[i], w)
+		}
 	}
 }
 
@@ -124,21 +126,8 @@ func TestCloudLogBatches(t *testing.T) {
 		t.Fatalf("%d records in the batch file, want 1", n)
 	}
 	want := [][]string{{"2b7d6fc0-71ac-4cf7-8ed1-b5788ee5257a", "4f77e1d7-3982-4ee0-8489-abf2d6b75284"}, nil}
-	r := runHost(t, "v5.0.3", batch, "-p", "rules="+rulePaths, "-p", "batch_key=records")
-	if r.exit != 0 {
-		t.Fatalf("host exit %d: %s", r.exit, r.stdout)
-	}
-	got := decode(t, r.out, "sigma")
-	if len(got) != len(want) {
-		t.Fatalf("%d records out, want %d", len(got), len(want))
-	}
-	for i := range got {
-		slices.Sort(got[i])
-		if !slices.Equal(got[i], want[i]) {
-			t.Errorf("sign-in %d: matched %v, want %v", i+1, got[i], want[i])
-		}
-	}
-	r = runHost(t, "v5.0.3", batch, "-p", "rules="+rulePaths)
+	requireMatches(t, runHost(t, "v5.0.3", batch, "-p", "rules="+rulePaths, "-p", "batch_key=records"), want)
+	r := runHost(t, "v5.0.3", batch, "-p", "rules="+rulePaths)
 	if got := decode(t, r.out, "sigma"); r.exit != 0 || len(got) != 1 || len(got[0]) > 0 {
 		t.Errorf("without batch_key: exit %d, %v; want the batch as one record, unmatched", r.exit, got)
 	}
