@@ -141,6 +141,9 @@ type indexOptions struct {
 	// extra are fields the filter itself reads (time_key, the offline
 	// time fields), resolved through the shapes as rules' fields are.
 	extra []string
+	// azureFields are the fields Azure rules read: also found where
+	// Azure's diagnostic export keeps them (azureExportPaths).
+	azureFields []string
 }
 
 // fieldPaths returns where the shapes keep the field name. When a record
@@ -232,6 +235,7 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 		b.slotOf[name] = i
 	}
 	b.addFields(fields, opt.fieldMap)
+	b.addAzureExportPaths(opt.azureFields)
 	b.idx.data = &keyNode{}
 	if e := b.idx.root.edge("EventData"); e.child != nil {
 		b.idx.data = e.child
@@ -360,6 +364,20 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 		}
 		for _, path := range fieldPaths(name) {
 			b.add(path, b.slotOf[name], role)
+		}
+	}
+}
+
+// addAzureExportPaths adds, for the fields Azure rules read, the paths of
+// Azure's diagnostic export (azureExportPaths).
+func (b *indexBuilder) addAzureExportPaths(names []string) {
+	for _, name := range names {
+		slot, ok := b.slotOf[name]
+		if !ok {
+			continue
+		}
+		for _, path := range azureExportPaths(name) {
+			b.add(path, slot, 0)
 		}
 	}
 }

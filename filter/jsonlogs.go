@@ -179,6 +179,39 @@ var azureTables = map[string]string{
 	"AuditLogs": "auditlogs", "AzureActivity": "activitylogs",
 }
 
+// azureExportPaths returns where Azure's diagnostic export (the records
+// diagnostic settings send to Event Hubs or a storage account) keeps what
+// a Log Analytics column holds: SigmaHQ's Azure rules read the columns
+// (ResultType, AuthenticationRequirement, DeviceDetail.isCompliant), the
+// export has the fields of its common schema at the top level in camel
+// case (resultType, resultDescription) and the log's own under properties
+// (properties.authenticationRequirement, properties.deviceDetail). So a
+// name whose first key starts with a capital letter is also looked up
+// under properties with that letter in lower case, the keys after it as
+// they are, and at the top level so when it is a common schema field.
+func azureExportPaths(name string) [][]string {
+	if name == "" || name[0] < 'A' || name[0] > 'Z' {
+		return nil
+	}
+	lower := string(name[0]+'a'-'A') + name[1:]
+	var paths [][]string
+	if azureCommonFields[lower] {
+		paths = append(paths, []string{lower})
+	}
+	for _, keys := range append([][]string{{lower}}, dottedPaths(lower)...) {
+		paths = append(paths, append([]string{"properties"}, keys...))
+	}
+	return paths
+}
+
+// azureCommonFields are the top-level fields of the export's common
+// schema (Azure Monitor's resource log schema).
+var azureCommonFields = map[string]bool{
+	"time": true, "resourceId": true, "tenantId": true, "operationName": true, "operationVersion": true,
+	"category": true, "resultType": true, "resultSignature": true, "resultDescription": true,
+	"durationMs": true, "callerIpAddress": true, "correlationId": true, "identity": true, "location": true,
+}
+
 // addLogsource finds the slot of rules.FieldLogsource (-1 when no rule
 // has a logsource) and keeps the configured logsource.
 func (b *indexBuilder) addLogsource(configured string, otherProducts bool) {

@@ -405,3 +405,33 @@ detection:
 		t.Error("diagnostic export: no match")
 	}
 }
+
+// TestAzureExportFields: the Log Analytics columns Azure rules read are
+// found where Azure's diagnostic export keeps them, at the top level in
+// camel case or under properties; a field only rules of other products
+// read is not.
+func TestAzureExportFields(t *testing.T) {
+	signin := fixture.Map{{K: "time", V: "2024-03-01T12:00:00Z"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"},
+		{K: "operationName", V: "Sign-in activity"}, {K: "category", V: "SignInLogs"}, {K: "resultType", V: "50053"},
+		{K: "properties", V: fixture.Map{{K: "authenticationRequirement", V: "singleFactorAuthentication"},
+			{K: "deviceDetail", V: fixture.Map{{K: "isCompliant", V: false}}}, {K: "image", V: "x.exe"}}}}
+	azure := func(sel string) string {
+		return "title: t\nid: 00000000-0000-4000-8000-0000000000d1\nlogsource: {product: azure, service: signinlogs}\n" +
+			"detection: {sel: {" + sel + "}, condition: sel}\n"
+	}
+	for _, tc := range []struct {
+		rule string
+		want bool
+	}{
+		{azure("ResultType: 50053"), true},
+		{azure("AuthenticationRequirement: singleFactorAuthentication"), true},
+		{azure("DeviceDetail.isCompliant: 'false'"), true},
+		{azure("ResultType: 0"), false},
+		// A Windows rule's Image is not looked for under properties.
+		{"title: t\nid: 00000000-0000-4000-8000-0000000000d2\ndetection: {sel: {Image|endswith: x.exe}, condition: sel}\n", false},
+	} {
+		if got := matches(t, ruleFilter(t, Config{}, tc.rule), signin); got != tc.want {
+			t.Errorf("%q: matched %v, want %v", tc.rule, got, tc.want)
+		}
+	}
+}

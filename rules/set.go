@@ -152,3 +152,26 @@ func (s *Set) Stats() Stats {
 	}
 	return st
 }
+
+// ProductFields returns the names of the fields the rules of product
+// (lower case) read, each once, in slot order.
+func (s *Set) ProductFields(product string) []string {
+	read := make([]bool, len(s.fields))
+	for i := range s.compiled {
+		if s.rules[i].Product != product {
+			continue
+		}
+		forEachField(s.compiled[i].cond, func(f *fieldMatcher) {
+			if f.slot >= 0 && f.slot < len(read) {
+				read[f.slot] = true
+			}
+		})
+	}
+	var names []string
+	for slot, r := range read {
+		if r {
+			names = append(names, s.fields[slot])
+		}
+	}
+	return names
+}

@@ -114,11 +114,13 @@ func TestLogsourcePropertyThroughHost(t *testing.T) {
 	}
 }
 
-// TestCloudLogBatches: the Azure sign-in records of TestCloudLogs in one
-// record, as Azure's export through Event Hubs delivers them
-// ({"records": [...]}), split by batch_key inside the host: a record per
-// sign-in, with the same verdicts; without batch_key the batch is one
-// record that no sign-in rule matches.
+// TestCloudLogBatches: the Azure sign-ins of TestCloudLogs as Azure's
+// diagnostic export sends them through Event Hubs: in the export's fields
+// (resultType, properties.deviceDetail; the Log Analytics rows' columns
+// are ResultType, DeviceDetail) and in one record ({"records": [...]}),
+// split by batch_key inside the host: a record per sign-in, with the same
+// verdicts; without batch_key the batch is one record that no sign-in
+// rule matches.
 func TestCloudLogBatches(t *testing.T) {
 	rulePaths := filepath.Join(sigmaHQ(t), "rules", "cloud")
 	batch, _, n := readEvents(t, filepath.Join("testdata", "cloudlogs", "azure-eventhub.json"))
