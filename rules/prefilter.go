@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"math"
-	"regexp/syntax"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/ahocorasick"
@@ -254,14 +252,45 @@ func (f *fieldMatcher) clauses() cnf {
 		if f.slot < 0 {
 			return nil
 		}
-		for _, re := range t.res {
-			lits = append(lits, valueLit{lit: regexLiteral(re.String())})
-		}
-		all = t.all
+		return regexClauses(f.slot, t)
 	default:
 		return nil
 	}
 	return valueClauses(f.slot, lits, all)
+}
+
+// regexClauses: every match of a regular expression contains one of a
+// set of literals (regexLiteralAlternatives: `\.[ "']` requires one of
+// `. `, `."` and `.'`, far rarer than `.`); a field with several
+// expressions needs one of all their sets, or with |all each set.
+func regexClauses(slot int, t *regexTest) cnf {
+	var any clause
+	var each cnf
+	for _, re := range t.res {
+		alts := regexLiteralAlternatives(re.String())
+		if len(alts) == 0 {
+			if t.all {
+				continue
+			}
+			return nil
+		}
+		var c clause
+		for _, l := range alts {
+			c = append(c, need{slot: slot, lit: selectiveTail(l), at: anywhere})
+		}
+		if t.all {
+			each = append(each, c)
+		} else {
+			any = append(any, c...)
+		}
+	}
+	if t.all {
+		return each
+	}
+	if any == nil {
+		return nil
+	}
+	return cnf{any}
 }
 
 // valueClauses turns the literals of a field's values ("" where a value has
@@ -290,46 +319,6 @@ func valueClauses(slot int, lits []valueLit, all bool) cnf {
 		return nil
 	}
 	return cnf{c}
-}
-
-// regexLiteral returns, case-folded, the longest literal that every match
-// of the expression contains, or "" when there is none it can tell.
-func regexLiteral(expr string) string {
-	re, err := syntax.Parse(expr, syntax.Perl)
-	if err != nil {
-		return ""
-	}
-	lit := mustLiteral(re.Simplify())
-	if strings.ContainsRune(lit, utf8.RuneError) {
-		// Go's regexp matches U+FFFD against any invalid byte, which the
-		// folded value keeps as it is: no literal is required then.
-		return ""
-	}
-	return selectiveTail(string(foldAppend(nil, []byte(lit))))
-}
-
-func mustLiteral(re *syntax.Regexp) string {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return string(re.Rune)
-	case syntax.OpCapture:
-		return mustLiteral(re.Sub[0])
-	case syntax.OpPlus:
-		return mustLiteral(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return mustLiteral(re.Sub[0])
-		}
-	case syntax.OpConcat:
-		best := ""
-		for _, sub := range re.Sub {
-			if l := mustLiteral(sub); len(l) > len(best) {
-				best = l
-			}
-		}
-		return best
-	}
-	return ""
 }
 
 // maxNeedLen bounds the literals of needs: any piece of a literal that must

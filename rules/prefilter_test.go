@@ -292,3 +292,34 @@ func TestFoldRune(t *testing.T) {
 		}
 	}
 }
+
+// TestRegexClauses: an expression's clause is its most selective set of
+// alternatives (a class of a few characters makes one literal each), so a
+// value holding only a common piece of it leaves the rule out, one holding
+// an alternative makes it a candidate; with |all each expression gives
+// its own clause.
+func TestRegexClauses(t *testing.T) {
+	set := paddedSet(t,
+		"detection:\n  sel:\n    CommandLine|re: '\\\\[a-zA-Z0-9]{1,32}\\.[a-zA-Z0-9]{1,6}\\.[ \"'']{1}'\n  condition: sel",
+		"detection:\n  sel:\n    CommandLine|re|all: ['abc[xy]', 'q+rst']\n  condition: sel")
+	for i, want := range [][]string{{`.  ." .'`}, {`abcx abcy`, `rst`}} {
+		got := clauseTexts(ruleCNF(set.compiled[i].cond))
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("rule %d: clauses %q, want %q", i, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		commandLine      string
+		candidate, match bool
+	}{{`C:\x\a.exe /c`, false, false}, {`C:\x y. z`, true, false}, {`run \a.b. x`, true, true}} {
+		event := mapEvent{set, map[string]string{"CommandLine": tc.commandLine}}
+		m := scanned(set, event)
+		if candidate := isCandidate(set, m, 0); candidate != tc.candidate {
+			t.Errorf("%q: candidate %v, want %v", tc.commandLine, candidate, tc.candidate)
+		}
+		if match := slices.Contains(set.Match(event, nil), 0); match != tc.match {
+			t.Errorf("%q: match %v, want %v", tc.commandLine, match, tc.match)
+		}
+	}
+}

@@ -13,9 +13,9 @@ import (
 // fraction of one. regexRequirement derives, from the parsed expression,
 // a conjunction of clauses, each a list of literals one of which every
 // match contains: a value that lacks all literals of one clause cannot
-// match, and the regexp need not run (see regexGate). The prefilter could
-// use the same literals (regexLiteralAlternatives); it uses regexLiteral
-// today.
+// match, and the regexp need not run (see regexGate). The prefilter's
+// clause for an expression is its most selective clause
+// (regexLiteralAlternatives, prefilter.go's regexClauses).
 
 // reLit is a literal a match contains: as written (fold false), or up to
 // simple case folding (the expression's i flag), compared then as both
