@@ -17,16 +17,18 @@ import (
 // logStream; a key the element has keeps the element's value).
 //
 // Splitting repeats the header and the other pairs for every element; a
-// batch whose records would take more than twice its bytes (plus
-// splitSlack) stays whole, so that a large envelope around small elements
-// cannot multiply a chunk.
+// batch whose records would take more than splitGrowth times its bytes
+// stays whole, so that a large envelope (or metadata) around small
+// elements cannot grow a chunk further.
 
 // maxBatch is the most elements a batch is split into; a longer array
 // leaves its record whole.
 const maxBatch = 10000
 
-// splitSlack is what a split may take beyond twice the batch record.
-const splitSlack = 4 << 10
+// splitGrowth bounds a split's records against the batch record's bytes:
+// room for a header and an envelope of a few hundred bytes (CloudWatch
+// Logs') around elements as large.
+const splitGrowth = 3
 
 // batch is what findBatch found in a record: the array's offset and
 // end, its length, and the record's other pairs.
@@ -116,15 +118,15 @@ func mapsArray(b []byte, p int) (int, bool) {
 }
 
 // fits reports whether the records bt splits event ev into take at most
-// twice its bytes plus splitSlack, counting every element's header, map
-// header and all the other pairs.
+// splitGrowth times its bytes, counting for every element its header, the
+// largest map header and all the other pairs.
 func (bt batch) fits(ev event) bool {
 	others := 0
 	for _, o := range bt.others {
 		others += o.end - o.start
 	}
 	per := (ev.body - ev.start) + 5 + others
-	return per*bt.n+(bt.end-bt.array) <= 2*(ev.end-ev.start)+splitSlack
+	return per*bt.n+(bt.end-bt.array) <= splitGrowth*(ev.end-ev.start)
 }
 
 // splitter is appendSplit's scratch, kept between batches: the other
@@ -150,6 +152,9 @@ func keyIdentity(dst, b []byte, p int) []byte {
 // splits into (see the top of the file); the caller checked bt.fits.
 func (sp *splitter) appendSplit(dst, chunk []byte, ev event, bt batch) []byte {
 	sp.index = clearedMap(sp.index)
+	if cap(sp.ident) > maxKeptPairs {
+		sp.ident, sp.seen = nil, nil
+	}
 	sp.ident, sp.seen = sp.ident[:0], sp.seen[:0]
 	var id []byte
 	for j, o := range bt.others {

@@ -198,6 +198,85 @@ func TestBatchMatchOnlyAndCounts(t *testing.T) {
 	}
 }
 
+// expectedSplit reads the batch record body b as the test understands
+// batch_key: the first pair under key whose value is an array of 1 to
+// maxBatch maps. It returns, per element, the pairs its record must hold
+// as a map: the element's pairs, then the record's other pairs whose keys,
+// as text, the element lacks.
+func expectedSplit(t *testing.T, b []byte, key string) [][]byte {
+	n, p, err := msgpack.ReadMapHeader(b, 0)
+	if err != nil {
+		t.Fatalf("batch body: %v", err)
+	}
+	type pair struct {
+		id  string
+		raw []byte
+	}
+	var others []pair
+	var elems [][]byte
+	found := false
+	for range n {
+		k, isStr, value, end := pairAt(b, p)
+		id := "r" + string(b[p:value])
+		if isStr {
+			id = "s" + string(k)
+		}
+		if !found && isStr && string(k) == key {
+			if l, ok := mapsOf(b, value); ok {
+				elems, found = l, true
+				p = end
+				continue
+			}
+		}
+		others = append(others, pair{id, b[p:end]})
+		p = end
+	}
+	var want [][]byte
+	for _, el := range elems {
+		m, q, _ := msgpack.ReadMapHeader(el, 0)
+		has := map[string]bool{}
+		var out []byte
+		count := m
+		for range m {
+			k, isStr, value, end := pairAt(el, q)
+			id := "r" + string(el[q:value])
+			if isStr {
+				id = "s" + string(k)
+			}
+			has[id] = true
+			out = append(out, el[q:end]...)
+			q = end
+		}
+		for _, o := range others {
+			if !has[o.id] {
+				out = append(out, o.raw...)
+				count++
+			}
+		}
+		want = append(want, append(msgpack.AppendMapHeader(nil, count), out...))
+	}
+	return want
+}
+
+// mapsOf returns the elements of the array at b[p:] when it holds 1 to
+// maxBatch maps.
+func mapsOf(b []byte, p int) ([][]byte, bool) {
+	n, q, err := msgpack.ReadArrayHeader(b, p)
+	if err != nil || n < 1 || n > maxBatch {
+		return nil, false
+	}
+	var out [][]byte
+	for range n {
+		end, err := msgpack.Skip(b, q)
+		if err != nil || !msgpack.IsMap(b[q]) {
+			return nil, false
+		}
+		out = append(out, b[q:end])
+		q = end
+	}
+	return out, true
+}
+
 // FuzzBatch feeds arbitrary chunks to a filter that splits batches: no
 // panic, the unparsable tail passed through as it came, and exactly the
 // events expected: each event of the input as one, or, for a batch, as
@@ -230,6 +309,11 @@ func FuzzBatch(f *testing.F) {
 			if len(rest) > 0 {
 				t.Fatalf("event %d: Split made bytes that are no event: %x", i, rest)
 			}
+			want := expectedSplit(t, e.raw[len(e.header):], "records")
+			if len(want) != len(parts) {
+				t.Fatalf("event %d: Split made %d records, the input's batch holds %d elements", i, len(parts), len(want))
+			}
+			written := filt.writtenKeys()
 			for j := range parts {
 				if k+j >= len(got) {
 					t.Fatalf("event %d: %d records out, want %d", i, len(got)-k, len(parts))
@@ -238,8 +322,9 @@ func FuzzBatch(f *testing.F) {
 				if g.kind != recordEvent || !bytes.Equal(g.header, e.header) {
 					t.Fatalf("event %d, element %d: kind %d, header %x; want a record with the batch's header %x", i, j, g.kind, g.header, e.header)
 				}
-				if end, err := msgpack.Skip(g.raw, len(g.header)); err != nil || end != len(g.raw) {
-					t.Fatalf("event %d, element %d: the body is not one whole map", i, j)
+				body, wantBody := pairsExcept(t, g.raw[len(g.header):], written), pairsExcept(t, want[j], written)
+				if !bytes.Equal(body, wantBody) {
+					t.Fatalf("event %d, element %d: pairs %x, want %x (the format's keys aside)", i, j, body, wantBody)
 				}
 			}
 			k += len(parts)

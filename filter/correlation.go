@@ -317,6 +317,9 @@ func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int 
 		// record.load has walked this body: it cannot fail here.
 		if _, err := s.lateRec.load(&c.late, chunk, ev.body); err == nil {
 			fields.late = s.lateRec
+			if s.rec.isAzure(&f.index) {
+				s.lateRec.fillAzure(&c.late) // the late index has no logsource to tell
+			}
 		}
 	}
 	for _, a := range c.observe(fields, s.matched, t, &s.corr) {

@@ -57,6 +57,12 @@ type fieldIndex struct {
 	// the walk met (the others are read when it did, shapes.go).
 	dataSlot, params int
 
+	// Azure's diagnostic export (jsonlogs.go): per field Azure rules read,
+	// the aux slot its export paths fill; and whether the configured
+	// logsource is Azure's.
+	azureMoves      []azureMove
+	azureConfigured bool
+
 	// The record's logsource (jsonlogs.go): the slot of
 	// rules.FieldLogsource (-1 when no rule has a logsource) and the
 	// configured value as msgpack (nil: recognise).
@@ -368,17 +374,28 @@ func (b *indexBuilder) addFields(fields []string, fieldMap map[string][][]string
 	}
 }
 
-// addAzureExportPaths adds, for the fields Azure rules read, the paths of
-// Azure's diagnostic export (azureExportPaths).
+// addAzureExportPaths gives each field Azure rules read auxiliary slots
+// that the paths of Azure's diagnostic export fill (azureExportPaths);
+// fillAzure moves their value into the field for a record recognised as
+// Azure's.
 func (b *indexBuilder) addAzureExportPaths(names []string) {
 	for _, name := range names {
 		slot, ok := b.slotOf[name]
-		if !ok {
+		props, top := azureExportPaths(name)
+		if !ok || len(props) == 0 {
 			continue
 		}
-		for _, path := range azureExportPaths(name) {
-			b.add(path, slot, 0)
+		m := azureMove{to: slot, props: b.aux(), top: -1}
+		for _, path := range props {
+			b.add(path, m.props, 0)
 		}
+		if len(top) > 0 {
+			m.top = b.aux()
+			for _, path := range top {
+				b.add(path, m.top, 0)
+			}
+		}
+		b.idx.azureMoves = append(b.idx.azureMoves, m)
 	}
 }
 

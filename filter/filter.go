@@ -137,8 +137,11 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		f.corr = &correlator{set: set, engine: correlate.New(specsOf(set, cfg)), timeSlots: f.index.extra,
 			live: !cfg.Offline, record: cfg.CorrelationRecord, split: set.RuleFields(), stateFile: cfg.StateFile}
 		if f.corr.split < len(set.Fields()) {
-			f.corr.late = newFieldIndex(splitFields(set, false), indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
-				logsource: cfg.Logsource, otherProducts: otherProducts(set)})
+			late := splitFields(set, false)
+			// Which of them Azure's correlations read is not worth telling
+			// apart: the export paths only fill an Azure record's.
+			f.corr.late = newFieldIndex(late, indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
+				logsource: cfg.Logsource, otherProducts: otherProducts(set), azureFields: late})
 		}
 	}
 	slots := f.index.slots
@@ -206,7 +209,8 @@ func (f *Filter) Report() rules.Report { return f.report }
 //
 // Records are never lost or reordered: events that are not records, or
 // whose body is not a map, pass through byte for byte, as do records that
-// do not match (a batch batch_key splits passes as its records, batch.go). If the chunk is malformed at some offset, everything from
+// do not match (a batch that batch_key splits passes as its records, see
+// batch.go). If the chunk is malformed at some offset, everything from
 // there on passes through unchanged and err is a *MalformedError; out and
 // changed are valid all the same. With match_only, records that match no
 // rule are dropped; group markers and unparsable bytes are still kept.

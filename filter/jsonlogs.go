@@ -2,6 +2,8 @@ package filter
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
@@ -179,6 +181,52 @@ var azureTables = map[string]string{
 	"AuditLogs": "auditlogs", "AzureActivity": "activitylogs",
 }
 
+// fillAzure gives each field Azure rules read that the record lacks the
+// value its diagnostic export keeps elsewhere (azureExportPaths), under
+// properties first (an audit log's properties.category is the Log
+// Analytics Category, the top-level category the log's name): only on a
+// record that is Azure's, so that other records' properties stay theirs,
+// and never over the record's own key of the field's name.
+func (r *record) fillAzure(idx *fieldIndex) {
+	for _, m := range idx.azureMoves {
+		if r.at[m.to] != absent {
+			continue
+		}
+		from := m.props
+		if r.at[from] == absent {
+			from = m.top
+		}
+		if from < 0 || r.at[from] == absent {
+			continue
+		}
+		r.put(m.to, r.at[from])
+		if r.at[from] != severalValues {
+			continue
+		}
+		for _, x := range r.extra {
+			if x.slot == from {
+				r.extra = append(r.extra, slotValue{slot: m.to, off: x.off})
+			}
+		}
+	}
+}
+
+// isAzure reports whether the record was found or declared Azure's.
+func (r *record) isAzure(idx *fieldIndex) bool {
+	if idx.azureConfigured {
+		return true
+	}
+	if idx.logsource < 0 {
+		return false
+	}
+	v, ok := r.Field(idx.logsource)
+	return ok && bytes.HasPrefix(v, []byte("product=azure"))
+}
+
+// azureMove is where fillAzure finds a field's value: the aux slots of
+// its paths under properties and at the top level (-1 for none).
+type azureMove struct{ to, props, top int }
+
 // azureExportPaths returns where Azure's diagnostic export (the records
 // diagnostic settings send to Event Hubs or a storage account) keeps what
 // a Log Analytics column holds: SigmaHQ's Azure rules read the columns
@@ -186,22 +234,22 @@ var azureTables = map[string]string{
 // export has the fields of its common schema at the top level in camel
 // case (resultType, resultDescription) and the log's own under properties
 // (properties.authenticationRequirement, properties.deviceDetail). So a
-// name whose first key starts with a capital letter is also looked up
-// under properties with that letter in lower case, the keys after it as
-// they are, and at the top level so when it is a common schema field.
-func azureExportPaths(name string) [][]string {
+// name whose first key starts with a capital letter is looked up under
+// properties with that letter in lower case, the keys after it as they
+// are (props), and at the top level so when it is a common schema field
+// (top; nil otherwise).
+func azureExportPaths(name string) (props, top [][]string) {
 	if name == "" || name[0] < 'A' || name[0] > 'Z' {
-		return nil
+		return nil, nil
 	}
 	lower := string(name[0]+'a'-'A') + name[1:]
-	var paths [][]string
 	if azureCommonFields[lower] {
-		paths = append(paths, []string{lower})
+		top = [][]string{{lower}}
 	}
 	for _, keys := range append([][]string{{lower}}, dottedPaths(lower)...) {
-		paths = append(paths, append([]string{"properties"}, keys...))
+		props = append(props, append([]string{"properties"}, keys...))
 	}
-	return paths
+	return props, top
 }
 
 // azureCommonFields are the top-level fields of the export's common
@@ -221,6 +269,10 @@ func (b *indexBuilder) addLogsource(configured string, otherProducts bool) {
 		idx.logsource = s
 		if configured != "" {
 			idx.logsourceValue = msgpack.AppendStr(nil, configured)
+			idx.azureConfigured = slices.Contains(strings.FieldsFunc(configured, func(c rune) bool {
+				return c == ',' || c == ' '
+			}), "product=azure") // normalised: lower case
+
 		}
 	}
 	// A Windows record is told its product only when some rule is of
@@ -247,6 +299,9 @@ func otherProducts(set *rules.Set) bool {
 func (r *record) setLogsource(idx *fieldIndex) {
 	if idx.logsourceValue != nil {
 		r.setDerived(idx.logsource, idx.logsourceValue)
+		if idx.azureConfigured {
+			r.fillAzure(idx)
+		}
 		return
 	}
 	b, body := r.chunk, r.body
@@ -272,6 +327,7 @@ func (r *record) setLogsource(idx *fieldIndex) {
 	case v.has(keyCategory) && (azureResource(v.text(keyResourceID)) ||
 		(azureService(v.text(keyCategory)) != "" && (v.has(keyOperationName) || v.has(keyProperties)))):
 		kind = azureKind(azureService(v.text(keyCategory)))
+		r.fillAzure(idx)
 	case v.has(keyTimeGenerated) && azureTables[string(v.text(keyType))] != "":
 		kind = azureKind(azureTables[string(v.text(keyType))])
 	case v.has(keyPath) && v.has(keyTs):

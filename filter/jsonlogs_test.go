@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
@@ -433,5 +434,67 @@ func TestAzureExportFields(t *testing.T) {
 		if got := matches(t, ruleFilter(t, Config{}, tc.rule), signin); got != tc.want {
 			t.Errorf("%q: matched %v, want %v", tc.rule, got, tc.want)
 		}
+	}
+	auditRule := func(sel string) string {
+		return "title: t\nid: 00000000-0000-4000-8000-0000000000d3\nlogsource: {product: azure, service: auditlogs}\n" +
+			"detection: {sel: {" + sel + "}, condition: sel}\n"
+	}
+	// An audit log's Category is its properties.category, whatever the
+	// order; the top-level category is the log's.
+	audit := fixture.Map{{K: "properties", V: fixture.Map{{K: "category", V: "UserManagement"}}},
+		{K: "category", V: "AuditLogs"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"}, {K: "operationName", V: "Add user"}}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		rule string
+		body fixture.Map
+		want bool
+	}{
+		{"an audit log's Category", Config{}, auditRule("Category: UserManagement"), audit, true},
+		{"the record's own key wins", Config{}, auditRule("Category: Own"), append(fixture.Map{{K: "Category", V: "Own"}}, audit...), true},
+		{"not an Azure record: properties are its own", Config{}, azure("AuthenticationRequirement: singleFactorAuthentication"),
+			fixture.Map{{K: "properties", V: fixture.Map{{K: "authenticationRequirement", V: "singleFactorAuthentication"}}}}, false},
+		{"declared Azure by the logsource property", Config{Logsource: "product=azure service=signinlogs"},
+			azure("AuthenticationRequirement: singleFactorAuthentication"),
+			fixture.Map{{K: "properties", V: fixture.Map{{K: "authenticationRequirement", V: "singleFactorAuthentication"}}}}, true},
+	} {
+		if got := matches(t, ruleFilter(t, tc.cfg, tc.rule), tc.body); got != tc.want {
+			t.Errorf("%s: matched %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestAzureExportCorrelation: a correlation grouped by a Log Analytics
+// column only it reads (UserPrincipalName) counts Azure's export records
+// by the value they keep under properties.
+func TestAzureExportCorrelation(t *testing.T) {
+	f := correlationFilter(t, Config{}, `title: failed sign-in
+id: 00000000-0000-4000-8000-0000000000e1
+name: failed_signin
+logsource: {product: azure, service: signinlogs}
+detection: {sel: {ResultType: 50126}, condition: sel}
+---
+title: repeated failed sign-ins
+id: 00000000-0000-4000-8000-0000000000e2
+correlation:
+  type: event_count
+  rules: [failed_signin]
+  group-by: [UserPrincipalName]
+  timespan: 10m
+  condition: {gte: 3}
+`)
+	fired := false
+	for i := range 3 {
+		body := fixture.Map{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"},
+			{K: "operationName", V: "Sign-in activity"}, {K: "resultType", V: "50126"},
+			{K: "properties", V: fixture.Map{{K: "userPrincipalName", V: "a@x"}}}}
+		for _, rec := range run(t, f, at(time.Duration(i)*time.Second, body))[0] {
+			for _, m := range matchesOf(rec) {
+				fired = fired || m["id"] == "00000000-0000-4000-8000-0000000000e2"
+			}
+		}
+	}
+	if !fired {
+		t.Error("the correlation did not fire on three failed sign-ins of one user")
 	}
 }
