@@ -114,7 +114,7 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		shard:  shard,
 		index: newFieldIndex(fields, indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
 			logsource: cfg.Logsource, otherProducts: otherProducts(set), extra: timeFields(cfg, set),
-			azureFields: set.ProductFields("azure")}),
+			azureFields: azureFields(set)}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,

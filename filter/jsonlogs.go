@@ -204,11 +204,44 @@ func (r *record) fillAzure(idx *fieldIndex) {
 			continue
 		}
 		for _, x := range r.extra {
-			if x.slot == from {
+			if x.slot == from && len(r.extra) < maxExtraValues {
 				r.extra = append(r.extra, slotValue{slot: m.to, off: x.off})
 			}
 		}
 	}
+}
+
+// azureFields are the fields whose export paths fillAzure reads: those
+// Azure rules read, and the group-by and value fields of correlations
+// (which may count Azure records whatever other rules read them too).
+func azureFields(set *rules.Set) []string {
+	names := set.ProductFields("azure")
+	fields := set.Fields()
+	for _, c := range set.Correlations() {
+		for _, slots := range c.GroupSlots {
+			for _, slot := range slots {
+				if slot >= 0 && slot < len(fields) {
+					names = append(names, fields[slot])
+				}
+			}
+		}
+		if c.FieldSlot >= 0 && c.FieldSlot < len(fields) {
+			names = append(names, fields[c.FieldSlot])
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// declaresAzure reports whether every item of the normalised (lower case)
+// logsource list names product=azure: then every record is Azure's.
+func declaresAzure(list string) bool {
+	for _, item := range strings.Split(list, ",") {
+		if !slices.Contains(strings.Fields(item), "product=azure") {
+			return false
+		}
+	}
+	return true
 }
 
 // isAzure reports whether the record was found or declared Azure's.
@@ -246,10 +279,33 @@ func azureExportPaths(name string) (props, top [][]string) {
 	if azureCommonFields[lower] {
 		top = [][]string{{lower}}
 	}
-	for _, keys := range append([][]string{{lower}}, dottedPaths(lower)...) {
-		props = append(props, append([]string{"properties"}, keys...))
+	firsts := []string{lower}
+	if l := lowerInitialism(name); l != "" && l != lower {
+		firsts = append(firsts, l) // IPAddress: ipAddress
+	}
+	for _, first := range firsts {
+		for _, keys := range append([][]string{{first}}, dottedPaths(first)...) {
+			props = append(props, append([]string{"properties"}, keys...))
+		}
 	}
 	return props, top
+}
+
+// lowerInitialism returns name with a leading initialism lowered as camel
+// case lowers it (IPAddress: ipAddress), or "" when name does not start
+// with two capitals.
+func lowerInitialism(name string) string {
+	n := 0
+	for n < len(name) && 'A' <= name[n] && name[n] <= 'Z' {
+		n++
+	}
+	if n < 2 {
+		return ""
+	}
+	if n < len(name) && 'a' <= name[n] && name[n] <= 'z' {
+		n-- // the last capital begins the next word
+	}
+	return strings.ToLower(name[:n]) + name[n:]
 }
 
 // azureCommonFields are the top-level fields of the export's common
@@ -269,9 +325,7 @@ func (b *indexBuilder) addLogsource(configured string, otherProducts bool) {
 		idx.logsource = s
 		if configured != "" {
 			idx.logsourceValue = msgpack.AppendStr(nil, configured)
-			idx.azureConfigured = slices.Contains(strings.FieldsFunc(configured, func(c rune) bool {
-				return c == ',' || c == ' '
-			}), "product=azure") // normalised: lower case
+			idx.azureConfigured = declaresAzure(configured)
 
 		}
 	}

@@ -454,6 +454,11 @@ func TestAzureExportFields(t *testing.T) {
 		{"the record's own key wins", Config{}, auditRule("Category: Own"), append(fixture.Map{{K: "Category", V: "Own"}}, audit...), true},
 		{"not an Azure record: properties are its own", Config{}, azure("AuthenticationRequirement: singleFactorAuthentication"),
 			fixture.Map{{K: "properties", V: fixture.Map{{K: "authenticationRequirement", V: "singleFactorAuthentication"}}}}, false},
+		{"an initialism lowered as camel case", Config{}, azure("IPAddress: 198.51.100.1"),
+			append(fixture.Map{{K: "properties", V: fixture.Map{{K: "ipAddress", V: "198.51.100.1"}}}}, signin[:4]...), true},
+		{"declared Azure and more: properties are the records' own", Config{Logsource: "product=windows, product=azure service=signinlogs"},
+			azure("AuthenticationRequirement: singleFactorAuthentication"),
+			fixture.Map{{K: "properties", V: fixture.Map{{K: "authenticationRequirement", V: "singleFactorAuthentication"}}}}, false},
 		{"declared Azure by the logsource property", Config{Logsource: "product=azure service=signinlogs"},
 			azure("AuthenticationRequirement: singleFactorAuthentication"),
 			fixture.Map{{K: "properties", V: fixture.Map{{K: "authenticationRequirement", V: "singleFactorAuthentication"}}}}, true},
@@ -465,9 +470,25 @@ func TestAzureExportFields(t *testing.T) {
 }
 
 // TestAzureExportCorrelation: a correlation grouped by a Log Analytics
-// column only it reads (UserPrincipalName) counts Azure's export records
-// by the value they keep under properties.
+// column (UserPrincipalName) counts Azure's export records by the value
+// they keep under properties, whether only it reads the column or a rule
+// of another product does too.
 func TestAzureExportCorrelation(t *testing.T) {
+	for _, other := range []string{"", windowsUPNRule} {
+		if !azureCorrelationFires(t, other) {
+			t.Errorf("with %q beside: the correlation did not fire on three failed sign-ins of one user", other)
+		}
+	}
+}
+
+const windowsUPNRule = `---
+title: a Windows rule reading the column
+id: 00000000-0000-4000-8000-0000000000e3
+logsource: {product: windows, service: security}
+detection: {sel: {UserPrincipalName: nobody}, condition: sel}
+`
+
+func azureCorrelationFires(t *testing.T, other string) bool {
 	f := correlationFilter(t, Config{}, `title: failed sign-in
 id: 00000000-0000-4000-8000-0000000000e1
 name: failed_signin
@@ -482,7 +503,7 @@ correlation:
   group-by: [UserPrincipalName]
   timespan: 10m
   condition: {gte: 3}
-`)
+`+other)
 	fired := false
 	for i := range 3 {
 		body := fixture.Map{{K: "category", V: "SignInLogs"}, {K: "resourceId", V: "/tenants/x/providers/Microsoft.aadiam"},
@@ -494,7 +515,5 @@ correlation:
 			}
 		}
 	}
-	if !fired {
-		t.Error("the correlation did not fire on three failed sign-ins of one user")
-	}
+	return fired
 }
