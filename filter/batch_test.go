@@ -216,12 +216,8 @@ func expectedSplit(t *testing.T, b []byte, key string) [][]byte {
 	var elems [][]byte
 	found := false
 	for range n {
-		k, isStr, value, end := pairAt(b, p)
-		id := "r" + string(b[p:value])
-		if isStr {
-			id = "s" + string(k)
-		}
-		if !found && isStr && string(k) == key {
+		id, value, end := pairID(b, p)
+		if !found && id == "s"+key {
 			if l, ok := mapsOf(b, value); ok {
 				elems, found = l, true
 				p = end
@@ -238,11 +234,7 @@ func expectedSplit(t *testing.T, b []byte, key string) [][]byte {
 		var out []byte
 		count := m
 		for range m {
-			k, isStr, value, end := pairAt(el, q)
-			id := "r" + string(el[q:value])
-			if isStr {
-				id = "s" + string(k)
-			}
+			id, _, end := pairID(el, q)
 			has[id] = true
 			out = append(out, el[q:end]...)
 			q = end
@@ -256,6 +248,17 @@ func expectedSplit(t *testing.T, b []byte, key string) [][]byte {
 		want = append(want, append(msgpack.AppendMapHeader(nil, count), out...))
 	}
 	return want
+}
+
+// pairID returns the identity of the key of the pair at b[p:] (a
+// string's text, another key's bytes), where its value begins and where
+// the pair ends.
+func pairID(b []byte, p int) (id string, value, end int) {
+	k, isStr, value, end := pairAt(b, p)
+	if isStr {
+		return "s" + string(k), value, end
+	}
+	return "r" + string(b[p:value]), value, end
 }
 
 // mapsOf returns the elements of the array at b[p:] when it holds 1 to
