@@ -62,24 +62,14 @@ func findBatch(keys [][]byte, chunk []byte, body int, spans []pairSpan) (batch, 
 	return found, true
 }
 
-// walkPairs calls fn with each pair of the map at b[off:]: where its key
-// starts, where its value starts and ends, and the key when it is a
-// string; it stops when fn returns false, or at bytes that are not
-// well-formed.
+// walkPairs calls fn with each pair of the map at b[off:], which must be
+// complete msgpack (a loaded record's body): where its key starts, where
+// its value starts and ends, and the key when it is a string; it stops
+// when fn returns false.
 func walkPairs(b []byte, off int, fn func(start, value, end int, key []byte) bool) {
-	n, p, err := msgpack.ReadMapHeader(b, off)
-	if err != nil {
-		return
-	}
+	n, p, _ := msgpack.ReadMapHeader(b, off)
 	for range n {
-		key, isStr, value, err := readKey(b, p)
-		if err != nil {
-			return
-		}
-		end, err := msgpack.Skip(b, value)
-		if err != nil {
-			return
-		}
+		key, isStr, value, end := pairAt(b, p)
 		if !isStr {
 			key = nil
 		}
@@ -141,11 +131,11 @@ type splitter struct {
 // keyIdentity is how the split tells keys apart: a string's text (however
 // it is encoded), any other key's bytes.
 func keyIdentity(dst, b []byte, p int) []byte {
-	if key, isStr, _, err := readKey(b, p); err == nil && isStr {
+	key, isStr, value, _ := readKey(b, p) // the key of a complete pair
+	if isStr {
 		return append(append(dst, 's'), key...)
 	}
-	end, _ := msgpack.Skip(b, p)
-	return append(append(dst, 'r'), b[p:end]...)
+	return append(append(dst, 'r'), b[p:value]...)
 }
 
 // appendSplit appends to dst the records batch bt of the record event ev
