@@ -41,6 +41,8 @@ type fieldIndex struct {
 	text                       []int
 	// auxiliary: an EventBridge event's detail-type and detail (shapes.go)
 	detailType, detail int
+	// auxiliary: any key of batch_key at the top level (batch.go), or -1
+	batch int
 
 	// Per Sysmon event id: which slots its StringInserts fill, per schema
 	// (-1 for a position no rule reads); the ECS moves and derivations.
@@ -150,6 +152,9 @@ type indexOptions struct {
 	// azureFields are the fields Azure rules read: also found where
 	// Azure's diagnostic export keeps them (azureExportPaths).
 	azureFields []string
+	// batchKeys are batch_key's keys: the walk notes whether a record has
+	// one, so that only such records are looked at for a batch.
+	batchKeys []string
 }
 
 // fieldPaths returns where the shapes keep the field name. When a record
@@ -242,6 +247,13 @@ func newFieldIndex(fields []string, opt indexOptions) fieldIndex {
 	}
 	b.addFields(fields, opt.fieldMap)
 	b.addAzureExportPaths(opt.azureFields)
+	b.idx.batch = -1
+	if len(opt.batchKeys) > 0 {
+		b.idx.batch = b.aux()
+		for _, k := range opt.batchKeys {
+			b.add([]string{k}, b.idx.batch, 0)
+		}
+	}
 	b.idx.data = &keyNode{}
 	if e := b.idx.root.edge("EventData"); e.child != nil {
 		b.idx.data = e.child

@@ -114,7 +114,7 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		shard:  shard,
 		index: newFieldIndex(fields, indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
 			logsource: cfg.Logsource, otherProducts: otherProducts(set), extra: timeFields(cfg, set),
-			azureFields: azureFields(set)}),
+			azureFields: azureFields(set), batchKeys: cfg.BatchKeys}),
 		addKey:    cfg.AddKey,
 		tagKey:    cfg.TagKey,
 		format:    cfg.Format,
@@ -280,7 +280,7 @@ func (f *Filter) process(dst, chunk []byte, split bool) (out []byte, changed boo
 		if ev.kind == groupMarker {
 			continue
 		}
-		if split && ev.kind == recordEvent {
+		if split && ev.kind == recordEvent && s.rec.Present(f.index.batch) {
 			if bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs); ok && bt.fits(ev) {
 				emit(ev.start)
 				out = f.appendBatch(out, s, chunk, ev, bt, &clock)
