@@ -71,7 +71,9 @@ type Config struct {
 	// or with Shards > 0 their shard number (shard.go). Empty: off.
 	ShardKey     []string
 	ShardKeyName string
-	Shards       int
+	Shards       int // Workers is how many goroutines filter one chunk (parallel.go); 0
+	// or 1 means the calling one alone.
+	Workers int
 }
 
 // ErrBadProperty marks an invalid property value.

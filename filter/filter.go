@@ -7,6 +7,7 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,12 @@ type Filter struct {
 	shard     *sharding             // shard_key: written into every record; nil when off
 	scratch   sync.Pool
 	counts    counters
+	// workers: how many goroutines filter a chunk, in blocks of about
+	// blockBytes (parallel.go).
+	workers         int
+	blockBytes      int
+	inline          bool // all blocks on the calling goroutine: for FuzzParallel
+	parallelScratch sync.Pool
 
 	// metas are the rules, then the correlations: what matched indexes
 	// once correlations are in (ruleCount is where they start).
@@ -115,12 +122,15 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 		index: newFieldIndex(fields, indexOptions{textKeys: cfg.TextKeys, fieldMap: cfg.FieldMap,
 			logsource: cfg.Logsource, otherProducts: otherProducts(set), extra: timeFields(cfg, set),
 			azureFields: azureFields(set), batchKeys: cfg.BatchKeys}),
-		addKey:    cfg.AddKey,
-		tagKey:    cfg.TagKey,
-		format:    cfg.Format,
-		matchOnly: cfg.MatchOnly,
-		fieldMap:  cfg.FieldMap,
+		addKey:     cfg.AddKey,
+		tagKey:     cfg.TagKey,
+		format:     cfg.Format,
+		matchOnly:  cfg.MatchOnly,
+		fieldMap:   cfg.FieldMap,
+		workers:    min(cfg.Workers, runtime.GOMAXPROCS(0)),
+		blockBytes: defaultBlockBytes,
 	}
+	f.parallelScratch.New = func() any { return new(parallelScratch) }
 	for _, k := range cfg.BatchKeys {
 		f.batchKeys = append(f.batchKeys, []byte(k))
 	}
@@ -217,7 +227,11 @@ func (f *Filter) Report() rules.Report { return f.report }
 //
 // chunk is only read, and not retained after Process returns.
 func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error) {
-	return f.process(dst, chunk, len(f.batchKeys) > 0)
+	split := len(f.batchKeys) > 0
+	if f.parallel(chunk) {
+		return f.processParallel(dst, chunk, split)
+	}
+	return f.process(dst, chunk, split)
 }
 
 // Split appends to dst the records that event, a chunk of one event,

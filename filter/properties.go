@@ -126,6 +126,14 @@ var Properties = []Property{
 		},
 	},
 	{
+		Name: "workers", Type: TypeString, Default: "2",
+		Description: "How many goroutines filter one chunk: a chunk of 64 KiB or more is cut into runs of records that they take in turn, and the output is the same, record for record, as on one. At most the CPUs Go may use; with correlations a chunk is filtered on one, in order.",
+		set: func(c *Config, v string) (err error) {
+			c.Workers, err = parseWorkers(v)
+			return err
+		},
+	},
+	{
 		Name: "min_level", Type: TypeString, Offline: true,
 		Description: "Load only rules of this level or higher: informational, low, medium, high or critical.",
 		set: func(c *Config, v string) error {

@@ -21,7 +21,7 @@ func TestParseConfig(t *testing.T) {
 	defaults := func() Config {
 		return Config{AddKey: "sigma", Format: FormatSigma, TextKeys: []string{"log", "message", "System", "MESSAGE"}, ShardKeyName: "sigma_shard",
 			Rules:                rules.Options{Statuses: []string{"stable", "test", "experimental", ""}},
-			CorrelationMaxGroups: 100000, StateCheckpoint: time.Minute}
+			CorrelationMaxGroups: 100000, StateCheckpoint: time.Minute, Workers: 2}
 	}
 	tests := []struct {
 		name  string

@@ -46,6 +46,12 @@
       "With shard_key: write a shard number 0 to shards-1 (FNV-1a 64 " \
       "of the joined values, modulo shards) instead of the values; 0 " \
       "writes the values.") \
+    X(MAP_STR, "workers", "2", \
+      "How many goroutines filter one chunk: a chunk of 64 KiB or more " \
+      "is cut into runs of records that they take in turn, and the " \
+      "output is the same, record for record, as on one. At most the " \
+      "CPUs Go may use; with correlations a chunk is filtered on one, " \
+      "in order.") \
     X(MAP_STR, "min_level", NULL, \
       "Load only rules of this level or higher: informational, low, " \
       "medium, high or critical.") \

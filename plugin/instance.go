@@ -138,11 +138,11 @@ func (i *instance) logLoad(cfg filter.Config, source string, took time.Duration)
 	}
 	st := f.Rules().Stats()
 	i.log.infof("%d rule(s) loaded from %s (%d file(s), %d skipped, %d left out by selection, %d without a mapped logsource) in %s; "+
-		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s; "+
+		"index: %d logsource group(s), %d rule(s) prefiltered on %d literal(s), %.1f MiB; format=%s add_key=%s match_only=%t refresh_interval=%s workers=%d; "+
 		"rule set %s; fluent-bit-sigma %s for %s",
 		report.Loaded, source, report.Files, len(report.Skipped), report.Filtered, report.Unmapped,
 		took.Round(time.Millisecond), st.Groups, st.Prefiltered, st.Literals, float64(st.IndexBytes)/(1<<20),
-		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, report.Digest, release, configMapLayout())
+		cfg.Format, cfg.AddKey, cfg.MatchOnly, cfg.RefreshInterval, f.Workers(), report.Digest, release, configMapLayout())
 	if report.Filters > 0 {
 		i.log.infof("%d Sigma filter(s) loaded, applied to %d rule(s)", report.Filters, report.FilteredRules)
 	}

@@ -1,0 +1,201 @@
+package filter
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
+)
+
+// This file spreads one chunk over several goroutines (the workers
+// property). Fluent Bit calls a filter on one thread per input and waits
+// for it; with the whole SigmaHQ set the filter is most of that thread's
+// work, so a chunk's records are cut into runs (blocks) that goroutines
+// take in turn, each filtered as a chunk of its own, and the results are
+// joined in order. The output is the one Process gives on one goroutine,
+// byte for byte: records are evaluated independently of each other unless
+// correlations are loaded, and then a chunk is filtered in order on the
+// calling goroutine.
+
+const (
+	// defaultBlockBytes is about how much of a chunk one block holds:
+	// large enough that taking a block costs nothing beside filtering it
+	// (some 25 to 100 records of Windows events), small enough that the
+	// blocks of a chunk even out between the workers.
+	defaultBlockBytes = 32 << 10
+	// maxBlockOut is the largest block output buffer kept for the next
+	// chunk.
+	maxBlockOut = 1 << 20
+)
+
+// block is a run of whole events of a chunk and what filtering it gave.
+type block struct {
+	start, end int
+	out        []byte // the block filtered, when changed
+	changed    bool
+	err        error
+}
+
+// parallelScratch is the per-call state of processParallel.
+type parallelScratch struct {
+	blocks []block
+	next   atomic.Int64
+	wg     sync.WaitGroup
+}
+
+// parallel reports whether a chunk is worth cutting into blocks: there
+// must be more than one worker, no correlations (their state follows the
+// records in order), and at least two blocks' worth of bytes.
+func (f *Filter) parallel(chunk []byte) bool {
+	return f.workers > 1 && f.corr == nil && len(chunk) >= 2*f.blockBytes
+}
+
+// Workers returns how many goroutines filter a large chunk: the workers
+// property, capped at the CPUs Go may use (GOMAXPROCS), and 1 with
+// correlations.
+func (f *Filter) Workers() int {
+	if f.corr != nil {
+		return 1
+	}
+	return max(f.workers, 1)
+}
+
+// processParallel is process for a chunk parallel accepts.
+func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, changed bool, err error) {
+	ps := f.parallelScratch.Get().(*parallelScratch)
+	defer f.parallelScratch.Put(ps)
+	ps.blocks = cutBlocks(ps.blocks[:0], chunk, f.blockBytes)
+	if len(ps.blocks) == 1 { // one event, or a malformed start
+		return f.process(dst, chunk, split)
+	}
+	ps.next.Store(0)
+	helpers := min(f.workers, len(ps.blocks)) - 1
+	if f.inline {
+		helpers = 0
+	}
+	ps.wg.Add(helpers)
+	for range helpers {
+		go func() {
+			defer ps.wg.Done()
+			f.filterBlocks(ps, chunk, split)
+		}()
+	}
+	f.filterBlocks(ps, chunk, split)
+	ps.wg.Wait()
+	return joinBlocks(dst, chunk, ps.blocks)
+}
+
+// filterBlocks filters the blocks not yet taken, one at a time.
+func (f *Filter) filterBlocks(ps *parallelScratch, chunk []byte, split bool) {
+	for {
+		i := int(ps.next.Add(1)) - 1
+		if i >= len(ps.blocks) {
+			return
+		}
+		b := &ps.blocks[i]
+		b.out, b.changed, b.err = f.process(b.out[:0], chunk[b.start:b.end], split)
+	}
+}
+
+// cutBlocks appends to blocks the runs of whole events of chunk, each
+// ending at the first event boundary at least size bytes from its start. An event that does
+// not parse ends the cutting: from there on the chunk is the last block,
+// which process reports as malformed at the same offset as it would the
+// whole chunk.
+func cutBlocks(blocks []block, chunk []byte, size int) []block {
+	start := 0
+	for off := 0; off < len(chunk); {
+		end, ok := eventEnd(chunk, off)
+		if !ok {
+			break
+		}
+		if off = end; off-start >= size {
+			blocks = appendBlock(blocks, start, off)
+			start = off
+		}
+	}
+	if start < len(chunk) {
+		blocks = appendBlock(blocks, start, len(chunk))
+	}
+	return blocks
+}
+
+// appendBlock appends a block for chunk[start:end], keeping the output
+// buffer an earlier chunk's block left in that place.
+func appendBlock(blocks []block, start, end int) []block {
+	blocks = slices.Grow(blocks, 1)
+	blocks = blocks[:len(blocks)+1]
+	b := &blocks[len(blocks)-1]
+	b.start, b.end, b.changed, b.err = start, end, false, nil
+	return blocks
+}
+
+// eventEnd returns where the event at chunk[off:] ends, or false when it
+// does not parse.
+func eventEnd(chunk []byte, off int) (int, bool) {
+	ev, err := parseEvent(chunk, off)
+	if err != nil {
+		return 0, false
+	}
+	if ev.kind == recordEvent {
+		if ev.end, err = msgpack.Skip(chunk, ev.body); err != nil {
+			return 0, false
+		}
+	}
+	return ev.end, true
+}
+
+// joinBlocks appends the filtered chunk to dst: each block as filtered, or
+// as it was when unchanged. A malformed block ends the chunk: the rest
+// passes through, as process passes a malformed tail.
+func joinBlocks(dst, chunk []byte, blocks []block) (out []byte, changed bool, err error) {
+	for i := range blocks {
+		changed = changed || blocks[i].changed
+		if blocks[i].err != nil {
+			break
+		}
+	}
+	out = dst
+	for i := range blocks {
+		b := &blocks[i]
+		if changed {
+			if b.changed {
+				out = append(out, b.out...)
+			} else {
+				out = append(out, chunk[b.start:b.end]...)
+			}
+		}
+		if cap(b.out) > maxBlockOut {
+			b.out = nil
+		}
+		if b.err != nil {
+			err = offsetError(b.err, b.start)
+			if changed {
+				out = append(out, chunk[b.end:]...)
+			}
+			break
+		}
+	}
+	return out, changed, err
+}
+
+// offsetError moves a block's MalformedError to its offset in the chunk.
+func offsetError(err error, start int) error {
+	if me, ok := err.(*MalformedError); ok {
+		return &MalformedError{Offset: start + me.Offset, Err: me.Err}
+	}
+	return err
+}
+
+// parseWorkers reads the workers property.
+func parseWorkers(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%q is not a number of workers (1 or more)", v)
+	}
+	return n, nil
+}

@@ -1,0 +1,216 @@
+package filter
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
+	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
+)
+
+// parallelPair returns two filters of cfg over the default rule and the
+// probe rule: one filtering on the calling goroutine, one cutting chunks
+// into blocks of about blockBytes for workers goroutines (not capped by
+// the machine's CPUs, so that the test cuts chunks everywhere).
+func parallelPair(t testing.TB, cfg Config, workers, blockBytes int) (one, many *Filter) {
+	t.Helper()
+	one = ruleFilter(t, cfg, defaultAndProbe)
+	many = ruleFilter(t, cfg, defaultAndProbe)
+	one.workers = 1
+	many.workers, many.blockBytes = workers, blockBytes
+	return one, many
+}
+
+// defaultAndProbe is the embedded default rule's detection and a rule on
+// the probe field, as one file.
+const defaultAndProbe = probeRule + `---
+title: unsigned node
+id: 00000000-0000-4000-8000-0000000000c2
+logsource: {product: windows, category: image_load}
+detection: {sel: {ImageLoaded|endswith: .node, Signed: 'false'}, condition: sel}
+`
+
+// mixedChunk is a chunk of n events of every kind a chunk carries:
+// records that match and that do not, group markers, legacy events,
+// events whose body is not a map, and batch records.
+func mixedChunk(n int) []byte {
+	var chunk []byte
+	for i := range n {
+		switch i % 11 {
+		case 0:
+			chunk = fixture.Event(chunk, ts, nil, fixture.UnsignedNodeLoad(i))
+		case 3:
+			chunk = fixture.Event(chunk, -1, nil, fixture.Map{{K: "group", V: i}})
+		case 5:
+			chunk = fixture.LegacyEvent(chunk, 1.5, fixture.Map{{K: "probe", V: "x"}, {K: "n", V: i}})
+		case 7:
+			chunk = fixture.Event(chunk, ts, nil, []any{"not", "a", "map"})
+		case 9:
+			chunk = fixture.Event(chunk, ts, fixture.Map{{K: "m", V: i}}, fixture.Map{{K: "owner", V: "1"},
+				{K: "records", V: []any{fixture.Map{{K: "probe", V: "x"}}, fixture.Map{{K: "a", V: i}}}}})
+		default:
+			chunk = fixture.Event(chunk, ts, nil, fixture.BenignImageLoad(i))
+		}
+	}
+	return chunk
+}
+
+// sameProcess checks that many filters chunk as one does: the same bytes,
+// the same changed and error, and the same counters.
+func sameProcess(t *testing.T, one, many *Filter, chunk []byte) {
+	t.Helper()
+	sameOutput(t, one, many, chunk)
+	if w, g := one.Counters(), many.Counters(); !reflect.DeepEqual(w, g) {
+		t.Fatalf("counters %+v, on one goroutine %+v", g, w)
+	}
+}
+
+// sameOutput is sameProcess without the counters.
+func sameOutput(t *testing.T, one, many *Filter, chunk []byte) {
+	t.Helper()
+	want, wantChanged, wantErr := one.Process([]byte("dst"), chunk)
+	got, gotChanged, gotErr := many.Process([]byte("dst"), chunk)
+	if gotChanged != wantChanged || !bytes.Equal(got, want) {
+		t.Fatalf("changed %v, %d bytes; on one goroutine changed %v, %d bytes", gotChanged, len(got), wantChanged, len(want))
+	}
+	var wantMe, gotMe *MalformedError
+	if errors.As(wantErr, &wantMe) != errors.As(gotErr, &gotMe) || (wantMe != nil && wantMe.Offset != gotMe.Offset) {
+		t.Fatalf("error %v, on one goroutine %v", gotErr, wantErr)
+	}
+}
+
+// TestParallelSameOutput: a chunk cut into blocks for several goroutines
+// comes out as it does from one, byte for byte, in every format and mode,
+// and the counters count the same.
+func TestParallelSameOutput(t *testing.T) {
+	chunk := mixedChunk(300)
+	for name, cfg := range map[string]Config{
+		"sigma":      {},
+		"ecs":        {Format: FormatECS, TagKey: "m"},
+		"flat":       {Format: FormatFlat},
+		"match_only": {MatchOnly: true},
+		"shard_key":  {ShardKey: []string{"Image"}, Shards: 4},
+		"batch_key":  {BatchKeys: []string{"records"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, size := range []int{1, 100, 1000, 5000} {
+				one, many := parallelPair(t, cfg, 4, size)
+				for range 3 { // the pooled blocks are reused
+					sameProcess(t, one, many, chunk)
+				}
+			}
+		})
+	}
+}
+
+// TestParallelNothingMatched: a chunk in which nothing matches is handed
+// back unchanged, as on one goroutine.
+func TestParallelNothingMatched(t *testing.T) {
+	var chunk []byte
+	for i := range 200 {
+		chunk = fixture.Event(chunk, ts, nil, fixture.BenignImageLoad(i))
+	}
+	_, many := parallelPair(t, Config{}, 3, 500)
+	out, changed, err := many.Process([]byte("dst"), chunk)
+	if changed || err != nil || string(out) != "dst" {
+		t.Fatalf("changed %v, err %v, %q", changed, err, out)
+	}
+}
+
+// TestParallelMalformed: a malformed tail is reported at its offset in the
+// chunk and passed through, whichever block it falls in, and the records
+// before it are filtered.
+func TestParallelMalformed(t *testing.T) {
+	chunk := mixedChunk(120)
+	for _, cut := range []int{len(chunk) / 3, len(chunk) / 2, len(chunk) - 5} {
+		bad := append(append([]byte(nil), chunk[:cut]...), 0xc1, 0x92, 0x01)
+		for _, size := range []int{1, 700, 4000} {
+			one, many := parallelPair(t, Config{}, 4, size)
+			sameProcess(t, one, many, bad)
+			_, _, err := one.Process(nil, bad)
+			var me *MalformedError
+			if !errors.As(err, &me) || me.Offset > cut {
+				t.Fatalf("cut at %d, block size %d: error %v", cut, size, err)
+			}
+		}
+	}
+	one, many := parallelPair(t, Config{}, 4, 1)
+	sameProcess(t, one, many, []byte{0xc1, 0xc1, 0xc1})
+}
+
+// TestParallelNotWithCorrelations: correlations count records in order,
+// so with them a chunk is filtered on the calling goroutine; small chunks
+// are too, and so is every chunk with one worker.
+func TestParallelNotWithCorrelations(t *testing.T) {
+	chunk := mixedChunk(300)
+	corr := ruleFilter(t, Config{}, probeRule+`---
+title: probes
+id: 00000000-0000-4000-8000-0000000000c3
+correlation: {type: event_count, rules: [00000000-0000-4000-8000-0000000000c1], group-by: [probe], timespan: 1h, condition: {gte: 2}}
+`)
+	corr.workers, corr.blockBytes = 4, 100
+	if corr.parallel(chunk) || corr.Workers() != 1 {
+		t.Errorf("a filter with correlations cuts chunks (Workers %d)", corr.Workers())
+	}
+	_, many := parallelPair(t, Config{}, 4, 100)
+	if !many.parallel(chunk) || many.parallel(chunk[:199]) {
+		t.Error("parallel: want chunks of two blocks or more cut, smaller ones not")
+	}
+	one, _ := parallelPair(t, Config{}, 4, 100)
+	if one.parallel(chunk) {
+		t.Error("one worker cuts chunks")
+	}
+}
+
+// TestWorkersProperty: workers takes a positive count; the filter uses no
+// more goroutines than Go has CPUs for.
+func TestWorkersProperty(t *testing.T) {
+	workers := func(v string) func(string) (string, bool) {
+		return func(name string) (string, bool) { return v, name == "workers" }
+	}
+	for _, bad := range []string{"0", "-1", "two"} {
+		if _, err := ParseConfig(workers(bad)); !errors.Is(err, ErrBadProperty) {
+			t.Errorf("workers %q: %v", bad, err)
+		}
+	}
+	cfg, err := ParseConfig(workers(" 3 "))
+	if err != nil || cfg.Workers != 3 {
+		t.Fatalf("workers 3: %+v, %v", cfg.Workers, err)
+	}
+	if cfg, _ := ParseConfig(func(string) (string, bool) { return "", false }); cfg.Workers != 2 {
+		t.Errorf("workers defaults to %d, want 2", cfg.Workers)
+	}
+	cfg.Workers = 1 << 20
+	if f := newFilter(t, cfg); f.Workers() != runtime.GOMAXPROCS(0) {
+		t.Errorf("workers %d with GOMAXPROCS %d", f.Workers(), runtime.GOMAXPROCS(0))
+	}
+}
+
+// FuzzParallel: any chunk, cut into blocks of any size, comes out as it
+// does from one goroutine, and is counted the same.
+func FuzzParallel(f *testing.F) {
+	f.Add(mixedChunk(12), uint16(1))
+	f.Add(mixedChunk(30), uint16(200))
+	f.Add(append(mixedChunk(8), 0xc1), uint16(50))
+	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1}, uint16(1))
+	set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(defaultAndProbe)}}, rules.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, chunk []byte, size uint16) {
+		for _, cfg := range []Config{{}, {MatchOnly: true, BatchKeys: []string{"records"}}} {
+			// New filters for each input, and the blocks taken in turn
+			// on the calling goroutine: the fuzzer keeps an input for
+			// the coverage it gives, which must not depend on what
+			// earlier inputs left in the pools or on which goroutine
+			// took which block (the tests above run blocks on several).
+			one, many := NewWithRules(cfg, set, report), NewWithRules(cfg, set, report)
+			one.workers = 1
+			many.workers, many.blockBytes, many.inline = 3, int(size)+1, true
+			sameProcess(t, one, many, chunk)
+		}
+	})
+}
