@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 )
@@ -27,6 +26,9 @@ const (
 	// (some 25 to 100 records of Windows events), small enough that the
 	// blocks of a chunk even out between the workers.
 	defaultBlockBytes = 32 << 10
+	// minBlockShare: near a chunk's end blocks shrink, down to an eighth
+	// of the block size, so that the workers finish together.
+	minBlockShare = 8
 	// maxBlockOut is the largest block output buffer kept for the next
 	// chunk.
 	maxBlockOut = 1 << 20
@@ -40,10 +42,13 @@ type block struct {
 	err        error
 }
 
-// parallelScratch is the per-call state of processParallel.
+// parallelScratch is the per-call state of processParallel. The workers
+// cut the chunk as they go, each taking the next block under mu, so that
+// no one walks the whole chunk before the others can start.
 type parallelScratch struct {
-	blocks []block
-	next   atomic.Int64
+	mu     sync.Mutex
+	blocks []block // never grown while the workers run: they hold pointers into it
+	cut    int     // where the next block starts
 	wg     sync.WaitGroup
 }
 
@@ -68,12 +73,11 @@ func (f *Filter) Workers() int {
 func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, changed bool, err error) {
 	ps := f.parallelScratch.Get().(*parallelScratch)
 	defer f.parallelScratch.Put(ps)
-	ps.blocks = cutBlocks(ps.blocks[:0], chunk, f.blockBytes)
-	if len(ps.blocks) == 1 { // one event, or a malformed start
-		return f.process(dst, chunk, split)
-	}
-	ps.next.Store(0)
-	helpers := min(f.workers, len(ps.blocks)) - 1
+	// Every block but the last holds at least the smallest block size,
+	// so this many never grow the slice.
+	ps.blocks = slices.Grow(ps.blocks[:0], len(chunk)/f.minBlock()+1)
+	ps.cut = 0
+	helpers := f.workers - 1
 	if f.inline {
 		helpers = 0
 	}
@@ -89,40 +93,49 @@ func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, cha
 	return joinBlocks(dst, chunk, ps.blocks)
 }
 
-// filterBlocks filters the blocks not yet taken, one at a time.
+// filterBlocks takes blocks and filters them until the chunk is cut up.
 func (f *Filter) filterBlocks(ps *parallelScratch, chunk []byte, split bool) {
 	for {
-		i := int(ps.next.Add(1)) - 1
-		if i >= len(ps.blocks) {
+		b := f.takeBlock(ps, chunk)
+		if b == nil {
 			return
 		}
-		b := &ps.blocks[i]
 		b.out, b.changed, b.err = f.process(b.out[:0], chunk[b.start:b.end], split)
 	}
 }
 
-// cutBlocks appends to blocks the runs of whole events of chunk, each
-// ending at the first event boundary at least size bytes from its start. An event that does
-// not parse ends the cutting: from there on the chunk is the last block,
-// which process reports as malformed at the same offset as it would the
-// whole chunk.
-func cutBlocks(blocks []block, chunk []byte, size int) []block {
-	start := 0
-	for off := 0; off < len(chunk); {
+// takeBlock cuts the next block off the chunk: the run of whole events up
+// to the first boundary at least its size on. An event that does not
+// parse ends the cutting: from there on the chunk is the block, which
+// process reports malformed at the same offset as it would the whole
+// chunk. nil when nothing is left.
+func (f *Filter) takeBlock(ps *parallelScratch, chunk []byte) *block {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	start := ps.cut
+	if start >= len(chunk) {
+		return nil
+	}
+	size := min(f.blockBytes, max((len(chunk)-start)/(2*f.workers), f.minBlock()))
+	if len(ps.blocks) == cap(ps.blocks)-1 { // the last place (processParallel makes enough)
+		size = len(chunk)
+	}
+	off := start
+	for off-start < size && off < len(chunk) {
 		end, ok := eventEnd(chunk, off)
 		if !ok {
+			off = len(chunk)
 			break
 		}
-		if off = end; off-start >= size {
-			blocks = appendBlock(blocks, start, off)
-			start = off
-		}
+		off = end
 	}
-	if start < len(chunk) {
-		blocks = appendBlock(blocks, start, len(chunk))
-	}
-	return blocks
+	ps.cut = off
+	ps.blocks = appendBlock(ps.blocks, start, off)
+	return &ps.blocks[len(ps.blocks)-1]
 }
+
+// minBlock is the smallest block size.
+func (f *Filter) minBlock() int { return max(f.blockBytes/minBlockShare, 1) }
 
 // appendBlock appends a block for chunk[start:end], keeping the output
 // buffer an earlier chunk's block left in that place.
