@@ -168,12 +168,18 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 // evaluate matches a record event against the rules, counts the matches
 // and feeds the correlations, and returns what the record shows; nothing
 // for other events.
-func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock) []int {
+// With known, found holds the rules the record matched, found before
+// (parallel.go's first pass).
+func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock, found []int, known bool) []int {
 	s.matched, s.shown = s.matched[:0], s.shown[:0]
 	if ev.kind != recordEvent {
 		return nil
 	}
-	s.matched = f.set.Match(s.rec, s.matched)
+	if known {
+		s.matched = append(s.matched, found...)
+	} else {
+		s.matched = f.set.Match(s.rec, s.matched)
+	}
 	for _, i := range s.matched {
 		f.counts.rules[i].Add(1)
 	}
@@ -192,7 +198,7 @@ func (f *Filter) appendBatch(out []byte, s *scratch, chunk []byte, ev event, bt 
 		s.batchPairs = nil
 	}
 	s.split = s.splitter.appendSplit(s.split[:0], chunk, ev, bt)
-	filtered, changed, _ := f.process(out, s.split, false) // well-formed: no error
+	filtered, changed, _ := f.process(out, s.split, false, nil) // well-formed: no error
 	if !changed {
 		filtered = append(out, s.split...)
 	}
@@ -231,7 +237,7 @@ func (f *Filter) Process(dst, chunk []byte) (out []byte, changed bool, err error
 	if f.parallel(chunk) {
 		return f.processParallel(dst, chunk, split)
 	}
-	return f.process(dst, chunk, split)
+	return f.process(dst, chunk, split, nil)
 }
 
 // Split appends to dst the records that event, a chunk of one event,
@@ -257,7 +263,7 @@ func (f *Filter) Split(dst, event []byte) ([]byte, bool) {
 // ProcessSplit is Process for records Split made: they are not split
 // again.
 func (f *Filter) ProcessSplit(dst, chunk []byte) (out []byte, changed bool, err error) {
-	return f.process(dst, chunk, false)
+	return f.process(dst, chunk, false, nil)
 }
 
 // maxSplit is the largest split buffer a scratch keeps between chunks.
@@ -265,8 +271,10 @@ const maxSplit = 1 << 20
 
 // process is Process; split says whether batch records are split (not in
 // the records a split made: an element holding a batch of its own stays
-// whole).
-func (f *Filter) process(dst, chunk []byte, split bool) (out []byte, changed bool, err error) {
+// whole). pre, when not nil, holds the rules each event matched, found
+// before (parallel.go): the records are loaded and written here, the
+// rules not run again.
+func (f *Filter) process(dst, chunk []byte, split bool, pre *matchedBefore) (out []byte, changed bool, err error) {
 	s := f.scratch.Get().(*scratch)
 	defer f.scratch.Put(s)
 
@@ -291,6 +299,11 @@ func (f *Filter) process(dst, chunk []byte, split bool) (out []byte, changed boo
 			break
 		}
 		off = ev.end
+		var found []int
+		known := false
+		if pre != nil {
+			found, known = pre.next()
+		}
 		if ev.kind == groupMarker {
 			continue
 		}
@@ -305,7 +318,7 @@ func (f *Filter) process(dst, chunk []byte, split bool) (out []byte, changed boo
 		if ev.kind == recordEvent {
 			records++
 		}
-		visible := f.evaluate(s, chunk, ev, &clock)
+		visible := f.evaluate(s, chunk, ev, &clock, found, known)
 		switch {
 		case len(visible) > 0:
 			matchedRecords++

@@ -14,11 +14,12 @@ import (
 // property). Fluent Bit calls a filter on one thread per input and waits
 // for it; with the whole SigmaHQ set the filter is most of that thread's
 // work, so a chunk's records are cut into runs (blocks) that goroutines
-// take in turn, each filtered as a chunk of its own, and the results are
-// joined in order. The output is the one Process gives on one goroutine,
-// byte for byte: records are evaluated independently of each other unless
-// correlations are loaded, and then a chunk is filtered in order on the
-// calling goroutine.
+// take in turn. Without correlations each block is filtered as a chunk of
+// its own and the results are joined in order: records are evaluated
+// independently of each other. Correlations count records in order, so
+// with them the goroutines only find each record's matches, and one pass
+// in order feeds the correlations and writes the records. Either way the
+// output is the one Process gives on one goroutine, byte for byte.
 
 const (
 	// defaultBlockBytes is about how much of a chunk one block holds:
@@ -40,6 +41,9 @@ type block struct {
 	out        []byte // the block filtered, when changed
 	changed    bool
 	err        error
+	// With correlations: the rules each event matched, event k's being
+	// matches[ends[k-1]:ends[k]].
+	matches, ends []int
 }
 
 // parallelScratch is the per-call state of processParallel. The workers
@@ -50,26 +54,25 @@ type parallelScratch struct {
 	blocks []block // never grown while the workers run: they hold pointers into it
 	cut    int     // where the next block starts
 	wg     sync.WaitGroup
+	before matchedBefore // with correlations
 }
 
 // parallel reports whether a chunk is worth cutting into blocks: there
-// must be more than one worker, no correlations (their state follows the
-// records in order), and at least two blocks' worth of bytes.
+// must be more than one worker and at least two blocks' worth of bytes.
 func (f *Filter) parallel(chunk []byte) bool {
-	return f.workers > 1 && f.corr == nil && len(chunk) >= 2*f.blockBytes
+	return f.workers > 1 && len(chunk) >= 2*f.blockBytes
 }
 
 // Workers returns how many goroutines filter a large chunk: the workers
-// property, capped at the CPUs Go may use (GOMAXPROCS), and 1 with
-// correlations.
-func (f *Filter) Workers() int {
-	if f.corr != nil {
-		return 1
-	}
-	return max(f.workers, 1)
-}
+// property, capped at the CPUs Go may use (GOMAXPROCS).
+func (f *Filter) Workers() int { return max(f.workers, 1) }
 
-// processParallel is process for a chunk parallel accepts.
+// processParallel is process for a chunk parallel accepts. Without
+// correlations the workers filter the blocks and the results are joined;
+// with them the workers only find which rules each record matches (the
+// rules' work), and process then runs through the chunk in order on the
+// calling goroutine, feeding the correlations and writing the records,
+// from those matches.
 func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, changed bool, err error) {
 	ps := f.parallelScratch.Get().(*parallelScratch)
 	defer f.parallelScratch.Put(ps)
@@ -77,6 +80,20 @@ func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, cha
 	// so this many never grow the slice.
 	ps.blocks = slices.Grow(ps.blocks[:0], len(chunk)/f.minBlock()+1)
 	ps.cut = 0
+	if f.corr == nil {
+		f.spread(ps, func() { f.filterBlocks(ps, chunk, split) })
+		return joinBlocks(dst, chunk, ps.blocks)
+	}
+	f.spread(ps, func() { f.matchBlocks(ps, chunk) })
+	ps.before = matchedBefore{blocks: ps.blocks}
+	out, changed, err = f.process(dst, chunk, split, &ps.before)
+	ps.before = matchedBefore{}
+	return out, changed, err
+}
+
+// spread runs work on the workers, one of them the calling goroutine, and
+// waits for them.
+func (f *Filter) spread(ps *parallelScratch, work func()) {
 	helpers := f.workers - 1
 	if f.inline {
 		helpers = 0
@@ -85,23 +102,75 @@ func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, cha
 	for range helpers {
 		go func() {
 			defer ps.wg.Done()
-			f.filterBlocks(ps, chunk, split)
+			work()
 		}()
 	}
-	f.filterBlocks(ps, chunk, split)
+	work()
 	ps.wg.Wait()
-	return joinBlocks(dst, chunk, ps.blocks)
 }
 
 // filterBlocks takes blocks and filters them until the chunk is cut up.
 func (f *Filter) filterBlocks(ps *parallelScratch, chunk []byte, split bool) {
-	for {
-		b := f.takeBlock(ps, chunk)
-		if b == nil {
+	for b := f.takeBlock(ps, chunk); b != nil; b = f.takeBlock(ps, chunk) {
+		b.out, b.changed, b.err = f.process(b.out[:0], chunk[b.start:b.end], split, nil)
+	}
+}
+
+// matchBlocks takes blocks and finds the rules their records match until
+// the chunk is cut up.
+func (f *Filter) matchBlocks(ps *parallelScratch, chunk []byte) {
+	s := f.scratch.Get().(*scratch)
+	defer f.scratch.Put(s)
+	for b := f.takeBlock(ps, chunk); b != nil; b = f.takeBlock(ps, chunk) {
+		f.matchBlock(s, b, chunk)
+	}
+	s.rec.chunk = nil
+}
+
+// matchBlock finds the rules each event of b matches (none for events
+// that are not records), loading them as process does. An event that
+// does not parse ends it: process stops there too, and asks no further.
+func (f *Filter) matchBlock(s *scratch, b *block, chunk []byte) {
+	b.matches, b.ends = b.matches[:0], b.ends[:0]
+	for off := b.start; off < b.end; {
+		ev, err := parseEvent(chunk, off)
+		if err == nil && ev.kind == recordEvent {
+			ev.end, err = s.rec.load(&f.index, chunk, ev.body)
+		}
+		if err != nil {
 			return
 		}
-		b.out, b.changed, b.err = f.process(b.out[:0], chunk[b.start:b.end], split)
+		off = ev.end
+		if ev.kind == recordEvent {
+			b.matches = f.set.Match(s.rec, b.matches)
+		}
+		b.ends = append(b.ends, len(b.matches))
 	}
+}
+
+// matchedBefore hands process the rules each event matched, event by
+// event, in chunk order.
+type matchedBefore struct {
+	blocks       []block
+	block, event int
+}
+
+// next returns the next event's matches; false when there are none left
+// (then process runs the rules itself).
+func (m *matchedBefore) next() ([]int, bool) {
+	for m.block < len(m.blocks) && m.event >= len(m.blocks[m.block].ends) {
+		m.block, m.event = m.block+1, 0
+	}
+	if m.block >= len(m.blocks) {
+		return nil, false
+	}
+	b := &m.blocks[m.block]
+	lo := 0
+	if m.event > 0 {
+		lo = b.ends[m.event-1]
+	}
+	m.event++
+	return b.matches[lo:b.ends[m.event-1]], true
 }
 
 // takeBlock cuts the next block off the chunk: the run of whole events up

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/fixture"
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/rules"
@@ -141,20 +142,57 @@ func TestParallelMalformed(t *testing.T) {
 	sameProcess(t, one, many, []byte{0xc1, 0xc1, 0xc1})
 }
 
-// TestParallelNotWithCorrelations: correlations count records in order,
-// so with them a chunk is filtered on the calling goroutine; small chunks
-// are too, and so is every chunk with one worker.
-func TestParallelNotWithCorrelations(t *testing.T) {
-	chunk := mixedChunk(300)
-	corr := ruleFilter(t, Config{}, probeRule+`---
+// corrRules is the probe rule, the unsigned .node rule and a correlation
+// counting probes per value of n within an hour.
+const corrRules = defaultAndProbe + `---
 title: probes
 id: 00000000-0000-4000-8000-0000000000c3
-correlation: {type: event_count, rules: [00000000-0000-4000-8000-0000000000c1], group-by: [probe], timespan: 1h, condition: {gte: 2}}
-`)
-	corr.workers, corr.blockBytes = 4, 100
-	if corr.parallel(chunk) || corr.Workers() != 1 {
-		t.Errorf("a filter with correlations cuts chunks (Workers %d)", corr.Workers())
+correlation: {type: event_count, rules: [00000000-0000-4000-8000-0000000000c1], group-by: [probe], timespan: 1h, condition: {gte: 3}}
+`
+
+// TestParallelCorrelations: with correlations the workers find the
+// matches and one pass in order counts them: the alerts, the records and
+// the correlation counters are those of one goroutine, however the chunk
+// is cut, alert records included.
+func TestParallelCorrelations(t *testing.T) {
+	var chunk []byte
+	for i := range 400 {
+		body := fixture.BenignImageLoad(i)
+		switch {
+		case i%7 == 0:
+			body = fixture.Map{{K: "probe", V: "x"}, {K: "n", V: i}}
+		case i%13 == 0:
+			body = fixture.UnsignedNodeLoad(i)
+		case i%17 == 0:
+			chunk = fixture.Event(chunk, -1, nil, fixture.Map{{K: "group", V: i}})
+		}
+		chunk = fixture.Event(chunk, fixture.Time(time.Unix(1_700_000_000+int64(i)*60, 0)), nil, body)
 	}
+	for _, cfg := range []Config{{}, {CorrelationRecord: true}, {BatchKeys: []string{"records"}, MatchOnly: true}} {
+		for _, size := range []int{1, 300, 4000} {
+			one := ruleFilter(t, cfg, corrRules)
+			many := ruleFilter(t, cfg, corrRules)
+			one.workers, many.workers, many.blockBytes = 1, 3, size
+			if !many.parallel(chunk) {
+				t.Fatal("a chunk of many blocks is not cut")
+			}
+			for _, c := range [][]byte{chunk, chunk[:len(chunk)/3], append(chunk[:len(chunk)/2:len(chunk)/2], 0xc1)} {
+				sameProcess(t, one, many, c)
+			}
+			if w, g := one.CorrelationCounters(), many.CorrelationCounters(); !reflect.DeepEqual(w, g) {
+				t.Fatalf("correlation counters %+v, on one goroutine %+v", g, w)
+			}
+			if n := countOf(t, many.Counters(), "00000000-0000-4000-8000-0000000000c3"); n == 0 {
+				t.Fatal("the correlation never fired: the test tests nothing")
+			}
+		}
+	}
+}
+
+// TestParallelSmallChunks: chunks under two blocks are filtered on the
+// calling goroutine, as is every chunk with one worker.
+func TestParallelSmallChunks(t *testing.T) {
+	chunk := mixedChunk(300)
 	_, many := parallelPair(t, Config{}, 4, 100)
 	if !many.parallel(chunk) || many.parallel(chunk[:199]) {
 		t.Error("parallel: want chunks of two blocks or more cut, smaller ones not")
@@ -190,27 +228,57 @@ func TestWorkersProperty(t *testing.T) {
 }
 
 // FuzzParallel: any chunk, cut into blocks of any size, comes out as it
-// does from one goroutine, and is counted the same.
+// does from one goroutine, and is counted the same, with and without
+// correlations.
 func FuzzParallel(f *testing.F) {
 	f.Add(mixedChunk(12), uint16(1))
 	f.Add(mixedChunk(30), uint16(200))
 	f.Add(append(mixedChunk(8), 0xc1), uint16(50))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1}, uint16(1))
-	set, report, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(defaultAndProbe)}}, rules.Options{})
-	if err != nil {
-		f.Fatal(err)
+	type setup struct {
+		cfg Config
+		set *rules.Set
+	}
+	var setups []setup
+	for _, c := range []struct {
+		src string
+		cfg Config
+	}{
+		{defaultAndProbe, Config{}},
+		{defaultAndProbe, Config{MatchOnly: true, BatchKeys: []string{"records"}}},
+		{corrRules, Config{CorrelationRecord: true, BatchKeys: []string{"records"}}},
+	} {
+		set, _, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(c.src)}}, rules.Options{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		setups = append(setups, setup{c.cfg, set})
 	}
 	f.Fuzz(func(t *testing.T, chunk []byte, size uint16) {
-		for _, cfg := range []Config{{}, {MatchOnly: true, BatchKeys: []string{"records"}}} {
+		for _, su := range setups {
 			// New filters for each input, and the blocks taken in turn
 			// on the calling goroutine: the fuzzer keeps an input for
 			// the coverage it gives, which must not depend on what
 			// earlier inputs left in the pools or on which goroutine
 			// took which block (the tests above run blocks on several).
-			one, many := NewWithRules(cfg, set, report), NewWithRules(cfg, set, report)
+			one, many := NewWithRules(su.cfg, su.set, rules.Report{}), NewWithRules(su.cfg, su.set, rules.Report{})
 			one.workers = 1
 			many.workers, many.blockBytes, many.inline = 3, int(size)+1, true
 			sameProcess(t, one, many, chunk)
+			if w, g := one.CorrelationCounters(), many.CorrelationCounters(); !reflect.DeepEqual(w, g) {
+				t.Fatalf("correlation counters %+v, on one goroutine %+v", g, w)
+			}
 		}
 	})
+}
+
+// countOf returns how many records the rule id matched.
+func countOf(t *testing.T, c Counters, id string) uint64 {
+	t.Helper()
+	for _, r := range c.Rules {
+		if r.ID == id {
+			return r.Count
+		}
+	}
+	return 0
 }
