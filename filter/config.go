@@ -71,7 +71,8 @@ type Config struct {
 	// or with Shards > 0 their shard number (shard.go). Empty: off.
 	ShardKey     []string
 	ShardKeyName string
-	Shards       int // Workers is how many goroutines filter one chunk (parallel.go); 0
+	Shards       int
+	// Workers is how many goroutines filter one chunk (parallel.go); 0
 	// or 1 means the calling one alone.
 	Workers int
 }

@@ -55,6 +55,8 @@ type parallelScratch struct {
 	cut    int     // where the next block starts
 	wg     sync.WaitGroup
 	before matchedBefore // with correlations
+	// panicked is the first panic a worker recovered (see spread).
+	panicked any
 }
 
 // parallel reports whether a chunk is worth cutting into blocks: there
@@ -81,10 +83,10 @@ func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, cha
 	ps.blocks = slices.Grow(ps.blocks[:0], len(chunk)/f.minBlock()+1)
 	ps.cut = 0
 	if f.corr == nil {
-		f.spread(ps, func() { f.filterBlocks(ps, chunk, split) })
+		f.spread(ps, chunk, func() { f.filterBlocks(ps, chunk, split) })
 		return joinBlocks(dst, chunk, ps.blocks)
 	}
-	f.spread(ps, func() { f.matchBlocks(ps, chunk) })
+	f.spread(ps, chunk, func() { f.matchBlocks(ps, chunk) })
 	ps.before = matchedBefore{blocks: ps.blocks}
 	out, changed, err = f.process(dst, chunk, split, &ps.before)
 	ps.before = matchedBefore{}
@@ -92,21 +94,42 @@ func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, cha
 }
 
 // spread runs work on the workers, one of them the calling goroutine, and
-// waits for them.
-func (f *Filter) spread(ps *parallelScratch, work func()) {
+// waits for them. A panic in any of them stops the others taking blocks
+// and is raised again on the calling goroutine once all have stopped,
+// where the plugin's C boundary recovers it (a panic on another
+// goroutine would end Fluent Bit), and no worker is left reading the
+// chunk, which Fluent Bit lends only for the call.
+func (f *Filter) spread(ps *parallelScratch, chunk []byte, work func()) {
 	helpers := f.workers - 1
 	if f.inline {
 		helpers = 0
+	}
+	fenced := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ps.mu.Lock()
+				if ps.panicked == nil {
+					ps.panicked = r
+				}
+				ps.cut = len(chunk) // no more blocks for anyone
+				ps.mu.Unlock()
+			}
+		}()
+		work()
 	}
 	ps.wg.Add(helpers)
 	for range helpers {
 		go func() {
 			defer ps.wg.Done()
-			work()
+			fenced()
 		}()
 	}
-	work()
+	fenced()
 	ps.wg.Wait()
+	if r := ps.panicked; r != nil {
+		ps.panicked = nil
+		panic(r)
+	}
 }
 
 // filterBlocks takes blocks and filters them until the chunk is cut up.

@@ -122,8 +122,8 @@ func TestParallelNothingMatched(t *testing.T) {
 }
 
 // TestParallelMalformed: a malformed tail is reported at its offset in the
-// chunk and passed through, whichever block it falls in, and the records
-// before it are filtered.
+// chunk and passed through (the cutting stops there: it is in the last
+// block), and the records before it are filtered.
 func TestParallelMalformed(t *testing.T) {
 	chunk := mixedChunk(120)
 	for _, cut := range []int{len(chunk) / 3, len(chunk) / 2, len(chunk) - 5} {
@@ -281,4 +281,36 @@ func countOf(t *testing.T, c Counters, id string) uint64 {
 		}
 	}
 	return 0
+}
+
+// TestParallelPanic: a panic while filtering (counts.rules taken away
+// stands for any bug) comes out of Process on the calling goroutine,
+// where the plugin's C boundary recovers it, whichever worker hit it, and
+// only once every worker has stopped reading the chunk. A panic on
+// another goroutine would end the test binary, as it would Fluent Bit.
+func TestParallelPanic(t *testing.T) {
+	var chunk []byte
+	for i := 0; len(chunk) < 400<<10; i++ {
+		body := fixture.BenignImageLoad(i)
+		if i%50 == 0 {
+			body = fixture.UnsignedNodeLoad(i)
+		}
+		chunk = fixture.Event(chunk, ts, nil, body)
+	}
+	_, many := parallelPair(t, Config{}, 4, defaultBlockBytes)
+	many.counts.rules = nil
+	before := runtime.NumGoroutine()
+	for range 20 {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic came out of Process")
+				}
+			}()
+			many.Process(nil, chunk)
+		}()
+		if n := runtime.NumGoroutine(); n > before {
+			t.Fatalf("Process returned with %d goroutine(s) still running", n-before)
+		}
+	}
 }
