@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -280,6 +281,7 @@ func TestInitFailures(t *testing.T) {
 		"missing path":  {[]string{"-p", "rules=/nonexistent/sigma"}, "/nonexistent/sigma"},
 		"no rule loads": {[]string{"-p", "rules=" + broken}, "no Sigma rule could be loaded"},
 		"bad boolean":   {[]string{"-p", "match_only=perhaps"}, "match_only"},
+		"no workers":    {[]string{"-p", "workers=0"}, "workers"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := runHost(t, "v5.0.3", []byte{0x90}, tc.props...)
@@ -523,5 +525,39 @@ func TestHostileChunks(t *testing.T) {
 		if r.exit != 0 || !bytes.Equal(r.out, chunk) {
 			t.Errorf("%s: exit %d, output %d bytes of %d, unchanged=%v", name, r.exit, len(r.out), len(chunk), bytes.Equal(r.out, chunk))
 		}
+	}
+}
+
+// TestWorkersInHost: a chunk large enough to be cut for several
+// goroutines (workers) comes out of the plugin byte for byte as with one,
+// also while eight threads call the filter at once, each cutting its
+// chunks.
+func TestWorkersInHost(t *testing.T) {
+	chunk, want := mixedChunk(3000)
+	if len(chunk) < 256<<10 {
+		t.Fatalf("chunk of %d bytes: too small to be cut", len(chunk))
+	}
+	one := runHost(t, "v5.0.3", chunk, "-p", "workers=1")
+	many := runHost(t, "v5.0.3", chunk, "-p", "workers=4")
+	if one.exit != 0 || many.exit != 0 || len(one.out) == 0 {
+		t.Fatalf("exit %d and %d, %d bytes out", one.exit, many.exit, len(one.out))
+	}
+	// The start line says how many goroutines a chunk gets: the property,
+	// at most GOMAXPROCS.
+	if !strings.Contains(one.stdout, " workers=1; ") || !strings.Contains(many.stdout, fmt.Sprintf(" workers=%d; ", min(4, runtime.GOMAXPROCS(0)))) {
+		t.Errorf("the start log does not give the workers:\n%s", many.stdout)
+	}
+	if !bytes.Equal(one.out, many.out) {
+		t.Fatal("workers 4 wrote another chunk than workers 1")
+	}
+	got := decode(t, many.out, "sigma")
+	for i := range want {
+		if (got[i] != nil) != want[i] {
+			t.Fatalf("record %d: matched %v, want %v", i, got[i] != nil, want[i])
+		}
+	}
+	r := runHost(t, "v5.0.3", chunk, "-p", "workers=4", "-t", "8", "-n", "10")
+	if r.exit != 0 || r.field("concurrent") != "8 threads x 10 rounds, 0 mismatches" {
+		t.Errorf("exit %d, concurrent %q", r.exit, r.field("concurrent"))
 	}
 }
