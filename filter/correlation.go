@@ -219,12 +219,26 @@ func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(
 // time there, and JSON events 0: none), else prev (the previous
 // record's), so that a stream never runs backwards to zero.
 func (c *correlator) eventTime(rec *record, chunk []byte, ev event, prev int64) int64 {
+	own, ok := c.slotTime(rec)
+	return timeOf(own, ok, chunk, ev, prev)
+}
+
+// slotTime is the record's first readable time slot, if any.
+func (c *correlator) slotTime(rec *record) (int64, bool) {
 	for _, slot := range c.timeSlots {
 		if v, ok := rec.Field(slot); ok {
 			if t, ok := parseTimeText(v); ok {
-				return t
+				return t, true
 			}
 		}
+	}
+	return 0, false
+}
+
+// timeOf is eventTime from the record's time slot (own, when ok).
+func timeOf(own int64, ok bool, chunk []byte, ev event, prev int64) int64 {
+	if ok {
+		return own
 	}
 	if t := headerTime(chunk, ev); t > 0 {
 		return t
@@ -285,7 +299,7 @@ func (f *Filter) startClock() clock {
 // what the record shows: its matches of rules that are not silent, then
 // the correlations it completed (also left in s.shown). Alerts decided at
 // a window's close are kept in s.closed for records of their own.
-func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int {
+func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock, first *firstPass) []int {
 	c := f.corr
 	s.shown, s.visible = s.shown[:0], s.visible[:0]
 	for _, i := range s.matched {
@@ -293,7 +307,12 @@ func (f *Filter) correlate(s *scratch, chunk []byte, ev event, ck *clock) []int 
 			s.visible = append(s.visible, i)
 		}
 	}
-	t := c.eventTime(s.rec, chunk, ev, ck.last)
+	var t int64
+	if first.unread { // s.rec holds another record: the first pass read its time
+		t = timeOf(first.slotTime, first.hasSlot, chunk, ev, ck.last)
+	} else {
+		t = c.eventTime(s.rec, chunk, ev, ck.last)
+	}
 	if ck.limit > 0 && t > ck.limit {
 		if len(s.matched) > 0 {
 			c.future.Add(1)

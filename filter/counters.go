@@ -36,6 +36,10 @@ func RuleKey(id, title string) string {
 type counters struct {
 	records, matched, dropped, malformed atomic.Uint64
 	rules                                []atomic.Uint64 // per rule
+	// unnoted counts records the workers' first pass had no note of, so
+	// that process ran the rules itself (parallel.go): only a malformed
+	// event's, which process then stops at. Tests read it.
+	unnoted atomic.Uint64
 }
 
 // Counters returns what the filter has seen; Rules lists the rules that

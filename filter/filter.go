@@ -167,16 +167,16 @@ func NewWithRules(cfg Config, set *rules.Set, report rules.Report) *Filter {
 
 // evaluate matches a record event against the rules, counts the matches
 // and feeds the correlations, and returns what the record shows; nothing
-// for other events.
-// With known, found holds the rules the record matched, found before
-// (parallel.go's first pass).
-func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock, found []int, known bool) []int {
+// for other events. first is what the workers' first pass noted of the
+// event (parallel.go), when it did: the rules it matched are not run
+// again.
+func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock, first *firstPass) []int {
 	s.matched, s.shown = s.matched[:0], s.shown[:0]
 	if ev.kind != recordEvent {
 		return nil
 	}
-	if known {
-		s.matched = append(s.matched, found...)
+	if first.known {
+		s.matched = append(s.matched, first.matches...)
 	} else {
 		s.matched = f.set.Match(s.rec, s.matched)
 	}
@@ -186,7 +186,7 @@ func (f *Filter) evaluate(s *scratch, chunk []byte, ev event, ck *clock, found [
 	if f.corr == nil {
 		return s.matched
 	}
-	return f.correlate(s, chunk, ev, ck)
+	return f.correlate(s, chunk, ev, ck, first)
 }
 
 // appendBatch appends the records batch record ev splits into, filtered
@@ -290,8 +290,16 @@ func (f *Filter) process(dst, chunk []byte, split bool, pre *matchedBefore) (out
 	}
 	for off := 0; off < len(chunk); {
 		ev, perr := parseEvent(chunk, off)
+		var first firstPass
+		if perr == nil && pre != nil {
+			first = pre.take(ev.start)
+		}
 		if perr == nil && ev.kind == recordEvent {
-			ev.end, perr = s.rec.load(&f.index, chunk, ev.body)
+			if first.unread = first.loadless(f); first.unread {
+				ev.end = first.end
+			} else {
+				ev.end, perr = s.rec.load(&f.index, chunk, ev.body)
+			}
 		}
 		if perr != nil {
 			err = &MalformedError{Offset: off, Err: perr}
@@ -299,15 +307,13 @@ func (f *Filter) process(dst, chunk []byte, split bool, pre *matchedBefore) (out
 			break
 		}
 		off = ev.end
-		var found []int
-		known := false
-		if pre != nil {
-			found, known = pre.next()
+		if pre != nil && !first.known && ev.kind == recordEvent {
+			f.counts.unnoted.Add(1)
 		}
 		if ev.kind == groupMarker {
 			continue
 		}
-		if split && ev.kind == recordEvent && s.rec.Present(f.index.batch) {
+		if split && ev.kind == recordEvent && !first.unread && s.rec.Present(f.index.batch) {
 			if bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs); ok && bt.fits(ev) {
 				emit(ev.start)
 				out = f.appendBatch(out, s, chunk, ev, bt, &clock)
@@ -318,7 +324,7 @@ func (f *Filter) process(dst, chunk []byte, split bool, pre *matchedBefore) (out
 		if ev.kind == recordEvent {
 			records++
 		}
-		visible := f.evaluate(s, chunk, ev, &clock, found, known)
+		visible := f.evaluate(s, chunk, ev, &clock, &first)
 		switch {
 		case len(visible) > 0:
 			matchedRecords++

@@ -17,8 +17,9 @@ import (
 // take in turn. Without correlations each block is filtered as a chunk of
 // its own and the results are joined in order: records are evaluated
 // independently of each other. Correlations count records in order, so
-// with them the goroutines only find each record's matches, and one pass
-// in order feeds the correlations and writes the records. Either way the
+// with them the goroutines note each record's matches (and time_key
+// time), and one pass in order feeds the correlations and writes the
+// records, loading again only those it writes into. Either way the
 // output is the one Process gives on one goroutine, byte for byte.
 
 const (
@@ -41,9 +42,37 @@ type block struct {
 	out        []byte // the block filtered, when changed
 	changed    bool
 	err        error
-	// With correlations: the rules each event matched, event k's being
-	// matches[ends[k-1]:ends[k]].
-	matches, ends []int
+	// With correlations: what the first pass noted of each event, and
+	// the rules they matched, back to back.
+	notes   []note
+	matches []int
+}
+
+// note is what the workers' first pass found of one event: where it
+// starts and ends, where its matches end in its block's matches, and, for
+// correlations, its own event time, so that process need not load a
+// record that matched nothing.
+type note struct {
+	start, end int
+	hi         int
+	slotTime   int64 // from time_key; with hasSlot
+	hasSlot    bool
+	batch      bool // a record with a batch_key key: process loads it
+}
+
+// firstPass is what process knows of an event from the first pass.
+type firstPass struct {
+	note
+	known   bool  // the first pass noted the event
+	matches []int // the rules it matched
+	unread  bool  // process did not load it (loadless)
+}
+
+// loadless reports whether process may pass the record on without
+// loading it: the first pass noted it, it matched nothing, and nothing is
+// written into every record (shard_key) nor a batch split out of it.
+func (p *firstPass) loadless(f *Filter) bool {
+	return p.known && len(p.matches) == 0 && !p.batch && f.shard == nil
 }
 
 // parallelScratch is the per-call state of processParallel. The workers
@@ -86,7 +115,7 @@ func (f *Filter) processParallel(dst, chunk []byte, split bool) (out []byte, cha
 		f.spread(ps, chunk, func() { f.filterBlocks(ps, chunk, split) })
 		return joinBlocks(dst, chunk, ps.blocks)
 	}
-	f.spread(ps, chunk, func() { f.matchBlocks(ps, chunk) })
+	f.spread(ps, chunk, func() { f.matchBlocks(ps, chunk, split) })
 	ps.before = matchedBefore{blocks: ps.blocks}
 	out, changed, err = f.process(dst, chunk, split, &ps.before)
 	ps.before = matchedBefore{}
@@ -139,22 +168,23 @@ func (f *Filter) filterBlocks(ps *parallelScratch, chunk []byte, split bool) {
 	}
 }
 
-// matchBlocks takes blocks and finds the rules their records match until
-// the chunk is cut up.
-func (f *Filter) matchBlocks(ps *parallelScratch, chunk []byte) {
+// matchBlocks takes blocks and notes their events until the chunk is cut
+// up.
+func (f *Filter) matchBlocks(ps *parallelScratch, chunk []byte, split bool) {
 	s := f.scratch.Get().(*scratch)
 	defer f.scratch.Put(s)
 	for b := f.takeBlock(ps, chunk); b != nil; b = f.takeBlock(ps, chunk) {
-		f.matchBlock(s, b, chunk)
+		f.noteBlock(s, b, chunk, split)
 	}
 	s.rec.chunk = nil
 }
 
-// matchBlock finds the rules each event of b matches (none for events
-// that are not records), loading them as process does. An event that
-// does not parse ends it: process stops there too, and asks no further.
-func (f *Filter) matchBlock(s *scratch, b *block, chunk []byte) {
-	b.matches, b.ends = b.matches[:0], b.ends[:0]
+// noteBlock notes each event of b: the rules it matches (none for events
+// that are not records, nor for a batch process will split), loading
+// records as process does. An event that does not parse ends it: process
+// stops there too.
+func (f *Filter) noteBlock(s *scratch, b *block, chunk []byte, split bool) {
+	b.notes, b.matches = b.notes[:0], b.matches[:0]
 	for off := b.start; off < b.end; {
 		ev, err := parseEvent(chunk, off)
 		if err == nil && ev.kind == recordEvent {
@@ -164,36 +194,57 @@ func (f *Filter) matchBlock(s *scratch, b *block, chunk []byte) {
 			return
 		}
 		off = ev.end
+		n := note{start: ev.start, end: ev.end}
 		if ev.kind == recordEvent {
-			b.matches = f.set.Match(s.rec, b.matches)
+			n.slotTime, n.hasSlot = f.corr.slotTime(s.rec)
+			n.batch = split && s.rec.Present(f.index.batch)
+			if !n.batch || !f.splits(chunk, ev, s) {
+				b.matches = f.set.Match(s.rec, b.matches)
+			}
 		}
-		b.ends = append(b.ends, len(b.matches))
+		n.hi = len(b.matches)
+		b.notes = append(b.notes, n)
 	}
 }
 
-// matchedBefore hands process the rules each event matched, event by
-// event, in chunk order.
+// splits reports whether process splits record ev, a batch record.
+func (f *Filter) splits(chunk []byte, ev event, s *scratch) bool {
+	bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs)
+	return ok && bt.fits(ev)
+}
+
+// matchedBefore hands process what the first pass noted, event by event,
+// in chunk order.
 type matchedBefore struct {
-	blocks       []block
-	block, event int
+	blocks      []block
+	block, next int // the next note: blocks[block].notes[next]
 }
 
-// next returns the next event's matches; false when there are none left
-// (then process runs the rules itself).
-func (m *matchedBefore) next() ([]int, bool) {
-	for m.block < len(m.blocks) && m.event >= len(m.blocks[m.block].ends) {
-		m.block, m.event = m.block+1, 0
+// take returns the note of the event starting at start; not known when
+// the first pass has none (then process runs the rules itself). Events
+// come in order, so notes before start are passed over.
+func (m *matchedBefore) take(start int) firstPass {
+	for m.block < len(m.blocks) {
+		b := &m.blocks[m.block]
+		if m.next >= len(b.notes) {
+			m.block, m.next = m.block+1, 0
+			continue
+		}
+		n := b.notes[m.next]
+		if n.start > start {
+			break
+		}
+		m.next++
+		if n.start < start {
+			continue
+		}
+		lo := 0
+		if m.next > 1 {
+			lo = b.notes[m.next-2].hi
+		}
+		return firstPass{note: n, known: true, matches: b.matches[lo:n.hi]}
 	}
-	if m.block >= len(m.blocks) {
-		return nil, false
-	}
-	b := &m.blocks[m.block]
-	lo := 0
-	if m.event > 0 {
-		lo = b.ends[m.event-1]
-	}
-	m.event++
-	return b.matches[lo:b.ends[m.event-1]], true
+	return firstPass{}
 }
 
 // takeBlock cuts the next block off the chunk: the run of whole events up

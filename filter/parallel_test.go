@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -165,10 +166,23 @@ func TestParallelCorrelations(t *testing.T) {
 			body = fixture.UnsignedNodeLoad(i)
 		case i%17 == 0:
 			chunk = fixture.Event(chunk, -1, nil, fixture.Map{{K: "group", V: i}})
+		case i%19 == 0:
+			body = fixture.Map{{K: "owner", V: "1"}, {K: "records", V: []any{
+				fixture.Map{{K: "probe", V: "x"}}, fixture.Map{{K: "a", V: i}}, fixture.Map{{K: "probe", V: "x"}}}}}
 		}
-		chunk = fixture.Event(chunk, fixture.Time(time.Unix(1_700_000_000+int64(i)*60, 0)), nil, body)
+		// time_key's field on some records, one of them far ahead of
+		// the clock (counted late); the others take the header's time
+		// or the record's before.
+		switch {
+		case i == 200:
+			body = body.With("when", "2099-01-01T00:00:00Z")
+		case i%3 == 0:
+			body = body.With("when", time.Unix(1_700_000_000+int64(i)*60, 0).UTC().Format(time.RFC3339))
+		}
+		chunk = fixture.Event(chunk, fixture.Time(time.Unix(1_700_000_000+int64(i)*30, 0)), nil, body)
 	}
-	for _, cfg := range []Config{{}, {CorrelationRecord: true}, {BatchKeys: []string{"records"}, MatchOnly: true}} {
+	for _, cfg := range []Config{{}, {CorrelationRecord: true}, {BatchKeys: []string{"records"}, MatchOnly: true},
+		{TimeKey: "when"}, {TimeKey: "when", ShardKey: []string{"Image"}, BatchKeys: []string{"records"}}} {
 		for _, size := range []int{1, 300, 4000} {
 			one := ruleFilter(t, cfg, corrRules)
 			many := ruleFilter(t, cfg, corrRules)
@@ -180,12 +194,43 @@ func TestParallelCorrelations(t *testing.T) {
 				sameProcess(t, one, many, c)
 			}
 			if w, g := one.CorrelationCounters(), many.CorrelationCounters(); !reflect.DeepEqual(w, g) {
-				t.Fatalf("correlation counters %+v, on one goroutine %+v", g, w)
+				t.Fatalf("%+v: correlation counters %+v, on one goroutine %+v", cfg, g, w)
 			}
 			if n := countOf(t, many.Counters(), "00000000-0000-4000-8000-0000000000c3"); n == 0 {
 				t.Fatal("the correlation never fired: the test tests nothing")
 			}
+			if n := many.counts.unnoted.Load(); n > 0 {
+				t.Fatalf("%+v: the rules ran again on %d record(s) the first pass had not noted", cfg, n)
+			}
 		}
+	}
+}
+
+// TestFirstPassNotes: process takes each record's matches from the first
+// pass's notes, matching them by where the event starts; a record with no
+// note has the rules run on it.
+func TestFirstPassNotes(t *testing.T) {
+	f := ruleFilter(t, Config{}, corrRules)
+	var chunk []byte
+	var starts []int
+	for i := range 3 {
+		starts = append(starts, len(chunk))
+		chunk = fixture.Event(chunk, ts, nil, fixture.BenignImageLoad(i))
+	}
+	node := slices.IndexFunc(f.metas, func(r rules.Rule) bool { return r.Title == "unsigned node" })
+	// The first pass says the second record matched the .node rule, and
+	// has no note of the third.
+	b := block{notes: []note{{start: starts[0], end: starts[1]}, {start: starts[1], end: starts[2], hi: 1}}, matches: []int{node}}
+	out, changed, err := f.process(nil, chunk, false, &matchedBefore{blocks: []block{b}})
+	if err != nil || !changed {
+		t.Fatalf("changed %v, err %v", changed, err)
+	}
+	got := decodeAll(t, out)
+	if len(got) != 3 || got[0].body["sigma"] != nil || got[1].body["sigma"] == nil || got[2].body["sigma"] != nil {
+		t.Fatalf("want only the second record marked: %+v", got)
+	}
+	if n := f.counts.unnoted.Load(); n != 1 {
+		t.Fatalf("%d record(s) without a note, want 1", n)
 	}
 }
 
@@ -247,6 +292,7 @@ func FuzzParallel(f *testing.F) {
 		{defaultAndProbe, Config{}},
 		{defaultAndProbe, Config{MatchOnly: true, BatchKeys: []string{"records"}}},
 		{corrRules, Config{CorrelationRecord: true, BatchKeys: []string{"records"}}},
+		{corrRules, Config{TimeKey: "when", MatchOnly: true}},
 	} {
 		set, _, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(c.src)}}, rules.Options{})
 		if err != nil {
@@ -283,11 +329,12 @@ func countOf(t *testing.T, c Counters, id string) uint64 {
 	return 0
 }
 
-// TestParallelPanic: a panic while filtering (counts.rules taken away
-// stands for any bug) comes out of Process on the calling goroutine,
-// where the plugin's C boundary recovers it, whichever worker hit it, and
-// only once every worker has stopped reading the chunk. A panic on
-// another goroutine would end the test binary, as it would Fluent Bit.
+// TestParallelPanic: a panic while filtering (a filter's counters or its
+// correlations' time slots taken away stand for any bug) comes out of
+// Process on the calling goroutine, where the plugin's C boundary
+// recovers it, whichever worker hit it, and only once every worker has
+// stopped reading the chunk. A panic on another goroutine would end the
+// test binary, as it would Fluent Bit.
 func TestParallelPanic(t *testing.T) {
 	var chunk []byte
 	for i := 0; len(chunk) < 400<<10; i++ {
@@ -297,20 +344,35 @@ func TestParallelPanic(t *testing.T) {
 		}
 		chunk = fixture.Event(chunk, ts, nil, body)
 	}
-	_, many := parallelPair(t, Config{}, 4, defaultBlockBytes)
-	many.counts.rules = nil
+	_, plain := parallelPair(t, Config{}, 4, defaultBlockBytes)
+	plain.counts.rules = nil
+	corr := ruleFilter(t, Config{TimeKey: "UtcTime"}, corrRules)
+	corr.workers = 4
+	corr.corr.timeSlots = []int{1 << 30}
 	before := runtime.NumGoroutine()
-	for range 20 {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic came out of Process")
-				}
+	for _, f := range []*Filter{plain, corr} {
+		for range 20 {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Fatal("no panic came out of Process")
+					}
+				}()
+				f.Process(nil, chunk)
 			}()
-			many.Process(nil, chunk)
-		}()
-		if n := runtime.NumGoroutine(); n > before {
-			t.Fatalf("Process returned with %d goroutine(s) still running", n-before)
+			// A worker still reading the chunk races with this write
+			// (go test -race).
+			for i := range chunk {
+				chunk[i] ^= 0
+			}
+			// Workers call wg.Done just before they end.
+			deadline := time.Now().Add(time.Second)
+			for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if n := runtime.NumGoroutine(); n > before {
+				t.Fatalf("Process returned with %d goroutine(s) still running", n-before)
+			}
 		}
 	}
 }

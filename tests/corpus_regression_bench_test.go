@@ -89,5 +89,18 @@ correlation:
 	if err != nil {
 		b.Fatal(err)
 	}
+	if len(f.Rules().Correlations()) != 1 || len(f.Rules().RuleUsers(ruleIndex(f, "bbeaed61-1990-4773-bf57-b81dbad7db2d"))) != 1 {
+		b.Fatal("the correlation or the rule it counts did not load")
+	}
 	return f
+}
+
+// ruleIndex is the index of the rule id in f's set; -1 when not loaded.
+func ruleIndex(f *filter.Filter, id string) int {
+	for i, r := range f.Rules().Rules() {
+		if r.ID == id {
+			return i
+		}
+	}
+	return -1
 }
