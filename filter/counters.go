@@ -36,9 +36,9 @@ func RuleKey(id, title string) string {
 type counters struct {
 	records, matched, dropped, malformed atomic.Uint64
 	rules                                []atomic.Uint64 // per rule
-	// unnoted counts records the workers' first pass had no note of, so
-	// that process ran the rules itself (parallel.go): only a malformed
-	// event's, which process then stops at. Tests read it.
+	// unnoted counts records process had no note of from the workers'
+	// first pass, so that it ran the rules itself (parallel.go): none
+	// unless the two passes split a chunk differently. Tests assert it.
 	unnoted atomic.Uint64
 }
 

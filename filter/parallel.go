@@ -32,8 +32,9 @@ const (
 	// of the block size, so that the workers finish together.
 	minBlockShare = 8
 	// maxBlockOut is the largest block output buffer kept for the next
-	// chunk.
-	maxBlockOut = 1 << 20
+	// chunk, maxBlockNotes the most notes.
+	maxBlockOut   = 1 << 20
+	maxBlockNotes = 1 << 12
 )
 
 // block is a run of whole events of a chunk and what filtering it gave.
@@ -184,6 +185,9 @@ func (f *Filter) matchBlocks(ps *parallelScratch, chunk []byte, split bool) {
 // records as process does. An event that does not parse ends it: process
 // stops there too.
 func (f *Filter) noteBlock(s *scratch, b *block, chunk []byte, split bool) {
+	if cap(b.notes) > maxBlockNotes { // a chunk's malformed tail, or tiny events
+		b.notes, b.matches = nil, nil
+	}
 	b.notes, b.matches = b.notes[:0], b.matches[:0]
 	for off := b.start; off < b.end; {
 		ev, err := parseEvent(chunk, off)
@@ -210,6 +214,9 @@ func (f *Filter) noteBlock(s *scratch, b *block, chunk []byte, split bool) {
 // splits reports whether process splits record ev, a batch record.
 func (f *Filter) splits(chunk []byte, ev event, s *scratch) bool {
 	bt, ok := findBatch(f.batchKeys, chunk, ev.body, s.batchPairs)
+	if ok && cap(bt.others) <= maxKeptPairs {
+		s.batchPairs = bt.others[:0] // kept, as appendBatch keeps it
+	}
 	return ok && bt.fits(ev)
 }
 

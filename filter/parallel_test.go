@@ -280,6 +280,8 @@ func FuzzParallel(f *testing.F) {
 	f.Add(mixedChunk(30), uint16(200))
 	f.Add(append(mixedChunk(8), 0xc1), uint16(50))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x81, 0xa1, 'a', 0xc1}, uint16(1))
+	f.Add(timedChunk(20, 0), uint16(1))
+	f.Add(append(timedChunk(30, 7), 0xc1), uint16(90))
 	type setup struct {
 		cfg Config
 		set *rules.Set
@@ -293,6 +295,8 @@ func FuzzParallel(f *testing.F) {
 		{defaultAndProbe, Config{MatchOnly: true, BatchKeys: []string{"records"}}},
 		{corrRules, Config{CorrelationRecord: true, BatchKeys: []string{"records"}}},
 		{corrRules, Config{TimeKey: "when", MatchOnly: true}},
+		{timedCorrRules, Config{Offline: true, CorrelationRecord: true, BatchKeys: []string{"records"}}},
+		{timedCorrRules, Config{TimeKey: "when", Format: FormatECS, TagKey: "t", MatchOnly: true}},
 	} {
 		set, _, err := rules.Compile([]rules.Source{{Name: "t.yml", Data: []byte(c.src)}}, rules.Options{})
 		if err != nil {
@@ -313,6 +317,18 @@ func FuzzParallel(f *testing.F) {
 			sameProcess(t, one, many, chunk)
 			if w, g := one.CorrelationCounters(), many.CorrelationCounters(); !reflect.DeepEqual(w, g) {
 				t.Fatalf("correlation counters %+v, on one goroutine %+v", g, w)
+			}
+			if one.corr == nil {
+				continue
+			}
+			if w, g := one.corr.lastTime.Load(), many.corr.lastTime.Load(); w != g {
+				t.Fatalf("lastTime %d, on one goroutine %d", g, w)
+			}
+			if w, g := one.Flush(nil), many.Flush(nil); !bytes.Equal(w, g) {
+				t.Fatalf("open windows: %d bytes flushed, on one goroutine %d", len(g), len(w))
+			}
+			if n := many.counts.unnoted.Load(); n > 0 {
+				t.Fatalf("the rules ran again on %d record(s) the first pass had not noted", n)
 			}
 		}
 	})
