@@ -271,9 +271,11 @@ const maxSplit = 1 << 20
 
 // process is Process; split says whether batch records are split (not in
 // the records a split made: an element holding a batch of its own stays
-// whole). pre, when not nil, holds the rules each event matched, found
-// before (parallel.go): the records are loaded and written here, the
-// rules not run again.
+// whole). pre, when not nil, holds what the workers' first pass noted of
+// each event (parallel.go): the rules each record matched are not run
+// again, and a record that matched nothing is not loaded again. (The
+// loop reads events inline: a function for it cost the one-goroutine
+// path 1.5 to 2%.)
 func (f *Filter) process(dst, chunk []byte, split bool, pre *matchedBefore) (out []byte, changed bool, err error) {
 	s := f.scratch.Get().(*scratch)
 	defer f.scratch.Put(s)
