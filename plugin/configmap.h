@@ -48,10 +48,11 @@
       "writes the values.") \
     X(MAP_STR, "workers", "2", \
       "How many goroutines filter one chunk: a chunk of 64 KiB or more " \
-      "is cut into runs of records that they take in turn, and the " \
-      "output is the same, record for record, as on one. At most the " \
-      "CPUs Go may use; with correlations a chunk is filtered on one, " \
-      "in order.") \
+      "is cut into runs of records that they take in turn, one on " \
+      "Fluent Bit's thread, and the output is the same, byte for byte, " \
+      "as on one (with correlations they find the matches, and one " \
+      "pass in order counts them). At most the CPUs Go may use; 1 " \
+      "filters on Fluent Bit's thread alone.") \
     X(MAP_STR, "min_level", NULL, \
       "Load only rules of this level or higher: informational, low, " \
       "medium, high or critical.") \
