@@ -64,6 +64,16 @@ func parseEvent(b []byte, off int) (event, error) {
 	return ev, nil
 }
 
+// nextEvent is parseEvent with ev.end always set: a record's body is
+// skipped, not loaded (the workers cut chunks so; tests split them).
+func nextEvent(b []byte, off int) (event, error) {
+	ev, err := parseEvent(b, off)
+	if err == nil && ev.kind == recordEvent {
+		ev.end, err = msgpack.Skip(b, ev.body)
+	}
+	return ev, err
+}
+
 // eventHeader reads the first element of an event at b[p:]: [timestamp,
 // metadata] or a bare timestamp. It returns the body's offset, whether the
 // event is a group marker, and whether the header is well-formed.

@@ -30,13 +30,3 @@ func decodeOrdered(t *testing.T, b []byte, off int) fixture.Map {
 	}
 	return m
 }
-
-// nextEvent is parseEvent with ev.end always set, for tests that split
-// chunks into events.
-func nextEvent(b []byte, off int) (event, error) {
-	ev, err := parseEvent(b, off)
-	if err == nil && ev.kind == recordEvent {
-		ev.end, err = msgpack.Skip(b, ev.body)
-	}
-	return ev, err
-}

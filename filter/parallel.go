@@ -2,12 +2,9 @@ package filter
 
 import (
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
-
-	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 )
 
 // This file spreads one chunk over several goroutines (the workers
@@ -272,12 +269,12 @@ func (f *Filter) takeBlock(ps *parallelScratch, chunk []byte) *block {
 	}
 	off := start
 	for off-start < size && off < len(chunk) {
-		end, ok := eventEnd(chunk, off)
-		if !ok {
+		ev, err := nextEvent(chunk, off)
+		if err != nil {
 			off = len(chunk)
 			break
 		}
-		off = end
+		off = ev.end
 	}
 	ps.cut = off
 	ps.blocks = appendBlock(ps.blocks, start, off)
@@ -295,21 +292,6 @@ func appendBlock(blocks []block, start, end int) []block {
 	b := &blocks[len(blocks)-1]
 	b.start, b.end, b.changed, b.err = start, end, false, nil
 	return blocks
-}
-
-// eventEnd returns where the event at chunk[off:] ends, or false when it
-// does not parse.
-func eventEnd(chunk []byte, off int) (int, bool) {
-	ev, err := parseEvent(chunk, off)
-	if err != nil {
-		return 0, false
-	}
-	if ev.kind == recordEvent {
-		if ev.end, err = msgpack.Skip(chunk, ev.body); err != nil {
-			return 0, false
-		}
-	}
-	return ev.end, true
 }
 
 // joinBlocks appends the filtered chunk to dst: each block as filtered, or
@@ -356,8 +338,8 @@ func offsetError(err error, start int) error {
 
 // parseWorkers reads the workers property.
 func parseWorkers(v string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 1 {
+	n, ok := parseIntIn(v, 1, math.MaxInt)
+	if !ok {
 		return 0, fmt.Errorf("%q is not a number of workers (1 or more)", v)
 	}
 	return n, nil

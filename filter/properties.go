@@ -244,8 +244,8 @@ var Properties = []Property{
 		Name: "correlation_max_groups", Type: TypeString, Default: strconv.Itoa(correlate.DefaultMaxGroups), Offline: true,
 		Description: "Most groups (distinct group-by values) kept per correlation; the least recently updated group is evicted first, and counted.",
 		set: func(c *Config, v string) error {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 1 || n > 100_000_000 {
+			n, ok := parseIntIn(v, 1, 100_000_000)
+			if !ok {
 				return fmt.Errorf("%q is not a number of groups from 1 to 100000000", v)
 			}
 			c.CorrelationMaxGroups = n
@@ -340,4 +340,10 @@ func setList(dst *[]string, v, empty string) error {
 func setBool(dst *bool, v string) (err error) {
 	*dst, err = parseBool(v)
 	return err
+}
+
+// parseIntIn reads v, spaces around it aside, as an integer from lo to hi.
+func parseIntIn(v string, lo, hi int) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil && n >= lo && n <= hi
 }

@@ -2,9 +2,9 @@ package filter
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/fluent-bit-sigma/fluent-bit-sigma/internal/msgpack"
 )
@@ -150,8 +150,8 @@ func shardSource(cfg Config, name string) (string, bool) {
 
 // parseShards reads the shards property: an integer from 0.
 func parseShards(v string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
+	n, ok := parseIntIn(v, 0, math.MaxInt)
+	if !ok {
 		return 0, fmt.Errorf("%q is not a number of shards (0 writes the key values, N >= 1 a shard number 0..N-1)", v)
 	}
 	return n, nil
