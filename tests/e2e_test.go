@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,6 +183,41 @@ func mixedChunk(n int) ([]byte, []bool) {
 	return chunk, want
 }
 
+// requireMatches requires the host run r to have exited 0 and passed on
+// a record per entry of want, each matching exactly its rule ids.
+func requireMatches(t *testing.T, r result, want [][]string) {
+	t.Helper()
+	if r.exit != 0 {
+		t.Fatalf("host exit %d: %s", r.exit, r.stdout)
+	}
+	got := decode(t, r.out, "sigma")
+	if len(got) != len(want) {
+		t.Fatalf("%d records passed on, want %d", len(got), len(want))
+	}
+	for i := range got {
+		slices.Sort(got[i])
+		w := slices.Sorted(slices.Values(want[i]))
+		if !slices.Equal(got[i], w) {
+			t.Errorf("record %d: matched %v, want %v", i+1, got[i], w)
+		}
+	}
+}
+
+// defaultRuleID is the embedded default rule's id.
+const defaultRuleID = "e5f5c693-52d7-4de5-88ae-afbfbce85595"
+
+// matchesOf is what requireMatches wants of mixedChunk's records: id on
+// those that match, nothing on the others.
+func matchesOf(want []bool, id string) [][]string {
+	ids := make([][]string, len(want))
+	for i, w := range want {
+		if w {
+			ids[i] = []string{id}
+		}
+	}
+	return ids
+}
+
 // decode reads a chunk with fluent-bit-go's decoder and returns, per
 // event, the rule IDs under key (nil when the key is absent).
 func decode(t *testing.T, chunk []byte, key string) [][]string {
@@ -237,15 +273,7 @@ func TestLoadsLikeFluentBit(t *testing.T) {
 			if r.field("init") != "0" || r.field("filter") != fmt.Sprintf("modified %d", len(r.out)) {
 				t.Errorf("init %q, filter %q", r.field("init"), r.field("filter"))
 			}
-			got := decode(t, r.out, "sigma")
-			if len(got) != len(want) {
-				t.Fatalf("got %d events downstream, want %d", len(got), len(want))
-			}
-			for i := range want {
-				if want[i] != (len(got[i]) == 1 && got[i][0] == "e5f5c693-52d7-4de5-88ae-afbfbce85595") {
-					t.Errorf("event %d: matches %v, want match=%v", i, got[i], want[i])
-				}
-			}
+			requireMatches(t, r, matchesOf(want, defaultRuleID))
 			if !strings.Contains(r.stdout, "log: [info] [filter:sigma:sigma.0] 1 rule(s) loaded from the embedded default rule") {
 				t.Errorf("missing the init log line:\n%s", r.stdout)
 			}
@@ -558,12 +586,7 @@ func TestWorkersInHost(t *testing.T) {
 	if !bytes.Equal(one.out, many.out) {
 		t.Fatal("workers 4 wrote another chunk than workers 1")
 	}
-	got := decode(t, many.out, "sigma")
-	for i := range want {
-		if (got[i] != nil) != want[i] {
-			t.Fatalf("record %d: matched %v, want %v", i, got[i] != nil, want[i])
-		}
-	}
+	requireMatches(t, many, matchesOf(want, defaultRuleID))
 	r := runHost(t, "v5.0.3", chunk, "-p", "workers=4", "-t", "8", "-n", "10")
 	if r.exit != 0 || r.field("concurrent") != "8 threads x 10 rounds, 0 mismatches" {
 		t.Errorf("exit %d, concurrent %q", r.exit, r.field("concurrent"))

@@ -44,22 +44,7 @@ filter:
 `)
 	chunk, want := mixedChunk(30)
 	r := runHost(t, "v5.0.3", chunk, "-p", "rules="+rulesDir, "-p", "filters="+filtersDir)
-	if r.exit != 0 {
-		t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
-	}
-	got := decode(t, r.out, "sigma")
-	if len(got) != len(want) {
-		t.Fatalf("got %d events, want %d", len(got), len(want))
-	}
-	for i := range want {
-		wantIDs := "[]"
-		if want[i] {
-			wantIDs = "[" + filterRuleB + "]"
-		}
-		if fmt.Sprint(got[i]) != wantIDs && !(got[i] == nil && !want[i]) {
-			t.Errorf("event %d: matches %v, want %s", i, got[i], wantIDs)
-		}
-	}
+	requireMatches(t, r, matchesOf(want, filterRuleB))
 	for _, line := range []string{
 		"[info] [filter:sigma:sigma.0] 2 Sigma filter(s) loaded, applied to 1 rule(s)",
 		"[warn] [filter:sigma:sigma.0] rules: " + filepath.Join(filtersDir, "mf_unused.yml") + ": filter eeeeeeee-0000-4000-8000-00000000000e applies to no loaded rule",
